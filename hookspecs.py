@@ -1,0 +1,210 @@
+"""The LMS plugin contract: every hook a plugin may implement.
+
+Plugins import the implementation marker from the core::
+
+    from lms_core import hookimpl
+
+    @hookimpl
+    def on_quiz_passed(user, quiz, attempt):
+        ...
+
+Hooks come in four groups, in the order an application meets them:
+
+* **setup hooks** (``lms_*``) are called once while ``create_app`` builds the
+  application: they contribute blueprints, CLI commands, migrations, translations,
+  periodic tasks, notification channels;
+* **page hooks** add navigation links and HTML fragments to core pages;
+* **filter hooks** (``lms_before_*``) are called before an action happens and may
+  refuse it (or hold it) by returning an ``lms_core.Refusal``;
+* **event hooks** (``on_*``) are called after the change that caused them has been
+  committed. Their arguments are read-only snapshots (``lms_core.payloads``): a
+  plugin reads them and loads rows by id when it needs more. Each implementation is
+  called on its own: an exception is logged against the plugin and never reaches
+  the user or the other plugins. Slow work belongs in a job (``lms_core.enqueue``).
+
+Implementations may accept fewer arguments than a spec names; arguments are only
+ever added to a spec, never renamed or removed without a deprecation period.
+"""
+import pluggy
+
+PROJECT_NAME = "lms"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --------------------------------------------------------------------------------------
+# Setup hooks: called once while the application is built.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec(historic=True)
+def lms_addhooks(pluginmanager):
+    """Called when a plugin is registered, so it can declare hooks of its own.
+
+    ``pluginmanager`` is the ``pluggy.PluginManager``; call
+    ``pluginmanager.add_hookspecs(module)`` with a module of ``@hookspec``
+    functions (use ``lms_core.hookspec``). Returns nothing.
+    """
+
+
+@hookspec
+def lms_blueprints(app):
+    """Called once while the app is built. Returns a list of ``flask.Blueprint``
+    objects to register; their URLs answer 404 while the plugin is disabled."""
+
+
+@hookspec
+def lms_cli_commands():
+    """Called once while the CLI is built. Returns a list of ``click`` commands or
+    groups that become ``lms <name> ...`` subcommands."""
+
+
+@hookspec
+def lms_migrations_folder():
+    """Returns the path of the plugin's Alembic ``versions`` folder (a string or
+    ``pathlib.Path``). ``lms db upgrade`` runs it with the version table
+    ``<plugin>_alembic_version``. Tables the plugin creates are named ``<plugin>_*``."""
+
+
+@hookspec
+def lms_translations_folder():
+    """Returns the path of the plugin's ``translations`` folder (gettext catalogues
+    ``<lang>/LC_MESSAGES/messages.mo``), merged into the interface translations."""
+
+
+@hookspec
+def lms_periodic_tasks():
+    """Returns a list of ``lms_core.PeriodicTask`` (name, function, interval in
+    seconds). ``lms scheduler`` enqueues them on rq; ``lms tick`` runs the due ones
+    in-process for deployments without Redis. Tasks must be idempotent."""
+
+
+@hookspec
+def lms_notification_channels():
+    """Returns a list of ``lms_core.NotificationChannel`` objects (e-mail, SMS, push,
+    ...). Every notification is stored in the in-app inbox; each channel's
+    ``deliver(notification, user)`` then runs in a job."""
+
+
+@hookspec
+def lms_completion_requirements(user, course):
+    """Called when the core decides whether ``user`` has completed ``course``
+    (snapshots). Returns a list of ``lms_core.Requirement`` (label, met, url); the
+    course is complete only when the core's own requirements and all of these are met.
+    """
+
+
+# --------------------------------------------------------------------------------------
+# Page hooks: called while a page is rendered.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec
+def lms_navigation_links(user):
+    """Called for every page. ``user`` is the current user's snapshot or ``None``.
+    Returns a list of ``lms_core.NavLink`` (label, url, area) for the main menu."""
+
+
+@hookspec
+def lms_course_page_fragments(user, course):
+    """Called when the course page is rendered. Returns a list of HTML fragments
+    (``markupsafe.Markup`` or plain text, which is escaped) shown under the outline."""
+
+
+@hookspec
+def lms_dashboard_fragments(user):
+    """Called when a user's dashboard is rendered. Returns a list of HTML fragments."""
+
+
+@hookspec(firstresult=True)
+def lms_permission_allowed(user, action, target):
+    """Decides whether ``user`` (a ``User`` row or ``None``) may do ``action`` (a string
+    such as ``"course.edit"``) on ``target`` (a row or ``None``). Returns ``True``,
+    ``False`` or ``None`` (no opinion). The first non-``None`` answer wins; the core's
+    default rules are registered ``trylast``."""
+
+
+# --------------------------------------------------------------------------------------
+# Filter hooks: called before an action; may refuse it.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec
+def lms_before_register(email, name):
+    """Called before an account is created. Returns ``lms_core.Refusal`` to refuse it
+    (its reason is shown on the form), or ``None``."""
+
+
+@hookspec
+def lms_before_enroll(user, course):
+    """Called before ``user`` is enrolled in ``course``. Returns ``None`` to allow,
+    ``Refusal(reason)`` to refuse, or ``Refusal(reason, hold=True)`` to create the
+    enrolment as *pending* (for example until a payment arrives); the plugin later
+    calls ``lms_core.services.enrolment.activate(enrollment_id)``."""
+
+
+@hookspec
+def lms_before_quiz_attempt(user, quiz):
+    """Called before ``user`` starts an attempt at ``quiz``. Returns ``Refusal`` or ``None``."""
+
+
+@hookspec
+def lms_before_quiz_submit(user, quiz, attempt, answers):
+    """Called before an attempt is scored. ``answers`` maps question ids to the
+    submitted answer. Returns ``Refusal`` to reject the submission, or ``None``."""
+
+
+# --------------------------------------------------------------------------------------
+# Event hooks: called after the change is committed. Arguments are snapshots.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_user_registered(user):
+    """A new account was created (by sign-up, by an admin or by ``lms create-admin``)."""
+
+
+@hookspec
+def on_enrolled(user, course, enrollment):
+    """``user`` was enrolled in ``course`` and the enrolment is active."""
+
+
+@hookspec
+def on_lesson_completed(user, lesson):
+    """``user`` marked ``lesson`` done for the first time."""
+
+
+@hookspec
+def on_quiz_submitted(user, quiz, attempt):
+    """An attempt was submitted and scored, passed or not."""
+
+
+@hookspec
+def on_quiz_passed(user, quiz, attempt):
+    """A submitted attempt reached the quiz's pass mark (fires after ``on_quiz_submitted``,
+    for every passing attempt; ``attempt.number`` tells the first from a retake)."""
+
+
+@hookspec
+def on_course_completed(user, course, enrollment):
+    """``user`` met every completion requirement of ``course`` for the first time."""
+
+
+@hookspec
+def on_notification_created(notification, user):
+    """A notification was stored in ``user``'s inbox (channels are delivered separately)."""
+
+
+# --------------------------------------------------------------------------------------
+# Rendering hooks.
+# --------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def render_certificate(certificate):
+    """Renders ``certificate`` (an object with the learner, course, number, dates and
+    verification URL; defined by the certificates plugin) and returns the PDF as
+    ``bytes``. The first implementation that returns bytes wins; the certificates
+    plugin's own design is registered ``trylast`` so an institution's plugin can
+    replace it."""

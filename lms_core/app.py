@@ -1,0 +1,103 @@
+"""``create_app(config)``: the one application factory used by the CLI, the tests and
+the WSGI server (``lms_core.wsgi:app``). Nothing happens at import time."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request
+
+from lms_core import cache, i18n
+from lms_core.extensions import babel, csrf, db
+from lms_core.plugins import PluginManager
+
+log = logging.getLogger("lms")
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    from lms_core.config import load_config
+
+    app = Flask("lms_core", instance_path=instance_path, instance_relative_config=True)
+    load_config(app, config)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+    plugins = PluginManager(app)
+    app.extensions["lms_plugins"] = plugins
+    with app.app_context():
+        plugins.load()
+
+    folders = [f for _name, f in plugins.call_each_with_names("lms_translations_folder", include_disabled=True)]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(app, folders)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    csrf.init_app(app)
+    cache.init_cache(app)
+
+    from lms_core.realtime import init_realtime
+
+    init_realtime(app)
+    _register_blueprints(app, plugins)
+    _register_request_hooks(app)
+
+    from lms_core.web.templating import init_templating
+
+    init_templating(app)
+    return app
+
+
+def _register_blueprints(app, plugins) -> None:
+    from lms_core.api import api_blueprint
+    from lms_core.web import admin, auth, catalogue, learn, notifications, teach
+
+    for module in (auth, catalogue, learn, notifications, teach, admin):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_blueprint)
+
+    owners = app.extensions["lms_blueprint_owners"] = {}
+    with app.app_context():
+        for plugin_name, blueprints in plugins.call_each_with_names("lms_blueprints", include_disabled=True, app=app):
+            for blueprint in blueprints:
+                app.register_blueprint(blueprint)
+                owners[blueprint.name] = plugin_name
+
+
+def _register_request_hooks(app) -> None:
+    from flask import abort
+
+    from lms_core.auth import load_current_user
+    from lms_core.plugins import get_plugin_manager
+
+    @app.before_request
+    def before_request():
+        load_current_user()
+        owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
+        if owner and not get_plugin_manager().is_enabled(owner):
+            abort(404)  # a disabled plugin's pages are gone until it is enabled again
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def forget_user(exc=None):
+        g.pop("user", None)
+
+
+def _tune_sqlite(app) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

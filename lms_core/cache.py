@@ -1,0 +1,121 @@
+"""A small cache: Redis when ``REDIS_URL`` is set, in-process memory otherwise.
+
+Values are JSON. Groups of keys are invalidated together by bumping a namespace
+version (``invalidate("catalogue")``) instead of hunting keys down.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from flask import current_app
+
+
+class MemoryCache:
+    def __init__(self):
+        self._data: dict[str, tuple[float | None, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires is not None and expires < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    def set(self, key, value, ttl=None):
+        self._data[key] = (time.monotonic() + ttl if ttl else None, value)
+
+    def delete(self, key):
+        self._data.pop(key, None)
+
+    def incr(self, key, ttl=None):
+        with self._lock:
+            current = int(self.get(key) or 0) + 1
+            expires = self._data.get(key, (None,))[0]
+            if expires is None and ttl:
+                expires = time.monotonic() + ttl
+            self._data[key] = (expires, str(current))
+            return current
+
+    def clear(self):
+        self._data.clear()
+
+
+class RedisCache:
+    def __init__(self, redis, prefix="lms:cache:"):
+        self.redis = redis
+        self.prefix = prefix
+
+    def get(self, key):
+        value = self.redis.get(self.prefix + key)
+        return value.decode() if value is not None else None
+
+    def set(self, key, value, ttl=None):
+        self.redis.set(self.prefix + key, value, ex=ttl)
+
+    def delete(self, key):
+        self.redis.delete(self.prefix + key)
+
+    def incr(self, key, ttl=None):
+        pipe = self.redis.pipeline()
+        pipe.incr(self.prefix + key)
+        if ttl:
+            pipe.expire(self.prefix + key, ttl, nx=True)
+        return pipe.execute()[0]
+
+    def clear(self):
+        for key in self.redis.scan_iter(self.prefix + "*"):
+            self.redis.delete(key)
+
+
+def init_cache(app):
+    if app.config.get("REDIS_URL"):
+        from lms_core.jobs import redis_connection
+
+        backend = RedisCache(redis_connection(app))
+    else:
+        backend = MemoryCache()
+    app.extensions["lms_cache"] = backend
+
+
+def backend():
+    return current_app.extensions["lms_cache"]
+
+
+def _namespace_key(namespace: str, key: str) -> str:
+    version = backend().get(f"ns:{namespace}") or "0"
+    return f"{namespace}:{version}:{key}"
+
+
+def get_or_compute(namespace: str, key: str, compute, ttl: int | None = None):
+    """The cached JSON value, computed and stored on a miss."""
+    full_key = _namespace_key(namespace, key)
+    raw = backend().get(full_key)
+    if raw is not None:
+        return json.loads(raw)
+    value = compute()
+    backend().set(full_key, json.dumps(value, default=str), ttl or current_app.config["LMS_CACHE_TTL"])
+    return value
+
+
+def invalidate(namespace: str) -> None:
+    """Forget every key of a namespace, in every process sharing the backend."""
+    backend().incr(f"ns:{namespace}")
+
+
+def increment(key: str, ttl: int) -> int:
+    """A counter that expires ``ttl`` seconds after its first increment."""
+    return backend().incr(f"counter:{key}", ttl)
+
+
+def read_counter(key: str) -> int:
+    return int(backend().get(f"counter:{key}") or 0)
+
+
+def reset_counter(key: str) -> None:
+    backend().delete(f"counter:{key}")

@@ -1,0 +1,220 @@
+"""The ``lms`` command (click through Flask's CLI). Plugins add subcommands through
+``lms_cli_commands``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+
+
+def _create_app():
+    from lms_core.app import create_app
+
+    return create_app()
+
+
+class LmsGroup(FlaskGroup):
+    """Adds the enabled plugins' commands once the app is known."""
+
+    def __init__(self, **kwargs):
+        super().__init__(create_app=_create_app, add_default_commands=False, add_version_option=False, **kwargs)
+        self._plugin_commands_loaded = False
+
+    def _load_plugin_commands_from_app(self, ctx):
+        if self._plugin_commands_loaded:
+            return
+        self._plugin_commands_loaded = True
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except Exception:  # noqa: BLE001 - the error shows again when a command runs
+            return
+        with app.app_context():
+            for command in app.extensions["lms_plugins"].call_flat("lms_cli_commands"):
+                if command.name not in self.commands:
+                    self.add_command(command)
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands_from_app(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            self._load_plugin_commands_from_app(ctx)
+            command = self.commands.get(name)
+        return command
+
+
+main = LmsGroup(help="The LMS: a Flask core with pluggy plugins.")
+main.add_command(routes_command)
+main.add_command(shell_command)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+@with_appcontext
+def run_command(host, port, debug):
+    """Serve the app with WebSockets (development and small installs; use gunicorn
+    behind a proxy in production, see docs/deployment.md)."""
+    from flask import current_app
+
+    from lms_core.extensions import socketio
+
+    socketio.run(current_app._get_current_object(), host=host, port=port, debug=debug,
+                 use_reloader=False, allow_unsafe_werkzeug=True)
+
+
+@main.group("db")
+def db_group():
+    """Database migrations (the core and every enabled plugin)."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply every pending migration: the core first, then each enabled plugin."""
+    from lms_core import migrate
+
+    for owner in migrate.upgrade():
+        click.echo(f"upgraded: {owner}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--owner", default="core", show_default=True, help="'core' or a plugin name")
+@with_appcontext
+def db_revision(message, owner):
+    """Autogenerate a migration from the models (for developers)."""
+    from lms_core import migrate
+
+    migrate.revision(owner, message)
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked one.")
+@with_appcontext
+def worker_command(burst, simple):
+    """Run an rq worker with the app context (needs REDIS_URL)."""
+    from flask import current_app
+    from rq import SimpleWorker, Worker
+
+    from lms_core import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
+    jobs._worker_app = current_app._get_current_object()
+    worker_class = SimpleWorker if simple else Worker
+    worker = worker_class([jobs.queue()], connection=jobs.redis_connection())
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Enqueue the plugins' periodic tasks on rq at their intervals (run one)."""
+    from flask import current_app
+    from rq.cron import CronScheduler
+
+    from lms_core import jobs
+    from lms_core.periodic import periodic_tasks, run_periodic
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: use `lms tick` from cron instead.")
+    scheduler = CronScheduler(connection=jobs.redis_connection())
+    for task in periodic_tasks():
+        scheduler.register(jobs.run_job, jobs.QUEUE_NAME, args=(jobs.function_path(run_periodic), (task.name,), {}),
+                           interval=task.interval, name=task.name)
+    scheduler.start()
+
+
+@main.command("tick")
+@with_appcontext
+def tick_command():
+    """Run the periodic tasks that are due, in this process (cron, no Redis)."""
+    from lms_core.periodic import run_due_tasks
+
+    for name in run_due_tasks():
+        click.echo(f"ran: {name}")
+
+
+@main.group("plugins")
+def plugins_group():
+    """Installed plugins."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    """Name, version, enabled, hooks and last error of every installed plugin."""
+    from lms_core.services.platform import plugin_rows
+
+    rows = plugin_rows()
+    if not rows:
+        click.echo("no plugins installed")
+    for row in rows:
+        state = "enabled" if row["enabled"] else "disabled"
+        click.echo(f"{row['name']} {row['version'] or '-'} {state} hooks: {', '.join(row['hooks']) or '-'}")
+        if row["last_error"]:
+            click.echo(f"  last error: {row['last_error']}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    """Enable an installed plugin (then run `lms db upgrade`)."""
+    _set_plugin(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    """Disable an installed plugin; its data is kept."""
+    _set_plugin(name, False)
+
+
+def _set_plugin(name, enabled):
+    from lms_core.services import ServiceError
+    from lms_core.services.platform import set_plugin_enabled
+
+    try:
+        set_plugin_enabled(name, enabled)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message)
+    click.echo(f"{name}: {'enabled' if enabled else 'disabled'}")
+
+
+@main.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin(email, name, password):
+    """Create an administrator account."""
+    from lms_core.services import ServiceError, accounts
+
+    try:
+        user = accounts.register(email, name, password, role="admin")
+    except ServiceError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip())
+    click.echo(f"created admin {user.email}")
+
+
+@main.command("demo")
+@with_appcontext
+def demo_command():
+    """Load demo data: an admin, a teacher, students, two courses (English, Russian)."""
+    from lms_core.demo import load_demo
+
+    for line in load_demo():
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

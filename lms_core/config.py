@@ -1,0 +1,86 @@
+"""Configuration: defaults, then environment variables, then explicit overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Config:
+    """Defaults for a single-machine deployment: SQLite, no Redis, jobs inline."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite in the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL: str | None = None
+    LMS_PLUGINS = "all"  # comma list of plugin names, "all" or "" (none)
+    LMS_PLUGINS_STRICT = False  # raise on plugin load errors (tests and CI)
+    LMS_SITE_NAME = "LMS"
+    LMS_DEFAULT_LANGUAGE = "en"
+    LMS_LANGUAGES = ("en", "ru")
+    LMS_DEFAULT_TIMEZONE = "UTC"
+    LMS_BASE_URL = "http://127.0.0.1:5000"
+    LMS_LOGIN_RATE_LIMIT = 5  # failed logins per account and per address ...
+    LMS_LOGIN_RATE_WINDOW = 300  # ... in this many seconds
+    LMS_HEARTBEAT_SECONDS = 15  # how often the lesson page reports activity
+    LMS_HEARTBEAT_MAX_SECONDS = 60  # the most one heartbeat may count
+    LMS_CACHE_TTL = 300
+    LMS_JOB_RETRY_INTERVALS = (10, 60, 300)
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+
+ENVIRONMENT_SETTINGS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "LMS_PLUGINS": str,
+    "LMS_PLUGINS_STRICT": lambda v: v.lower() in ("1", "true", "yes"),
+    "LMS_SITE_NAME": str,
+    "LMS_BASE_URL": str,
+    "LMS_DEFAULT_LANGUAGE": str,
+    "LMS_DEFAULT_TIMEZONE": str,
+}
+
+
+def load_config(app, overrides: dict | None) -> None:
+    """Defaults, then the environment, then explicit overrides (tests)."""
+    app.config.from_object(Config)
+    for name, convert in ENVIRONMENT_SETTINGS.items():
+        value = os.environ.get(name)
+        if value:
+            app.config[name] = convert(value)
+    if overrides:
+        app.config.update(overrides)
+    if app.config.get("DATABASE_URL") and not (overrides or {}).get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LMS_DEFAULT_LANGUAGE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LMS_DEFAULT_TIMEZONE"]
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` URLs use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret(instance_path: str) -> str:
+    """A per-install secret kept in the instance folder, so sessions survive restarts
+    of a default install without anybody having to invent a key."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

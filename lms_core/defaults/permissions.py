@@ -1,0 +1,69 @@
+"""Default permission rules. A plugin overrides one by answering first (``True`` or
+``False``) from its own ``lms_permission_allowed``."""
+from __future__ import annotations
+
+from hookspecs import hookimpl
+from lms_core.extensions import db
+from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Lesson, Quiz, User
+
+
+def is_staff(user: User, course: Course) -> bool:
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    if not user.is_teacher:
+        return False
+    return db.session.execute(
+        db.select(CourseStaff.id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
+    ).first() is not None
+
+
+def is_enrolled(user: User, course: Course, statuses=("active", "completed")) -> bool:
+    if user is None:
+        return False
+    return db.session.execute(
+        db.select(Enrollment.id).where(
+            Enrollment.course_id == course.id, Enrollment.user_id == user.id, Enrollment.status.in_(statuses)
+        )
+    ).first() is not None
+
+
+def course_of(target):
+    if isinstance(target, Course):
+        return target
+    if isinstance(target, (Lesson, Quiz)):
+        return target.course
+    if isinstance(target, Attempt):
+        return target.quiz.course
+    return None
+
+
+@hookimpl(trylast=True)
+def lms_permission_allowed(user, action, target):
+    if user is not None and not user.active:
+        return False
+    if action == "admin.access":
+        return user is not None and user.is_admin
+    if action == "course.create":
+        return user is not None and user.is_teacher
+    if action in ("account.use", "notifications.read"):
+        return user is not None
+    course = course_of(target)
+    if action == "course.view":
+        return course.published or is_staff(user, course)
+    if action in ("course.edit", "course.view_students", "attempt.view_all"):
+        return is_staff(user, course)
+    if action == "course.enroll":
+        return user is not None and course.published
+    if action == "course.follow":
+        return is_staff(user, course) or is_enrolled(user, course)
+    if action == "lesson.view":
+        if is_staff(user, course):
+            return True
+        return course.published and target.published and is_enrolled(user, course)
+    if action == "quiz.take":
+        return course.published and target.published and is_enrolled(user, course)
+    if action == "attempt.view":
+        return user is not None and (target.user_id == user.id or is_staff(user, course))
+    return False

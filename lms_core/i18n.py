@@ -1,0 +1,95 @@
+"""Interface language and time zone, and course content in several languages.
+
+The interface language is the user's choice (stored on the account, or in the session
+before login), then the browser's ``Accept-Language``, then the deployment default.
+Course content falls back to the course's default language field by field.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_babel import format_datetime
+
+from lms_core.extensions import db
+
+
+def select_locale():
+    user = g.get("user")
+    languages = current_app.config["LMS_LANGUAGES"]
+    if user is not None and user.locale in languages:
+        return user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    if request:
+        match = request.accept_languages.best_match(languages)
+        if match:
+            return match
+    return current_app.config["LMS_DEFAULT_LANGUAGE"]
+
+
+def select_timezone():
+    user = g.get("user")
+    if user is not None and user.timezone:
+        return user.timezone
+    return current_app.config["LMS_DEFAULT_TIMEZONE"]
+
+
+def translation_directories(app, plugin_folders) -> str:
+    import os
+
+    folders = [os.path.join(app.root_path, "translations"), *map(str, plugin_folders)]
+    return ";".join(folders)
+
+
+def language_names():
+    """Each interface language in its own name, for the switcher."""
+    from babel import Locale
+
+    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in current_app.config["LMS_LANGUAGES"]}
+
+
+class ContentTranslations:
+    """Translations of one course's content in one language, loaded in one query."""
+
+    def __init__(self, course, language: str):
+        from lms_core.models import Translation
+
+        self.course = course
+        self.language = language
+        self._texts: dict[tuple[str, int, str], str] = {}
+        if language != course.default_language:
+            rows = db.session.execute(
+                db.select(Translation.object_type, Translation.object_id, Translation.field, Translation.text).where(
+                    Translation.course_id == course.id, Translation.language == language
+                )
+            )
+            self._texts = {(t, i, f): text for t, i, f, text in rows if text}
+
+    def get(self, obj, field: str) -> str:
+        """The field in this language, or in the course's default language."""
+        key = (object_type(obj), obj.id, field)
+        return self._texts.get(key) or getattr(obj, field)
+
+
+def object_type(obj) -> str:
+    return type(obj).__tablename__
+
+
+def content_translations(course) -> ContentTranslations:
+    """Per request and course, the translations in the interface language."""
+    from flask_babel import get_locale
+
+    cache = g.setdefault("lms_content_translations", {})
+    language = str(get_locale() or course.default_language)
+    key = (course.id, language)
+    if key not in cache:
+        cache[key] = ContentTranslations(course, language)
+    return cache[key]
+
+
+def localized(obj, field: str, course=None) -> str:
+    course = course or getattr(obj, "course", None) or obj
+    return content_translations(course).get(obj, field)
+
+
+def format_when(value) -> str:
+    return format_datetime(value, "medium") if value else ""

@@ -1,0 +1,122 @@
+"""Background jobs: rq when ``REDIS_URL`` is set, in-process otherwise.
+
+``enqueue(func, *args, **kwargs)`` takes an importable function (module level) and
+JSON-friendly arguments. The function runs inside an application context. With rq a
+failing job is retried with back-off (``LMS_JOB_RETRY_INTERVALS``); every failure is
+recorded in ``job_failures`` and shown on the admin jobs page.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from importlib import import_module
+
+from flask import current_app
+
+log = logging.getLogger("lms.jobs")
+
+QUEUE_NAME = "lms"
+_worker_app = None  # the app a worker process builds once; forked work horses inherit it
+
+
+def function_path(func) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def resolve(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def redis_connection(app=None):
+    from redis import Redis
+
+    app = app or current_app
+    conn = app.extensions.get("lms_redis")
+    if conn is None and app.config.get("REDIS_URL"):
+        conn = app.extensions["lms_redis"] = Redis.from_url(app.config["REDIS_URL"])
+    return conn
+
+
+def queue(app=None):
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=redis_connection(app))
+
+
+def enqueue(func, *args, **kwargs):
+    """Run ``func(*args, **kwargs)`` as a job. Returns the rq job, or ``None`` inline."""
+    app = current_app._get_current_object()
+    path = function_path(func)
+    if app.config.get("REDIS_URL"):
+        from rq import Retry
+
+        intervals = list(app.config["LMS_JOB_RETRY_INTERVALS"])
+        return queue(app).enqueue(
+            run_job, path, args, kwargs, retry=Retry(max=len(intervals), interval=intervals),
+            description=path,
+        )
+    # Inline: a fresh app context gives the job its own database session, as a worker would.
+    with app.app_context():
+        try:
+            run_job(path, args, kwargs, inline=True)
+        except Exception:
+            pass  # recorded by run_job; inline work never breaks the caller
+    return None
+
+
+def run_job(path: str, args, kwargs, inline: bool = False):
+    """The entry point of every job: resolves the function, runs it with an app context
+    and records a failure before letting rq retry it."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return _run(path, args, kwargs, inline)
+    app = _worker_app or _build_worker_app()
+    with app.app_context():
+        return _run(path, args, kwargs, inline)
+
+
+def _build_worker_app():
+    global _worker_app
+    from lms_core.app import create_app
+
+    _worker_app = create_app()
+    return _worker_app
+
+
+def _run(path, args, kwargs, inline):
+    from lms_core.extensions import db
+
+    try:
+        return resolve(path)(*args, **kwargs)
+    except Exception as exc:
+        db.session.rollback()
+        record_failure(path, exc, inline)
+        raise
+    finally:
+        db.session.remove()
+
+
+def record_failure(path: str, exc: BaseException, inline: bool) -> None:
+    from rq import get_current_job
+
+    from lms_core.extensions import db
+    from lms_core.models import JobFailure
+
+    job = None if inline else get_current_job()
+    retries_left = getattr(job, "retries_left", None) or 0
+    total = len(current_app.config["LMS_JOB_RETRY_INTERVALS"]) + 1
+    attempt = total - retries_left if job else 1
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    log.error("job %s failed (attempt %s): %s", path, attempt, exc)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                db.insert(JobFailure).values(
+                    job_id=job.id if job else "inline", function=path, attempt=attempt,
+                    final=retries_left == 0, message=f"{type(exc).__name__}: {exc}"[:2000], traceback=tb[-20000:],
+                )
+            )
+    except Exception:  # the failure record must never hide the failure itself
+        log.exception("could not record the failure of job %s", path)

@@ -1,0 +1,15 @@
+"""The core's tables. Plugins own their own tables (``<plugin>_*``) and never add
+columns to these."""
+from lms_core.models.base import utcnow
+from lms_core.models.people import ApiToken, User, ROLES
+from lms_core.models.courses import Course, CourseStaff, Lesson, Translation
+from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
+from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
+from lms_core.models.notifications import Notification
+from lms_core.models.platform import JobFailure, PeriodicRun, PluginError, PluginState
+
+__all__ = [
+    "utcnow", "ApiToken", "User", "ROLES", "Course", "CourseStaff", "Lesson", "Translation",
+    "Attempt", "Choice", "Question", "Quiz", "ActivityFact", "Enrollment", "LessonCompletion",
+    "Notification", "JobFailure", "PeriodicRun", "PluginError", "PluginState",
+]

@@ -1,0 +1,249 @@
+"""The plugin manager: discovery, enabled state and error isolation.
+
+Plugins are found through the ``lms.plugins`` entry point group and registered when
+``create_app`` runs (never at import). ``LMS_PLUGINS`` decides which installed plugins
+are loaded at all; among those, the admin page enables or disables each one at run
+time (the choice is stored in ``plugin_states``).
+
+Load order, which decides who is called first for ``firstresult`` hooks: the core's
+own default plugins first (all ``trylast``), then entry points sorted by name; pluggy
+calls later registrations first, and ``tryfirst``/``trylast`` override that.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+import pluggy
+
+import hookspecs
+from lms_core.contracts import Refusal
+
+log = logging.getLogger("lms.plugins")
+
+ENTRY_POINT_GROUP = "lms.plugins"
+CORE_PLUGIN_PREFIX = "lms_core."
+ENABLED_STATE_TTL = 5.0  # seconds a process trusts its copy of the enabled set
+
+
+class PluginConfigurationError(RuntimeError):
+    """A plugin breaks the contract (for example a misspelled hook name): start-up stops."""
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    distribution: str | None
+    version: str | None
+    module: object | None = None
+    load_error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+
+class PluginManager:
+    """Wraps ``pluggy.PluginManager`` with the core's calling conventions."""
+
+    def __init__(self, app):
+        self.app = app
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.installed: dict[str, PluginInfo] = {}
+        self._enabled_cache: tuple[float, frozenset[str]] | None = None
+
+    # ---------------------------------------------------------------- loading
+
+    def load(self) -> None:
+        from lms_core.defaults import CORE_PLUGINS
+
+        self.pm.hook.lms_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
+        for name, module in CORE_PLUGINS:
+            self.pm.register(module, name=name)
+        selection = self._selection(self.app.config.get("LMS_PLUGINS", "all"))
+        strict = self.app.config.get("LMS_PLUGINS_STRICT", False)
+        seen = set()
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in seen:
+                continue
+            seen.add(ep.name)
+            if selection is not None and ep.name not in selection:
+                continue
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(ep.name, dist.name if dist else None, dist.version if dist else None)
+            self.installed[ep.name] = info
+            try:
+                module = ep.load()
+            except Exception as exc:  # a broken plugin must not stop the others
+                info.load_error = f"{type(exc).__name__}: {exc}"
+                self.record_error(ep.name, "load", exc)
+                if strict:
+                    raise
+                continue
+            try:
+                self.pm.register(module, name=ep.name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginConfigurationError(f"plugin {ep.name!r} breaks the hook contract: {exc}") from exc
+            info.module = module
+        if selection:
+            for missing in sorted(selection - seen):
+                raise PluginConfigurationError(
+                    f"LMS_PLUGINS names {missing!r}, which is not installed "
+                    f"(installed: {', '.join(sorted(seen)) or 'none'})"
+                )
+        self._check_pending()
+        for name, info in self.installed.items():
+            if info.module is not None:
+                info.hooks = sorted(
+                    impl_name for impl_name in dir(self.pm.hook)
+                    if not impl_name.startswith("_")
+                    and any(i.plugin_name == name for i in getattr(self.pm.hook, impl_name).get_hookimpls())
+                )
+
+    def register(self, module, name: str) -> None:
+        """Register a plugin object directly (tests, or a deployment's own module)."""
+        self.pm.register(module, name=name)
+        self.installed[name] = PluginInfo(name, None, None, module=module)
+        self._check_pending()
+        self.installed[name].hooks = sorted(
+            h for h in dir(self.pm.hook) if not h.startswith("_")
+            and any(i.plugin_name == name for i in getattr(self.pm.hook, h).get_hookimpls())
+        )
+
+    def _check_pending(self) -> None:
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            known = ", ".join(sorted(h for h in dir(self.pm.hook) if not h.startswith("_")))
+            raise PluginConfigurationError(
+                f"plugin {exc.plugin_name!r} implements a hook that does not exist: {exc}. "
+                f"Known hooks: {known}"
+            ) from exc
+
+    @staticmethod
+    def _selection(setting) -> set[str] | None:
+        if isinstance(setting, (list, tuple, set)):
+            return {s.strip() for s in setting if s.strip()}
+        setting = (setting or "").strip()
+        if setting == "all":
+            return None
+        return {s.strip() for s in setting.split(",") if s.strip()}
+
+    # ---------------------------------------------------------------- enabled state
+
+    def enabled_names(self) -> frozenset[str]:
+        now = time.monotonic()
+        if self._enabled_cache and now - self._enabled_cache[0] < ENABLED_STATE_TTL:
+            return self._enabled_cache[1]
+        disabled = self._disabled_from_database()
+        names = frozenset(n for n, info in self.installed.items() if info.module is not None and n not in disabled)
+        self._enabled_cache = (now, names)
+        return names
+
+    def _disabled_from_database(self) -> set[str]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from lms_core.extensions import db
+        from lms_core.models import PluginState
+
+        try:
+            with self.app.app_context(), db.engine.connect() as conn:
+                rows = conn.execute(db.select(PluginState.name).where(PluginState.enabled.is_(False)))
+                return {r[0] for r in rows}
+        except SQLAlchemyError:  # tables not created yet (before `lms db upgrade`)
+            return set()
+
+    def forget_enabled_state(self) -> None:
+        self._enabled_cache = None
+
+    def is_enabled(self, name: str) -> bool:
+        return name.startswith(CORE_PLUGIN_PREFIX) or name in self.enabled_names()
+
+    # ---------------------------------------------------------------- calling
+
+    def _impls(self, hook_name: str, include_disabled: bool = False):
+        """Enabled implementations of a hook in pluggy's call order."""
+        hook = getattr(self.pm.hook, hook_name)
+        enabled = None if include_disabled else self.enabled_names()
+        for impl in reversed(hook.get_hookimpls()):
+            if enabled is None or impl.plugin_name.startswith(CORE_PLUGIN_PREFIX) or impl.plugin_name in enabled:
+                yield impl
+
+    def _call_one(self, impl, hook_name: str, kwargs: dict):
+        args = [kwargs[name] for name in impl.argnames]
+        try:
+            return True, impl.function(*args)
+        except Exception as exc:  # isolation: one plugin never breaks a page or another plugin
+            self.record_error(impl.plugin_name, hook_name, exc)
+            return False, None
+
+    def call_each(self, hook_name: str, **kwargs) -> list:
+        """Call every enabled implementation, one at a time; a failing one is logged
+        and skipped. Returns the non-``None`` results."""
+        results = []
+        for impl in self._impls(hook_name):
+            ok, result = self._call_one(impl, hook_name, kwargs)
+            if ok and result is not None:
+                results.append(result)
+        return results
+
+    def call_flat(self, hook_name: str, **kwargs) -> list:
+        """Like ``call_each`` for hooks that return lists: the lists joined."""
+        return [item for result in self.call_each(hook_name, **kwargs) for item in result]
+
+    def call_each_with_names(self, hook_name: str, include_disabled: bool = False, **kwargs):
+        """``(plugin name, result)`` pairs; setup hooks pass ``include_disabled`` so a
+        plugin disabled at run time keeps its routes registered (and answering 404)."""
+        results = []
+        for impl in self._impls(hook_name, include_disabled):
+            ok, result = self._call_one(impl, hook_name, kwargs)
+            if ok and result is not None:
+                results.append((impl.plugin_name, result))
+        return results
+
+    def call_first(self, hook_name: str, **kwargs):
+        """The first non-``None`` result, as pluggy's ``firstresult`` would give."""
+        for impl in self._impls(hook_name):
+            ok, result = self._call_one(impl, hook_name, kwargs)
+            if ok and result is not None:
+                return result
+        return None
+
+    def check(self, hook_name: str, **kwargs) -> Refusal | None:
+        """Run a filter hook: a refusal wins over a hold, a hold over nothing."""
+        hold = None
+        for result in self.call_each(hook_name, **kwargs):
+            if isinstance(result, Refusal):
+                if not result.hold:
+                    return result
+                hold = hold or result
+        return hold
+
+    # ---------------------------------------------------------------- errors
+
+    def record_error(self, plugin: str, hook: str, exc: BaseException) -> None:
+        """Log a plugin failure and keep it for the admin page."""
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        log.error("plugin %s failed in %s: %s\n%s", plugin, hook, exc, tb)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from lms_core.extensions import db
+        from lms_core.models import PluginError
+
+        try:
+            # Its own connection: the caller's transaction may be rolled back.
+            with db.engine.begin() as conn:
+                conn.execute(
+                    db.insert(PluginError).values(
+                        plugin=plugin, hook=hook, message=f"{type(exc).__name__}: {exc}"[:2000], traceback=tb[-20000:]
+                    )
+                )
+        except (SQLAlchemyError, RuntimeError):
+            log.warning("could not store the failure of plugin %s", plugin)
+
+
+def get_plugin_manager(app=None) -> PluginManager:
+    from flask import current_app
+
+    return (app or current_app).extensions["lms_plugins"]

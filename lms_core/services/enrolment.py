@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from lms_core import events
+from lms_core.extensions import db
+from lms_core.models import Course, Enrollment, User
+from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
+from lms_core.plugins import get_plugin_manager
+from lms_core.services import ServiceError
+
+
+def find(user_id: int, course_id: int) -> Enrollment | None:
+    return db.session.execute(
+        db.select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+    ).scalar_one_or_none()
+
+
+def enroll(user: User, course: Course) -> Enrollment:
+    """Enrol ``user``; plugins may refuse or hold the enrolment (``lms_before_enroll``)."""
+    if not course.published:
+        raise ServiceError("course_not_published", _("This course is not open for enrolment."), 409)
+    existing = find(user.id, course.id)
+    if existing is not None:
+        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
+    refusal = get_plugin_manager().check("lms_before_enroll", user=UserInfo.of(user), course=CourseInfo.of(course))
+    if refusal is not None and not refusal.hold:
+        raise ServiceError(refusal.code, refusal.reason, 403)
+    enrollment = Enrollment(user_id=user.id, course_id=course.id, status="pending" if refusal else "active",
+                            hold_reason=refusal.reason if refusal else None)
+    db.session.add(enrollment)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a double click won the race
+        db.session.rollback()
+        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
+    if enrollment.status == "active":
+        events.emit("on_enrolled", user=UserInfo.of(user), course=CourseInfo.of(course),
+                    enrollment=EnrollmentInfo.of(enrollment))
+    events.commit()
+    return enrollment
+
+
+def activate(enrollment_id: int) -> Enrollment:
+    """Turn a pending (held) enrolment into an active one, e.g. once it is paid."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise ServiceError("not_found", _("No such enrolment."), 404)
+    if enrollment.status != "pending":
+        return enrollment
+    enrollment.status = "active"
+    enrollment.hold_reason = None
+    db.session.flush()
+    events.emit("on_enrolled", user=UserInfo.of(enrollment.user), course=CourseInfo.of(enrollment.course),
+                enrollment=EnrollmentInfo.of(enrollment))
+    events.commit()
+    return enrollment

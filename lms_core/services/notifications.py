@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+
+from lms_core import events
+from lms_core.extensions import db
+from lms_core.models import Notification, User, utcnow
+from lms_core.payloads import NotificationInfo, UserInfo
+
+
+def notify(user, kind: str, title, body="", url: str | None = None) -> Notification:
+    """Store a notification in ``user``'s inbox, push it live and hand it to every
+    channel (e-mail, SMS, push, ...) in a job.
+
+    ``title`` and ``body`` may be callables taking no argument: they are then
+    rendered in the recipient's language (``lambda: _("Grade released")``).
+    ``user`` is a ``User`` row, a snapshot or an id.
+    """
+    user_id = user if isinstance(user, int) else user.id
+    recipient = db.session.get(User, user_id)
+    locale = recipient.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
+    with force_locale(locale):
+        title_text = str(title() if callable(title) else title)
+        body_text = str(body() if callable(body) else body)
+    notification = Notification(user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url)
+    db.session.add(notification)
+    db.session.flush()
+    info, user_info = NotificationInfo.of(notification), UserInfo.of(recipient)
+    events.emit("on_notification_created", notification=info, user=user_info)
+    events.commit()
+    push_notification(info)
+    deliver_to_channels(info, user_info)
+    return notification
+
+
+def push_notification(info: NotificationInfo) -> None:
+    from lms_core.realtime import push, user_room
+
+    push(user_room(info.user_id), "notification", {
+        "id": info.id, "kind": info.kind, "title": info.title, "body": info.body, "url": info.url,
+        "unread": unread_count(info.user_id),
+    })
+
+
+def deliver_to_channels(info: NotificationInfo, user_info: UserInfo) -> None:
+    from lms_core.jobs import enqueue
+    from lms_core.plugins import get_plugin_manager
+
+    for plugin_name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels"):
+        for channel in channels:
+            if channel.wants(info, user_info):
+                enqueue(deliver_job, plugin_name, channel.name, info.id)
+
+
+def deliver_job(plugin_name: str, channel_name: str, notification_id: int) -> None:
+    """Job: one channel's delivery of one notification (retried by rq on failure)."""
+    from lms_core.plugins import get_plugin_manager
+
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        return
+    recipient = db.session.get(User, notification.user_id)
+    for name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels"):
+        for channel in channels:
+            if name == plugin_name and channel.name == channel_name:
+                channel.deliver(NotificationInfo.of(notification), UserInfo.of(recipient))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.execute(
+        db.select(db.func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or every) notification of the user read; returns how many changed."""
+    query = db.update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    changed = db.session.execute(query.values(read_at=utcnow())).rowcount
+    db.session.commit()
+    from lms_core.realtime import push, user_room
+
+    push(user_room(user_id), "unread", {"unread": unread_count(user_id)})
+    return changed

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from lms_core import events
+from lms_core.contracts import Requirement
+from lms_core.extensions import db
+from lms_core.models import Course, Enrollment, Lesson, LessonCompletion, User, utcnow
+from lms_core.payloads import CourseInfo, EnrollmentInfo, LessonInfo, UserInfo
+from lms_core.plugins import get_plugin_manager
+from lms_core.services import enrolment
+
+
+@dataclass
+class CourseProgress:
+    requirements: list[Requirement]
+    enrollment: Enrollment | None
+
+    @property
+    def met(self) -> int:
+        return sum(1 for r in self.requirements if r.met)
+
+    @property
+    def percent(self) -> int:
+        if not self.requirements:
+            return 100 if self.complete else 0
+        return round(100 * self.met / len(self.requirements))
+
+    @property
+    def complete(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status == "completed"
+
+
+def requirements(user: User, course: Course) -> list[Requirement]:
+    return get_plugin_manager().call_flat(
+        "lms_completion_requirements", user=UserInfo.of(user), course=CourseInfo.of(course)
+    )
+
+
+def course_progress(user: User, course: Course) -> CourseProgress:
+    return CourseProgress(requirements(user, course), enrolment.find(user.id, course.id))
+
+
+def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
+    return set(db.session.execute(
+        db.select(LessonCompletion.lesson_id).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id == user_id, Lesson.course_id == course_id)
+    ).scalars())
+
+
+def complete_lesson(user: User, lesson: Lesson) -> bool:
+    """Mark a lesson done; ``on_lesson_completed`` fires the first time only."""
+    if db.session.execute(db.select(LessonCompletion.id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id)).first():
+        return False
+    db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    events.emit("on_lesson_completed", user=UserInfo.of(user), lesson=LessonInfo.of(lesson))
+    events.commit()
+    check_completion(user.id, lesson.course_id)
+    return True
+
+
+def check_completion(user_id: int, course_id: int) -> bool:
+    """Complete the enrolment when every requirement is met; fires
+    ``on_course_completed`` exactly once. Plugins call this when one of their own
+    requirements becomes met (for example an assignment graded)."""
+    user = db.session.get(User, user_id)
+    course = db.session.get(Course, course_id)
+    enrollment = enrolment.find(user_id, course_id)
+    if user is None or course is None or enrollment is None or enrollment.status != "active":
+        return False
+    reqs = requirements(user, course)
+    if not reqs or not all(r.met for r in reqs):
+        return False
+    # Conditional update: of two racing requests only one flips the state.
+    now = utcnow()
+    flipped = db.session.execute(
+        db.update(Enrollment).where(Enrollment.id == enrollment.id, Enrollment.status == "active")
+        .values(status="completed", completed_at=now)
+    ).rowcount
+    if not flipped:
+        db.session.rollback()
+        return False
+    db.session.refresh(enrollment)
+    events.emit("on_course_completed", user=UserInfo.of(user), course=CourseInfo.of(course),
+                enrollment=EnrollmentInfo.of(enrollment))
+    events.commit()
+    return True

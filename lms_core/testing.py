@@ -1,0 +1,258 @@
+"""Pytest fixtures for the core's tests and for plugin authors (``pytest11`` entry point).
+
+* ``app``: an application on a fresh, migrated database (SQLite in a temporary folder,
+  or PostgreSQL when ``LMS_TEST_DATABASE_URL`` is set; Redis when ``LMS_TEST_REDIS_URL``
+  is set). Settings come from the ``lms_config`` fixture and ``@pytest.mark.lms_config``.
+* ``client``: Flask's test client; ``login(client, user)`` logs a user in.
+* ``factory``: builds users, courses, lessons, quizzes and attempts.
+* ``run_jobs``: runs the queued jobs (a no-op without Redis, where jobs run inline).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lms_config(**settings): settings for the `app` fixture")
+
+
+def _worker_suffix(request) -> str:
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return worker
+
+
+@pytest.fixture
+def lms_config(request) -> dict:
+    """Extra settings for ``app``; override it, or use ``@pytest.mark.lms_config(...)``."""
+    settings = {}
+    for marker in reversed(list(request.node.iter_markers("lms_config"))):
+        settings.update(marker.kwargs)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def _lms_database(request, tmp_path_factory):
+    """One database per test process: PostgreSQL (created per xdist worker) or a
+    migrated SQLite template copied for each test."""
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not url:
+        return {"kind": "sqlite", "dir": tmp_path_factory.mktemp("lms-db"), "templates": {}}
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from lms_core.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{_worker_suffix(request)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return {"kind": "postgresql", "url": base.set(database=name).render_as_string(hide_password=False),
+            "migrated": set()}
+
+
+def _redis_url(request):
+    url = os.environ.get("LMS_TEST_REDIS_URL")
+    if not url:
+        return None
+    worker = _worker_suffix(request)
+    number = 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
+    return url.rstrip("/").rsplit("/", 1)[0] + f"/{number}" if url.count("/") > 2 else f"{url}/{number}"
+
+
+@pytest.fixture
+def app(request, lms_config, _lms_database, tmp_path):
+    from lms_core.app import create_app
+    from lms_core.extensions import db
+
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "LMS_PLUGINS_STRICT": True,
+              "SECRET_KEY": "test-secret", "LMS_BASE_URL": "http://localhost", "SERVER_NAME": None}
+    redis_url = _redis_url(request)
+    if redis_url:
+        config["REDIS_URL"] = redis_url
+    config.update(lms_config)
+    plugins_key = str(config.get("LMS_PLUGINS", "all"))
+
+    if _lms_database["kind"] == "sqlite":
+        path = tmp_path / "lms.sqlite3"
+        template = _lms_database["templates"].get(plugins_key)
+        if template is not None:
+            shutil.copy(template, path)
+        config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{path}")
+    else:
+        config.setdefault("SQLALCHEMY_DATABASE_URI", _lms_database["url"])
+
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        _prepare_database(app, _lms_database, plugins_key, tmp_path)
+        if redis_url:
+            from lms_core.jobs import redis_connection
+
+            redis_connection(app).flushdb()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _prepare_database(app, database, plugins_key, tmp_path):
+    from sqlalchemy import inspect, text
+
+    from lms_core import migrate
+    from lms_core.extensions import db
+
+    if database["kind"] == "sqlite":
+        if plugins_key not in database["templates"]:
+            migrate.upgrade()
+            db.engine.dispose()
+            template = Path(database["dir"]) / f"template-{len(database['templates'])}.sqlite3"
+            shutil.copy(tmp_path / "lms.sqlite3", template)
+            database["templates"][plugins_key] = template
+        return
+    if plugins_key not in database["migrated"]:
+        migrate.upgrade()
+        database["migrated"].add(plugins_key)
+    tables = [t for t in inspect(db.engine).get_table_names() if not t.endswith("alembic_version")]
+    if tables:
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, user, password: str = PASSWORD):
+    """Log ``user`` in through the real login form; returns the response."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code in (302, 303), f"login failed: {response.status_code}"
+    return response
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job now (rq in this process); without Redis jobs already ran."""
+    def run():
+        if not app.config.get("REDIS_URL"):
+            return 0
+        from rq import SimpleWorker
+
+        from lms_core import jobs
+
+        jobs._worker_app = app
+        worker = SimpleWorker([jobs.queue(app)], connection=jobs.redis_connection(app))
+        worker.work(burst=True, with_scheduler=False)
+        return 1
+
+    return run
+
+
+class Factory:
+    """Builds rows with sensible defaults; every keyword can be overridden."""
+
+    def __init__(self, app):
+        self.app = app
+        self._numbers = itertools.count(1)
+
+    def user(self, role="student", name=None, email=None, password=PASSWORD, locale=None, **fields):
+        from lms_core.services import accounts
+
+        n = next(self._numbers)
+        user = accounts.register(email or f"{role}{n}@example.org", name or f"{role.title()} {n}", password,
+                                 role=role, locale=locale)
+        if fields:
+            from lms_core.extensions import db
+
+            for key, value in fields.items():
+                setattr(user, key, value)
+            db.session.commit()
+        return user
+
+    def course(self, teacher=None, title=None, published=True, default_language="en", **fields):
+        from lms_core.extensions import db
+        from lms_core.services import courses
+
+        teacher = teacher or self.user(role="teacher")
+        course = courses.create_course(teacher, title or f"Course {next(self._numbers)}",
+                                       fields.pop("summary", "A course."), default_language)
+        course.published = published
+        for key, value in fields.items():
+            setattr(course, key, value)
+        db.session.commit()
+        courses.course_changed()
+        return course
+
+    def lesson(self, course=None, title=None, body="Some **text**.", published=True, position=None):
+        from lms_core.extensions import db
+        from lms_core.models import Lesson
+        from lms_core.services import courses
+
+        course = course or self.course()
+        lesson = Lesson(course=course, title=title or f"Lesson {next(self._numbers)}", body=body,
+                        published=published, position=position if position is not None else courses.next_position(course))
+        db.session.add(lesson)
+        db.session.commit()
+        return lesson
+
+    def quiz(self, course=None, title=None, pass_percent=60, max_attempts=None, time_limit_minutes=None,
+             questions=None, published=True):
+        """``questions`` defaults to one single-choice question worth 1 point whose
+        correct option is ``"right"``."""
+        from lms_core.extensions import db
+        from lms_core.models import Quiz
+        from lms_core.services import courses
+
+        course = course or self.course()
+        quiz = Quiz(course=course, title=title or f"Quiz {next(self._numbers)}", pass_percent=pass_percent,
+                    max_attempts=max_attempts, time_limit_minutes=time_limit_minutes, published=published,
+                    position=courses.next_position(course))
+        db.session.add(quiz)
+        db.session.commit()
+        for spec in questions or [{"kind": "single", "text": "Pick the right one",
+                                   "choices": [("right", True), ("wrong", False)]}]:
+            courses.add_question(quiz, spec["kind"], spec["text"], spec.get("points", 1), spec.get("choices", ()),
+                                 spec.get("accepted_answers", ()))
+        return quiz
+
+    def enrol(self, user, course):
+        from lms_core.services import enrolment
+
+        return enrolment.enroll(user, course)
+
+    def attempt(self, user, quiz, correct=True):
+        """A submitted attempt answering every question right (or wrong)."""
+        from lms_core.services import quizzes
+
+        attempt = quizzes.start_attempt(user, quiz)
+        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct))
+
+    @staticmethod
+    def answers(quiz, correct=True) -> dict:
+        answers = {}
+        for q in quiz.questions:
+            if q.kind == "single":
+                answers[str(q.id)] = next(c.id for c in q.choices if c.correct == correct)
+            elif q.kind == "multiple":
+                answers[str(q.id)] = [c.id for c in q.choices if c.correct == correct]
+            else:
+                answers[str(q.id)] = q.accepted_answers[0] if correct else "no idea"
+        return answers
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture(name="login")
+def login_fixture():
+    return login

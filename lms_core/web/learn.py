@@ -1,0 +1,126 @@
+"""What a learner does: the dashboard, lessons (with activity heartbeats) and quizzes."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lms_core.auth import login_required, require
+from lms_core.extensions import db
+from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
+from lms_core.payloads import UserInfo
+from lms_core.services import ServiceError, activity, courses, progress, quizzes
+
+bp = Blueprint("learn", __name__)
+
+
+def get_or_404(model, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    rows = db.session.execute(
+        db.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == g.user.id).order_by(Enrollment.enrolled_at.desc())
+    ).all()
+    items = [(enrollment, course, progress.course_progress(g.user, course)) for enrollment, course in rows]
+    return render_template("learn/dashboard.html", items=items, user_info=UserInfo.of(g.user))
+
+
+def neighbours(item):
+    outline = courses.outline(item.course)
+    index = next(i for i, other in enumerate(outline) if other is item)
+    return (outline[index - 1] if index > 0 else None), (outline[index + 1] if index + 1 < len(outline) else None)
+
+
+@bp.route("/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id):
+    lesson = get_or_404(Lesson, lesson_id)
+    require("lesson.view", lesson)
+    done = lesson.id in progress.completed_lesson_ids(g.user.id, lesson.course_id)
+    previous, following = neighbours(lesson) if lesson.published else (None, None)
+    return render_template("learn/lesson.html", lesson=lesson, course=lesson.course, done=done,
+                           previous=previous, following=following,
+                           heartbeat_seconds=current_app.config["LMS_HEARTBEAT_SECONDS"])
+
+
+@bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])
+@login_required
+def complete_lesson(lesson_id):
+    lesson = get_or_404(Lesson, lesson_id)
+    require("lesson.view", lesson)
+    progress.complete_lesson(g.user, lesson)
+    flash(_("Lesson marked as done."), "success")
+    following = neighbours(lesson)[1]
+    if following is not None:
+        endpoint = "learn.lesson" if isinstance(following, Lesson) else "learn.quiz"
+        key = "lesson_id" if isinstance(following, Lesson) else "quiz_id"
+        return redirect(url_for(endpoint, **{key: following.id})), 303
+    return redirect(url_for("catalogue.course", slug=lesson.course.slug)), 303
+
+
+@bp.route("/lessons/<int:lesson_id>/heartbeat", methods=["POST"])
+@login_required
+def heartbeat(lesson_id):
+    """Seconds of active, visible reading since the last heartbeat (JSON, CSRF header)."""
+    lesson = get_or_404(Lesson, lesson_id)
+    require("lesson.view", lesson)
+    payload = request.get_json(silent=True) or {}
+    seconds = payload.get("seconds")
+    if not isinstance(seconds, int) or seconds < 0:
+        return jsonify({"error": {"code": "invalid", "message": _("seconds must be a whole number.")}}), 400
+    return jsonify({"counted": activity.record_heartbeat(g.user, lesson, seconds)})
+
+
+@bp.route("/quizzes/<int:quiz_id>")
+@login_required
+def quiz(quiz_id):
+    quiz = get_or_404(Quiz, quiz_id)
+    require("quiz.take", quiz)
+    attempts = quizzes.attempts_of(g.user.id, quiz.id)
+    current = next((a for a in attempts if a.submitted_at is None), None)
+    return render_template("learn/quiz.html", quiz=quiz, course=quiz.course, attempts=attempts, current=current,
+                           attempts_left=quizzes.attempts_left(g.user, quiz),
+                           deadline=quizzes.deadline(current) if current else None)
+
+
+@bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
+@login_required
+def start_quiz(quiz_id):
+    quiz = get_or_404(Quiz, quiz_id)
+    require("quiz.take", quiz)
+    try:
+        quizzes.start_attempt(g.user, quiz)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("learn.quiz", quiz_id=quiz.id)), 303
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit_attempt(attempt_id):
+    attempt = get_or_404(Attempt, attempt_id)
+    if attempt.user_id != g.user.id:
+        abort(403)
+    raw = {key: request.form.getlist(key) for key in request.form if key.isdigit()}
+    try:
+        quizzes.submit_attempt(g.user, attempt, raw)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("learn.quiz", quiz_id=attempt.quiz_id)), 303
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id)), 303
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id):
+    attempt = get_or_404(Attempt, attempt_id)
+    require("attempt.view", attempt)
+    scored = {str(q.id): quizzes.score_question(q, attempt.answers.get(str(q.id))) for q in attempt.quiz.questions}
+    return render_template("learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+                           scored=scored)

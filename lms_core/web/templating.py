@@ -1,0 +1,65 @@
+"""Template helpers shared by the core's pages and the plugins' templates.
+
+Plugins extend ``lms/base.html`` and fill its blocks (``title``, ``content``,
+``scripts``); the helpers below are available in every template.
+"""
+from __future__ import annotations
+
+from flask import g
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from lms_core import i18n
+from lms_core.plugins import CORE_PLUGIN_PREFIX, get_plugin_manager
+from lms_core.services.markdown import render as render_markdown
+
+
+def navigation_links(user):
+    results = get_plugin_manager().call_each_with_names("lms_navigation_links", user=_snapshot(user))
+    core = [link for name, links in results if name.startswith(CORE_PLUGIN_PREFIX) for link in links]
+    others = [link for name, links in results if not name.startswith(CORE_PLUGIN_PREFIX) for link in links]
+    return core + others
+
+
+def fragments(hook_name: str, **kwargs) -> Markup:
+    """Join the HTML fragments plugins contribute to a page; plain strings are escaped."""
+    parts = get_plugin_manager().call_flat(hook_name, **kwargs)
+    return Markup("\n").join(p if isinstance(p, Markup) else escape(p) for p in parts)
+
+
+def _snapshot(user):
+    from lms_core.payloads import UserInfo
+
+    return UserInfo.of(user) if user is not None else None
+
+
+def init_templating(app):
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
+    app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    app.jinja_env.filters["percent"] = lambda v: format_percent(v / 100, "#,##0.#%") if v is not None else ""
+
+    @app.context_processor
+    def common():
+        from lms_core.permissions import can
+        from lms_core.services.notifications import unread_count
+
+        user = g.get("user")
+        return {
+            "current_user": user,
+            "can": lambda action, target=None: can(user, action, target),
+            "nav_links": lambda: navigation_links(user),
+            "fragments": fragments,
+            "snapshot": _snapshot,
+            "localized": i18n.localized,
+            "current_locale": str(get_locale()),
+            "language_names": i18n.language_names(),
+            "site_name": app.config["LMS_SITE_NAME"],
+            "unread_notifications": unread_count(user.id) if user is not None else 0,
+        }
+
+    from lms_core.web.errors import register_error_pages
+
+    register_error_pages(app)

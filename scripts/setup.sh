@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the core, every plugin under plugins/ and the examples (editable) into .venv,
+# fetch the front-end files from the npm registry and compile the translations.
+# Idempotent: run it again after pulling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+extras=${1:-}
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+packages=(-e ".${extras:+[$extras]}")
+for dir in plugins/*/ examples/*/; do
+  [ -f "$dir/setup.cfg" ] || [ -f "$dir/pyproject.toml" ] || continue
+  packages+=(-e "$dir")
+done
+"$VENV/bin/python" -m pip install --quiet "${packages[@]}"
+
+# Socket.IO's browser client, from the npm registry (not kept in the repository).
+if [ ! -f lms_core/static/vendor/socket.io.min.js ] || [ package.json -nt lms_core/static/vendor/socket.io.min.js ]; then
+  npm install --no-audit --no-fund --silent
+  mkdir -p lms_core/static/vendor
+  cp node_modules/socket.io-client/dist/socket.io.min.js lms_core/static/vendor/
+fi
+
+# Compiled catalogues (.mo) are build output; the .po files are the source.
+for dir in lms_core/translations plugins/*/lms_*/translations examples/*/*/translations; do
+  [ -d "$dir" ] || continue
+  "$VENV/bin/pybabel" compile --use-fuzzy -d "$dir" -q || "$VENV/bin/pybabel" compile -d "$dir"
+done
