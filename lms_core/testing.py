@@ -50,7 +50,8 @@ def _lms_database(request, tmp_path_factory):
     from lms_core.config import normalise_database_url
 
     base = make_url(normalise_database_url(url))
-    name = f"{base.database}_{_worker_suffix(request)}"
+    # LMS_TEST_DB_TAG keeps parallel checkouts on one server apart.
+    name = f"{base.database}_{os.environ.get('LMS_TEST_DB_TAG', '')}{_worker_suffix(request)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -64,9 +65,15 @@ def _redis_url(request):
     url = os.environ.get("LMS_TEST_REDIS_URL")
     if not url:
         return None
+    from redis.connection import parse_url
+
     worker = _worker_suffix(request)
-    number = 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
-    return url.rstrip("/").rsplit("/", 1)[0] + f"/{number}" if url.count("/") > 2 else f"{url}/{number}"
+    base = int(parse_url(url).get("db") or 0)
+    number = base + 1 + (int(worker[2:]) if worker.startswith("gw") else 0)
+    root = url.split("?")[0].rstrip("/")
+    if root.count("/") > 2:
+        root = root.rsplit("/", 1)[0]
+    return f"{root}/{number}"
 
 
 @pytest.fixture
