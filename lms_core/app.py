@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import flask_babel
 from flask import Flask, g, request
 
 from lms_core import cache, i18n
@@ -71,7 +72,10 @@ def _register_request_hooks(app) -> None:
 
     @app.before_request
     def before_request():
+        # An app context may outlive one request (tests, inline jobs): start clean.
+        g.pop("lms_content_translations", None)
         load_current_user()
+        flask_babel.refresh()  # the locale depends on the user just loaded
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
         if owner and not get_plugin_manager().is_enabled(owner):
             abort(404)  # a disabled plugin's pages are gone until it is enabled again

@@ -6,7 +6,7 @@ Course content falls back to the course's default language field by field.
 """
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_datetime
 
 from lms_core.extensions import db
@@ -17,6 +17,8 @@ def select_locale():
     languages = current_app.config["LMS_LANGUAGES"]
     if user is not None and user.locale in languages:
         return user.locale
+    if not has_request_context():  # a job or the CLI: notifications force their own locale
+        return current_app.config["LMS_DEFAULT_LANGUAGE"]
     if session.get("locale") in languages:
         return session["locale"]
     if request:

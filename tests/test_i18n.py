@@ -1,0 +1,97 @@
+"""The interface in English and Russian; course content with per-language translations."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from lms_core.extensions import db
+from lms_core.services import courses
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def catalogues():
+    """(package folder, babel config, Russian .po) for the core and every plugin."""
+    yield ROOT / "lms_core", ROOT / "babel.cfg", ROOT / "lms_core/translations/ru/LC_MESSAGES/messages.po"
+    for po in sorted(ROOT.glob("plugins/*/lms_*/translations/ru/LC_MESSAGES/messages.po")) + sorted(
+            ROOT.glob("examples/*/lms_*/translations/ru/LC_MESSAGES/messages.po")):
+        package = po.parents[3]
+        config = package.parent / "babel.cfg"
+        yield package, config, po
+
+
+@pytest.mark.parametrize("package, config, po", list(catalogues()), ids=lambda v: getattr(v, "name", str(v)))
+def test_every_interface_string_has_a_russian_translation(package, config, po, tmp_path):
+    pot = tmp_path / "messages.pot"
+    mapping = ["-F", str(config)] if config.exists() else []
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", *mapping, "-k", "lazy_gettext",
+                    "-k", "_l", "-o", str(pot), str(package.name)], capture_output=True, cwd=package.parent, check=True)
+    with pot.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with po.open("rb") as f:
+        catalogue = read_po(f)
+    translated = {m.id for m in catalogue if m.id and not m.fuzzy and (
+        all(m.string) if isinstance(m.string, tuple) else m.string)}
+    missing = sorted(str(w) for w in wanted - translated)
+    assert not missing, f"{len(missing)} strings without Russian translation in {po}: {missing[:20]}"
+
+
+def test_the_browser_language_is_used_until_the_user_chooses(client):
+    assert 'lang="ru"' in client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    client.post("/language", data={"language": "ru", "next": "/"})
+    page = client.get("/", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert 'lang="ru"' in page and "Каталог" in page
+
+
+def test_a_logged_in_users_choice_is_kept_on_the_account(client, factory, login):
+    student = factory.user()
+    login(client, student)
+    client.post("/language", data={"language": "ru"})
+    db.session.refresh(student)
+    assert student.locale == "ru"
+    fresh = type(client)(client.application)
+    login(fresh, student)
+    assert 'lang="ru"' in fresh.get("/dashboard").get_data(as_text=True)
+
+
+def test_course_content_falls_back_to_the_course_language_field_by_field(client, factory, login):
+    course = factory.course(title="Astronomy", summary="Stars and planets")
+    lesson = factory.lesson(course, title="The Sun", body="Our star.")
+    courses.set_translation(course, course, "title", "ru", "Астрономия")
+    courses.set_translation(course, lesson, "title", "ru", "Солнце")
+    db.session.commit()
+    client.post("/language", data={"language": "ru"})
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Астрономия" in page and "Stars and planets" in page  # summary not translated: fallback
+    student = factory.user(locale="ru")
+    factory.enrol(student, course)
+    login(client, student)
+    page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Солнце" in page and "Our star." in page
+
+
+def test_the_translation_report_lists_missing_and_outdated_fields(factory):
+    course = factory.course(title="Astronomy", summary="Stars")
+    courses.set_translation(course, course, "title", "ru", "Астрономия")
+    db.session.commit()
+    report = courses.translation_report(course)["ru"]
+    assert [(o.id, f) for o, f in report["missing"]] == [(course.id, "summary")]
+    assert report["outdated"] == []
+    course.title = "Astronomy for beginners"
+    db.session.commit()
+    report = courses.translation_report(course)["ru"]
+    assert [(o.id, f) for o, f in report["outdated"]] == [(course.id, "title")]
+
+
+def test_dates_are_formatted_for_the_locale(client, factory, login):
+    student = factory.user(locale="ru")
+    course = factory.course()
+    factory.enrol(student, course)
+    login(client, student)
+    page = client.get("/dashboard").get_data(as_text=True)
+    import re
+
+    assert re.search(r"\d{1,2} [а-я]{3,}\.? \d{4}", page), "a Russian date such as '27 нояб. 2026'"
