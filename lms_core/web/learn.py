@@ -53,7 +53,7 @@ def lesson(lesson_id):
 @login_required
 def complete_lesson(lesson_id):
     lesson = get_or_404(Lesson, lesson_id)
-    require("lesson.view", lesson)
+    require("lesson.learn", lesson)
     progress.complete_lesson(g.user, lesson)
     flash(_("Lesson marked as done."), "success")
     following = neighbours(lesson)[1]
@@ -69,7 +69,7 @@ def complete_lesson(lesson_id):
 def heartbeat(lesson_id):
     """Seconds of active, visible reading since the last heartbeat (JSON, CSRF header)."""
     lesson = get_or_404(Lesson, lesson_id)
-    require("lesson.view", lesson)
+    require("lesson.learn", lesson)
     payload = request.get_json(silent=True) or {}
     seconds = payload.get("seconds")
     if not isinstance(seconds, int) or seconds < 0:
