@@ -120,15 +120,22 @@ def scheduler_command():
     from rq.cron import CronScheduler
 
     from lms_core import jobs
-    from lms_core.periodic import periodic_tasks, run_periodic
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: use `lms tick` from cron instead.")
     scheduler = CronScheduler(connection=jobs.redis_connection())
+    register_periodic_tasks(scheduler)
+    scheduler.start()
+
+
+def register_periodic_tasks(scheduler) -> None:
+    """Register every plugin's periodic task with an rq ``CronScheduler``."""
+    from lms_core import jobs
+    from lms_core.periodic import periodic_tasks, run_periodic
+
     for task in periodic_tasks():
         scheduler.register(jobs.run_job, jobs.QUEUE_NAME, args=(jobs.function_path(run_periodic), (task.name,), {}),
                            interval=task.interval, name=task.name)
-    scheduler.start()
 
 
 @main.command("tick")

@@ -12,3 +12,11 @@ def write_note(user_id: int, title: str) -> None:
 
 def always_fails(reason: str) -> None:
     raise RuntimeError(reason)
+
+
+def tick_note() -> None:
+    """A periodic task: writes a note for the first user each time it runs."""
+    from lms_core.models import User
+
+    user = db.session.execute(db.select(User).order_by(User.id)).scalars().first()
+    write_note(user.id, "tick")

@@ -58,3 +58,26 @@ def test_a_notification_is_written_in_the_recipients_language(factory):
     russian = factory.user(locale="ru")
     note = notify(russian, "test", lambda: _("Notifications"))
     assert note.title == "Уведомления"
+
+
+@in_process
+def test_only_the_course_people_may_follow_a_course_room(app, factory, login):
+    from lms_core.realtime import course_room, push
+
+    course = factory.course()
+    learner, stranger = factory.user(), factory.user()
+    factory.enrol(learner, course)
+    sockets = {}
+    for who, user in (("learner", learner), ("stranger", stranger)):
+        client = app.test_client()
+        login(client, user)
+        sockets[who] = socketio.test_client(app, flask_test_client=client)
+        sockets[who].emit("join_course", {"course_id": course.id})
+    try:
+        assert not sockets["stranger"].is_connected()  # refused and disconnected
+        push(course_room(course.id), "leaderboard", {"course": course.id})
+        assert received(sockets["learner"], "leaderboard")[0]["args"][0] == {"course": course.id}
+    finally:
+        for socket in sockets.values():
+            if socket.is_connected():
+                socket.disconnect()
