@@ -88,6 +88,15 @@ def lms_notification_channels():
 
 
 @hookspec
+def lms_openapi():
+    """Returns the plugin's part of the OpenAPI 3.1 document served at
+    ``/api/v1/openapi.json``: a dict with ``paths`` (relative to ``/api/v1``) and
+    optionally ``components`` (``schemas``, ``parameters``, ...) and ``tags``. Prefix
+    component names with the plugin's name. Every route a plugin serves under
+    ``/api/v1`` must be described here (the core's tests check the core's own)."""
+
+
+@hookspec
 def lms_completion_requirements(user, course):
     """Called when the core decides whether ``user`` has completed ``course``
     (snapshots). Returns a list of ``lms_core.Requirement`` (label, met, url); the

@@ -56,12 +56,10 @@ def enqueue(func, *args, **kwargs):
             run_job, path, args, kwargs, retry=Retry(max=len(intervals), interval=intervals),
             description=path,
         )
-    # Inline: a fresh app context gives the job its own database session, as a worker would.
-    with app.app_context():
-        try:
-            run_job(path, args, kwargs, inline=True)
-        except Exception:
-            pass  # recorded by run_job; inline work never breaks the caller
+    try:
+        run_job(path, args, kwargs, inline=True)
+    except Exception:
+        pass  # recorded by run_job; inline work never breaks the caller
     return None
 
 
@@ -70,9 +68,8 @@ def run_job(path: str, args, kwargs, inline: bool = False):
     and records a failure before letting rq retry it."""
     from flask import has_app_context
 
-    if has_app_context():
-        return _run(path, args, kwargs, inline)
-    app = _worker_app or _build_worker_app()
+    # Always a context of its own, so the job's database session is its own too.
+    app = current_app._get_current_object() if has_app_context() else (_worker_app or _build_worker_app())
     with app.app_context():
         return _run(path, args, kwargs, inline)
 

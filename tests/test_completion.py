@@ -78,3 +78,33 @@ def test_on_course_completed_fires_once_with_snapshots(app, factory):
     assert user.id == student.id and course_info.slug == course.slug and enrollment.status == "completed"
     with pytest.raises(FrozenInstanceError):
         user.name = "changed"  # payloads are read-only snapshots
+
+
+def test_removing_the_last_missing_lesson_completes_waiting_learners(factory, run_jobs):
+    from lms_core.services import courses
+
+    course = factory.course()
+    done, extra = factory.lesson(course), factory.lesson(course)
+    student = factory.user()
+    enrollment = factory.enrol(student, course)
+    progress.complete_lesson(student, done)
+    assert db.session.get(Enrollment, enrollment.id).status == "active"
+    courses.delete_lesson(extra)
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment.id).status == "completed"
+
+
+def test_time_spent_on_a_deleted_lesson_stays_in_the_course_total(factory, app):
+    from lms_core.models import ActivityFact
+    from lms_core.services import activity, courses
+
+    course = factory.course()
+    lesson = factory.lesson(course)
+    student = factory.user()
+    factory.enrol(student, course)
+    activity.record_heartbeat(student, lesson, 30)
+    courses.delete_lesson(lesson)
+    db.session.expire_all()
+    assert activity.seconds_on_course(student.id, course.id) == 30
+    assert db.session.execute(db.select(ActivityFact.lesson_id)).scalar_one() is None

@@ -47,6 +47,7 @@ class ActivityFact(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False)
-    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    # A deleted lesson keeps its time in the course's totals.
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), index=True)
     seconds: Mapped[int] = mapped_column(Integer, nullable=False)
     occurred_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -60,3 +60,32 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password or ""):
         return None
     return user
+
+
+def update_profile(user: User, **changes) -> User:
+    """Change a user's name, interface language or time zone (account page and API)."""
+    from zoneinfo import available_timezones
+
+    from flask import current_app
+
+    errors = {}
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            errors["name"] = _("Enter your name.")
+        elif len(name) > 120:
+            errors["name"] = _("The name is too long (120 characters at most).")
+        changes["name"] = name
+    if changes.get("locale") is not None and changes["locale"] not in current_app.config["LMS_LANGUAGES"]:
+        errors["locale"] = _("Unknown language.")
+    if changes.get("timezone") is not None and changes["timezone"] not in available_timezones():
+        errors["timezone"] = _("Unknown time zone.")
+    unknown = set(changes) - {"name", "locale", "timezone"}
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if errors:
+        raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    db.session.commit()
+    return user

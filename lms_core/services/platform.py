@@ -1,6 +1,7 @@
-"""Administration of the platform: plugins and failed jobs."""
+"""Administration of the platform: plugins, their migrations and errors, failed jobs."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from lms_core.extensions import db
@@ -10,12 +11,15 @@ from lms_core.services import ServiceError
 
 
 def plugin_rows() -> list[dict]:
+    """One row per installed plugin: what the admin plugins page and ``lms plugins list`` show."""
     plugins = get_plugin_manager()
     states = {s.name: s.enabled for s in db.session.execute(db.select(PluginState)).scalars()}
+    folders = migration_folders()
     rows = []
     for name, info in sorted(plugins.installed.items()):
         last = db.session.execute(
-            db.select(PluginError).where(PluginError.plugin == name).order_by(PluginError.occurred_at.desc()).limit(1)
+            db.select(PluginError).where(PluginError.plugin == name)
+            .order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(1)
         ).scalar_one_or_none()
         rows.append({
             "name": name,
@@ -24,6 +28,8 @@ def plugin_rows() -> list[dict]:
             "loaded": info.module is not None,
             "enabled": info.module is not None and states.get(name, True),
             "hooks": info.hooks,
+            "has_migrations": name in folders,
+            "migrations_pending": name in folders and migrations_pending(name, folders[name]),
             "last_error": (last.message if last else None) or info.load_error,
             "last_error_at": last.occurred_at if last else None,
         })
@@ -44,11 +50,39 @@ def set_plugin_enabled(name: str, enabled: bool) -> None:
     plugins.forget_enabled_state()
 
 
+def migration_folders() -> dict[str, str]:
+    """The Alembic ``versions`` folder of every loaded plugin that has one, enabled or not."""
+    plugins = get_plugin_manager()
+    return {name: str(folder)
+            for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)}
+
+
+def migrations_pending(name: str, folder: str) -> bool:
+    """Whether the plugin's database lags behind its migrations: some head revision of
+    ``folder`` is missing from the plugin's own version table (``lms db upgrade`` fixes it)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from lms_core import migrate
+
+    owner = migrate.MigrationOwner(name, folder, f"{name}_alembic_version", set())
+    heads = set(ScriptDirectory.from_config(migrate.alembic_config(owner, None)).get_heads())
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": owner.version_table})
+        current = set(context.get_current_heads())
+    return not heads <= current
+
+
 def recent_job_failures(limit: int = 100) -> list[JobFailure]:
     return list(db.session.execute(
-        db.select(JobFailure).order_by(JobFailure.occurred_at.desc()).limit(limit)).scalars())
+        db.select(JobFailure).order_by(JobFailure.occurred_at.desc(), JobFailure.id.desc()).limit(limit)).scalars())
+
+
+def job_attempts_allowed() -> int:
+    """How many times a job runs before it is given up (the first run and its retries)."""
+    return len(current_app.config["LMS_JOB_RETRY_INTERVALS"]) + 1
 
 
 def recent_plugin_errors(limit: int = 50) -> list[PluginError]:
     return list(db.session.execute(
-        db.select(PluginError).order_by(PluginError.occurred_at.desc()).limit(limit)).scalars())
+        db.select(PluginError).order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(limit)).scalars())

@@ -93,3 +93,11 @@ def check_completion(user_id: int, course_id: int) -> bool:
                 enrollment=EnrollmentInfo.of(enrollment))
     events.commit()
     return True
+
+
+def recheck_course(course_id: int) -> int:
+    """Job: check completion for every active learner of a course (after its
+    requirements changed). Returns how many completed now."""
+    user_ids = db.session.execute(db.select(Enrollment.user_id).where(
+        Enrollment.course_id == course_id, Enrollment.status == "active")).scalars().all()
+    return sum(1 for user_id in user_ids if check_completion(user_id, course_id))

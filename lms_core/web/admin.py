@@ -1,9 +1,14 @@
-"""Administration: users and roles, plugins, failed jobs."""
+"""Administration: users and roles, plugins (with their errors), failed jobs."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
+from lms_core.extensions import db
+from lms_core.models import JobFailure, PluginError, User
+from lms_core.services import ServiceError, accounts, people, platform
+from lms_core.web.admin_forms import NewUserForm, PluginForm, UserForm, role_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,4 +21,112 @@ def only_admins():
 
 @bp.route("/")
 def index():
-    return render_template("admin/index.html")
+    count = db.func.count
+    return render_template(
+        "admin/index.html",
+        users=db.session.execute(db.select(count(User.id))).scalar_one(),
+        plugins=platform.plugin_rows(),
+        plugin_errors=db.session.execute(db.select(count(PluginError.id))).scalar_one(),
+        job_failures=db.session.execute(db.select(count(JobFailure.id))).scalar_one(),
+    )
+
+
+# ---------------------------------------------------------------- people
+
+
+@bp.route("/users")
+def users():
+    query = request.args.get("q", "").strip()
+    role = request.args.get("role") or None
+    page = request.args.get("page", "1")
+    try:
+        result = people.search_users(query, role, int(page) if page.isdigit() else 0)
+    except ServiceError as exc:
+        return render_template("admin/users.html", result=people.UserPage([], 1, 1, 0), query=query, role=role,
+                               roles=role_choices(), errors=exc.fields), exc.status
+    return render_template("admin/users.html", result=result, query=query, role=role, roles=role_choices(),
+                           errors={})
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(form.email.data, form.name.data, form.password.data, role=form.role.data)
+        except ServiceError as exc:
+            _show_field_errors(form, exc)
+            return render_template("admin/new_user.html", form=form), exc.status
+        flash(_("The account of %(name)s was created.", name=user.name), "success")
+        return redirect(url_for("admin.user", user_id=user.id)), 303
+    return render_template("admin/new_user.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id):
+    person = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=person)
+    if form.validate_on_submit():
+        try:
+            people.update_user(g.user, person, form.role.data, form.active.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_field_errors(form, exc)
+            return render_template("admin/user.html", person=person, form=form), exc.status
+        flash(_("The account of %(name)s was saved.", name=person.name), "success")
+        return redirect(url_for("admin.user", user_id=person.id)), 303
+    return render_template("admin/user.html", person=person, form=form), 400 if form.is_submitted() else 200
+
+
+def _show_field_errors(form, exc: ServiceError) -> None:
+    for name, message in exc.fields.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = [message]
+    if not exc.fields or not any(hasattr(form, name) for name in exc.fields):
+        flash(exc.message, "error")
+
+
+# ---------------------------------------------------------------- plugins
+
+
+@bp.route("/plugins")
+def plugins():
+    return render_template("admin/plugins.html", plugins=platform.plugin_rows(), form=PluginForm())
+
+
+@bp.route("/plugins/<name>/enable", methods=["POST"])
+def enable_plugin(name):
+    return _set_plugin(name, True)
+
+
+@bp.route("/plugins/<name>/disable", methods=["POST"])
+def disable_plugin(name):
+    return _set_plugin(name, False)
+
+
+def _set_plugin(name, enabled):
+    if not PluginForm().validate_on_submit():
+        abort(400)
+    platform.set_plugin_enabled(name, enabled)
+    if enabled:
+        flash(_("The plugin %(name)s is enabled.", name=name), "success")
+        folder = platform.migration_folders().get(name)
+        if folder and platform.migrations_pending(name, folder):
+            flash(_("Its database tables are not up to date: run “lms db upgrade” now."), "error")
+    else:
+        flash(_("The plugin %(name)s is disabled. Its data is kept.", name=name), "success")
+    return redirect(url_for("admin.plugins")), 303
+
+
+@bp.route("/plugins/errors")
+def plugin_errors():
+    return render_template("admin/plugin_errors.html", errors=platform.recent_plugin_errors())
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@bp.route("/jobs")
+def jobs():
+    return render_template("admin/jobs.html", failures=platform.recent_job_failures(),
+                           attempts_allowed=platform.job_attempts_allowed())

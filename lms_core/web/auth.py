@@ -107,13 +107,17 @@ def account():
     if request.method == "POST":
         action = request.form.get("action")
         if action == "profile" and form.validate():
-            user.name = form.name.data.strip()
-            user.locale = form.locale.data
-            user.timezone = form.timezone.data
-            session["locale"] = user.locale
-            db.session.commit()
-            flash(_("Your settings were saved."), "success")
-            return redirect(url_for("auth.account"))
+            try:
+                accounts.update_profile(user, name=form.name.data, locale=form.locale.data,
+                                        timezone=form.timezone.data)
+            except ServiceError as exc:
+                for name, message in exc.fields.items():
+                    getattr(form, name).errors = [message]
+                status = 400
+            else:
+                session["locale"] = user.locale
+                flash(_("Your settings were saved."), "success")
+                return redirect(url_for("auth.account"))
         elif action == "password" and password_form.validate():
             if not user.check_password(password_form.current.data):
                 password_form.current.errors = [_("The current password is wrong.")]

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField, PasswordField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -14,8 +16,8 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                 Email(_l("Enter a valid e-mail address."))])
+    # The address itself is checked by accounts.register, with the other account rules.
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter a password.")),
         Length(min=8, message=_l("The password must be at least 8 characters long."))])
@@ -42,7 +44,10 @@ class TokenForm(FlaskForm):
 
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
-    slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=80)])
+    slug = StringField(_l("Address (slug)"), filters=[lambda v: (v or "").strip().lower()], validators=[
+        Optional(), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l(
+            "Use lower-case Latin letters, digits and single hyphens (80 characters at most).")),
+        Length(max=80, message=_l("Use lower-case Latin letters, digits and single hyphens (80 characters at most)."))])
     summary = TextAreaField(_l("Summary"))
     default_language = SelectField(_l("Language of the content"))
     published = BooleanField(_l("Published"))
@@ -59,10 +64,36 @@ class QuizForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     description = TextAreaField(_l("Description"))
     pass_percent = IntegerField(_l("Pass mark (%)"), default=60, validators=[
-        DataRequired(_l("Enter the pass mark.")), NumberRange(1, 100, _l("Between 1 and 100."))])
+        InputRequired(_l("Enter the pass mark.")), NumberRange(1, 100, _l("Between 1 and 100."))])
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[
         Optional(), NumberRange(min=1, message=_l("At least 1."))])
     time_limit_minutes = IntegerField(_l("Time limit in minutes (empty: none)"), validators=[
         Optional(), NumberRange(min=1, message=_l("At least 1."))])
     position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0)])
     published = BooleanField(_l("Published"), default=True)
+
+
+class ChoiceForm(Form):
+    """One option of a choice question (a sub-form: the question's form carries the CSRF token)."""
+
+    id = HiddenField()
+    text = StringField(_l("Option"))
+    correct = BooleanField(_l("Correct"))
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField(_l("Type"), choices=[SelectChoice("single", _l("Single choice")),
+                                            SelectChoice("multiple", _l("Multiple choice")),
+                                            SelectChoice("text", _l("Short text answer"))])
+    text = TextAreaField(_l("Question"), validators=[DataRequired(_l("Enter the question."))])
+    points = IntegerField(_l("Points"), default=1, validators=[
+        InputRequired(_l("Enter the points.")), NumberRange(min=0, message=_l("Zero or more."))])
+    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=1, message=_l("At least 1."))])
+    accepted_answers = TextAreaField(_l("Accepted answers, one per line"))
+    choices = FieldList(FormField(ChoiceForm), min_entries=4)
+
+
+class StaffForm(FlaskForm):
+    # No Email() validator: the address only has to match an existing account.
+    email = EmailField(_l("E-mail of the teacher"), validators=[DataRequired(_l("Enter an e-mail address.")),
+                                                                Length(max=254)])

@@ -193,7 +193,7 @@ def upgrade():
     sa.Column('seconds', sa.Integer(), nullable=False),
     sa.Column('occurred_at', lms_core.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_activity_facts_course_id_courses'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_activity_facts_lesson_id_lessons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_activity_facts_lesson_id_lessons'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_facts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_facts'))
     )
