@@ -2,6 +2,7 @@
 ``lms_cli_commands``."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -63,6 +64,9 @@ def run_command(host, port, debug):
 
     from lms_core.extensions import socketio
 
+    # FlaskGroup marks the process as run from the CLI, which makes app.run() (called by
+    # socketio.run) return at once; this command is the server, so lift the mark.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(current_app._get_current_object(), host=host, port=port, debug=debug,
                  use_reloader=False, allow_unsafe_werkzeug=True)
 
