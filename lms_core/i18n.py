@@ -38,7 +38,9 @@ def select_timezone():
 def translation_directories(app, plugin_folders) -> str:
     import os
 
-    folders = [os.path.join(app.root_path, "translations"), *map(str, plugin_folders)]
+    # Later catalogues override earlier ones for the same message: the core's come last,
+    # so a plugin that reuses a core string cannot change the core's pages.
+    folders = [*map(str, plugin_folders), os.path.join(app.root_path, "translations")]
     return ";".join(folders)
 
 

@@ -117,7 +117,7 @@ class PluginManager:
         except pluggy.PluginValidationError as exc:
             known = ", ".join(sorted(h for h in dir(self.pm.hook) if not h.startswith("_")))
             raise PluginConfigurationError(
-                f"plugin {exc.plugin_name!r} implements a hook that does not exist: {exc}. "
+                f"plugin {self.pm.get_name(exc.plugin)!r} implements a hook that does not exist: {exc}. "
                 f"Known hooks: {known}"
             ) from exc
 

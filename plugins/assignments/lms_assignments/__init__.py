@@ -1,0 +1,1 @@
+"""Practical assignments for the LMS, as a plugin (entry point ``assignments``)."""

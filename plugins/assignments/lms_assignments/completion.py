@@ -1,0 +1,47 @@
+"""The plugin's part of course completion: every required, published assignment
+graded (and released) at or above its pass mark."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from lms_core.contracts import Requirement
+from lms_core.extensions import db
+from lms_core.i18n import ContentTranslations
+from lms_core.models import Course
+
+from lms_assignments import messages
+from lms_assignments.models import Assignment, SubmissionGrade, Submission
+
+
+def requirements(user, course) -> list[Requirement]:
+    """``user`` and ``course`` are the core's snapshots."""
+    assignments = db.session.execute(db.select(Assignment).where(
+        Assignment.course_id == course.id, Assignment.published.is_(True), Assignment.required.is_(True))
+        .order_by(Assignment.due_at, Assignment.position)).scalars().all()
+    if not assignments:
+        return []
+    best = dict(db.session.execute(
+        db.select(Submission.assignment_id, db.func.max(SubmissionGrade.points))
+        .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+        .where(Submission.user_id == user.id, Submission.assignment_id.in_([a.id for a in assignments]),
+               SubmissionGrade.released_at.is_not(None))
+        .group_by(Submission.assignment_id)).all())
+    texts = ContentTranslations(db.session.get(Course, course.id), _language(course))
+    result = []
+    for assignment in assignments:
+        title = texts.get(assignment, "title")
+        if assignment.pass_points > 0:
+            label = _("Get at least %(points)s points for “%(title)s”", points=messages.number(assignment.pass_points),
+                      title=title)
+        else:
+            label = _("Hand in “%(title)s” and get it graded", title=title)
+        score = best.get(assignment.id)
+        result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points,
+                                  url=messages.path_for("assignments.assignment", assignment_id=assignment.id)))
+    return result
+
+
+def _language(course) -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or course.default_language)

@@ -1,0 +1,74 @@
+"""The assignments plugin's hook implementations (the ``lms.plugins`` entry point).
+Kept thin: each hook hands over to the module that holds the logic."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from lms_core import PeriodicTask, hookimpl
+
+from lms_assignments import completion, fragments, hookspecs, jobs, permissions, settings
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def lms_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_assignments import api, views
+
+    settings.apply(app)
+    return [views.bp, api.bp]
+
+
+@hookimpl
+def lms_openapi():
+    from lms_assignments import openapi
+
+    return openapi.fragment()
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_periodic_tasks():
+    def interval(name):
+        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+
+    return [
+        PeriodicTask("assignments.reminders", jobs.send_reminders, interval("ASSIGNMENTS_REMINDER_INTERVAL")),
+        PeriodicTask("assignments.repair", jobs.repair, interval("ASSIGNMENTS_REPAIR_INTERVAL")),
+    ]
+
+
+@hookimpl
+def lms_completion_requirements(user, course):
+    return completion.requirements(user, course)
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    return fragments.course_fragment(user, course)
+
+
+@hookimpl
+def lms_dashboard_fragments(user):
+    return fragments.dashboard_fragment(user)
+
+
+@hookimpl
+def lms_permission_allowed(user, action, target):
+    return permissions.allowed(user, action, target)
