@@ -8,7 +8,9 @@ import flask_babel
 from flask import Flask, g, request
 
 from lms_core import cache, i18n
-from lms_core.extensions import babel, csrf, db
+from flask_babel import Babel
+
+from lms_core.extensions import csrf, db
 from lms_core.plugins import PluginManager
 
 log = logging.getLogger("lms")
@@ -32,7 +34,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     folders = [f for _name, f in plugins.call_each_with_names("lms_translations_folder", include_disabled=True)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(app, folders)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    # One Babel per app: Flask-Babel caches catalogues on the instance, and each app may
+    # have other plugins (and so other catalogues) than the last one built in this process.
+    Babel(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
     cache.init_cache(app)
 
@@ -74,6 +78,8 @@ def _register_request_hooks(app) -> None:
     def before_request():
         # An app context may outlive one request (tests, inline jobs): start clean.
         g.pop("lms_content_translations", None)
+        g.pop("csrf_token", None)
+        g.pop("lms_template_context", None)
         load_current_user()
         flask_babel.refresh()  # the locale depends on the user just loaded
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")

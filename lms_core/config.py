@@ -52,7 +52,8 @@ def load_config(app, overrides: dict | None) -> None:
     app.config.from_object(Config)
     for name, convert in ENVIRONMENT_SETTINGS.items():
         value = os.environ.get(name)
-        if value:
+        # An empty LMS_PLUGINS means "no plugins"; an empty anything else means unset.
+        if value or (value == "" and name == "LMS_PLUGINS"):
             app.config[name] = convert(value)
     if overrides:
         app.config.update(overrides)

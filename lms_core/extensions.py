@@ -1,5 +1,4 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
-from flask_babel import Babel
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -15,6 +14,5 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-babel = Babel()
 socketio = SocketIO()
 csrf = CSRFProtect()

@@ -105,6 +105,7 @@ class PluginManager:
         """Register a plugin object directly (tests, or a deployment's own module)."""
         self.pm.register(module, name=name)
         self.installed[name] = PluginInfo(name, None, None, module=module)
+        self.forget_enabled_state()
         self._check_pending()
         self.installed[name].hooks = sorted(
             h for h in dir(self.pm.hook) if not h.startswith("_")
@@ -115,7 +116,8 @@ class PluginManager:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            known = ", ".join(sorted(h for h in dir(self.pm.hook) if not h.startswith("_")))
+            known = ", ".join(sorted(h for h in dir(self.pm.hook)
+                                     if not h.startswith("_") and getattr(self.pm.hook, h).spec is not None))
             raise PluginConfigurationError(
                 f"plugin {self.pm.get_name(exc.plugin)!r} implements a hook that does not exist: {exc}. "
                 f"Known hooks: {known}"
@@ -211,9 +213,18 @@ class PluginManager:
         return None
 
     def check(self, hook_name: str, **kwargs) -> Refusal | None:
-        """Run a filter hook: a refusal wins over a hold, a hold over nothing."""
+        """Run a filter hook: a refusal wins over a hold, a hold over nothing.
+
+        A filter that raises refuses: a broken payments plugin must not let everybody
+        in for free. The user is told to try later; the admin sees the error."""
+        from flask_babel import gettext as _
+
         hold = None
-        for result in self.call_each(hook_name, **kwargs):
+        for impl in self._impls(hook_name):
+            ok, result = self._call_one(impl, hook_name, kwargs)
+            if not ok:
+                return Refusal(_("This action is not available right now. Please try again later."),
+                               code="unavailable")
             if isinstance(result, Refusal):
                 if not result.hold:
                     return result

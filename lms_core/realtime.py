@@ -12,7 +12,12 @@ from lms_core.extensions import socketio
 def init_realtime(app):
     options = {"async_mode": "threading", "cors_allowed_origins": []}
     if app.config.get("REDIS_URL"):
+        from redis.connection import parse_url
+
         options["message_queue"] = app.config["REDIS_URL"]
+        # Redis pub/sub ignores database numbers: name the channel after the database so
+        # two deployments (or test runs) on one Redis server never hear each other.
+        options["channel"] = f"lms-socketio-{parse_url(app.config['REDIS_URL']).get('db', 0)}"
     socketio.init_app(app, **options)
 
 

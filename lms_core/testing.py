@@ -101,7 +101,7 @@ def app(request, lms_config, _lms_database, tmp_path):
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         _prepare_database(app, _lms_database, plugins_key, tmp_path)
-        if redis_url:
+        if app.config.get("REDIS_URL"):
             from lms_core.jobs import redis_connection
 
             redis_connection(app).flushdb()
@@ -263,3 +263,156 @@ def factory(app):
 @pytest.fixture(name="login")
 def login_fixture():
     return login
+
+
+# ---------------------------------------------------------------- the real server and a browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LIVE_SERVER_START_SECONDS = 30
+LIVE_SERVER_STOP_SECONDS = 5
+BROWSER_TIMEOUT_MS = 15_000
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _server_environment(app, base_url: str) -> dict:
+    """The settings the server reads from the environment, taken from ``app``'s config,
+    so the server and the test share one database, one Redis and one secret key.
+    Settings that only exist as config keys (not in ``ENVIRONMENT_SETTINGS``) cannot
+    reach the server."""
+    from lms_core.config import ENVIRONMENT_SETTINGS
+
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_SETTINGS}
+    for name in ENVIRONMENT_SETTINGS:
+        value = app.config.get(name)
+        if value is None or name in ("DATABASE_URL", "LMS_BASE_URL"):
+            continue
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, (list, tuple, set)):
+            value = ",".join(value)
+        if name == "LMS_PLUGINS" and not str(value).strip():
+            value = ","  # an empty variable reads as unset (all plugins); "," selects none
+        env[name] = str(value)
+    env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    env["LMS_BASE_URL"] = base_url
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _wait_until_serving(process, base_url: str, log_path: Path) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + LIVE_SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"`lms run` exited with {process.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(base_url + "/login", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers; what it answers is the test's business
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"`lms run` did not answer within {LIVE_SERVER_START_SECONDS}s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server output)"
+
+
+def _stop(process) -> None:
+    import subprocess
+
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=LIVE_SERVER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=LIVE_SERVER_STOP_SECONDS)
+
+
+@pytest.fixture
+def live_server(app, tmp_path):
+    """The real server (``lms run``: Flask-SocketIO with WebSockets) in a subprocess on a
+    free port, on ``app``'s database and Redis; returns its base URL.
+
+    Rows the test builds with ``factory`` are visible to the server, and what the server
+    writes is visible to the test (expire the session, ``db.session.expire_all()``, before
+    reading it). The server's output is printed when the test fails.
+    """
+    import subprocess
+    import sys
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "live-server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lms_core.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=_server_environment(app, base_url), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(process, base_url, log_path)
+        yield base_url
+    finally:
+        _stop(process)
+        print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")
+
+
+@pytest.fixture(scope="session")
+def _lms_browser():
+    """One headless Debian chromium per test process (never a downloaded browser)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        reason = f"the browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def browser_page(_lms_browser):
+    """A page in a fresh browser context (no cookies, English ``Accept-Language``),
+    closed after the test. ``browser_page.context.new_page()`` opens a second tab of
+    the same visitor."""
+    context = _lms_browser.new_context(locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:
+    """Log ``user`` in through the login form in the browser; waits for the dashboard."""
+    page.goto(base_url + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(base_url + "/dashboard")

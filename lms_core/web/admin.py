@@ -40,7 +40,8 @@ def users():
     role = request.args.get("role") or None
     page = request.args.get("page", "1")
     try:
-        result = people.search_users(query, role, int(page) if page.isdigit() else 0)
+        # 0 (refused as invalid) for anything but a plain, reasonably sized number
+        result = people.search_users(query, role, int(page) if page.isdecimal() and len(page) <= 9 else 0)
     except ServiceError as exc:
         return render_template("admin/users.html", result=people.UserPage([], 1, 1, 0), query=query, role=role,
                                roles=role_choices(), errors=exc.fields), exc.status

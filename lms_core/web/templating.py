@@ -34,6 +34,44 @@ def _snapshot(user):
     return UserInfo.of(user) if user is not None else None
 
 
+def _common_context(app) -> dict:
+    from lms_core.permissions import can
+    from lms_core.services.notifications import unread_count
+
+    user = g.get("user")
+    links = []
+
+    def nav_links():
+        if not links:
+            links.append(navigation_links(user))
+        return links[0]
+
+    return {
+        "current_user": user,
+        "can": lambda action, target=None: can(user, action, target),
+        "nav_links": nav_links,
+        "fragments": fragments,
+        "snapshot": _snapshot,
+        "localized": i18n.localized,
+        "current_locale": str(get_locale()),
+        "language_names": _language_names(),
+        "site_name": app.config["LMS_SITE_NAME"],
+        "unread_notifications": unread_count(user.id) if user is not None else 0,
+    }
+
+
+_LANGUAGE_NAMES = {}
+
+
+def _language_names() -> dict:
+    from flask import current_app
+
+    key = tuple(current_app.config["LMS_LANGUAGES"])
+    if key not in _LANGUAGE_NAMES:
+        _LANGUAGE_NAMES[key] = i18n.language_names()
+    return _LANGUAGE_NAMES[key]
+
+
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
@@ -43,22 +81,12 @@ def init_templating(app):
 
     @app.context_processor
     def common():
-        from lms_core.permissions import can
-        from lms_core.services.notifications import unread_count
-
-        user = g.get("user")
-        return {
-            "current_user": user,
-            "can": lambda action, target=None: can(user, action, target),
-            "nav_links": lambda: navigation_links(user),
-            "fragments": fragments,
-            "snapshot": _snapshot,
-            "localized": i18n.localized,
-            "current_locale": str(get_locale()),
-            "language_names": i18n.language_names(),
-            "site_name": app.config["LMS_SITE_NAME"],
-            "unread_notifications": unread_count(user.id) if user is not None else 0,
-        }
+        # Computed once per request: plugin fragments render templates of their own,
+        # and each render would otherwise repeat these queries.
+        context = g.get("lms_template_context")
+        if context is None:
+            context = g.lms_template_context = _common_context(app)
+        return context
 
     from lms_core.web.errors import register_error_pages
 

@@ -1,0 +1,1042 @@
+"""The plugin contract, hook by hook: what a plugin that implements a hook changes for
+the people who use the LMS. Every hook in ``hookspecs.py`` has a ``test_hook_<name>``
+here (``test_every_hook_has_a_test`` fails otherwise).
+
+Plugins are small module objects registered while the app runs, or, for hooks the core
+calls while it builds the app, distributions installed on ``sys.path`` with an
+``lms.plugins`` entry point (``tests/plugin_helpers.py``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import types
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from markupsafe import Markup
+from sqlalchemy import event
+
+import hookspecs
+from lms_core import NavLink, NotificationChannel, PeriodicTask, Refusal, Requirement, events, hookimpl, hookspec
+from lms_core.app import create_app
+from lms_core.cli import LmsGroup, main
+from lms_core.extensions import db
+from lms_core.models import Attempt, Enrollment, JobFailure, Notification, PluginError, User
+from lms_core.payloads import AttemptInfo, CourseInfo, EnrollmentInfo, LessonInfo, NotificationInfo, QuizInfo, UserInfo
+from lms_core.plugins import PluginConfigurationError, get_plugin_manager
+from lms_core.services import enrolment, platform, progress
+from lms_core.services.notifications import notify
+from lms_core.testing import PASSWORD
+from tests.plugin_helpers import distributions, register_plugin, shelf_migrations  # noqa: F401 (fixtures)
+
+# The core alone: the only plugins are the ones each test builds.
+pytestmark = pytest.mark.lms_config(LMS_PLUGINS="")
+
+HOOKS = sorted(name for name, spec in vars(hookspecs).items() if hasattr(spec, f"{hookspecs.PROJECT_NAME}_spec"))
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def enrolled_student(factory, course, **fields):
+    student = factory.user(**fields)
+    factory.enrol(student, course)
+    return student
+
+
+def submit(client, factory, quiz, correct=True):
+    """Start (or resume) and submit an attempt through the quiz pages."""
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt_id = db.session.execute(db.select(Attempt.id).where(
+        Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))).scalar_one()
+    answers = factory.answers(quiz, correct)
+    return client.post(f"/attempts/{attempt_id}/submit", data={k: str(v) for k, v in answers.items()})
+
+
+def committed(table: str, row_id: int) -> bool:
+    """Whether another connection sees the row: it is committed, not just flushed."""
+    with db.engine.connect() as other:
+        return other.execute(db.text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": row_id}).first() is not None
+
+
+def test_every_hook_has_a_test():
+    tested = {name.removeprefix("test_hook_") for name in globals() if name.startswith("test_hook_")}
+    assert not set(HOOKS) - tested, f"hooks in hookspecs.py without a test_hook_<name>: {sorted(set(HOOKS) - tested)}"
+    assert not tested - set(HOOKS), f"test_hook_<name> for hooks that do not exist: {sorted(tested - set(HOOKS))}"
+
+
+# ====================================================================== setup hooks
+
+
+def test_hook_lms_addhooks(app, client, factory, login):
+    """A badges plugin declares ``on_badge_awarded``; another plugin listens to it with
+    ``optionalhook=True`` and so may be registered before the hook exists."""
+    heard = []
+
+    @hookimpl(optionalhook=True)
+    def on_badge_awarded(user, badge):
+        heard.append((user.id, badge))
+
+    register_plugin(app, "trophies", on_badge_awarded)
+
+    def on_badge_awarded_spec(user, badge):
+        """A badge was awarded to ``user`` (a snapshot)."""
+
+    on_badge_awarded_spec.__name__ = "on_badge_awarded"
+    badge_specs = types.ModuleType("badge_specs")
+    badge_specs.on_badge_awarded = hookspec(on_badge_awarded_spec)
+
+    @hookimpl
+    def lms_addhooks(pluginmanager):
+        pluginmanager.add_hookspecs(badge_specs)
+
+    @hookimpl
+    def on_quiz_passed(user, quiz, attempt):
+        events.emit("on_badge_awarded", user=user, badge="first pass")
+        events.commit()
+
+    register_plugin(app, "badges", lms_addhooks, on_quiz_passed)
+    course = factory.course()
+    quiz = factory.quiz(course)
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    submit(client, factory, quiz)
+
+    assert heard == [(student.id, "first pass")]
+    assert get_plugin_manager().pm.hook.on_badge_awarded.spec.argnames == ("user", "badge")
+
+    @hookimpl
+    def on_badge_revoked(user):
+        pass
+
+    with pytest.raises(PluginConfigurationError, match="on_badge_revoked"):
+        register_plugin(app, "hasty", on_badge_revoked)  # nobody declares it, and it is not optional
+
+
+KIOSK = '''
+    from flask import Blueprint
+
+    from lms_core import hookimpl
+
+    SITE = []
+
+
+    @hookimpl
+    def lms_blueprints(app):
+        bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+        site = app.config["LMS_SITE_NAME"]
+
+        @bp.route("/")
+        def index():
+            return f"<h1>The kiosk of {site}</h1>"
+
+        return [bp]
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="kiosk", LMS_SITE_NAME="Riverside College")
+def test_hook_lms_blueprints(distributions, request):
+    distributions.install("kiosk", KIOSK)
+    app = request.getfixturevalue("app")
+
+    response = app.test_client().get("/kiosk/")
+
+    assert response.status_code == 200
+    assert text(response) == "<h1>The kiosk of Riverside College</h1>"
+    assert app.extensions["lms_blueprint_owners"]["kiosk"] == "kiosk"
+
+
+def test_hook_lms_cli_commands(app, factory):
+    import click
+
+    @click.command("count-learners")
+    def count_learners():
+        """How many students there are."""
+        total = db.session.execute(db.select(db.func.count(User.id)).where(User.role == "student")).scalar_one()
+        click.echo(f"{total} learners")
+
+    @hookimpl
+    def lms_cli_commands():
+        return [count_learners]
+
+    register_plugin(app, "census", lms_cli_commands)
+    factory.user()
+    factory.user()
+
+    # A fresh `lms` group, as a new process would build it, on this app.
+    result = app.test_cli_runner().invoke(LmsGroup(), ["count-learners"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "2 learners\n"
+
+
+def test_hook_lms_migrations_folder(app, shelf_migrations):
+    @hookimpl
+    def lms_migrations_folder():
+        return shelf_migrations
+
+    register_plugin(app, "shelf", lms_migrations_folder)
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert "upgraded: core" in first.output and "upgraded: shelf" in first.output
+    with db.engine.begin() as connection:
+        assert connection.execute(db.text("SELECT version_num FROM shelf_alembic_version")).scalars().all() == [
+            "shelf0001"]
+        assert "shelf0001" not in connection.execute(db.text("SELECT version_num FROM alembic_version")).scalars().all()
+        connection.execute(db.text("INSERT INTO shelf_items (title) VALUES ('Atlas')"))
+
+    second = runner.invoke(main, ["db", "upgrade"])
+
+    assert second.exit_code == 0, second.output
+    with db.engine.connect() as connection:
+        assert connection.execute(db.text("SELECT title FROM shelf_items")).scalars().all() == ["Atlas"]
+
+
+ALMANAC = '''
+    from pathlib import Path
+
+    from flask import Blueprint
+
+    from lms_core import gettext as _, hookimpl
+
+    bp = Blueprint("almanac", __name__, url_prefix="/almanac")
+
+
+    @bp.route("/")
+    def index():
+        return _("Almanac of the day")
+
+
+    @hookimpl
+    def lms_blueprints(app):
+        return [bp]
+
+
+    @hookimpl
+    def lms_translations_folder():
+        return Path(__file__).parent / "translations"
+'''
+
+
+def compiled_catalogue(locale: str, messages: dict[str, str]) -> bytes:
+    import io
+
+    catalog = Catalog(locale=locale)
+    for source, translated in messages.items():
+        catalog.add(source, translated)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="almanac")
+def test_hook_lms_translations_folder(distributions, request):
+    distributions.install("almanac", ALMANAC, files={
+        "translations/ru/LC_MESSAGES/messages.mo": compiled_catalogue("ru", {"Almanac of the day": "Альманах дня"}),
+    })
+    client = request.getfixturevalue("app").test_client()
+
+    assert text(client.get("/almanac/", headers={"Accept-Language": "ru"})) == "Альманах дня"
+    assert text(client.get("/almanac/", headers={"Accept-Language": "en"})) == "Almanac of the day"
+
+
+DIGESTS = []
+
+
+def test_hook_lms_periodic_tasks(app, factory, run_jobs):
+    DIGESTS.clear()
+
+    def send_digest():
+        # Runs with the app: the database is there.
+        DIGESTS.append(db.session.execute(db.select(db.func.count(User.id))).scalar_one())
+
+    @hookimpl
+    def lms_periodic_tasks():
+        return [PeriodicTask("weekly-digest", send_digest, interval=7 * 24 * 3600)]
+
+    register_plugin(app, "digest", lms_periodic_tasks)
+    factory.user()
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(main, ["tick"])
+    run_jobs()
+    second = runner.invoke(main, ["tick"])  # a minute later, say: not due yet
+    run_jobs()
+
+    assert first.output == "ran: weekly-digest\n"
+    assert second.output == ""
+    assert DIGESTS == [1]
+
+
+def test_hook_lms_notification_channels(app, factory, run_jobs):
+    delivered = []
+
+    class Pager(NotificationChannel):
+        name = "pager"
+
+        def wants(self, notification, user):
+            return notification.kind != "quiet"
+
+        def deliver(self, notification, user):
+            assert isinstance(notification, NotificationInfo) and isinstance(user, UserInfo)
+            delivered.append((notification.title, user.email))
+
+    @hookimpl
+    def lms_notification_channels():
+        return [Pager()]
+
+    register_plugin(app, "pager", lms_notification_channels)
+    student = factory.user(email="pat@example.org")
+
+    notify(student, "course.starting", "The course starts tomorrow")
+    notify(student, "quiet", "Just for the inbox")
+    run_jobs()
+
+    assert delivered == [("The course starts tomorrow", "pat@example.org")]
+    titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == student.id)
+                                .order_by(Notification.id)).scalars().all()
+    assert titles == ["The course starts tomorrow", "Just for the inbox"]  # the inbox has everything
+
+
+def test_a_failing_notification_channel_is_a_failed_job_not_a_lost_notification(app, factory, run_jobs):
+    class BrokenMailer(NotificationChannel):
+        name = "mail"
+
+        def deliver(self, notification, user):
+            raise ConnectionError("SMTP server is down")
+
+    @hookimpl
+    def lms_notification_channels():
+        return [BrokenMailer()]
+
+    register_plugin(app, "mailer", lms_notification_channels)
+    student = factory.user()
+
+    notify(student, "news", "Hello")
+    run_jobs()
+
+    assert db.session.execute(db.select(Notification.title)).scalars().all() == ["Hello"]
+    failure = db.session.execute(db.select(JobFailure)).scalars().first()
+    assert failure is not None and "SMTP server is down" in failure.message
+
+
+def test_hook_lms_openapi(app, client):
+    @hookimpl
+    def lms_openapi():
+        return {
+            "paths": {"/library/books": {"get": {"operationId": "libraryListBooks", "summary": "Books on the shelf",
+                                                 "tags": ["library"],
+                                                 "responses": {"200": {"description": "The books"}}}}},
+            "components": {"schemas": {"LibraryBook": {"type": "object",
+                                                       "properties": {"title": {"type": "string"}}}}},
+            "tags": [{"name": "library"}],
+        }
+
+    register_plugin(app, "library", lms_openapi)
+
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    assert document["paths"]["/library/books"]["get"]["operationId"] == "libraryListBooks"
+    assert "/courses" in document["paths"]  # merged into the core's document, not replacing it
+    assert document["components"]["schemas"]["LibraryBook"]["properties"] == {"title": {"type": "string"}}
+    assert {"name": "library"} in document["tags"]
+
+    platform.set_plugin_enabled("library", False)
+
+    assert "/library/books" not in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def test_hook_lms_completion_requirements(app, client, factory, login):
+    handed_in = set()
+    calls = []
+
+    @hookimpl
+    def lms_completion_requirements(user, course):
+        calls.append((type(user), type(course)))
+        return [Requirement("Hand in the essay", met=user.id in handed_in, url="/essays")]
+
+    register_plugin(app, "essays", lms_completion_requirements)
+    course = factory.course()
+    lesson = factory.lesson(course)
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    client.post(f"/lessons/{lesson.id}/complete")
+
+    page = text(client.get(f"/courses/{course.slug}"))
+    assert 'href="/essays">Hand in the essay</a>' in page
+    assert "Progress: 1 of 2 requirements met" in page
+    assert enrolment.find(student.id, course.id).status == "active"
+    assert (UserInfo, CourseInfo) in calls
+
+    handed_in.add(student.id)
+    assert progress.check_completion(student.id, course.id) is True  # what the plugin calls once it is met
+
+    assert 'id="course-completed"' in text(client.get(f"/courses/{course.slug}"))
+
+
+# ====================================================================== page hooks
+
+
+def test_hook_lms_navigation_links(app, client, factory, login):
+    @hookimpl
+    def lms_navigation_links(user):
+        if user is None:
+            return []
+        return [NavLink("Library", "/library"), NavLink("Reports", "/reports", area="admin")]
+
+    register_plugin(app, "library", lms_navigation_links)
+
+    assert "Library" not in text(client.get("/"))
+    login(client, factory.user())
+    page = text(client.get("/"))
+    assert '<a href="/library" class="nav-main">Library</a>' in page
+    assert '<a href="/reports" class="nav-admin">Reports</a>' in page
+    assert page.index("My learning") < page.index("Library")  # the core's links come first
+
+
+def test_hook_lms_course_page_fragments(app, client, factory, login):
+    seen = []
+
+    @hookimpl
+    def lms_course_page_fragments(user, course):
+        seen.append((user, course.slug))
+        return [Markup('<p id="forum-box">Discuss this course</p>'), "<b>plain text is escaped</b>"]
+
+    register_plugin(app, "forum", lms_course_page_fragments)
+    course = factory.course()
+
+    page = text(client.get(f"/courses/{course.slug}"))
+
+    assert '<p id="forum-box">Discuss this course</p>' in page
+    assert "&lt;b&gt;plain text is escaped&lt;/b&gt;" in page
+    assert seen == [(None, course.slug)]  # an anonymous visitor
+    student = factory.user()
+    login(client, student)
+    client.get(f"/courses/{course.slug}")
+    assert seen[-1][0] == UserInfo.of(student)
+
+
+def test_hook_lms_dashboard_fragments(app, client, factory, login):
+    @hookimpl
+    def lms_dashboard_fragments(user):
+        return [Markup('<p id="streak">{} has a 3-day streak</p>').format(user.name)]
+
+    register_plugin(app, "streaks", lms_dashboard_fragments)
+    login(client, factory.user(name="Zoë <Z>"))
+
+    page = text(client.get("/dashboard"))
+
+    assert '<p id="streak">Zoë &lt;Z&gt; has a 3-day streak</p>' in page
+
+
+def test_hook_lms_permission_allowed(app, client, factory, login):
+    """An auditing plugin lets one teacher into the admin pages and keeps everybody out
+    of a course that is closed; on everything else it has no opinion."""
+    auditor = factory.user(role="teacher", email="auditor@example.org")
+    closed = factory.course(title="Closed for renovation")
+
+    @hookimpl
+    def lms_permission_allowed(user, action, target):
+        if action == "admin.access" and user is not None and user.email == "auditor@example.org":
+            return True
+        if action == "course.enroll" and getattr(target, "id", None) == closed.id:
+            return False
+        return None
+
+    register_plugin(app, "audit", lms_permission_allowed)
+
+    login(client, auditor)
+    assert client.get("/admin/").status_code == 200
+    other = app.test_client()
+    login(other, factory.user(role="teacher"))
+    assert other.get("/admin/").status_code == 403
+
+    student = factory.user()
+    login(client, student)
+    assert client.post(f"/courses/{closed.slug}/enrol").status_code == 403
+    open_course = factory.course()
+    assert client.post(f"/courses/{open_course.slug}/enrol").status_code == 303
+    assert enrolment.find(student.id, closed.id) is None and enrolment.find(student.id, open_course.id) is not None
+
+
+# ====================================================================== filter hooks
+
+
+def test_hook_lms_before_register(app, client, factory, login):
+    seen = []
+
+    @hookimpl
+    def lms_before_register(email, name):
+        seen.append((email, name))
+        if not email.endswith("@school.example"):
+            return Refusal("Only addresses at school.example may have an account.", code="domain_not_allowed")
+        return None
+
+    register_plugin(app, "school-only", lms_before_register)
+    login(client, factory.user(role="admin", email="head@school.example"))
+    form = {"name": "Val", "password": PASSWORD, "role": "student"}
+
+    refused = client.post("/admin/users/new", data={**form, "email": "val@elsewhere.example"})
+
+    assert refused.status_code == 403
+    assert "Only addresses at school.example may have an account." in text(refused)
+    assert db.session.execute(db.select(User).where(User.name == "Val")).first() is None
+    assert client.post("/admin/users/new", data={**form, "email": "Val@School.example"}).status_code == 303
+    assert seen[-2:] == [("val@elsewhere.example", "Val"), ("val@school.example", "Val")]
+
+
+def test_hook_lms_before_enroll(app, client, factory, login):
+    @hookimpl
+    def lms_before_enroll(user, course):
+        assert isinstance(user, UserInfo) and isinstance(course, CourseInfo)
+        if course.title == "Masterclass":
+            return Refusal("The masterclass is full.", code="course_full")
+        return None
+
+    register_plugin(app, "capacity", lms_before_enroll)
+    masterclass = factory.course(title="Masterclass")
+    student = factory.user()
+    login(client, student)
+
+    response = client.post(f"/courses/{masterclass.slug}/enrol")
+
+    assert "The masterclass is full." in text(client.get(response.location))
+    assert db.session.execute(db.select(Enrollment)).first() is None
+
+
+def test_a_held_enrolment_is_pending_until_the_plugin_activates_it(app, client, factory, login):
+    enrolled = []
+
+    @hookimpl
+    def lms_before_enroll(user, course):
+        return Refusal("Waiting for your payment.", code="payment_pending", hold=True)
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):
+        enrolled.append(enrollment.status)
+
+    register_plugin(app, "payments", lms_before_enroll, on_enrolled)
+    course = factory.course()
+    lesson = factory.lesson(course)
+    student = factory.user()
+    login(client, student)
+
+    client.post(f"/courses/{course.slug}/enrol")
+
+    held = enrolment.find(student.id, course.id)
+    assert held.status == "pending" and held.hold_reason == "Waiting for your payment."
+    assert "Your enrolment is on hold: Waiting for your payment." in text(client.get(f"/courses/{course.slug}"))
+    assert client.get(f"/lessons/{lesson.id}").status_code == 403
+    assert enrolled == []
+
+    enrolment.activate(held.id)  # the payment arrived
+
+    assert enrolled == ["active"]
+    assert client.get(f"/lessons/{lesson.id}").status_code == 200
+
+
+def test_a_refusal_wins_over_a_hold(app, client, factory, login):
+    @hookimpl
+    def lms_before_enroll(user, course):
+        return Refusal("Waiting for your payment.", hold=True)
+
+    register_plugin(app, "payments", lms_before_enroll)
+
+    @hookimpl
+    def lms_before_enroll(user, course):  # noqa: F811 - a second plugin's implementation
+        return Refusal("Enrolment has closed.")
+
+    register_plugin(app, "deadlines", lms_before_enroll)
+    course = factory.course()
+    student = factory.user()
+    login(client, student)
+
+    response = client.post(f"/courses/{course.slug}/enrol")
+
+    assert "Enrolment has closed." in text(client.get(response.location))
+    assert enrolment.find(student.id, course.id) is None
+
+
+def test_hook_lms_before_quiz_attempt(app, client, factory, login):
+    unlocked = set()
+
+    @hookimpl
+    def lms_before_quiz_attempt(user, quiz):
+        assert isinstance(quiz, QuizInfo)
+        if user.id not in unlocked:
+            return Refusal("Watch the introduction video first.", code="video_not_watched")
+        return None
+
+    register_plugin(app, "prerequisites", lms_before_quiz_attempt)
+    course = factory.course()
+    quiz = factory.quiz(course)
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    response = client.post(f"/quizzes/{quiz.id}/start")
+
+    assert "Watch the introduction video first." in text(client.get(response.location))
+    assert db.session.execute(db.select(Attempt)).first() is None
+    unlocked.add(student.id)
+    client.post(f"/quizzes/{quiz.id}/start")
+    assert db.session.execute(db.select(db.func.count(Attempt.id))).scalar_one() == 1
+
+
+def test_hook_lms_before_quiz_submit(app, client, factory, login):
+    seen = []
+
+    @hookimpl
+    def lms_before_quiz_submit(user, quiz, attempt, answers):
+        seen.append((attempt.number, answers))
+        if any("http" in str(answer) for answer in answers.values()):
+            return Refusal("Links are not allowed in answers.", code="links_not_allowed")
+        return None
+
+    register_plugin(app, "no-links", lms_before_quiz_submit)
+    course = factory.course()
+    quiz = factory.quiz(course, questions=[{"kind": "text", "text": "Capital of France?",
+                                            "accepted_answers": ["Paris"]}])
+    question_id = str(quiz.questions[0].id)
+    student = enrolled_student(factory, course)
+    login(client, student)
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.execute(db.select(Attempt)).scalar_one()
+
+    response = client.post(f"/attempts/{attempt.id}/submit", data={question_id: "see http://wiki.example"})
+
+    assert "Links are not allowed in answers." in text(client.get(response.location))
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).submitted_at is None  # still open: the student may try again
+    client.post(f"/attempts/{attempt.id}/submit", data={question_id: "Paris"})
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).passed is True
+    assert seen == [(1, {question_id: "see http://wiki.example"}), (1, {question_id: "Paris"})]
+
+
+# ====================================================================== event hooks
+
+
+def test_hook_on_user_registered(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_user_registered(user):
+        received.append((user, committed("users", user.id)))
+
+    login(client, factory.user(role="admin"))
+    register_plugin(app, "welcome", on_user_registered)
+
+    client.post("/admin/users/new", data={"name": "Rin", "email": "rin@example.org", "password": PASSWORD,
+                                          "role": "teacher"})
+
+    [(user, was_committed)] = received
+    assert was_committed
+    assert isinstance(user, UserInfo) and user.email == "rin@example.org" and user.role == "teacher"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        user.role = "admin"  # a snapshot: a plugin cannot change core state through it
+
+
+def test_hook_on_enrolled(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):
+        received.append((user.id, course.slug, enrollment, committed("enrollments", enrollment.id)))
+
+    register_plugin(app, "roster", on_enrolled)
+    course = factory.course()
+    student = factory.user()
+    login(client, student)
+
+    client.post(f"/courses/{course.slug}/enrol")
+
+    [(user_id, slug, enrollment, was_committed)] = received
+    assert (user_id, slug, was_committed) == (student.id, course.slug, True)
+    assert isinstance(enrollment, EnrollmentInfo) and enrollment.status == "active"
+
+
+def test_event_hooks_are_not_called_for_work_that_was_rolled_back(app, factory):
+    received = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):
+        received.append(user.id)
+
+    register_plugin(app, "roster", on_enrolled)
+    course = factory.course()
+    unlucky, lucky = factory.user(), factory.user()
+
+    def database_goes_away(session):
+        raise ConnectionError("the database went away")
+
+    event.listen(db.session, "before_commit", database_goes_away)
+    try:
+        with pytest.raises(ConnectionError):
+            enrolment.enroll(unlucky, course)
+    finally:
+        event.remove(db.session, "before_commit", database_goes_away)
+    db.session.rollback()  # what the request's error handler does
+
+    enrolment.enroll(lucky, course)  # the next commit must not carry the lost event
+
+    assert received == [lucky.id]
+    assert enrolment.find(unlucky.id, course.id) is None
+
+
+def test_hook_on_lesson_completed(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_lesson_completed(user, lesson):
+        received.append((user.id, lesson))
+
+    register_plugin(app, "reading-log", on_lesson_completed)
+    course = factory.course()
+    lesson = factory.lesson(course, title="Tides")
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    client.post(f"/lessons/{lesson.id}/complete")
+    client.post(f"/lessons/{lesson.id}/complete")  # done already: no second event
+
+    assert received == [(student.id, LessonInfo(lesson.id, course.id, "Tides", lesson.position))]
+
+
+def test_hook_on_quiz_submitted(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_quiz_submitted(user, quiz, attempt):
+        received.append((quiz.id, attempt.number, attempt.passed, committed("attempts", attempt.id)))
+
+    register_plugin(app, "gradebook", on_quiz_submitted)
+    course = factory.course()
+    quiz = factory.quiz(course)
+    login(client, enrolled_student(factory, course))
+
+    submit(client, factory, quiz, correct=False)
+    submit(client, factory, quiz, correct=True)
+
+    assert received == [(quiz.id, 1, False, True), (quiz.id, 2, True, True)]
+
+
+def test_hook_on_quiz_passed(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_quiz_passed(user, quiz, attempt):
+        assert isinstance(attempt, AttemptInfo) and isinstance(quiz, QuizInfo)
+        received.append((user.id, attempt.number, attempt.percent))
+
+    register_plugin(app, "applause", on_quiz_passed)
+    course = factory.course()
+    quiz = factory.quiz(course)
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    submit(client, factory, quiz, correct=False)
+    submit(client, factory, quiz, correct=True)
+    submit(client, factory, quiz, correct=True)  # a retake passes too; attempt.number tells them apart
+
+    assert received == [(student.id, 2, 100.0), (student.id, 3, 100.0)]
+
+
+def test_hook_on_course_completed(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_course_completed(user, course, enrollment):
+        received.append((user.id, course.id, enrollment.status, enrollment.completed_at is not None))
+
+    register_plugin(app, "diplomas", on_course_completed)
+    course = factory.course()
+    lesson = factory.lesson(course)
+    quiz = factory.quiz(course)
+    student = enrolled_student(factory, course)
+    login(client, student)
+
+    client.post(f"/lessons/{lesson.id}/complete")
+    assert received == []
+    submit(client, factory, quiz)
+    submit(client, factory, quiz)  # completed once, whatever comes after
+
+    assert received == [(student.id, course.id, "completed", True)]
+
+
+def test_hook_on_notification_created(app, factory):
+    received = []
+
+    @hookimpl
+    def on_notification_created(notification, user):
+        received.append((notification, user.id, committed("notifications", notification.id)))
+
+    register_plugin(app, "mirror", on_notification_created)
+    student = factory.user()
+
+    stored = notify(student, "news", "Timetable changed", "Monday moves to Tuesday.", url="/timetable")
+
+    [(notification, user_id, was_committed)] = received
+    assert user_id == student.id and was_committed
+    assert notification == NotificationInfo.of(stored)
+    assert (notification.kind, notification.title, notification.url) == ("news", "Timetable changed", "/timetable")
+
+
+# ====================================================================== rendering hooks
+
+
+@dataclasses.dataclass(frozen=True)
+class Certificate:
+    number: str
+    learner: str
+    course: str
+
+
+def test_hook_render_certificate(app):
+    @hookimpl(trylast=True)
+    def render_certificate(certificate):
+        return b"%PDF-1.4 standard design for " + certificate.number.encode()
+
+    register_plugin(app, "standard-design", render_certificate)
+
+    @hookimpl
+    def render_certificate(certificate):  # noqa: F811 - an institution's own design
+        if certificate.course == "Unbranded course":
+            return None  # no opinion: the next implementation answers
+        return b"%PDF-1.4 Riverside College design for " + certificate.number.encode()
+
+    register_plugin(app, "riverside-design", render_certificate)
+    plugins = get_plugin_manager()
+
+    branded = Certificate("C-0042", "Ann", "Astronomy")
+    institution = b"%PDF-1.4 Riverside College design for C-0042"
+    assert plugins.call_first("render_certificate", certificate=branded) == institution
+    assert plugins.pm.hook.render_certificate(certificate=branded) == institution  # pluggy agrees: firstresult
+    plain = Certificate("C-0043", "Ann", "Unbranded course")
+    assert plugins.call_first("render_certificate", certificate=plain) == b"%PDF-1.4 standard design for C-0043"
+
+
+# ====================================================================== loading, isolation, enabling
+
+
+DESIGN = '''
+    from lms_core import hookimpl
+
+
+    @hookimpl
+    def render_certificate(certificate):
+        return b"{name}"
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="alpha,beta")
+def test_of_two_plugins_the_later_by_name_answers_first(distributions, request):
+    distributions.install("beta", DESIGN.format(name="beta"))
+    distributions.install("alpha", DESIGN.format(name="alpha"))
+    request.getfixturevalue("app")
+
+    assert get_plugin_manager().call_first("render_certificate", certificate=None) == b"beta"
+
+
+def test_a_failing_implementation_is_recorded_and_breaks_neither_the_page_nor_other_plugins(
+        app, client, factory, login):
+    later = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):
+        raise ZeroDivisionError("seat count is zero")
+
+    @hookimpl
+    def lms_course_page_fragments(user, course):
+        raise KeyError("weather")
+
+    register_plugin(app, "flaky", on_enrolled, lms_course_page_fragments)
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):  # noqa: F811 - a second, healthy plugin
+        later.append(user.id)
+
+    @hookimpl
+    def lms_course_page_fragments(user, course):  # noqa: F811
+        return [Markup('<p id="healthy">Still here</p>')]
+
+    register_plugin(app, "healthy", on_enrolled, lms_course_page_fragments)
+    course = factory.course()
+    student = factory.user()
+    login(client, student)
+
+    assert client.post(f"/courses/{course.slug}/enrol").status_code == 303
+    page = client.get(f"/courses/{course.slug}")
+
+    assert page.status_code == 200 and '<p id="healthy">Still here</p>' in text(page)
+    assert later == [student.id]
+    assert enrolment.find(student.id, course.id).status == "active"
+    errors = db.session.execute(db.select(PluginError.plugin, PluginError.hook, PluginError.message)
+                                .order_by(PluginError.id)).all()
+    assert ("flaky", "on_enrolled", "ZeroDivisionError: seat count is zero") in errors
+    assert ("flaky", "lms_course_page_fragments", "KeyError: 'weather'") in errors
+    assert {plugin for plugin, _hook, _message in errors} == {"flaky"}
+
+
+MISSPELLED = '''
+    from lms_core import hookimpl
+
+
+    @hookimpl
+    def on_quiz_pased(user, quiz, attempt):
+        pass
+'''
+
+
+def test_a_misspelled_hook_stops_the_start_with_a_clear_message(distributions, tmp_path):
+    distributions.install("typo", MISSPELLED)
+
+    with pytest.raises(PluginConfigurationError) as failure:
+        create_app({"LMS_PLUGINS": "typo", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
+                   instance_path=str(tmp_path / "instance"))
+
+    message = str(failure.value)
+    assert "'typo'" in message and "on_quiz_pased" in message
+    assert "Known hooks:" in message and "on_quiz_passed" in message  # the right spelling is on the list
+
+
+def test_lms_plugins_naming_a_plugin_that_is_not_installed_stops_the_start(tmp_path):
+    with pytest.raises(PluginConfigurationError, match="LMS_PLUGINS names 'gradebook', which is not installed"):
+        create_app({"LMS_PLUGINS": "gradebook", "SECRET_KEY": "x",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "instance"))
+
+
+BROKEN = '''
+    raise ImportError("lms-plugin-video needs libvideo 2")
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="video", LMS_PLUGINS_STRICT=False)
+def test_a_plugin_that_cannot_be_imported_is_reported_and_the_rest_runs(distributions, request):
+    distributions.install("video", BROKEN)
+    app = request.getfixturevalue("app")
+    factory = request.getfixturevalue("factory")
+    client = app.test_client()
+    request.getfixturevalue("login")(client, factory.user(role="admin"))
+
+    row = text(client.get("/admin/plugins")).split('id="plugin-video"', 1)[1].split("</tr>", 1)[0]
+
+    assert "Failed to load" in row and "ImportError: lms-plugin-video needs libvideo 2" in row
+    refused = client.post("/admin/plugins/video/enable")
+    assert refused.status_code == 409 and "could not be loaded" in text(refused)
+    assert client.get("/").status_code == 200
+
+
+def test_with_the_strict_setting_a_plugin_that_cannot_be_imported_stops_the_start(distributions, tmp_path):
+    distributions.install("video", BROKEN)
+
+    with pytest.raises(ImportError, match="libvideo 2"):
+        create_app({"LMS_PLUGINS": "video", "LMS_PLUGINS_STRICT": True, "SECRET_KEY": "x",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "instance"))
+
+
+TURNSTILE = '''
+    from flask import Blueprint
+
+    from lms_core import NavLink, hookimpl
+
+    ENROLMENTS = []
+    bp = Blueprint("turnstile", __name__, url_prefix="/turnstile")
+
+
+    @bp.route("/")
+    def index():
+        return "Turnstile"
+
+
+    @hookimpl
+    def lms_blueprints(app):
+        return [bp]
+
+
+    @hookimpl
+    def lms_navigation_links(user):
+        return [NavLink("Turnstile", "/turnstile/")]
+
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment):
+        ENROLMENTS.append(user.id)
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="turnstile")
+def test_a_disabled_plugins_pages_answer_404_and_its_hooks_are_not_called(distributions, request):
+    installed = distributions.install("turnstile", TURNSTILE, version="2.3")
+    app = request.getfixturevalue("app")
+    factory = request.getfixturevalue("factory")
+    plugin = distributions.module(installed)
+    client = app.test_client()
+    course = factory.course()
+    first, second = factory.user(), factory.user()
+    assert client.get("/turnstile/").status_code == 200
+    [row] = [r for r in platform.plugin_rows() if r["name"] == "turnstile"]
+    assert (row["distribution"], row["version"], row["enabled"]) == ("lms-plugin-turnstile", "2.3", True)
+
+    platform.set_plugin_enabled("turnstile", False)
+
+    assert client.get("/turnstile/").status_code == 404
+    assert 'href="/turnstile/"' not in text(client.get("/"))
+    factory.enrol(first, course)
+    assert plugin.ENROLMENTS == []
+
+    platform.set_plugin_enabled("turnstile", True)
+
+    assert client.get("/turnstile/").status_code == 200
+    assert 'href="/turnstile/"' in text(client.get("/"))
+    factory.enrol(second, course)
+    assert plugin.ENROLMENTS == [second.id]
+
+
+def test_implementations_may_take_fewer_arguments_than_the_spec(app, client, factory, login):
+    received = []
+
+    @hookimpl
+    def on_quiz_passed(attempt):
+        received.append(attempt.number)
+
+    register_plugin(app, "minimal", on_quiz_passed)
+    course = factory.course()
+    quiz = factory.quiz(course)
+    login(client, enrolled_student(factory, course))
+
+    submit(client, factory, quiz)
+
+    assert received == [1]
+
+
+def test_every_hook_spec_documents_when_it_is_called_and_what_it_takes():
+    for name in HOOKS:
+        spec = getattr(hookspecs, name)
+        assert inspect.getdoc(spec), f"{name} has no docstring"
+        assert re.fullmatch(r"(lms_|on_|render_)\w+", name), f"{name} does not follow the naming of its group"
+
+
+def test_a_filter_hook_that_fails_refuses_the_action_instead_of_letting_it_through(app, client, factory, login):
+    @hookimpl
+    def lms_before_enroll(user, course):
+        raise ConnectionError("the payment provider is down")
+
+    register_plugin(app, "payments", lms_before_enroll)
+    course = factory.course()
+    student = factory.user()
+    login(client, student)
+
+    page = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+
+    assert "This action is not available right now" in text(page)
+    assert enrolment.find(student.id, course.id) is None
+    messages = db.session.execute(db.select(PluginError.message).where(PluginError.plugin == "payments")).scalars()
+    assert any("payment provider is down" in m for m in messages)
