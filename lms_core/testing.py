@@ -6,6 +6,9 @@
 * ``client``: Flask's test client; ``login(client, user)`` logs a user in.
 * ``factory``: builds users, courses, lessons, quizzes and attempts.
 * ``run_jobs``: runs the queued jobs (a no-op without Redis, where jobs run inline).
+* ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
+  fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
+  ``browser_login(page, base_url, user)`` logs in through the form.
 """
 from __future__ import annotations
 
