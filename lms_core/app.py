@@ -19,6 +19,9 @@ log = logging.getLogger("lms")
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     from lms_core.config import load_config
 
+    import os
+
+    instance_path = instance_path or os.environ.get("LMS_INSTANCE_PATH") or None
     app = Flask("lms_core", instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     logging.basicConfig(level=logging.INFO)

@@ -5,9 +5,11 @@ Plugins are found through the ``lms.plugins`` entry point group and registered w
 are loaded at all; among those, the admin page enables or disables each one at run
 time (the choice is stored in ``plugin_states``).
 
-Load order, which decides who is called first for ``firstresult`` hooks: the core's
-own default plugins first (all ``trylast``), then entry points sorted by name; pluggy
-calls later registrations first, and ``tryfirst``/``trylast`` override that.
+Load order, which decides who is called first for ``firstresult`` hooks: entry points
+sorted by name, then the core's own default plugins (all ``trylast``). pluggy calls later
+registrations first, ``tryfirst`` before the rest and ``trylast`` after; among ``trylast``
+implementations the one registered last comes last, so the core's defaults always answer
+after every plugin, including a plugin's own ``trylast`` fallback.
 """
 from __future__ import annotations
 
@@ -59,8 +61,6 @@ class PluginManager:
         from lms_core.defaults import CORE_PLUGINS
 
         self.pm.hook.lms_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
-        for name, module in CORE_PLUGINS:
-            self.pm.register(module, name=name)
         selection = self._selection(self.app.config.get("LMS_PLUGINS", "all"))
         strict = self.app.config.get("LMS_PLUGINS_STRICT", False)
         seen = set()
@@ -92,6 +92,11 @@ class PluginManager:
                     f"LMS_PLUGINS names {missing!r}, which is not installed "
                     f"(installed: {', '.join(sorted(seen)) or 'none'})"
                 )
+        # The core's defaults are trylast and registered after every plugin: pluggy calls
+        # the trylast implementation registered last at the very end, so a plugin's own
+        # trylast fallback still comes before the core's.
+        for name, module in CORE_PLUGINS:
+            self.pm.register(module, name=name)
         self._check_pending()
         for name, info in self.installed.items():
             if info.module is not None:

@@ -302,12 +302,11 @@ def _server_environment(app, base_url: str) -> dict:
             value = "1" if value else "0"
         elif isinstance(value, (list, tuple, set)):
             value = ",".join(value)
-        if name == "LMS_PLUGINS" and not str(value).strip():
-            value = ","  # an empty variable reads as unset (all plugins); "," selects none
         env[name] = str(value)
     env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     env["LMS_BASE_URL"] = base_url
     env["PYTHONUNBUFFERED"] = "1"
+    env["LMS_INSTANCE_PATH"] = app.instance_path  # files the server writes stay in the test's folder
     return env
 
 

@@ -13,7 +13,8 @@ extras=${1:-}
 packages=(-e ".${extras:+[$extras]}")
 for dir in plugins/*/ examples/*/; do
   [ -f "$dir/setup.cfg" ] || [ -f "$dir/pyproject.toml" ] || continue
-  packages+=(-e "$dir")
+  # With the test extra, each plugin's own test dependencies come too.
+  packages+=(-e "$dir${extras:+[$extras]}")
 done
 "$VENV/bin/python" -m pip install --quiet "${packages[@]}"
 

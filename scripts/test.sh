@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Install everything (with Debian's chromium for the browser tests) and run the whole
+# Install everything (with Debian's chromium for the browser tests and poppler-utils,
+# whose pdftoppm renders certificates for the QR code test) and run the whole
 # suite twice: on SQLite without Redis, then on PostgreSQL + Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
   else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
   fi
 fi
 

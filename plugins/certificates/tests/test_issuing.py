@@ -1,0 +1,163 @@
+"""A completed course gives exactly one certificate, however the events arrive, and
+what goes wrong on the way is repaired."""
+import hashlib
+import threading
+
+from lms_core.extensions import db
+from lms_core.models import Notification
+from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
+from lms_core.services.platform import set_plugin_enabled
+from lms_certificates import designs, issuing, jobs, numbers, storage
+from lms_certificates.models import CertificateNumber
+
+
+def notifications_of(user_id):
+    return db.session.execute(db.select(Notification).where(
+        Notification.user_id == user_id, Notification.kind == "certificate_issued")).scalars().all()
+
+
+def count(model):
+    return db.session.execute(db.select(db.func.count()).select_from(model)).scalar_one()
+
+
+def complete_while_the_plugin_is_off(graduation, course):
+    set_plugin_enabled("certificates", False)
+    student, enrollment = graduation.complete(course)
+    set_plugin_enabled("certificates", True)
+    assert graduation.certificates() == []
+    return student, enrollment
+
+
+def test_a_student_who_completes_a_course_is_notified_and_downloads_the_certificate(
+        client, graduation, login):
+    course = graduation.course(title="Astronomy")
+    student, enrollment = graduation.complete(course, name="Anna Kuznetsova")
+
+    [certificate] = graduation.certificates(student.id)
+    assert (certificate.enrollment_id, certificate.learner_name, certificate.course_title, certificate.status) == (
+        enrollment.id, "Anna Kuznetsova", "Astronomy", "valid")
+    assert numbers.parse(certificate.number).check_ok
+    stored = (storage.root() / certificate.pdf_path).read_bytes()
+    assert stored.startswith(b"%PDF-") and hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
+    [notification] = notifications_of(student.id)
+    assert "Astronomy" in notification.title and notification.url == f"/certificates/{certificate.id}"
+
+    login(client, student)
+    download = f"/certificates/{certificate.id}.pdf"
+    assert download in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert download in client.get("/dashboard").get_data(as_text=True)
+    assert certificate.number in client.get(notification.url).get_data(as_text=True)
+    response = client.get(download)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data == stored
+
+
+def test_replaying_the_event_or_retrying_the_job_issues_no_second_certificate(app, graduation, run_jobs):
+    course = graduation.course()
+    student, enrollment = graduation.complete(course)
+    [first] = graduation.certificates()
+
+    app.extensions["lms_plugins"].call_each("on_course_completed", user=UserInfo.of(student),
+                                            course=CourseInfo.of(course), enrollment=EnrollmentInfo.of(enrollment))
+    run_jobs()
+    jobs.issue_job(enrollment.id)
+
+    [again] = graduation.certificates()
+    assert (again.id, again.number, again.pdf_sha256) == (first.id, first.number, first.pdf_sha256)
+    assert count(CertificateNumber) == 1
+    assert len(notifications_of(student.id)) == 1
+
+
+def test_two_workers_issuing_the_same_completion_at_once_leave_one_certificate(app, graduation):
+    course = graduation.course()
+    student, enrollment = complete_while_the_plugin_is_off(graduation, course)
+    workers, start, failures = 4, threading.Barrier(4), []
+
+    def worker():
+        with app.app_context():
+            try:
+                start.wait(timeout=10)
+                jobs.issue_job(enrollment.id)
+            except Exception as exc:  # reported below, with the worker's error
+                failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    [certificate] = graduation.certificates()
+    assert count(CertificateNumber) == 1
+    assert len(notifications_of(student.id)) == 1
+    pdfs = list((storage.root() / str(course.id)).glob("*.pdf"))
+    assert [p.name for p in pdfs] == [certificate.pdf_path.split("/")[-1]]
+    assert list((storage.root() / storage.TMP_FOLDER).glob("*.part")) == []
+
+
+def test_a_completion_lost_while_the_plugin_was_off_is_issued_by_the_periodic_repair(graduation, run_jobs):
+    from lms_core.periodic import run_due_tasks
+
+    course = graduation.course()
+    student, enrollment = complete_while_the_plugin_is_off(graduation, course)
+
+    assert "certificates.repair" in run_due_tasks()
+    run_jobs()
+
+    [certificate] = graduation.certificates(student.id)
+    assert certificate.enrollment_id == enrollment.id and certificate.pdf_path
+    assert len(notifications_of(student.id)) == 1
+    assert jobs.repair_sweep() == {"issued": 0, "rendered": 0, "notified": 0, "failed": 0}
+
+
+def test_a_certificate_whose_pdf_was_never_drawn_is_drawn_and_announced_by_the_sweep(graduation):
+    course = graduation.course()
+    student, enrollment = complete_while_the_plugin_is_off(graduation, course)
+    issuing.issue(enrollment.id)  # the job's first step, then the worker died
+    [certificate] = graduation.certificates()
+    assert certificate.pdf_path is None and notifications_of(student.id) == []
+
+    assert jobs.repair_sweep() == {"issued": 0, "rendered": 1, "notified": 0, "failed": 0}
+
+    [certificate] = graduation.certificates()
+    assert storage.read_verified(certificate.pdf_path, certificate.pdf_sha256) is not None
+    assert len(notifications_of(student.id)) == 1
+
+
+def test_an_altered_or_lost_pdf_is_drawn_again_before_it_is_served(client, graduation, login):
+    course = graduation.course()
+    student, _enrollment = graduation.complete(course)
+    [certificate] = graduation.certificates()
+    path = storage.root() / certificate.pdf_path
+    original = path.read_bytes()
+    login(client, student)
+
+    path.write_bytes(original.replace(certificate.number.encode(), b"LMS-0000-0000-00"))
+    assert client.get(f"/certificates/{certificate.id}.pdf").data == original
+
+    path.unlink()
+    response = client.get(f"/certificates/{certificate.id}.pdf")
+    [certificate] = graduation.certificates()
+    stored = (storage.root() / certificate.pdf_path).read_bytes()
+    assert response.data == stored and hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
+
+
+def test_a_course_with_a_validity_period_issues_certificates_that_expire(graduation):
+    course = graduation.course()
+    designs.save(course.id, dict(designs.DEFAULTS, validity_months="24", heading={}, wording={}), {}, set())
+    _student, enrollment = graduation.complete(course)
+
+    [certificate] = graduation.certificates()
+    completed = enrollment.completed_at
+    assert certificate.expires_at.date() == completed.replace(year=completed.year + 2).date()
+
+
+def test_a_course_whose_teacher_switched_certificates_off_issues_none(graduation):
+    course = graduation.course()
+    designs.save(course.id, dict(designs.DEFAULTS, enabled=False, heading={}, wording={}), {}, set())
+
+    graduation.complete(course)
+
+    assert graduation.certificates() == []
+    assert jobs.repair_sweep()["issued"] == 0
