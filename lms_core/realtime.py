@@ -11,6 +11,10 @@ from lms_core.extensions import socketio
 
 def init_realtime(app):
     options = {"async_mode": "threading", "cors_allowed_origins": []}
+    # The SocketIO object is shared by every app of the process (tests build many): an
+    # app without Redis must not inherit the previous one's message queue.
+    for stale in ("message_queue", "client_manager", "channel"):
+        socketio.server_options.pop(stale, None)
     if app.config.get("REDIS_URL"):
         from redis.connection import parse_url
 

@@ -1,0 +1,182 @@
+"""The JSON API under ``/api/v1/gamification``, with the same permissions as the pages.
+
+Clients send a personal token (``Authorization: Bearer ...``) or the page's session
+cookie; cookie clients send the page's ``X-CSRFToken`` header with every change, as in
+the core's API. Errors are ``{"error": {"code", "message", "fields"?}}``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+
+from lms_core.api.access import allow, find, guard
+from lms_core.api.validation import json_object
+from lms_core.extensions import csrf, db
+from lms_core.models import Course
+from lms_core.permissions import can
+from lms_core.services import ServiceError
+
+from lms_gamification import badges, leaderboard, ledger, levels, privacy, rules
+from lms_gamification.criteria import criteria_by_kind
+from lms_gamification.models import Badge, BadgeAward
+from lms_gamification.paths import external_url
+
+bp = Blueprint("gamification_api", __name__, url_prefix="/api/v1/gamification")
+csrf.exempt(bp)
+
+
+bp.before_request(guard)  # the core API's rules: a token or the session, the CSRF header for cookies
+
+
+def _manage(course_id: int | None) -> None:
+    if course_id is None:
+        allow("admin.access")
+    else:
+        allow("course.edit", find(Course, course_id))
+
+
+def _board(board: dict) -> dict:
+    return {k: v for k, v in board.items() if k != "backend"}
+
+
+@bp.get("/leaderboards/platform")
+def platform_leaderboard():
+    return jsonify(_board(leaderboard.view(g.user, None, request.args.get("period", "all"))))
+
+
+@bp.get("/leaderboards/courses/<int:course_id>")
+def course_leaderboard(course_id):
+    course = find(Course, course_id)
+    allow("course.follow", course)
+    staff = can(g.user, "course.edit", course)
+    return jsonify(_board(leaderboard.view(g.user, course, request.args.get("period", "all"), staff=staff)))
+
+
+def badge_json(award: BadgeAward) -> dict:
+    badge = award.badge
+    return {
+        "id": award.id,
+        "badge_id": badge.id,
+        "name": str(badges.badge_name(badge)),
+        "description": str(badges.badge_description(badge)),
+        "course_id": badge.course_id,
+        "awarded_at": award.awarded_at.isoformat(),
+        "expires_at": award.expires_at.isoformat() if award.expires_at else None,
+        "revoked": award.revoked_at is not None,
+        "revocation_reason": award.revocation_reason,
+        "current": badges.is_current(award),
+        "assertion_url": external_url("gamification.openbadges_assertion", uid=award.uid),
+    }
+
+
+@bp.get("/me")
+def me():
+    total = ledger.total_points(g.user.id)
+    level = levels.level_of(total, levels.levels_for(None))
+    return jsonify({
+        "points": total,
+        "level": {"position": level.position, "name": str(level.name), "threshold": level.threshold},
+        "hidden": privacy.is_hidden(g.user.id),
+        "badges": [badge_json(a) for a in badges.awards_of(g.user.id)],
+    })
+
+
+@bp.get("/me/history")
+def my_history():
+    return jsonify({"items": [{
+        "points": a.points,
+        "rule": a.rule,
+        "reason": rules.describe(a),
+        "course_id": a.course_id,
+        "awarded_at": a.created_at.isoformat(),
+        "changed_at": a.updated_at.isoformat() if a.updated_at != a.created_at else None,
+    } for a in ledger.history(g.user.id)]})
+
+
+@bp.put("/me/privacy")
+def set_privacy():
+    hidden = json_object().get("hidden")
+    if not isinstance(hidden, bool):
+        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
+                           {"hidden": _("Send true or false.")})
+    privacy.set_hidden(g.user.id, hidden)
+    return jsonify({"hidden": hidden})
+
+
+@bp.get("/criteria")
+def list_criteria():
+    return jsonify({"items": [{
+        "kind": c.kind,
+        "label": str(c.label),
+        "params": [{"name": p.name, "label": str(p.label), "default": p.default, "minimum": p.minimum,
+                    "maximum": p.maximum} for p in c.params],
+    } for c in criteria_by_kind().values()]})
+
+
+def _rules_json(course_id: int | None) -> dict:
+    return {"stored": rules.stored_rules(course_id), "effective": rules.effective_rules(course_id)}
+
+
+@bp.get("/courses/<int:course_id>/rules")
+def course_rules(course_id):
+    _manage(course_id)
+    return jsonify(_rules_json(course_id))
+
+
+@bp.put("/courses/<int:course_id>/rules")
+def set_course_rules(course_id):
+    _manage(course_id)
+    rules.set_rules(course_id, json_object())
+    return jsonify(_rules_json(course_id))
+
+
+@bp.put("/courses/<int:course_id>/leaderboard")
+def set_course_board(course_id):
+    _manage(course_id)
+    privacy.set_course_mode(course_id, str(json_object().get("mode", "")))
+    return jsonify({"mode": privacy.course_mode(course_id)})
+
+
+def _badge_class_json(badge: Badge) -> dict:
+    return {"id": badge.id, "course_id": badge.course_id, "name": str(badges.badge_name(badge)),
+            "description": str(badges.badge_description(badge)), "criterion": badge.criterion,
+            "params": badge.params, "valid_days": badge.valid_days, "active": badge.active}
+
+
+@bp.get("/courses/<int:course_id>/badges")
+def course_badges(course_id):
+    _manage(course_id)
+    return jsonify({"items": [_badge_class_json(b) for b in badges.badges_of_scope(course_id)]})
+
+
+@bp.post("/courses/<int:course_id>/badges")
+def create_course_badge(course_id):
+    _manage(course_id)
+    badge = badges.save_badge(course_id, g.user, json_object())
+    return jsonify(_badge_class_json(badge)), 201
+
+
+def _badge(badge_id: int) -> Badge:
+    badge = db.session.get(Badge, badge_id)
+    if badge is None:
+        raise ServiceError("not_found", _("No such badge."), 404)
+    _manage(badge.course_id)
+    return badge
+
+
+@bp.post("/badges/<int:badge_id>/awards")
+def award_badge(badge_id):
+    badge = _badge(badge_id)
+    body = json_object()
+    award = badges.award_by_hand(badge, body.get("user_id"), g.user, str(body.get("reason") or ""))
+    return jsonify(badge_json(award)), 201
+
+
+@bp.post("/awards/<int:award_id>/revoke")
+def revoke_award(award_id):
+    award = db.session.get(BadgeAward, award_id)
+    if award is None:
+        raise ServiceError("not_found", _("No such badge."), 404)
+    _manage(award.badge.course_id)
+    award = badges.revoke(award, g.user, str(json_object().get("reason") or ""))
+    return jsonify(badge_json(award))

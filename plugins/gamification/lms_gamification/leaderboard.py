@@ -1,0 +1,192 @@
+"""Leaderboards: the top, and the viewer's own rank with the ranks around it.
+
+Standings come from Redis sorted sets when ``REDIS_URL`` is set and from the
+``gamification_scores`` table otherwise; both order by points, then by user id
+(descending), and rank by competition (ties share a rank: 1, 2, 2, 4), so they give
+the same answer. Hidden people are not on any board; a hidden viewer still sees where
+they would stand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from lms_core.extensions import db
+from lms_core.models import Course, User
+from lms_core.services import ServiceError
+
+from lms_gamification import mirror
+from lms_gamification.badges import current as current_award
+from lms_gamification.boards import PERIODS, board_key
+from lms_gamification.levels import level_of, levels_for
+from lms_gamification.models import BadgeAward, Score
+from lms_gamification.privacy import course_mode
+
+TOP_N = 10
+RADIUS = 2
+
+
+@dataclass(frozen=True)
+class Entry:
+    position: int  # 0-based place in the order
+    rank: int
+    user_id: int
+    points: int
+
+
+@dataclass
+class Standing:
+    top: list[Entry]
+    total: int  # people on the board
+    me: Entry | None = None  # the viewer, also when hidden (then not on the board)
+    me_hidden: bool = False
+    window: list[Entry] = field(default_factory=list)  # others around the viewer
+
+
+def ranked(pairs, start: int, above_first: int) -> list[Entry]:
+    """Entries for consecutive (user id, points) pairs from ``start``; ``above_first`` is
+    how many people have more points than the first pair."""
+    entries, rank = [], above_first + 1
+    for offset, (user_id, points) in enumerate(pairs):
+        if offset and points != pairs[offset - 1][1]:
+            rank = start + offset + 1
+        entries.append(Entry(start + offset, rank, user_id, points))
+    return entries
+
+
+class SqlStandings:
+    """From the summary table, with index range scans (no ``GROUP BY`` over the ledger)."""
+
+    name = "sql"
+
+    def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS) -> Standing:
+        visible = (Score.board == board) & (Score.hidden == False)  # noqa: E712 (an index condition)
+        order = (Score.points.desc(), Score.user_id.desc())
+        top = db.session.execute(db.select(Score.user_id, Score.points).where(visible).order_by(*order)
+                                 .limit(top_n)).all()
+        total = db.session.execute(db.select(db.func.count()).select_from(Score).where(visible)).scalar_one()
+        result = Standing(ranked([tuple(r) for r in top], 0, 0), total)
+        mine = db.session.execute(db.select(Score.points, Score.hidden).where(
+            Score.board == board, Score.user_id == user_id)).first() if user_id else None
+        if mine is None:
+            return result
+        points, hidden = mine.points, bool(mine.hidden)
+        better = Score.points > points
+        ahead = better if hidden else better | ((Score.points == points) & (Score.user_id > user_id))
+        behind = ~ahead if hidden else (Score.points < points) | ((Score.points == points) & (Score.user_id < user_id))
+        position, above_me = db.session.execute(
+            db.select(db.func.count(), db.func.coalesce(db.func.sum(db.case((better, 1), else_=0)), 0))
+            .select_from(Score).where(visible & ahead)).one()
+        before = db.session.execute(db.select(Score.user_id, Score.points).where(visible & ahead)
+                                    .order_by(Score.points.asc(), Score.user_id.asc()).limit(radius)).all()
+        after = db.session.execute(db.select(Score.user_id, Score.points).where(visible & behind)
+                                   .order_by(*order).limit(radius)).all()
+        window = [tuple(r) for r in reversed(before)]
+        start = position - len(window)
+        first_above = above_me if not window else db.session.execute(
+            db.select(db.func.count()).select_from(Score).where(visible & (Score.points > window[0][1]))).scalar_one()
+        if not hidden:
+            window.append((user_id, points))
+        window += [tuple(r) for r in after]
+        entries = ranked(window, start, first_above)
+        result.me = Entry(position, above_me + 1, user_id, points)
+        result.me_hidden = hidden
+        result.window = [e for e in entries if e.user_id != user_id]
+        return result
+
+
+class RedisStandings:
+    """From the Redis mirror: one script call for the top and the viewer's window."""
+
+    name = "redis"
+
+    def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS) -> Standing:
+        top, total, position, start, above, window = mirror.standing(board, user_id, top_n, radius)
+        result = Standing(ranked(top, 0, 0), total)
+        if position is not None:
+            entries = ranked(window, start, above)
+            result.me = next(e for e in entries if e.user_id == user_id)
+            result.window = [e for e in entries if e.user_id != user_id]
+            return result
+        if not user_id:
+            return result
+        mine = db.session.execute(db.select(Score.points, Score.hidden).where(
+            Score.board == board, Score.user_id == user_id)).first()
+        if mine is None:
+            return result
+        # Not on the board (hidden): the place they would take, before everybody tied.
+        _total, position, start, above, window = mirror.around_score(board, mine.points, radius)
+        result.me = Entry(position, position + 1, user_id, mine.points)
+        result.me_hidden = bool(mine.hidden)
+        result.window = ranked(window, start, above)
+        return result
+
+
+def standings_backend():
+    return RedisStandings() if mirror.connection() is not None else SqlStandings()
+
+
+# ---------------------------------------------------------------- what a viewer sees
+
+
+def view(viewer: User, course: Course | None, period: str = "all", staff: bool = False) -> dict:
+    """The board as ``viewer`` may see it (``staff``: the course's teachers, who always
+    see the whole board). Raises ``ServiceError`` for an unknown period or a board the
+    teacher turned off."""
+    if period not in PERIODS:
+        raise ServiceError("invalid_period", _("Unknown period: choose “all” or “week”."), 400,
+                           {"period": _("Choose one of the listed options.")})
+    mode = course_mode(course.id) if course else "full"
+    if mode == "off" and not staff:
+        raise ServiceError("leaderboard_off", _("The leaderboard of this course is turned off."), 403)
+    board = board_key(course.id if course else None, period)
+    standing = standings_backend().standing(board, viewer.id)
+    show_top = mode == "full" or staff
+    top = standing.top if show_top else []
+    me = standing.me
+    around = []
+    if me is not None and (standing.me_hidden or all(t.user_id != viewer.id for t in top)):
+        shown = {t.user_id for t in top}
+        around = sorted([e for e in standing.window if e.user_id not in shown] + [me],
+                        key=lambda e: (e.position, e.user_id != viewer.id))
+    people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period)
+
+    def describe(entries):
+        return [{"rank": e.rank, "user_id": e.user_id, "points": e.points, "me": e.user_id == viewer.id,
+                 **people[e.user_id]} for e in entries]
+
+    return {
+        "scope": "course" if course else "platform",
+        "course_id": course.id if course else None,
+        "period": period,
+        "mode": mode,
+        "participants": standing.total,
+        "top": describe(top),
+        "around": describe(around),
+        "me": describe([me])[0] if me else None,
+        "hidden": standing.me_hidden,
+        "backend": standings_backend().name,
+    }
+
+
+def _people(entries: list[Entry], course_id: int | None, period: str) -> dict[int, dict]:
+    """Name, level and badge count of everyone shown, in one query: the page's cost must
+    not grow with what it shows."""
+    ids = sorted({e.user_id for e in entries})
+    if not ids:
+        return {}
+    badge_count = db.select(db.func.count(BadgeAward.id)).where(BadgeAward.user_id == User.id, current_award())
+    if course_id is not None:  # the platform's badges and this course's, not other courses'
+        badge_count = badge_count.where(BadgeAward.course_id.is_(None) | (BadgeAward.course_id == course_id))
+    # Levels follow all-time points, whatever the period shown.
+    all_time = db.select(Score.points).where(Score.board == board_key(course_id), Score.user_id == User.id)
+    rows = db.session.execute(db.select(
+        User.id, User.name, badge_count.scalar_subquery(),
+        all_time.scalar_subquery() if period != "all" else db.null(),
+    ).where(User.id.in_(ids))).all()
+    shown = {e.user_id: e.points for e in entries}
+    levels = levels_for(course_id)
+    return {user_id: {"name": name, "badges": badges,
+                      "level": str(level_of(shown[user_id] if period == "all" else total or 0, levels).name)}
+            for user_id, name, badges, total in rows}

@@ -1,0 +1,172 @@
+"""Redis sorted sets mirroring the ``gamification_scores`` table (when ``REDIS_URL`` is set).
+
+Each board is a sorted set of members (zero-padded user ids, so ties sort by id as
+in SQL) beside a hash of the version each member was last written with. A write
+carries the row's version and is ignored when Redis already holds a newer one, so
+writes may arrive twice or out of order (two workers, a retried job, the repair
+sweep) and the mirror still ends equal to the table. Hidden people are not members.
+"""
+from __future__ import annotations
+
+from lms_core.jobs import redis_connection
+
+from lms_gamification.boards import WEEKS_KEPT, ScoreRow, is_weekly
+
+PREFIX = "lms:gamification:"
+MEMBER_WIDTH = 12
+WEEKLY_TTL = WEEKS_KEPT * 7 * 86400
+
+# KEYS: (sorted set, versions hash) per row; ARGV: (member, points, version, hidden, ttl) per row.
+_APPLY = """
+local applied = 0
+for i = 1, #KEYS, 2 do
+  local j = (i - 1) / 2 * 5
+  local member, version, ttl = ARGV[j + 1], tonumber(ARGV[j + 3]), tonumber(ARGV[j + 5])
+  local seen = tonumber(redis.call('HGET', KEYS[i + 1], member) or '0')
+  if version > seen then
+    redis.call('HSET', KEYS[i + 1], member, version)
+    if ARGV[j + 4] == '1' then
+      redis.call('ZREM', KEYS[i], member)
+    else
+      redis.call('ZADD', KEYS[i], ARGV[j + 2], member)
+    end
+    if ttl > 0 then
+      redis.call('EXPIRE', KEYS[i], ttl)
+      redis.call('EXPIRE', KEYS[i + 1], ttl)
+    end
+    applied = applied + 1
+  end
+end
+return applied
+"""
+
+# One round trip for a leaderboard page: the top, the size and the window around
+# ARGV[1] (when a member), with the count of members above the window's first entry.
+_STANDING = """
+local key, member, top_n, radius = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local top = {}
+if top_n > 0 then top = redis.call('ZREVRANGE', key, 0, top_n - 1, 'WITHSCORES') end
+local total = redis.call('ZCARD', key)
+local position = false
+if member ~= '' then position = redis.call('ZREVRANK', key, member) end
+if not position then return {top, total} end
+local start = position - radius
+if start < 0 then start = 0 end
+local window = redis.call('ZREVRANGE', key, start, position + radius, 'WITHSCORES')
+local above = redis.call('ZCOUNT', key, '(' .. window[2], '+inf')
+return {top, total, position, start, above, window}
+"""
+
+# The window around a score that is not a member (the viewer hides from the board).
+_AROUND_SCORE = """
+local key, score, radius = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local total = redis.call('ZCARD', key)
+local position = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+local start = position - radius
+if start < 0 then start = 0 end
+local window = {}
+if position + radius - 1 >= start then
+  window = redis.call('ZREVRANGE', key, start, position + radius - 1, 'WITHSCORES')
+end
+local above = 0
+if #window > 0 then above = redis.call('ZCOUNT', key, '(' .. window[2], '+inf') end
+return {total, position, start, above, window}
+"""
+
+
+def connection():
+    """The app's Redis client, or ``None`` when the deployment has no Redis."""
+    return redis_connection()
+
+
+def member(user_id: int) -> str:
+    return f"{user_id:0{MEMBER_WIDTH}d}"
+
+
+def user_id_of(value) -> int:
+    return int(value)
+
+
+def board_key(board: str) -> str:
+    return f"{PREFIX}board:{board}"
+
+
+def versions_key(board: str) -> str:
+    return f"{PREFIX}versions:{board}"
+
+
+def _script(redis, source):
+    cache = redis.__dict__.setdefault("_lms_gamification_scripts", {})
+    if source not in cache:
+        cache[source] = redis.register_script(source)
+    return cache[source]
+
+
+def apply(rows: list[ScoreRow]) -> int:
+    """Write changed rows; returns how many were newer than what Redis held."""
+    redis = connection()
+    if redis is None or not rows:
+        return 0
+    keys, args = [], []
+    for row in rows:
+        keys += [board_key(row.board), versions_key(row.board)]
+        args += [member(row.user_id), row.points, row.version, "1" if row.hidden else "0",
+                 WEEKLY_TTL if is_weekly(row.board) else 0]
+    return int(_script(redis, _APPLY)(keys=keys, args=args))
+
+
+def reload(boards: dict[str, list[ScoreRow]]) -> None:
+    """Replace every board with the given rows (``lms gamification rebuild``). Each board
+    is built under a temporary name and renamed over the old one, so readers never see
+    a half-built board; boards that no longer have rows are removed."""
+    redis = connection()
+    if redis is None:
+        return
+    for board, rows in boards.items():
+        temp_board, temp_versions = board_key(board) + ":building", versions_key(board) + ":building"
+        pipe = redis.pipeline(transaction=False)
+        pipe.delete(temp_board, temp_versions)
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start:start + 5000]
+            visible = {member(r.user_id): r.points for r in chunk if not r.hidden}
+            if visible:
+                pipe.zadd(temp_board, visible)
+            pipe.hset(temp_versions, mapping={member(r.user_id): r.version for r in chunk})
+        pipe.execute()
+        pipe = redis.pipeline(transaction=True)
+        for temp, final in ((temp_board, board_key(board)), (temp_versions, versions_key(board))):
+            if redis.exists(temp):
+                pipe.rename(temp, final)
+                if is_weekly(board):
+                    pipe.expire(final, WEEKLY_TTL)
+            else:
+                pipe.delete(final)
+        pipe.execute()
+    for prefix in (f"{PREFIX}board:", f"{PREFIX}versions:"):
+        for key in redis.scan_iter(prefix + "*", count=1000):
+            name = key.decode()[len(prefix):]
+            if name not in boards and not name.endswith(":building"):
+                redis.delete(key)
+
+
+def _pairs(flat) -> list[tuple[int, int]]:
+    return [(user_id_of(flat[i]), int(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+
+
+def standing(board: str, user_id: int | None, top_n: int, radius: int):
+    """``(top, total, position, window_start, above_window, window)`` with pairs of
+    (user id, points); the last four are ``None`` when ``user_id`` is not on the board."""
+    raw = _script(connection(), _STANDING)(keys=[board_key(board)],
+                                           args=[member(user_id) if user_id else "", top_n, radius])
+    top, total = _pairs(raw[0]), int(raw[1])
+    if len(raw) == 2:
+        return top, total, None, None, None, None
+    return top, total, int(raw[2]), int(raw[3]), int(raw[4]), _pairs(raw[5])
+
+
+def around_score(board: str, points: int, radius: int):
+    """``(total, position, window_start, above_window, window)`` for someone not on the
+    board with ``points``: the place they would take, before everybody tied with them."""
+    total, position, start, above, window = _script(connection(), _AROUND_SCORE)(
+        keys=[board_key(board)], args=[points, radius])
+    return int(total), int(position), int(start), int(above), _pairs(window)

@@ -1,0 +1,138 @@
+"""Hook implementations of the gamification plugin (thin: the work is in jobs and services).
+
+Event hooks enqueue a job with ids only, so the work happens in a worker (or inline
+without Redis) and a retried job is as safe as a replayed event.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import render_template, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from lms_core import NavLink, PeriodicTask, enqueue, hookimpl
+
+from lms_gamification import hookspecs, jobs
+
+HERE = Path(__file__).parent
+REPAIR_INTERVAL = 300
+
+
+@hookimpl
+def lms_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_gamification.api import bp as api_bp
+    from lms_gamification.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def lms_openapi():
+    from lms_gamification.openapi import document
+
+    return document()
+
+
+@hookimpl
+def lms_cli_commands():
+    from lms_gamification.cli import gamification_group
+
+    return [gamification_group]
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_periodic_tasks():
+    return [PeriodicTask("gamification.repair_leaderboards", jobs.repair_leaderboards, REPAIR_INTERVAL)]
+
+
+@hookimpl(tryfirst=True)
+def lms_gamification_badge_criteria():
+    from lms_gamification.criteria import builtin_criteria
+
+    return builtin_criteria()
+
+
+# ---------------------------------------------------------------- pages
+
+
+@hookimpl
+def lms_navigation_links(user):
+    if user is None:
+        return []
+    links = [NavLink(_("Leaderboard"), url_for("gamification.platform_leaderboard")),
+             NavLink(_("My points"), url_for("gamification.profile"))]
+    if user.role == "admin":
+        links.append(NavLink(_("Gamification"), url_for("gamification.platform_settings"), area="admin"))
+    return links
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    if user is None:
+        return []
+    from lms_gamification import fragments
+
+    return [Markup(render_template("gamification/_course_fragment.html", **fragments.course_summary(user, course)))]
+
+
+@hookimpl
+def lms_dashboard_fragments(user):
+    from lms_gamification import fragments
+
+    return [Markup(render_template("gamification/_dashboard_fragment.html", **fragments.dashboard_summary(user)))]
+
+
+# ---------------------------------------------------------------- events
+
+
+@hookimpl
+def on_quiz_submitted(user, quiz, attempt):
+    if not attempt.passed:
+        enqueue(jobs.quiz_submitted, user.id, attempt.id)
+
+
+@hookimpl
+def on_quiz_passed(user, quiz, attempt):
+    enqueue(jobs.quiz_passed, user.id, attempt.id)
+
+
+@hookimpl
+def on_lesson_completed(user, lesson):
+    enqueue(jobs.lesson_completed, user.id, lesson.id)
+
+
+@hookimpl
+def on_course_completed(user, course, enrollment):
+    enqueue(jobs.course_completed, user.id, course.id)
+
+
+# Declared by the assignments plugin: optional, so this plugin loads without it.
+
+
+@hookimpl(optionalhook=True)
+def on_assignment_graded(user, assignment, submission, grade):
+    enqueue(jobs.assignment_graded, user.id, assignment.course_id, assignment.id, assignment.title,
+            float(grade.points), float(grade.max_points))
+
+
+@hookimpl(optionalhook=True)
+def on_submission_created(user, assignment, submission):
+    deadline = assignment.due_at
+    enqueue(jobs.submission_created, user.id, assignment.course_id, assignment.id, submission.id,
+            submission.submitted_at.isoformat(), deadline.isoformat() if deadline else None)
