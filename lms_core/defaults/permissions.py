@@ -7,6 +7,15 @@ from lms_core.extensions import db
 from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Lesson, Quiz, User
 
 
+# Built once: permission checks run several times on every page, and building a
+# SELECT costs more than running this one.
+_STAFF_QUERY = db.select(CourseStaff.id).where(
+    CourseStaff.course_id == db.bindparam("course_id"), CourseStaff.user_id == db.bindparam("user_id")).limit(1)
+_ENROLLED_QUERY = db.select(Enrollment.id).where(
+    Enrollment.course_id == db.bindparam("course_id"), Enrollment.user_id == db.bindparam("user_id"),
+    Enrollment.status.in_(db.bindparam("statuses", expanding=True))).limit(1)
+
+
 def is_staff(user: User, course: Course) -> bool:
     if user is None:
         return False
@@ -14,18 +23,14 @@ def is_staff(user: User, course: Course) -> bool:
         return True
     if not user.is_teacher:
         return False
-    return db.session.execute(
-        db.select(CourseStaff.id).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
-    ).first() is not None
+    return db.session.execute(_STAFF_QUERY, {"course_id": course.id, "user_id": user.id}).first() is not None
 
 
 def is_enrolled(user: User, course: Course, statuses=("active", "completed")) -> bool:
     if user is None:
         return False
     return db.session.execute(
-        db.select(Enrollment.id).where(
-            Enrollment.course_id == course.id, Enrollment.user_id == user.id, Enrollment.status.in_(statuses)
-        )
+        _ENROLLED_QUERY, {"course_id": course.id, "user_id": user.id, "statuses": list(statuses)}
     ).first() is not None
 
 

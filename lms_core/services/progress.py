@@ -39,8 +39,11 @@ def requirements(user: User, course: Course) -> list[Requirement]:
     )
 
 
-def course_progress(user: User, course: Course) -> CourseProgress:
-    return CourseProgress(requirements(user, course), enrolment.find(user.id, course.id))
+def course_progress(user: User, course: Course, enrollment: Enrollment | None = ...) -> CourseProgress:
+    """``enrollment``: the learner's, when the caller has already read it."""
+    if enrollment is ...:
+        enrollment = enrolment.find(user.id, course.id)
+    return CourseProgress(requirements(user, course), enrollment)
 
 
 def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:

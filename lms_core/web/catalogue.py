@@ -34,7 +34,7 @@ def course(slug):
     require("course.view", course)
     user = g.user
     enrollment = enrolment.find(user.id, course.id) if user else None
-    course_progress = progress.course_progress(user, course) if enrollment else None
+    course_progress = progress.course_progress(user, course, enrollment) if enrollment else None
     done = progress.completed_lesson_ids(user.id, course.id) if enrollment else set()
     return render_template("catalogue/course.html", course=course, enrollment=enrollment,
                            progress=course_progress, done=done, course_info=CourseInfo.of(course),

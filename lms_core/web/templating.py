@@ -28,6 +28,16 @@ def fragments(hook_name: str, **kwargs) -> Markup:
     return Markup("\n").join(p if isinstance(p, Markup) else escape(p) for p in parts)
 
 
+def render_fragment(template_name: str, **context) -> Markup:
+    """A small HTML fragment for another page (a plugin's part of the course page):
+    rendered with only ``context`` and the Jinja environment's globals and filters
+    (``_``, ``url_for``, ``|date``...), without the context processors, which a full
+    page has already run once."""
+    from flask import current_app
+
+    return Markup(current_app.jinja_env.get_template(template_name).render(context))
+
+
 def _snapshot(user):
     from lms_core.payloads import UserInfo
 

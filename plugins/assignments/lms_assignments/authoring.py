@@ -3,8 +3,9 @@ per-student deadline extensions. The web form and the JSON API both call these."
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 
 from lms_core.extensions import db
@@ -335,3 +336,26 @@ def course_assignments(course_id: int, include_unpublished: bool = False) -> lis
     if not include_unpublished:
         query = query.where(Assignment.published.is_(True))
     return list(db.session.execute(query.order_by(Assignment.due_at, Assignment.position)).scalars())
+
+
+def course_assignments_in_transaction(course_id: int) -> list[Assignment]:
+    """Every assignment of a course (drafts too), in deadline order, read once per
+    database transaction: the course page's fragment and the completion requirements
+    both need the list. A commit ends the transaction, so a change committed in between
+    (this request's or another's) is always read afresh."""
+    memo = g.setdefault("lms_assignments_by_course", {})
+    session = db.session()
+    transaction = session.get_transaction()
+    hit = memo.get(course_id)
+    if transaction is not None and hit is not None and hit[0] is transaction:
+        return hit[1]
+    items = list(session.execute(_course_assignments_statement(), {"course_id": course_id}).scalars())
+    memo[course_id] = (session.get_transaction(), items)
+    return items
+
+
+@cache
+def _course_assignments_statement():
+    """Built once: the course page runs it on every view."""
+    return (db.select(Assignment).where(Assignment.course_id == db.bindparam("course_id"))
+            .order_by(Assignment.due_at, Assignment.position))

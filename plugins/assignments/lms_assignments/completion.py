@@ -9,15 +9,13 @@ from lms_core.extensions import db
 from lms_core.i18n import ContentTranslations
 from lms_core.models import Course
 
-from lms_assignments import messages
-from lms_assignments.models import Assignment, SubmissionGrade, Submission
+from lms_assignments import authoring, messages
+from lms_assignments.models import SubmissionGrade, Submission
 
 
 def requirements(user, course) -> list[Requirement]:
     """``user`` and ``course`` are the core's snapshots."""
-    assignments = db.session.execute(db.select(Assignment).where(
-        Assignment.course_id == course.id, Assignment.published.is_(True), Assignment.required.is_(True))
-        .order_by(Assignment.due_at, Assignment.position)).scalars().all()
+    assignments = [a for a in authoring.course_assignments_in_transaction(course.id) if a.published and a.required]
     if not assignments:
         return []
     best = dict(db.session.execute(

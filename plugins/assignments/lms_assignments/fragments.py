@@ -8,8 +8,10 @@ from flask import render_template
 from markupsafe import Markup
 
 from lms_core.extensions import db
+from lms_core.i18n import localized
 from lms_core.models import Course, Enrollment, User, utcnow
 from lms_core.permissions import can
+from lms_core.web.templating import render_fragment
 
 from lms_assignments import authoring, deadlines, submissions
 from lms_assignments.models import Assignment
@@ -24,14 +26,15 @@ def course_fragment(user, course) -> list:
     viewer = db.session.get(User, user.id)
     course_row = db.session.get(Course, course.id)
     staff = can(viewer, "assignments.manage", course_row)
-    items = authoring.course_assignments(course.id, include_unpublished=staff)
+    items = authoring.course_assignments_in_transaction(course.id)
     if not staff:
-        items = [a for a in items if can(viewer, "assignments.view", a)]
+        items = [a for a in items if a.published and can(viewer, "assignments.view", a)]
     if not items and not staff:
         return []
     rows = [(a, None if staff else deadlines.student_deadline(a, viewer.id),
              None if staff else submissions.student_state(a, viewer.id)) for a in items]
-    return [Markup(render_template("assignments/_course_fragment.html", course=course_row, rows=rows, staff=staff))]
+    return [render_fragment("assignments/_course_fragment.html", course=course_row, rows=rows, staff=staff,
+                            localized=localized)]
 
 
 def dashboard_fragment(user) -> list:

@@ -1,13 +1,15 @@
 """HTML the plugin adds to the core's course page and dashboard."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import render_template
 from markupsafe import Markup
 
 from lms_core.extensions import db
-from lms_core.models import Course, User
+from lms_core.models import Course, Enrollment, User
 from lms_core.permissions import can
-from lms_core.services import enrolment
+from lms_core.web.templating import render_fragment
 from lms_certificates.models import Certificate
 
 
@@ -18,16 +20,31 @@ def course_page(user, course) -> list[Markup]:
         return []
     viewer = db.session.get(User, user.id)
     row = db.session.get(Course, course.id)
-    certificate = db.session.execute(
-        db.select(Certificate).where(Certificate.user_id == user.id, Certificate.course_id == course.id)
-    ).scalar_one_or_none()
-    enrollment = enrolment.find(user.id, course.id)
-    completed = enrollment is not None and enrollment.status == "completed"
+    # On the session's connection, past the ORM (no autoflush): certificates are only
+    # written by the issuing jobs and services, which commit before any page shows them.
+    found = db.session.connection().execute(_certificate_and_enrolment(),
+                                            {"user_id": user.id, "course_id": course.id}).first()
+    certificate = found if found is not None and found.id is not None else None
+    completed = found is not None and found.enrolment_status == "completed"
     manage = row is not None and can(viewer, "certificate.manage", row)
     if certificate is None and not completed and not manage:
         return []
-    return [Markup(render_template("certificates/_course_fragment.html", certificate=certificate,
-                                   completed=completed, manage=manage, course=course))]
+    return [render_fragment("certificates/_course_fragment.html", certificate=certificate,
+                            completed=completed, manage=manage, course=course)]
+
+
+@cache
+def _certificate_and_enrolment():
+    """The learner's certificate of the course (what the fragment shows of it) and their
+    enrolment's status, in one query: the viewer's row is always there, the other two
+    may not be. Built once: only the ids change from page to page."""
+    user_id, course_id = db.bindparam("user_id"), db.bindparam("course_id")
+    status = db.select(Enrollment.status).where(
+        Enrollment.user_id == user_id, Enrollment.course_id == course_id).scalar_subquery()
+    return (db.select(Certificate.id, Certificate.number, Certificate.status, status.label("enrolment_status"))
+            .select_from(User)
+            .outerjoin(Certificate, (Certificate.user_id == User.id) & (Certificate.course_id == course_id))
+            .where(User.id == user_id).order_by(Certificate.id.desc()).limit(1))
 
 
 def dashboard(user) -> list[Markup]:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from lms_core import NavLink, PeriodicTask, enqueue, hookimpl
 
@@ -84,18 +83,16 @@ def lms_navigation_links(user):
 
 @hookimpl
 def lms_course_page_fragments(user, course):
-    if user is None:
-        return []
     from lms_gamification import fragments
 
-    return [Markup(render_template("gamification/_course_fragment.html", **fragments.course_summary(user, course)))]
+    return fragments.course_fragment(user, course)
 
 
 @hookimpl
 def lms_dashboard_fragments(user):
     from lms_gamification import fragments
 
-    return [Markup(render_template("gamification/_dashboard_fragment.html", **fragments.dashboard_summary(user)))]
+    return fragments.dashboard_fragment(user)
 
 
 # ---------------------------------------------------------------- events
