@@ -74,3 +74,33 @@ def test_an_open_redirect_after_login_is_refused(client, factory):
     student = factory.user()
     response = client.post("/login?next=//evil.example/x", data={"email": student.email, "password": PASSWORD})
     assert response.location == "/dashboard"
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/%5Cevil.example", "/\tevil", "https://evil.example/"])
+def test_a_redirect_to_another_site_is_refused_in_every_spelling(client, factory, target):
+    from urllib.parse import unquote
+
+    student = factory.user()
+    response = client.post("/login", query_string={"next": unquote(target)},
+                           data={"email": student.email, "password": PASSWORD})
+    assert response.location == "/dashboard"
+
+
+def test_a_student_removed_from_a_course_cannot_submit_an_open_attempt(client, factory, login):
+    from lms_core.models import Enrollment
+    from lms_core.services import quizzes
+
+    course = factory.course()
+    quiz = factory.quiz(course)
+    student = factory.user()
+    factory.enrol(student, course)
+    attempt = quizzes.start_attempt(student, quiz)
+    db.session.execute(db.delete(Enrollment).where(Enrollment.user_id == student.id))
+    db.session.commit()
+    login(client, student)
+    answers = {k: str(v) for k, v in factory.answers(quiz).items()}
+    assert client.post(f"/attempts/{attempt.id}/submit", data=answers).status_code == 403
+    response = client.post(f"/api/v1/attempts/{attempt.id}/submit", json={"answers": factory.answers(quiz)})
+    assert response.status_code == 403
+    db.session.refresh(attempt)
+    assert attempt.submitted_at is None

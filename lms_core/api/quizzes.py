@@ -68,6 +68,7 @@ def submit_attempt(attempt_id):
     allow("attempt.view", attempt)
     if attempt.user_id != g.user.id:  # staff may look at an attempt, only its learner answers it
         raise ServiceError("forbidden", _("This is not your attempt."), 403)
+    allow("quiz.take", attempt.quiz)  # still a learner of the course
     answers = validation.read_body(SUBMIT_RULES, required=("answers",))["answers"]
     known = {str(q.id) for q in attempt.quiz.questions}
     unknown = sorted(set(answers) - known, key=int)

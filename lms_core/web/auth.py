@@ -22,6 +22,10 @@ COMMON_TIMEZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "A
 
 def safe_next(default: str) -> str:
     target = request.values.get("next") or ""
+    # Browsers read "/\host" as "//host": a backslash or a control character is never
+    # part of one of our own paths.
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target

@@ -107,6 +107,7 @@ def submit_attempt(attempt_id):
     attempt = get_or_404(Attempt, attempt_id)
     if attempt.user_id != g.user.id:
         abort(403)
+    require("quiz.take", attempt.quiz)  # still a learner of the course
     raw = {key: request.form.getlist(key) for key in request.form if key.isdigit()}
     try:
         quizzes.submit_attempt(g.user, attempt, raw)

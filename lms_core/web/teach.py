@@ -491,9 +491,10 @@ def translate(course_id, language):
 def students(course_id):
     course = get_or_404(Course, course_id)
     require("course.view_students", course)
-    page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
         Enrollment.course_id == course.id)).scalar_one()
+    last_page = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), last_page)
     rows = db.session.execute(
         db.select(Enrollment, User).join(User, User.id == Enrollment.user_id).where(Enrollment.course_id == course.id)
         .order_by(User.name, User.id).limit(STUDENTS_PER_PAGE).offset((page - 1) * STUDENTS_PER_PAGE)

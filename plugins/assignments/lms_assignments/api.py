@@ -237,7 +237,7 @@ def hand_in(assignment_id):
     submission = submission_service.save(
         _user(), assignment, text=text, links=[str(link) for link in links] if links is not None else None,
         uploads=request.files.getlist("files"),
-        remove_file_ids=[int(i) for i in (remove or []) if str(i).isdigit()], submit=submit)
+        remove_file_ids=[int(i) for i in (remove or []) if str(i).isdecimal() and str(i).isascii()], submit=submit)
     return jsonify(submission_json(submission, _user())), 201 if submit else 200
 
 

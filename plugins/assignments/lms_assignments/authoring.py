@@ -73,6 +73,9 @@ def parse_datetime(value, field, errors, optional=False) -> datetime | None:
         except ValueError:
             errors[field] = _("Enter a date and time.")
             return None
+    if not isinstance(value, datetime):  # a number or a boolean from a JSON body
+        errors[field] = _("Enter a date and time.")
+        return None
     if value.tzinfo is None:
         errors[field] = _("Give the time zone of the date and time.")
         return None

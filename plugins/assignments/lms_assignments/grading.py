@@ -72,6 +72,8 @@ def parse_points(value, maximum: Decimal) -> Decimal:
     try:
         result = points(value)
     except (InvalidOperation, ValueError, TypeError):
+        result = None
+    if result is None or not result.is_finite():  # "NaN" and "Infinity" parse as Decimals
         raise ServiceError("invalid_points", _("Enter the points as a number."), 400,
                            {"points": _("Enter the points as a number.")})
     if result < 0 or result > maximum:

@@ -292,8 +292,13 @@ def hand_in(assignment_id):
     return redirect(url_for("assignments.assignment", assignment_id=assignment.id)), 303
 
 
+def _is_id(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return text.isascii() and text.isdecimal()
+
+
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    return [int(v) for v in values if _is_id(str(v))]
 
 
 # --------------------------------------------------------------------------- grading
@@ -323,7 +328,7 @@ def _submission_page(submission, status=200, error=None):
     chosen = {item["criterion_id"]: item["level_id"] for item in (grade.rubric if grade else [])}
     if request.method == "POST":  # a refused grade keeps what the grader picked
         chosen = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
-                  if k.startswith("level-") and k[6:].isdigit() and v.isdigit()}
+                  if k.startswith("level-") and _is_id(k[6:]) and _is_id(v)}
     return render_template(
         "assignments/submission.html", submission=submission, assignment=assignment, course=assignment.course,
         staff=staff, grade=visible_grade, chosen=chosen, error=error,

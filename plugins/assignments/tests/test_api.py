@@ -157,3 +157,21 @@ def test_cookie_clients_must_send_the_csrf_header_on_unsafe_calls(app, client, l
     refused = client.post(f"/api/v1/assignments/{assignment.id}/submissions", json={"submit": True, "text": "x"})
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, "csrf_failed")
     assert db.session.execute(db.select(Submission)).first() is None
+
+
+def test_numbers_that_are_not_numbers_and_dates_that_are_not_dates_get_a_400_not_a_crash(client, assignments):
+    course, teacher, student = assignments.course_with_student()
+    assignment = assignments.create(course, teacher)
+    submission = assignments.hand_in(student, assignment)
+    as_teacher = token_for(teacher)
+
+    for points in ("NaN", "Infinity", "-Infinity"):
+        graded = client.put(f"/api/v1/assignments/submissions/{submission.id}/grade", headers=as_teacher,
+                            data=f'{{"points": {points}}}', content_type="application/json")
+        assert graded.status_code == 400 and graded.get_json()["error"]["code"] == "invalid_points", points
+    for due_at in (5, True, [2026]):
+        extended = client.put(f"/api/v1/assignments/{assignment.id}/extensions/{student.id}", headers=as_teacher,
+                              json={"due_at": due_at})
+        assert extended.status_code == 400, due_at
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).grade is None
