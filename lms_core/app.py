@@ -83,6 +83,7 @@ def _register_request_hooks(app) -> None:
         g.pop("lms_content_translations", None)
         g.pop("csrf_token", None)
         g.pop("lms_template_context", None)
+        g.pop("lms_enrollments", None)
         load_current_user()
         flask_babel.refresh()  # the locale depends on the user just loaded
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -12,9 +13,38 @@ from lms_core.services import ServiceError
 
 
 def find(user_id: int, course_id: int) -> Enrollment | None:
-    return db.session.execute(
+    enrollment = db.session.execute(
         db.select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
     ).scalar_one_or_none()
+    if enrollment is not None:
+        remember(enrollment)
+    return enrollment
+
+
+_MEMO = "lms_enrollments"
+
+
+def remember(enrollment: Enrollment) -> None:
+    """Keep an enrolment found in this request, so permission checks on the same page
+    (the core's and every plugin's) need no query of their own."""
+    g.setdefault(_MEMO, {})[(enrollment.user_id, enrollment.course_id)] = enrollment
+
+
+def remembered(user_id: int, course_id: int) -> Enrollment | None:
+    """The enrolment found earlier in this request, if it is still a live row."""
+    from sqlalchemy import inspect
+
+    enrollment = g.get(_MEMO, {}).get((user_id, course_id))
+    if enrollment is None:
+        return None
+    state = inspect(enrollment)
+    if state.deleted or state.detached or enrollment not in db.session:
+        return None
+    return enrollment
+
+
+def forget_remembered() -> None:
+    g.pop(_MEMO, None)
 
 
 def enroll(user: User, course: Course) -> Enrollment:
