@@ -22,7 +22,30 @@ __all__ = [
     "current_user",
     "gettext",
     "lazy_gettext",
+    "ServiceError",
+    "login_required",
+    "require",
+    "render_fragment",
+    "is_staff",
+    "is_enrolled",
 ]
+
+# name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
+_LAZY = {
+    "create_app": ("lms_core.app", "create_app"),
+    "db": ("lms_core.extensions", "db"),
+    "enqueue": ("lms_core.jobs", "enqueue"),
+    "notify": ("lms_core.services.notifications", "notify"),
+    "current_user": ("lms_core.auth", "current_user"),
+    "gettext": ("flask_babel", "gettext"),
+    "lazy_gettext": ("flask_babel", "lazy_gettext"),
+    "ServiceError": ("lms_core.services", "ServiceError"),
+    "login_required": ("lms_core.auth", "login_required"),
+    "require": ("lms_core.auth", "require"),
+    "render_fragment": ("lms_core.web.templating", "render_fragment"),
+    "is_staff": ("lms_core.defaults.permissions", "is_staff"),
+    "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
+}
 
 __version__ = "0.1.0"
 
@@ -30,28 +53,9 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # Imported lazily so that `import lms_core` (done by every plugin module) stays
     # cheap and free of import cycles.
-    if name == "create_app":
-        from lms_core.app import create_app
+    if name in _LAZY:
+        from importlib import import_module
 
-        return create_app
-    if name == "db":
-        from lms_core.extensions import db
-
-        return db
-    if name == "enqueue":
-        from lms_core.jobs import enqueue
-
-        return enqueue
-    if name == "notify":
-        from lms_core.services.notifications import notify
-
-        return notify
-    if name == "current_user":
-        from lms_core.auth import current_user
-
-        return current_user
-    if name in ("gettext", "lazy_gettext"):
-        import flask_babel
-
-        return getattr(flask_babel, name)
+        module, attribute = _LAZY[name]
+        return getattr(import_module(module), attribute)
     raise AttributeError(name)

@@ -15,7 +15,7 @@ from lms_core.api.access import guard
 from lms_core.extensions import csrf, db
 from lms_core.models import Course, User
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_assignments import anonymity, authoring, deadlines, grading, submissions as submission_service
 from lms_assignments.models import Assignment, Submission, SubmissionFile

@@ -8,9 +8,9 @@ from functools import cache
 from flask import current_app, g
 from flask_babel import gettext as _
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Course, User, utcnow
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 from lms_core.services import courses as course_service
 
 from lms_assignments import filetypes, storage
@@ -305,7 +305,7 @@ def set_translations(assignment: Assignment, language: str, title: str, descript
 def set_extension(teacher: User, assignment: Assignment, student: User, due_at: datetime,
                   commit: bool = True) -> DeadlineExtension:
     """Give one student a later deadline (replacing an earlier extension)."""
-    from lms_core.defaults.permissions import is_enrolled
+    from lms_core import is_enrolled
 
     if due_at is None or due_at.tzinfo is None:
         raise ServiceError("invalid", _("Enter a date and time."), 400, {"due_at": _("Enter a date and time.")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from lms_core.contracts import Requirement
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.i18n import ContentTranslations
 from lms_core.models import Course
 

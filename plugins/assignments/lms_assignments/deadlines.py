@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lms_core.extensions import db
+from lms_core import db
 
 DAY = timedelta(days=1)
 

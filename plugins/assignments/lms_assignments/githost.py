@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_HOSTS = ("github.com", "www.github.com")

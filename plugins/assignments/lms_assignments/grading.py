@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from lms_core import events
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_assignments.models import Assignment, SubmissionGrade, Submission
 from lms_assignments.payloads import AssignmentInfo, GradeInfo, SubmissionInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_assignments import githost, messages, reminders, storage

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models.base import UTCDateTime, utcnow
 
 GRADING_MODES = ("rubric", "points")

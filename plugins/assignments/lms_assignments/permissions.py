@@ -6,7 +6,7 @@ student who handed it in and by the course's staff.
 """
 from __future__ import annotations
 
-from lms_core.defaults.permissions import is_enrolled, is_staff
+from lms_core import is_enrolled, is_staff
 
 from lms_assignments.models import Assignment, Submission, SubmissionFile
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from lms_core import notify
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
 
 from lms_assignments import deadlines, messages

@@ -19,8 +19,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core.extensions import db
-from lms_core.services import ServiceError
+from lms_core import db
+from lms_core import ServiceError
 
 from lms_assignments import filetypes
 

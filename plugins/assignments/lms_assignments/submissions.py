@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms_core import events
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
 from lms_core.plugins import get_plugin_manager
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_assignments import deadlines, githost, storage
 from lms_assignments.models import Assignment, SubmissionGrade, Submission, SubmissionFile, SubmissionLink

@@ -10,12 +10,12 @@ from flask_babel import ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from lms_core.auth import login_required, require
-from lms_core.extensions import db
+from lms_core import login_required, require
+from lms_core import db
 from lms_core.i18n import select_timezone
 from lms_core.models import Course, Enrollment, User
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_assignments import (
     anonymity, authoring, deadlines, filetypes, grading, storage, submissions as submission_service,

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from lms_core.extensions import csrf, db
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 from lms_certificates import issuing, views
 from lms_certificates.models import Certificate
 from lms_certificates.urls import public_url

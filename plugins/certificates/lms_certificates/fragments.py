@@ -6,10 +6,10 @@ from functools import cache
 from flask import render_template
 from markupsafe import Markup
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Course, Enrollment, User
 from lms_core.permissions import can
-from lms_core.web.templating import render_fragment
+from lms_core import render_fragment
 from lms_certificates.models import Certificate
 
 

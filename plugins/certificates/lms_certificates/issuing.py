@@ -18,11 +18,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.i18n import ContentTranslations
 from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
 from lms_core.plugins import get_plugin_manager
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 from lms_certificates import designs, numbers, signing, storage
 from lms_certificates.models import Certificate, CertificateNumber
 from lms_certificates.payloads import CertificateInfo

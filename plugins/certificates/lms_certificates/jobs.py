@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Enrollment, utcnow
 from lms_certificates import issuing, storage
 from lms_certificates.models import Certificate, CertificateTemplate, RegenerationBatch

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models.base import UTCDateTime, utcnow
 
 ORIENTATIONS = ("landscape", "portrait")

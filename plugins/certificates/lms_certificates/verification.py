@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 from lms_certificates import numbers, signing
 from lms_certificates.issuing import number_prefix

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lms_core import cache
-from lms_core.auth import login_required, require
-from lms_core.extensions import db
+from lms_core import login_required, require
+from lms_core import db
 from lms_core.models import Course, User, utcnow
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 from lms_certificates import designs, issuing, jobs, numbers, verification
 from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch

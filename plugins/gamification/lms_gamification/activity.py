@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
-from lms_core.extensions import db
+from lms_core import db
 
 from lms_gamification.models import ActiveDay, SubmissionFact
 from lms_gamification.upsert import insert

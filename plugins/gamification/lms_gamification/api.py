@@ -14,7 +14,7 @@ from lms_core.api.validation import json_object
 from lms_core.extensions import csrf, db
 from lms_core.models import Course
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_gamification import badges, leaderboard, ledger, levels, privacy, rules
 from lms_gamification.criteria import criteria_by_kind

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms_core import notify
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Enrollment, User, utcnow
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_gamification.criteria import criteria_by_kind
 from lms_gamification.models import Badge, BadgeAward

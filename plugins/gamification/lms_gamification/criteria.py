@@ -13,7 +13,7 @@ from typing import Callable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Attempt, Enrollment, Quiz
 
 from lms_gamification.models import ActiveDay, SubmissionFact

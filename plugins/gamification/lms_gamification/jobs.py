@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Attempt, Course, Lesson, User, utcnow
 
 from lms_gamification import activity, badges, ledger, levels, rebuild, rules

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Course, User
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.badges import current as current_award

@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, 
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models.base import UTCDateTime, utcnow
 
 

@@ -13,7 +13,7 @@ import hashlib
 from flask import current_app
 from flask_babel import force_locale
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import User
 
 from lms_gamification.badges import badge_description, badge_name, criterion_sentence

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_gamification import mirror

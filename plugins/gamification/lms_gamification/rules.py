@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms_core import cache
-from lms_core.extensions import db
-from lms_core.services import ServiceError
+from lms_core import db
+from lms_core import ServiceError
 
 from lms_gamification import ledger
 from lms_gamification.models import PointRules

@@ -2,7 +2,7 @@
 statement every idempotent write of this plugin is built on."""
 from __future__ import annotations
 
-from lms_core.extensions import db
+from lms_core import db
 
 
 def insert(model):

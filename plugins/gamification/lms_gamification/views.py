@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lms_core.auth import login_required, require
-from lms_core.extensions import db
+from lms_core import login_required, require
+from lms_core import db
 from lms_core.models import Course, Enrollment, User
 from lms_core.permissions import can
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_gamification import badges, leaderboard, ledger, levels, openbadges, privacy, rules
 from lms_gamification.boards import board_key
