@@ -13,13 +13,6 @@ from lms_core.services import ServiceError, activity, courses, progress, quizzes
 bp = Blueprint("learn", __name__)
 
 
-def get_or_404(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 @bp.route("/dashboard")
 @login_required
 def dashboard():
@@ -40,7 +33,7 @@ def neighbours(item):
 @bp.route("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     require("lesson.view", lesson)
     done = lesson.id in progress.completed_lesson_ids(g.user.id, lesson.course_id)
     previous, following = neighbours(lesson) if lesson.published else (None, None)
@@ -52,7 +45,7 @@ def lesson(lesson_id):
 @bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])
 @login_required
 def complete_lesson(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     require("lesson.learn", lesson)
     progress.complete_lesson(g.user, lesson)
     flash(_("Lesson marked as done."), "success")
@@ -68,7 +61,7 @@ def complete_lesson(lesson_id):
 @login_required
 def heartbeat(lesson_id):
     """Seconds of active, visible reading since the last heartbeat (JSON, CSRF header)."""
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     require("lesson.learn", lesson)
     payload = request.get_json(silent=True) or {}
     seconds = payload.get("seconds")
@@ -80,7 +73,7 @@ def heartbeat(lesson_id):
 @bp.route("/quizzes/<int:quiz_id>")
 @login_required
 def quiz(quiz_id):
-    quiz = get_or_404(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     require("quiz.take", quiz)
     attempts = quizzes.attempts_of(g.user.id, quiz.id)
     current = next((a for a in attempts if a.submitted_at is None), None)
@@ -92,7 +85,7 @@ def quiz(quiz_id):
 @bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
 @login_required
 def start_quiz(quiz_id):
-    quiz = get_or_404(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     require("quiz.take", quiz)
     try:
         quizzes.start_attempt(g.user, quiz)
@@ -104,7 +97,7 @@ def start_quiz(quiz_id):
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
 def submit_attempt(attempt_id):
-    attempt = get_or_404(Attempt, attempt_id)
+    attempt = db.get_or_404(Attempt, attempt_id)
     if attempt.user_id != g.user.id:
         abort(403)
     require("quiz.take", attempt.quiz)  # still a learner of the course
@@ -120,7 +113,7 @@ def submit_attempt(attempt_id):
 @bp.route("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id):
-    attempt = get_or_404(Attempt, attempt_id)
+    attempt = db.get_or_404(Attempt, attempt_id)
     require("attempt.view", attempt)
     scored = {str(q.id): quizzes.score_question(q, attempt.answers.get(str(q.id))) for q in attempt.quiz.questions}
     return render_template("learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,

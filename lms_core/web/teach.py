@@ -34,15 +34,8 @@ def signed_in():
 # ------------------------------------------------------------------ helpers
 
 
-def get_or_404(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def editable_course(course_id: int) -> Course:
-    course = get_or_404(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.edit", course)
     return course
 
@@ -226,7 +219,7 @@ def new_lesson(course_id):
 
 @bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
 def lesson(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     require("course.edit", lesson.course)
     if request.method == "GET":
         form = LessonForm(obj=lesson)
@@ -245,7 +238,7 @@ def lesson(lesson_id):
 
 @bp.route("/lessons/<int:lesson_id>/delete", methods=["POST"])
 def delete_lesson(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     course = lesson.course
     require("course.edit", course)
     title = lesson.title
@@ -283,7 +276,7 @@ def new_quiz(course_id):
 
 @bp.route("/quizzes/<int:quiz_id>", methods=["GET", "POST"])
 def quiz(quiz_id):
-    quiz = get_or_404(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     require("course.edit", quiz.course)
     form = QuizForm(obj=quiz) if request.method == "GET" else QuizForm()
     status = 200
@@ -305,7 +298,7 @@ def quiz(quiz_id):
 
 @bp.route("/quizzes/<int:quiz_id>/delete", methods=["POST"])
 def delete_quiz(quiz_id):
-    quiz = get_or_404(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     course = quiz.course
     require("course.edit", course)
     title = quiz.title
@@ -341,7 +334,7 @@ def render_question(quiz, question, form, errors=None, status=200):
 
 @bp.route("/quizzes/<int:quiz_id>/questions/new", methods=["GET", "POST"])
 def new_question(quiz_id):
-    quiz = get_or_404(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     require("course.edit", quiz.course)
     form = QuestionForm()
     if request.method == "GET":
@@ -360,7 +353,7 @@ def new_question(quiz_id):
 
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 def question(question_id):
-    question = get_or_404(Question, question_id)
+    question = db.get_or_404(Question, question_id)
     quiz = question.quiz
     require("course.edit", quiz.course)
     if request.method == "GET":
@@ -383,7 +376,7 @@ def question(question_id):
 
 @bp.route("/questions/<int:question_id>/delete", methods=["POST"])
 def delete_question(question_id):
-    question = get_or_404(Question, question_id)
+    question = db.get_or_404(Question, question_id)
     quiz = question.quiz
     require("course.edit", quiz.course)
     courses.delete_question(question)
@@ -489,7 +482,7 @@ def translate(course_id, language):
 
 @bp.route("/courses/<int:course_id>/students")
 def students(course_id):
-    course = get_or_404(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.view_students", course)
     total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
         Enrollment.course_id == course.id)).scalar_one()

@@ -26,13 +26,6 @@ from lms_assignments.models import Assignment, DeadlineExtension, Submission, Su
 bp = Blueprint("assignments", __name__, url_prefix="/assignments", template_folder="templates")
 
 
-def get_or_404(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 @bp.app_template_global()
 def assignment_state_label(state: str) -> str:
     return {
@@ -81,7 +74,7 @@ def upload_too_large(exc):
 @bp.route("/course/<int:course_id>")
 @login_required
 def course_list(course_id):
-    course = get_or_404(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     staff = can(g.user, "assignments.manage", course)
     items = authoring.course_assignments(course.id, include_unpublished=staff)
     if not staff:
@@ -150,7 +143,7 @@ def _show_errors(form, exc: ServiceError) -> None:
 @bp.route("/course/<int:course_id>/new", methods=["GET", "POST"])
 @login_required
 def create(course_id):
-    course = get_or_404(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     require("assignments.manage", course)
     form = AssignmentForm()
     status = 400 if request.method == "POST" else 200
@@ -170,7 +163,7 @@ def create(course_id):
 @bp.route("/<int:assignment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.manage", assignment.course)
     form = AssignmentForm(obj=None if request.method == "POST" else assignment)
     if request.method == "GET":
@@ -199,7 +192,7 @@ def edit(assignment_id):
 @bp.route("/<int:assignment_id>/delete", methods=["POST"])
 @login_required
 def delete(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     course = assignment.course
     require("assignments.manage", course)
     authoring.delete_assignment(assignment)
@@ -213,7 +206,7 @@ def translations(assignment_id):
     from lms_core.i18n import language_names
     from lms_core.models import Translation
 
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     course = assignment.course
     require("assignments.manage", course)
     form = TranslationForm()
@@ -265,7 +258,7 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
 @bp.route("/<int:assignment_id>")
 @login_required
 def assignment(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.view", assignment)
     return _assignment_page(assignment)
 
@@ -273,7 +266,7 @@ def assignment(assignment_id):
 @bp.route("/<int:assignment_id>/hand-in", methods=["POST"])
 @login_required
 def hand_in(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.submit", assignment)
     submit = request.form.get("action") == "submit"
     links = request.form.get("links")
@@ -307,7 +300,7 @@ def _ids(values) -> list[int]:
 @bp.route("/<int:assignment_id>/queue")
 @login_required
 def grading_queue(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.grade", assignment)
     state = request.args.get("state", "all")
     if state not in submission_service.QUEUE_STATES:
@@ -339,7 +332,7 @@ def _submission_page(submission, status=200, error=None):
 @bp.route("/submissions/<int:submission_id>")
 @login_required
 def submission(submission_id):
-    submission = get_or_404(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     require("assignments.submission.view", submission)
     return _submission_page(submission)
 
@@ -347,7 +340,7 @@ def submission(submission_id):
 @bp.route("/submissions/<int:submission_id>/grade", methods=["POST"])
 @login_required
 def grade(submission_id):
-    submission = get_or_404(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     require("assignments.grade", submission.assignment)
     levels = {key.split("-", 1)[1]: value for key, value in request.form.items() if key.startswith("level-")}
     try:
@@ -365,7 +358,7 @@ def grade(submission_id):
 @bp.route("/submissions/<int:submission_id>/release", methods=["POST"])
 @login_required
 def release(submission_id):
-    submission = get_or_404(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     require("assignments.grade", submission.assignment)
     try:
         grading.release(submission)
@@ -379,7 +372,7 @@ def release(submission_id):
 @bp.route("/<int:assignment_id>/release-all", methods=["POST"])
 @login_required
 def release_all(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.grade", assignment)
     count = grading.release_all(assignment)
     flash(ngettext("%(num)d grade released.", "%(num)d grades released.", count), "success")
@@ -389,7 +382,7 @@ def release_all(assignment_id):
 @bp.route("/submissions/<int:submission_id>/return", methods=["POST"])
 @login_required
 def return_submission(submission_id):
-    submission = get_or_404(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     require("assignments.grade", submission.assignment)
     new_due = None
     raw = request.form.get("new_due_at", "").strip()
@@ -416,7 +409,7 @@ def return_submission(submission_id):
 @bp.route("/<int:assignment_id>/extensions", methods=["GET", "POST"])
 @login_required
 def extensions(assignment_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.manage", assignment.course)
     students = db.session.execute(
         db.select(User).join(Enrollment, Enrollment.user_id == User.id)
@@ -451,7 +444,7 @@ def extensions(assignment_id):
 @bp.route("/<int:assignment_id>/extensions/<int:user_id>/remove", methods=["POST"])
 @login_required
 def remove_extension(assignment_id, user_id):
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.manage", assignment.course)
     authoring.remove_extension(assignment, user_id)
     flash(_("Extension removed."), "success")
@@ -475,6 +468,6 @@ def send_stored_file(file_row: SubmissionFile):
 @bp.route("/files/<int:file_id>")
 @login_required
 def download(file_id):
-    file_row = get_or_404(SubmissionFile, file_id)
+    file_row = db.get_or_404(SubmissionFile, file_id)
     require("assignments.file.download", file_row)
     return send_stored_file(file_row)

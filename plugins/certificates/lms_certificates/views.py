@@ -32,20 +32,6 @@ SAMPLE_BODY = "0" * numbers.RANDOM_LENGTH
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def certificate_or_404(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        abort(404)
-    return certificate
-
-
-def course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    return course
-
-
 def require_manage(certificate: Certificate) -> Course | None:
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
     if course is None:
@@ -77,7 +63,7 @@ def index():
 @bp.route("/<int:certificate_id>")
 @login_required
 def show(certificate_id):
-    certificate = certificate_or_404(certificate_id)
+    certificate = db.get_or_404(Certificate, certificate_id)
     require("certificate.view", certificate)
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
     manage = can(g.user, "certificate.manage", course) if course else g.user.is_admin
@@ -89,7 +75,7 @@ def show(certificate_id):
 @bp.route("/<int:certificate_id>.pdf")
 @login_required
 def download(certificate_id):
-    certificate = certificate_or_404(certificate_id)
+    certificate = db.get_or_404(Certificate, certificate_id)
     require("certificate.view", certificate)
     return pdf_response(issuing.ensure_pdf(certificate), f"certificate-{certificate.number}.pdf")
 
@@ -97,7 +83,7 @@ def download(certificate_id):
 @bp.route("/<int:certificate_id>/revoke", methods=["POST"])
 @login_required
 def revoke(certificate_id):
-    certificate = certificate_or_404(certificate_id)
+    certificate = db.get_or_404(Certificate, certificate_id)
     require_manage(certificate)
     form = RevokeForm()
     if not form.validate():
@@ -117,7 +103,7 @@ def revoke(certificate_id):
 def reissue(certificate_id):
     from lms_core import enqueue
 
-    certificate = certificate_or_404(certificate_id)
+    certificate = db.get_or_404(Certificate, certificate_id)
     require_manage(certificate)
     form = ReissueForm()
     if not form.validate():
@@ -202,7 +188,7 @@ def verify_json(number):
 @bp.route("/courses/<int:course_id>")
 @login_required
 def course(course_id):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     rows = db.session.execute(
         db.select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at.desc())
@@ -216,7 +202,7 @@ def course(course_id):
 @bp.route("/courses/<int:course_id>/regenerate", methods=["POST"])
 @login_required
 def regenerate(course_id):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     batch = jobs.start_regeneration(course.id, g.user.id)
     if batch.total:
@@ -231,14 +217,14 @@ def regenerate(course_id):
 @login_required
 def batch(batch_id):
     batch = db.session.get(RegenerationBatch, batch_id) or abort(404)
-    require("certificate.manage", course_or_404(batch.course_id))
+    require("certificate.manage", db.get_or_404(Course, batch.course_id))
     return jsonify(jobs.batch_progress(batch))
 
 
 @bp.route("/courses/<int:course_id>/certificates.zip")
 @login_required
 def course_zip(course_id):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     certificates = db.session.execute(
         db.select(Certificate).where(Certificate.course_id == course.id, Certificate.status == "valid")
@@ -282,7 +268,7 @@ def _template_data(template, languages) -> dict:
 @bp.route("/courses/<int:course_id>/template", methods=["GET", "POST"])
 @login_required
 def template(course_id):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     languages = _language_names()
     template = designs.editable_template(course.id)
@@ -321,7 +307,7 @@ def template(course_id):
 @bp.route("/courses/<int:course_id>/template/preview.pdf")
 @login_required
 def preview(course_id):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     return _preview_response(course, designs.template_of(course.id), None, None)
 
@@ -329,7 +315,7 @@ def preview(course_id):
 @bp.route("/courses/<int:course_id>/template/images/<kind>")
 @login_required
 def template_image(course_id, kind):
-    course = course_or_404(course_id)
+    course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
     template = designs.template_of(course.id)
     image = template.image(kind) if template is not None and kind in IMAGE_KINDS else None

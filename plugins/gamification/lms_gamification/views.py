@@ -20,19 +20,6 @@ bp = Blueprint("gamification", __name__, url_prefix="/gamification", template_fo
                static_folder="static", static_url_path="/static")
 
 
-def _course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    return course
-
-
-def _badge(badge_id: int) -> Badge:
-    badge = db.session.get(Badge, badge_id)
-    if badge is None:
-        abort(404)
-    return badge
-
 
 def _require_badge_manager(badge_or_course_id) -> Course | None:
     """Teachers manage their course's badges, admins the platform's."""
@@ -40,7 +27,7 @@ def _require_badge_manager(badge_or_course_id) -> Course | None:
     if course_id is None:
         require("admin.access")
         return None
-    course = _course(course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.edit", course)
     return course
 
@@ -64,7 +51,7 @@ def platform_leaderboard():
 @bp.get("/courses/<int:course_id>/leaderboard")
 @login_required
 def course_leaderboard(course_id):
-    course = _course(course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.follow", course)
     period = request.args.get("period", "all")
     board = leaderboard.view(g.user, course, period, staff=can(g.user, "course.edit", course))
@@ -107,7 +94,7 @@ def set_privacy():
 @bp.route("/courses/<int:course_id>/settings", methods=["GET", "POST"])
 @login_required
 def course_settings(course_id):
-    course = _course(course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.edit", course)
     return _settings_page(course)
 
@@ -159,7 +146,7 @@ def _mode_labels():
 @bp.route("/courses/<int:course_id>/badges", methods=["GET", "POST"])
 @login_required
 def course_badges(course_id):
-    course = _course(course_id)
+    course = db.get_or_404(Course, course_id)
     require("course.edit", course)
     return _badge_list(course)
 
@@ -205,7 +192,7 @@ def _badge_fields() -> dict:
 @bp.route("/badges/<int:badge_id>", methods=["GET", "POST"])
 @login_required
 def badge(badge_id):
-    badge = _badge(badge_id)
+    badge = db.get_or_404(Badge, badge_id)
     course = _require_badge_manager(badge)
     errors, status = {}, 200
     if request.method == "POST":
@@ -236,7 +223,7 @@ def _badge_page(badge, course, errors=None, status=200):
 @bp.post("/badges/<int:badge_id>/award")
 @login_required
 def award_badge(badge_id):
-    badge = _badge(badge_id)
+    badge = db.get_or_404(Badge, badge_id)
     course = _require_badge_manager(badge)
     user_id = request.form.get("user_id", type=int)
     if user_id is None and course is None:  # admins name anyone by e-mail
@@ -268,7 +255,7 @@ def revoke_award(award_id):
 @bp.get("/badges/<int:badge_id>/image")
 def badge_image(badge_id):
     """Public: Open Badges consumers fetch it without logging in."""
-    badge = _badge(badge_id)
+    badge = db.get_or_404(Badge, badge_id)
     if not badge.image_hash:
         return redirect(url_for("gamification.static", filename=f"badges/{openbadges.default_image(badge)}"))
     if request.if_none_match.contains(badge.image_hash):
@@ -290,7 +277,7 @@ def openbadges_issuer():
 
 @bp.get("/openbadges/badges/<int:badge_id>")
 def openbadges_badge(badge_id):
-    return _json_ld(openbadges.badge_class(_badge(badge_id)))
+    return _json_ld(openbadges.badge_class(db.get_or_404(Badge, badge_id)))
 
 
 @bp.get("/openbadges/assertions/<uid>")
