@@ -4,16 +4,13 @@
 ``CsrfToken`` parameter are referred to, not repeated."""
 from __future__ import annotations
 
-JSON = "application/json"
+# The core's schema helpers, so every part of the document is built alike.
+from lms_core.api.openapi import BOOLEAN, INTEGER, JSON, MAYBE_WHEN, STRING, WHEN, obj, path_param
+
 MULTIPART = "multipart/form-data"
 TAG = "assignments"
 
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
-BOOLEAN = {"type": "boolean"}
-WHEN = {"type": "string", "format": "date-time"}
-MAYBE_WHEN = {"type": ["string", "null"], "format": "date-time"}
 
 
 def ref(name: str) -> dict:
@@ -22,16 +19,6 @@ def ref(name: str) -> dict:
 
 def core_response(name: str) -> dict:
     return {"$ref": f"#/components/responses/{name}"}
-
-
-def obj(properties: dict, required=None) -> dict:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else list(required)}
-
-
-def ident(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id",
-            "schema": {"type": "integer", "minimum": 1}}
 
 
 ERRORS = {"Invalid": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404", "Conflict": "409",
@@ -128,16 +115,16 @@ def schemas() -> dict:
 
 def download_operation() -> dict:
     op = operation("download", "Download a handed-in file under its original name", ("200", None),
-                   parameters=[ident("file_id", "file")])
+                   parameters=[path_param("file_id", "file")])
     op["responses"]["200"]["content"] = {"application/octet-stream": {"schema": {"type": "string",
                                                                                  "format": "binary"}}}
     return op
 
 
 def fragment() -> dict:
-    assignment = ident("assignment_id", "assignment")
-    submission = ident("submission_id", "submission")
-    user = ident("user_id", "student")
+    assignment = path_param("assignment_id", "assignment")
+    submission = path_param("submission_id", "submission")
+    user = path_param("user_id", "student")
     body_errors = ("Invalid", "Unauthorized", "Forbidden", "NotFound")
     hand_in_body = {"required": True, "description": "Text, links and files; `submit` hands in",
                     "content": {MULTIPART: {"schema": ref("HandIn")}, JSON: {"schema": ref("HandIn")}}}

@@ -1,20 +1,14 @@
 """The plugin's part of ``/api/v1/openapi.json`` (the ``lms_openapi`` hook)."""
 from __future__ import annotations
 
-JSON = "application/json"
-STRING = {"type": "string"}
+# The core's schema helpers, so every part of the document is built alike.
+from lms_core.api.openapi import JSON, MAYBE_WHEN, STRING, WHEN, obj
+
 MAYBE_STRING = {"type": ["string", "null"]}
-WHEN = {"type": "string", "format": "date-time"}
-MAYBE_WHEN = {"type": ["string", "null"], "format": "date-time"}
 
 
 def _ref(kind: str, name: str) -> dict:
     return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _obj(properties: dict, required=None) -> dict:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else list(required)}
 
 
 def _errors(*names: str) -> dict:
@@ -23,25 +17,25 @@ def _errors(*names: str) -> dict:
 
 
 def _verdict_schema() -> dict:
-    return _obj({
+    return obj({
         "number": {"type": "string", "description": "Canonical when well formed, else as given"},
         "status": {"type": "string", "enum": ["valid", "expired", "revoked", "unknown", "forged"]},
         "valid": {"type": "boolean"},
         "reason": {"type": ["string", "null"], "enum": ["malformed", "mistyped", "not_found", None],
                    "description": "Why a number is unknown"},
         "signature": {"type": "string", "enum": ["absent", "valid", "invalid"]},
-        "certificate": {"oneOf": [{"type": "null"}, _obj({
+        "certificate": {"oneOf": [{"type": "null"}, obj({
             "learner": STRING, "course": STRING, "issuer": STRING, "issued_at": WHEN, "expires_at": MAYBE_WHEN})]},
-        "revocation": {"oneOf": [{"type": "null"}, _obj({
+        "revocation": {"oneOf": [{"type": "null"}, obj({
             "revoked_at": WHEN, "reason": MAYBE_STRING,
             "replaced_by": {"type": ["string", "null"], "description": "The number that replaced it"}})]},
     })
 
 
 def _certificate_schema() -> dict:
-    return _obj({
+    return obj({
         "id": {"type": "integer"}, "number": STRING, "status": {"type": "string", "enum": ["valid", "revoked"]},
-        "learner": STRING, "course": _obj({"id": {"type": ["integer", "null"]}, "title": STRING}),
+        "learner": STRING, "course": obj({"id": {"type": ["integer", "null"]}, "title": STRING}),
         "issuer": STRING, "language": STRING, "completed_at": WHEN, "issued_at": WHEN, "expires_at": MAYBE_WHEN,
         "revoked_at": MAYBE_WHEN, "revoked_reason": MAYBE_STRING, "pdf_ready": {"type": "boolean"},
         "pdf_url": {"type": ["string", "null"], "format": "uri"},
@@ -64,7 +58,7 @@ def fragment() -> dict:
             "/certificates": {"get": {
                 "operationId": "certificatesListMine", "summary": "The caller's certificates, newest first",
                 "tags": ["certificates"],
-                "responses": {"200": {"description": "The certificates", "content": {JSON: {"schema": _obj({
+                "responses": {"200": {"description": "The certificates", "content": {JSON: {"schema": obj({
                     "certificates": {"type": "array", "items": _ref("schemas", "certificatesCertificate")}})}}},
                     **_errors("Unauthorized")}}},
             "/certificates/{certificate_id}": {"parameters": [certificate_id], "get": {

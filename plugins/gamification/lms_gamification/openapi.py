@@ -3,14 +3,11 @@
 (``Unauthorized``, ...) and its ``CsrfToken`` parameter are referred to, not repeated."""
 from __future__ import annotations
 
-JSON = "application/json"
+# The core's schema helpers, so every part of the document is built alike.
+from lms_core.api.openapi import BOOLEAN, INTEGER, JSON, MAYBE_WHEN, STRING, WHEN, obj, path_param
+
 TAG = "gamification"
 
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-WHEN = {"type": "string", "format": "date-time"}
-MAYBE_WHEN = {"type": ["string", "null"], "format": "date-time"}
 MAYBE_INTEGER = {"type": ["integer", "null"]}
 ERRORS = {"Invalid": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404", "Conflict": "409"}
 RULES = ("quiz_pass", "quiz_score_bonus", "quiz_first_attempt_bonus", "lesson_completed", "course_completed",
@@ -19,16 +16,6 @@ RULES = ("quiz_pass", "quiz_score_bonus", "quiz_first_attempt_bonus", "lesson_co
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/gamification_{name}"}
-
-
-def obj(properties: dict, required=None) -> dict:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else list(required)}
-
-
-def ident(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id",
-            "schema": {"type": "integer", "minimum": 1}}
 
 
 PERIOD = {"name": "period", "in": "query", "required": False, "description": "`all` (default) or `week`",
@@ -105,7 +92,7 @@ def schemas() -> dict:
 
 
 def document() -> dict:
-    course = ident("course_id", "course")
+    course = path_param("course_id", "course")
     body_errors = ("Invalid", "Unauthorized", "Forbidden", "NotFound")
     paths = {
         "/gamification/leaderboards/platform": {"get": operation(
@@ -145,11 +132,11 @@ def document() -> dict:
         },
         "/gamification/badges/{badge_id}/awards": {"post": operation(
             "awardBadge", "Award a badge by hand (`already_held` when the person holds it)",
-            ("201", ref("HeldBadge")), [ident("badge_id", "badge")],
+            ("201", ref("HeldBadge")), [path_param("badge_id", "badge")],
             body=(ref("AwardByHand"), "Who, and why"), unsafe=True, errors=(*body_errors, "Conflict"))},
         "/gamification/awards/{award_id}/revoke": {"post": operation(
             "revokeBadge", "Revoke a held badge with a reason (`already_revoked` the second time)",
-            ("200", ref("HeldBadge")), [ident("award_id", "award")],
+            ("200", ref("HeldBadge")), [path_param("award_id", "award")],
             body=(ref("Revocation"), "Why"), unsafe=True, errors=(*body_errors, "Conflict"))},
     }
     return {"paths": paths, "components": {"schemas": schemas()},
