@@ -17,6 +17,7 @@ from lms_core.web.errors import error_response
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 # JSON bodies are small; a larger one is a mistake or an attack, refused with 413.
+# File uploads (multipart) keep the site's MAX_CONTENT_LENGTH.
 MAX_BODY_BYTES = 1024 * 1024
 
 NOT_FOUND = {
@@ -32,7 +33,8 @@ NOT_FOUND = {
 
 def guard():
     """Runs before every API view (after ``load_current_user`` set ``g.user``)."""
-    request.max_content_length = MAX_BODY_BYTES
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = MAX_BODY_BYTES
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if g.get("user") is None:

@@ -8,7 +8,7 @@ Times are ISO 8601 in UTC; times sent must carry their offset.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from lms_core.api.access import guard
@@ -23,15 +23,9 @@ from lms_assignments.models import Assignment, Submission, SubmissionFile
 bp = Blueprint("assignments_api", __name__, url_prefix="/api/v1/assignments")
 csrf.exempt(bp)
 # The core's checks for every API call: token or session, the CSRF header for cookie
-# clients, and its 1 MiB cap on bodies...
+# clients, a 1 MiB cap on JSON bodies (hand-ins, sent as multipart, keep the site's
+# upload limit).
 bp.before_request(guard)
-
-
-@bp.before_request
-def allow_uploads():
-    # ...except for hand-ins, which carry files up to the site's upload limit.
-    if request.endpoint == "assignments_api.hand_in":
-        request.max_content_length = current_app.config.get("MAX_CONTENT_LENGTH")
 
 
 def _iso(value):
