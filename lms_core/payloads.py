@@ -6,7 +6,7 @@ added, never renamed or removed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -108,10 +108,11 @@ class NotificationInfo:
     body: str
     url: str | None
     created_at: datetime
+    params: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, notification) -> "NotificationInfo":
         return cls(
             notification.id, notification.user_id, notification.kind, notification.title,
-            notification.body, notification.url, notification.created_at,
+            notification.body, notification.url, notification.created_at, dict(notification.params or {}),
         )

@@ -286,7 +286,7 @@ def test_hook_lms_notification_channels(app, factory, run_jobs):
 
         def deliver(self, notification, user):
             assert isinstance(notification, NotificationInfo) and isinstance(user, UserInfo)
-            delivered.append((notification.title, user.email))
+            delivered.append((notification.title, notification.params, user.email))
 
     @hookimpl
     def lms_notification_channels():
@@ -295,11 +295,12 @@ def test_hook_lms_notification_channels(app, factory, run_jobs):
     register_plugin(app, "pager", lms_notification_channels)
     student = factory.user(email="pat@example.org")
 
-    notify(student, "course.starting", "The course starts tomorrow")
+    notify(student, "course.starting", "The course starts tomorrow", params={"course": "Python", "days": 1})
     notify(student, "quiet", "Just for the inbox")
     run_jobs()
 
-    assert delivered == [("The course starts tomorrow", "pat@example.org")]
+    # the channel gets the values the message was made from, to render its own templates
+    assert delivered == [("The course starts tomorrow", {"course": "Python", "days": 1}, "pat@example.org")]
     titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == student.id)
                                 .order_by(Notification.id)).scalars().all()
     assert titles == ["The course starts tomorrow", "Just for the inbox"]  # the inbox has everything

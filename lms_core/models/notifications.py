@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_core.extensions import db
@@ -19,5 +19,8 @@ class Notification(db.Model):
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
     url: Mapped[str | None] = mapped_column(String(500))
+    # The values the message was made from (JSON), so a channel or a later reader can
+    # render it again from its kind, in another language or another format.
+    params: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     read_at = mapped_column(UTCDateTime)

@@ -9,13 +9,15 @@ from lms_core.models import Notification, User, utcnow
 from lms_core.payloads import NotificationInfo, UserInfo
 
 
-def notify(user, kind: str, title, body="", url: str | None = None) -> Notification:
+def notify(user, kind: str, title, body="", url: str | None = None, params: dict | None = None) -> Notification:
     """Store a notification in ``user``'s inbox, push it live and hand it to every
     channel (e-mail, SMS, push, ...) in a job.
 
     ``title`` and ``body`` may be callables taking no argument: they are then
     rendered in the recipient's language (``lambda: _("Grade released")``).
-    ``user`` is a ``User`` row, a snapshot or an id.
+    ``user`` is a ``User`` row, a snapshot or an id. ``kind`` names the scenario
+    (``"assignments.deadline"``); ``params`` (JSON values) are what the message was
+    made from, kept with it so that channels can render the scenario's own templates.
     """
     user_id = user if isinstance(user, int) else user.id
     recipient = db.session.get(User, user_id)
@@ -23,7 +25,8 @@ def notify(user, kind: str, title, body="", url: str | None = None) -> Notificat
     with force_locale(locale):
         title_text = str(title() if callable(title) else title)
         body_text = str(body() if callable(body) else body)
-    notification = Notification(user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url)
+    notification = Notification(user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url,
+                                params=dict(params or {}))
     db.session.add(notification)
     db.session.flush()
     info, user_info = NotificationInfo.of(notification), UserInfo.of(recipient)
