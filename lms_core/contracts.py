@@ -30,7 +30,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class NavLink:
-    """A link in the main menu. ``area`` is ``"main"`` or ``"admin"``."""
+    """A link in the main menu. ``area`` is ``"main"`` or ``"admin"``; ``"account"``
+    links are listed on the user's account page instead of the menu."""
 
     label: str
     url: str

@@ -18,6 +18,8 @@ class Course(db.Model):
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     default_language: Mapped[str] = mapped_column(String(8), nullable=False, default="en")
     published: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # When teaching begins (UTC); notification plugins remind learners before it.
+    starts_at = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

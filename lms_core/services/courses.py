@@ -59,9 +59,13 @@ def create_course(owner: User, title: str, summary: str = "", default_language: 
     return course
 
 
+_KEEP = object()
+
+
 def update_course(course: Course, title: str, summary: str, default_language: str, slug: str | None = None,
-                  published: bool | None = None) -> Course:
-    """Change a course's own fields; an empty ``slug`` keeps the current address."""
+                  published: bool | None = None, starts_at=_KEEP) -> Course:
+    """Change a course's own fields; an empty ``slug`` keeps the current address.
+    ``starts_at`` (an aware datetime or ``None`` for no start date) is kept when not given."""
     slug = (slug or "").strip().lower() or course.slug
     _check_course(title, slug, default_language, course.id)
     course.title = title.strip()
@@ -70,6 +74,10 @@ def update_course(course: Course, title: str, summary: str, default_language: st
     course.slug = slug
     if published is not None:
         course.published = bool(published)
+    if starts_at is not _KEEP:
+        if starts_at is not None and starts_at.tzinfo is None:
+            raise ValueError("starts_at must be an aware datetime")
+        course.starts_at = starts_at
     _commit_course()
     course_changed()
     return course

@@ -87,3 +87,42 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
 
     push(user_room(user_id), "unread", {"unread": unread_count(user_id)})
     return changed
+
+
+def notify_many(user_ids, kind: str, title, body="", url: str | None = None, params: dict | None = None,
+                deliver: bool = False) -> dict[int, int]:
+    """Store the same notification in many inboxes at once (announcements, bulk jobs):
+    one INSERT per language instead of one transaction per recipient. Returns
+    ``{user_id: notification_id}``. ``title``/``body`` may be callables rendered once
+    per language. Each is pushed live and fires ``on_notification_created``; with
+    ``deliver=False`` the channels are not handed them (the caller delivers in batch).
+    """
+    from itertools import groupby
+
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return {}
+    default = current_app.config["LMS_DEFAULT_LANGUAGE"]
+    recipients = db.session.execute(db.select(User.id, User.locale).where(User.id.in_(ids))).all()
+    created: dict[int, int] = {}
+    by_language = sorted(((locale or default, user_id) for user_id, locale in recipients))
+    for locale, group in groupby(by_language, key=lambda pair: pair[0]):
+        with force_locale(locale):
+            title_text = str(title() if callable(title) else title)[:300]
+            body_text = str(body() if callable(body) else body)
+        rows = [{"user_id": user_id, "kind": kind, "title": title_text, "body": body_text, "url": url,
+                 "params": dict(params or {}), "created_at": utcnow()} for _locale, user_id in group]
+        result = db.session.execute(db.insert(Notification).returning(Notification.id, Notification.user_id), rows)
+        created.update({user_id: notification_id for notification_id, user_id in result.all()})
+    notifications = db.session.execute(db.select(Notification).where(Notification.id.in_(list(created.values())))
+                                       ).scalars().all()
+    users = {u.id: UserInfo.of(u) for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()}
+    infos = [NotificationInfo.of(n) for n in notifications]
+    for info in infos:
+        events.emit("on_notification_created", notification=info, user=users[info.user_id])
+    events.commit()
+    for info in infos:
+        push_notification(info)
+        if deliver:
+            deliver_to_channels(info, users[info.user_id])
+    return created

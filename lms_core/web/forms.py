@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
+from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -51,6 +52,9 @@ class CourseForm(FlaskForm):
     summary = TextAreaField(_l("Summary"))
     default_language = SelectField(_l("Language of the content"))
     published = BooleanField(_l("Published"))
+    # In the teacher's own time zone; stored in UTC.
+    starts_at = DateTimeLocalField(_l("Start date (empty: none)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                   validators=[Optional()])
 
 
 class LessonForm(FlaskForm):

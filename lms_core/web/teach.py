@@ -117,7 +117,7 @@ def create_course():
 def course(course_id):
     course = editable_course(course_id)
     if request.method == "GET":
-        form = CourseForm(obj=course)
+        form = CourseForm(obj=course, starts_at=_local_start(course))
         form.default_language.choices = language_choices()
         return render_editor(course, form=form)
     form = CourseForm()
@@ -126,7 +126,8 @@ def course(course_id):
         return render_editor(course, form=form, status=400)
     try:
         courses.update_course(course, form.title.data, form.summary.data or "", form.default_language.data,
-                              slug=form.slug.data, published=form.published.data)
+                              slug=form.slug.data, published=form.published.data,
+                              starts_at=_utc_start(form.starts_at.data))
     except ServiceError as exc:
         mark_errors(form, exc)
         return render_editor(course, form=form, status=failed(exc))
@@ -134,9 +135,24 @@ def course(course_id):
     return redirect(url_for("teach.course", course_id=course.id)), 303
 
 
+def _local_start(course: Course):
+    """The course's start as the teacher reads it: naive, in their own time zone."""
+    from flask_babel import to_user_timezone
+
+    return to_user_timezone(course.starts_at).replace(tzinfo=None) if course.starts_at else None
+
+
+def _utc_start(local):
+    from datetime import timezone
+
+    from flask_babel import to_utc
+
+    return to_utc(local).replace(tzinfo=timezone.utc) if local else None
+
+
 def render_editor(course: Course, form=None, staff_form=None, status: int = 200):
     if form is None:
-        form = CourseForm(obj=course, formdata=None)
+        form = CourseForm(obj=course, formdata=None, starts_at=_local_start(course))
         form.default_language.choices = language_choices()
     enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
         Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()

@@ -1,0 +1,81 @@
+"""The notifications plugin's hook implementations (the ``lms.plugins`` entry point).
+Kept thin: each hook hands over to the module that holds the logic."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, url_for
+
+from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
+
+from lms_notifications import hookspecs, jobs, scenarios, settings
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def lms_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_notifications import views
+
+    settings.apply(app)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:  # the one-click unsubscribe (RFC 8058) and the bot's webhook come from outside
+        csrf.exempt(views.one_click_unsubscribe)
+        csrf.exempt(views.telegram_webhook)
+    return [views.bp]
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_notification_channels():
+    from lms_notifications.dispatcher import ScenarioDispatcher
+
+    return [ScenarioDispatcher()]
+
+
+@hookimpl
+def lms_notification_scenarios():
+    return scenarios.own_scenarios()
+
+
+@hookimpl
+def lms_periodic_tasks():
+    def interval(name):
+        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+
+    return [
+        PeriodicTask("notifications.dispatch", jobs.dispatch, interval("NOTIFICATIONS_DISPATCH_INTERVAL")),
+        PeriodicTask("notifications.course_starts", jobs.course_starts, interval("NOTIFICATIONS_COURSE_START_INTERVAL")),
+        PeriodicTask("notifications.telegram", jobs.telegram_updates, interval("NOTIFICATIONS_DISPATCH_INTERVAL")),
+    ]
+
+
+@hookimpl
+def lms_navigation_links(user):
+    if user is None:
+        return []
+    links = [NavLink(_("Notification settings"), url_for("lms_notifications.preferences"), area="account")]
+    if user.role == "admin":
+        links.append(NavLink(_("Notifications"), url_for("lms_notifications.admin_settings"), area="admin"))
+    return links
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    from lms_notifications.views import course_fragment
+
+    return course_fragment(user, course)
