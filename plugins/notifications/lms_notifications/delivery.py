@@ -189,11 +189,7 @@ def give_up(delivery: Delivery, error: str, now: datetime) -> Delivery | None:
         except IntegrityError:
             continue
         db.session.commit()
-        from lms_core import enqueue
-
-        from lms_notifications import jobs
-
-        enqueue(jobs.send_deliveries, [row.id])
+        send([row.id], now)  # at once: the next channel is the one that can still reach them
         return row
     return None
 
@@ -262,7 +258,7 @@ def send_digest(user_id: int, channel_name: str, now: datetime | None = None) ->
         subject = ngettext("Your digest: %(num)d notification", "Your digest: %(num)d notifications", len(items))
         lines = [f"• {m.subject}" + (f"\n  {m.url}" if m.url else "") for m in items]
         text = "\n".join(lines)
-        short = _("%(num)d new notifications", num=len(items))
+        short = ngettext("%(num)d new notification", "%(num)d new notifications", len(items))
     digest = templating.Message(subject=subject, text=text, html=templating.paragraphs(text.replace("\n•", "\n\n•")),
                                 short=short, url=None, scenario=rows[0].scenario if len({r.scenario for r in rows}) == 1 else "")
     if address is None or not items:

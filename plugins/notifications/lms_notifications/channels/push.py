@@ -18,15 +18,15 @@ from lms_notifications.channels.base import Channel, DeliveryError
 
 
 def _vapid():
-    from py_vapid import Vapid01
+    from py_vapid import Vapid02
 
     keys = settings.get("vapid")
     if not keys.get("private_pem"):
-        vapid = Vapid01()
+        vapid = Vapid02()
         vapid.generate_keys()
         keys = {"private_pem": vapid.private_pem().decode()}
         settings.put("vapid", keys)
-    return Vapid01.from_pem(keys["private_pem"].encode())
+    return Vapid02.from_pem(keys["private_pem"].encode())
 
 
 def public_key() -> str:
