@@ -155,7 +155,7 @@ def finish(delivery: Delivery, status: str, error: str | None = None) -> None:
 def fail(delivery: Delivery, exc: DeliveryError, now: datetime) -> None:
     """A failed attempt: retried after the next back-off interval, or given up."""
     message = str(exc)[:2000]
-    if exc.configuration:
+    if not exc.permanent:  # the provider or its setting, not this recipient: the admin should know
         settings.record_provider_error(delivery.channel, message)
     intervals = list(settings.config("NOTIFICATIONS_RETRY_INTERVALS"))
     if exc.permanent or delivery.attempts > len(intervals):

@@ -3,7 +3,7 @@ phone, Telegram, Web Push, the delivery log), the one-click unsubscribe, the bot
 webhook, and teachers' course announcements. The admin's pages are in ``admin.py``."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from lms_core import ServiceError, current_user, db, gettext as _, login_required, render_fragment, require
@@ -213,12 +213,18 @@ def one_click_unsubscribe(token):
     if user is None:
         abort(404)
     scenario = scenarios.get(scenario_name)
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         preferences.unsubscribe(user_id, scenario_name)
         if request.form.get("List-Unsubscribe") == "One-Click":
             return "", 200  # the mail client's one-click request wants no page
-        return render_template("notifications/unsubscribed.html", scenario=scenario, done=True, token=token)
-    return render_template("notifications/unsubscribed.html", scenario=scenario, done=False, token=token)
+    from flask_babel import force_locale
+
+    language = ((current_user.locale if current_user else None) or user.locale
+                or request.accept_languages.best_match(current_app.config["LMS_LANGUAGES"])
+                or current_app.config["LMS_DEFAULT_LANGUAGE"])
+    with force_locale(language):
+        return render_template("notifications/unsubscribed.html", scenario=scenario, done=done, token=token)
 
 
 # ---------------------------------------------------------------- announcements (teachers)

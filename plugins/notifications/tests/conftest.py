@@ -15,9 +15,10 @@ import pytest
 
 
 @pytest.fixture
-def lms_config(request) -> dict:
-    """Only this plugin is loaded (cross-plugin stories say which others they need)."""
-    settings = {"LMS_PLUGINS": "notifications", "NOTIFICATIONS_HTTP_TIMEOUT": 5}
+def lms_config(request, smtp_server) -> dict:
+    """Only this plugin is loaded (cross-plugin stories say which others they need);
+    mail goes to a real local SMTP server (``smtp_server``, aiosmtpd)."""
+    settings = {"LMS_PLUGINS": "notifications", "NOTIFICATIONS_HTTP_TIMEOUT": 5, **smtp_server.config}
     for marker in reversed(list(request.node.iter_markers("lms_config"))):
         settings.update(marker.kwargs)
     return settings

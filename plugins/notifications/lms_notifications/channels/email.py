@@ -65,20 +65,8 @@ def clear_failing(user_id: int) -> None:
         db.session.commit()
 
 
-def _mail_service():
-    """The core's mail service, or ``None`` while the core has none."""
-    try:
-        from lms_core import mail  # noqa: F401
-    except ImportError:
-        return None
-    return mail
-
-
 class EmailChannel(Channel):
     name = "email"
-
-    def configured(self) -> bool:
-        return _mail_service() is not None
 
     def address(self, user, profile) -> str | None:
         if profile is not None and profile.email_failing_at is not None:
@@ -92,4 +80,33 @@ class EmailChannel(Channel):
         return results[0]
 
     def send_many(self, items):
-        raise DeliveryError("e-mail: the core has no mail service", configuration=True)
+        """Every message of the batch over one SMTP connection (the core's ``deliver_mail``).
+        A permanent refusal marks the address as failing; a temporary one is retried."""
+        from lms_core import MailMessage, PermanentMailError, deliver_mail
+
+        items = list(items)
+        messages = [MailMessage(to=address, subject=message.subject, text=_with_footer(message, user),
+                                html=message.html, headers=headers_for(user, message))
+                    for user, address, message in items]
+        outcomes = deliver_mail(messages) if messages else []
+        for (user, address, _message), outcome in zip(items, outcomes):
+            if outcome is None:
+                yield address
+            elif isinstance(outcome, PermanentMailError):
+                mark_failing(user.id, address, str(outcome))
+                yield DeliveryError(f"SMTP {outcome.code or ''} refused {address} for good: {outcome}".strip(),
+                                    permanent=True)
+            else:
+                yield DeliveryError(f"SMTP: {outcome}")
+
+
+def _with_footer(message, user) -> str:
+    if not message.scenario:
+        return message.text
+    from flask_babel import force_locale, gettext as _
+
+    from lms_notifications.templating import language_of
+
+    with force_locale(language_of(user)):
+        footer = _("To stop these e-mails: %(url)s", url=unsubscribe_url(user.id, message.scenario))
+    return f"{message.text}\n\n-- \n{footer}"
