@@ -59,7 +59,9 @@ def grades_released(grade_ids: list[int], updated: bool = False) -> int:
         told += reminders.notify_once(
             student, assignment, f"grade-{grade.id}", grade.graded_at, "assignments.grade_released",
             messages.grade_released(student, assignment, grade, updated),
-            messages.path_for("assignments.submission", submission_id=submission.id))
+            messages.path_for("assignments.submission", submission_id=submission.id),
+            params={"assignment": messages.title_for(student, assignment), "points": grade.points,
+                    "max_points": assignment.max_points, "updated": updated})
         check_completion(student.id, assignment.course_id)
     return told
 
@@ -71,7 +73,32 @@ def submission_returned(submission_id: int) -> bool:
     return reminders.notify_once(
         submission.user, submission.assignment, f"returned-{submission.id}", submission.returned_at,
         "assignments.returned", messages.returned(submission.user, submission.assignment, submission),
-        messages.path_for("assignments.assignment", assignment_id=submission.assignment_id))
+        messages.path_for("assignments.assignment", assignment_id=submission.assignment_id),
+        params={"assignment": messages.title_for(submission.user, submission.assignment),
+                "comment": submission.return_comment or ""})
+
+
+def tell_teachers(submission_id: int) -> int:
+    """Tell the course's teachers that a student handed in (once per attempt)."""
+    from lms_core.models import CourseStaff, User
+
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.status == "draft":
+        return 0
+    assignment, student = submission.assignment, submission.user
+    teachers = db.session.execute(
+        db.select(User).join(CourseStaff, CourseStaff.user_id == User.id)
+        .where(CourseStaff.course_id == assignment.course_id, User.active.is_(True))).scalars().all()
+    told = 0
+    for teacher in teachers:
+        title = messages.title_for(teacher, assignment)
+        told += reminders.notify_once(
+            teacher, assignment, f"received-{submission.id}", submission.submitted_at or utcnow(),
+            "assignments.submission_received",
+            messages.received(student, title, submission.number),
+            messages.path_for("assignments.submission", submission_id=submission.id),
+            params={"student": student.name, "assignment": title, "number": submission.number})
+    return told
 
 
 def send_reminders() -> dict:

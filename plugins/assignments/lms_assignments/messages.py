@@ -44,6 +44,15 @@ def reminder(user, assignment, due_at, hours: int):
     )
 
 
+def reminder_params(user, assignment, due_at, hours: int) -> dict:
+    """The values of a reminder, for the notification's templates (in the user's language)."""
+    from flask_babel import force_locale
+
+    with force_locale(user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]):
+        return {"assignment": title_for(user, assignment), "due_at": when_for(user, due_at), "hours": _hours(hours),
+                "hours_before": hours}
+
+
 def _hours(hours: int) -> str:
     from flask_babel import ngettext
 
@@ -66,6 +75,11 @@ def returned(user, assignment, submission):
     title = title_for(user, assignment)
     return (lambda: _("“%(title)s” was returned to you for resubmission", title=title),
             lambda: submission.return_comment or _("Read the comments and hand in a new attempt."))
+
+
+def received(student, title: str, number: int):
+    return (lambda: _("%(name)s handed in “%(title)s”", name=student.name, title=title),
+            lambda: _("Attempt %(number)d.", number=number))
 
 
 def missing_alert(teacher, assignment, missing: list[tuple[str, object]]):

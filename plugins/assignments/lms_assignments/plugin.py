@@ -72,3 +72,18 @@ def lms_dashboard_fragments(user):
 @hookimpl
 def lms_permission_allowed(user, action, target):
     return permissions.allowed(user, action, target)
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    """The plugin's messages, for the notifications plugin's catalogue (when installed)."""
+    from lms_assignments import scenarios
+
+    return scenarios.scenarios()
+
+
+@hookimpl
+def on_submission_created(user, assignment, submission):
+    from lms_core import enqueue
+
+    enqueue(jobs.tell_teachers, submission.id)

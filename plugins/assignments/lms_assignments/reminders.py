@@ -93,7 +93,8 @@ def _remind_students(assignment: Assignment, now: datetime) -> int:
             continue
         title, body = messages.reminder(student, assignment, due, hours)
         notify(student, REMINDER_KIND, title, body,
-               url=messages.path_for("assignments.assignment", assignment_id=assignment.id))
+               url=messages.path_for("assignments.assignment", assignment_id=assignment.id),
+               params=messages.reminder_params(student, assignment, due, hours))
         count += 1
     return count
 
@@ -120,17 +121,19 @@ def _alert_teachers(assignment: Assignment, now: datetime) -> int:
             continue
         title, body = messages.missing_alert(teacher, assignment, missing)
         notify(teacher, ALERT_KIND, title, body,
-               url=messages.path_for("assignments.grading_queue", assignment_id=assignment.id))
+               url=messages.path_for("assignments.grading_queue", assignment_id=assignment.id),
+               params={"assignment": messages.title_for(teacher, assignment), "count": len(missing),
+                       "students": "\n".join(name for name, _extended in missing)})
         count += 1
     return count
 
 
 def notify_once(user: User, assignment: Assignment, kind: str, version: datetime, notification_kind: str,
-                texts, url: str) -> bool:
+                texts, url: str, params: dict | None = None) -> bool:
     """Send a one-off notification (grade released, attempt returned) unless it went
     out already for this ``version`` (a retried job must not repeat it)."""
     if not _record(assignment.id, user.id, kind, version):
         return False
     title, body = texts
-    notify(user, notification_kind, title, body, url=url)
+    notify(user, notification_kind, title, body, url=url, params=params)
     return True

@@ -232,8 +232,9 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
     else:
         title = lambda: _("Your certificate for “%(course)s” is ready", course=course_title)  # noqa: E731
     # notify() commits the claim together with the notification, or neither.
-    notify(certificate.user_id, "certificate_issued", title=title,
-           url=path_for("certificates.show", certificate_id=certificate.id))
+    notify(certificate.user_id, "certificates.issued", title=title,
+           url=path_for("certificates.show", certificate_id=certificate.id),
+           params={"course": course_title, "number": certificate.number, "reissued": bool(reissued)})
     return True
 
 

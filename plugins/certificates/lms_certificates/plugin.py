@@ -99,3 +99,19 @@ def lms_permission_allowed(user, action, target):
     from lms_certificates import access
 
     return access.decide(user, action, target)
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    """The certificate message, for the notifications plugin's catalogue (when installed)."""
+    return [{
+        "name": "certificates.issued", "label": _l("Certificate issued"),
+        "description": _l("Sent to a learner when their certificate is ready (or re-issued)."),
+        "audience": "learner", "channels": ["email", "push", "telegram"], "frequency": "immediately", "urgent": False,
+        "templates": {
+            "subject": _l("Your certificate for “{{ course }}” is ready"),
+            "text": _l("Congratulations! Your certificate {{ number }} for “{{ course }}” is ready.\n\n{{ url }}"),
+            "short": _l("Your certificate for “{{ course }}” is ready"),
+        },
+        "sample": {"course": "Python 101", "number": "LMS-2026-000123-7"},
+    }]

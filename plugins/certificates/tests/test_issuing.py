@@ -13,7 +13,7 @@ from lms_certificates.models import CertificateNumber
 
 def notifications_of(user_id):
     return db.session.execute(db.select(Notification).where(
-        Notification.user_id == user_id, Notification.kind == "certificate_issued")).scalars().all()
+        Notification.user_id == user_id, Notification.kind == "certificates.issued")).scalars().all()
 
 
 def count(model):

@@ -236,7 +236,8 @@ def _tell_holder(award: BadgeAward) -> None:
     badge = award.badge
     notify(award.user_id, "gamification.badge",
            title=lambda: _("You earned the badge “%(name)s”", name=str(badge_name(badge))),
-           body=lambda: str(badge_description(badge)), url=path_for("gamification.profile"))
+           body=lambda: str(badge_description(badge)), url=path_for("gamification.profile"),
+           params={"badge": str(badge_name(badge)), "description": str(badge_description(badge))})
 
 
 def award_by_hand(badge: Badge, student_id: int, teacher: User, reason: str) -> BadgeAward:

@@ -147,4 +147,5 @@ def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
             return _("You reached the level “%(level)s” in “%(course)s”", level=str(level.name), course=course_title)
         return _("You reached the level “%(level)s”", level=str(level.name))
 
-    notify(user_id, "gamification.level", title=title, url=path_for("gamification.profile"))
+    notify(user_id, "gamification.level", title=title, url=path_for("gamification.profile"),
+           params={"level": str(level.name), "course": course_title or ""})

@@ -133,3 +133,26 @@ def on_submission_created(user, assignment, submission):
     deadline = assignment.due_at
     enqueue(jobs.submission_created, user.id, assignment.course_id, assignment.id, submission.id,
             submission.submitted_at.isoformat(), deadline.isoformat() if deadline else None)
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    """The plugin's messages, for the notifications plugin's catalogue (when installed)."""
+    from flask_babel import lazy_gettext as _l
+
+    return [
+        {"name": "gamification.badge", "label": _l("Badge earned"),
+         "description": _l("Sent to a learner who earns a badge."), "audience": "learner",
+         "channels": ["push", "telegram", "email"], "frequency": "immediately", "urgent": False,
+         "templates": {"subject": _l("You earned the badge “{{ badge }}”"),
+                       "text": _l("You earned the badge “{{ badge }}”: {{ description }}\n\n{{ url }}"),
+                       "short": _l("New badge: “{{ badge }}”")},
+         "sample": {"badge": "First quiz", "description": "Passed a first quiz."}},
+        {"name": "gamification.level", "label": _l("Level reached"),
+         "description": _l("Sent to a learner who reaches a new level."), "audience": "learner",
+         "channels": ["push", "telegram", "email"], "frequency": "immediately", "urgent": False,
+         "templates": {"subject": _l("You reached the level “{{ level }}”"),
+                       "text": _l("You reached the level “{{ level }}”{% if course %} in “{{ course }}”{% endif %}.\n\n{{ url }}"),
+                       "short": _l("New level: “{{ level }}”")},
+         "sample": {"level": "Explorer", "course": "Python 101"}},
+    ]
