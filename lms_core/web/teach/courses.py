@@ -58,7 +58,8 @@ def create_course():
 def course(course_id):
     course = editable_course(course_id)
     if request.method == "GET":
-        form = CourseForm(obj=course, starts_at=_local_start(course))
+        form = CourseForm(obj=course)
+        form.starts_at.data = _local_start(course)  # obj would give the UTC value
         form.default_language.choices = language_choices()
         return render_editor(course, form=form)
     form = CourseForm()
@@ -93,7 +94,8 @@ def _utc_start(local):
 
 def render_editor(course: Course, form=None, staff_form=None, status: int = 200):
     if form is None:
-        form = CourseForm(obj=course, formdata=None, starts_at=_local_start(course))
+        form = CourseForm(obj=course, formdata=None)
+        form.starts_at.data = _local_start(course)
         form.default_language.choices = language_choices()
     enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
         Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()
