@@ -121,8 +121,15 @@ def notify_many(user_ids, kind: str, title, body="", url: str | None = None, par
     for info in infos:
         events.emit("on_notification_created", notification=info, user=users[info.user_id])
     events.commit()
+    from lms_core.realtime import push, user_room
+
+    unread = dict(db.session.execute(  # one query for the whole batch, not one per recipient
+        db.select(Notification.user_id, db.func.count(Notification.id))
+        .where(Notification.user_id.in_(ids), Notification.read_at.is_(None)).group_by(Notification.user_id)).all())
     for info in infos:
-        push_notification(info)
+        push(user_room(info.user_id), "notification", {
+            "id": info.id, "kind": info.kind, "title": info.title, "body": info.body, "url": info.url,
+            "unread": unread.get(info.user_id, 0)})
         if deliver:
             deliver_to_channels(info, users[info.user_id])
     return created

@@ -79,11 +79,15 @@ def paragraphs(text: str) -> str:
 
 
 def render(scenario, language: str, params: dict, overrides: dict | None = None,
-           use_admin: bool = True) -> tuple[Message, list[str]]:
+           use_admin: bool = True, admin: dict | None = None) -> tuple[Message, list[str]]:
     """The message of ``scenario`` in ``language``. Returns it and the parts whose
-    admin template was broken (rendered from the default instead)."""
+    admin template was broken (rendered from the default instead). ``admin``: the
+    admin's sources when the caller has read them already (a batch)."""
     defaults = default_sources(scenario, language)
-    custom = dict(admin_sources(scenario.name, language)) if use_admin else {}
+    if not use_admin:
+        custom = {}
+    else:
+        custom = dict(admin if admin is not None else admin_sources(scenario.name, language))
     custom.update(overrides or {})
     broken: list[str] = []
     out = {}
