@@ -80,6 +80,13 @@ def save(user_id: int, values: dict[tuple[str, str], str]) -> int:
         if known[name].locked or current.get((name, channel)) == frequency:
             continue
         row = db.session.get(Preference, (user_id, name, channel))
+        if frequency == effective(known[name], channel, {}):
+            # The default again: the scenario's fallback order decides (a form sends every
+            # field, and an untouched one must not turn into a choice of its own).
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+            continue
         if row is None:
             db.session.add(Preference(user_id=user_id, scenario=name, channel=channel, frequency=frequency))
         else:
