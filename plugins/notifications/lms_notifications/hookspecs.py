@@ -8,7 +8,7 @@ Implement them with ``optionalhook=True`` so your plugin also loads without this
     def lms_notification_scenarios():
         return [{"name": "zoom.session_starting", "label": _l("Live lecture starts soon"), ...}]
 
-The contract of a scenario dict is in /work/wt/_brief/SCENARIOS.md and the plugin's README.
+The contract of a scenario dict is in the plugin's README ("Declaring scenarios").
 """
 from lms_core import hookspec
 
