@@ -3,7 +3,6 @@ Push keys) with the providers' last errors, scenario defaults and locks, templat
 language with a preview, the delivery log, and announcements to everyone or a role."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -246,7 +245,3 @@ def admin_announcements():
                            audiences=audiences), status
 
 
-def when(value: datetime | None) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "medium") if value else ""

@@ -24,7 +24,7 @@ from lms_core.payloads import UserInfo
 from lms_notifications import delivery, preferences, scenarios, settings, templating
 from lms_notifications.channels import all_channels
 from lms_notifications.channels.base import DeliveryError
-from lms_notifications.models import QUEUED, SENDING, SENT, SKIPPED, Announcement, Delivery, Preference
+from lms_notifications.models import QUEUED, SENT, SKIPPED, Announcement, Delivery, Preference
 from lms_notifications.scenarios import ANNOUNCEMENT
 
 log = logging.getLogger("lms.notifications")

@@ -235,7 +235,7 @@ def digest_groups(now: datetime) -> list[tuple[int, str]]:
 
 def send_digest(user_id: int, channel_name: str, now: datetime | None = None) -> int:
     """One message with every due digest item of the user on that channel."""
-    from flask_babel import force_locale, gettext as _, ngettext
+    from flask_babel import force_locale, ngettext
 
     now = now or utcnow()
     ids = db.session.execute(db.select(Delivery.id).where(
