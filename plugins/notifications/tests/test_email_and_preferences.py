@@ -81,6 +81,8 @@ def test_a_server_that_is_down_is_shown_to_the_admin_and_the_mail_goes_out_later
     login(client, admin)
     page = client.get("/notifications/admin/deliveries?status=retrying").get_data(as_text=True)
     assert "A notification channel is failing" in page and learner.email in page
+    assert learner.email not in client.get("/notifications/admin/deliveries?status=sent").get_data(as_text=True)
+    assert learner.email not in client.get("/notifications/admin/deliveries?channel=sms").get_data(as_text=True)
     app.extensions["mailman"].port = port
     send_now(utcnow() + timedelta(seconds=61))
     send_now(utcnow() + timedelta(hours=3))
