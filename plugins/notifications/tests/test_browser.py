@@ -60,7 +60,8 @@ def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, 
     page.screenshot(path=str(folder / "notifications-preferences-ru-1280.png"), full_page=True)
 
 
-def test_the_admin_previews_a_template_and_follows_an_announcement(live_server, browser_page, factory, tmp_path):
+def test_the_admin_previews_a_template_and_follows_an_announcement(live_server, browser_page, factory, tmp_path,
+                                                                  run_jobs):
     admin = factory.user(role="admin", name="Grace Admin")
     for _ in range(3):
         factory.user()
@@ -79,6 +80,8 @@ def test_the_admin_previews_a_template_and_follows_an_announcement(live_server, 
     page.fill("#subject", "Maintenance tonight")
     page.fill("#body", "The site is down from 22:00 to 23:00.")
     page.click("#announcement-form button[type=submit]")
+    page.wait_for_selector("#announcement-report")
+    run_jobs()  # with Redis, the batches wait for a worker; the page follows them
     page.wait_for_selector("[data-field=state]:has-text('finished')")
     assert page.inner_text("[data-field=handled]") == "3"
     page.screenshot(path=str(folder / "notifications-announcement-en-1280.png"), full_page=True)
