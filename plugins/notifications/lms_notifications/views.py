@@ -150,9 +150,32 @@ def telegram_webhook():
 @bp.post("/email/confirm")
 @login_required
 def email_confirm():
-    """The user says their address works again: mail resumes (a new refusal stops it again)."""
-    clear_failing(current_user.id)
-    flash(_("Thank you: e-mail to %(address)s is sent again.", address=current_user.email), "success")
+    """The user says their address works again: a link is mailed to it to prove it."""
+    from lms_notifications.channels.base import DeliveryError
+    from lms_notifications.channels.email import send_confirmation
+
+    try:
+        send_confirmation(current_user)
+    except DeliveryError as exc:
+        flash(_("The mail server still refuses %(address)s: %(error)s", address=current_user.email, error=str(exc)),
+              "error")
+        return redirect(url_for("lms_notifications.preferences") + "#email"), 303
+    flash(_("We sent a link to %(address)s: open it to receive e-mail again.", address=current_user.email),
+          "success")
+    return redirect(url_for("lms_notifications.preferences") + "#email"), 303
+
+
+@bp.get("/email/confirm/<token>")
+def email_confirmed(token):
+    from lms_notifications.channels.email import read_confirm_token
+
+    found = read_confirm_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None or user.email != found[1]:
+        flash(_("This link is not valid (any more)."), "error")
+        return redirect(url_for("lms_notifications.preferences")), 303
+    clear_failing(user.id)
+    flash(_("Thank you: e-mail to %(address)s is sent again.", address=user.email), "success")
     return redirect(url_for("lms_notifications.preferences") + "#email"), 303
 
 

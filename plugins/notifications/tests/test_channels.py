@@ -224,3 +224,21 @@ def test_web_push_is_encrypted_for_the_browser_and_a_gone_subscription_is_delete
     run_jobs()
     assert push.subscriptions_of(learner.id) == []
     assert deliveries()[1].status == "given_up"
+
+
+def test_a_user_who_blocked_the_bot_is_unlinked_and_the_next_channel_takes_over(
+        app, factory, telegram_bot, addresses, smtp_server, deliveries, run_jobs):
+    from lms_notifications import scenarios
+    from lms_notifications.preferences import profile_of
+
+    learner = factory.user()
+    addresses.telegram(learner, "31337")
+    scenarios.save_defaults(TODAY, ["telegram", "email"], "immediately", False)
+    telegram_bot.mode["telegram"] = "blocked"
+    starts_today(learner)
+    run_jobs()
+    bot, mail = deliveries()
+    assert (bot.channel, bot.status) == ("telegram", "given_up") and "bot was blocked by the user" in bot.error
+    assert (mail.channel, mail.status) == ("email", "sent")
+    assert profile_of(learner.id).telegram_chat_id is None
+    assert [m["To"] for m in smtp_server.wait_for(1)] == [learner.email]

@@ -62,11 +62,19 @@ def test_a_permanent_refusal_stops_mail_until_the_user_confirms_the_address(app,
     login(client, learner)
     page = client.get("/notifications/preferences").get_data(as_text=True)
     assert "so we stopped sending it" in page and "No such mailbox" in page
+    # Confirming needs the address to take mail again: a link is mailed to it.
+    client.post("/notifications/email/confirm")
+    assert "still refuses" in client.get("/notifications/preferences").get_data(as_text=True)
     smtp_server.refusals.clear()
     assert client.post("/notifications/email/confirm").status_code == 303
+    [confirmation] = smtp_server.wait_for(1)
+    link = confirmation.get_body(("plain",)).get_content().split("http://localhost", 1)[1].split()[0]
+    assert client.get(link[:-2] + "xx").status_code == 303
+    assert "so we stopped sending it" in client.get("/notifications/preferences").get_data(as_text=True)
+    assert client.get(link).status_code == 303
     starts_tomorrow(learner, course="Go")
     run_jobs()
-    assert [m["Subject"] for m in smtp_server.wait_for(1)] == ["“Go” starts tomorrow"]
+    assert [m["Subject"] for m in smtp_server.wait_for(2)][1] == "“Go” starts tomorrow"
 
 
 def test_a_server_that_is_down_is_shown_to_the_admin_and_the_mail_goes_out_later_once(
@@ -195,3 +203,19 @@ def test_the_user_sees_what_was_sent_where(app, client, factory, smtp_server, ru
     assert "Course starts tomorrow: sent by E-mail at" in page
     account = client.get("/account").get_data(as_text=True)
     assert "/notifications/preferences" in account and "Notification settings" in account
+
+
+def test_a_weekly_digest_waits_for_monday_morning(app, factory, addresses, smtp_server, deliveries):
+    from lms_notifications import delivery, preferences
+
+    learner = factory.user(timezone="Asia/Tokyo")
+    addresses.choose(learner, TOMORROW, "email", "weekly")
+    thursday = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)  # Thursday, 21:00 in Tokyo
+    [notification_id] = notify_many([learner.id], TOMORROW, "x", params={"course": "SQL", "starts_at": "1"}).values()
+    delivery.plan(notification_id, now=thursday)
+    [row] = deliveries()
+    assert row.due_at == datetime(2026, 12, 6, 23, 0, tzinfo=timezone.utc)  # Monday 08:00 in Tokyo
+    assert delivery.digest_groups(row.due_at - timedelta(minutes=1)) == []
+    assert delivery.send_digest(learner.id, "email", row.due_at) == 1
+    assert smtp_server.wait_for(1)[0]["Subject"].strip() == "Your digest: 1 notification"
+    assert preferences.digest_due(learner, "daily", thursday) == datetime(2026, 12, 3, 23, 0, tzinfo=timezone.utc)

@@ -54,6 +54,49 @@ def mark_failing(user_id: int, address: str, reason: str) -> None:
     db.session.commit()
 
 
+CONFIRM_SALT = "lms-notifications-confirm-address"
+CONFIRM_LIFETIME = 7 * 86400
+
+
+def confirm_token(user_id: int, address: str) -> str:
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT).dumps(
+        {"u": user_id, "a": address})
+
+
+def read_confirm_token(token: str) -> tuple[int, str] | None:
+    from itsdangerous import BadData, URLSafeTimedSerializer
+
+    try:
+        data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT).loads(
+            token, max_age=CONFIRM_LIFETIME)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("a"), str):
+        return None
+    return data["u"], data["a"]
+
+
+def send_confirmation(user) -> None:
+    """Mail a confirmation link to the failing address: only an address that takes mail
+    again can be confirmed. Raises ``DeliveryError`` when the server still refuses it."""
+    from flask_babel import force_locale, gettext as _
+
+    from lms_core import MailMessage, deliver_mail
+
+    from lms_notifications.templating import language_of
+
+    base = current_app.config.get("LMS_BASE_URL", "").rstrip("/")
+    link = f"{base}/notifications/email/confirm/{confirm_token(user.id, user.email)}"
+    with force_locale(language_of(user)):
+        subject = _("Confirm your e-mail address")
+        text = _("Open this link to receive notifications by e-mail again:\n\n%(link)s", link=link)
+    [outcome] = deliver_mail([MailMessage(to=user.email, subject=subject, text=text)])
+    if outcome is not None:
+        raise DeliveryError(str(outcome), permanent=True)
+
+
 def clear_failing(user_id: int) -> None:
     from lms_notifications.preferences import profile_of
 
