@@ -13,7 +13,7 @@ from lms_notifications import announcements, scenarios, settings, templating
 from lms_notifications.channels import push, sms, telegram
 from lms_notifications.channels.base import DeliveryError
 from lms_notifications.models import STATUSES, Delivery, Template
-from lms_notifications.views import (bp, channel_labels, frequency_labels, status_labels)
+from lms_notifications.views import bp, channel_labels, explain, frequency_labels, status_labels
 
 PAGE_SIZE = 50
 
@@ -219,7 +219,8 @@ def admin_deliveries():
     return render_template("notifications/admin_deliveries.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
                            page=page, filters=filters, statuses=STATUSES, channels=scenarios.CHANNELS,
                            status_labels=status_labels(), channel_labels=channel_labels(),
-                           catalogue=scenarios.catalogue(), provider_errors=settings.provider_errors())
+                           catalogue=scenarios.catalogue(), provider_errors=settings.provider_errors(),
+                           explain=explain)
 
 
 # ---------------------------------------------------------------- announcements to everyone or a role

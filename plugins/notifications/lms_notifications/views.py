@@ -32,6 +32,24 @@ def status_labels() -> dict:
             "given_up": _("Given up"), "skipped": _("Skipped")}
 
 
+def explain(error: str | None) -> str:
+    """A delivery's error in the reader's language when it is one of the plugin's own
+    (a provider's answer is shown as the provider gave it)."""
+    if not error:
+        return ""
+    known = {
+        "rate limit reached for this person and channel": _("Rate limit reached for this person and channel."),
+        "turned off by the recipient": _("Turned off by the recipient."),
+        "no channel reaches the recipient": _("No channel reaches the recipient."),
+        "the recipient can no longer be reached on this channel": _("The recipient can no longer be reached on this channel."),
+        "the recipient or the message no longer exists": _("The recipient or the message no longer exists."),
+        "SMS: this month's cap is reached": _("SMS: this month's cap is reached."),
+        "SMS: no provider is set": _("SMS: no provider is set."),
+        "interrupted: the sending process stopped": _("Interrupted: the sending process stopped; retried."),
+    }
+    return known.get(error, error)
+
+
 def visible_scenarios(user) -> list:
     audience = {"student": ("learner", "anyone"), "teacher": ("learner", "teacher", "anyone"),
                 "admin": ("learner", "teacher", "admin", "anyone")}.get(user.role, ("learner", "anyone"))

@@ -183,7 +183,7 @@ def test_a_user_turns_a_scenario_off_but_cannot_change_a_locked_one(app, client,
     assert [d.scenario for d in deliveries()] == [TODAY]
 
 
-def test_the_rate_limit_keeps_a_bug_from_flooding_anyone(app, factory, smtp_server, deliveries, run_jobs):
+def test_the_rate_limit_keeps_a_bug_from_flooding_anyone(app, client, factory, smtp_server, deliveries, run_jobs):
     app.config["NOTIFICATIONS_RATE_LIMIT"] = 2
     learner = factory.user()
     for n in range(4):
@@ -192,6 +192,9 @@ def test_the_rate_limit_keeps_a_bug_from_flooding_anyone(app, factory, smtp_serv
     assert [d.status for d in deliveries()] == ["sent", "sent", "skipped", "skipped"]
     assert deliveries()[2].error == "rate limit reached for this person and channel"
     assert len(smtp_server.wait_for(3, timeout=0.5)) == 2
+    login(client, factory.user(role="admin", locale="ru"))
+    page = client.get("/notifications/admin/deliveries?status=skipped").get_data(as_text=True)
+    assert page.count("Достигнут предел сообщений для этого человека и канала.") == 2
 
 
 def test_the_user_sees_what_was_sent_where(app, client, factory, smtp_server, run_jobs):
