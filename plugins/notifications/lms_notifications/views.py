@@ -86,16 +86,20 @@ def preferences_page():
 
 
 def render_settings(user, errors=None):
+    from lms_notifications.channels import all_channels
+
     listed = visible_scenarios(user)
     choices = preferences.explicit(user.id)
-    grid = [(s, {c: preferences.effective(s, c, choices) for c in scenarios.CHANNELS}) for s in listed]
+    # Only the channels this site has set up (no SMS column without an SMS provider).
+    offered = [name for name, channel in all_channels().items() if channel.configured()]
+    grid = [(s, {c: preferences.effective(s, c, choices) for c in offered}) for s in listed]
     profile = preferences.profile_of(user.id)
     recent = db.session.execute(
         db.select(Delivery).where(Delivery.user_id == user.id, Delivery.channel != "inapp")
         .order_by(Delivery.id.desc()).limit(20)).scalars().all()
     labels = {s.name: s.label for s in scenarios.declared().values()}
     return render_template(
-        "notifications/preferences.html", grid=grid, channels=scenarios.CHANNELS, channel_labels=channel_labels(),
+        "notifications/preferences.html", grid=grid, channels=offered, channel_labels=channel_labels(),
         frequency_labels=frequency_labels(), status_labels=status_labels(), profile=profile, errors=errors or {},
         subscriptions=push.subscriptions_of(user.id), telegram_bot=telegram.bot().get("username"),
         recent=recent, scenario_labels=labels, form=request.form if request.method == "POST" else {})

@@ -133,7 +133,8 @@ def test_a_learner_confirms_their_phone_with_the_code_sent_by_sms(app, client, f
     assert profile_of(learner.id).phone_verified_at is None
     assert client.post("/notifications/phone/verify", data={"code": code}).status_code == 303
     assert profile_of(learner.id).phone_verified_at is not None
-    assert "+79161234567" in client.get("/notifications/preferences").get_data(as_text=True)
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "+79161234567" in page and '<th scope="col">SMS</th>' in page
 
 
 def test_a_phone_code_that_cannot_be_sent_is_a_clear_error(app, client, factory, sms_twilio):

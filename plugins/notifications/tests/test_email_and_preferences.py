@@ -204,6 +204,7 @@ def test_the_user_sees_what_was_sent_where(app, client, factory, smtp_server, ru
     login(client, learner)
     page = client.get("/notifications/preferences").get_data(as_text=True)
     assert "Course starts tomorrow: sent by E-mail at" in page
+    assert '<th scope="col">E-mail</th>' in page and '<th scope="col">SMS</th>' not in page  # no SMS provider here
     account = client.get("/account").get_data(as_text=True)
     assert "/notifications/preferences" in account and "Notification settings" in account
 
