@@ -30,7 +30,7 @@ def receipt_pdf(order) -> bytes:
 
 def invoice_pdf(order) -> bytes:
     with force_locale(_language(order)):
-        due = _("Please pay by %(date)s.", date=format_date(order.expires_at, "long"))
+        due = _("Due date: %(date)s", date=format_date(order.expires_at, "long"))
         return _document(order, _("Invoice"), due, _("To pay"), bank=True)
 
 
