@@ -46,6 +46,25 @@ def lms_config(request, fake_stripe, fake_yookassa):
     return settings
 
 
+@pytest.fixture
+def client(app, run_jobs):
+    """Flask's test client. With Redis, the rq jobs that a request queued run right
+    after it (as a worker would), so the stories read the same on both set-ups."""
+    import threading
+
+    from flask.testing import FlaskClient
+
+    class WorkingClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            response = super().open(*args, **kwargs)
+            if threading.current_thread() is threading.main_thread():  # rq's worker needs the main thread
+                run_jobs()
+            return response
+
+    app.test_client_class = WorkingClient
+    return app.test_client()
+
+
 class Shop:
     """A paid course and the steps of buying it, for the stories in the tests."""
 

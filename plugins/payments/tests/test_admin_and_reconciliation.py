@@ -58,7 +58,7 @@ def test_the_sweep_confirms_a_payment_whose_webhook_was_lost(shop, client, fake_
     assert shop.enrollment(student, course).status == "active"
 
 
-def test_the_sweep_expires_abandoned_orders_and_closes_them_at_stripe(shop, client, fake_stripe):
+def test_the_sweep_expires_abandoned_orders_and_closes_them_at_stripe(shop, client, fake_stripe, run_jobs):
     course = shop.course()
     student = shop.student()
     shop.pay_with(course, "stripe")
@@ -68,6 +68,7 @@ def test_the_sweep_expires_abandoned_orders_and_closes_them_at_stripe(shop, clie
     db.session.commit()
 
     jobs.reconcile_sweep()
+    run_jobs()
 
     assert shop.order_of(student).status == "expired"
     assert fake_stripe.sessions[order.provider_ref]["status"] == "expired"

@@ -155,7 +155,7 @@ def test_a_double_click_on_pay_starts_one_payment(shop, client, fake_stripe):
     assert len(fake_stripe.sessions) == 1 and shop.order_of(student).status == "pending"
 
 
-def test_concurrent_webhooks_for_one_order_enrol_once(shop, client, fake_stripe, app, enrolments_seen):
+def test_concurrent_webhooks_for_one_order_enrol_once(shop, client, fake_stripe, app, enrolments_seen, run_jobs):
     import threading
 
     course = shop.course()
@@ -177,6 +177,7 @@ def test_concurrent_webhooks_for_one_order_enrol_once(shop, client, fake_stripe,
         t.start()
     for t in threads:
         t.join(timeout=30)
+    run_jobs()
 
     assert answers == [200, 200, 200]
     assert enrolments_seen == [(student.id, course.id)]
