@@ -18,7 +18,8 @@ from lms_payments.models import ORDER_STATES, Coupon, Order, Refund
 from lms_payments.money import MoneyError, format_money, parse
 from lms_payments.settings import currencies
 
-bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
+bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
 MAX_CODE = 40
 
