@@ -149,8 +149,9 @@ def lms_before_register(email, name):
 def lms_before_enroll(user, course):
     """Called before ``user`` is enrolled in ``course``. Returns ``None`` to allow,
     ``Refusal(reason)`` to refuse, or ``Refusal(reason, hold=True)`` to create the
-    enrolment as *pending* (for example until a payment arrives); the plugin later
-    calls ``lms_core.services.enrolment.activate(enrollment_id)``."""
+    enrolment as *pending* (for example until a payment arrives; ``url=`` sends the
+    learner on, to a checkout say); the plugin later calls
+    ``lms_core.services.enrolment.activate(enrollment_id)``."""
 
 
 @hookspec
