@@ -97,7 +97,7 @@ def _catalogue(language: str | None) -> str:
 
 FILES = {
     "pyproject.toml": '''[build-system]
-requires = ["setuptools>=68", "wheel"]
+requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -105,16 +105,20 @@ name = "$dist"
 version = "0.1.0"
 description = "$title: a plugin for the LMS"
 requires-python = ">=3.11"
-license = "MIT"
 dependencies = ["lms-core"]
 
 # The entry point's name, $name, is the plugin's name everywhere: LMS_PLUGINS, the
-# admin page, `lms plugins enable $name`, its tables ($name_*) and its version table.
+# admin page, `lms plugins enable $name`, its tables (${name}_*) and its version table.
 [project.entry-points."lms.plugins"]
 $name = "$package.plugin"
 
+# A flat layout declared as such: an editable install is then a plain .pth file.
+[tool.setuptools]
+package-dir = {"" = "."}
+
 [tool.setuptools.packages.find]
 include = ["$package", "$package.*"]
+namespaces = true
 
 [tool.setuptools.package-data]
 $package = ["templates/**/*", "translations/**/*", "migrations/**/*"]
