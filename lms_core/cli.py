@@ -265,7 +265,7 @@ def _set_plugin(name, enabled):
     try:
         set_plugin_enabled(name, enabled)
     except ServiceError as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from None
     click.echo(f"{name}: {'enabled' if enabled else 'disabled'}")
 
 
@@ -282,7 +282,7 @@ def create_admin(email, name, password):
         user = accounts.register(email, name, password, role="admin")
     except ServiceError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        raise click.ClickException(f"{exc.message} {details}".strip())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
     click.echo(f"created admin {user.email}")
 
 

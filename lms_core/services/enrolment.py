@@ -64,7 +64,7 @@ def enroll(user: User, course: Course) -> Enrollment:
         db.session.flush()
     except IntegrityError:  # a double click won the race
         db.session.rollback()
-        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
+        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409) from None
     if enrollment.status == "active":
         events.emit("on_enrolled", user=UserInfo.of(user), course=CourseInfo.of(course),
                     enrollment=EnrollmentInfo.of(enrollment))

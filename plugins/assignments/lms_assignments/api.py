@@ -8,24 +8,19 @@ Times are ISO 8601 in UTC; times sent must carry their offset.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import abort, jsonify, request
 from flask_babel import gettext as _
 
-from lms_core.api.access import guard
-from lms_core.extensions import csrf, db
 from lms_core.models import Course, User
-from lms_core.permissions import can
-from lms_core import ServiceError
+from lms_core import ServiceError, api_blueprint, can, current_user, db
 
 from lms_assignments import anonymity, authoring, deadlines, grading, submissions as submission_service
 from lms_assignments.models import Assignment, Submission, SubmissionFile
 
-bp = Blueprint("assignments_api", __name__, url_prefix="/api/v1/assignments")
-csrf.exempt(bp)
 # The core's checks for every API call: token or session, the CSRF header for cookie
 # clients, a 1 MiB cap on JSON bodies (hand-ins, sent as multipart, keep the site's
 # upload limit).
-bp.before_request(guard)
+bp = api_blueprint("assignments_api", __name__, url_prefix="/api/v1/assignments")
 
 
 def _iso(value):
@@ -33,9 +28,9 @@ def _iso(value):
 
 
 def _user() -> User:
-    if g.get("user") is None:
+    if not current_user:
         abort(401)
-    return g.user
+    return current_user
 
 
 def _allow(action: str, target) -> None:
