@@ -25,6 +25,8 @@ import pluggy
 
 import hookspecs
 from lms_core.contracts import Refusal
+from lms_core.defaults import CORE_PLUGINS
+from lms_core.extensions import get_plugin_manager  # where services import it from; kept here for callers
 
 log = logging.getLogger("lms.plugins")
 
@@ -74,8 +76,6 @@ class PluginManager:
     # ---------------------------------------------------------------- loading
 
     def load(self) -> None:
-        from lms_core.defaults import CORE_PLUGINS
-
         self.pm.hook.lms_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         selection = self._selection(self.app.config.get("LMS_PLUGINS", "all"))
         strict = self.app.config.get("LMS_PLUGINS_STRICT", False)
@@ -365,7 +365,4 @@ def _entry_points_by_name() -> list[tuple[str, list]]:
             for name, found in sorted(by_name.items())]
 
 
-def get_plugin_manager(app=None) -> PluginManager:
-    from flask import current_app
-
-    return (app or current_app).extensions["lms_plugins"]
+__all__ = ["PluginConfigurationError", "PluginInfo", "PluginManager", "PluginProblem", "get_plugin_manager"]

@@ -318,3 +318,11 @@ def test_a_plugin_excluded_by_lms_plugins_is_listed_and_cannot_be_enabled_by_mis
     assert result.exit_code == 1
     assert ("The plugin gamification is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
             "Add it there and restart.") in result.output
+
+
+def test_lms_plugins_list_before_the_first_migration_lists_instead_of_failing(tmp_path):
+    result = lms_process(tmp_path, "plugins", "list", env={"LMS_PLUGINS": "hello"})
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hello 0.1.0 enabled, needs `lms db upgrade` (not called until then) hooks:" in result.stdout

@@ -8,7 +8,7 @@ from lms_core import events
 from lms_core.extensions import db
 from lms_core.models import Course, Enrollment, User
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
-from lms_core.plugins import get_plugin_manager
+from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
 
 
