@@ -212,7 +212,7 @@ def regenerate(course_id):
 @bp.route("/batches/<int:batch_id>.json")
 @login_required
 def batch(batch_id):
-    batch = db.session.get(RegenerationBatch, batch_id) or abort(404)
+    batch = db.get_or_404(RegenerationBatch, batch_id)
     require("certificate.manage", db.get_or_404(Course, batch.course_id))
     return jsonify(jobs.batch_progress(batch))
 

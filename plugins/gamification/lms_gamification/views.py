@@ -238,7 +238,7 @@ def award_badge(badge_id):
 @bp.post("/awards/<int:award_id>/revoke")
 @login_required
 def revoke_award(award_id):
-    award = db.session.get(BadgeAward, award_id) or abort(404)
+    award = db.get_or_404(BadgeAward, award_id)
     course = _require_badge_manager(award.badge)
     try:
         badges.revoke(award, current_user, request.form.get("reason", ""))
