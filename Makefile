@@ -12,8 +12,8 @@ test:
 # sprint's merges; nobody runs `ruff format` over the whole tree before that.
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/ruff format --check .
 
 setup:
 	scripts/setup.sh
