@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.extensions import db
     from lms_core.i18n import ContentTranslations, language_names, localized, select_timezone
     from lms_core.jobs import enqueue, redis_connection
+    from lms_core.mail import MailError, MailMessage, PermanentMailError, TemporaryMailError, send_mail, send_mail_batch
+    from lms_core.mail import deliver as deliver_mail
     from lms_core.permissions import can
     from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
     from lms_core.services import ServiceError
@@ -77,6 +79,14 @@ __all__ = [
     "ContentTranslations",
     "localized",
     "set_translation",
+    # mail
+    "send_mail",
+    "send_mail_batch",
+    "deliver_mail",
+    "MailMessage",
+    "MailError",
+    "PermanentMailError",
+    "TemporaryMailError",
 ]
 
 # Modules a plugin may import from as well; everything else in lms_core is internal.
@@ -126,6 +136,14 @@ _LAZY = {
     "ContentTranslations": ("lms_core.i18n", "ContentTranslations"),
     "localized": ("lms_core.i18n", "localized"),
     "set_translation": ("lms_core.services.courses", "set_translation"),
+    # mail
+    "send_mail": ("lms_core.mail", "send_mail"),
+    "send_mail_batch": ("lms_core.mail", "send_mail_batch"),
+    "deliver_mail": ("lms_core.mail", "deliver"),
+    "MailMessage": ("lms_core.mail", "MailMessage"),
+    "MailError": ("lms_core.mail", "MailError"),
+    "PermanentMailError": ("lms_core.mail", "PermanentMailError"),
+    "TemporaryMailError": ("lms_core.mail", "TemporaryMailError"),
 }
 
 __version__ = "0.1.0"
