@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from lms_core.payloads import NotificationInfo, UserInfo
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,10 @@ class NotificationChannel(ABC):
 
     name: str = "channel"
 
-    def wants(self, notification, user) -> bool:
+    def wants(self, notification: NotificationInfo, user: UserInfo) -> bool:
         """Whether this notification should go out on this channel (default: all)."""
         return True
 
     @abstractmethod
-    def deliver(self, notification, user) -> None:
+    def deliver(self, notification: NotificationInfo, user: UserInfo) -> None:
         """Send ``notification`` to ``user``; raise to have the job retried."""

@@ -8,7 +8,7 @@ from lms_core import events
 from lms_core.extensions import db
 from lms_core.models import Course, Enrollment, User
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
-from lms_core.plugins import get_plugin_manager
+from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
 
 
@@ -64,7 +64,7 @@ def enroll(user: User, course: Course) -> Enrollment:
         db.session.flush()
     except IntegrityError:  # a double click won the race
         db.session.rollback()
-        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
+        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409) from None
     # Where the learner goes next when a plugin holds the enrolment (not stored).
     enrollment.continue_url = refusal.url if refusal else None
     if enrollment.status == "active":
