@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
-
 from lms_core import db, lazy_gettext as _l
 
 CHANNELS = ("email", "sms", "push", "telegram")  # the channels this plugin delivers on ("inapp" is the core's)
@@ -107,18 +105,18 @@ def _from_dict(data: dict, plugin: str) -> Scenario:
 
 
 def declared() -> dict[str, Scenario]:
-    """Every declared scenario by name, as the plugins declare them (no admin settings)."""
-    cache = current_app.extensions.setdefault("lms_notifications", {})
-    manager = current_app.extensions["lms_plugins"]
-    key = ("declared", manager.enabled_names())  # a plugin switched off takes its scenarios with it
-    if key not in cache:
-        found: dict[str, Scenario] = {}
-        for plugin, scenarios in manager.call_each_with_names("lms_notification_scenarios"):
-            for data in scenarios or ():
-                if isinstance(data, dict) and data.get("name"):
-                    found.setdefault(data["name"], _from_dict(data, plugin))
-        cache[key] = found
-    return cache[key]
+    """Every declared scenario by name, as the enabled plugins declare them (no admin
+    settings). Asked each time: a plugin switched off takes its scenarios with it, and
+    the hook only returns a few dicts."""
+    from lms_core import call_hook
+
+    found: dict[str, Scenario] = {}
+    for scenarios in call_hook("lms_notification_scenarios"):
+        for data in scenarios or ():
+            if isinstance(data, dict) and isinstance(data.get("name"), str) and data["name"]:
+                # The prefix of the name is the declaring plugin's name (the contract).
+                found.setdefault(data["name"], _from_dict(data, data["name"].split(".", 1)[0]))
+    return found
 
 
 def catalogue() -> list[Scenario]:
