@@ -157,7 +157,7 @@ def fail(delivery: Delivery, exc: DeliveryError, now: datetime) -> None:
     message = str(exc)[:2000]
     if not exc.permanent:  # the provider or its setting, not this recipient: the admin should know
         settings.record_provider_error(delivery.channel, message)
-    intervals = list(settings.config("NOTIFICATIONS_RETRY_INTERVALS"))
+    intervals = settings.retry_intervals()
     if exc.permanent or delivery.attempts > len(intervals):
         give_up(delivery, message, now)
         return

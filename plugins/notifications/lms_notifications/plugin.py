@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import url_for
 
 from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
 
@@ -22,7 +22,6 @@ def lms_addhooks(pluginmanager):
 def lms_blueprints(app):
     from lms_notifications import views
 
-    settings.apply(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # the one-click unsubscribe (RFC 8058) and the bot's webhook come from outside
         csrf.exempt(views.one_click_unsubscribe)
@@ -55,7 +54,7 @@ def lms_notification_scenarios():
 @hookimpl
 def lms_periodic_tasks():
     def interval(name):
-        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+        return int(settings.config(name))
 
     return [
         PeriodicTask("notifications.dispatch", jobs.dispatch, interval("NOTIFICATIONS_DISPATCH_INTERVAL")),

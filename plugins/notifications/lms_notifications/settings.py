@@ -4,9 +4,7 @@ token, SMS provider and credentials, cap and cost, VAPID keys), kept in
 ``notifications_settings``. Providers' last errors are kept there too, for the admin."""
 from __future__ import annotations
 
-from flask import current_app
-
-from lms_core import db
+from lms_core import PluginSettings, db
 from lms_core.models.base import utcnow
 
 DEFAULTS = {
@@ -25,13 +23,12 @@ DEFAULTS = {
 }
 
 
-def apply(app) -> None:
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+SETTINGS = PluginSettings(DEFAULTS)
 
 
 def config(name: str):
-    return current_app.config.get(name, DEFAULTS.get(name))
+    """A deployment setting: the app's config, else the environment, else the default."""
+    return SETTINGS.get(name)
 
 
 def get(key: str) -> dict:
@@ -82,3 +79,11 @@ def record_provider_error(channel: str, message: str | None) -> None:
 
 def provider_errors() -> dict:
     return get("provider_errors")
+
+
+def retry_intervals() -> list[int]:
+    """The back-off in seconds (``"60,300,1800"`` from the environment works too)."""
+    value = config("NOTIFICATIONS_RETRY_INTERVALS")
+    if isinstance(value, str):
+        value = [part for part in value.replace(" ", "").split(",") if part]
+    return [int(v) for v in value]
