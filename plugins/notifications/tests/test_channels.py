@@ -243,3 +243,22 @@ def test_a_user_who_blocked_the_bot_is_unlinked_and_the_next_channel_takes_over(
     assert (mail.channel, mail.status) == ("email", "sent")
     assert profile_of(learner.id).telegram_chat_id is None
     assert [m["To"] for m in smtp_server.wait_for(1)] == [learner.email]
+
+
+def test_the_admin_sets_up_sms_and_bad_values_are_refused_field_by_field(app, client, factory):
+    from lms_notifications import settings
+
+    login(client, factory.user(role="admin", locale="ru"))
+    bad = client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "cost_per_segment": "nan",
+                                                    "monthly_cap": "١٠"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Введите цену, например 0.05." in page and "Введите целое число" in page
+    assert settings.get("sms") == {}
+    ok = client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "smsru_api_id": "key",
+                                                   "cost_per_segment": "2.5", "currency": "RUB", "monthly_cap": "1000"})
+    assert ok.status_code == 303
+    assert (settings.get("sms")["provider"], settings.get("sms")["monthly_cap"]) == ("smsru", 1000)
+    # An empty secret keeps the stored one.
+    client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "cost_per_segment": "2.5",
+                                              "monthly_cap": "1000"})
+    assert settings.get("sms")["smsru_api_id"] == "key"

@@ -165,3 +165,19 @@ def test_learners_hear_the_day_before_and_on_the_day_and_never_twice(app, factor
     course.starts_at = starts + timedelta(days=7)  # moved: a new occurrence
     db.session.commit()
     assert course_start.send_due(course.starts_at - timedelta(hours=20)) == {"tomorrow": 2, "today": 0}
+
+
+def test_the_admin_sets_a_scenarios_fallback_order_frequency_and_lock(app, client, factory):
+    from lms_notifications import scenarios
+
+    login(client, factory.user(role="admin"))
+    response = client.post("/notifications/admin/scenarios", data={
+        "scenario": TOMORROW, "channels": ["email", "telegram", "sms"], "rank-email": "3", "rank-telegram": "1",
+        "rank-sms": "2", "frequency": "daily", "locked": "1"})
+    assert response.status_code == 303
+    scenario = scenarios.get(TOMORROW)
+    assert (scenario.fallback, scenario.frequency, scenario.locked) == (["telegram", "sms", "email"], "daily", True)
+    refused = client.post("/notifications/admin/scenarios", data={"scenario": TOMORROW, "frequency": "hourly"})
+    assert refused.status_code == 303 and scenarios.get(TOMORROW).frequency == "daily"
+    assert client.post("/notifications/admin/scenarios", data={"scenario": "nope.nothing"}).status_code == 303
+    assert client.get("/notifications/admin/scenarios/nope.nothing").status_code == 404
