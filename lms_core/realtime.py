@@ -24,7 +24,9 @@ SOCKETS_TTL = 2 * 86400  # a process that died leaves no key behind for long
 
 
 def init_realtime(app):
-    options = {"async_mode": "threading", "cors_allowed_origins": allowed_origin}
+    origins = {_origin(app.config["LMS_BASE_URL"]), *(_origin(o) for o in app.config.get("LMS_SOCKET_ORIGINS") or ())}
+    options = {"async_mode": "threading", "cors_allowed_origins": lambda origin, environ=None: allowed_origin(
+        origins, origin, environ)}
     # The SocketIO object is shared by every app of the process (tests build many): an
     # app without Redis must not inherit the previous one's message queue.
     for stale in ("message_queue", "client_manager", "channel"):
@@ -37,8 +39,6 @@ def init_realtime(app):
         # two deployments (or test runs) on one Redis server never hear each other.
         options["channel"] = f"lms-socketio-{parse_url(app.config['REDIS_URL']).get('db', 0)}"
     socketio.init_app(app, **options)
-    app.extensions["lms_socket_origins"] = {_origin(app.config["LMS_BASE_URL"]),
-                                           *(_origin(o) for o in app.config.get("LMS_SOCKET_ORIGINS") or ())}
 
 
 def _origin(url: str) -> str:
@@ -46,14 +46,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def allowed_origin(origin, environ=None) -> bool:
+def allowed_origin(origins: set, origin, environ=None) -> bool:
     """The handshake's ``Origin`` must be the site itself: ``LMS_BASE_URL``, extra
-    ``LMS_SOCKET_ORIGINS``, or the address the request came to (after ProxyFix)."""
-    from flask import current_app as app
-
+    ``LMS_SOCKET_ORIGINS``, or the address the request came to (after ProxyFix).
+    Called by Engine.IO before the application is entered (no app context)."""
     if not origin:
         return True  # not a browser: the session cookie still decides
-    allowed = set(app.extensions.get("lms_socket_origins", ()))
+    allowed = set(origins)
     if environ and environ.get("HTTP_HOST"):
         allowed.add(f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}".lower())
     return origin.lower() in allowed
