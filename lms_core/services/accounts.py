@@ -39,8 +39,10 @@ def validate_new_account(email: str, name: str, password: str, check_taken: bool
     return errors
 
 
-def register(email: str, name: str, password: str, role: str = "student", locale: str | None = None) -> User:
-    """Create an account (sign-up, admin or CLI) and fire ``on_user_registered``."""
+def register(email: str, name: str, password: str, role: str = "student", locale: str | None = None,
+             email_verified: bool = False) -> User:
+    """Create an account (sign-up, admin or CLI) and fire ``on_user_registered``.
+    ``email_verified``: the address is vouched for (an admin typed it), no link needed."""
     email = normalise_email(email)
     name = (name or "").strip()
     errors = validate_new_account(email, name, password)
@@ -51,7 +53,7 @@ def register(email: str, name: str, password: str, role: str = "student", locale
     refusal = get_plugin_manager().check("lms_before_register", email=email, name=name)
     if refusal is not None:
         raise ServiceError(refusal.code, refusal.reason, 403)
-    user = User(email=email, name=name, role=role, locale=locale)
+    user = User(email=email, name=name, role=role, locale=locale, email_verified_at=utcnow() if email_verified else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms_core import cache
+from lms_core.services import throttle
 from lms_core import login_required, require
 from lms_core import db
 from lms_core.models import Course, User, utcnow
@@ -124,13 +124,15 @@ def reissue(certificate_id):
 # ------------------------------------------------------------------ verification (public)
 
 
-def _failure_key() -> str:
-    return f"certificates:verify-failures:{request.remote_addr}"
+# Wrong numbers are throttled per address (Werkzeug's ProxyFix gives the real one behind
+# LMS_PROXY_HOPS proxies): CERTIFICATES_VERIFY_RATE_LIMIT are free, then each one doubles
+# the wait. A valid number does not reset the count, or one known certificate would
+# let an address keep guessing.
+_SCOPE = "certificates-verify"
 
 
 def _rate_limited() -> bool:
-    limit = current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)
-    return cache.read_counter(_failure_key()) >= limit
+    return throttle.wait_seconds(_SCOPE, "", free=current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)) > 0
 
 
 def _verdict(number: str) -> verification.Verdict | None:
@@ -140,7 +142,7 @@ def _verdict(number: str) -> verification.Verdict | None:
         return None
     verdict = verification.verify(number, request.args.get("s"))
     if verdict.status in ("unknown", "forged"):
-        cache.increment(_failure_key(), current_app.config.get("CERTIFICATES_VERIFY_RATE_WINDOW", 600))
+        throttle.failed(_SCOPE, "")
     return verdict
 
 
