@@ -126,3 +126,17 @@ def test_the_two_factor_page_speaks_russian(client, factory, login):
     login(client, factory.user(locale="ru"))
     html = client.post("/account/two-factor", data={"action": "begin"}).get_data(as_text=True)
     assert "Добавьте этот сайт в приложение-аутентификатор" in html and "Двухфакторный вход" in html
+
+
+def test_an_operator_turns_it_off_for_someone_who_lost_the_phone_and_the_codes(app, client, factory, login):
+    student = factory.user(email="lost@example.org")
+    login(client, student)
+    turn_on(client, student)
+    from lms_core.cli import main
+
+    result = app.test_cli_runner().invoke(main, ["reset-two-factor", "Lost@example.org"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(student)
+    assert not student.two_factor_enabled
+    assert client.get("/dashboard").status_code == 302  # the sessions ended with it
+    assert app.test_cli_runner().invoke(main, ["reset-two-factor", "nobody@example.org"]).exit_code == 1
