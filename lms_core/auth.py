@@ -64,9 +64,12 @@ def log_out() -> None:
     from lms_core.services import sessions
 
     record = g.get("user_session")
+    user = g.get("user")
     if record is not None:
         sessions.end(record)
     _forget_session()
+    if user is not None and user.locale and "locale" not in session:
+        session["locale"] = user.locale  # the pages after logging out stay in the person's language
     g.user = None
     g.user_session = None
 

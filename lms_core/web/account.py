@@ -107,12 +107,14 @@ def two_factor_page():
                 two_factor.begin_setup(user)
             elif action == "confirm" and code_form.validate():
                 recovery_codes = two_factor.confirm_setup(user, code_form.code.data)
+                code_form.code.data = ""
                 flash(_("Two-factor log-in is on. Keep the recovery codes below somewhere safe."), "success")
             elif action == "recovery" and code_form.validate():
                 if not two_factor.check(user, code_form.code.data):
                     raise ServiceError("invalid_code", "", 400, {"code": _(
                         "This code is not right. Enter the code your app shows now, or a recovery code.")})
                 recovery_codes = two_factor.regenerate_recovery_codes(user)
+                code_form.code.data = ""
                 flash(_("New recovery codes were made; the old ones no longer work."), "success")
             elif action == "disable" and disable_form.validate():
                 if two_factor.required_for(user):
