@@ -43,7 +43,7 @@ def load_current_user() -> None:
 
 
 def log_in(user: User) -> None:
-    """Start a server-side session for ``user`` in this browser (the caller commits)."""
+    """Start a server-side session for ``user`` in this browser (committed)."""
     from lms_core.services import sessions
 
     locale = session.get("locale")
@@ -55,6 +55,7 @@ def log_in(user: User) -> None:
         session["locale"] = locale
         if not user.locale:
             user.locale = locale
+    db.session.commit()
     g.user = user
     g.user_session = record
 

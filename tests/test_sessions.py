@@ -197,3 +197,20 @@ def test_the_socket_handshake_refuses_a_foreign_origin(factory, live_server):
     with pytest.raises(socketio.exceptions.ConnectionError):
         open_socket(live_server, browser, origin="https://evil.example")
     close_socket(open_socket(live_server, browser, origin=live_server))  # the site's own origin is fine
+
+
+def test_a_session_ended_in_another_process_loses_its_socket_through_redis(app, factory, live_server):
+    """An admin deactivates an account in one web process (here: the test's own), while
+    the person's page holds a socket in another (the live server)."""
+    if not app.config.get("REDIS_URL"):
+        pytest.skip("between processes, disconnects travel through Redis")
+    from lms_core.services import people
+
+    admin, student = factory.user(role="admin"), factory.user()
+    socket = open_socket(live_server, log_in_over_http(live_server, student))
+    try:
+        assert socket.connected
+        people.update_user(admin, student, "student", False)
+        assert socket.ended.wait(timeout=10), "the socket in the other process is still connected"
+    finally:
+        close_socket(socket)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, request
+from sqlalchemy.orm import joinedload
 
 from lms_core.extensions import db
 from lms_core.models import User, UserSession, utcnow
@@ -28,8 +29,8 @@ def find(key: str | None) -> UserSession | None:
     if not key or not isinstance(key, str) or len(key) > 100:
         return None
     record = db.session.execute(
-        db.select(UserSession).where(UserSession.key_hash == secret_hash(key))
-    ).scalar_one_or_none()
+        db.select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == secret_hash(key))
+    ).scalar_one_or_none()  # one statement for the session and its user, on every request
     if record is None:
         return None
     now = utcnow()

@@ -65,7 +65,6 @@ def login():
             session[PENDING] = {"user": user.id, "at": time.time(), "next": target}
             return redirect(url_for("auth.login_code"))
         log_in(user)
-        db.session.commit()
         return redirect(target)
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form, error=None), status
@@ -91,7 +90,6 @@ def login_code():
         elif two_factor.check(user, form.code.data):
             throttle.succeeded("two-factor", subject)
             log_in(user)  # clears the pending step with the rest of the old session
-            db.session.commit()
             return redirect(pending.get("next") or url_for("learn.dashboard"))
         else:
             throttle.failed("two-factor", subject)
