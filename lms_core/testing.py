@@ -9,6 +9,7 @@
 * ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
   fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
   ``browser_login(page, base_url, user)`` logs in through the form.
+* ``smtp_server``: a real SMTP server (aiosmtpd) that keeps what it receives.
 """
 from __future__ import annotations
 
