@@ -47,6 +47,9 @@ def log_in(user: User) -> None:
     from lms_core.services import sessions
 
     locale = session.get("locale")
+    previous = g.get("user_session")
+    if previous is not None:  # logging in again in this browser: the old session goes
+        sessions.end(previous)
     session.clear()
     record, key = sessions.start(user)
     session[SESSION_KEY] = key

@@ -209,3 +209,10 @@ def test_a_session_ended_in_another_process_loses_its_socket_through_redis(app, 
         assert socket.ended.wait(timeout=10), "the socket in the other process is still connected"
     finally:
         close_socket(socket)
+
+
+def test_logging_in_again_replaces_the_browsers_session(app, client, factory, login):
+    student = factory.user()
+    login(client, student)
+    login(client, student)
+    assert db.session.execute(db.select(db.func.count(UserSession.id))).scalar_one() == 1
