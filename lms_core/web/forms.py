@@ -10,14 +10,14 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     # The address itself is checked by accounts.register, with the other account rules.
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter a password.")),
         Length(min=8, message=_l("The password must be at least 8 characters long."))])
