@@ -18,7 +18,6 @@ from lms_core.extensions import socketio
 
 log = logging.getLogger("lms.realtime")
 
-_local_sockets: dict[int, set[str]] = {}  # without Redis: session id -> socket ids, this process
 _local_lock = threading.Lock()
 SOCKETS_TTL = 2 * 86400  # a process that died leaves no key behind for long
 
@@ -125,6 +124,11 @@ def _redis():
     return redis_connection() if current_app.config.get("REDIS_URL") else None
 
 
+def _local_sockets() -> dict[int, set[str]]:
+    """Without Redis: session id -> socket ids of this process, kept per app."""
+    return current_app.extensions.setdefault("lms_session_sockets", {})
+
+
 def _key(session_id: int) -> str:
     return f"lms:sockets:session:{session_id}"
 
@@ -138,7 +142,7 @@ def _track(session_id: int, sid: str) -> None:
         pipe.execute()
     else:
         with _local_lock:
-            _local_sockets.setdefault(session_id, set()).add(sid)
+            _local_sockets().setdefault(session_id, set()).add(sid)
 
 
 def _untrack(session_id: int, sid: str) -> None:
@@ -147,7 +151,7 @@ def _untrack(session_id: int, sid: str) -> None:
         redis.srem(_key(session_id), sid)
     else:
         with _local_lock:
-            _local_sockets.get(session_id, set()).discard(sid)
+            _local_sockets().get(session_id, set()).discard(sid)
 
 
 def disconnect_sessions(session_ids) -> None:
@@ -159,7 +163,7 @@ def disconnect_sessions(session_ids) -> None:
             redis.delete(_key(session_id))
         else:
             with _local_lock:
-                sids = list(_local_sockets.pop(session_id, ()))
+                sids = list(_local_sockets().pop(session_id, ()))
         for sid in sids:
             try:
                 # With a message queue, a socket of another process is disconnected there.
