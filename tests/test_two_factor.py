@@ -140,3 +140,14 @@ def test_an_operator_turns_it_off_for_someone_who_lost_the_phone_and_the_codes(a
     assert not student.two_factor_enabled
     assert client.get("/dashboard").status_code == 302  # the sessions ended with it
     assert app.test_cli_runner().invoke(main, ["reset-two-factor", "nobody@example.org"]).exit_code == 1
+
+
+def test_the_admin_sees_whether_a_person_uses_two_factor_log_in(app, client, factory, login):
+    admin, student = factory.user(role="admin"), factory.user()
+    other = app.test_client()
+    login(other, student)
+    turn_on(other, student)
+    login(client, admin)
+    page = client.get(f"/admin/users/{student.id}").get_data(as_text=True)
+    assert "Two-factor log-in" in page.split('id="person-two-factor"')[1][:200]
+    assert '<span class="tag ok">On</span>' in page.split('id="person-two-factor"')[1][:300]

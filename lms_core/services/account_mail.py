@@ -37,4 +37,4 @@ def send(to: str, template: str, subject, language: str, **context) -> None:
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
         title = str(subject())
-    mail.send_mail(to, title, text, html=html, headers={"X-LMS-Mail": template})
+    mail.send_mail(to, title, text, html=html, headers={"X-LMS-Mail": template, "Auto-Submitted": "auto-generated"})
