@@ -28,6 +28,8 @@ __all__ = [
     "render_fragment",
     "is_staff",
     "is_enrolled",
+    "upsert",
+    "score_question",
 ]
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
@@ -45,6 +47,8 @@ _LAZY = {
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "is_staff": ("lms_core.defaults.permissions", "is_staff"),
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
+    "upsert": ("lms_core.sql", "upsert"),
+    "score_question": ("lms_core.services.quizzes", "score_question"),
 }
 
 __version__ = "0.1.0"
