@@ -50,7 +50,7 @@ def _bins(grades, max_points) -> list[int]:
 
 def series(rows) -> list[Series]:
     rates = Series("assignment_rates", _("Hand-in and late rates"), "bar",
-                   [_("Assignment"), _("Handed in (% of learners)"), _("Late (% of hand-ins)")],
+                   [_("Assignment"), _("Handed in (percent of learners)"), _("Late (percent of hand-ins)")],
                    [[r["stat"].title, _r(r["hand_in_rate"]), _r(r["late_rate"])] for r in rows])
     grades = Series("assignment_grades", _("Grade distribution"), "stacked",
                     [_("Assignment")] + [f"{10 * i}-{10 * (i + 1)}%" for i in range(GRADE_BINS)],

@@ -67,7 +67,8 @@ def parse_filters(args) -> Filters:
     if group not in ("all", "active", "completed") and not COHORT.match(group):
         errors["group"] = _("Choose one of the listed groups.")
     if errors:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
+        message = " ".join([_("Please correct the marked fields."), *map(str, errors.values())])
+        raise ServiceError("invalid", message, 400, errors)
     return Filters(start, end, group)
 
 
@@ -214,7 +215,7 @@ def _funnel(course, members) -> Series:
         n = counts.get((kind, item_id), 0)
         label = title if kind == "lesson" else _("Quiz: %(title)s", title=title)
         rows.append([label, n, round(100 * n / enrolled, 1) if enrolled else None])
-    return Series("funnel", _("Completion funnel"), "bar", [_("Item"), _("Learners"), _("% of enrolled")], rows,
+    return Series("funnel", _("Completion funnel"), "bar", [_("Item"), _("Learners"), _("Percent of enrolled")], rows,
                   note=_("Learners who completed each lesson or passed each quiz, in the order of the course."))
 
 

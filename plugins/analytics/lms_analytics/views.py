@@ -148,7 +148,7 @@ def quiz_statistics(course_id, quiz_id):
         raise ServiceError("invalid", _("Choose first attempts or all attempts."), 400)
     data = quizreport.report(quiz, mode)
     distribution = dashboards.Series(
-        "score_distribution", _("Score distribution"), "bar", [_("Score (% of the maximum)"), _("Attempts")],
+        "score_distribution", _("Score distribution"), "bar", [_("Score (percent of the maximum)"), _("Attempts")],
         [[f"{b['from']:.0f}-{b['to']:.0f}%", b["attempts"]] for b in data["summary"]["distribution"]])
     facility = dashboards.Series(
         "facility", _("Facility and discrimination"), "bar",
