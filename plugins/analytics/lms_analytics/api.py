@@ -61,6 +61,7 @@ def _within(query, column, scope):
 
 @bp.get("/metrics")
 def list_metrics():
+    _scope()
     return jsonify([{"metric": k, "kind": "timeseries", "description": d} for k, (_c, d) in TIMESERIES.items()]
                    + [{"metric": k, "kind": "table", "description": d} for k, d in TABLES.items()])
 

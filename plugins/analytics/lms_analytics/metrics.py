@@ -31,7 +31,6 @@ EVENT_LAG = Histogram("lms_event_delivery_lag_seconds",
                       ["event"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600))
 ACTIVE_WINDOW = 300  # seconds: a session is active when it made a request this recently
 SEEN_KEY = "lms:analytics:seen"
-_seen_here: dict[int, float] = {}  # without Redis: this process's users (and the throttle with it)
 DEFAULT_ALLOWED = "127.0.0.1,::1"
 
 
@@ -62,12 +61,18 @@ def _count(response):
     return response
 
 
+def _seen_here() -> dict[int, float]:
+    """This process's users of this app: the write throttle, and the count without Redis."""
+    return current_app.extensions.setdefault("analytics_seen", {})
+
+
 def _seen(user_id: int) -> None:
     now = time.time()
-    last = _seen_here.get(user_id)
+    seen = _seen_here()
+    last = seen.get(user_id)
     if last is not None and now - last < 30:
         return  # one write per user and process every 30 seconds is enough
-    _seen_here[user_id] = now
+    seen[user_id] = now
     if current_app.config.get("REDIS_URL"):
         try:
             from lms_core.jobs import redis_connection
@@ -89,7 +94,7 @@ def active_sessions() -> int:
             return int(redis_connection().zcount(SEEN_KEY, now - ACTIVE_WINDOW, "+inf"))
         except Exception:
             return 0
-    return sum(1 for t in _seen_here.values() if now - t < ACTIVE_WINDOW)
+    return sum(1 for t in _seen_here().values() if now - t < ACTIVE_WINDOW)
 
 
 class PlatformCollector:

@@ -118,8 +118,9 @@ def fold_attempt(attempt_id: int) -> bool:
     if attempt is None or attempt.submitted_at is None:
         return False
     claimed = db.session.execute(upsert(QuizFolded).values(attempt_id=attempt.id, quiz_id=attempt.quiz_id)
-                                 .on_conflict_do_nothing(index_elements=["attempt_id"]))
-    if claimed.rowcount != 1:
+                                 .on_conflict_do_nothing(index_elements=["attempt_id"])
+                                 .returning(QuizFolded.attempt_id)).scalar_one_or_none()
+    if claimed is None:
         db.session.rollback()
         return False
     accumulator = Accumulator()

@@ -169,7 +169,7 @@ def grant_readonly(role: str, password: str | None = None,
                 raise ReportingError(f"{role} is the application's own or a superuser role: choose another name")
         statement = "ALTER ROLE %I LOGIN PASSWORD %L" if exists else "CREATE ROLE %I LOGIN PASSWORD %L"
         # format() quotes the name (%I) and the password (%L) the way PostgreSQL reads them.
-        ddl = conn.execute(text("SELECT format(:f, :r, :p)"), {"f": statement, "r": role, "p": password}).scalar()
+        ddl = conn.execute(text("SELECT format(CAST(:f AS text), CAST(:r AS text), CAST(:p AS text))"), {"f": statement, "r": role, "p": password}).scalar()
         conn.execute(text(ddl))
         quoted = f'"{role}"'
         database = conn.execute(text("SELECT current_database()")).scalar()

@@ -86,12 +86,13 @@ def test_hidden_learners_are_not_named_at_risk(app, factory, client, login):
     assert "Shy Person" not in client.get(f"/analytics/learners/{shy.id}").text
 
 
-def test_every_chart_downloads_as_csv_with_the_table_data(factory, client, login):
+def test_every_chart_downloads_as_csv_with_the_table_data(factory, client, login, settle):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     factory.lesson(course=course, title="Intro")
     learner = factory.user()
     factory.enrol(learner, course)
+    settle()
     login(client, teacher)
     response = client.get(f"/analytics/courses/{course.id}?format=csv&series=funnel")
     assert response.mimetype == "text/csv"
@@ -120,13 +121,14 @@ def test_the_overview_in_russian(factory, client, login):
     assert "<script>" not in page.text and "onclick" not in page.text
 
 
-def test_a_teacher_writes_to_a_learner_at_risk(factory, client, login, app):
+def test_a_teacher_writes_to_a_learner_at_risk(factory, client, login, app, settle):
     from lms_core import db
 
     teacher = factory.user(role="teacher", name="Teacher T")
     course = factory.course(teacher=teacher, title="Algebra")
     learner = factory.user()
     factory.enrol(learner, course)
+    settle()
     login(client, teacher)
     url = f"/analytics/courses/{course.id}/learners/{learner.id}/message"
     assert client.post(url, data={"body": "  "}).status_code == 400

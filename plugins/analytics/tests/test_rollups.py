@@ -42,11 +42,12 @@ def test_time_on_lessons_matches_the_facts_exactly(factory, add_facts, at):
     assert ["2026-03-02", 2] in weekly.rows  # the Monday of that week: each learner once
 
 
-def test_running_the_fold_again_or_after_new_facts_never_double_counts(factory, add_facts, at):
+def test_running_the_fold_again_or_after_new_facts_never_double_counts(factory, add_facts, at, settle):
     course = factory.course()
     lesson = factory.lesson(course=course)
     ann = factory.user()
     factory.enrol(ann, course)
+    settle()
     add_facts([(ann, lesson, 20, at("2026-03-02"))])
     jobs.fold()
     jobs.fold()
@@ -103,6 +104,7 @@ def test_learners_at_risk_are_inactive_behind_or_failing(factory, add_facts, set
     settle()
     jobs.fold()
     later = utcnow() + timedelta(days=10)
+    course = db.session.get(type(course), course.id)
     found = {r["name"]: r["reasons"] for r in dashboards.at_risk(course, now=later)}
     assert "Busy" not in found
     assert "inactive" in found["Idle"] and "behind" in found["Idle"]
