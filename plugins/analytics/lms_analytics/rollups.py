@@ -173,9 +173,16 @@ def fold_new_facts(batch: int = 200_000) -> dict:
         .where(ActivityFact.id > max(0, since - LOOKBACK_IDS)).order_by(ActivityFact.id).limit(batch)).all()
     if not rows:
         return {"facts": 0, "days": 0, "learners": 0}
+    fresh = [_as_utc(r[3]) for r in rows if r[0] > since]
+    if not fresh:
+        return {"facts": 0, "days": 0, "learners": 0}
+    # A fact below the watermark matters only if it committed late, so it is recent.
+    oldest_relevant = min(fresh) - timedelta(minutes=10)
     days, last_seen = set(), {}
-    for _id, course_id, user_id, occurred_at in rows:
+    for fact_id, course_id, user_id, occurred_at in rows:
         occurred_at = _as_utc(occurred_at)
+        if fact_id <= since and occurred_at < oldest_relevant:
+            continue
         days.add((course_id, utc_day(occurred_at)))
         key = (course_id, user_id)
         if key not in last_seen or last_seen[key] < occurred_at:
@@ -190,34 +197,44 @@ def fold_new_facts(batch: int = 200_000) -> dict:
 
 def _refresh_learner_time(last_seen: dict) -> None:
     """Seconds and last activity of the learners the new facts belong to, set-based per
-    course; a learner without a row yet gets the full recompute."""
+    course; an enrolled learner without a row yet gets the full recompute."""
+    from sqlalchemy import bindparam
+
     by_course = defaultdict(list)
     for (course_id, user_id) in last_seen:
         by_course[course_id].append(user_id)
     for course_id, user_ids in by_course.items():
         known = set(db.session.execute(select(LearnerCourse.user_id).where(
             LearnerCourse.course_id == course_id, LearnerCourse.user_id.in_(user_ids))).scalars())
-        for user_id in set(user_ids) - known:
-            recompute_learner(course_id, user_id)
+        unknown = set(user_ids) - known
+        if unknown:
+            enrolled = db.session.execute(select(Enrollment.user_id).where(
+                Enrollment.course_id == course_id, Enrollment.user_id.in_(unknown),
+                Enrollment.status != "pending")).scalars().all()
+            for user_id in enrolled:
+                recompute_learner(course_id, user_id)
+        if not known:
+            continue
         total = (select(func.coalesce(func.sum(ActivityDay.seconds), 0))
                  .where(ActivityDay.course_id == LearnerCourse.course_id, ActivityDay.user_id == LearnerCourse.user_id)
                  .scalar_subquery())
         db.session.execute(update(LearnerCourse).where(LearnerCourse.course_id == course_id,
                                                        LearnerCourse.user_id.in_(known))
                            .values(seconds=total))
-        for user_id in known:
-            seen = last_seen[(course_id, user_id)]
-            db.session.execute(update(LearnerCourse).where(
-                LearnerCourse.course_id == course_id, LearnerCourse.user_id == user_id,
-                (LearnerCourse.last_active_at.is_(None)) | (LearnerCourse.last_active_at < seen))
-                .values(last_active_at=seen))
+        table = LearnerCourse.__table__
+        db.session.execute(
+            update(table).where(table.c.course_id == bindparam("c"), table.c.user_id == bindparam("u"),
+                                (table.c.last_active_at.is_(None)) | (table.c.last_active_at < bindparam("t")))
+            .values(last_active_at=bindparam("t")),
+            [{"c": course_id, "u": u, "t": last_seen[(course_id, u)]} for u in known])
 
 
 # ---------------------------------------------------------------- the full rebuild
 
 
 def rebuild_activity() -> dict:
-    """Every activity rollup from the core's tables (``lms analytics rebuild``)."""
+    """Every activity rollup from the core's tables (``lms analytics rebuild``), set-based:
+    one grouped query per measure, whatever the size."""
     for model in (ActivityDay, CourseDay, LearnerCourse, FunnelStep):
         db.session.execute(delete(model))
     day = day_of(ActivityFact.occurred_at)
@@ -226,27 +243,84 @@ def rebuild_activity() -> dict:
         ["course_id", "day", "lesson_id", "user_id", "seconds", "facts"],
         select(ActivityFact.course_id, day, lesson, ActivityFact.user_id, func.sum(ActivityFact.seconds), func.count())
         .group_by(ActivityFact.course_id, day, lesson, ActivityFact.user_id)))
-    pairs = set(db.session.execute(select(ActivityDay.course_id, ActivityDay.day).distinct()).all())
-    for column in (Enrollment.enrolled_at, Enrollment.completed_at):
-        pairs |= set(db.session.execute(select(Enrollment.course_id, day_of(column)).where(column.is_not(None))
-                                        .distinct()).all())
-    pairs |= set(db.session.execute(select(Lesson.course_id, day_of(LessonCompletion.completed_at))
-                                    .join(Lesson, Lesson.id == LessonCompletion.lesson_id).distinct()).all())
-    pairs |= set(db.session.execute(select(Quiz.course_id, day_of(Attempt.submitted_at))
-                                    .join(Quiz, Quiz.id == Attempt.quiz_id)
-                                    .where(Attempt.submitted_at.is_not(None)).distinct()).all())
-    for course_id, day in sorted(pairs, key=lambda p: (p[0], str(p[1]))):
-        recompute_course_day(course_id, day if isinstance(day, date) else date.fromisoformat(day))
-    enrolled = db.session.execute(select(Enrollment.course_id, Enrollment.user_id)
-                                  .where(Enrollment.status != "pending")).all()
-    for course_id, user_id in enrolled:
-        recompute_learner(course_id, user_id)
-    for lesson_id, course_id in db.session.execute(select(Lesson.id, Lesson.course_id)).all():
-        recompute_funnel(course_id, "lesson", lesson_id)
-    for quiz_id, course_id in db.session.execute(select(Quiz.id, Quiz.course_id)).all():
-        recompute_funnel(course_id, "quiz", quiz_id)
+    days = defaultdict(lambda: {"active_learners": 0, "seconds": 0, "enrolments": 0, "completions": 0,
+                                "lesson_completions": 0, "attempts": 0})
+
+    def key(course_id, value):
+        return course_id, value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    for c, d, active, seconds in db.session.execute(
+            select(ActivityDay.course_id, ActivityDay.day, func.count(distinct(ActivityDay.user_id)),
+                   func.sum(ActivityDay.seconds)).group_by(ActivityDay.course_id, ActivityDay.day)):
+        days[key(c, d)].update(active_learners=active, seconds=int(seconds))
+    measures = [
+        ("enrolments", select(Enrollment.course_id, day_of(Enrollment.enrolled_at), func.count())
+         .where(Enrollment.status != "pending").group_by(Enrollment.course_id, day_of(Enrollment.enrolled_at))),
+        ("completions", select(Enrollment.course_id, day_of(Enrollment.completed_at), func.count())
+         .where(Enrollment.completed_at.is_not(None)).group_by(Enrollment.course_id, day_of(Enrollment.completed_at))),
+        ("lesson_completions", select(Lesson.course_id, day_of(LessonCompletion.completed_at), func.count())
+         .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+         .group_by(Lesson.course_id, day_of(LessonCompletion.completed_at))),
+        ("attempts", select(Quiz.course_id, day_of(Attempt.submitted_at), func.count())
+         .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.submitted_at.is_not(None))
+         .group_by(Quiz.course_id, day_of(Attempt.submitted_at))),
+    ]
+    for name, query in measures:
+        for c, d, n in db.session.execute(query):
+            days[key(c, d)][name] = n
+    if days:
+        db.session.execute(db.insert(CourseDay), [{"course_id": c, "day": d, **v} for (c, d), v in days.items()])
+
+    learners = {(c, u): {"course_id": c, "user_id": u, "status": status, "enrolled_at": enrolled,
+                         "completed_at": completed, "seconds": 0, "last_active_at": None, "lessons_done": 0,
+                         "attempts": 0, "quizzes_passed": 0, "quizzes_failing": 0, "best_percent_avg": None}
+                for c, u, status, enrolled, completed in db.session.execute(
+                    select(Enrollment.course_id, Enrollment.user_id, Enrollment.status, Enrollment.enrolled_at,
+                           Enrollment.completed_at).where(Enrollment.status != "pending"))}
+    for c, u, seconds in db.session.execute(select(ActivityDay.course_id, ActivityDay.user_id,
+                                                   func.sum(ActivityDay.seconds))
+                                            .group_by(ActivityDay.course_id, ActivityDay.user_id)):
+        if (c, u) in learners:
+            learners[(c, u)]["seconds"] = int(seconds)
+    for c, u, last in db.session.execute(select(ActivityFact.course_id, ActivityFact.user_id,
+                                                func.max(ActivityFact.occurred_at))
+                                         .group_by(ActivityFact.course_id, ActivityFact.user_id)):
+        if (c, u) in learners:
+            learners[(c, u)]["last_active_at"] = _as_utc(last)
+    for c, u, n in db.session.execute(select(Lesson.course_id, LessonCompletion.user_id, func.count())
+                                      .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                                      .group_by(Lesson.course_id, LessonCompletion.user_id)):
+        if (c, u) in learners:
+            learners[(c, u)]["lessons_done"] = n
+    best = defaultdict(list)
+    for c, u, n, passed, top in db.session.execute(
+            select(Quiz.course_id, Attempt.user_id, func.count(),
+                   func.max(case((Attempt.passed.is_(True), 1), else_=0)), func.max(Attempt.percent))
+            .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.submitted_at.is_not(None))
+            .group_by(Quiz.course_id, Attempt.user_id, Attempt.quiz_id)):
+        row = learners.get((c, u))
+        if row is None:
+            continue
+        row["attempts"] += n
+        row["quizzes_passed" if passed else "quizzes_failing"] += 1
+        if top is not None:
+            best[(c, u)].append(top)
+    for pair, values in best.items():
+        learners[pair]["best_percent_avg"] = sum(values) / len(values)
+    if learners:
+        db.session.execute(db.insert(LearnerCourse), list(learners.values()))
+
+    lessons = dict(db.session.execute(select(LessonCompletion.lesson_id, func.count())
+                                      .group_by(LessonCompletion.lesson_id)).all())
+    quizzes = dict(db.session.execute(select(Attempt.quiz_id, func.count(distinct(Attempt.user_id)))
+                                      .where(Attempt.passed.is_(True)).group_by(Attempt.quiz_id)).all())
+    funnel = [{"course_id": c, "item_kind": "lesson", "item_id": i, "learners": lessons.get(i, 0)}
+              for i, c in db.session.execute(select(Lesson.id, Lesson.course_id))]
+    funnel += [{"course_id": c, "item_kind": "quiz", "item_id": i, "learners": quizzes.get(i, 0)}
+               for i, c in db.session.execute(select(Quiz.id, Quiz.course_id))]
+    if funnel:
+        db.session.execute(db.insert(FunnelStep), funnel)
     last = db.session.execute(select(func.max(ActivityFact.id))).scalar_one() or 0
     set_watermark(last)
     db.session.commit()
-    return {"days": len(pairs), "learners": len(enrolled)}
-
+    return {"days": len(days), "learners": len(learners)}
