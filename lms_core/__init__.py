@@ -30,6 +30,13 @@ __all__ = [
     "is_enrolled",
     "upsert",
     "score_question",
+    "send_mail",
+    "send_mail_batch",
+    "deliver_mail",
+    "MailMessage",
+    "MailError",
+    "PermanentMailError",
+    "TemporaryMailError",
 ]
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
@@ -49,6 +56,13 @@ _LAZY = {
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
     "upsert": ("lms_core.sql", "upsert"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
+    "send_mail": ("lms_core.mail", "send_mail"),
+    "send_mail_batch": ("lms_core.mail", "send_mail_batch"),
+    "deliver_mail": ("lms_core.mail", "deliver"),
+    "MailMessage": ("lms_core.mail", "MailMessage"),
+    "MailError": ("lms_core.mail", "MailError"),
+    "PermanentMailError": ("lms_core.mail", "PermanentMailError"),
+    "TemporaryMailError": ("lms_core.mail", "TemporaryMailError"),
 }
 
 __version__ = "0.1.0"
