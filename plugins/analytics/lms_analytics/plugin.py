@@ -26,8 +26,9 @@ def lms_addhooks(pluginmanager):
 
 @hookimpl
 def lms_blueprints(app):
-    from lms_analytics import api, metrics, views
+    from lms_analytics import api, metrics, settings, views
 
+    settings.apply(app)
     return [views.bp, api.bp, metrics.bp]
 
 

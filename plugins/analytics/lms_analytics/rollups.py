@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, delete, distinct, func, select, update
+from sqlalchemy import Date, case, delete, distinct, func, literal, select, update
 
 from lms_core import db, upsert
 from lms_core.models import (ActivityFact, Attempt, Enrollment, Lesson, LessonCompletion, Quiz, utcnow)
@@ -46,19 +46,28 @@ def day_of(column):
 # ---------------------------------------------------------------- one day of one course
 
 
-def recompute_day(course_id: int, day: date) -> None:
+def recompute_day(course_id: int, day: date, activity_only: bool = False) -> None:
+    """The day's facts of one course summed again per lesson and learner (one
+    ``INSERT ... SELECT``), then the course's row of that day (only its activity columns
+    when ``activity_only``: the periodic fold, where nothing else changed)."""
     start, end = day_bounds(day)
     db.session.execute(delete(ActivityDay).where(ActivityDay.course_id == course_id, ActivityDay.day == day))
     lesson = func.coalesce(ActivityFact.lesson_id, 0)
-    rows = db.session.execute(
-        select(lesson, ActivityFact.user_id, func.sum(ActivityFact.seconds), func.count())
+    db.session.execute(db.insert(ActivityDay).from_select(
+        ["course_id", "day", "lesson_id", "user_id", "seconds", "facts"],
+        select(ActivityFact.course_id, literal(day, Date), lesson, ActivityFact.user_id,
+               func.sum(ActivityFact.seconds), func.count())
         .where(ActivityFact.course_id == course_id, ActivityFact.occurred_at >= start, ActivityFact.occurred_at < end)
-        .group_by(lesson, ActivityFact.user_id)).all()
-    if rows:
-        db.session.execute(db.insert(ActivityDay), [
-            {"course_id": course_id, "day": day, "lesson_id": r[0], "user_id": r[1], "seconds": int(r[2]),
-             "facts": int(r[3])} for r in rows])
-    recompute_course_day(course_id, day)
+        .group_by(ActivityFact.course_id, lesson, ActivityFact.user_id)))
+    if activity_only:
+        active, seconds = db.session.execute(
+            select(func.count(distinct(ActivityDay.user_id)), func.coalesce(func.sum(ActivityDay.seconds), 0))
+            .where(ActivityDay.course_id == course_id, ActivityDay.day == day)).one()
+        values = {"active_learners": active, "seconds": int(seconds)}
+        db.session.execute(upsert(CourseDay).values(course_id=course_id, day=day, **values)
+                           .on_conflict_do_update(index_elements=["course_id", "day"], set_=values))
+    else:
+        recompute_course_day(course_id, day)
 
 
 def recompute_course_day(course_id: int, day: date) -> None:
@@ -188,7 +197,7 @@ def fold_new_facts(batch: int = 200_000) -> dict:
         if key not in last_seen or last_seen[key] < occurred_at:
             last_seen[key] = occurred_at
     for course_id, day in sorted(days):
-        recompute_day(course_id, day)
+        recompute_day(course_id, day, activity_only=True)
     _refresh_learner_time(last_seen)
     set_watermark(max(since, rows[-1][0]))
     db.session.commit()
@@ -221,12 +230,13 @@ def _refresh_learner_time(last_seen: dict) -> None:
         db.session.execute(update(LearnerCourse).where(LearnerCourse.course_id == course_id,
                                                        LearnerCourse.user_id.in_(known))
                            .values(seconds=total))
+        # One prepared statement for every learner (the DB-API's executemany).
         table = LearnerCourse.__table__
-        db.session.execute(
-            update(table).where(table.c.course_id == bindparam("c"), table.c.user_id == bindparam("u"),
-                                (table.c.last_active_at.is_(None)) | (table.c.last_active_at < bindparam("t")))
-            .values(last_active_at=bindparam("t")),
-            [{"c": course_id, "u": u, "t": last_seen[(course_id, u)]} for u in known])
+        statement = (update(table).where(table.c.course_id == bindparam("c"), table.c.user_id == bindparam("u"),
+                                         (table.c.last_active_at.is_(None)) | (table.c.last_active_at < bindparam("t")))
+                     .values(last_active_at=bindparam("t")))
+        db.session.connection().execute(statement, [{"c": course_id, "u": u, "t": last_seen[(course_id, u)]}
+                                                    for u in known])
 
 
 # ---------------------------------------------------------------- the full rebuild
