@@ -85,8 +85,9 @@ def timeseries(metric):
     return jsonify(out)
 
 
-@bp.get("/tables/<name>")
-def table(name):
+@bp.get("/tables/<table>")
+def table(table):
+    name = table
     if name not in TABLES:
         raise ServiceError("not_found", _("No such table."), 404)
     filters = dashboards.parse_filters(request.args)
