@@ -6,8 +6,11 @@ import pytest
 
 
 @pytest.fixture
-def lms_config():
-    return {"LMS_PLUGINS": "analytics,gamification"}
+def lms_config(request):
+    settings = {"LMS_PLUGINS": "analytics,gamification"}
+    for marker in reversed(list(request.node.iter_markers("lms_config"))):
+        settings.update(marker.kwargs)
+    return settings
 
 
 def test_points_appear_as_a_panel_and_hidden_learners_stay_unnamed(app, factory, client, login, run_jobs):
@@ -42,3 +45,35 @@ def test_points_appear_as_a_panel_and_hidden_learners_stay_unnamed(app, factory,
     assert csv.splitlines()[0] == "Day,Points,Learners who earned points"
     assert len(csv.splitlines()) == 2  # today's points
     assert "Shy Learner" not in page.text and "Hidden learner" in page.text
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="analytics,assignments")
+def test_assignment_statistics_come_from_the_assignments_plugin(app, factory, client, login, run_jobs):
+    from datetime import datetime, timedelta, timezone
+
+    from lms_assignments import authoring, grading, submissions
+
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    handed, missing = factory.user(), factory.user()
+    for learner in (handed, missing):
+        factory.enrol(learner, course)
+    assignment = authoring.create_assignment(teacher, course, {
+        "title": "Essay", "description": "Write.", "due_at": datetime.now(timezone.utc) + timedelta(days=7),
+        "max_points": 10, "grading_mode": "rubric",
+        "rubric": [{"title": "Correctness", "levels": [{"title": "Right", "points": 6}, {"title": "Wrong", "points": 0}]},
+                   {"title": "Style", "levels": [{"title": "Clean", "points": 4}, {"title": "Messy", "points": 1}]}]})
+    submission = submissions.save(handed, assignment, text="My essay", links=None, uploads=[], submit=True, now=None)
+    levels = {str(c.id): next(lv.id for lv in c.levels if lv.title == t)
+              for c, t in zip(assignment.criteria, ("Right", "Messy"))}
+    grading.grade_submission(teacher, submission, levels=levels)
+    grading.release(submission)
+    with app.app_context():
+        run_jobs()
+    login(client, teacher)
+    page = client.get(f"/analytics/courses/{course.id}/assignments")
+    assert page.status_code == 200 and "Essay" in page.text
+    csv = client.get(f"/analytics/courses/{course.id}/assignments?format=csv&series=assignment_rates").text
+    assert csv.splitlines()[1] == "Essay,50.0,0.0"  # one of two learners handed in, on time
+    criteria = client.get(f"/analytics/courses/{course.id}/assignments?format=csv&series=rubric_criteria").text
+    assert criteria.splitlines()[1:] == ["Essay: Correctness,6.0,6.0", "Essay: Style,1.0,4.0"]
