@@ -54,6 +54,7 @@ def fold() -> dict:
     done = rollups.fold_new_facts()
     done["attempts"] = quizfold.fold_pending()
     done["keys"] = reporting.ensure_learner_keys()
+    reporting.refresh_hidden()
     db.session.commit()
     return done
 

@@ -186,3 +186,41 @@ def test_grant_readonly_refuses_a_bad_role_name(app):
 
     with pytest.raises(reporting.ReportingError):
         reporting.grant_readonly("Robert'); DROP TABLE users;--")
+
+
+@pytest.mark.lms_config(ANALYTICS_REPORTING_NAMES=True)
+def test_with_names_the_learners_view_names_all_but_the_hidden(app, course_with_activity):
+    from sqlalchemy import text
+
+    from lms_core import hookimpl
+
+    from lms_analytics import jobs, reporting
+
+    _teacher, _course, _day, (ann, bob) = course_with_activity
+
+    class HidesBob:
+        @hookimpl
+        def lms_analytics_hidden_learners(self, user_ids):
+            return [bob.id] if bob.id in user_ids else []
+
+    app.extensions["lms_plugins"].register(HidesBob(), name="privacy_stand_in")
+    jobs.fold()
+    with db.engine.begin() as conn:
+        reporting.create_views(conn, reporting.include_names())
+        rows = {r["learner_key"]: r for r in conn.execute(text(
+            f"SELECT * FROM {reporting.view_name('learners', db.engine.dialect.name)}")).mappings()}
+    assert rows[reporting.learner_key(ann.id)]["name"] == "Ann Example"
+    assert rows[reporting.learner_key(bob.id)]["name"] is None and rows[reporting.learner_key(bob.id)]["email"] is None
+
+
+def test_the_commands_rebuild_and_refuse_a_role_on_sqlite(app, course_with_activity):
+    from lms_analytics.cli import analytics_group
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(analytics_group, ["rebuild"])
+    assert result.exit_code == 0 and "learners: 2" in result.output
+    result = runner.invoke(analytics_group, ["refresh"])
+    assert result.exit_code == 0 and "facts: 0" in result.output
+    if db.engine.dialect.name == "sqlite":
+        result = runner.invoke(analytics_group, ["grant-readonly", "metabase"])
+        assert result.exit_code == 2 and "needs PostgreSQL" in result.output
