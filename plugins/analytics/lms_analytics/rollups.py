@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, case, delete, distinct, func, literal, select, update
+from sqlalchemy import Date, case, delete, distinct, func, literal, literal_column, select, update
 
 from lms_core import db, upsert
 from lms_core.models import (ActivityFact, Attempt, Enrollment, Lesson, LessonCompletion, Quiz, utcnow)
@@ -39,7 +39,8 @@ def utc_day(moment: datetime) -> date:
 def day_of(column):
     """The UTC day of a timestamp column, in SQL."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
+        # a literal, not a bound parameter: the same expression in SELECT and GROUP BY
+        return func.date(func.timezone(literal_column("'UTC'"), column))
     return func.date(column)
 
 

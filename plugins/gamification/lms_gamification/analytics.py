@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from lms_core import db
 from lms_core.models import utcnow
@@ -21,7 +21,7 @@ def points_panels(course) -> list:
     since = utcnow() - timedelta(days=PANEL_DAYS - 1)
     day = func.date(PointAward.created_at)
     if db.session.get_bind().dialect.name == "postgresql":
-        day = func.date(func.timezone("UTC", PointAward.created_at))
+        day = func.date(func.timezone(literal_column("'UTC'"), PointAward.created_at))
     rows = db.session.execute(select(day, func.sum(PointAward.points), func.count(func.distinct(PointAward.user_id)))
                               .where(PointAward.course_id == course.id, PointAward.created_at >= since)
                               .group_by(day).order_by(day)).all()
