@@ -6,21 +6,17 @@ both take ``from`` and ``to`` (ISO dates, included) and an optional ``course_id`
 Teachers get their courses, admins all."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms_core import ServiceError, db
-from lms_core.api.access import guard
-from lms_core.extensions import csrf
+from lms_core import ServiceError, api_blueprint, current_user, db
 from lms_core.models import Course, Quiz
 
 from lms_analytics import dashboards, privacy
 from lms_analytics.models import CourseDay, QuizScoreCount
 
-bp = Blueprint("analytics_api", __name__, url_prefix="/api/v1/analytics")
-csrf.exempt(bp)
-bp.before_request(guard)
+bp = api_blueprint("analytics_api", __name__, "/api/v1/analytics")
 
 TIMESERIES = {
     "active_learners": ("active_learners", "Learners active on the day (summed over courses)"),
@@ -37,9 +33,9 @@ TABLES = {
 
 
 def _scope() -> list[int] | None:
-    if g.user is None or not g.user.is_teacher:
+    if not current_user or not current_user.is_teacher:
         raise ServiceError("forbidden", _("Analytics are for teachers and administrators."), 403)
-    visible = privacy.visible_course_ids(g.user)
+    visible = privacy.visible_course_ids(current_user)
     raw = request.args.get("course_id")
     if raw in (None, ""):
         return visible

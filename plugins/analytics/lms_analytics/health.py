@@ -11,6 +11,7 @@ from lms_core import db
 from lms_core.models import JobFailure, PluginError, utcnow
 
 WINDOW = timedelta(hours=24)
+JOB_QUEUE = "lms"  # the queue `lms worker` listens on
 
 
 def plugins() -> list[dict]:
@@ -50,11 +51,11 @@ def jobs() -> dict:
     if current_app.config.get("REDIS_URL"):
         state["backend"] = "rq"
         try:
-            from rq import Worker
+            from rq import Queue, Worker
 
-            from lms_core.jobs import queue
+            from lms_core import redis_connection
 
-            q = queue()
+            q = Queue(JOB_QUEUE, connection=redis_connection())
             state.update(queued=q.count, failed=q.failed_job_registry.count,
                          scheduled=q.scheduled_job_registry.count, workers=Worker.count(queue=q))
         except Exception as exc:  # Redis down: the page says so instead of failing

@@ -55,9 +55,10 @@ def _count(response):
     REQUESTS.labels(request.method, f"{response.status_code // 100}xx", request.blueprint or "core").inc()
     if started is not None:
         REQUEST_SECONDS.labels(request.method).observe(time.perf_counter() - started)
-    user = g.get("user")
-    if user is not None:
-        _seen(user.id)
+    from lms_core import current_user
+
+    if current_user:
+        _seen(current_user.id)
     return response
 
 
@@ -75,7 +76,7 @@ def _seen(user_id: int) -> None:
     seen[user_id] = now
     if current_app.config.get("REDIS_URL"):
         try:
-            from lms_core.jobs import redis_connection
+            from lms_core import redis_connection
 
             pipe = redis_connection().pipeline()
             pipe.zadd(SEEN_KEY, {str(user_id): now})
@@ -89,7 +90,7 @@ def active_sessions() -> int:
     now = time.time()
     if current_app.config.get("REDIS_URL"):
         try:
-            from lms_core.jobs import redis_connection
+            from lms_core import redis_connection
 
             return int(redis_connection().zcount(SEEN_KEY, now - ACTIVE_WINDOW, "+inf"))
         except Exception:

@@ -7,10 +7,10 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, db, login_required, notify, require
+from lms_core import ServiceError, current_user, db, login_required, notify, require
 from lms_core.models import Course, Quiz, User
 from lms_core.payloads import CourseInfo
 
@@ -26,13 +26,13 @@ MESSAGE_MAX = 2000
 
 def _course(course_id: int) -> Course:
     course = db.get_or_404(Course, course_id)
-    if not privacy.can_view(g.user, course.id):
+    if not privacy.can_view(current_user, course.id):
         raise ServiceError("forbidden", _("You can see the analytics of the courses you teach only."), 403)
     return course
 
 
 def _staff_only():
-    if g.user is None or not g.user.is_teacher:
+    if not current_user or not current_user.is_teacher:
         raise ServiceError("forbidden", _("Analytics are for teachers and administrators."), 403)
 
 
@@ -63,7 +63,7 @@ def _panels(course: Course) -> list:
 @login_required
 def index():
     _staff_only()
-    return render_template("analytics/index.html", courses=privacy.visible_courses(g.user))
+    return render_template("analytics/index.html", courses=privacy.visible_courses(current_user))
 
 
 @bp.get("/courses/<int:course_id>")
@@ -124,11 +124,11 @@ def message(course_id, user_id):
         elif len(body) > MESSAGE_MAX:
             error = _("Keep the message under %(n)s characters.", n=MESSAGE_MAX)
         else:
-            sender = g.user.name
+            sender = current_user.name
             notify(user, "analytics.message", lambda: _("A message from %(name)s about %(course)s",
                                                          name=sender, course=course.title),
                    body, url=url_for("catalogue.course", slug=course.slug),
-                   params={"course_id": course.id, "sender_id": g.user.id})
+                   params={"course_id": course.id, "sender_id": current_user.id})
             flash(_("Message sent."), "success")
             return redirect(url_for("analytics.course_overview", course_id=course.id) + "#at-risk", 303)
     status = 400 if error else 200
@@ -199,8 +199,8 @@ def assignment_statistics(course_id):
 def learner(user_id):
     _staff_only()
     user = db.get_or_404(User, user_id)
-    rows = dashboards.learner_view(g.user, user)
-    if not rows and not g.user.is_admin:
+    rows = dashboards.learner_view(current_user, user)
+    if not rows and not current_user.is_admin:
         raise ServiceError("forbidden", _("This person is not a learner of a course you teach."), 403)
     name = privacy.label(user.id, user.name, privacy.hidden_among([user.id]))
     return render_template("analytics/learner.html", learner=user, name=name, rows=rows)

@@ -30,8 +30,6 @@ def questions():
 
 @pytest.fixture
 def quiz_taken(factory, settle):
-    from lms_core.services import quizzes
-
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     quiz = factory.quiz(course=course, questions=questions(), pass_percent=60)
@@ -40,8 +38,7 @@ def quiz_taken(factory, settle):
         factory.enrol(learner, course)
         right, wrong = factory.answers(quiz), factory.answers(quiz, correct=False)
         chosen = {str(q.id): (right if m else wrong)[str(q.id)] for q, m in zip(quiz.questions, marks)}
-        attempt = quizzes.start_attempt(learner, quiz)
-        quizzes.submit_attempt(learner, attempt, chosen)
+        factory.attempt(learner, quiz, answers=chosen)
     settle()
     return teacher, course, quiz
 
@@ -133,8 +130,6 @@ def test_questions_everyone_gets_right_or_wrong_are_flagged(factory, settle):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     quiz = factory.quiz(course=course, questions=questions()[:2])
-    from lms_core.services import quizzes
-
     for n in range(4):
         learner = factory.user()
         factory.enrol(learner, course)
@@ -142,7 +137,7 @@ def test_questions_everyone_gets_right_or_wrong_are_flagged(factory, settle):
         q1, q2 = quiz.questions
         # Q1 always right, Q2 always wrong
         chosen = {str(q1.id): right[str(q1.id)], str(q2.id): wrong[str(q2.id)]}
-        quizzes.submit_attempt(learner, quizzes.start_attempt(learner, quiz), chosen)
+        factory.attempt(learner, quiz, answers=chosen)
     settle()
     a, b = quizreport.report(quiz)["questions"]
     assert "very_easy" in a["flags"] and "very_hard" in b["flags"]
@@ -151,8 +146,6 @@ def test_questions_everyone_gets_right_or_wrong_are_flagged(factory, settle):
 
 def test_negative_discrimination_is_flagged(factory, settle):
     """The strongest learners get Q1 wrong, the weakest right."""
-    from lms_core.services import quizzes
-
     course = factory.course()
     quiz = factory.quiz(course=course, questions=questions())
     pattern = [(0, 1, 1), (0, 1, 1), (1, 0, 0), (1, 0, 0), (0, 1, 0)]
@@ -161,7 +154,7 @@ def test_negative_discrimination_is_flagged(factory, settle):
         factory.enrol(learner, course)
         right, wrong = factory.answers(quiz), factory.answers(quiz, correct=False)
         chosen = {str(q.id): (right if m else wrong)[str(q.id)] for q, m in zip(quiz.questions, marks)}
-        quizzes.submit_attempt(learner, quizzes.start_attempt(learner, quiz), chosen)
+        factory.attempt(learner, quiz, answers=chosen)
     settle()
     q1 = quizreport.report(quiz)["questions"][0]
     assert q1["discrimination_index"] < 0
