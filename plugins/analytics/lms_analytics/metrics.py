@@ -31,7 +31,6 @@ EVENT_LAG = Histogram("lms_event_delivery_lag_seconds",
                       ["event"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600))
 ACTIVE_WINDOW = 300  # seconds: a session is active when it made a request this recently
 SEEN_KEY = "lms:analytics:seen"
-DEFAULT_ALLOWED = "127.0.0.1,::1"
 
 
 def observe_event(event: str, caused_at) -> None:
@@ -135,11 +134,13 @@ class PlatformCollector:
 
 
 def allowed() -> bool:
-    token = current_app.config.get("ANALYTICS_METRICS_TOKEN")
+    from lms_analytics.settings import settings
+
+    token = settings.get("ANALYTICS_METRICS_TOKEN")
     header = request.headers.get("Authorization", "")
     if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), str(token)):
         return True
-    networks = current_app.config.get("ANALYTICS_METRICS_ALLOWED_IPS", DEFAULT_ALLOWED)
+    networks = settings.get("ANALYTICS_METRICS_ALLOWED_IPS")
     if isinstance(networks, str):
         networks = [n for n in networks.split(",") if n.strip()]
     try:

@@ -26,9 +26,8 @@ def lms_addhooks(pluginmanager):
 
 @hookimpl
 def lms_blueprints(app):
-    from lms_analytics import api, metrics, settings, views
+    from lms_analytics import api, metrics, views
 
-    settings.apply(app)
     return [views.bp, api.bp, metrics.bp]
 
 

@@ -22,6 +22,7 @@ from lms_core.models import User
 
 from lms_analytics import privacy
 from lms_analytics.models import LearnerKey
+from lms_analytics.settings import settings
 
 SCHEMA = "reporting"
 SQLITE_PREFIX = "analytics_report_"
@@ -31,7 +32,7 @@ TIMEOUT = re.compile(r"^\d{1,7}(ms|s|min)?$")
 
 
 def secret() -> bytes:
-    configured = current_app.config.get("ANALYTICS_PSEUDONYM_SECRET")
+    configured = settings.get("ANALYTICS_PSEUDONYM_SECRET")
     if configured:
         return str(configured).encode()
     # Derived, so a deployment needs no new secret; set the setting to keep keys stable
@@ -139,7 +140,7 @@ def drop_views(connection) -> None:
 
 
 def include_names() -> bool:
-    return bool(current_app.config.get("ANALYTICS_REPORTING_NAMES", False))
+    return bool(settings.get("ANALYTICS_REPORTING_NAMES"))
 
 
 # ---------------------------------------------------------------- the read-only role
