@@ -85,3 +85,11 @@ def on_submission_created(user, assignment, submission):
     from lms_core import enqueue
 
     enqueue(jobs.tell_teachers, submission.id)
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_assignment_stats(course):
+    """Declared by the analytics plugin (optional, so this plugin loads without it)."""
+    from lms_assignments import analytics
+
+    return analytics.assignment_stats(course)

@@ -156,3 +156,20 @@ def lms_notification_scenarios():
                        "short": _l("New level: “{{ level }}”")},
          "sample": {"level": "Explorer", "course": "Python 101"}},
     ]
+
+
+# Declared by the analytics plugin: optional, so this plugin loads without it.
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_panels(course):
+    from lms_gamification import analytics
+
+    return analytics.points_panels(course)
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_hidden_learners(user_ids):
+    from lms_gamification import analytics
+
+    return analytics.hidden_learners(user_ids)
