@@ -1,0 +1,80 @@
+"""The live-lectures plugin's hook implementations (the ``lms.plugins`` entry point
+``zoom``). Kept thin: each hook hands over to the module that holds the logic."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, url_for
+
+from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
+
+from lms_zoom import attendance, fragments, jobs, messages, permissions, settings
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_zoom import views
+
+    settings.apply(app)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:  # providers cannot send our CSRF token; webhooks are signed instead
+        csrf.exempt(views.hooks_bp)
+    return [views.bp, views.hooks_bp]
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_periodic_tasks():
+    def interval(name):
+        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+
+    return [
+        PeriodicTask("zoom.reminders", jobs.send_reminders, interval("ZOOM_REMINDER_INTERVAL")),
+        PeriodicTask("zoom.repair", jobs.repair, interval("ZOOM_REPAIR_INTERVAL")),
+    ]
+
+
+@hookimpl
+def lms_completion_requirements(user, course):
+    return attendance.requirements(user, course)
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    return fragments.course_fragment(user, course)
+
+
+@hookimpl
+def lms_dashboard_fragments(user):
+    return fragments.dashboard_fragment(user)
+
+
+@hookimpl
+def lms_permission_allowed(user, action, target):
+    return permissions.allowed(user, action, target)
+
+
+@hookimpl
+def lms_navigation_links(user):
+    if user is None:
+        return []
+    links = [NavLink(_("Live lectures calendar"), url_for("zoom.my_calendar"))]
+    if user.role == "admin":
+        links.append(NavLink(_("Live lectures"), url_for("zoom.admin"), area="admin"))
+    return links
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    return messages.scenarios()
