@@ -98,8 +98,8 @@ def _serializer() -> URLSafeSerializer:
 
 def bbb_callbacks(occurrence: Occurrence) -> dict:
     token = _serializer().dumps(occurrence.id)
-    return {"analytics": absolute_url("zoom.bbb_analytics", token=token),
-            "end": absolute_url("zoom.bbb_ended", token=token)}
+    return {"analytics": absolute_url("zoom_hooks.bbb_analytics", token=token),
+            "end": absolute_url("zoom_hooks.bbb_ended", token=token)}
 
 
 def bbb_occurrence(token: str) -> Occurrence:

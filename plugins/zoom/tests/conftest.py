@@ -278,7 +278,7 @@ class FakeBigBlueButton:
     """BigBlueButton's API: every call's checksum checked as the server does
     (``sha256(callName + query + secret)``), XML answers."""
 
-    SECRET = "bbb-shared-secret"
+    SECRET = "330a8b08c3b4c61533e1d0c5ce1ac88f330a8b08c3b4c61533e1d0c5ce1ac88f"  # as bbb-conf --secret prints
 
     def __init__(self):
         self.running: dict[str, dict] = {}

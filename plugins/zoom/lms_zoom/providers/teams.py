@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import msal
+import requests
 
 from lms_zoom import settings
 from lms_zoom.providers import Created, Interval, JoinTarget, NotConfigured, Provider, ProviderError, ProviderRefused
@@ -43,6 +44,22 @@ def parse_time(value: str | None) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
+class _Session(requests.Session):
+    """msal's HTTP client with our timeout, and our CA bundle even where the
+    environment names another one (requests lets REQUESTS_CA_BUNDLE win over a
+    session's own ``verify``)."""
+
+    def __init__(self, verify, timeout: float):
+        super().__init__()
+        self._verify, self._timeout = verify, timeout
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", self._timeout)
+        if kwargs.get("verify") is None:
+            kwargs["verify"] = self._verify
+        return super().request(method, url, **kwargs)
+
+
 class TeamsProvider(Provider):
     name = "teams"
     has_waiting_room = True
@@ -65,9 +82,8 @@ class TeamsProvider(Provider):
         try:
             if app is None:
                 app = msal.ConfidentialClientApplication(
-                    key[1], client_credential=key[2], authority=authority, verify=self.verify,
-                    timeout=float(settings.get("ZOOM_HTTP_TIMEOUT")), instance_discovery=False,
-                    validate_authority=False)
+                    key[1], client_credential=key[2], authority=authority, instance_discovery=False,
+                    http_client=_Session(self.verify, float(settings.get("ZOOM_HTTP_TIMEOUT"))))
                 _APPS[key] = app
             graph = settings.get("ZOOM_TEAMS_GRAPH_URL").rstrip("/")
             scope = graph.rsplit("/", 1)[0] if graph.rsplit("/", 1)[-1].startswith(("v1", "beta")) else graph
