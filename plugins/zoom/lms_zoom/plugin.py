@@ -69,10 +69,9 @@ def lms_permission_allowed(user, action, target):
 def lms_navigation_links(user):
     if user is None:
         return []
-    links = [NavLink(_("Live lectures calendar"), url_for("zoom.my_calendar"))]
     if user.role == "admin":
-        links.append(NavLink(_("Live lectures"), url_for("zoom.admin"), area="admin"))
-    return links
+        return [NavLink(_("Live lectures"), url_for("zoom.admin"), area="admin")]
+    return []
 
 
 @hookimpl(optionalhook=True)
