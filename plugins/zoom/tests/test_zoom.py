@@ -239,3 +239,23 @@ def test_a_recording_reported_by_zoom_is_shown_to_learners_and_can_be_removed(li
     _signed(client, body)
     run_jobs()
     assert "zoom-recordings" not in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_a_lecture_cancelled_while_its_meeting_is_being_created_leaves_nothing_at_zoom(live, zoom_server, monkeypatch,
+                                                                                      at):
+    from lms_zoom.models import LiveSession
+    from lms_zoom.providers.zoom import ZoomProvider
+
+    real_create = ZoomProvider.create
+
+    def create_while_the_teacher_cancels(self, session):
+        created = real_create(self, session)
+        with db.engine.begin() as connection:  # the teacher's request, at that very moment
+            connection.execute(db.update(LiveSession).where(LiveSession.id == session.id).values(state="cancelling"))
+        return created
+
+    monkeypatch.setattr(ZoomProvider, "create", create_while_the_teacher_cancels)
+    course, teacher, _ = live.course()
+    session = live.schedule(course, teacher, at(days=1), provider="zoom")
+    assert session.meeting_id is None and zoom_server.meetings == {}
+    assert len(zoom_server.server.calls("DELETE", "/v2/meetings/")) == 1

@@ -68,7 +68,9 @@ class ZoomProvider(Provider):
             db.session.add(row)
         else:
             row.access_token, row.expires_at = body["access_token"], expires_at
-        db.session.flush()
+        # Kept at once, for the other processes, and so that no write lock is held
+        # while the meeting call that follows waits for Zoom.
+        db.session.commit()
         return body["access_token"]
 
     def api(self, method: str, path: str, **kwargs):
