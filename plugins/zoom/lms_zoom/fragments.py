@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.orm import contains_eager
+
 from lms_core import db, render_fragment
 from lms_core.models import Course, User, utcnow
 from lms_core.permissions import can
@@ -29,6 +31,7 @@ def course_fragment(user, course) -> list:
         db.select(Recording).join(Occurrence, Occurrence.id == Recording.occurrence_id)
         .join(LiveSession, LiveSession.id == Occurrence.session_id)
         .where(LiveSession.course_id == course.id, Recording.removed_at.is_(None))
+        .options(contains_eager(Recording.occurrence).contains_eager(Occurrence.session))
         .order_by(Occurrence.starts_at.desc()).limit(COURSE_LIMIT)).scalars())
     if not upcoming and not recordings and not staff:
         return []

@@ -270,6 +270,9 @@ def upcoming(course_ids: list[int] | None, *, user_id: int | None = None, limit:
         query = query.where(LiveSession.course_id.in_(course_ids))
     if user_id is not None:
         query = query.where(LiveSession.course_id.in_(user_course_ids(user_id)))
+    from sqlalchemy.orm import contains_eager
+
+    query = query.options(contains_eager(Occurrence.session))  # one query, not one per occurrence
     rows = db.session.execute(query.order_by(Occurrence.starts_at).limit(limit * 3)).scalars().all()
     return [o for o in rows if o.ends_at > now][:limit]
 
