@@ -205,11 +205,16 @@ def csv_export(occurrence: Occurrence, rows: list[Row]) -> str:
     writer.writerow([_("Name"), _("E-mail"), _("Joins"), _("First join (UTC)"), _("Last leave (UTC)"),
                      _("Minutes measured"), _("Minutes"), _("Percent"), _("Correction reason")])
     for row in rows:
-        writer.writerow([row.user.name, row.user.email, row.joins,
+        writer.writerow([_cell(row.user.name), _cell(row.user.email), row.joins,
                          row.first_join.isoformat() if row.first_join else "",
                          row.last_leave.isoformat() if row.last_leave else "", row.measured, row.minutes,
-                         percent(row.minutes, occurrence), row.correction.reason if row.correction else ""])
+                         percent(row.minutes, occurrence), _cell(row.correction.reason) if row.correction else ""])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A name a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # --------------------------------------------------------------------------- completion and gradebook

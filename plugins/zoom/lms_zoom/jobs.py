@@ -158,7 +158,8 @@ def send_reminders(now=None) -> int:
     told = 0
     for occurrence in due:
         for learner in sessions.learners(occurrence.session.course_id):
-            if _claim(occurrence.id, learner.id, "starting"):
+            # Keyed on the start too: a lecture moved after its reminder is reminded again.
+            if _claim(occurrence.id, learner.id, f"starting:{int(occurrence.starts_at.timestamp())}"):
                 messages.send(learner, "starting", occurrence.session, occurrence)
                 told += 1
     return told

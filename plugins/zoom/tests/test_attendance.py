@@ -33,6 +33,8 @@ def test_overlapping_intervals_count_once():
 
 def test_the_teacher_sees_attendance_corrects_it_with_a_reason_and_exports_it(live, client, at):
     course, teacher, (anna, boris) = live.course(learners=2)
+    boris.name = "=HYPERLINK(\"http://evil.example\")"  # a name a spreadsheet would run
+    db.session.commit()
     session = live.schedule(course, teacher, at(minutes=2))
     occurrence = session.occurrences[0]
     _intervals(occurrence, anna, (0, 30), (20, 50))
@@ -55,6 +57,7 @@ def test_the_teacher_sees_attendance_corrects_it_with_a_reason_and_exports_it(li
     rows = {r[1]: r for r in csv.reader(io.StringIO(exported.get_data(as_text=True)))}
     assert rows[anna.email][5:8] == ["50", "50", "83"]
     assert rows[boris.email][5:9] == ["0", "55", "92", "Stayed after the end"]
+    assert rows[boris.email][0].startswith("'=")
     client.post("/logout")
     login(client, anna)
     assert client.get(f"/zoom/occurrences/{occurrence.id}/attendance").status_code == 403

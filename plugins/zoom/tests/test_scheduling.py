@@ -116,6 +116,10 @@ def test_the_reminder_goes_out_once_fifteen_minutes_before(live, notifications, 
     told = notifications("zoom.session_starting")
     assert sorted(n.user_id for n in told) == sorted([anna.id, boris.id])
     assert all("Soon" in n.title for n in told) and told[0].url == f"/zoom/sessions/{soon.id}"
+    # Moved by ten minutes after the reminder went out: reminded again, once.
+    soon.occurrences[0].starts_at = at(minutes=12)
+    db.session.commit()
+    assert jobs.send_reminders() == 2 and jobs.send_reminders() == 0
 
 
 def test_the_join_link_is_for_its_learner_only_and_opens_shortly_before_the_start(live, client, factory, at):
