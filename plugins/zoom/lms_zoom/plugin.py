@@ -15,13 +15,21 @@ HERE = Path(__file__).parent
 
 @hookimpl
 def lms_blueprints(app):
-    from lms_zoom import views
+    from lms_zoom import api, views
 
     settings.apply(app)
     csrf = app.extensions.get("csrf")
-    if csrf is not None:  # providers cannot send our CSRF token; webhooks are signed instead
-        csrf.exempt(views.hooks_bp)
-    return [views.bp, views.hooks_bp]
+    if csrf is not None:
+        csrf.exempt(views.hooks_bp)  # providers cannot send our CSRF token; webhooks are signed instead
+        csrf.exempt(api.bp)  # read-only; the core's guard applies the API's own rules
+    return [views.bp, views.hooks_bp, api.bp]
+
+
+@hookimpl
+def lms_openapi():
+    from lms_zoom import openapi
+
+    return openapi.fragment()
 
 
 @hookimpl
