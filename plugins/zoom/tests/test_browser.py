@@ -102,6 +102,19 @@ def test_a_learner_joins_a_jitsi_lecture_through_the_lms_link(server, browser_pa
     page.goto(f"{base}/zoom/sessions/{session.id}")
     _shoot(page, "session-learner-en")
 
+    anna.locale = "ru"  # the same pages in Russian
+    db.session.commit()
+    page.goto(f"{base}/courses/{course.slug}")
+    assert "Онлайн-лекции" in page.inner_text("#course-live-sessions")
+    _shoot(page, "course-learner-ru")
+    page.goto(f"{base}/zoom/sessions/{session.id}")
+    _shoot(page, "session-learner-ru")
+    page.click("a.zoom-join")
+    page.wait_for_selector("iframe#jitsi-frame")
+    assert "config.defaultLanguage=%22ru%22" in page.get_attribute("iframe#jitsi-frame", "src")
+    assert "Пока эта страница открыта" in page.inner_text("main")
+    _shoot(page, "room-ru")
+
 
 def test_screenshots_of_the_teachers_pages_in_english_and_russian(server, browser_page, live, at, zoom_server):
     base, _jitsi = server
