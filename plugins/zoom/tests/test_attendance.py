@@ -134,3 +134,24 @@ def test_the_jitsi_page_heartbeat_records_the_learner_while_the_page_is_open(liv
     assert row.joins == 1
     client.post("/logout")
     assert client.post(link + "/beat", json={}).status_code in (302, 401, 403)
+
+
+def test_completion_reads_attendance_in_a_few_queries_however_many_dates(live, app, at):
+    from sqlalchemy import event
+
+    from lms_core.payloads import CourseInfo, UserInfo
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+    start = at(days=1)
+    series = live.schedule(course, teacher, start, repeat="weekly", weekdays=[0, 1, 2, 3, 4, 5, 6], ends="count",
+                           count=30, counts_for_completion="1")
+    _intervals(series.occurrences[3], anna, (0, 50))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        [req] = attendance.requirements(UserInfo.of(anna), CourseInfo.of(course))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert req.met and len(statements) <= 8  # not one per date
