@@ -255,7 +255,10 @@ def course_sessions(course_id: int, staff: bool) -> list[LiveSession]:
         query = query.where(LiveSession.state == READY)
     else:
         query = query.where(LiveSession.state != CANCELLED)
-    return list(db.session.execute(query.order_by(LiveSession.starts_at, LiveSession.id)).scalars())
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.execute(query.options(selectinload(LiveSession.occurrences))
+                                   .order_by(LiveSession.starts_at, LiveSession.id)).scalars())
 
 
 def upcoming(course_ids: list[int] | None, *, user_id: int | None = None, limit: int = 10,
