@@ -3,17 +3,16 @@ for the caller when the lecture is open) and a date's attendance for the staff. 
 permissions as the pages; errors are ``{"error": {"code", "message"}}``."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, url_for
+from flask import jsonify
 
-from lms_core.api.access import allow, find, guard
+from lms_core import api_blueprint, can, current_user, public_url
+from lms_core.api.access import allow, find
 from lms_core.models import Course, utcnow
-from lms_core.permissions import can
 
 from lms_zoom import attendance, sessions
 from lms_zoom.models import Occurrence
 
-bp = Blueprint("zoom_api", __name__, url_prefix="/api/v1/zoom")
-bp.before_request(guard)  # the core API's rules: a token or the session
+bp = api_blueprint("zoom_api", __name__, "/api/v1/zoom")  # the core API's rules: a token or the session
 
 
 def _occurrence(occurrence: Occurrence, now) -> dict:
@@ -22,14 +21,14 @@ def _occurrence(occurrence: Occurrence, now) -> dict:
     open_now = sessions.can_join_now(occurrence, now)
     return {"id": occurrence.id, "number": occurrence.number, "starts_at": occurrence.starts_at.isoformat(),
             "ends_at": occurrence.ends_at.isoformat(), "can_join": open_now,
-            "join_url": url_for("zoom.join", token=join_token(occurrence, g.user), _external=True) if open_now else None}
+            "join_url": public_url("zoom.join", token=join_token(occurrence, current_user)) if open_now else None}
 
 
 @bp.get("/courses/<int:course_id>/sessions")
 def course_sessions(course_id):
     course = find(Course, course_id)
     allow("zoom.view", course)
-    staff = can(g.user, "zoom.manage", course)
+    staff = can(current_user, "zoom.manage", course)
     now = utcnow()
     items = []
     for live in sessions.course_sessions(course.id, staff):

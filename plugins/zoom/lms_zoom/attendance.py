@@ -19,7 +19,7 @@ from lms_core import Requirement, ServiceError, db
 from lms_core.models import User, utcnow
 
 from lms_zoom.models import READY, AttendanceCorrection, AttendanceInterval, CourseRule, LiveSession, Occurrence
-from lms_zoom.paths import path_for
+from lms_core import path_for
 
 HEARTBEAT_GAP = timedelta(minutes=3)  # a join page that stopped beating for longer has left
 

@@ -15,7 +15,7 @@ from lms_core.models import Course, utcnow
 
 from lms_zoom import sessions
 from lms_zoom.models import CalendarFeed
-from lms_zoom.paths import absolute_url
+from lms_core import public_url
 
 FEED_LIMIT = 500
 
@@ -69,7 +69,7 @@ def build(name: str, occurrences) -> bytes:
         event.add("dtstart", occurrence.starts_at)
         event.add("dtend", occurrence.ends_at)
         event.add("summary", f"{session.title} — {course.title}")
-        url = absolute_url("zoom.session", session_id=session.id)
+        url = public_url("zoom.session", session_id=session.id)
         event.add("url", url)
         event.add("description", (session.description + "\n\n" if session.description else "") + url)
         calendar.add_component(event)

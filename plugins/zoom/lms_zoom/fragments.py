@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import contains_eager
 
-from lms_core import db, render_fragment
+from lms_core import can, db, render_fragment
 from lms_core.models import Course, User, utcnow
-from lms_core.permissions import can
 
 from lms_zoom import sessions
 from lms_zoom.models import LiveSession, Occurrence, Recording

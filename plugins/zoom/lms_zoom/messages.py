@@ -12,7 +12,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from lms_core import db, notify
 from lms_core.models import Course, User
 
-from lms_zoom.paths import path_for
+from lms_core import path_for
 
 SCHEDULED = "zoom.session_scheduled"
 MOVED = "zoom.session_moved"

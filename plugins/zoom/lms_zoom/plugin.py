@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import url_for
 
 from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
 
@@ -17,11 +17,9 @@ HERE = Path(__file__).parent
 def lms_blueprints(app):
     from lms_zoom import api, views
 
-    settings.apply(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(views.hooks_bp)  # providers cannot send our CSRF token; webhooks are signed instead
-        csrf.exempt(api.bp)  # read-only; the core's guard applies the API's own rules
     return [views.bp, views.hooks_bp, api.bp]
 
 
@@ -45,7 +43,7 @@ def lms_translations_folder():
 @hookimpl
 def lms_periodic_tasks():
     def interval(name):
-        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+        return int(settings.get(name))
 
     return [
         PeriodicTask("zoom.reminders", jobs.send_reminders, interval("ZOOM_REMINDER_INTERVAL")),

@@ -4,14 +4,12 @@ same name. Secrets come only from here; every provider's base URL is a setting t
 a deployment (or a test) can point it at another server."""
 from __future__ import annotations
 
-import os
-
-from flask import current_app
+from lms_core import PluginSettings
 
 DEFAULTS = {
     "ZOOM_DEFAULT_PROVIDER": "jitsi",
     "ZOOM_ENABLED_PROVIDERS": None,  # comma-separated; default: Jitsi plus every configured provider
-    "ZOOM_HTTP_TIMEOUT": 10,  # seconds, for every call to a provider
+    "ZOOM_HTTP_TIMEOUT": 10.0,  # seconds, for every call to a provider
     "ZOOM_JOIN_OPENS_MINUTES": 15,  # the join button appears this long before the start
     "ZOOM_REMINDER_MINUTES": 15,
     "ZOOM_WEBHOOK_TOLERANCE": 300,  # seconds a signed webhook's timestamp may be off
@@ -44,21 +42,9 @@ DEFAULTS = {
     "ZOOM_JITSI_APP_ID": None,
     "ZOOM_JITSI_SECRET": None,
 }
-_NUMBERS = {"ZOOM_HTTP_TIMEOUT", "ZOOM_JOIN_OPENS_MINUTES", "ZOOM_REMINDER_MINUTES", "ZOOM_WEBHOOK_TOLERANCE",
-            "ZOOM_REPAIR_INTERVAL", "ZOOM_REMINDER_INTERVAL", "ZOOM_MAX_ATTEMPTS"}
-
-
-def apply(app) -> None:
-    for name, default in DEFAULTS.items():
-        if name in app.config:
-            continue
-        value = os.environ.get(name)
-        if value:
-            app.config[name] = float(value) if name in _NUMBERS else value
-        else:
-            app.config[name] = default
+settings = PluginSettings(DEFAULTS)
 
 
 def get(name: str):
-    value = current_app.config.get(name, DEFAULTS[name])
-    return DEFAULTS[name] if value is None and name in _NUMBERS else value
+    """The setting's value: the app's config, else the environment, else the default."""
+    return settings.get(name)

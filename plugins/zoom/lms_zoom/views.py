@@ -10,9 +10,8 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from lms_core import ServiceError, current_user, db, login_required
+from lms_core import ServiceError, can, current_user, db, login_required, public_url
 from lms_core.models import Course, User, utcnow
-from lms_core.permissions import can
 
 from lms_zoom import attendance, calendar, providers, sessions, webhooks
 from lms_zoom.models import PENDING, READY, CourseRule, LiveSession, Occurrence, Recording
@@ -117,8 +116,8 @@ def course_sessions(course_id):
     recordings = _recordings(course.id)
     return render_template("zoom/course.html", course=course, staff=staff, sessions_=rows, now=utcnow(),
                            recordings=recordings, rule=db.session.get(CourseRule, course.id),
-                           course_calendar=url_for("zoom.course_calendar", course_id=course.id,
-                                                   signature=calendar.course_signature(course.id), _external=True),
+                           course_calendar=public_url("zoom.course_calendar", course_id=course.id,
+                                                      signature=calendar.course_signature(course.id)),
                            next_occurrence=sessions.next_occurrence, can_join_now=sessions.can_join_now,
                            join_opens=sessions.join_opens)
 
@@ -336,7 +335,7 @@ def recording(recording_id):
 @login_required
 def my_calendar():
     token = calendar.user_token(current_user.id)
-    return render_template("zoom/calendar.html", feed=url_for("zoom.user_calendar", token=token, _external=True))
+    return render_template("zoom/calendar.html", feed=public_url("zoom.user_calendar", token=token))
 
 
 @bp.route("/calendar/renew", methods=["POST"])
@@ -376,7 +375,7 @@ def admin():
         LiveSession.state == PENDING, LiveSession.last_error.is_not(None)).order_by(LiveSession.updated_at.desc())
         .limit(50)).scalars())
     return render_template("zoom/admin.html", rows=rows, enabled=providers.enabled(), default=providers.default(),
-                           failing=failing, webhook_url=url_for("zoom_hooks.zoom", _external=True))
+                           failing=failing, webhook_url=public_url("zoom_hooks.zoom"))
 
 
 # --------------------------------------------------------------------------- webhooks

@@ -26,7 +26,7 @@ from lms_core.models import utcnow
 
 from lms_zoom import attendance, settings
 from lms_zoom.models import LiveSession, Occurrence, Registrant, WebhookDelivery
-from lms_zoom.paths import absolute_url
+from lms_core import public_url
 from lms_zoom.providers import FoundRecording
 from lms_zoom.providers.zoom import parse_time
 
@@ -98,8 +98,8 @@ def _serializer() -> URLSafeSerializer:
 
 def bbb_callbacks(occurrence: Occurrence) -> dict:
     token = _serializer().dumps(occurrence.id)
-    return {"analytics": absolute_url("zoom_hooks.bbb_analytics", token=token),
-            "end": absolute_url("zoom_hooks.bbb_ended", token=token)}
+    return {"analytics": public_url("zoom_hooks.bbb_analytics", token=token),
+            "end": public_url("zoom_hooks.bbb_ended", token=token)}
 
 
 def bbb_occurrence(token: str) -> Occurrence:
