@@ -169,8 +169,9 @@ def lms_before_register(email: str, name: str) -> Refusal | None:
 def lms_before_enroll(user: UserInfo, course: CourseInfo) -> Refusal | None:
     """Called before ``user`` is enrolled in ``course``. Returns ``None`` to allow,
     ``Refusal(reason)`` to refuse, or ``Refusal(reason, hold=True)`` to create the
-    enrolment as *pending* (for example until a payment arrives); the plugin later
-    calls ``lms_core.services.enrolment.activate(enrollment_id)``."""
+    enrolment as *pending* (for example until a payment arrives; ``url=`` sends the
+    learner on, to a checkout say); the plugin later calls
+    ``lms_core.services.enrolment.activate(enrollment_id)``."""
 
 
 @hookspec

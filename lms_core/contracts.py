@@ -14,12 +14,15 @@ class Refusal:
     """A filter hook's answer that stops (or, with ``hold=True``, holds) an action.
 
     ``reason`` is shown to the user, so pass a translated string (``gettext``);
-    ``code`` is the stable machine-readable code returned by the API.
+    ``code`` is the stable machine-readable code returned by the API. A hold may
+    name ``url``, where the learner continues (a checkout page, say): the enrolment
+    form sends them there.
     """
 
     reason: str
     code: str = "refused"
     hold: bool = False
+    url: str | None = None
 
 
 @dataclass(frozen=True)
