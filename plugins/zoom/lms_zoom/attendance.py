@@ -44,7 +44,7 @@ def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetim
         try:
             db.session.flush()
         except IntegrityError:  # the same report, handled at the same moment elsewhere
-            raise _Duplicate()
+            raise _Duplicate() from None
     return True
 
 
@@ -285,7 +285,7 @@ def set_rule(course_id: int, sessions_text: str, percent_text: str) -> CourseRul
             raise ValueError
     except ValueError:
         raise ServiceError("invalid", _("Enter a number of lectures and a percentage between 1 and 100."), 400,
-                           {"sessions": _("Enter a number of lectures and a percentage between 1 and 100.")})
+                           {"sessions": _("Enter a number of lectures and a percentage between 1 and 100.")}) from None
     if rule is None:
         rule = CourseRule(course_id=course_id, sessions=count, percent=share)
         db.session.add(rule)

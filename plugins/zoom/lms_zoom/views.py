@@ -89,9 +89,9 @@ def _read_join(token: str) -> dict:
     try:
         data = _join_serializer().loads(token, max_age=JOIN_LINK_AGE)
     except SignatureExpired:
-        raise ServiceError("join_link_expired", _("This join link has expired. Open the session page again."), 410)
+        raise ServiceError("join_link_expired", _("This join link has expired. Open the session page again."), 410) from None
     except BadSignature:
-        raise ServiceError("join_link_invalid", _("This join link is not valid."), 404)
+        raise ServiceError("join_link_invalid", _("This join link is not valid."), 404) from None
     if current_user is None or data.get("u") != current_user.id:
         raise ServiceError("join_link_other_user",
                            _("This join link was made for another account. Log in as yourself and join from the "
@@ -240,7 +240,7 @@ def join(token):
         current_app.logger.warning("join live session %s: %s", live.id, exc)
         raise ServiceError("provider_unavailable",
                            _("%(provider)s is not answering right now. Try again in a minute.",
-                             provider=zoom_provider_label(live.provider)), 503)
+                             provider=zoom_provider_label(live.provider)), 503) from exc
     if target.url:
         return redirect(target.url)
     return render_template("zoom/room.html", course=course, live=live, occurrence=occurrence, embed=target.embed,

@@ -59,14 +59,14 @@ def receive_zoom(body: bytes, headers) -> dict:
     try:
         expected = zoom_signature(secret, timestamp, body)
     except UnicodeDecodeError:
-        raise Refused("invalid_body", 400)
+        raise Refused("invalid_body", 400) from None
     if not hmac.compare_digest(expected, headers.get("x-zm-signature", "")):
         raise Refused("bad_signature")
     try:
         message = json.loads(body)
         event = message["event"]
     except (ValueError, KeyError, TypeError):
-        raise Refused("invalid_body", 400)
+        raise Refused("invalid_body", 400) from None
     if event == "endpoint.url_validation":
         plain = str((message.get("payload") or {}).get("plainToken", ""))
         return {"plainToken": plain, "encryptedToken": _hmac(secret, plain)}
@@ -106,7 +106,7 @@ def bbb_occurrence(token: str) -> Occurrence:
     try:
         occurrence_id = _serializer().loads(token)
     except BadSignature:
-        raise Refused("bad_signature")
+        raise Refused("bad_signature") from None
     occurrence = db.session.get(Occurrence, occurrence_id)
     if occurrence is None or occurrence.session.provider != "bigbluebutton":
         raise Refused("not_found", 404)
@@ -120,12 +120,12 @@ def receive_bbb_analytics(token: str, body: bytes, authorization: str) -> dict:
     try:
         jwt.decode(bearer, secret or "", algorithms=["HS512", "HS384", "HS256"], options={"require": ["exp"]})
     except jwt.PyJWTError:
-        raise Refused("bad_signature")
+        raise Refused("bad_signature") from None
     try:
         message = json.loads(body)
         message["data"]["attendees"]
     except (ValueError, KeyError, TypeError):
-        raise Refused("invalid_body", 400)
+        raise Refused("invalid_body", 400) from None
     message["occurrence_id"] = occurrence.id
     return {"status": _store("bigbluebutton", hashlib.sha256(body).hexdigest(), "analytics", message)}
 

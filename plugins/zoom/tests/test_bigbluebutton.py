@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from lms_core import db
 from lms_core.testing import login
 
 

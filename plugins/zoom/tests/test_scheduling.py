@@ -3,7 +3,6 @@ learners are told, see them on the course page in their own time zone, get remin
 once, and join through a link made for them alone."""
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from lms_core import db
@@ -69,7 +68,6 @@ def test_a_form_with_mistakes_says_what_is_wrong_in_russian_and_saves_nothing(li
 
 
 def test_a_learner_cannot_schedule_and_sees_only_ready_sessions(live, client):
-    from lms_zoom.models import LiveSession
 
     course, teacher, (anna,) = live.course()
     login(client, anna)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lms_core import db
 from lms_core.testing import login
 
 

@@ -51,7 +51,7 @@ class BigBlueButtonProvider(Provider):
         try:
             root = ET.fromstring(response.content)
         except ET.ParseError:
-            raise ProviderError("BigBlueButton answered something that is not XML.")
+            raise ProviderError("BigBlueButton answered something that is not XML.") from None
         if root.findtext("returncode") != "SUCCESS":
             key, message = root.findtext("messageKey") or "", root.findtext("message") or ""
             if key == "checksumError":

@@ -14,9 +14,9 @@ def call(method: str, url: str, *, expect=(200, 201, 204), allow_missing=False, 
     try:
         response = requests.request(method, url, **kwargs)
     except requests.Timeout:
-        raise ProviderError(f"{_host(url)} did not answer within {kwargs['timeout']:g} s.")
+        raise ProviderError(f"{_host(url)} did not answer within {kwargs['timeout']:g} s.") from None
     except requests.RequestException as exc:
-        raise ProviderError(f"{_host(url)} could not be reached ({type(exc).__name__}).")
+        raise ProviderError(f"{_host(url)} could not be reached ({type(exc).__name__}).") from exc
     if allow_missing and response.status_code == 404:
         return None
     if response.status_code in expect:

@@ -90,10 +90,10 @@ class TeamsProvider(Provider):
             result = app.acquire_token_for_client(scopes=[scope + "/.default"])
         except ValueError as exc:  # authority discovery failed: wrong tenant or authority
             _APPS.pop(key, None)
-            raise ProviderRefused(f"Microsoft Entra ID: {exc}"[:300])
+            raise ProviderRefused(f"Microsoft Entra ID: {exc}"[:300]) from exc
         except Exception as exc:  # requests' network errors surface from inside msal
             _APPS.pop(key, None)
-            raise ProviderError(f"Microsoft Entra ID could not be reached ({type(exc).__name__}).")
+            raise ProviderError(f"Microsoft Entra ID could not be reached ({type(exc).__name__}).") from exc
         if "access_token" not in result:
             message = f"Microsoft Entra ID: {result.get('error')}: {result.get('error_description', '')}"[:300]
             if result.get("error") in ("invalid_client", "unauthorized_client", "invalid_request"):
