@@ -36,7 +36,7 @@ def admin_settings():
                 _save_sms(request.form)
             elif part == "push":
                 subject = request.form.get("subject", "").strip()
-                if subject and not (subject.startswith("mailto:") or subject.startswith("https://")):
+                if subject and not subject.startswith(("mailto:", "https://")):
                     raise ServiceError("invalid", _("The settings were not saved."), 400,
                                        {"subject": _("Use a mailto: or https:// address.")})
                 value = settings.get("vapid")
