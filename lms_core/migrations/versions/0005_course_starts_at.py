@@ -1,7 +1,7 @@
 """Courses may have a start date (courses.starts_at)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import lms_core.models.base
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
