@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g, has_app_context, has_request_context
 from sqlalchemy.exc import IntegrityError
 
 from lms_core import events
@@ -44,6 +45,33 @@ def course_progress(user: User, course: Course, enrollment: Enrollment | None = 
     if enrollment is ...:
         enrollment = enrolment.find(user.id, course.id)
     return CourseProgress(requirements(user, course), enrollment)
+
+
+_IN_VIEW = "lms_learners_in_view"
+
+
+def learners_progress(users: list[User], course: Course, enrollments: dict[int, Enrollment]) -> dict[int, CourseProgress]:
+    """Progress of many learners of one course (a teacher's page), by user id.
+
+    The requirement hooks are still asked learner by learner, but they may read all
+    the learners' data at once on the first call: ``learners_in_view(course.id)``
+    names them while this runs (the core's own requirements do so), so the page costs
+    a few statements whatever its length."""
+    memo = g.setdefault(_IN_VIEW, {})
+    memo[course.id] = [user.id for user in users]
+    try:
+        return {user.id: CourseProgress(requirements(user, course), enrollments.get(user.id)) for user in users}
+    finally:
+        memo.pop(course.id, None)
+
+
+def learners_in_view(course_id: int) -> list[int]:
+    """The learners whose progress in ``course_id`` is being worked out together
+    (``learners_progress``), or an empty list. A requirement hook may load their data
+    in one query and answer each of them from a memo kept for the request."""
+    if not has_request_context() and not has_app_context():
+        return []
+    return g.get(_IN_VIEW, {}).get(course_id, [])
 
 
 def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:

@@ -1,7 +1,8 @@
 """The catalogue, a course's page and enrolment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
@@ -22,10 +23,12 @@ def course_by_slug(slug: str) -> Course:
 
 @bp.route("/")
 def index():
-    listing = courses.published_courses()
-    by_id = {c.id: c for c in db.session.execute(
-        db.select(Course).where(Course.id.in_([c["id"] for c in listing]))).scalars()} if listing else {}
-    return render_template("catalogue/index.html", courses=[by_id[c["id"]] for c in listing if c["id"] in by_id])
+    cards = courses.catalogue_cards(str(get_locale()))
+    size = courses.CATALOGUE_PAGE_SIZE
+    pages = max(-(-len(cards) // size), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("catalogue/index.html", courses=cards[(page - 1) * size:page * size], page=page,
+                           pages=pages, total=len(cards))
 
 
 @bp.route("/courses/<slug>")

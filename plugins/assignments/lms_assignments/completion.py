@@ -2,12 +2,14 @@
 graded (and released) at or above its pass mark."""
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 
 from lms_core.contracts import Requirement
 from lms_core import db
-from lms_core.i18n import ContentTranslations
+from lms_core.i18n import content_translations
 from lms_core.models import Course
+from lms_core.services.progress import learners_in_view
 
 from lms_assignments import authoring, messages
 from lms_assignments.models import SubmissionGrade, Submission
@@ -18,13 +20,8 @@ def requirements(user, course) -> list[Requirement]:
     assignments = [a for a in authoring.course_assignments_in_transaction(course.id) if a.published and a.required]
     if not assignments:
         return []
-    best = dict(db.session.execute(
-        db.select(Submission.assignment_id, db.func.max(SubmissionGrade.points))
-        .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
-        .where(Submission.user_id == user.id, Submission.assignment_id.in_([a.id for a in assignments]),
-               SubmissionGrade.released_at.is_not(None))
-        .group_by(Submission.assignment_id)).all())
-    texts = ContentTranslations(db.session.get(Course, course.id), _language(course))
+    best = _best_points(user.id, course.id, [a.id for a in assignments])
+    texts = content_translations(db.session.get(Course, course.id))
     result = []
     for assignment in assignments:
         title = texts.get(assignment, "title")
@@ -39,7 +36,21 @@ def requirements(user, course) -> list[Requirement]:
     return result
 
 
-def _language(course) -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or course.default_language)
+def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dict[int, float]:
+    """The best released grade per assignment; on a teacher's page about many learners
+    (``learners_in_view``), read for all of them in one query."""
+    user_ids = learners_in_view(course_id)
+    if user_id not in user_ids:
+        user_ids = [user_id]
+    memo = g.setdefault("lms_assignments_best_points", {}) if len(user_ids) > 1 else {}
+    if (course_id, user_id) not in memo:
+        found = {(course_id, uid): {} for uid in user_ids}
+        for uid, assignment_id, points in db.session.execute(
+                db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
+                .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+                .where(Submission.user_id.in_(user_ids), Submission.assignment_id.in_(assignment_ids),
+                       SubmissionGrade.released_at.is_not(None))
+                .group_by(Submission.user_id, Submission.assignment_id)):
+            found[(course_id, uid)][assignment_id] = points
+        memo.update(found)
+    return memo.pop((course_id, user_id))
