@@ -14,8 +14,11 @@ from lms_core.services import ServiceError, courses, enrolment, progress
 bp = Blueprint("catalogue", __name__)
 
 
+_COURSE_BY_SLUG = db.select(Course).where(Course.slug == db.bindparam("slug"))  # built once: every course page
+
+
 def course_by_slug(slug: str) -> Course:
-    course = db.session.execute(db.select(Course).where(Course.slug == slug)).scalar_one_or_none()
+    course = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if course is None:
         abort(404)
     return course

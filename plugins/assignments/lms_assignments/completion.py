@@ -9,7 +9,7 @@ from lms_core.contracts import Requirement
 from lms_core import db
 from lms_core.i18n import content_translations
 from lms_core.models import Course
-from lms_core.services.progress import learners_in_view
+from lms_core.services.progress import courses_in_view, learners_in_view
 
 from lms_assignments import authoring, messages
 from lms_assignments.models import SubmissionGrade, Submission
@@ -17,6 +17,9 @@ from lms_assignments.models import SubmissionGrade, Submission
 
 def requirements(user, course) -> list[Requirement]:
     """``user`` and ``course`` are the core's snapshots."""
+    in_view = courses_in_view(user.id)
+    if len(in_view) > 1:  # a dashboard: every course's assignments in one query
+        authoring.course_assignments_in_transaction(course.id, also=in_view)
     assignments = [a for a in authoring.course_assignments_in_transaction(course.id) if a.published and a.required]
     if not assignments:
         return []
@@ -37,20 +40,28 @@ def requirements(user, course) -> list[Requirement]:
 
 
 def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dict[int, float]:
-    """The best released grade per assignment; on a teacher's page about many learners
-    (``learners_in_view``), read for all of them in one query."""
+    """The best released grade per assignment; on a page about many learners or many
+    courses (``learners_in_view``, ``courses_in_view``), read for all of them in one query."""
     user_ids = learners_in_view(course_id)
     if user_id not in user_ids:
         user_ids = [user_id]
-    memo = g.setdefault("lms_assignments_best_points", {}) if len(user_ids) > 1 else {}
+    many_courses = len(user_ids) == 1 and len(courses_in_view(user_id)) > 1
+    memo = g.setdefault("lms_assignments_best_points", {}) if len(user_ids) > 1 or many_courses else {}
     if (course_id, user_id) not in memo:
-        found = {(course_id, uid): {} for uid in user_ids}
-        for uid, assignment_id, points in db.session.execute(
-                db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
-                .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
-                .where(Submission.user_id.in_(user_ids), Submission.assignment_id.in_(assignment_ids),
-                       SubmissionGrade.released_at.is_not(None))
-                .group_by(Submission.user_id, Submission.assignment_id)):
-            found[(course_id, uid)][assignment_id] = points
+        query = (db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
+                 .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+                 .where(Submission.user_id.in_(user_ids), SubmissionGrade.released_at.is_not(None))
+                 .group_by(Submission.user_id, Submission.assignment_id))
+        if many_courses:  # every course in view: their assignments are memoised already
+            courses = courses_in_view(user_id)
+            by_assignment = {a.id: c for c in courses for a in authoring.course_assignments_in_transaction(c)}
+            found = {(c, user_id): {} for c in courses}
+            query = query.where(Submission.assignment_id.in_(list(by_assignment)))
+        else:
+            by_assignment = dict.fromkeys(assignment_ids, course_id)
+            found = {(course_id, uid): {} for uid in user_ids}
+            query = query.where(Submission.assignment_id.in_(assignment_ids))
+        for uid, assignment_id, points in db.session.execute(query):
+            found[(by_assignment[assignment_id], uid)][assignment_id] = points
         memo.update(found)
     return memo.pop((course_id, user_id))
