@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -54,23 +54,6 @@ PAGES = [
     Page("queue", "grading queue", "teacher", 'id="queue"'),
     Page("leaderboard", "leaderboard", "student", 'id="leaderboard"'),
 ]
-
-
-@contextmanager
-def counting_statements(engine):
-    """Count the SQL statements sent through ``engine`` while the block runs."""
-    from sqlalchemy import event
-
-    counter = {"statements": 0}
-
-    def count(*_args, **_kwargs):
-        counter["statements"] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def build_app(database_url: str, secret_key: str, instance: Path):
@@ -142,6 +125,7 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
 def count_statements(app, paths: dict, cookies: dict) -> dict:
     """Statements of one request of each page (after a first one that fills caches)."""
     from lms_core.extensions import db
+    from lms_core.testing import count_sql
 
     counts = {}
     clients = {}
@@ -154,11 +138,11 @@ def count_statements(app, paths: dict, cookies: dict) -> dict:
         if path is None:
             continue
         clients[page.who].get(path)
-        with counting_statements(db.engine) as counter:
+        with count_sql(db.engine) as sql:
             response = clients[page.who].get(path)
         if response.status_code != 200 or page.marker not in response.get_data(as_text=True):
             raise RuntimeError(f"{path} is not the {page.label} ({response.status_code})")
-        counts[page.key] = counter["statements"]
+        counts[page.key] = sql.count
     return counts
 
 

@@ -11,6 +11,11 @@ from lms_core.models import Attempt, Course, Lesson, LessonCompletion, Quiz
 from lms_core.services.progress import courses_in_view, done_and_passed, learners_in_view
 
 
+# Kept for one ``progress_of_many`` call (a page about many learners or courses).
+OUTLINE_MEMO = "lms_completion_outline"
+PROGRESS_MEMO = "lms_completion_progress"
+
+
 @hookimpl(trylast=True)
 def lms_completion_requirements(user, course):
     from lms_core.contracts import Requirement
@@ -26,13 +31,13 @@ def _outline(user_id: int, course_id: int):
     lessons and quizzes (loaded once per session, shared with the course page's
     outline). Many learners or many courses in view: worded once per request, every
     course in view read in one query per table."""
-    many_learners = len(learners_in_view(course_id)) > 1
     course_ids = courses_in_view(user_id)
-    if not many_learners and len(course_ids) < 2:
-        return _worded(db.session.get(Course, course_id).lessons, db.session.get(Course, course_id).quizzes)
-    memo = g.setdefault("lms_completion_outline", {})
+    if course_id not in course_ids:
+        course = db.session.get(Course, course_id)
+        return _worded(course.lessons, course.quizzes)
+    memo = g.setdefault(OUTLINE_MEMO, {})
     if course_id not in memo:
-        wanted = [c for c in course_ids if c not in memo] if course_id in course_ids else [course_id]
+        wanted = [c for c in course_ids if c not in memo]
         lessons = {c: [] for c in wanted}
         quizzes = {c: [] for c in wanted}
         for row in db.session.execute(db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position)
@@ -59,9 +64,9 @@ def _learner_progress(user_id: int, course_id: int) -> tuple[set[int], set[int]]
     """Lessons done and quizzes passed; for every pair in view at once."""
     user_ids = learners_in_view(course_id)
     course_ids = courses_in_view(user_id)
-    if len(user_ids) < 2 and len(course_ids) < 2:
+    if user_id not in user_ids:
         return done_and_passed(user_id, course_id)
-    memo = g.setdefault("lms_completion_progress", {})
+    memo = g.setdefault(PROGRESS_MEMO, {})
     key = (course_id, user_id)
     if key not in memo:
         if len(user_ids) >= 2:

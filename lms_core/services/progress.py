@@ -58,12 +58,16 @@ def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> lis
     pairs' data at once on the first call: ``learners_in_view(course_id)`` and
     ``courses_in_view(user_id)`` name the others while this runs (the core's own
     requirements do so), so a page costs a few statements whatever its length."""
+    from lms_core.defaults.completion import OUTLINE_MEMO, PROGRESS_MEMO
+
     previous = g.get(_IN_VIEW)
     setattr(g, _IN_VIEW, {(user.id, course.id) for user, course, _e in items})
     try:
         return [CourseProgress(requirements(user, course), enrollment) for user, course, enrollment in items]
     finally:
         setattr(g, _IN_VIEW, previous)
+        g.pop(OUTLINE_MEMO, None)
+        g.pop(PROGRESS_MEMO, None)
 
 
 def learners_progress(users: list[User], course: Course, enrollments: dict[int, Enrollment]) -> dict[int, CourseProgress]:

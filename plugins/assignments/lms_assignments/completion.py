@@ -18,7 +18,7 @@ from lms_assignments.models import SubmissionGrade, Submission
 def requirements(user, course) -> list[Requirement]:
     """``user`` and ``course`` are the core's snapshots."""
     in_view = courses_in_view(user.id)
-    if len(in_view) > 1:  # a dashboard: every course's assignments in one query
+    if course.id in in_view:  # a dashboard: every course's assignments in one query
         authoring.course_assignments_in_transaction(course.id, also=in_view)
     assignments = [a for a in authoring.course_assignments_in_transaction(course.id) if a.published and a.required]
     if not assignments:
@@ -43,10 +43,11 @@ def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dic
     """The best released grade per assignment; on a page about many learners or many
     courses (``learners_in_view``, ``courses_in_view``), read for all of them in one query."""
     user_ids = learners_in_view(course_id)
-    if user_id not in user_ids:
+    in_view = user_id in user_ids
+    if not in_view:
         user_ids = [user_id]
-    many_courses = len(user_ids) == 1 and len(courses_in_view(user_id)) > 1
-    memo = g.setdefault("lms_assignments_best_points", {}) if len(user_ids) > 1 or many_courses else {}
+    many_courses = in_view and len(user_ids) == 1
+    memo = g.setdefault("lms_assignments_best_points", {}) if in_view else {}
     if (course_id, user_id) not in memo:
         query = (db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
                  .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
