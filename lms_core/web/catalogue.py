@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
 from lms_core.extensions import db
-from lms_core.models import Course
+from lms_core.models import Course, Enrollment
 from lms_core.payloads import CourseInfo
 from lms_core.services import ServiceError, courses, enrolment, progress
 
@@ -34,12 +34,25 @@ def index():
                            pages=pages, total=len(cards))
 
 
+# The course and the viewer's enrolment in it, in one statement (built once).
+_COURSE_AND_ENROLMENT = db.select(Course, Enrollment).outerjoin(Enrollment, db.and_(
+    Enrollment.course_id == Course.id, Enrollment.user_id == db.bindparam("user_id"))).where(
+    Course.slug == db.bindparam("slug"))
+
+
 @bp.route("/courses/<slug>")
 def course(slug):
-    course = course_by_slug(slug)
-    require("course.view", course)
     user = g.user
-    enrollment = enrolment.find(user.id, course.id) if user else None
+    if user is None:
+        course, enrollment = course_by_slug(slug), None
+    else:
+        row = db.session.execute(_COURSE_AND_ENROLMENT, {"slug": slug, "user_id": user.id}).first()
+        if row is None:
+            abort(404)
+        course, enrollment = row
+        if enrollment is not None:
+            enrolment.remember(enrollment)
+    require("course.view", course)
     course_progress = progress.course_progress(user, course, enrollment) if enrollment else None
     done = progress.completed_lesson_ids(user.id, course.id) if enrollment else set()
     return render_template("catalogue/course.html", course=course, enrollment=enrollment,
