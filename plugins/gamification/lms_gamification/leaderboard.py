@@ -208,13 +208,21 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
         points = dict(db.session.execute(db.select(Score.user_id, Score.points).where(
             Score.board == board_key(course_id), Score.user_id.in_(ids))).all())
     levels = levels_for(course_id)
+    level_names = {}  # each level's name translated once, not once per person shown
+
+    def level_name(user_points):
+        level = level_of(user_points, levels)
+        if level.position not in level_names:
+            level_names[level.position] = str(level.name)
+        return level_names[level.position]
+
     scope = str(course_id) if course_id is not None else None
     return {user_id: {
         "name": details[user_id]["name"],
         # Platform badges, and this course's (not other courses'), neither revoked nor expired.
         "badges": sum(1 for badge_course, expires in details[user_id]["badges"]
                       if (badge_course is None or badge_course == scope) and (expires is None or expires > now)),
-        "level": str(level_of(points.get(user_id, 0), levels).name),
+        "level": level_name(points.get(user_id, 0)),
     } for user_id in ids if user_id in details}
 
 
