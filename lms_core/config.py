@@ -32,6 +32,19 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Mail (lms_core.mail): SMTP when MAIL_SERVER is set, else .eml files in instance/mail/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False  # STARTTLS on a plain connection (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = "LMS <lms@localhost>"
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
 
 
 ENVIRONMENT_SETTINGS = {
@@ -44,6 +57,14 @@ ENVIRONMENT_SETTINGS = {
     "LMS_BASE_URL": str,
     "LMS_DEFAULT_LANGUAGE": str,
     "LMS_DEFAULT_TIMEZONE": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": _flag,
+    "MAIL_USE_SSL": _flag,
+    "MAIL_TIMEOUT": float,
+    "MAIL_DEFAULT_SENDER": str,
 }
 
 

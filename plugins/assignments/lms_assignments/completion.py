@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from lms_core.contracts import Requirement
-from lms_core import db
-from lms_core.i18n import content_translations
+from lms_core import Requirement, db, localized, path_for
 from lms_core.models import Course
 from lms_core.services.progress import courses_in_view, learners_in_view
 
@@ -24,10 +22,10 @@ def requirements(user, course) -> list[Requirement]:
     if not assignments:
         return []
     best = _best_points(user.id, course.id, [a.id for a in assignments])
-    texts = content_translations(db.session.get(Course, course.id))
+    course_row = db.session.get(Course, course.id)  # in the identity map: no query
     result = []
     for assignment in assignments:
-        title = texts.get(assignment, "title")
+        title = localized(assignment, "title", course_row)
         if assignment.pass_points > 0:
             label = _("Get at least %(points)s points for “%(title)s”", points=messages.number(assignment.pass_points),
                       title=title)
@@ -35,7 +33,7 @@ def requirements(user, course) -> list[Requirement]:
             label = _("Hand in “%(title)s” and get it graded", title=title)
         score = best.get(assignment.id)
         result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points,
-                                  url=messages.path_for("assignments.assignment", assignment_id=assignment.id)))
+                                  url=path_for("assignments.assignment", assignment_id=assignment.id)))
     return result
 
 

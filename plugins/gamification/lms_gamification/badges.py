@@ -18,10 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from flask_babel import lazy_gettext as _l
 
-from lms_core import notify
-from lms_core import db
+from lms_core import ServiceError, db, notify
 from lms_core.models import Enrollment, User, utcnow
-from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.criteria import criteria_by_kind
@@ -196,7 +194,7 @@ def normalise_image(data: bytes) -> bytes:
     except ServiceError:
         raise
     except (UnidentifiedImageError, ValueError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ServiceError("invalid_image", _("The image must be a PNG, JPEG, GIF or WebP picture."), 400)
+        raise ServiceError("invalid_image", _("The image must be a PNG, JPEG, GIF or WebP picture."), 400) from None
 
 
 # ---------------------------------------------------------------- holding badges
@@ -234,7 +232,7 @@ def grant(badge: Badge, user_id: int, awarded_by: User | None = None, narrative:
 
 
 def _tell_holder(award: BadgeAward) -> None:
-    from lms_gamification.paths import path_for
+    from lms_core import path_for
 
     badge = award.badge
     notify(award.user_id, "gamification.badge",

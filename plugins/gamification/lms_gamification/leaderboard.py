@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from lms_core import db
+from lms_core import ServiceError, db
 from lms_core.models import Course, User, utcnow
-from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.boards import PERIODS, board_key

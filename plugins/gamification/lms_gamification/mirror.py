@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lms_core.jobs import redis_connection
+from lms_core import redis_connection
 
 from lms_gamification.boards import WEEKS_KEPT, ScoreRow, is_weekly
 

@@ -8,9 +8,8 @@ import time
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core import db
+from lms_core import ServiceError, db
 from lms_core.models import utcnow
-from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.boards import ScoreRow
