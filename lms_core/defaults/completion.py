@@ -8,12 +8,8 @@ from flask_babel import gettext as _
 from hookspecs import hookimpl
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, Lesson, LessonCompletion, Quiz
-from lms_core.services.progress import courses_in_view, done_and_passed, learners_in_view
-
-
-# Kept for one ``progress_of_many`` call (a page about many learners or courses).
-OUTLINE_MEMO = "lms_completion_outline"
-PROGRESS_MEMO = "lms_completion_progress"
+from lms_core.services.progress import (OUTLINE_MEMO, PROGRESS_MEMO, courses_in_view, done_and_passed,
+                                         learners_in_view)
 
 
 @hookimpl(trylast=True)

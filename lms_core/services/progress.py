@@ -10,7 +10,7 @@ from lms_core.contracts import Requirement
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, Enrollment, Lesson, LessonCompletion, Quiz, User, utcnow
 from lms_core.payloads import CourseInfo, EnrollmentInfo, LessonInfo, UserInfo
-from lms_core.plugins import get_plugin_manager
+from lms_core.extensions import get_plugin_manager
 from lms_core.services import enrolment
 
 
@@ -48,6 +48,9 @@ def course_progress(user: User, course: Course, enrollment: Enrollment | None = 
 
 
 _IN_VIEW = "lms_progress_in_view"
+# What the core's own requirements keep for one ``progress_of_many`` call.
+OUTLINE_MEMO = "lms_completion_outline"
+PROGRESS_MEMO = "lms_completion_progress"
 
 
 def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> list[CourseProgress]:
@@ -58,8 +61,6 @@ def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> lis
     pairs' data at once on the first call: ``learners_in_view(course_id)`` and
     ``courses_in_view(user_id)`` name the others while this runs (the core's own
     requirements do so), so a page costs a few statements whatever its length."""
-    from lms_core.defaults.completion import OUTLINE_MEMO, PROGRESS_MEMO
-
     previous = g.get(_IN_VIEW)
     setattr(g, _IN_VIEW, {(user.id, course.id) for user, course, _e in items})
     try:
