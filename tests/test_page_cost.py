@@ -22,6 +22,10 @@ TINY = Volumes(users=60, courses=8, big_course_learners=30, big_course_items=10,
                courses_per_learner=2, activity_facts=500, attempts=200, point_awards=300, certificates=5,
                submissions=30, completed_share=0.2)
 
+# The product's own plugins, whichever others are installed: their parts of the pages
+# are counted too.
+pytestmark = pytest.mark.lms_config(LMS_PLUGINS="assignments,certificates,gamification")
+
 # Statements of one request of each page, whatever the size (after a first request
 # that fills the caches). Leaderboards read Redis when it is set, the summary table
 # otherwise.
