@@ -170,7 +170,11 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
         work = Path(folder)
         secret_key = secrets.token_hex(16)
         urls = database_urls(database_url, work)
-        prepared = {size: prepare_database(size, urls[size], secret_key, work / f"instance-{size}") for size in SIZES}
+        prepared = {}
+        for size in SIZES:
+            prepared[size] = prepare_database(size, urls[size], secret_key, work / f"instance-{size}")
+            print(f"  {size} data ready in {prepared[size]['load_seconds']:.0f}s; SQL statements per page: "
+                  f"{prepared[size]['statements']}", flush=True)
         rates: dict[str, dict[str, list[float]]] = {size: {} for size in SIZES}
         with ExitStack() as servers:
             bases = {}
@@ -192,6 +196,7 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
                     if result.failures:
                         raise RuntimeError(f"{page.label} ({size}): {result.failures} failed {result.statuses}")
                     rates[size].setdefault(page.key, []).append(result.per_second)
+                    print(f"  round {round_number + 1}: {page.label} ({size}) {result.per_second:.0f} req/s", flush=True)
     medians = {size: {key: statistics.median(v) for key, v in rates[size].items()} for size in SIZES}
     return {
         "benchmark": "scale",
