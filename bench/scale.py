@@ -138,6 +138,7 @@ def count_statements(app, paths: dict, cookies: dict) -> dict:
         if path is None:
             continue
         clients[page.who].get(path)
+        db.session.remove()  # a fresh session, as each request has in production
         with count_sql(db.engine) as sql:
             response = clients[page.who].get(path)
         if response.status_code != 200 or page.marker not in response.get_data(as_text=True):
