@@ -124,6 +124,16 @@ def lms_completion_requirements(user: UserInfo, course: CourseInfo) -> list[Requ
     """
 
 
+@hookspec
+def lms_demo_data(platform):
+    """Called by ``lms demo --size large`` after the core wrote its part of the large
+    demo platform. ``platform`` is an ``lms_core.demo_large.DemoPlatform``: the ids
+    of the learners, courses, enrolments (and completed ones), lessons and quizzes,
+    the wanted ``volumes``, a seeded ``random`` and ``insert(model, rows)`` for bulk
+    batches. Add the plugin's own rows to its own tables (never one ORM object at a
+    time); the core commits after each plugin. Returns a list of lines to print."""
+
+
 # --------------------------------------------------------------------------------------
 # Page hooks: called while a page is rendered.
 # --------------------------------------------------------------------------------------

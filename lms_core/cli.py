@@ -305,12 +305,23 @@ def reset_two_factor(email):
 
 
 @main.command("demo")
+@click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
+              help="large: also 20,000 learners, 200 courses and their history, for load tests (minutes)")
 @with_appcontext
-def demo_command():
+def demo_command(size):
     """Load demo data: an admin, a teacher, students, two courses (English, Russian)."""
     from lms_core.demo import load_demo
 
-    for line in load_demo():
+    if size == "large":
+        from lms_core.demo_large import load_large_demo
+
+        try:
+            lines = load_large_demo()
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc))
+    else:
+        lines = load_demo()
+    for line in lines:
         click.echo(line)
 
 

@@ -553,3 +553,30 @@ def smtp_server():
         yield server
     finally:
         controller.stop()
+
+
+class count_sql:
+    """Count the SQL statements the app's engine sends while the block runs (an event
+    listener, so nothing is mocked): ``with count_sql(db.engine) as sql: ...; sql.count``.
+    Pinning a page's count in a test makes an N+1 query fail it."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+        self.statements: list[str] = []
+
+    def _seen(self, _conn, _cursor, statement, *_args):
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+        return False

@@ -354,6 +354,31 @@ def test_hook_lms_openapi(app, client):
     assert "/library/books" not in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
+@pytest.mark.lms_config(LMS_PLUGINS="")
+def test_hook_lms_demo_data(app):
+    """A plugin adds its part of the large demo with the platform's bulk insert, and
+    what it returns is printed with its name."""
+    from lms_core.demo_large import Volumes, load_large_demo
+
+    seen = {}
+
+    @hookimpl
+    def lms_demo_data(platform):
+        seen["learners"] = len(platform.learner_ids)
+        rows = ({"user_id": user_id, "kind": "visits.welcome", "title": "Welcome", "body": "", "params": {},
+                 "created_at": platform.moment()} for user_id in platform.learner_ids)
+        return [f"{platform.insert(Notification, rows)} welcome notes"]
+
+    register_plugin(app, "visits", lms_demo_data)
+    lines = load_large_demo(Volumes(users=30, courses=4, big_course_learners=10, big_course_items=5,
+                                    lessons_per_course=1, courses_per_learner=1, activity_facts=20, attempts=10))
+
+    assert seen["learners"] == 28  # every student (the admin and the teacher are not)
+    assert "visits: 28 welcome notes" in lines
+    assert db.session.execute(db.select(db.func.count(Notification.id)).where(
+        Notification.kind == "visits.welcome")).scalar_one() == 28
+
+
 def test_hook_lms_completion_requirements(app, client, factory, login):
     handed_in = set()
     calls = []

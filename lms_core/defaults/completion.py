@@ -2,49 +2,89 @@
 published quiz passed. Plugins add theirs through the same hook."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 
 from hookspecs import hookimpl
 from lms_core.extensions import db
-from lms_core.models import Attempt, Lesson, LessonCompletion, Quiz
+from lms_core.models import Attempt, Course, Lesson, LessonCompletion, Quiz
+from lms_core.services.progress import (OUTLINE_MEMO, PROGRESS_MEMO, courses_in_view, done_and_passed,
+                                         learners_in_view)
 
 
 @hookimpl(trylast=True)
 def lms_completion_requirements(user, course):
-    lessons = db.session.execute(
-        db.select(Lesson.id, Lesson.title).where(Lesson.course_id == course.id, Lesson.published.is_(True))
-        .order_by(Lesson.position, Lesson.id)
-    ).all()
-    done = set(db.session.execute(
-        db.select(LessonCompletion.lesson_id).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id == user.id, Lesson.course_id == course.id)
-    ).scalars())
-    quizzes = db.session.execute(
-        db.select(Quiz.id, Quiz.title).where(Quiz.course_id == course.id, Quiz.published.is_(True))
-        .order_by(Quiz.position, Quiz.id)
-    ).all()
-    passed = set(db.session.execute(
-        db.select(Attempt.quiz_id).join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id == user.id, Quiz.course_id == course.id, Attempt.passed.is_(True))
-    ).scalars())
-    requirements = [
-        _requirement(_("Read the lesson “%(title)s”", title=title), lesson_id in done,
-                     "learn.lesson", lesson_id=lesson_id)
-        for lesson_id, title in lessons
-    ]
-    requirements += [
-        _requirement(_("Pass the quiz “%(title)s”", title=title), quiz_id in passed, "learn.quiz", quiz_id=quiz_id)
-        for quiz_id, title in quizzes
-    ]
-    return requirements
-
-
-def _requirement(label, met, endpoint, **values):
     from lms_core.contracts import Requirement
 
+    lessons, quizzes = _outline(user.id, course.id)
+    done, passed = _learner_progress(user.id, course.id)
+    return ([Requirement(label=label, met=lesson_id in done, url=url) for lesson_id, label, url in lessons]
+            + [Requirement(label=label, met=quiz_id in passed, url=url) for quiz_id, label, url in quizzes])
+
+
+def _outline(user_id: int, course_id: int):
+    """Published lessons and quizzes as (id, label, url). One course: from its own
+    lessons and quizzes (loaded once per session, shared with the course page's
+    outline). Many learners or many courses in view: worded once per request, every
+    course in view read in one query per table."""
+    course_ids = courses_in_view(user_id)
+    if course_id not in course_ids:
+        course = db.session.get(Course, course_id)
+        return _worded(course.lessons, course.quizzes)
+    memo = g.setdefault(OUTLINE_MEMO, {})
+    if course_id not in memo:
+        wanted = [c for c in course_ids if c not in memo]
+        lessons = {c: [] for c in wanted}
+        quizzes = {c: [] for c in wanted}
+        for row in db.session.execute(db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position)
+                                      .where(Lesson.course_id.in_(wanted), Lesson.published.is_(True))):
+            lessons[row.course_id].append(row)
+        for row in db.session.execute(db.select(Quiz.course_id, Quiz.id, Quiz.title, Quiz.position)
+                                      .where(Quiz.course_id.in_(wanted), Quiz.published.is_(True))):
+            quizzes[row.course_id].append(row)
+        for c in wanted:
+            memo[c] = _worded(lessons[c], quizzes[c])
+    return memo[course_id]
+
+
+def _worded(lessons, quizzes):
+    by_place = lambda item: (item.position, item.id)  # noqa: E731
+    return (
+        [(lesson.id, _("Read the lesson “%(title)s”", title=lesson.title), _url("learn.lesson", lesson_id=lesson.id))
+         for lesson in sorted((lesson for lesson in lessons if getattr(lesson, "published", True)), key=by_place)],
+        [(quiz.id, _("Pass the quiz “%(title)s”", title=quiz.title), _url("learn.quiz", quiz_id=quiz.id))
+         for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)])
+
+
+def _learner_progress(user_id: int, course_id: int) -> tuple[set[int], set[int]]:
+    """Lessons done and quizzes passed; for every pair in view at once."""
+    user_ids = learners_in_view(course_id)
+    course_ids = courses_in_view(user_id)
+    if user_id not in user_ids:
+        return done_and_passed(user_id, course_id)
+    memo = g.setdefault(PROGRESS_MEMO, {})
+    key = (course_id, user_id)
+    if key not in memo:
+        if len(user_ids) >= 2:
+            users, courses = user_ids, [course_id]
+        else:
+            users, courses = [user_id], course_ids
+        found = {(c, u): (set(), set()) for u in users for c in courses}
+        for uid, cid, lesson_id in db.session.execute(
+                db.select(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.lesson_id)
+                .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                .where(LessonCompletion.user_id.in_(users), Lesson.course_id.in_(courses))):
+            found[(cid, uid)][0].add(lesson_id)
+        for uid, cid, quiz_id in db.session.execute(
+                db.select(Attempt.user_id, Quiz.course_id, Attempt.quiz_id).join(Quiz, Quiz.id == Attempt.quiz_id)
+                .where(Attempt.user_id.in_(users), Quiz.course_id.in_(courses), Attempt.passed.is_(True))):
+            found[(cid, uid)][1].add(quiz_id)
+        memo.update(found)
+    return memo.pop(key)
+
+
+def _url(endpoint, **values):
     try:
-        url = url_for(endpoint, **values)
+        return url_for(endpoint, **values)
     except RuntimeError:  # outside a request (a job): no URL needed
-        url = None
-    return Requirement(label=label, met=met, url=url)
+        return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,7 @@ ROLES = ("student", "teacher", "admin")
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_name", "name", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)

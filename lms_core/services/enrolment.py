@@ -12,10 +12,12 @@ from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
 
 
+_FIND = db.select(Enrollment).where(Enrollment.user_id == db.bindparam("user_id"),
+                                    Enrollment.course_id == db.bindparam("course_id"))  # built once: every page
+
+
 def find(user_id: int, course_id: int) -> Enrollment | None:
-    enrollment = db.session.execute(
-        db.select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
-    ).scalar_one_or_none()
+    enrollment = db.session.execute(_FIND, {"user_id": user_id, "course_id": course_id}).scalar_one_or_none()
     if enrollment is not None:
         remember(enrollment)
     return enrollment

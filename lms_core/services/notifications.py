@@ -70,10 +70,12 @@ def deliver_job(plugin_name: str, channel_name: str, notification_id: int) -> No
                 channel.deliver(NotificationInfo.of(notification), UserInfo.of(recipient))
 
 
+_UNREAD = db.select(db.func.count(Notification.id)).where(
+    Notification.user_id == db.bindparam("user_id"), Notification.read_at.is_(None))  # built once: every page
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.execute(
-        db.select(db.func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar_one()
+    return db.session.execute(_UNREAD, {"user_id": user_id}).scalar_one()
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:

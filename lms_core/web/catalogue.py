@@ -1,20 +1,24 @@
 """The catalogue, a course's page and enrolment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
 from lms_core.extensions import db
-from lms_core.models import Course
+from lms_core.models import Course, Enrollment
 from lms_core.payloads import CourseInfo
 from lms_core.services import ServiceError, courses, enrolment, progress
 
 bp = Blueprint("catalogue", __name__)
 
 
+_COURSE_BY_SLUG = db.select(Course).where(Course.slug == db.bindparam("slug"))  # built once: every course page
+
+
 def course_by_slug(slug: str) -> Course:
-    course = db.session.execute(db.select(Course).where(Course.slug == slug)).scalar_one_or_none()
+    course = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if course is None:
         abort(404)
     return course
@@ -22,18 +26,33 @@ def course_by_slug(slug: str) -> Course:
 
 @bp.route("/")
 def index():
-    listing = courses.published_courses()
-    by_id = {c.id: c for c in db.session.execute(
-        db.select(Course).where(Course.id.in_([c["id"] for c in listing]))).scalars()} if listing else {}
-    return render_template("catalogue/index.html", courses=[by_id[c["id"]] for c in listing if c["id"] in by_id])
+    cards = courses.catalogue_cards(str(get_locale()))
+    size = courses.CATALOGUE_PAGE_SIZE
+    pages = max(-(-len(cards) // size), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("catalogue/index.html", courses=cards[(page - 1) * size:page * size], page=page,
+                           pages=pages, total=len(cards))
+
+
+# The course and the viewer's enrolment in it, in one statement (built once).
+_COURSE_AND_ENROLMENT = db.select(Course, Enrollment).outerjoin(Enrollment, db.and_(
+    Enrollment.course_id == Course.id, Enrollment.user_id == db.bindparam("user_id"))).where(
+    Course.slug == db.bindparam("slug"))
 
 
 @bp.route("/courses/<slug>")
 def course(slug):
-    course = course_by_slug(slug)
-    require("course.view", course)
     user = g.user
-    enrollment = enrolment.find(user.id, course.id) if user else None
+    if user is None:
+        course, enrollment = course_by_slug(slug), None
+    else:
+        row = db.session.execute(_COURSE_AND_ENROLMENT, {"slug": slug, "user_id": user.id}).first()
+        if row is None:
+            abort(404)
+        course, enrollment = row
+        if enrollment is not None:
+            enrolment.remember(enrollment)
+    require("course.view", course)
     course_progress = progress.course_progress(user, course, enrollment) if enrollment else None
     done = progress.completed_lesson_ids(user.id, course.id) if enrollment else set()
     return render_template("catalogue/course.html", course=course, enrollment=enrollment,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from lms_core import i18n
 from lms_core.auth import login_required, require
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
@@ -20,7 +21,10 @@ def dashboard():
         db.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
         .where(Enrollment.user_id == g.user.id).order_by(Enrollment.enrolled_at.desc())
     ).all()
-    items = [(enrollment, course, progress.course_progress(g.user, course)) for enrollment, course in rows]
+    # Every course's progress and title together: a few statements however many courses.
+    i18n.preload_content_translations([course for _enrollment, course in rows])
+    found = progress.progress_of_many([(g.user, course, enrollment) for enrollment, course in rows])
+    items = [(enrollment, course, item) for (enrollment, course), item in zip(rows, found)]
     return render_template("learn/dashboard.html", items=items, user_info=UserInfo.of(g.user))
 
 

@@ -3,7 +3,8 @@
 The names are re-exported here, so ``from lms_core.services import courses`` and
 ``courses.create_lesson(...)`` keep working.
 """
-from lms_core.services.courses.catalogue import CATALOGUE_CACHE, course_changed, published_courses
+from lms_core.services.courses.catalogue import (
+    CATALOGUE_CACHE, CATALOGUE_PAGE_SIZE, catalogue_cards, course_changed, published_courses)
 from lms_core.services.courses.checks import TITLE_MAX_LENGTH
 from lms_core.services.courses.course import (
     CYRILLIC_TO_LATIN, SLUG_MAX_LENGTH, SLUG_RE, create_course, set_course_published, slugify, unique_slug,
@@ -17,7 +18,7 @@ from lms_core.services.courses.translations import (
     TRANSLATABLE, save_translations, set_translation, translatable_objects, translation_key, translation_report)
 
 __all__ = [
-    "CATALOGUE_CACHE", "CYRILLIC_TO_LATIN", "LESSON_BODY_MAX_LENGTH", "SLUG_MAX_LENGTH", "SLUG_RE", "TITLE_MAX_LENGTH",
+    "CATALOGUE_CACHE", "CATALOGUE_PAGE_SIZE", "catalogue_cards", "CYRILLIC_TO_LATIN", "LESSON_BODY_MAX_LENGTH", "SLUG_MAX_LENGTH", "SLUG_RE", "TITLE_MAX_LENGTH",
     "TRANSLATABLE", "add_question", "add_staff", "attempt_count", "course_changed", "create_course", "create_lesson",
     "create_quiz", "delete_lesson", "delete_question", "delete_quiz", "move_in_outline", "next_position", "outline",
     "published_courses", "recheck_completion_later", "remove_staff", "save_translations", "set_course_published",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from lms_core.auth import require
 from lms_core.extensions import db
@@ -40,15 +41,19 @@ def students(course_id):
     attempts: dict[int, list[Attempt]] = {}
     if user_ids:
         for attempt in db.session.execute(
-                db.select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
+                db.select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id).options(contains_eager(Attempt.quiz))
                 .where(Quiz.course_id == course.id, Attempt.user_id.in_(user_ids))
                 .order_by(Quiz.position, Quiz.id, Attempt.number)).scalars():
             attempts.setdefault(attempt.user_id, []).append(attempt)
+    # One query per kind of data for the whole page, not one per learner.
+    progress_by_user = progress.learners_progress([user for _e, user in rows], course,
+                                                  {user.id: enrollment for enrollment, user in rows})
+    seconds = activity.seconds_of_learners(user_ids, course.id)
     learners = [{
         "user": user,
         "enrollment": enrollment,
-        "percent": progress.course_progress(user, course).percent,
-        "seconds": activity.seconds_on_course(user.id, course.id),
+        "percent": progress_by_user[user.id].percent,
+        "seconds": seconds.get(user.id, 0),
         "attempts": attempts.get(user.id, []),
     } for enrollment, user in rows]
     pages = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)

@@ -339,20 +339,29 @@ def course_assignments(course_id: int, include_unpublished: bool = False) -> lis
     return list(db.session.execute(query.order_by(Assignment.due_at, Assignment.position)).scalars())
 
 
-def course_assignments_in_transaction(course_id: int) -> list[Assignment]:
+def course_assignments_in_transaction(course_id: int, also=()) -> list[Assignment]:
     """Every assignment of a course (drafts too), in deadline order, read once per
     database transaction: the course page's fragment and the completion requirements
     both need the list. A commit ends the transaction, so a change committed in between
-    (this request's or another's) is always read afresh."""
+    (this request's or another's) is always read afresh. ``also``: more courses to
+    read in the same query (a dashboard of many courses)."""
     memo = g.setdefault("lms_assignments_by_course", {})
     session = db.session()
     transaction = session.get_transaction()
     hit = memo.get(course_id)
     if transaction is not None and hit is not None and hit[0] is transaction:
         return hit[1]
-    items = list(session.execute(_course_assignments_statement(), {"course_id": course_id}).scalars())
-    memo[course_id] = (session.get_transaction(), items)
-    return items
+    wanted = sorted({course_id, *also})
+    if len(wanted) == 1:
+        items = {course_id: list(session.execute(_course_assignments_statement(), {"course_id": course_id}).scalars())}
+    else:
+        items = {c: [] for c in wanted}
+        for assignment in session.execute(db.select(Assignment).where(Assignment.course_id.in_(wanted))
+                                          .order_by(Assignment.due_at, Assignment.position)).scalars():
+            items[assignment.course_id].append(assignment)
+    for c, found in items.items():
+        memo[c] = (session.get_transaction(), found)
+    return items[course_id]
 
 
 @cache

@@ -47,9 +47,7 @@ def dashboard_fragment(user) -> list:
                Assignment.due_at > now - RECENT)
         .order_by(Assignment.due_at)).scalars().all()
     rows = []
-    for assignment in assignments:
-        deadline = deadlines.student_deadline(assignment, user.id)
-        state = submissions.student_state(assignment, user.id, now)
+    for assignment, (deadline, state) in zip(assignments, submissions.deadlines_and_states(assignments, user.id, now)):
         if state in ("not_started", "draft", "returned") and deadline.accepts(now):
             rows.append((assignment, deadline, state))
     if not rows:

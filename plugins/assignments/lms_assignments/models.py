@@ -2,7 +2,7 @@
 foreign key and never add columns to them."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core import db
@@ -104,7 +104,8 @@ class Submission(db.Model):
     earlier attempts are kept as history."""
 
     __tablename__ = "assignments_submissions"
-    __table_args__ = (UniqueConstraint("assignment_id", "user_id", "number"),)
+    __table_args__ = (UniqueConstraint("assignment_id", "user_id", "number"),
+                      Index("ix_assignments_submissions_assignment_submitted", "assignment_id", "submitted_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(

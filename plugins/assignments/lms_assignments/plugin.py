@@ -58,6 +58,13 @@ def lms_completion_requirements(user, course):
 
 
 @hookimpl
+def lms_demo_data(platform):
+    from lms_assignments.demo import load_demo_submissions
+
+    return load_demo_submissions(platform)
+
+
+@hookimpl
 def lms_course_page_fragments(user, course):
     return fragments.course_fragment(user, course)
 

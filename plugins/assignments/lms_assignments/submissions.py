@@ -66,6 +66,47 @@ def student_state(assignment: Assignment, user_id: int, now: datetime | None = N
     return "not_started"
 
 
+def deadlines_and_states(assignments: list[Assignment], user_id: int, now: datetime | None = None) -> list[tuple]:
+    """``(deadline, state)`` of each assignment for one student, as ``student_deadline``
+    and ``student_state`` give them, in two queries however many assignments (the
+    dashboard)."""
+    from sqlalchemy.orm import selectinload
+
+    from lms_assignments.models import DeadlineExtension
+
+    now = now or utcnow()
+    ids = [a.id for a in assignments]
+    if not ids:
+        return []
+    extensions = {e.assignment_id: e for e in db.session.execute(db.select(DeadlineExtension).where(
+        DeadlineExtension.assignment_id.in_(ids), DeadlineExtension.user_id == user_id)).scalars()}
+    last, drafts = {}, set()
+    for submission in db.session.execute(
+            db.select(Submission).where(Submission.assignment_id.in_(ids), Submission.user_id == user_id)
+            .options(selectinload(Submission.grade)).order_by(Submission.number)).scalars():
+        if submission.status == "draft":
+            drafts.add(submission.assignment_id)
+        else:
+            last[submission.assignment_id] = submission
+    result = []
+    for assignment in assignments:
+        deadline = deadlines.student_deadline(assignment, user_id, extensions.get(assignment.id))
+        handed_in = last.get(assignment.id)
+        if handed_in is not None:
+            if handed_in.grade is not None and handed_in.grade.released_at is not None:
+                state = "graded"
+            elif handed_in.status == "returned":
+                state = "returned"
+            else:
+                state = "late" if handed_in.is_late else "submitted"
+        elif assignment.id in drafts:
+            state = "draft"
+        else:
+            state = "not_started" if deadline.accepts(now) else "missing"
+        result.append((deadline, state))
+    return result
+
+
 def can_hand_in(assignment: Assignment, user_id: int, now: datetime | None = None) -> str | None:
     """``None`` when the student may work on an attempt now, else the error code."""
     now = now or utcnow()
@@ -207,15 +248,19 @@ def _check_links_later(submission: Submission) -> None:
             enqueue(jobs.record_commit, link.id)
 
 
-def queue(assignment: Assignment, state: str = "all", newest_first: bool = False) -> list[Submission]:
-    """The grading queue: each student's latest attempt, filtered by state
-    (``to_grade``, ``graded``, ``released``, ``returned``, ``late`` or ``all``)."""
-    latest_numbers = db.select(Submission.user_id, db.func.max(Submission.number).label("number")).where(
-        Submission.assignment_id == assignment.id, Submission.status != "draft").group_by(Submission.user_id) \
-        .subquery()
-    query = db.select(Submission).join(latest_numbers, db.and_(
-        Submission.user_id == latest_numbers.c.user_id, Submission.number == latest_numbers.c.number)).where(
-        Submission.assignment_id == assignment.id).outerjoin(
+QUEUE_PAGE_SIZE = 50
+
+
+def _queue_query(assignment: Assignment, state: str, what):
+    # "Latest attempt" as "no later hand-in": walked in hand-in order with the
+    # (assignment, submitted_at) index, a page stops after its rows instead of grouping
+    # every hand-in of the assignment first.
+    later = db.aliased(Submission)
+    newer_exists = db.select(later.id).where(
+        later.assignment_id == Submission.assignment_id, later.user_id == Submission.user_id,
+        later.number > Submission.number, later.status != "draft").exists()
+    query = db.select(*what).select_from(Submission).where(
+        Submission.assignment_id == assignment.id, Submission.status != "draft", ~newer_exists).outerjoin(
         SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
     if state == "to_grade":
         query = query.where(Submission.status == "submitted", SubmissionGrade.id.is_(None))
@@ -227,8 +272,44 @@ def queue(assignment: Assignment, state: str = "all", newest_first: bool = False
         query = query.where(Submission.status == "returned")
     elif state == "late":
         query = query.where(Submission.late_days > 0)
+    return query
+
+
+def queue(assignment: Assignment, state: str = "all", newest_first: bool = False, limit: int | None = None,
+          offset: int = 0) -> list[Submission]:
+    """The grading queue: each student's latest attempt, filtered by state
+    (``to_grade``, ``graded``, ``released``, ``returned``, ``late`` or ``all``); a slice
+    of it with ``limit`` and ``offset``. Grades and students come in the same query."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
     order = Submission.submitted_at.desc() if newest_first else Submission.submitted_at.asc()
-    return list(db.session.execute(query.order_by(order, Submission.id)).scalars())
+    query = _queue_query(assignment, state, (Submission,)).options(
+        contains_eager(Submission.grade), joinedload(Submission.user)).order_by(order, Submission.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(db.session.execute(query).scalars())
+
+
+def queue_page(assignment: Assignment, state: str = "all", newest_first: bool = False, page: int = 1,
+               size: int = QUEUE_PAGE_SIZE) -> tuple[list[Submission], bool]:
+    """One page of the queue (pages count from 1) and whether another follows; no
+    count of the whole queue, so a page costs the same in a queue of ten or of ten
+    thousand."""
+    rows = queue(assignment, state, newest_first, limit=size + 1, offset=(max(page, 1) - 1) * size)
+    return rows[:size], len(rows) > size
+
+
+def queue_counts(assignment: Assignment) -> dict[str, int]:
+    """How many latest attempts are in each state, in one query (the assignment page)."""
+    graded = SubmissionGrade.id.is_not(None)
+    released = SubmissionGrade.released_at.is_not(None)
+    row = db.session.execute(_queue_query(assignment, "all", (
+        db.func.count(db.case(((Submission.status == "submitted") & SubmissionGrade.id.is_(None), 1))),
+        db.func.count(db.case((graded & SubmissionGrade.released_at.is_(None), 1))),
+        db.func.count(db.case((released, 1))),
+        db.func.count(db.case((Submission.status == "returned", 1))),
+    ))).one()
+    return dict(zip(("to_grade", "graded", "released", "returned"), row))
 
 
 QUEUE_STATES = ("all", "to_grade", "graded", "released", "returned", "late")

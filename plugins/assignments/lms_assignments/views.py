@@ -230,8 +230,7 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
     staff = can(current_user, "assignments.grade", assignment)
     context = {"assignment": assignment, "course": course, "staff": staff, "error": error, "posted": posted}
     if staff:
-        counts = {state: len(submission_service.queue(assignment, state))
-                  for state in ("to_grade", "graded", "released", "returned")}
+        counts = submission_service.queue_counts(assignment)
         enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
             Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()
         context.update(counts=counts, enrolled=enrolled)
@@ -298,9 +297,11 @@ def grading_queue(assignment_id):
     if state not in submission_service.QUEUE_STATES:
         state = "all"
     newest_first = request.args.get("sort") == "newest"
-    rows = submission_service.queue(assignment, state, newest_first)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_next = submission_service.queue_page(assignment, state, newest_first, page)
     return render_template("assignments/queue.html", assignment=assignment, course=assignment.course, rows=rows,
-                           state=state, newest_first=newest_first, states=submission_service.QUEUE_STATES)
+                           state=state, newest_first=newest_first, states=submission_service.QUEUE_STATES,
+                           page=page, has_next=has_next)
 
 
 def _submission_page(submission, status=200, error=None):

@@ -63,6 +63,13 @@ def lms_periodic_tasks():
 
 
 @hookimpl
+def lms_demo_data(platform):
+    from lms_certificates.demo import load_demo_certificates
+
+    return load_demo_certificates(platform)
+
+
+@hookimpl
 def lms_cli_commands():
     from lms_certificates.cli import certificates_group
 

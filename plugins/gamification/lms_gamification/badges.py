@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import event
 from flask_babel import lazy_gettext as _l
 
 from lms_core import ServiceError, db, notify
 from lms_core.models import Enrollment, User, utcnow
 
+from lms_gamification import mirror
 from lms_gamification.criteria import criteria_by_kind
 from lms_gamification.models import Badge, BadgeAward
 from lms_gamification.upsert import insert
@@ -223,6 +225,7 @@ def grant(badge: Badge, user_id: int, awarded_by: User | None = None, narrative:
     db.session.commit()
     if award_id is None:
         return None
+    mirror.forget_people([user_id])  # the leaderboards count badges
     award = db.session.get(BadgeAward, award_id)
     _tell_holder(award)
     return award
@@ -270,6 +273,7 @@ def revoke(award: BadgeAward, teacher: User, reason: str) -> BadgeAward:
     db.session.commit()
     if not changed:
         raise ServiceError("already_revoked", _("This badge has already been revoked."), 409)
+    mirror.forget_people([award.user_id])
     db.session.refresh(award)
     return award
 
@@ -325,3 +329,13 @@ def current(now=None):
     """The SQL condition of an award that is neither revoked nor expired."""
     now = now or utcnow()
     return BadgeAward.revoked_at.is_(None) & (BadgeAward.expires_at.is_(None) | (BadgeAward.expires_at > now))
+
+
+@event.listens_for(BadgeAward, "after_insert")
+@event.listens_for(BadgeAward, "after_update")
+@event.listens_for(BadgeAward, "after_delete")
+def _badges_changed(_mapper, _connection, award) -> None:
+    """An award changed through the ORM (not only through ``grant``/``revoke``): the
+    leaderboards' cached badges of its holder are dropped (again after the commit by
+    those two)."""
+    mirror.forget_people([award.user_id])

@@ -8,15 +8,15 @@ they would stand.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from lms_core import ServiceError, db
-from lms_core.models import Course, User
+from lms_core.models import Course, User, utcnow
 
 from lms_gamification import mirror
-from lms_gamification.badges import current as current_award
 from lms_gamification.boards import PERIODS, board_key
 from lms_gamification.levels import level_of, levels_for
 from lms_gamification.models import BadgeAward, Score
@@ -41,6 +41,8 @@ class Standing:
     me: Entry | None = None  # the viewer, also when hidden (then not on the board)
     me_hidden: bool = False
     window: list[Entry] = field(default_factory=list)  # others around the viewer
+    people: dict[int, str | None] = field(default_factory=dict)  # cached details (Redis only)
+    other_points: dict[int, int] = field(default_factory=dict)  # points on another board (Redis only)
 
 
 def ranked(pairs, start: int, above_first: int) -> list[Entry]:
@@ -96,15 +98,18 @@ class SqlStandings:
 
 
 class RedisStandings:
-    """From the Redis mirror: one script call for the top and the viewer's window."""
+    """From the Redis mirror: one script call for the top, the viewer's window and the
+    cached details of everyone shown."""
 
     name = "redis"
 
-    def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS) -> Standing:
-        top, total, position, start, above, window = mirror.standing(board, user_id, top_n, radius)
-        result = Standing(ranked(top, 0, 0), total)
-        if position is not None:
-            entries = ranked(window, start, above)
+    def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS,
+                 other_board: str | None = None, with_people: bool = False) -> Standing:
+        found = mirror.standing(board, user_id, top_n, radius, other_board, with_people)
+        result = Standing(ranked(found.top, 0, 0), found.total)
+        result.people, result.other_points = found.people, found.other_points
+        if found.position is not None:
+            entries = ranked(found.window, found.start, found.above)
             result.me = next(e for e in entries if e.user_id == user_id)
             result.window = [e for e in entries if e.user_id != user_id]
             return result
@@ -119,6 +124,7 @@ class RedisStandings:
         result.me = Entry(position, position + 1, user_id, mine.points)
         result.me_hidden = bool(mine.hidden)
         result.window = ranked(window, start, above)
+        result.people = {}  # the window differs from what the script read: ask SQL
         return result
 
 
@@ -140,7 +146,12 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
     if mode == "off" and not staff:
         raise ServiceError("leaderboard_off", _("The leaderboard of this course is turned off."), 403)
     board = board_key(course.id if course else None, period)
-    standing = standings_backend().standing(board, viewer.id)
+    backend = standings_backend()
+    if isinstance(backend, RedisStandings):  # levels follow all-time points, whatever the period shown
+        all_time = board_key(course.id if course else None) if period != "all" else None
+        standing = backend.standing(board, viewer.id, other_board=all_time, with_people=True)
+    else:
+        standing = backend.standing(board, viewer.id)
     show_top = mode == "full" or staff
     top = standing.top if show_top else []
     me = standing.me
@@ -149,7 +160,7 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
         shown = {t.user_id for t in top}
         around = sorted([e for e in standing.window if e.user_id not in shown] + [me],
                         key=lambda e: (e.position, e.user_id != viewer.id))
-    people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period)
+    people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period, standing)
 
     def describe(entries):
         return [{"rank": e.rank, "user_id": e.user_id, "points": e.points, "me": e.user_id == viewer.id,
@@ -165,27 +176,66 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
         "around": describe(around),
         "me": describe([me])[0] if me else None,
         "hidden": standing.me_hidden,
-        "backend": standings_backend().name,
+        "backend": backend.name,
     }
 
 
-def _people(entries: list[Entry], course_id: int | None, period: str) -> dict[int, dict]:
-    """Name, level and badge count of everyone shown, in one query: the page's cost must
-    not grow with what it shows."""
+def _people(entries: list[Entry], course_id: int | None, period: str, standing: Standing) -> dict[int, dict]:
+    """Name, level and badge count of everyone shown. With Redis, names and badges come
+    from the cache the standings script read in the same round trip, and only those
+    missing from it from one query; without, from one query: the page's cost must not
+    grow with what it shows."""
     ids = sorted({e.user_id for e in entries})
     if not ids:
         return {}
-    badge_count = db.select(db.func.count(BadgeAward.id)).where(BadgeAward.user_id == User.id, current_award())
-    if course_id is not None:  # the platform's badges and this course's, not other courses'
-        badge_count = badge_count.where(BadgeAward.course_id.is_(None) | (BadgeAward.course_id == course_id))
-    # Levels follow all-time points, whatever the period shown.
-    all_time = db.select(Score.points).where(Score.board == board_key(course_id), Score.user_id == User.id)
-    rows = db.session.execute(db.select(
-        User.id, User.name, badge_count.scalar_subquery(),
-        all_time.scalar_subquery() if period != "all" else db.null(),
-    ).where(User.id.in_(ids))).all()
-    shown = {e.user_id: e.points for e in entries}
+    now = utcnow().timestamp()
+    details = {}
+    for user_id in ids:
+        text = standing.people.get(user_id)
+        if text is not None:
+            details[user_id] = json.loads(text)
+    missing = [user_id for user_id in ids if user_id not in details]
+    if missing:
+        found = _details_from_sql(missing)
+        details.update(found)
+        mirror.remember_people({user_id: json.dumps(d) for user_id, d in found.items()})  # with Redis
+    if period == "all":
+        points = {e.user_id: e.points for e in entries}
+    elif standing.other_points:
+        points = standing.other_points
+    else:  # levels follow all-time points, whatever the period shown
+        points = dict(db.session.execute(db.select(Score.user_id, Score.points).where(
+            Score.board == board_key(course_id), Score.user_id.in_(ids))).all())
     levels = levels_for(course_id)
-    return {user_id: {"name": name, "badges": badges,
-                      "level": str(level_of(shown[user_id] if period == "all" else total or 0, levels).name)}
-            for user_id, name, badges, total in rows}
+    level_names = {}  # each level's name translated once, not once per person shown
+
+    def level_name(user_points):
+        level = level_of(user_points, levels)
+        if level.position not in level_names:
+            level_names[level.position] = str(level.name)
+        return level_names[level.position]
+
+    scope = str(course_id) if course_id is not None else None
+    return {user_id: {
+        "name": details[user_id]["name"],
+        # Platform badges, and this course's (not other courses'), neither revoked nor expired.
+        "badges": sum(1 for badge_course, expires in details[user_id]["badges"]
+                      if (badge_course is None or badge_course == scope) and (expires is None or expires > now)),
+        "level": level_name(points.get(user_id, 0)),
+    } for user_id in ids if user_id in details}
+
+
+def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
+    """Each person's name and unrevoked badges as (course id or ``None``, expiry time
+    stamp or ``None``), in one query."""
+    rows = db.session.execute(
+        db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
+        .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
+        .where(User.id.in_(user_ids))).all()
+    details: dict[int, dict] = {}
+    for user_id, name, award_id, badge_course, expires_at in rows:
+        person = details.setdefault(user_id, {"name": name, "badges": []})
+        if award_id is not None:
+            person["badges"].append([str(badge_course) if badge_course is not None else None,
+                                     expires_at.timestamp() if expires_at is not None else None])
+    return details

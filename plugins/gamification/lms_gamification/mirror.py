@@ -8,6 +8,8 @@ sweep) and the mirror still ends equal to the table. Hidden people are not membe
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lms_core import redis_connection
 
 from lms_gamification.boards import WEEKS_KEPT, ScoreRow, is_weekly
@@ -41,20 +43,41 @@ return applied
 """
 
 # One round trip for a leaderboard page: the top, the size and the window around
-# ARGV[1] (when a member), with the count of members above the window's first entry.
+# ARGV[1] (when a member), with the count of members above the window's first entry;
+# then, for everyone shown, their cached details (ARGV[4] .. user id: name and badges,
+# nil when not cached) and, when ARGV[5] names another board, their points on it.
 _STANDING = """
 local key, member, top_n, radius = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local people_prefix, other_board = ARGV[4], ARGV[5]
 local top = {}
 if top_n > 0 then top = redis.call('ZREVRANGE', key, 0, top_n - 1, 'WITHSCORES') end
 local total = redis.call('ZCARD', key)
 local position = false
 if member ~= '' then position = redis.call('ZREVRANK', key, member) end
-if not position then return {top, total} end
-local start = position - radius
-if start < 0 then start = 0 end
-local window = redis.call('ZREVRANGE', key, start, position + radius, 'WITHSCORES')
-local above = redis.call('ZCOUNT', key, '(' .. window[2], '+inf')
-return {top, total, position, start, above, window}
+local start, above, window = 0, 0, {}
+if position then
+  start = position - radius
+  if start < 0 then start = 0 end
+  window = redis.call('ZREVRANGE', key, start, position + radius, 'WITHSCORES')
+  above = redis.call('ZCOUNT', key, '(' .. window[2], '+inf')
+end
+local ids, seen = {}, {}
+for _, list in ipairs({top, window}) do
+  for i = 1, #list, 2 do
+    if not seen[list[i]] then seen[list[i]] = true; ids[#ids + 1] = list[i] end
+  end
+end
+if member ~= '' and not seen[member] then ids[#ids + 1] = member end
+local people, others = {}, {}
+if people_prefix ~= '' and #ids > 0 then
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = people_prefix .. tonumber(id) end
+  people = redis.call('MGET', unpack(keys))
+end
+if other_board ~= '' then
+  for i, id in ipairs(ids) do others[i] = redis.call('ZSCORE', other_board, id) or '0' end
+end
+return {top, total, position, start, above, window, ids, people, others}
 """
 
 # The window around a score that is not a member (the viewer hides from the board).
@@ -153,15 +176,64 @@ def _pairs(flat) -> list[tuple[int, int]]:
     return [(user_id_of(flat[i]), int(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
 
 
-def standing(board: str, user_id: int | None, top_n: int, radius: int):
-    """``(top, total, position, window_start, above_window, window)`` with pairs of
-    (user id, points); the last four are ``None`` when ``user_id`` is not on the board."""
-    raw = _script(connection(), _STANDING)(keys=[board_key(board)],
-                                           args=[member(user_id) if user_id else "", top_n, radius])
-    top, total = _pairs(raw[0]), int(raw[1])
-    if len(raw) == 2:
-        return top, total, None, None, None, None
-    return top, total, int(raw[2]), int(raw[3]), int(raw[4]), _pairs(raw[5])
+PERSON_PREFIX = f"{PREFIX}person:"
+
+
+def person_key(user_id: int) -> str:
+    return f"{PERSON_PREFIX}{user_id}"
+
+
+PERSON_TTL = 120  # seconds a cached name may lag a renamed account
+
+
+@dataclass
+class RedisStanding:
+    """What one script call answers: pairs of (user id, points); ``position`` is
+    ``None`` when ``user_id`` is not on the board. ``people`` holds the cached details
+    (JSON text or ``None``) and ``other_points`` the points on ``other_board``, of every
+    user shown (and of the viewer)."""
+
+    top: list
+    total: int
+    position: int | None
+    start: int
+    above: int
+    window: list
+    people: dict[int, str | None]
+    other_points: dict[int, int]
+
+
+def standing(board: str, user_id: int | None, top_n: int, radius: int, other_board: str | None = None,
+             with_people: bool = True) -> RedisStanding:
+    """The top, the viewer's window and the people to show, in one round trip."""
+    raw = _script(connection(), _STANDING)(
+        keys=[board_key(board)],
+        args=[member(user_id) if user_id else "", top_n, radius, PERSON_PREFIX if with_people else "",
+              board_key(other_board) if other_board else ""])
+    top, total, position, start, above, window, ids, people, others = raw
+    ids = [user_id_of(i) for i in ids]
+    return RedisStanding(
+        _pairs(top), int(total), int(position) if position is not None else None, int(start), int(above),
+        _pairs(window), {i: (p.decode() if p is not None else None) for i, p in zip(ids, people or [None] * len(ids))},
+        {i: int(float(o)) for i, o in zip(ids, others or [])})
+
+
+def remember_people(details: dict[int, str]) -> None:
+    """Cache people's details (JSON text) for the leaderboards, ``PERSON_TTL`` seconds."""
+    redis = connection()
+    if redis is None or not details:
+        return
+    pipe = redis.pipeline(transaction=False)
+    for user_id, text in details.items():
+        pipe.set(person_key(user_id), text, ex=PERSON_TTL)
+    pipe.execute()
+
+
+def forget_people(user_ids) -> None:
+    """Drop cached details (a badge was awarded or revoked)."""
+    redis = connection()
+    if redis is not None and user_ids:
+        redis.delete(*[person_key(u) for u in user_ids])
 
 
 def around_score(board: str, points: int, radius: int):

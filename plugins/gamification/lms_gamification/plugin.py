@@ -60,6 +60,13 @@ def lms_periodic_tasks():
     return [PeriodicTask("gamification.repair_leaderboards", jobs.repair_leaderboards, REPAIR_INTERVAL)]
 
 
+@hookimpl
+def lms_demo_data(platform):
+    from lms_gamification.demo import load_demo_awards
+
+    return load_demo_awards(platform)
+
+
 @hookimpl(tryfirst=True)
 def lms_gamification_badge_criteria():
     from lms_gamification.criteria import builtin_criteria

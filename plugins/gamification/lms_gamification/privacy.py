@@ -3,6 +3,9 @@ turn a course's leaderboard off or show each student only the ranks around their
 Hidden people keep earning points and badges; they are only left off the boards."""
 from __future__ import annotations
 
+import time
+
+from flask import current_app
 from flask_babel import gettext as _
 
 from lms_core import ServiceError, db
@@ -46,9 +49,21 @@ def _tell_course_pages(boards: list[str]) -> None:
         push(course_room(course_id), "gamification.leaderboard", {"course_id": course_id})
 
 
+MODE_MEMO_SECONDS = 5.0  # a teacher's change shows in other processes within this time
+
+
 def course_mode(course_id: int) -> str:
-    return db.session.execute(db.select(CourseSettings.leaderboard).where(
+    """The course's leaderboard mode; each process keeps it ``MODE_MEMO_SECONDS`` (every
+    leaderboard request reads it, as the levels)."""
+    memo = current_app.extensions.setdefault("lms_gamification_modes", {})
+    now = time.monotonic()
+    hit = memo.get(course_id)
+    if hit is not None and now - hit[0] < MODE_MEMO_SECONDS:
+        return hit[1]
+    mode = db.session.execute(db.select(CourseSettings.leaderboard).where(
         CourseSettings.course_id == course_id)).scalar_one_or_none() or "full"
+    memo[course_id] = (now, mode)
+    return mode
 
 
 def set_course_mode(course_id: int, mode: str) -> None:
@@ -58,3 +73,4 @@ def set_course_mode(course_id: int, mode: str) -> None:
     db.session.execute(insert(CourseSettings).values(course_id=course_id, leaderboard=mode).on_conflict_do_update(
         index_elements=["course_id"], set_={"leaderboard": mode}))
     db.session.commit()
+    current_app.extensions.get("lms_gamification_modes", {}).pop(course_id, None)
