@@ -32,6 +32,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Security headers (lms_core/security_headers.py, docs/deployment.md "Security").
+    LMS_HSTS_SECONDS = 0  # Strict-Transport-Security max-age; set it only when served over HTTPS
+    LMS_CSP_EXTRA: dict = {}  # directive -> extra sources for the Content-Security-Policy
+    # Hosts Markdown images may come from (besides the site itself); none by default.
+    LMS_MARKDOWN_IMAGE_HOSTS: tuple = ()
 
 
 ENVIRONMENT_SETTINGS = {
@@ -44,6 +49,8 @@ ENVIRONMENT_SETTINGS = {
     "LMS_BASE_URL": str,
     "LMS_DEFAULT_LANGUAGE": str,
     "LMS_DEFAULT_TIMEZONE": str,
+    "LMS_HSTS_SECONDS": int,
+    "LMS_MARKDOWN_IMAGE_HOSTS": lambda v: tuple(h.strip().lower() for h in v.split(",") if h.strip()),
 }
 
 

@@ -26,7 +26,8 @@ from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch
 from lms_certificates.payloads import CertificateInfo
 
-bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates")
+bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates",
+               static_folder="static")
 
 SAMPLE_BODY = "0" * numbers.RANDOM_LENGTH
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
