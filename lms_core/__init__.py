@@ -28,6 +28,7 @@ __all__ = [
     "render_fragment",
     "is_staff",
     "is_enrolled",
+    "send_upload",
 ]
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
@@ -45,6 +46,7 @@ _LAZY = {
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "is_staff": ("lms_core.defaults.permissions", "is_staff"),
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
+    "send_upload": ("lms_core.downloads", "send_upload"),
 }
 
 __version__ = "0.1.0"

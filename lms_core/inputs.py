@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from lms_core.api.validation import MAX_INT, loads
@@ -16,8 +17,13 @@ class IdConverter(IntegerConverter):
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_INT if max is None else max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            # Not a ValidationError: the router would go on to other rules and could
+            # answer 405 for a URL that simply names no row.
+            raise NotFound()
+        return number
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -32,8 +38,14 @@ class StrictJSONProvider(DefaultJSONProvider):
 def refuse_nul_characters() -> None:
     """No text anywhere may hold a NUL character: PostgreSQL refuses to store one,
     and no form or query parameter needs it."""
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-        abort(400)
+    sent = list(request.args.items(multi=True))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
-            abort(400)
+        sent += request.form.items(multi=True)
+    for key, value in sent:
+        if "\x00" in key or "\x00" in value:
+            from flask_babel import gettext as _
+
+            from lms_core.services import ServiceError
+
+            raise ServiceError("invalid", _("Text may not contain NUL characters."), 400,
+                               {key.replace("\x00", "")[:60]: _("Text may not contain NUL characters.")})

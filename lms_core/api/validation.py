@@ -282,6 +282,29 @@ def id_mapping(value_rule: Rule, max_items: int = 1000) -> Rule:
     return rule
 
 
+def dict_of(value_rule: Rule, max_items: int = 100, max_key_length: int = 60) -> Rule:
+    """An object of names (short strings) to values checked by ``value_rule``."""
+    def rule(value):
+        if not isinstance(value, dict):
+            raise FieldError(_("Must be an object."))
+        if len(value) > max_items:
+            raise FieldError(_("At most %(n)d items.", n=max_items))
+        cleaned, errors = {}, {}
+        for key, element in value.items():
+            if len(key) > max_key_length:
+                errors[key[:max_key_length]] = _("Must be at most %(n)d characters long.", n=max_key_length)
+                continue
+            try:
+                cleaned[key] = value_rule(element)
+            except FieldError as exc:
+                errors[key] = str(exc)
+        if errors:
+            raise NestedErrors(errors)
+        return cleaned
+
+    return rule
+
+
 def is_id(text) -> bool:
     """``text`` is an id: ASCII digits only (``"١٢"`` and ``"1_000"`` are not) that
     fit a 64-bit column."""

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lms_core import cache
-from lms_core import login_required, require
+from lms_core import login_required, require, send_upload
 from lms_core import db
 from lms_core.models import Course, User, utcnow
 from lms_core.permissions import can
@@ -322,7 +322,7 @@ def template_image(course_id, kind):
     image = template.image(kind) if template is not None and kind in IMAGE_KINDS else None
     if image is None:
         abort(404)
-    return send_file(BytesIO(image.data), mimetype=image.content_type, max_age=0)
+    return send_upload(BytesIO(image.data), f"{kind}", image.content_type, inline_image=True)
 
 
 def _preview_response(course, template, overrides, images):
