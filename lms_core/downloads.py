@@ -21,9 +21,17 @@ INERT_TYPES = frozenset({
 RASTER_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-def safe_content_type(content_type: str | None) -> str:
-    """The type to send ``content_type`` as: itself when inert, else a download."""
+# Names a browser or an operating system would treat as a page or a program, whatever
+# type they were stored with.
+ACTIVE_EXTENSIONS = frozenset({"htm", "html", "xhtml", "shtml", "svg", "svgz", "xml", "xsl", "js", "mjs", "css",
+                               "swf", "hta", "wasm"})
+
+
+def safe_content_type(content_type: str | None, name: str = "") -> str:
+    """The type to send a file as: its own when inert, else a download."""
     base = (content_type or "").split(";")[0].strip().lower()
+    if name.rsplit(".", 1)[-1].lower() in ACTIVE_EXTENSIONS and "." in name:
+        return "application/octet-stream"
     return base if base in INERT_TYPES else "application/octet-stream"
 
 
@@ -31,7 +39,7 @@ def send_upload(source, download_name: str, content_type: str | None, inline_ima
     """Send an uploaded file (a path or a binary file object) as an attachment with a
     safe type, ``nosniff`` and a sandboxing policy. ``inline_image`` lets a raster
     image (PNG, JPEG, GIF, WebP) be shown in an ``<img>``; nothing else is ever inline."""
-    mimetype = safe_content_type(content_type)
+    mimetype = safe_content_type(content_type, download_name)
     inline = inline_image and mimetype in RASTER_IMAGES
     response = send_file(source, mimetype=mimetype, as_attachment=not inline, download_name=download_name,
                          conditional=True, max_age=0)

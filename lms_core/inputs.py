@@ -42,7 +42,7 @@ def refuse_nul_characters() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sent += request.form.items(multi=True)
     for key, value in sent:
-        if "\x00" in key or "\x00" in value:
+        if "\x00" in (key or "") or "\x00" in (value if isinstance(value, str) else ""):
             from flask_babel import gettext as _
 
             from lms_core.services import ServiceError

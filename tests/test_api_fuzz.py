@@ -17,12 +17,12 @@ every run, so CI is reproducible), no Hypothesis database.
 from __future__ import annotations
 
 import io
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
@@ -32,7 +32,7 @@ from sqlalchemy import func, inspect, literal, select, union_all
 from lms_core.extensions import db
 from lms_core.models import ApiToken
 
-EXAMPLES = 15
+EXAMPLES = 10  # per operation and per set of path ids (generated / the world's rows)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Operations that write on purpose even when they answer 4xx: none. Operations whose
 # request is refused (4xx) must leave every table as it was.
@@ -106,20 +106,20 @@ def world(app, factory):
     return {"ids": ids, "users": {"anonymous": None, "student": student, "teacher": teacher, "admin": admin}}
 
 
-def fuzz(app, headers: dict, ids: dict, fixed: bool) -> list[str]:
+def fuzz(app, headers: dict, ids: dict, examples: int, fixed_ids: bool = True) -> list[str]:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     problems = []
     row_counts = row_counter()
     for result in schema.get_all_operations():
         operation = result.ok()
         names = [p.name for p in operation.path_parameters]
-        if fixed and not names:
-            continue
-        path_parameters = {n: ids[n] for n in names if n in ids} if fixed else None
-        strategy = operation.as_strategy(path_parameters=path_parameters) | operation.as_strategy(
-            generation_mode=schemathesis.GenerationMode.NEGATIVE, path_parameters=path_parameters)
+        variants = [None]
+        if fixed_ids and names:
+            variants.append({n: ids[n] for n in names if n in ids})
+        strategy = st.one_of(*(operation.as_strategy(generation_mode=mode, path_parameters=path)
+                               for path in variants for mode in schemathesis.GenerationMode))
 
-        @FUZZ_SETTINGS
+        @settings(FUZZ_SETTINGS, max_examples=examples * len(variants))
         @given(case=strategy)
         def check(case):
             before = row_counts()
@@ -129,12 +129,12 @@ def fuzz(app, headers: dict, ids: dict, fixed: bool) -> list[str]:
                 assert row_counts() == before, f"{case.method} {case.formatted_path} wrote rows and answered " \
                                                f"{response.status_code}"
 
-        started = time.monotonic()
         try:
             check()
-        except Exception as exc:  # noqa: BLE001 - collected, every operation is tried
-            problems.append(f"{operation.label}: {exc}")
-        print(f"{time.monotonic() - started:6.2f}s {operation.label}")
+        except BaseException as exc:  # noqa: BLE001 - schemathesis raises exception groups; every operation is tried
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            problems.append(f"{operation.label}: {exc!r}"[:3000])
     return problems
 
 
@@ -142,5 +142,6 @@ def fuzz(app, headers: dict, ids: dict, fixed: bool) -> list[str]:
 def test_no_api_request_answers_5xx_or_breaks_its_schema(app, world, role):
     user = world["users"][role]
     headers = token_headers(user) if user is not None else {}
-    problems = fuzz(app, headers, world["ids"], fixed=False) + fuzz(app, headers, world["ids"], fixed=True)
+    # Without a token every operation answers 401 whatever else is sent: fewer examples.
+    problems = fuzz(app, headers, world["ids"], EXAMPLES if user else 3, fixed_ids=user is not None)
     assert not problems, "\n\n".join(problems)
