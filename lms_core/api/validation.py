@@ -305,6 +305,14 @@ def dict_of(value_rule: Rule, max_items: int = 100, max_key_length: int = 60) ->
     return rule
 
 
+def id_value(text) -> int:
+    """``text`` as an id, or ``ValueError``: the ``type=`` of a form or query lookup,
+    ``request.form.get("user_id", type=id_value)`` (None when it is not an id)."""
+    if not is_id(text):
+        raise ValueError(f"not an id: {str(text)[:40]!r}")
+    return int(text)
+
+
 def is_id(text) -> bool:
     """``text`` is an id: ASCII digits only (``"١٢"`` and ``"1_000"`` are not) that
     fit a 64-bit column."""

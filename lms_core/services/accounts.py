@@ -21,7 +21,7 @@ def normalise_email(email: str) -> str:
 
 def validate_new_account(email: str, name: str, password: str) -> dict:
     errors = {}
-    if not EMAIL_RE.match(email):
+    if len(email) > 254 or not EMAIL_RE.match(email):  # 254: the column, and the longest valid address
         errors["email"] = _("Enter a valid e-mail address.")
     elif db.session.execute(db.select(User.id).where(User.email == email)).first():
         errors["email"] = _("An account with this e-mail address already exists.")

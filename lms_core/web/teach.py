@@ -13,6 +13,7 @@ from flask_babel import ngettext
 
 from wtforms.fields.choices import SelectChoice
 
+from lms_core.api.validation import id_value
 from lms_core.auth import login_required, require
 from lms_core.extensions import db
 from lms_core.i18n import language_names
@@ -158,7 +159,7 @@ def publish(course_id):
 def move(course_id):
     course = editable_course(course_id)
     model = {"lesson": Lesson, "quiz": Quiz}.get(request.form.get("kind", ""))
-    item = db.session.get(model, request.form.get("id", type=int) or 0) if model else None
+    item = db.session.get(model, request.form.get("id", type=id_value) or 0) if model else None
     if item is None or item.course_id != course.id:
         abort(404)
     courses.move_in_outline(course, item, -1 if request.form.get("direction") == "up" else 1)
