@@ -251,3 +251,48 @@ def test_json_helpers_refuse_what_is_not_json():
             loads(raw)
     assert loads(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
     assert json.loads('{"x": NaN}')  # what the standard library would have let through
+
+
+def test_a_multipart_hand_in_with_submit_maybe_is_refused_not_saved_as_a_draft(client, world):
+    from lms_assignments.models import Submission
+
+    student = token_headers(world["users"]["student"])
+    before = db.session.execute(db.select(db.func.count()).select_from(Submission)).scalar_one()
+    response = client.post(f"{API}/assignments/{world['ids']['assignment_id']}/submissions", headers=student,
+                           data={"text": "Mine", "submit": "maybe"}, content_type="multipart/form-data")
+
+    assert response.status_code == 400 and "submit" in response.get_json()["error"]["fields"]
+    assert db.session.execute(db.select(db.func.count()).select_from(Submission)).scalar_one() == before
+
+
+def test_a_rubric_with_wrong_types_deep_inside_names_the_place(client, world, teacher):
+    response = client.patch(f"{API}/assignments/{world['ids']['assignment_id']}", headers=teacher, json={
+        "grading_mode": "rubric",
+        "rubric": [{"title": "Content", "levels": [{"title": "Good", "points": "ten"}, {"title": 7, "points": 1}]}]})
+
+    fields = response.get_json()["error"]["fields"]
+    assert response.status_code == 400
+    assert set(fields) == {"rubric.0.levels.0.points", "rubric.0.levels.1.title"}
+
+
+def test_reminder_hours_and_allowed_extensions_must_be_lists_of_their_type(client, world, teacher):
+    url = f"{API}/assignments/{world['ids']['assignment_id']}"
+    for body, field in [({"reminder_hours": [24, "1"]}, "reminder_hours.1"), ({"reminder_hours": 24}, "reminder_hours"),
+                        ({"reminder_hours": [2**70]}, "reminder_hours.0"),
+                        ({"allowed_extensions": "pdf"}, "allowed_extensions"),
+                        ({"allowed_extensions": [None]}, "allowed_extensions.0")]:
+        response = client.patch(url, headers=teacher, json=body)
+        assert response.status_code == 400 and field in response.get_json()["error"]["fields"], body
+
+
+def test_gamification_points_rules_and_badges_refuse_wrong_types(client, world, teacher):
+    course_id = world["ids"]["course_id"]
+    rules = client.put(f"{API}/gamification/courses/{course_id}/rules", headers=teacher,
+                       json={"lesson_completed": True})
+    badge = client.post(f"{API}/gamification/courses/{course_id}/badges", headers=teacher,
+                        json={"name": "Star", "criterion": "quizzes_passed", "params": {"count": 1.5},
+                              "active": "yes"})
+
+    assert rules.status_code == 400 and "lesson_completed" in rules.get_json()["error"]["fields"]
+    assert badge.status_code == 400
+    assert set(badge.get_json()["error"]["fields"]) == {"params.count", "active"}

@@ -167,6 +167,22 @@ def boolean(value):
     return value
 
 
+FORM_TRUE, FORM_FALSE = frozenset({"1", "true", "on", "yes", "y"}), frozenset({"0", "false", "off", "no", "n", ""})
+
+
+def form_boolean(value):
+    """A boolean sent as a form field (multipart uploads): ``true``/``false``,
+    ``1``/``0``, ``on``/``off``; any other text is refused, not read as false."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in FORM_TRUE:
+        return True
+    if text in FORM_FALSE:
+        return False
+    raise FieldError(_("Must be true or false."))
+
+
 def nullable(rule: Rule) -> Rule:
     """``rule``, or ``null``."""
     return lambda value: None if value is None else rule(value)

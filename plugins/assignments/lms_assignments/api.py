@@ -254,7 +254,10 @@ def hand_in(assignment_id):
     text = data.get("text")
     if text is not None and not isinstance(text, str):
         raise ServiceError("invalid", _("text must be a string."), 400)
-    submit = authoring.as_bool(data.get("submit", False))
+    try:
+        submit = v.form_boolean(data.get("submit", False))
+    except v.FieldError as exc:
+        raise v.invalid({"submit": str(exc)})
     submission = submission_service.save(
         _user(), assignment, text=text, links=[str(link) for link in links] if links is not None else None,
         uploads=request.files.getlist("files"),
