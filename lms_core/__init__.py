@@ -28,7 +28,17 @@ __all__ = [
     "render_fragment",
     "is_staff",
     "is_enrolled",
+<<<<<<< HEAD
     "send_upload",
+=======
+    "send_mail",
+    "send_mail_batch",
+    "deliver_mail",
+    "MailMessage",
+    "MailError",
+    "PermanentMailError",
+    "TemporaryMailError",
+>>>>>>> main
 ]
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
@@ -46,7 +56,17 @@ _LAZY = {
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "is_staff": ("lms_core.defaults.permissions", "is_staff"),
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
+<<<<<<< HEAD
     "send_upload": ("lms_core.downloads", "send_upload"),
+=======
+    "send_mail": ("lms_core.mail", "send_mail"),
+    "send_mail_batch": ("lms_core.mail", "send_mail_batch"),
+    "deliver_mail": ("lms_core.mail", "deliver"),
+    "MailMessage": ("lms_core.mail", "MailMessage"),
+    "MailError": ("lms_core.mail", "MailError"),
+    "PermanentMailError": ("lms_core.mail", "PermanentMailError"),
+    "TemporaryMailError": ("lms_core.mail", "TemporaryMailError"),
+>>>>>>> main
 }
 
 __version__ = "0.1.0"

@@ -44,6 +44,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     csrf.init_app(app)
     cache.init_cache(app)
 
+    from lms_core.mail import init_mail
+
+    init_mail(app)
+
     from lms_core.realtime import init_realtime
 
     init_realtime(app)

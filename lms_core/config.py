@@ -37,6 +37,19 @@ class Config:
     LMS_CSP_EXTRA: dict = {}  # directive -> extra sources for the Content-Security-Policy
     # Hosts Markdown images may come from (besides the site itself); none by default.
     LMS_MARKDOWN_IMAGE_HOSTS: tuple = ()
+    # Mail (lms_core.mail): SMTP when MAIL_SERVER is set, else .eml files in instance/mail/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False  # STARTTLS on a plain connection (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = "LMS <lms@localhost>"
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
 
 
 ENVIRONMENT_SETTINGS = {
@@ -51,6 +64,14 @@ ENVIRONMENT_SETTINGS = {
     "LMS_DEFAULT_TIMEZONE": str,
     "LMS_HSTS_SECONDS": int,
     "LMS_MARKDOWN_IMAGE_HOSTS": lambda v: tuple(h.strip().lower() for h in v.split(",") if h.strip()),
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": _flag,
+    "MAIL_USE_SSL": _flag,
+    "MAIL_TIMEOUT": float,
+    "MAIL_DEFAULT_SENDER": str,
 }
 
 

@@ -418,3 +418,66 @@ def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_url(base_url + "/dashboard")
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 that keeps what it
+    receives. ``refuse(address, "550 5.1.1 No such user")`` makes it refuse a recipient
+    (a 5xx reply is permanent, a 4xx one temporary); ``config`` is the app's settings."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.received: list = []  # (envelope sender, recipients, parsed message, raw bytes)
+        self.refusals: dict[str, str] = {}
+
+    @property
+    def config(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_TIMEOUT": 5}
+
+    def refuse(self, address: str, reply: str) -> None:
+        self.refusals[address.lower()] = reply
+
+    @property
+    def messages(self) -> list:
+        return [message for _sender, _rcpt, message, _raw in self.received]
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refusals.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        raw = envelope.original_content or envelope.content
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              message_from_bytes(raw, policy=policy.default), raw))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    """A running :class:`SmtpServer`; point the app at it with ``lms_config``:
+    ``@pytest.fixture def lms_config(smtp_server): return smtp_server.config``."""
+    from aiosmtpd.controller import Controller
+
+    server = SmtpServer()
+    controller = Controller(server, hostname="127.0.0.1", port=server.port, ready_timeout=10)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
