@@ -28,9 +28,7 @@ __all__ = [
     "render_fragment",
     "is_staff",
     "is_enrolled",
-<<<<<<< HEAD
     "send_upload",
-=======
     "send_mail",
     "send_mail_batch",
     "deliver_mail",
@@ -38,7 +36,6 @@ __all__ = [
     "MailError",
     "PermanentMailError",
     "TemporaryMailError",
->>>>>>> main
 ]
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
@@ -56,9 +53,7 @@ _LAZY = {
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "is_staff": ("lms_core.defaults.permissions", "is_staff"),
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
-<<<<<<< HEAD
     "send_upload": ("lms_core.downloads", "send_upload"),
-=======
     "send_mail": ("lms_core.mail", "send_mail"),
     "send_mail_batch": ("lms_core.mail", "send_mail_batch"),
     "deliver_mail": ("lms_core.mail", "deliver"),
@@ -66,7 +61,6 @@ _LAZY = {
     "MailError": ("lms_core.mail", "MailError"),
     "PermanentMailError": ("lms_core.mail", "PermanentMailError"),
     "TemporaryMailError": ("lms_core.mail", "TemporaryMailError"),
->>>>>>> main
 }
 
 __version__ = "0.1.0"
