@@ -38,7 +38,7 @@ class StrictJSONProvider(DefaultJSONProvider):
 def refuse_nul_characters() -> None:
     """No text anywhere may hold a NUL character: PostgreSQL refuses to store one,
     and no form or query parameter needs it."""
-    sent = list(request.args.items(multi=True))
+    sent = [("path", request.path), *request.args.items(multi=True)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sent += request.form.items(multi=True)
     for key, value in sent:

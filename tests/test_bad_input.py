@@ -296,3 +296,16 @@ def test_gamification_points_rules_and_badges_refuse_wrong_types(client, world, 
     assert rules.status_code == 400 and "lesson_completed" in rules.get_json()["error"]["fields"]
     assert badge.status_code == 400
     assert set(badge.get_json()["error"]["fields"]) == {"params.count", "active"}
+
+
+def test_a_certificate_signature_in_another_script_is_simply_not_valid(client, world):
+    number = world["ids"].get("number", "LMS-0000")
+    response = client.get(f"{API}/certificates/verify/{number}", query_string={"s": "подпись"})
+
+    assert response.status_code < 500 and response.is_json
+
+
+def test_a_nul_character_in_a_url_is_refused(client, world):
+    response = client.get(f"{API}/certificates/verify/LMS%00-1")
+
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid"
