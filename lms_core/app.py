@@ -11,7 +11,7 @@ from lms_core import cache, i18n
 from flask_babel import Babel
 
 from lms_core.extensions import csrf, db
-from lms_core.plugins import PluginManager
+from lms_core.plugins import PluginConfigurationError, PluginManager
 
 log = logging.getLogger("lms")
 
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from lms_core.web.templating import init_templating
 
     init_templating(app)
+    _trust_proxies(app)
     return app
 
 
@@ -72,22 +73,61 @@ def _harden_input(app) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.json = StrictJSONProvider(app)
+def _trust_proxies(app) -> None:
+    """Behind ``LMS_PROXY_HOPS`` proxies, the client's address, scheme and host come from
+    their ``X-Forwarded-*`` headers (and only then: a client could write them itself)."""
+    hops = int(app.config.get("LMS_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _register_blueprints(app, plugins) -> None:
     from lms_core.api import api_blueprint
-    from lms_core.web import admin, auth, catalogue, learn, notifications, teach
+    from lms_core.web import account, admin, auth, catalogue, learn, notifications, teach  # noqa: F401 (account: routes of auth)
 
     for module in (auth, catalogue, learn, notifications, teach, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_blueprint)
 
     owners = app.extensions["lms_blueprint_owners"] = {}
+    prefixes = {bp.url_prefix: "the core" for bp in app.blueprints.values() if bp.url_prefix}
     with app.app_context():
-        for plugin_name, blueprints in plugins.call_each_with_names("lms_blueprints", include_disabled=True, app=app):
+        load_order = list(plugins.installed)
+        found = plugins.call_each_with_names("lms_blueprints", include_disabled=True, app=app)
+        # In load order (by name), so that of two clashing plugins the first keeps its pages.
+        found.sort(key=lambda item: load_order.index(item[0]) if item[0] in load_order else len(load_order))
+        for plugin_name, blueprints in found:
             for blueprint in blueprints:
+                clash, other = _blueprint_clash(app, owners, prefixes, plugin_name, blueprint)
+                if clash:
+                    plugins.add_problem(tuple(n for n in (other, plugin_name) if n), clash)
+                    if app.config.get("LMS_PLUGINS_STRICT"):
+                        raise PluginConfigurationError(clash)
+                    continue
                 app.register_blueprint(blueprint)
                 owners[blueprint.name] = plugin_name
+                if blueprint.url_prefix:
+                    prefixes.setdefault(blueprint.url_prefix, plugin_name)
+
+
+def _blueprint_clash(app, owners, prefixes, plugin_name, blueprint) -> tuple[str | None, str | None]:
+    """Why the blueprint cannot be registered, naming both sides (Flask's own error
+    names neither plugin), and the other plugin; ``(None, None)`` when it can."""
+    if blueprint.name in app.blueprints:
+        other = owners.get(blueprint.name)
+        who = f"plugin {other!r}" if other else "the core"
+        return (f"plugin {plugin_name!r} registers a blueprint named {blueprint.name!r}, which {who} "
+                f"already registered; {plugin_name}'s is left out: prefix blueprint names with the plugin's name",
+                other)
+    other = prefixes.get(blueprint.url_prefix) if blueprint.url_prefix else None
+    if other is not None and other != plugin_name:
+        who = f"plugin {other!r}" if other != "the core" else other
+        return (f"plugin {plugin_name!r} serves its blueprint {blueprint.name!r} under {blueprint.url_prefix}, "
+                f"which {who} already uses; {plugin_name}'s is left out: use a URL prefix of its own",
+                other if other != "the core" else None)
+    return None, None
 
 
 def _register_request_hooks(app) -> None:
@@ -107,6 +147,11 @@ def _register_request_hooks(app) -> None:
         refuse_nul_characters()
         load_current_user()
         flask_babel.refresh()  # the locale depends on the user just loaded
+        from lms_core.web.auth import enforce_two_factor
+
+        detour = enforce_two_factor()
+        if detour is not None:
+            return detour
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
         if owner and not get_plugin_manager().is_enabled(owner):
             abort(404)  # a disabled plugin's pages are gone until it is enabled again
@@ -114,6 +159,7 @@ def _register_request_hooks(app) -> None:
     @app.teardown_request
     def forget_user(exc=None):
         g.pop("user", None)
+        g.pop("user_session", None)
 
 
 def _tune_sqlite(app) -> None:

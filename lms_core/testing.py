@@ -9,6 +9,13 @@
 * ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
   fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
   ``browser_login(page, base_url, user)`` logs in through the form.
+* ``smtp_server``: a real SMTP server (aiosmtpd) that keeps what it receives.
+
+A plugin's ``conftest.py`` sets the settings every one of its tests starts from by
+overriding ``lms_base_config`` (``{"LMS_PLUGINS": "myplugin"}``); markers add to them.
+For tests, this module also hands out a few core functions (``lms_command``,
+``set_plugin_enabled``, ``run_due_tasks``, ``get_plugin_manager``, ``pending_changes``,
+``socketio``), so a plugin's tests need no internal module either.
 """
 from __future__ import annotations
 
@@ -31,10 +38,38 @@ def _worker_suffix(request) -> str:
     return worker
 
 
+# For a plugin's tests: core functions they call, imported when first used.
+_FOR_TESTS = {
+    "lms_command": ("lms_core.cli", "main"),
+    "set_plugin_enabled": ("lms_core.services.platform", "set_plugin_enabled"),
+    "run_due_tasks": ("lms_core.periodic", "run_due_tasks"),
+    "get_plugin_manager": ("lms_core.plugins", "get_plugin_manager"),
+    "pending_changes": ("lms_core.migrate", "pending_changes"),
+    "socketio": ("lms_core.extensions", "socketio"),
+}
+
+
+def __getattr__(name):
+    if name in _FOR_TESTS:
+        from importlib import import_module
+
+        module, attribute = _FOR_TESTS[name]
+        return getattr(import_module(module), attribute)
+    raise AttributeError(name)
+
+
 @pytest.fixture
-def lms_config(request) -> dict:
-    """Extra settings for ``app``; override it, or use ``@pytest.mark.lms_config(...)``."""
-    settings = {}
+def lms_base_config() -> dict:
+    """The settings every test of a suite starts from; a plugin's conftest overrides it
+    (``return {"LMS_PLUGINS": "myplugin"}``) instead of rewriting ``lms_config``."""
+    return {}
+
+
+@pytest.fixture
+def lms_config(request, lms_base_config) -> dict:
+    """Extra settings for ``app``: ``lms_base_config``, then ``@pytest.mark.lms_config(...)``
+    from the module down to the test."""
+    settings = dict(lms_base_config)
     for marker in reversed(list(request.node.iter_markers("lms_config"))):
         settings.update(marker.kwargs)
     return settings
@@ -142,10 +177,38 @@ def client(app):
 
 
 def login(client, user, password: str = PASSWORD):
-    """Log ``user`` in through the real login form; returns the response."""
+    """Log ``user`` in through the real login form (and its two-factor step when the
+    account has it on: the current code is computed from the secret); returns the response."""
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code in (302, 303), f"login failed: {response.status_code}"
+    if response.headers["Location"].endswith("/login/code"):
+        import pyotp
+
+        from lms_core.extensions import db
+
+        import time
+
+        db.session.refresh(user)
+        totp, now = pyotp.TOTP(user.totp_secret), time.time()
+        # a code is good once: take the next step's when this one was used already
+        used = user.totp_last_step is not None and user.totp_last_step >= totp.timecode(now)
+        response = client.post("/login/code", data={"code": totp.at(now + 30 if used else now)})
+        assert response.status_code in (302, 303), f"two-factor step failed: {response.status_code}"
     return response
+
+
+def session_for(client, user) -> None:
+    """Sign ``client`` in as ``user`` without the login form (a server-side session),
+    for tests whose app context must outlive requests (Flask-WTF's cached CSRF token)."""
+    from lms_core.auth import SESSION_KEY
+    from lms_core.extensions import db
+    from lms_core.models import UserSession
+
+    record, key = UserSession.open(user, "127.0.0.1", "test")
+    db.session.add(record)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = key
 
 
 @pytest.fixture
@@ -238,12 +301,21 @@ class Factory:
 
         return enrolment.enroll(user, course)
 
-    def attempt(self, user, quiz, correct=True):
-        """A submitted attempt answering every question right (or wrong)."""
+    def attempt(self, user, quiz, correct=True, answers=None):
+        """A submitted attempt answering every question right (or wrong), or with
+        ``answers`` (question id -> choice ids or text, as ``answers()`` builds them)."""
         from lms_core.services import quizzes
 
         attempt = quizzes.start_attempt(user, quiz)
-        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct))
+        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct) if answers is None else answers)
+
+    def translate(self, course, obj, field: str, language: str, text: str) -> None:
+        """Store the translation of one field of a course's object (and commit)."""
+        from lms_core.extensions import db
+        from lms_core.services.courses import set_translation
+
+        set_translation(course, obj, field, language, text)
+        db.session.commit()
 
     @staticmethod
     def answers(quiz, correct=True) -> dict:
@@ -374,7 +446,7 @@ def live_server(app, tmp_path):
         yield base_url
     finally:
         _stop(process)
-        print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")
+        print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")  # noqa: T201 - shown when a test fails
 
 
 @pytest.fixture(scope="session")

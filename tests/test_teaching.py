@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from lms_core.auth import auth_version
+from lms_core.testing import session_for
 from lms_core.extensions import db
 from lms_core.models import Attempt, Choice, Course, CourseStaff, Lesson, Question, Quiz, Translation
 from lms_core.services import courses
@@ -308,7 +308,7 @@ def test_co_teachers_are_added_by_email_and_the_last_one_cannot_leave(client, fa
 def test_outline_order_and_deleting_take_translations_and_attempts_along(client, factory, login):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
-    first, second = factory.lesson(course, title="First"), factory.lesson(course, title="Second")
+    _first, second = factory.lesson(course, title="First"), factory.lesson(course, title="Second")
     quiz = factory.quiz(course, title="Final")
     student = factory.user()
     factory.enrol(student, course)
@@ -368,8 +368,7 @@ def test_authoring_forms_need_the_page_s_csrf_token(client, factory):
     course = factory.course(teacher=teacher, title="Guarded")
     # Signed in through the session: the test's app context (and so Flask-WTF's cached
     # token in ``g``) outlives requests, which a token-rotating login would confuse.
-    with client.session_transaction() as session:
-        session.update(user_id=teacher.id, auth_version=auth_version(teacher))
+    session_for(client, teacher)
 
     forged = client.post(f"/teach/courses/{course.id}/lessons/new", data={"title": "Injected"})
     assert forged.status_code == 400 and count(Lesson) == 0

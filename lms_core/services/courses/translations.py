@@ -97,7 +97,7 @@ def save_translations(course: Course, language: str, entries) -> int:
         Translation.course_id == course.id, Translation.language == language)).scalars()
     stored = {(r.object_type, r.object_id, r.field): r for r in rows}
     errors = {}
-    for (obj, field, text, _confirmed), key in zip(entries, keys):
+    for obj, field, text, _confirmed in entries:
         if field not in obj.translatable_fields:
             raise ServiceError("invalid_field", _("This field cannot be translated."), 400)
         if field == "title" and len((text or "").strip()) > TITLE_MAX_LENGTH:

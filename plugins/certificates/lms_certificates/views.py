@@ -15,12 +15,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms_core import cache
-from lms_core import login_required, require, send_upload
-from lms_core import db
+from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require, send_upload
+from lms_core.services import throttle
 from lms_core.models import Course, User, utcnow
-from lms_core.permissions import can
-from lms_core import ServiceError
 from lms_certificates import designs, issuing, jobs, numbers, verification
 from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch
@@ -56,7 +53,7 @@ def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
 @login_required
 def index():
     certificates = db.session.execute(
-        db.select(Certificate).where(Certificate.user_id == g.user.id).order_by(Certificate.issued_at.desc())
+        db.select(Certificate).where(Certificate.user_id == current_user.id).order_by(Certificate.issued_at.desc())
     ).scalars().all()
     return render_template("certificates/index.html", certificates=certificates)
 
@@ -67,7 +64,7 @@ def show(certificate_id):
     certificate = db.get_or_404(Certificate, certificate_id)
     require("certificate.view", certificate)
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
-    manage = can(g.user, "certificate.manage", course) if course else g.user.is_admin
+    manage = can(current_user, "certificate.manage", course) if course else current_user.is_admin
     return render_template("certificates/show.html", certificate=certificate, course=course, manage=manage,
                            verification_url=issuing.verification_url(certificate.number),
                            revoke_form=RevokeForm(), reissue_form=ReissueForm())
@@ -91,7 +88,7 @@ def revoke(certificate_id):
         flash(" ".join(form.reason.errors) or _("Please correct the marked fields."), "error")
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
     try:
-        issuing.revoke(certificate, g.user, form.reason.data)
+        issuing.revoke(certificate, current_user, form.reason.data)
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
@@ -112,7 +109,7 @@ def reissue(certificate_id):
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
     old_number = certificate.number
     try:
-        issuing.reissue(certificate, g.user, form.reason.data or "")
+        issuing.reissue(certificate, current_user, form.reason.data or "")
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
@@ -125,13 +122,15 @@ def reissue(certificate_id):
 # ------------------------------------------------------------------ verification (public)
 
 
-def _failure_key() -> str:
-    return f"certificates:verify-failures:{request.remote_addr}"
+# Wrong numbers are throttled per address (Werkzeug's ProxyFix gives the real one behind
+# LMS_PROXY_HOPS proxies): CERTIFICATES_VERIFY_RATE_LIMIT are free, then each one doubles
+# the wait. A valid number does not reset the count, or one known certificate would
+# let an address keep guessing.
+_SCOPE = "certificates-verify"
 
 
 def _rate_limited() -> bool:
-    limit = current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)
-    return cache.read_counter(_failure_key()) >= limit
+    return throttle.wait_seconds(_SCOPE, "", free=current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)) > 0
 
 
 def _verdict(number: str) -> verification.Verdict | None:
@@ -141,7 +140,7 @@ def _verdict(number: str) -> verification.Verdict | None:
         return None
     verdict = verification.verify(number, request.args.get("s"))
     if verdict.status in ("unknown", "forged"):
-        cache.increment(_failure_key(), current_app.config.get("CERTIFICATES_VERIFY_RATE_WINDOW", 600))
+        throttle.failed(_SCOPE, "")
     return verdict
 
 
@@ -205,7 +204,7 @@ def course(course_id):
 def regenerate(course_id):
     course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
-    batch = jobs.start_regeneration(course.id, g.user.id)
+    batch = jobs.start_regeneration(course.id, current_user.id)
     if batch.total:
         flash(ngettext("Re-generating %(num)d certificate.", "Re-generating %(num)d certificates.", batch.total),
               "success")
@@ -217,7 +216,7 @@ def regenerate(course_id):
 @bp.route("/batches/<int:batch_id>.json")
 @login_required
 def batch(batch_id):
-    batch = db.session.get(RegenerationBatch, batch_id) or abort(404)
+    batch = db.get_or_404(RegenerationBatch, batch_id)
     require("certificate.manage", db.get_or_404(Course, batch.course_id))
     return jsonify(jobs.batch_progress(batch))
 
@@ -243,7 +242,7 @@ def course_zip(course_id):
 
 
 def _language_names() -> dict[str, str]:
-    from lms_core.i18n import language_names
+    from lms_core import language_names
 
     return language_names()
 
@@ -292,9 +291,7 @@ def template(course_id):
             designs.save(course.id, values, uploads, remove)
         except ServiceError as exc:
             db.session.rollback()
-            for name, message in exc.fields.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = [message]
+            mark_form_errors(form, exc)
             flash(exc.message, "error")
             status = exc.status
         else:
@@ -330,7 +327,7 @@ def _preview_response(course, template, overrides, images):
     if language not in current_app.config["LMS_LANGUAGES"]:
         language = current_app.config["LMS_DEFAULT_LANGUAGE"]
     saved = {"issuer_name": template.issuer_name, "validity_months": template.validity_months} if template else {}
-    chosen = {**{"issuer_name": "", "validity_months": None}, **saved, **(overrides or {})}
+    chosen = {"issuer_name": "", "validity_months": None, **saved, **(overrides or {})}
     info = sample_certificate(course, designs.template_info(template, language, overrides, images), language,
                               chosen["issuer_name"], chosen["validity_months"])
     return pdf_response(issuing.render(info), f"certificate-preview-{course.slug}.pdf", inline=True)
@@ -341,7 +338,7 @@ def sample_certificate(course: Course, design, language: str, issuer_name: str,
     """A made-up certificate for the editor's preview, in ``language``."""
     from flask_babel import force_locale
 
-    from lms_core.i18n import ContentTranslations
+    from lms_core import ContentTranslations
 
     now = utcnow()
     zone = issuing.learner_timezone(g.get("user"))

@@ -3,10 +3,10 @@ what goes wrong on the way is repaired."""
 import hashlib
 import threading
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Notification
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
-from lms_core.services.platform import set_plugin_enabled
+from lms_core.testing import set_plugin_enabled
 from lms_certificates import designs, issuing, jobs, numbers, storage
 from lms_certificates.models import CertificateNumber
 
@@ -97,7 +97,7 @@ def test_two_workers_issuing_the_same_completion_at_once_leave_one_certificate(a
 
 
 def test_a_completion_lost_while_the_plugin_was_off_is_issued_by_the_periodic_repair(graduation, run_jobs):
-    from lms_core.periodic import run_due_tasks
+    from lms_core.testing import run_due_tasks
 
     course = graduation.course()
     student, enrollment = complete_while_the_plugin_is_off(graduation, course)
