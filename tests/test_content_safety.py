@@ -99,3 +99,14 @@ def test_no_template_holds_inline_script_or_event_handler_attributes():
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", source) or re.search(r"<[^>]+\son[a-z]+\s*=", source):
             offenders.append(str(path.relative_to(root)))
     assert not offenders
+
+
+def test_the_safe_type_of_any_upload():
+    from lms_core.downloads import safe_content_type
+
+    assert safe_content_type("image/svg+xml") == "application/octet-stream"
+    assert safe_content_type("text/javascript") == "application/octet-stream"
+    assert safe_content_type("text/html; charset=utf-8") == "application/octet-stream"
+    assert safe_content_type("text/plain", "page.HTML") == "application/octet-stream"
+    assert safe_content_type("application/pdf") == "application/pdf"
+    assert safe_content_type(None) == "application/octet-stream"

@@ -31,13 +31,3 @@ def test_uploaded_files_are_served_as_inert_attachments(client, login, assignmen
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
-
-def test_the_safe_type_of_any_upload():
-    from lms_core.downloads import safe_content_type
-
-    assert safe_content_type("image/svg+xml") == "application/octet-stream"
-    assert safe_content_type("text/javascript") == "application/octet-stream"
-    assert safe_content_type("text/html; charset=utf-8") == "application/octet-stream"
-    assert safe_content_type("application/pdf") == "application/pdf"
-    assert safe_content_type(None) == "application/octet-stream"
-    assert safe_content_type("text/plain", "page.HTML") == "application/octet-stream"
