@@ -96,7 +96,7 @@ def generate(db, facts: int, attempts: int, seed: int = 15) -> dict:
     db.session.commit()
     skill = {u: rng.random() for u in range(1, LEARNERS + 1)}
     rows, numbers = [], {}
-    for i in range(attempts):
+    for _i in range(attempts):
         user, course = pairs[rng.randrange(len(pairs))]
         number = numbers[(user, course)] = numbers.get((user, course), 0) + 1
         answers, score = {}, 0

@@ -47,7 +47,7 @@ def test_a_teacher_sees_only_the_courses_they_teach(factory, client, login):
     assert client.get(f"/analytics/courses/{mine.id}").status_code == 200
     assert client.get(f"/analytics/courses/{other.id}").status_code == 403
     assert client.get(f"/analytics/learners/{learner.id}").status_code == 403
-    assert client.get(f"/api/v1/analytics/tables/courses").json == [
+    assert client.get("/api/v1/analytics/tables/courses").json == [
         {"course_id": mine.id, "course": "Mine", "hours": 0.0, "peak_active_learners": 0, "enrolments": 0,
          "completions": 0, "attempts": 0}]
 

@@ -130,7 +130,7 @@ def test_questions_everyone_gets_right_or_wrong_are_flagged(factory, settle):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     quiz = factory.quiz(course=course, questions=questions()[:2])
-    for n in range(4):
+    for _n in range(4):
         learner = factory.user()
         factory.enrol(learner, course)
         right, wrong = factory.answers(quiz), factory.answers(quiz, correct=False)
