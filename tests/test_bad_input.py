@@ -102,6 +102,8 @@ def test_integer_query_parameters_refuse_huge_and_foreign_numbers_with_400(clien
             schema = param.get("schema", {})
             if param["in"] != "query" or schema.get("type") != "integer":
                 continue
+            if "{" in concrete(path, world["ids"]):
+                continue  # a path parameter the world has no row for (a table's name): 404 first
             for value in [*map(str, HUGE), *BAD_DIGITS]:
                 url = concrete(API + path, world["ids"])
                 response = call(client, method, url, query_string={param["name"]: value}, headers=teacher)
