@@ -117,6 +117,17 @@ def lms_openapi() -> dict[str, Any] | None:
 
 
 @hookspec
+def lms_content_security_policy(app: Flask) -> dict[str, list[str]] | None:
+    """Called once while the app is built. Returns a dict of Content-Security-Policy
+    directive to a list of sources the plugin needs besides the site itself, e.g.
+    ``{"frame-src": ["https://meet.example.org"]}`` for a framed video provider or
+    ``{"frame-src": ["https://content.example.org"]}`` for packages served from their
+    own origin. Sources are added to the core's strict policy (scripts only from the
+    site, no inline script); origins added to ``frame-src`` also get camera,
+    microphone and full screen in ``Permissions-Policy``."""
+
+
+@hookspec
 def lms_completion_requirements(user: UserInfo, course: CourseInfo) -> list[Requirement]:
     """Called when the core decides whether ``user`` has completed ``course``
     (snapshots). Returns a list of ``lms_core.Requirement`` (label, met, url); the

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
 
     from lms_core.api.plugin_blueprints import api_blueprint
     from lms_core.api.validation import json_object
+    from lms_core.downloads import send_upload
     from lms_core.app import create_app
     from lms_core.auth import current_user, login_required, require
     from lms_core.defaults.permissions import is_enrolled, is_staff
@@ -74,6 +75,7 @@ __all__ = [
     "render_fragment",
     "api_blueprint",
     "json_object",
+    "send_upload",
     "path_for",
     "public_url",
     # languages
@@ -104,6 +106,7 @@ PUBLIC_MODULES = (
     "lms_core.cache",  # get_or_compute, invalidate, increment
     "lms_core.api.access",  # guard, allow, find: the API's checks inside a view
     "lms_core.api.openapi",  # schema helpers for lms_openapi
+    "lms_core.api.validation",  # read_body and its rules: JSON bodies checked field by field
     "lms_core.services.progress",  # check_completion, course_progress
     "lms_core.services.enrolment",  # activate, hold, withdraw
     "lms_core.pdf",  # new_document: fpdf2 with the core's Unicode font
@@ -138,6 +141,7 @@ _LAZY = {
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "api_blueprint": ("lms_core.api.plugin_blueprints", "api_blueprint"),
     "json_object": ("lms_core.api.validation", "json_object"),
+    "send_upload": ("lms_core.downloads", "send_upload"),
     "path_for": ("lms_core.urls", "path_for"),
     "public_url": ("lms_core.urls", "public_url"),
     "gettext": ("flask_babel", "gettext"),

@@ -26,6 +26,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     load_config(app, config)
     logging.basicConfig(level=logging.INFO)
 
+    _harden_input(app)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
@@ -53,6 +54,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     _register_blueprints(app, plugins)
     _register_request_hooks(app)
 
+    from lms_core.security_headers import init_security_headers
+
+    init_security_headers(app)
+
     from lms_core.web.templating import init_templating
 
     init_templating(app)
@@ -60,6 +65,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     return app
 
 
+def _harden_input(app) -> None:
+    """Before any route exists: ids in URLs are ASCII digits that fit a 64-bit column
+    (a larger one is a 404, not a database overflow), and JSON bodies are parsed
+    strictly (no NaN/Infinity, bounded nesting) by every ``request.get_json()``."""
+    from lms_core.inputs import IdConverter, StrictJSONProvider
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = StrictJSONProvider(app)
 def _trust_proxies(app) -> None:
     """Behind ``LMS_PROXY_HOPS`` proxies, the client's address, scheme and host come from
     their ``X-Forwarded-*`` headers (and only then: a client could write them itself)."""
@@ -121,6 +134,7 @@ def _register_request_hooks(app) -> None:
     from flask import abort
 
     from lms_core.auth import load_current_user
+    from lms_core.inputs import refuse_nul_characters
     from lms_core.plugins import get_plugin_manager
 
     @app.before_request
@@ -130,6 +144,7 @@ def _register_request_hooks(app) -> None:
         g.pop("csrf_token", None)
         g.pop("lms_template_context", None)
         g.pop("lms_enrollments", None)
+        refuse_nul_characters()
         load_current_user()
         flask_babel.refresh()  # the locale depends on the user just loaded
         from lms_core.web.auth import enforce_two_factor
@@ -140,13 +155,6 @@ def _register_request_hooks(app) -> None:
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
         if owner and not get_plugin_manager().is_enabled(owner):
             abort(404)  # a disabled plugin's pages are gone until it is enabled again
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     @app.teardown_request
     def forget_user(exc=None):

@@ -43,6 +43,11 @@ class Config:
     SESSION_COOKIE_SECURE = False  # True behind HTTPS (docs/deployment.md, Security)
     PERMANENT_SESSION_LIFETIME = 14 * 86400  # an idle session ends after this many seconds
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Security headers (lms_core/security_headers.py, docs/deployment.md "Security").
+    LMS_HSTS_SECONDS = 0  # Strict-Transport-Security max-age; set it only when served over HTTPS
+    LMS_CSP_EXTRA: dict = {}  # directive -> extra sources for the Content-Security-Policy
+    # Hosts Markdown images may come from (besides the site itself); none by default.
+    LMS_MARKDOWN_IMAGE_HOSTS: tuple = ()
     # Mail (lms_core.mail): SMTP when MAIL_SERVER is set, else .eml files in instance/mail/.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
@@ -68,6 +73,8 @@ ENVIRONMENT_SETTINGS = {
     "LMS_BASE_URL": str,
     "LMS_DEFAULT_LANGUAGE": str,
     "LMS_DEFAULT_TIMEZONE": str,
+    "LMS_HSTS_SECONDS": int,
+    "LMS_MARKDOWN_IMAGE_HOSTS": lambda v: tuple(h.strip().lower() for h in v.split(",") if h.strip()),
     "SESSION_COOKIE_SECURE": _flag,
     "PERMANENT_SESSION_LIFETIME": int,
     "LMS_PROXY_HOPS": int,

@@ -379,6 +379,32 @@ def test_hook_lms_demo_data(app):
         Notification.kind == "visits.welcome")).scalar_one() == 28
 
 
+LECTURES = '''
+    from lms_core import hookimpl
+
+
+    @hookimpl
+    def lms_content_security_policy(app):
+        return {"frame-src": ["https://meet.example.org"], "connect-src": ["wss://meet.example.org"]}
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="lectures", LMS_CSP_EXTRA={"img-src": ["https://images.example.org"]})
+def test_hook_lms_content_security_policy(distributions, request):
+    distributions.install("lectures", LECTURES)
+    app = request.getfixturevalue("app")
+
+    policy = app.test_client().get("/login").headers["Content-Security-Policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split("; ")}
+
+    assert directives["frame-src"] == ["'self'", "https://meet.example.org"]  # the plugin's provider may be framed
+    assert directives["connect-src"] == ["'self'", "wss://meet.example.org"]
+    assert directives["img-src"] == ["'self'", "data:", "https://images.example.org"]  # the admin's setting
+    assert directives["script-src"] == ["'self'"]  # and scripts still come only from the site
+    permissions = app.test_client().get("/login").headers["Permissions-Policy"]
+    assert 'camera=(self "https://meet.example.org")' in permissions and "geolocation=()" in permissions
+
+
 def test_hook_lms_completion_requirements(app, client, factory, login):
     handed_in = set()
     calls = []

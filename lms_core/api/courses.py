@@ -13,8 +13,8 @@ from lms_core.services import courses, enrolment, progress, quizzes
 
 # Only the JSON types are checked here; ``services.courses`` checks the values.
 COURSE_FIELDS = {
-    "title": validation.string,
-    "summary": validation.string,
+    "title": validation.string,  # its length and emptiness: services.courses, with the other values
+    "summary": validation.text(20_000, blank=True),
     "default_language": validation.string,
     "slug": validation.string,
     "published": validation.boolean,

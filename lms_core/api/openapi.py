@@ -177,7 +177,7 @@ def schemas(languages: list[str]) -> dict:
 
 def path_param(name: str, what: str) -> dict:
     return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id",
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}
 
 
 def query_param(name: str, description: str, schema: dict) -> dict:
@@ -329,6 +329,12 @@ def document() -> dict:
         for section, items in fragment.get("components", {}).items():
             doc["components"].setdefault(section, {}).update(items)
         doc["tags"].extend(t for t in fragment.get("tags", []) if t not in doc["tags"])
+    # The input rules of lms_core.inputs hold for every request (a NUL character in a
+    # parameter, a malformed body): any operation may answer 400.
+    for item in doc["paths"].values():
+        for method, op in item.items():
+            if method in ("get", "post", "put", "patch", "delete") and "400" not in op.get("responses", {}):
+                op.setdefault("responses", {})["400"] = answer("Invalid")
     return doc
 
 

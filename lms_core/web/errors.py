@@ -55,6 +55,20 @@ def register_error_pages(app):
     def service_error(exc):
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
+    from sqlalchemy.exc import DataError
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc):
+        # The last line of defence: a number or a text that no check stopped and the
+        # database refused (a 64-bit overflow, a text longer than its column). The
+        # checks belong in lms_core.api.validation and the forms; this keeps it a 400.
+        app.logger.warning("a value the database refused reached it: %s", exc)
+        from lms_core.extensions import db
+
+        db.session.rollback()
+        return error_response(400, "invalid", _("A value is too large or too long."))
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         if app.testing:

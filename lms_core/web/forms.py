@@ -9,6 +9,10 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
+# Positions, counts and limits: far past any real course, and within every database's
+# integer column (a larger number would otherwise reach the database and fail there).
+MAX_NUMBER = 1_000_000
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
@@ -78,7 +82,7 @@ class CourseForm(FlaskForm):
         Optional(), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l(
             "Use lower-case Latin letters, digits and single hyphens (80 characters at most).")),
         Length(max=80, message=_l("Use lower-case Latin letters, digits and single hyphens (80 characters at most)."))])
-    summary = TextAreaField(_l("Summary"))
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=20_000)])
     default_language = SelectField(_l("Language of the content"))
     published = BooleanField(_l("Published"))
     # In the teacher's own time zone; stored in UTC.
@@ -89,7 +93,7 @@ class CourseForm(FlaskForm):
 class LessonForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)])
     body = TextAreaField(_l("Text (Markdown)"))
-    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0)])
+    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(0, MAX_NUMBER)])
     published = BooleanField(_l("Published"), default=True)
 
 
@@ -99,10 +103,10 @@ class QuizForm(FlaskForm):
     pass_percent = IntegerField(_l("Pass mark (%)"), default=60, validators=[
         InputRequired(_l("Enter the pass mark.")), NumberRange(1, 100, _l("Between 1 and 100."))])
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[
-        Optional(), NumberRange(min=1, message=_l("At least 1."))])
+        Optional(), NumberRange(1, 1000, _l("Between %(min)s and %(max)s."))])
     time_limit_minutes = IntegerField(_l("Time limit in minutes (empty: none)"), validators=[
-        Optional(), NumberRange(min=1, message=_l("At least 1."))])
-    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0)])
+        Optional(), NumberRange(1, 100_000, _l("Between %(min)s and %(max)s."))])
+    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(0, MAX_NUMBER)])
     published = BooleanField(_l("Published"), default=True)
 
 
@@ -120,8 +124,9 @@ class QuestionForm(FlaskForm):
                                             SelectChoice("text", _l("Short text answer"))])
     text = TextAreaField(_l("Question"), validators=[DataRequired(_l("Enter the question."))])
     points = IntegerField(_l("Points"), default=1, validators=[
-        InputRequired(_l("Enter the points.")), NumberRange(min=0, message=_l("Zero or more."))])
-    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=1, message=_l("At least 1."))])
+        InputRequired(_l("Enter the points.")), NumberRange(0, 10_000, _l("Between %(min)s and %(max)s."))])
+    position = IntegerField(_l("Position"), validators=[
+        Optional(), NumberRange(1, MAX_NUMBER, _l("Between %(min)s and %(max)s."))])
     accepted_answers = TextAreaField(_l("Accepted answers, one per line"))
     choices = FieldList(FormField(ChoiceForm), min_entries=4)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from lms_core.api.validation import id_value
 from lms_core.auth import login_required
 from lms_core.extensions import db
 from lms_core.models import Notification
@@ -24,5 +25,5 @@ def inbox():
 @bp.route("/inbox/read", methods=["POST"])
 @login_required
 def mark_read():
-    notifications.mark_read(g.user.id, request.form.get("id", type=int))
+    notifications.mark_read(g.user.id, request.form.get("id", type=id_value))
     return redirect(url_for("notifications.inbox")), 303

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from lms_core.api.validation import id_value
 from lms_core.auth import require
 from lms_core.extensions import db
 from lms_core.models import Course, CourseStaff, Enrollment, Lesson, Quiz
@@ -117,7 +118,7 @@ def publish(course_id):
 def move(course_id):
     course = editable_course(course_id)
     model = {"lesson": Lesson, "quiz": Quiz}.get(request.form.get("kind", ""))
-    item = db.session.get(model, request.form.get("id", type=int) or 0) if model else None
+    item = db.session.get(model, request.form.get("id", type=id_value) or 0) if model else None
     if item is None or item.course_id != course.id:
         abort(404)
     courses.move_in_outline(course, item, -1 if request.form.get("direction") == "up" else 1)

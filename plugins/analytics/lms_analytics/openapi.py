@@ -32,7 +32,7 @@ def document() -> dict:
             "/analytics/metrics": {"get": operation(
                 "analytics_list_metrics", "The metrics and tables this API serves", TAG,
                 {"200": ok({"type": "array", "items": ref("analytics_Metric")}, "The metrics")},
-                errors=("Unauthorized",))},
+                errors=("Unauthorized", "Forbidden"))},
             "/analytics/timeseries/{metric}": {"get": operation(
                 "analytics_timeseries", "One value per day of a metric", TAG,
                 {"200": ok({"type": "array", "items": ref("analytics_Point")}, "One row per day of the range")},

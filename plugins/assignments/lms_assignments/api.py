@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from lms_core.models import Course, User
 from lms_core import ServiceError, api_blueprint, can, current_user, db
+from lms_core.api import validation as v
 
 from lms_assignments import anonymity, authoring, deadlines, grading, submissions as submission_service
 from lms_assignments.models import Assignment, Submission, SubmissionFile
@@ -38,12 +39,36 @@ def _allow(action: str, target) -> None:
         abort(403)
 
 
-def _body() -> dict:
-    if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise ServiceError("invalid_json", _("The request body must be a JSON object."), 400)
-        return data
+# JSON bodies are checked field by field with the core's rules (types, 64-bit
+# integers, finite numbers, lengths of the columns) before ``authoring`` judges the
+# values, so ``"published": "maybe"`` is refused instead of read as false.
+TITLE, LONG_TEXT = v.text(200), v.text(100_000, blank=True)
+LEVEL = v.object_of({"title": TITLE, "points": v.number(0, 10000), "id": v.integer(1)}, required=("title", "points"))
+CRITERION = v.object_of({"title": TITLE, "levels": v.list_of(LEVEL, 20), "id": v.integer(1)},
+                        required=("title", "levels"))
+ASSIGNMENT_RULES = {
+    "course_id": v.integer(1), "title": TITLE, "description": LONG_TEXT, "published": v.boolean,
+    "required": v.boolean, "anonymous": v.boolean, "opens_at": v.nullable(v.aware_datetime),
+    "due_at": v.aware_datetime, "grading_mode": v.choice("points", "rubric"), "max_points": v.number(),
+    "pass_points": v.number(), "accepts_files": v.boolean, "accepts_links": v.boolean, "accepts_text": v.boolean,
+    "allowed_extensions": v.list_of(v.text(16), 50), "max_file_size": v.integer(), "max_files": v.integer(),
+    "max_attempts": v.nullable(v.integer()), "late_policy": v.choice("refuse", "penalty"),
+    "late_penalty_percent": v.number(), "late_cutoff_at": v.nullable(v.aware_datetime),
+    "reminder_hours": v.list_of(v.integer(), 20), "rubric": v.list_of(CRITERION, 50),
+}
+EXTENSION_RULES = {"due_at": v.aware_datetime}
+RETURN_RULES = {"comment": LONG_TEXT, "new_due_at": v.nullable(v.aware_datetime)}
+GRADE_RULES = {"points": v.number(), "levels": v.id_mapping(v.integer(1)),
+               "comment": LONG_TEXT, "release": v.boolean}
+HAND_IN_RULES = {"text": LONG_TEXT, "links": v.list_of(v.text(2000), 20),
+                 "remove_files": v.list_of(v.integer(1), 100), "submit": v.boolean}
+
+
+def _body(rules: dict | None = None, required=()) -> dict:
+    """The JSON body checked against ``rules``, or the posted form (which the pages'
+    own parsing in ``authoring`` reads)."""
+    if request.mimetype == "application/json" or rules is not None and not request.form:
+        return v.read_body(rules or {}, required)
     return request.form.to_dict()
 
 
@@ -108,7 +133,7 @@ def submission_json(submission: Submission, viewer: User) -> dict:
 @bp.get("")
 def list_assignments():
     viewer = _user()
-    course = db.get_or_404(Course, request.args.get("course", type=int) or 0)
+    course = db.get_or_404(Course, v.int_arg("course", 0))
     staff = can(viewer, "assignments.manage", course)
     items = [a for a in authoring.course_assignments(course.id, include_unpublished=staff)
              if staff or can(viewer, "assignments.view", a)]
@@ -119,8 +144,11 @@ def list_assignments():
 
 @bp.post("")
 def create_assignment():
-    data = _body()
-    course = db.get_or_404(Course, data.get("course_id") if isinstance(data.get("course_id"), int) else 0)
+    _user()
+    data = _body(ASSIGNMENT_RULES, required=("course_id",))
+    course_id = data.get("course_id")
+    course = db.get_or_404(Course, course_id if isinstance(course_id, int) else int(course_id) if v.is_id(course_id)
+                           else 0)
     _allow("assignments.manage", course)
     assignment = authoring.create_assignment(_user(), course, data)
     return jsonify(assignment_json(assignment, _user())), 201
@@ -137,7 +165,7 @@ def get_assignment(assignment_id):
 def update_assignment(assignment_id):
     assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
-    data = _body()
+    data = _body(ASSIGNMENT_RULES)
     try:
         authoring.update_assignment(_user(), assignment, data)
     except ServiceError:
@@ -159,7 +187,7 @@ def set_extension(assignment_id, user_id):
     assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
     errors = {}
-    due = authoring.parse_datetime(_body().get("due_at"), "due_at", errors)
+    due = authoring.parse_datetime(_body(EXTENSION_RULES, required=("due_at",)).get("due_at"), "due_at", errors)
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
     extension = authoring.set_extension(_user(), assignment, db.session.get(User, user_id), due)
@@ -200,7 +228,7 @@ def hand_in(assignment_id):
     ``files`` (multipart), ``remove_files`` and ``submit`` (true to hand in)."""
     assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.submit", assignment)
-    data = _body()
+    data = _body(HAND_IN_RULES) if request.mimetype == "application/json" else _body()
     if request.mimetype == "application/json":
         links, remove = data.get("links"), data.get("remove_files") or []
     else:
@@ -215,7 +243,10 @@ def hand_in(assignment_id):
     text = data.get("text")
     if text is not None and not isinstance(text, str):
         raise ServiceError("invalid", _("text must be a string."), 400)
-    submit = authoring.as_bool(data.get("submit", False))
+    try:
+        submit = v.form_boolean(data.get("submit", False))
+    except v.FieldError as exc:
+        raise v.invalid({"submit": str(exc)})
     submission = submission_service.save(
         _user(), assignment, text=text, links=[str(link) for link in links] if links is not None else None,
         uploads=request.files.getlist("files"),
@@ -236,7 +267,7 @@ def grade(submission_id):
     optional ``comment`` and ``release: true``."""
     submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.grade", submission.assignment)
-    data = _body()
+    data = _body(GRADE_RULES)
     levels = data.get("levels")
     if levels is not None and not isinstance(levels, dict):
         raise ServiceError("invalid", _("levels must map criterion ids to level ids."), 400)
@@ -270,7 +301,7 @@ def release_all(assignment_id):
 def return_submission(submission_id):
     submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.grade", submission.assignment)
-    data = _body()
+    data = _body(RETURN_RULES)
     errors = {}
     new_due = authoring.parse_datetime(data.get("new_due_at"), "new_due_at", errors, optional=True)
     if errors:

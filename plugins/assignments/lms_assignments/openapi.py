@@ -116,8 +116,18 @@ def schemas() -> dict:
 def download_operation() -> dict:
     op = operation("download", "Download a handed-in file under its original name", ("200", None),
                    parameters=[path_param("file_id", "file")])
-    op["responses"]["200"]["content"] = {"application/octet-stream": {"schema": {"type": "string",
-                                                                                 "format": "binary"}}}
+    # Inert types (PDF, raster images, plain text, office files) keep their type; any
+    # other (HTML, JavaScript, SVG, ...) is sent as application/octet-stream.
+    op["responses"]["200"]["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    return op
+
+
+def hand_in_operation(assignment: dict, hand_in_body: dict, body_errors: tuple) -> dict:
+    op = operation("hand_in", "Save the draft, or hand it in with `submit`", (
+        "201", ref("Submission")), parameters=[assignment], body=hand_in_body, unsafe=True,
+        errors=(*body_errors, "Conflict", "TooLarge"))
+    op["responses"]["200"] = {"description": "The draft, saved (without `submit`)",
+                              "content": {JSON: {"schema": ref("Submission")}}}
     return op
 
 
@@ -135,7 +145,8 @@ def fragment() -> dict:
                 "get": operation("list", "A course's assignments the user may see", (
                     "200", obj({"assignments": {"type": "array", "items": ref("Assignment")}})), parameters=[
                     {"name": "course", "in": "query", "required": True, "description": "The course's id",
-                     "schema": INTEGER}]),
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}],
+                    errors=("Invalid", "Unauthorized", "Forbidden", "NotFound")),
                 "post": operation("create", "Create an assignment (course staff)", ("201", ref("Assignment")),
                                   body=json_body(ref("AssignmentInput"), "The settings, with `course_id`"),
                                   unsafe=True, errors=body_errors),
@@ -166,9 +177,8 @@ def fragment() -> dict:
                      "schema": {"enum": ["all", "to_grade", "graded", "released", "returned", "late"]}},
                     {"name": "sort", "in": "query", "required": False, "description": "By hand-in time",
                      "schema": {"enum": ["oldest", "newest"]}}]),
-                "post": operation("hand_in", "Save the draft, or hand it in with `submit`", (
-                    "201", ref("Submission")), parameters=[assignment], body=hand_in_body, unsafe=True,
-                    errors=(*body_errors, "Conflict", "TooLarge")),
+                "post": hand_in_operation(assignment, hand_in_body, body_errors),
+
             },
             "/assignments/{assignment_id}/release": {
                 "post": operation("release_all", "Release every graded, unreleased attempt", (

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require, select_timezone
+from lms_core import (ServiceError, can, current_user, db, login_required, mark_form_errors, require, select_timezone,
+                      send_upload)
 from lms_core.models import Course, Enrollment, User
 
 from lms_assignments import (
@@ -451,11 +452,8 @@ def send_stored_file(file_row: SubmissionFile):
     path = storage.path_of(file_row.stored_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=file_row.content_type, as_attachment=True,
-                         download_name=file_row.original_name, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    # Always a download with a safe type: a hand-in named .html/.js/.svg never runs here.
+    return send_upload(path, file_row.original_name, file_row.content_type)
 
 
 @bp.route("/files/<int:file_id>")

@@ -168,7 +168,9 @@ def test_numbers_that_are_not_numbers_and_dates_that_are_not_dates_get_a_400_not
     for points in ("NaN", "Infinity", "-Infinity"):
         graded = client.put(f"/api/v1/assignments/submissions/{submission.id}/grade", headers=as_teacher,
                             data=f'{{"points": {points}}}', content_type="application/json")
-        assert graded.status_code == 400 and graded.get_json()["error"]["code"] == "invalid_points", points
+        # NaN and Infinity are not JSON: the core refuses the body before the plugin sees it.
+        assert graded.status_code == 400 and graded.get_json()["error"]["code"] == "invalid", points
+        assert "body" in graded.get_json()["error"]["fields"]
     for due_at in (5, True, [2026]):
         extended = client.put(f"/api/v1/assignments/{assignment.id}/extensions/{student.id}", headers=as_teacher,
                               json={"due_at": due_at})

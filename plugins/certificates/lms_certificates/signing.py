@@ -36,4 +36,6 @@ def sign(number: str) -> str:
 def check(number: str, signature: str) -> bool:
     """Whether ``signature`` was made for ``number`` with the current or an old key."""
     secrets = [current_app.config["SECRET_KEY"], *current_app.config.get("CERTIFICATES_OLD_SECRET_KEYS", ())]
-    return any(hmac.compare_digest(_sign_with(secret, number), signature or "") for secret in secrets)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged ?s=).
+    sent = (signature or "").encode("utf-8", "replace")
+    return any(hmac.compare_digest(_sign_with(secret, number).encode(), sent) for secret in secrets)

@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require
+from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require, send_upload
 from lms_core.services import throttle
 from lms_core.models import Course, User, utcnow
 from lms_certificates import designs, issuing, jobs, numbers, verification
@@ -23,7 +23,8 @@ from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch
 from lms_certificates.payloads import CertificateInfo
 
-bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates")
+bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates",
+               static_folder="static")
 
 SAMPLE_BODY = "0" * numbers.RANDOM_LENGTH
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -318,7 +319,7 @@ def template_image(course_id, kind):
     image = template.image(kind) if template is not None and kind in IMAGE_KINDS else None
     if image is None:
         abort(404)
-    return send_file(BytesIO(image.data), mimetype=image.content_type, max_age=0)
+    return send_upload(BytesIO(image.data), f"{kind}", image.content_type, inline_image=True)
 
 
 def _preview_response(course, template, overrides, images):

@@ -10,7 +10,8 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from lms_core.api.access import allow, find
-from lms_core import ServiceError, api_blueprint, can, current_user, db, json_object, public_url
+from lms_core import ServiceError, api_blueprint, can, current_user, db, public_url
+from lms_core.api import validation as v
 from lms_core.models import Course
 
 from lms_gamification import badges, leaderboard, ledger, levels, privacy, rules
@@ -19,6 +20,23 @@ from lms_gamification.models import Badge, BadgeAward
 
 # The core API's rules: a token or the session, the CSRF header for cookies.
 bp = api_blueprint("gamification_api", __name__, url_prefix="/api/v1/gamification")
+
+
+# Bodies are checked field by field with the core's rules (JSON types, 64-bit
+# integers, lengths) before the plugin's services judge the values.
+PRIVACY_RULES = {"hidden": v.boolean}
+BOARD_RULES = {"mode": v.choice(*privacy.BOARD_MODES)}
+BADGE_RULES = {
+    "name": v.text(badges.NAME_MAX), "description": v.text(badges.DESCRIPTION_MAX, blank=True),
+    "criterion": v.text(60), "params": v.dict_of(v.integer(), 20),
+    "valid_days": v.nullable(v.integer()), "active": v.boolean,
+}
+AWARD_RULES = {"user_id": v.integer(1), "reason": v.text(badges.REASON_MAX, blank=True)}
+REVOKE_RULES = {"reason": v.text(badges.REASON_MAX, blank=True)}
+
+
+def _rules_rules() -> dict:
+    return {name: v.nullable(v.integer(0, rules.MAX_POINTS)) for name in rules.DEFAULT_POINTS}
 
 
 def _manage(course_id: int | None) -> None:
@@ -88,10 +106,7 @@ def my_history():
 
 @bp.put("/me/privacy")
 def set_privacy():
-    hidden = json_object().get("hidden")
-    if not isinstance(hidden, bool):
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"hidden": _("Send true or false.")})
+    hidden = v.read_body(PRIVACY_RULES, required=("hidden",))["hidden"]
     privacy.set_hidden(current_user.id, hidden)
     return jsonify({"hidden": hidden})
 
@@ -119,14 +134,14 @@ def course_rules(course_id):
 @bp.put("/courses/<int:course_id>/rules")
 def set_course_rules(course_id):
     _manage(course_id)
-    rules.set_rules(course_id, json_object())
+    rules.set_rules(course_id, v.read_body(_rules_rules()))
     return jsonify(_rules_json(course_id))
 
 
 @bp.put("/courses/<int:course_id>/leaderboard")
 def set_course_board(course_id):
     _manage(course_id)
-    privacy.set_course_mode(course_id, str(json_object().get("mode", "")))
+    privacy.set_course_mode(course_id, v.read_body(BOARD_RULES, required=("mode",))["mode"])
     return jsonify({"mode": privacy.course_mode(course_id)})
 
 
@@ -145,7 +160,7 @@ def course_badges(course_id):
 @bp.post("/courses/<int:course_id>/badges")
 def create_course_badge(course_id):
     _manage(course_id)
-    badge = badges.save_badge(course_id, current_user, json_object())
+    badge = badges.save_badge(course_id, current_user, v.read_body(BADGE_RULES, required=("name", "criterion")))
     return jsonify(_badge_class_json(badge)), 201
 
 
@@ -160,7 +175,7 @@ def _badge(badge_id: int) -> Badge:
 @bp.post("/badges/<int:badge_id>/awards")
 def award_badge(badge_id):
     badge = _badge(badge_id)
-    body = json_object()
+    body = v.read_body(AWARD_RULES, required=("user_id",))
     award = badges.award_by_hand(badge, body.get("user_id"), current_user, str(body.get("reason") or ""))
     return jsonify(badge_json(award)), 201
 
@@ -171,5 +186,5 @@ def revoke_award(award_id):
     if award is None:
         raise ServiceError("not_found", _("No such badge."), 404)
     _manage(award.badge.course_id)
-    award = badges.revoke(award, current_user, str(json_object().get("reason") or ""))
+    award = badges.revoke(award, current_user, v.read_body(REVOKE_RULES).get("reason", ""))
     return jsonify(badge_json(award))

@@ -69,6 +69,9 @@ def level_of(points: int, levels: list[LevelInfo]) -> LevelInfo:
     return levels[max(index, 0)]
 
 
+MAX_THRESHOLD = 10**12  # points: far past any real total, and within a 64-bit column
+
+
 def set_levels(course_id: int | None, pairs: list[tuple[object, object]]) -> list[LevelInfo]:
     """Replace a scope's levels with (threshold, name) pairs; the first starts at 0."""
     errors, cleaned = {}, []
@@ -78,6 +81,8 @@ def set_levels(course_id: int | None, pairs: list[tuple[object, object]]) -> lis
             continue
         try:
             value = int(threshold)
+            if not 0 <= value <= MAX_THRESHOLD:
+                raise ValueError
         except (TypeError, ValueError):
             errors[f"threshold-{index}"] = _("Enter a whole number.")
             continue

@@ -10,6 +10,7 @@ TAG = "gamification"
 
 MAYBE_INTEGER = {"type": ["integer", "null"]}
 ERRORS = {"Invalid": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404", "Conflict": "409"}
+MAX_POINTS = 100_000  # the same bound as rules.MAX_POINTS
 RULES = ("quiz_pass", "quiz_score_bonus", "quiz_first_attempt_bonus", "lesson_completed", "course_completed",
          "assignment_graded")
 
@@ -72,8 +73,8 @@ def schemas() -> dict:
             "kind": STRING, "label": STRING, "params": {"type": "array", "items": obj({
                 "name": STRING, "label": STRING, "default": INTEGER, "minimum": INTEGER, "maximum": INTEGER})}})}}),
         "gamification_Rules": obj({"stored": obj(rule_values), "effective": obj({n: INTEGER for n in RULES})}),
-        "gamification_RulesUpdate": obj({name: {"type": ["integer", "string", "null"], "minimum": 0,
-                                                "description": "Empty or null: use the platform's default"}
+        "gamification_RulesUpdate": obj({name: {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_POINTS,
+                                                "description": "null: use the platform's default"}
                                          for name in RULES}, required=[]),
         "gamification_BoardMode": obj({"mode": {"enum": ["full", "neighbours", "off"]}}),
         "gamification_Badge": obj({

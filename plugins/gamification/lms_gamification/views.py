@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 
 from lms_core import ServiceError, can, current_user, db, login_required, require
+from lms_core.api.validation import id_value
 from lms_core.models import Course, Enrollment, User
 
 from lms_gamification import badges, leaderboard, ledger, levels, openbadges, privacy, rules
@@ -222,7 +223,7 @@ def _badge_page(badge, course, errors=None, status=200):
 def award_badge(badge_id):
     badge = db.get_or_404(Badge, badge_id)
     course = _require_badge_manager(badge)
-    user_id = request.form.get("user_id", type=int)
+    user_id = request.form.get("user_id", type=id_value)
     if user_id is None and course is None:  # admins name anyone by e-mail
         email = (request.form.get("email") or "").strip().lower()
         user_id = db.session.execute(db.select(User.id).where(User.email == email)).scalar_one_or_none()

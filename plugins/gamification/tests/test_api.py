@@ -48,7 +48,7 @@ def test_privacy_takes_a_boolean(client, factory):
     bad = client.put("/api/v1/gamification/me/privacy", json={"hidden": "yes"}, headers=headers)
     good = client.put("/api/v1/gamification/me/privacy", json={"hidden": True}, headers=headers)
 
-    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"hidden": "Send true or false."}
+    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"hidden": "Must be true or false."}
     assert good.get_json() == {"hidden": True} and privacy.is_hidden(student.id)
 
 
@@ -114,14 +114,19 @@ def test_course_rules_through_the_api(client, factory):
     course = factory.course(teacher=teacher)
 
     changed = client.put(f"/api/v1/gamification/courses/{course.id}/rules", headers=token_for(teacher),
-                         json={"quiz_pass": 12, "lesson_completed": ""})
+                         json={"quiz_pass": 12, "lesson_completed": None})
     invalid = client.put(f"/api/v1/gamification/courses/{course.id}/rules", headers=token_for(teacher),
                          json={"quiz_pass": -1})
+    # JSON says "inherit" with null; an empty string is a wrong type, not read as null.
+    mistyped = client.put(f"/api/v1/gamification/courses/{course.id}/rules", headers=token_for(teacher),
+                          json={"quiz_pass": "", "lesson_completed": "3"})
     student = client.get(f"/api/v1/gamification/courses/{course.id}/rules", headers=token_for(factory.user()))
 
     assert changed.get_json()["effective"]["quiz_pass"] == 12
     assert changed.get_json()["stored"]["lesson_completed"] is None
     assert invalid.status_code == 400 and invalid.get_json()["error"]["code"] == "invalid"
+    assert mistyped.status_code == 400 and set(mistyped.get_json()["error"]["fields"]) == {"quiz_pass",
+                                                                                           "lesson_completed"}
     assert student.status_code == 403 and student.get_json()["error"]["code"] == "forbidden"
 
 
