@@ -112,7 +112,8 @@ def worker_command(burst, simple):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
     jobs._worker_app = current_app._get_current_object()
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([jobs.queue()], connection=jobs.redis_connection())
+    worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
+                          job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
     worker.work(burst=burst, with_scheduler=True)
 
 

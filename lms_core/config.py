@@ -26,6 +26,15 @@ class Config:
     LMS_HEARTBEAT_MAX_SECONDS = 60  # the most one heartbeat may count
     LMS_CACHE_TTL = 300
     LMS_JOB_RETRY_INTERVALS = (10, 60, 300)
+    # The event log (lms_core.delivery): pauses between the tries of a failed delivery,
+    # then it is given up; how long a delivery may stay untried before the periodic task
+    # takes it (the process died after its commit); how often that task runs; how long
+    # events are kept.
+    LMS_EVENT_RETRY_INTERVALS = (10, 60, 300, 1800, 7200)
+    LMS_EVENT_DISPATCH_GRACE = 30
+    LMS_EVENT_REDELIVERY_INTERVAL = 15
+    LMS_EVENT_RETENTION_DAYS = 30
+    LMS_EVENTS_VERIFY_SNAPSHOTS = False  # tests: every payload must come back equal from JSON
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_CSRF_TIME_LIMIT = None
@@ -44,6 +53,11 @@ ENVIRONMENT_SETTINGS = {
     "LMS_BASE_URL": str,
     "LMS_DEFAULT_LANGUAGE": str,
     "LMS_DEFAULT_TIMEZONE": str,
+    "LMS_EVENT_RETENTION_DAYS": int,
+    "LMS_EVENT_DISPATCH_GRACE": int,
+    "LMS_EVENT_REDELIVERY_INTERVAL": int,
+    "LMS_EVENT_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
+    "LMS_JOB_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
 }
 
 

@@ -117,3 +117,23 @@ def record_failure(path: str, exc: BaseException, inline: bool) -> None:
             )
     except Exception:  # the failure record must never hide the failure itself
         log.exception("could not record the failure of job %s", path)
+
+
+# How often a worker checks on the job it runs and renews its heartbeat; rq gives a
+# job this + 60 seconds without a heartbeat before it counts as abandoned.
+JOB_MONITORING_INTERVAL = 5
+
+
+def recover_abandoned_jobs(app=None) -> int:
+    """Periodic (``core.jobs.recover``): jobs whose worker died mid-job (SIGKILL, a lost
+    machine) stay "started" for ever unless somebody looks. rq's own cleanup retries each
+    one that has retries left and fails the others; workers run it only every ten
+    minutes, this runs it at the redelivery interval. Returns how many were abandoned."""
+    from rq.registry import StartedJobRegistry
+
+    registry = StartedJobRegistry(queue=queue(app))
+    abandoned = len(registry.get_expired_job_ids())
+    if abandoned:
+        log.warning("recovering %s abandoned job(s)", abandoned)
+        registry.cleanup()
+    return abandoned
