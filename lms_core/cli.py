@@ -153,6 +153,59 @@ def tick_command():
         click.echo(f"ran: {name}")
 
 
+@main.group("events")
+def events_group():
+    """The durable event log: what waits, and delivering it again."""
+
+
+@events_group.command("status")
+@with_appcontext
+def events_status():
+    """Undelivered events per plugin: failing (will be retried), given up, never tried."""
+    from lms_core.delivery import waiting_by_plugin
+
+    waiting = waiting_by_plugin()
+    if not waiting:
+        click.echo("every event is delivered")
+    for plugin, counts in sorted(waiting.items()):
+        click.echo(f"{plugin}: {counts['failing']} failing, {counts['given_up']} given up, "
+                   f"{counts['pending']} not tried yet")
+        if counts["last_error"]:
+            click.echo(f"  last error: {counts['last_error']}")
+
+
+@events_group.command("replay")
+@click.option("--event", "event_ids", multiple=True, metavar="ID", help="This event again (repeatable), even if delivered.")
+@click.option("--plugin", help="Only this plugin (with --since: give it the events it never had).")
+@click.option("--failed", is_flag=True, help="Every undelivered delivery, given up ones included.")
+@click.option("--since", type=click.DateTime(), help="With --plugin: every event since then (UTC).")
+@with_appcontext
+def events_replay(event_ids, plugin, failed, since):
+    """Deliver events again, now, in this process (oldest first, in order per user)."""
+    from datetime import timezone
+
+    from lms_core.delivery import deliver_now, replay
+    from lms_core.models import Event
+    from lms_core.extensions import db
+    from lms_core.plugins import get_plugin_manager
+
+    if not (event_ids or failed or since):
+        raise click.UsageError("say what to replay: --event ID, --failed or --plugin NAME --since DATE")
+    if since and not plugin:
+        raise click.UsageError("--since needs --plugin")
+    if plugin and plugin not in get_plugin_manager().installed:
+        raise click.ClickException(f"no plugin named {plugin!r} is installed")
+    unknown = set(event_ids) - set(db.session.execute(db.select(Event.id).where(Event.id.in_(event_ids))).scalars())
+    if unknown:
+        raise click.ClickException(f"no such event: {', '.join(sorted(unknown))}")
+    made_due = replay(event_ids, plugin, failed, since.replace(tzinfo=timezone.utc) if since else None)
+    counts = deliver_now(plugin)
+    click.echo(f"deliveries made due: {made_due}; delivered: {counts['delivered']}, failed again: "
+               f"{counts['failed'] + counts['given_up']}, still waiting: {counts['waiting']}")
+    if counts["failed"] or counts["given_up"]:
+        sys.exit(1)
+
+
 @main.group("plugins")
 def plugins_group():
     """Installed plugins."""

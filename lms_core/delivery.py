@@ -304,10 +304,11 @@ def deliver_now(plugin: str | None = None, limit: int = 10_000) -> dict[str, int
 def waiting_by_plugin() -> dict[str, dict]:
     """For each plugin with undelivered events: how many are failing (to be retried),
     given up, never tried, and the last error. Reads only the undelivered rows."""
+    tried = (EventDelivery.attempts > db.literal_column("0")).label("tried")
     rows = db.session.execute(
-        db.select(EventDelivery.target, EventDelivery.given_up, EventDelivery.attempts > 0,
+        db.select(EventDelivery.target, EventDelivery.given_up, tried,
                   db.func.count(), db.func.max(EventDelivery.last_error))
-        .where(UNDELIVERED).group_by(EventDelivery.target, EventDelivery.given_up, EventDelivery.attempts > 0)
+        .where(UNDELIVERED).group_by(EventDelivery.target, EventDelivery.given_up, db.literal_column("tried"))
     ).all()
     result: dict[str, dict] = {}
     for target, given_up, tried, count, error in rows:
