@@ -128,9 +128,20 @@ def scheduler_command():
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: use `lms tick` from cron instead.")
-    scheduler = CronScheduler(connection=jobs.redis_connection())
-    register_periodic_tasks(scheduler)
-    scheduler.start()
+    import time
+
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    while True:
+        scheduler = CronScheduler(connection=jobs.redis_connection())
+        register_periodic_tasks(scheduler)
+        try:
+            scheduler.start()
+            return  # stopped by a signal
+        except (ConnectionError, TimeoutError) as exc:
+            # Redis restarts or fails over: wait for it instead of dying, as the workers do
+            click.echo(f"lost Redis ({exc}); starting again in 1 s", err=True)
+            time.sleep(1)
 
 
 def register_periodic_tasks(scheduler) -> None:
