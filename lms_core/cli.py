@@ -110,11 +110,23 @@ def worker_command(burst, simple):
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
+    import time
+
+    from redis.exceptions import ConnectionError, TimeoutError
+
     jobs._worker_app = current_app._get_current_object()
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
-                          job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
-    worker.work(burst=burst, with_scheduler=True)
+    while True:
+        worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
+                              job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
+        try:
+            worker.work(burst=burst, with_scheduler=True)
+            return
+        except (ConnectionError, TimeoutError) as exc:
+            # Redis restarted under a running job: rq gives up on the worker; a new one
+            # takes over (the job, if any, is recovered as abandoned by core.jobs.recover)
+            click.echo(f"lost Redis ({exc}); starting a new worker in 1 s", err=True)
+            time.sleep(1)
 
 
 @main.command("scheduler")

@@ -109,16 +109,19 @@ def _blocked_by_earlier(events: list) -> set:
     if not users:
         return set()
     oldest = min(p.info.id for p in events)
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            db.select(EventDelivery.target, EventDelivery.user_key).distinct().where(
-                UNDELIVERED, EventDelivery.target.in_(targets), EventDelivery.user_key.in_(users),
-                EventDelivery.event_id < oldest))
-        return {(r[0], r[1]) for r in rows}
+    # On the session, never a second connection: a thread holding one and waiting for
+    # another is how a busy pool deadlocks.
+    rows = db.session.execute(
+        db.select(EventDelivery.target, EventDelivery.user_key).distinct().where(
+            UNDELIVERED, EventDelivery.target.in_(targets), EventDelivery.user_key.in_(users),
+            EventDelivery.event_id < oldest)).all()
+    db.session.rollback()
+    return {(r[0], r[1]) for r in rows}
 
 
 def _record(delivered: list, failed: list) -> None:
-    """Mark outcomes on a connection of its own (the caller's session may be anywhere).
+    """Mark outcomes, in a transaction of their own on the session (handlers committed
+    their work; what they left uncommitted was rolled back).
 
     On PostgreSQL without waiting for the disk: a "delivered" mark lost in a crash only
     means one more delivery, which handlers must tolerate anyway (at least once)."""
@@ -126,22 +129,30 @@ def _record(delivered: list, failed: list) -> None:
         return
     now = utcnow()
     intervals = list(current_app.config["LMS_EVENT_RETRY_INTERVALS"])
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    db.session.rollback()
+    conn = db.session
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            conn.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
         if delivered:
             conn.execute(db.update(EventDelivery).where(
                 tuple_(EventDelivery.event_id, EventDelivery.target).in_(delivered)).values(
-                delivered_at=now, attempts=EventDelivery.attempts + 1, given_up=False))
+                delivered_at=now, attempts=EventDelivery.attempts + 1, given_up=False)
+                .execution_options(synchronize_session=False))
         for event_id, target, attempts_before, exc in failed:
             attempts = attempts_before + 1
             given_up = attempts > len(intervals)
             conn.execute(db.update(EventDelivery).where(
                 EventDelivery.event_id == event_id, EventDelivery.target == target).values(
                 attempts=attempts, given_up=given_up, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1])))
+                next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1]))
+                .execution_options(synchronize_session=False))
             if given_up:
                 log.error("event %s was not delivered to %s after %s attempts: given up", event_id, target, attempts)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 # ---------------------------------------------------------------- later: the periodic task

@@ -214,6 +214,9 @@ class PluginManager:
         try:
             impl.function(*[kwargs.get(name) for name in impl.argnames])  # an argument added to the spec later: None
         except Exception as exc:  # isolation, as in call_each
+            from lms_core.extensions import db
+
+            db.session.rollback()  # give back the session's connection before record_error takes one
             self.record_error(plugin_name, hook_name, exc)
             return "failed", exc
         return "delivered", None
