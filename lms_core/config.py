@@ -35,6 +35,7 @@ class Config:
     LMS_EVENT_REDELIVERY_INTERVAL = 15
     LMS_EVENT_RETENTION_DAYS = 30
     LMS_EVENTS_VERIFY_SNAPSHOTS = False  # tests: every payload must come back equal from JSON
+    LMS_EVENT_LOG = True  # False only for bench/events.py's baseline: dispatch after commit, nothing written
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_CSRF_TIME_LIMIT = None

@@ -77,7 +77,8 @@ def _deliver_to_channel(manager, target, payload):
 
 def deliver_committed(events: list) -> None:
     """Dispatch events this process just committed, oldest first, one target at a time."""
-    blocked = _blocked_by_earlier(events)
+    durable = current_app.config["LMS_EVENT_LOG"]
+    blocked = _blocked_by_earlier(events) if durable else set()
     delivered, failed = [], []
     for pending in events:
         for target in pending.targets:
@@ -92,7 +93,8 @@ def deliver_committed(events: list) -> None:
                 blocked.add(key)
                 if outcome == "failed":
                     failed.append((pending.info.id, target, 0, exc))
-    _record(delivered, failed)
+    if durable:
+        _record(delivered, failed)
 
 
 def _forget_uncommitted_changes() -> None:

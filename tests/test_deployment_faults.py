@@ -411,6 +411,10 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
         assert undelivered == 0 and final == 0
         checked.append(f"event log drained in {drained_in:.0f} s: {delivered} deliveries, {retried} of them "
                        f"needed more than one try, none given up; no job stuck or given up")
+    except BaseException:
+        for name in sorted(fleet.processes):
+            print(f"---- {name} (last lines)\n{fleet.tail(name, 40)}")
+        raise
     finally:
         fleet.stop_all()
     with capsys.disabled():
