@@ -54,6 +54,7 @@ ENVIRONMENT_SETTINGS = {
     "LMS_BASE_URL": str,
     "LMS_DEFAULT_LANGUAGE": str,
     "LMS_DEFAULT_TIMEZONE": str,
+    "LMS_DATABASE_POOL_SIZE": int,
     "LMS_EVENT_RETENTION_DAYS": int,
     "LMS_EVENT_DISPATCH_GRACE": int,
     "LMS_EVENT_REDELIVERY_INTERVAL": int,
@@ -77,6 +78,10 @@ def load_config(app, overrides: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    pool_size = app.config.get("LMS_DATABASE_POOL_SIZE")
+    if pool_size and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # one connection per thread that may be inside a request (gunicorn --threads)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).update(pool_size=pool_size, max_overflow=pool_size)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LMS_DEFAULT_LANGUAGE"]

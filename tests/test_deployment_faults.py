@@ -17,6 +17,7 @@ Only in the PostgreSQL + Redis run (SQLite is one process's database).
 """
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import os
 import random
@@ -175,7 +176,7 @@ class Student(threading.Thread):
                     status = response.status
             except urllib.error.HTTPError as exc:
                 status, text = exc.code, exc.read().decode(errors="replace")
-            except OSError as exc:  # refused, reset, timed out: the process is gone
+            except (OSError, http.client.HTTPException) as exc:  # refused, reset, cut short: the process is gone
                 self.ledger.failed(server, path, started, repr(exc))
                 time.sleep(0.2)
                 continue
@@ -194,7 +195,7 @@ class Student(threading.Thread):
     # -------------------------------------------------------------- a learner's afternoon
     def run(self):
         try:
-            time.sleep(random.uniform(0, 3))
+            time.sleep(random.uniform(0, 6))
             self.request("/login")
             page = self.request("/login", {"email": self.email, "password": PASSWORD})
             assert "Log out" in page, page[:300]
@@ -312,7 +313,7 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
         env.update({
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_server.url,
             "SECRET_KEY": "test-secret", "LMS_PLUGINS": "certificates,gamification,hello",
-            "LMS_INSTANCE_PATH": app.instance_path, "PYTHONUNBUFFERED": "1",
+            "LMS_INSTANCE_PATH": app.instance_path, "PYTHONUNBUFFERED": "1", "LMS_DATABASE_POOL_SIZE": "30",
             # short pauses, so that the test sees every repair within minutes
             "LMS_EVENT_DISPATCH_GRACE": "5", "LMS_EVENT_REDELIVERY_INTERVAL": "2",
             "LMS_EVENT_RETRY_INTERVALS": "1,2,4,8,15,30", "LMS_JOB_RETRY_INTERVALS": "2,5,10,20",
