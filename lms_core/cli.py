@@ -117,9 +117,9 @@ def worker_command(burst, simple):
     jobs._worker_app = current_app._get_current_object()
     worker_class = SimpleWorker if simple else Worker
     while True:
-        worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
-                              job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
         try:
+            worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
+                                  job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
             worker.work(burst=burst, with_scheduler=True)
             return
         except (ConnectionError, TimeoutError) as exc:
@@ -145,9 +145,9 @@ def scheduler_command():
     from redis.exceptions import ConnectionError, TimeoutError
 
     while True:
-        scheduler = CronScheduler(connection=jobs.redis_connection())
-        register_periodic_tasks(scheduler)
         try:
+            scheduler = CronScheduler(connection=jobs.redis_connection())
+            register_periodic_tasks(scheduler)
             scheduler.start()
             return  # stopped by a signal
         except (ConnectionError, TimeoutError) as exc:

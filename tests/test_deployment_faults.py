@@ -458,9 +458,10 @@ def wait_until_drained(app, redis_url, seconds) -> float:
         waiting = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)
                                      .where(EventDelivery.delivered_at.is_(None))).scalar_one()
         db.session.rollback()
-        jobs = {"queued": queue.get_job_ids(), "started": StartedJobRegistry(queue=queue).get_job_ids(),
-                "scheduled": ScheduledJobRegistry(queue=queue).get_job_ids(),
-                "failed": FailedJobRegistry(queue=queue).get_job_ids()}
+        # cleanup=False: counting must not do the recovery the deployment has to do itself
+        jobs = {"queued": queue.get_job_ids(), "started": StartedJobRegistry(queue=queue).get_job_ids(cleanup=False),
+                "scheduled": ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False),
+                "failed": FailedJobRegistry(queue=queue).get_job_ids(cleanup=False)}
         busy = {kind: [j for j in ids if not _periodic(queue, j)] for kind, ids in jobs.items()}
         state = (waiting, {kind: len(ids) for kind, ids in busy.items()})
         if waiting == 0 and not any(busy.values()):

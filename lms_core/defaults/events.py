@@ -10,10 +10,19 @@ from lms_core.contracts import PeriodicTask
 PRUNE_INTERVAL = 3600
 
 
+REDELIVERY_BUDGET_SECONDS = 10  # one run keeps going while there is work, this long at most
+
+
 def redeliver_events() -> None:
+    import time
+
     from lms_core.delivery import redeliver_due
 
-    redeliver_due()
+    deadline = time.monotonic() + REDELIVERY_BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        counts = redeliver_due()
+        if not (counts["delivered"] or counts["failed"] or counts["given_up"]):
+            return  # after an outage, thousands wait: drain them in rounds of 500
 
 
 def recover_abandoned_jobs() -> None:
