@@ -50,7 +50,7 @@ pytestmark = [
 STUDENTS = 50
 START_SECONDS = 60
 RUN_SECONDS = 240  # the students' part, at most
-DRAIN_SECONDS = 180  # an abandoned job waits 65 s for its heartbeat to expire, then is retried
+DRAIN_SECONDS = 360  # an abandoned job waits 65 s for its heartbeat to expire; a loaded machine runs jobs slowly
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 SUBMIT = re.compile(r'action="/attempts/(\d+)/submit"')
 
@@ -164,8 +164,12 @@ class Student(threading.Thread):
 
     # -------------------------------------------------------------- one request, as a browser
     def request(self, path, data=None, expect=200):
-        for _try in range(3):
+        for attempt in range(3):
             server, base = self.balancer.pick(self.index)
+            if attempt and data is not None:
+                # as a person would: reload, since the lost answer may have changed the
+                # session (a login renews it, and with it the form's CSRF token)
+                self.request("/")
             started = time.monotonic()
             body = None
             if data is not None:
@@ -182,7 +186,8 @@ class Student(threading.Thread):
                 continue
             self.ledger.answered(server, path, status)
             if status != expect:
-                raise AssertionError(f"{self.email}: {path} answered {status} on {server}:\n{text[:500]}")
+                said = re.findall(r'class="(?:flash[^"]*|error[^"]*)"[^>]*>([^<]+)<', text)
+                raise AssertionError(f"{self.email}: {path} answered {status} on {server}: {said}")
             match = CSRF.search(text)
             if match:
                 self.csrf = match.group(1)
