@@ -201,7 +201,7 @@ def redeliver_due(limit: int = 500, only: str | None = None, now=None) -> dict[s
             outcome, error = "failed", exc
         else:
             db.session.rollback()  # the handler starts on a clean session
-            outcome, error = deliver_target(row.target, event.hook, payload, info)
+            outcome, error = deliver_target(row.target, info.name, payload, info)
             _forget_uncommitted_changes()
         if outcome == "delivered":
             _record([(row.event_id, row.target)], [])
