@@ -37,7 +37,28 @@ Hooks come in four groups, in the order an application meets them:
 Implementations may accept fewer arguments than a spec names; arguments are only
 ever added to a spec, never renamed or removed without a deprecation period.
 """
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
 import pluggy
+
+if TYPE_CHECKING:  # the contract's types; hookspecs itself imports nothing of the core
+    import click
+    from flask import Blueprint, Flask
+
+    from lms_core.contracts import NavLink, NotificationChannel, PeriodicTask, Refusal, Requirement
+    from lms_core.payloads import (
+        AttemptInfo,
+        CourseInfo,
+        EnrollmentInfo,
+        EventInfo,
+        LessonInfo,
+        NotificationInfo,
+        QuizInfo,
+        UserInfo,
+    )
 
 PROJECT_NAME = "lms"
 
@@ -51,7 +72,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec(historic=True)
-def lms_addhooks(pluginmanager):
+def lms_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     """Called when a plugin is registered, so it can declare hooks of its own.
 
     ``pluginmanager`` is the ``pluggy.PluginManager``; call
@@ -61,46 +82,46 @@ def lms_addhooks(pluginmanager):
 
 
 @hookspec
-def lms_blueprints(app):
+def lms_blueprints(app: Flask) -> list[Blueprint]:
     """Called once while the app is built. Returns a list of ``flask.Blueprint``
     objects to register; their URLs answer 404 while the plugin is disabled."""
 
 
 @hookspec
-def lms_cli_commands():
+def lms_cli_commands() -> list[click.Command]:
     """Called once while the CLI is built. Returns a list of ``click`` commands or
     groups that become ``lms <name> ...`` subcommands."""
 
 
 @hookspec
-def lms_migrations_folder():
+def lms_migrations_folder() -> str | os.PathLike[str] | None:
     """Returns the path of the plugin's Alembic ``versions`` folder (a string or
     ``pathlib.Path``). ``lms db upgrade`` runs it with the version table
     ``<plugin>_alembic_version``. Tables the plugin creates are named ``<plugin>_*``."""
 
 
 @hookspec
-def lms_translations_folder():
+def lms_translations_folder() -> str | os.PathLike[str] | None:
     """Returns the path of the plugin's ``translations`` folder (gettext catalogues
     ``<lang>/LC_MESSAGES/messages.mo``), merged into the interface translations."""
 
 
 @hookspec
-def lms_periodic_tasks():
+def lms_periodic_tasks() -> list[PeriodicTask]:
     """Returns a list of ``lms_core.PeriodicTask`` (name, function, interval in
     seconds). ``lms scheduler`` enqueues them on rq; ``lms tick`` runs the due ones
     in-process for deployments without Redis. Tasks must be idempotent."""
 
 
 @hookspec
-def lms_notification_channels():
+def lms_notification_channels() -> list[NotificationChannel]:
     """Returns a list of ``lms_core.NotificationChannel`` objects (e-mail, SMS, push,
     ...). Every notification is stored in the in-app inbox; each channel's
     ``deliver(notification, user)`` then runs in a job."""
 
 
 @hookspec
-def lms_openapi():
+def lms_openapi() -> dict[str, Any] | None:
     """Returns the plugin's part of the OpenAPI 3.1 document served at
     ``/api/v1/openapi.json``: a dict with ``paths`` (relative to ``/api/v1``) and
     optionally ``components`` (``schemas``, ``parameters``, ...) and ``tags``. Prefix
@@ -109,7 +130,7 @@ def lms_openapi():
 
 
 @hookspec
-def lms_completion_requirements(user, course):
+def lms_completion_requirements(user: UserInfo, course: CourseInfo) -> list[Requirement]:
     """Called when the core decides whether ``user`` has completed ``course``
     (snapshots). Returns a list of ``lms_core.Requirement`` (label, met, url); the
     course is complete only when the core's own requirements and all of these are met.
@@ -122,24 +143,24 @@ def lms_completion_requirements(user, course):
 
 
 @hookspec
-def lms_navigation_links(user):
+def lms_navigation_links(user: UserInfo | None) -> list[NavLink]:
     """Called for every page. ``user`` is the current user's snapshot or ``None``.
     Returns a list of ``lms_core.NavLink`` (label, url, area) for the main menu."""
 
 
 @hookspec
-def lms_course_page_fragments(user, course):
+def lms_course_page_fragments(user: UserInfo | None, course: CourseInfo) -> str | None:
     """Called when the course page is rendered. Returns a list of HTML fragments
     (``markupsafe.Markup`` or plain text, which is escaped) shown under the outline."""
 
 
 @hookspec
-def lms_dashboard_fragments(user):
+def lms_dashboard_fragments(user: UserInfo) -> str | None:
     """Called when a user's dashboard is rendered. Returns a list of HTML fragments."""
 
 
 @hookspec(firstresult=True)
-def lms_permission_allowed(user, action, target):
+def lms_permission_allowed(user: Any, action: str, target: Any) -> bool | None:
     """Decides whether ``user`` (a ``User`` row or ``None``) may do ``action`` (a string
     such as ``"course.edit"``) on ``target`` (a row or ``None``). Returns ``True``,
     ``False`` or ``None`` (no opinion). The first non-``None`` answer wins; the core's
@@ -152,26 +173,27 @@ def lms_permission_allowed(user, action, target):
 
 
 @hookspec
-def lms_before_register(email, name):
+def lms_before_register(email: str, name: str) -> Refusal | None:
     """Called before an account is created. Returns ``lms_core.Refusal`` to refuse it
     (its reason is shown on the form), or ``None``."""
 
 
 @hookspec
-def lms_before_enroll(user, course):
+def lms_before_enroll(user: UserInfo, course: CourseInfo) -> Refusal | None:
     """Called before ``user`` is enrolled in ``course``. Returns ``None`` to allow,
     ``Refusal(reason)`` to refuse, or ``Refusal(reason, hold=True)`` to create the
-    enrolment as *pending* (for example until a payment arrives); the plugin later
-    calls ``lms_core.services.enrolment.activate(enrollment_id)``."""
+    enrolment as *pending* (for example until a payment arrives; ``url=`` sends the
+    learner on, to a checkout say); the plugin later calls
+    ``lms_core.services.enrolment.activate(enrollment_id)``."""
 
 
 @hookspec
-def lms_before_quiz_attempt(user, quiz):
+def lms_before_quiz_attempt(user: UserInfo, quiz: QuizInfo) -> Refusal | None:
     """Called before ``user`` starts an attempt at ``quiz``. Returns ``Refusal`` or ``None``."""
 
 
 @hookspec
-def lms_before_quiz_submit(user, quiz, attempt, answers):
+def lms_before_quiz_submit(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, answers: dict[str, Any]) -> Refusal | None:
     """Called before an attempt is scored. ``answers`` maps question ids to the
     submitted answer. Returns ``Refusal`` to reject the submission, or ``None``."""
 
@@ -184,38 +206,38 @@ def lms_before_quiz_submit(user, quiz, attempt, answers):
 
 
 @hookspec
-def on_user_registered(user, event):
+def on_user_registered(user: UserInfo, event: EventInfo) -> None:
     """A new account was created (by sign-up, by an admin or by ``lms create-admin``)."""
 
 
 @hookspec
-def on_enrolled(user, course, enrollment, event):
+def on_enrolled(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, event: EventInfo) -> None:
     """``user`` was enrolled in ``course`` and the enrolment is active."""
 
 
 @hookspec
-def on_lesson_completed(user, lesson, event):
+def on_lesson_completed(user: UserInfo, lesson: LessonInfo, event: EventInfo) -> None:
     """``user`` marked ``lesson`` done for the first time."""
 
 
 @hookspec
-def on_quiz_submitted(user, quiz, attempt, event):
+def on_quiz_submitted(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, event: EventInfo) -> None:
     """An attempt was submitted and scored, passed or not."""
 
 
 @hookspec
-def on_quiz_passed(user, quiz, attempt, event):
+def on_quiz_passed(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, event: EventInfo) -> None:
     """A submitted attempt reached the quiz's pass mark (fires after ``on_quiz_submitted``,
     for every passing attempt; ``attempt.number`` tells the first from a retake)."""
 
 
 @hookspec
-def on_course_completed(user, course, enrollment, event):
+def on_course_completed(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, event: EventInfo) -> None:
     """``user`` met every completion requirement of ``course`` for the first time."""
 
 
 @hookspec
-def on_notification_created(notification, user, event):
+def on_notification_created(notification: NotificationInfo, user: UserInfo, event: EventInfo) -> None:
     """A notification was stored in ``user``'s inbox (channels are delivered separately)."""
 
 
@@ -225,7 +247,7 @@ def on_notification_created(notification, user, event):
 
 
 @hookspec(firstresult=True)
-def render_certificate(certificate):
+def render_certificate(certificate: Any) -> bytes | None:
     """Renders ``certificate`` (an object with the learner, course, number, dates and
     verification URL; defined by the certificates plugin) and returns the PDF as
     ``bytes``. The first implementation that returns bytes wins; the certificates

@@ -1,13 +1,43 @@
 """The LMS core: a small Flask application that plugins extend.
 
 This module is the public facade for plugin authors. Everything a plugin needs is
-importable from here; other modules of ``lms_core`` are internal and may change.
+importable from here, or from one of the few modules in ``PUBLIC_MODULES``; other
+modules of ``lms_core`` are internal and may change. docs/plugins.md §1 lists the same
+names (``tests/test_public_surface.py`` keeps the three lists equal, and fails when code
+under plugins/ or examples/ imports anything else).
 """
-from hookspecs import hookimpl, hookspec
+from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from hookspecs import hookimpl, hookspec
 from lms_core.contracts import NavLink, NotificationChannel, PeriodicTask, Refusal, Requirement
 
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
+    from flask_babel import gettext, lazy_gettext
+
+    from lms_core.api.plugin_blueprints import api_blueprint
+    from lms_core.api.validation import json_object
+    from lms_core.app import create_app
+    from lms_core.auth import current_user, login_required, require
+    from lms_core.defaults.permissions import is_enrolled, is_staff
+    from lms_core.extensions import db
+    from lms_core.i18n import ContentTranslations, language_names, localized, select_timezone
+    from lms_core.jobs import enqueue, redis_connection
+    from lms_core.mail import MailError, MailMessage, PermanentMailError, TemporaryMailError, send_mail, send_mail_batch
+    from lms_core.mail import deliver as deliver_mail
+    from lms_core.permissions import can
+    from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
+    from lms_core.services import ServiceError
+    from lms_core.services.courses import set_translation
+    from lms_core.services.notifications import notify
+    from lms_core.settings import PluginSettings
+    from lms_core.urls import path_for, public_url
+    from lms_core.web.form_errors import mark_form_errors, refused_status
+    from lms_core.web.templating import render_fragment
+
 __all__ = [
+    # the contract
     "hookimpl",
     "hookspec",
     "NavLink",
@@ -15,42 +45,111 @@ __all__ = [
     "PeriodicTask",
     "Refusal",
     "Requirement",
+    "call_hook",
+    "call_first_hook",
+    "check_hook",
+    # the application and its services
     "create_app",
     "db",
     "enqueue",
+    "redis_connection",
     "notify",
+    "PluginSettings",
+    # who is asking and what they may do
     "current_user",
-    "gettext",
-    "lazy_gettext",
-    "ServiceError",
     "login_required",
     "require",
-    "render_fragment",
+    "can",
     "is_staff",
     "is_enrolled",
+    # pages, forms and the API
+    "ServiceError",
+    "mark_form_errors",
+    "refused_status",
+    "render_fragment",
+    "api_blueprint",
+    "json_object",
+    "path_for",
+    "public_url",
+    # languages
+    "gettext",
+    "lazy_gettext",
+    "language_names",
+    "select_timezone",
+    "ContentTranslations",
+    "localized",
+    "set_translation",
+    # mail
+    "send_mail",
+    "send_mail_batch",
+    "deliver_mail",
+    "MailMessage",
+    "MailError",
+    "PermanentMailError",
+    "TemporaryMailError",
 ]
+
+# Modules a plugin may import from as well; everything else in lms_core is internal.
+PUBLIC_MODULES = (
+    "lms_core.models",  # read the core's tables (never add columns to them)
+    "lms_core.models.base",  # UTCDateTime and utcnow for a plugin's own time columns
+    "lms_core.payloads",  # the snapshots event hooks receive
+    "lms_core.events",  # emit and commit: fire a plugin's own declared events
+    "lms_core.realtime",  # push, user_room, course_room
+    "lms_core.cache",  # get_or_compute, invalidate, increment
+    "lms_core.api.access",  # guard, allow, find: the API's checks inside a view
+    "lms_core.api.openapi",  # schema helpers for lms_openapi
+    "lms_core.services.progress",  # check_completion, course_progress
+    "lms_core.services.enrolment",  # activate
+    "lms_core.testing",  # the pytest fixtures
+)
 
 # name -> (module, attribute): imported on first use, so `import lms_core` stays cheap.
 _LAZY = {
     "create_app": ("lms_core.app", "create_app"),
     "db": ("lms_core.extensions", "db"),
     "enqueue": ("lms_core.jobs", "enqueue"),
+    "redis_connection": ("lms_core.jobs", "redis_connection"),
     "notify": ("lms_core.services.notifications", "notify"),
+    "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "current_user": ("lms_core.auth", "current_user"),
-    "gettext": ("flask_babel", "gettext"),
-    "lazy_gettext": ("flask_babel", "lazy_gettext"),
-    "ServiceError": ("lms_core.services", "ServiceError"),
     "login_required": ("lms_core.auth", "login_required"),
     "require": ("lms_core.auth", "require"),
-    "render_fragment": ("lms_core.web.templating", "render_fragment"),
+    "can": ("lms_core.permissions", "can"),
     "is_staff": ("lms_core.defaults.permissions", "is_staff"),
     "is_enrolled": ("lms_core.defaults.permissions", "is_enrolled"),
+    "call_hook": ("lms_core.plugin_calls", "call_hook"),
+    "call_first_hook": ("lms_core.plugin_calls", "call_first_hook"),
+    "check_hook": ("lms_core.plugin_calls", "check_hook"),
+    "ServiceError": ("lms_core.services", "ServiceError"),
+    "mark_form_errors": ("lms_core.web.form_errors", "mark_form_errors"),
+    "refused_status": ("lms_core.web.form_errors", "refused_status"),
+    "render_fragment": ("lms_core.web.templating", "render_fragment"),
+    "api_blueprint": ("lms_core.api.plugin_blueprints", "api_blueprint"),
+    "json_object": ("lms_core.api.validation", "json_object"),
+    "path_for": ("lms_core.urls", "path_for"),
+    "public_url": ("lms_core.urls", "public_url"),
+    "gettext": ("flask_babel", "gettext"),
+    "lazy_gettext": ("flask_babel", "lazy_gettext"),
+    "language_names": ("lms_core.i18n", "language_names"),
+    "select_timezone": ("lms_core.i18n", "select_timezone"),
+    "ContentTranslations": ("lms_core.i18n", "ContentTranslations"),
+    "localized": ("lms_core.i18n", "localized"),
+    "set_translation": ("lms_core.services.courses", "set_translation"),
+    # mail
+    "send_mail": ("lms_core.mail", "send_mail"),
+    "send_mail_batch": ("lms_core.mail", "send_mail_batch"),
+    "deliver_mail": ("lms_core.mail", "deliver"),
+    "MailMessage": ("lms_core.mail", "MailMessage"),
+    "MailError": ("lms_core.mail", "MailError"),
+    "PermanentMailError": ("lms_core.mail", "PermanentMailError"),
+    "TemporaryMailError": ("lms_core.mail", "TemporaryMailError"),
 }
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # Imported lazily so that `import lms_core` (done by every plugin module) stays
     # cheap and free of import cycles.
     if name in _LAZY:

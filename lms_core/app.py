@@ -11,7 +11,7 @@ from lms_core import cache, i18n
 from flask_babel import Babel
 
 from lms_core.extensions import csrf, db
-from lms_core.plugins import PluginManager
+from lms_core.plugins import PluginConfigurationError, PluginManager
 
 log = logging.getLogger("lms")
 
@@ -43,6 +43,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     csrf.init_app(app)
     cache.init_cache(app)
 
+    from lms_core.mail import init_mail
+
+    init_mail(app)
+
     from lms_core.realtime import init_realtime
 
     init_realtime(app)
@@ -64,11 +68,42 @@ def _register_blueprints(app, plugins) -> None:
     app.register_blueprint(api_blueprint)
 
     owners = app.extensions["lms_blueprint_owners"] = {}
+    prefixes = {bp.url_prefix: "the core" for bp in app.blueprints.values() if bp.url_prefix}
     with app.app_context():
-        for plugin_name, blueprints in plugins.call_each_with_names("lms_blueprints", include_disabled=True, app=app):
+        load_order = list(plugins.installed)
+        found = plugins.call_each_with_names("lms_blueprints", include_disabled=True, app=app)
+        # In load order (by name), so that of two clashing plugins the first keeps its pages.
+        found.sort(key=lambda item: load_order.index(item[0]) if item[0] in load_order else len(load_order))
+        for plugin_name, blueprints in found:
             for blueprint in blueprints:
+                clash, other = _blueprint_clash(app, owners, prefixes, plugin_name, blueprint)
+                if clash:
+                    plugins.add_problem(tuple(n for n in (other, plugin_name) if n), clash)
+                    if app.config.get("LMS_PLUGINS_STRICT"):
+                        raise PluginConfigurationError(clash)
+                    continue
                 app.register_blueprint(blueprint)
                 owners[blueprint.name] = plugin_name
+                if blueprint.url_prefix:
+                    prefixes.setdefault(blueprint.url_prefix, plugin_name)
+
+
+def _blueprint_clash(app, owners, prefixes, plugin_name, blueprint) -> tuple[str | None, str | None]:
+    """Why the blueprint cannot be registered, naming both sides (Flask's own error
+    names neither plugin), and the other plugin; ``(None, None)`` when it can."""
+    if blueprint.name in app.blueprints:
+        other = owners.get(blueprint.name)
+        who = f"plugin {other!r}" if other else "the core"
+        return (f"plugin {plugin_name!r} registers a blueprint named {blueprint.name!r}, which {who} "
+                f"already registered; {plugin_name}'s is left out: prefix blueprint names with the plugin's name",
+                other)
+    other = prefixes.get(blueprint.url_prefix) if blueprint.url_prefix else None
+    if other is not None and other != plugin_name:
+        who = f"plugin {other!r}" if other != "the core" else other
+        return (f"plugin {plugin_name!r} serves its blueprint {blueprint.name!r} under {blueprint.url_prefix}, "
+                f"which {who} already uses; {plugin_name}'s is left out: use a URL prefix of its own",
+                other if other != "the core" else None)
+    return None, None
 
 
 def _register_request_hooks(app) -> None:

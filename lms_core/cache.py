@@ -11,6 +11,8 @@ import time
 
 from flask import current_app
 
+from lms_core.extensions import redis_connection
+
 
 class MemoryCache:
     def __init__(self):
@@ -100,8 +102,6 @@ class _redis_outage:
 
 def init_cache(app):
     if app.config.get("REDIS_URL"):
-        from lms_core.jobs import redis_connection
-
         backend = RedisCache(redis_connection(app))
     else:
         backend = MemoryCache()

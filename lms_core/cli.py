@@ -11,15 +11,35 @@ from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, wit
 
 def _create_app():
     from lms_core.app import create_app
+    from lms_core.plugins import PluginConfigurationError
 
-    return create_app()
+    try:
+        return create_app()
+    except PluginConfigurationError as exc:
+        # One line the plugin's author can act on, not a traceback through the loader.
+        raise click.ClickException(str(exc)) from None
+
+
+def _set_verbosity(ctx, _param, verbose):
+    """Alembic reports every migration step at INFO; operators see them with ``-v``."""
+    import logging
+
+    level = logging.INFO if verbose else logging.WARNING
+    for name in ("alembic", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(level)
+    return verbose
+
+
+VERBOSE_OPTION = click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                              callback=_set_verbosity, help="Show Alembic's migration steps and other INFO lines.")
 
 
 class LmsGroup(FlaskGroup):
     """Adds the enabled plugins' commands once the app is known."""
 
     def __init__(self, **kwargs):
-        super().__init__(create_app=_create_app, add_default_commands=False, add_version_option=False, **kwargs)
+        super().__init__(create_app=_create_app, add_default_commands=False, add_version_option=False,
+                         params=[VERBOSE_OPTION], **kwargs)
         self._plugin_commands_loaded = False
 
     def _load_plugin_commands_from_app(self, ctx):
@@ -237,17 +257,66 @@ def plugins_group():
 @plugins_group.command("list")
 @with_appcontext
 def plugins_list():
-    """Name, version, enabled, hooks and last error of every installed plugin."""
+    """Name, version, state, hooks, problems and last error of every installed plugin."""
     from lms_core.services.platform import plugin_rows
 
     rows = plugin_rows()
     if not rows:
         click.echo("no plugins installed")
     for row in rows:
-        state = "enabled" if row["enabled"] else "disabled"
-        click.echo(f"{row['name']} {row['version'] or '-'} {state} hooks: {', '.join(row['hooks']) or '-'}")
+        click.echo(f"{row['name']} {row['version'] or '-'} {_plugin_state(row)} "
+                   f"hooks: {', '.join(row['hooks']) or '-'}")
+        for problem in row["problems"]:
+            click.echo(f"  problem: {problem}")
         if row["last_error"]:
             click.echo(f"  last error: {row['last_error']}")
+
+
+def _plugin_state(row) -> str:
+    if row["excluded"]:
+        return "installed, excluded by LMS_PLUGINS"
+    if not row["loaded"]:
+        return "failed to load"
+    state = "enabled" if row["enabled"] else "disabled"
+    if row["migrations_pending"]:
+        state += ", needs `lms db upgrade` (not called until then)"
+    return state
+
+
+@plugins_group.command("check")
+@with_appcontext
+def plugins_check():
+    """Report every plugin problem (conflicts, tables, unmarked hooks, pending
+    migrations, load errors); exits with status 1 when there is one."""
+    from lms_core.services.platform import plugin_problems, plugin_rows
+
+    found = [problem.message for problem in plugin_problems()]
+    for row in plugin_rows():
+        if not row["loaded"] and not row["excluded"]:
+            found.append(f"plugin {row['name']!r} failed to load: {row['last_error']}")
+        elif row["migrations_pending"] and not row["excluded"]:
+            found.append(f"plugin {row['name']!r} needs `lms db upgrade`: its hooks are not called until then")
+    for message in found:
+        click.echo(f"problem: {message}")
+    if found:
+        raise SystemExit(1)
+    click.echo("no problems found")
+
+
+@plugins_group.command("new")
+@click.argument("name")
+@click.option("--directory", "-d", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where to create the distribution's folder (lms-plugin-NAME).")
+def plugins_new(name, directory):
+    """Create a working plugin distribution, lms-plugin-NAME, ready to install and test."""
+    from lms_core.plugin_template import TemplateError, create_plugin
+
+    try:
+        folder = create_plugin(name, directory)
+    except TemplateError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {folder}")
+    click.echo("next: pip install -e " + str(folder) + " && lms db upgrade && pytest " + str(folder / "tests"))
 
 
 @plugins_group.command("enable")
@@ -273,7 +342,7 @@ def _set_plugin(name, enabled):
     try:
         set_plugin_enabled(name, enabled)
     except ServiceError as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from None
     click.echo(f"{name}: {'enabled' if enabled else 'disabled'}")
 
 
@@ -290,7 +359,7 @@ def create_admin(email, name, password):
         user = accounts.register(email, name, password, role="admin")
     except ServiceError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        raise click.ClickException(f"{exc.message} {details}".strip())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
     click.echo(f"created admin {user.email}")
 
 

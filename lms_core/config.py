@@ -42,6 +42,19 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Mail (lms_core.mail): SMTP when MAIL_SERVER is set, else .eml files in instance/mail/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False  # STARTTLS on a plain connection (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = "LMS <lms@localhost>"
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
 
 
 ENVIRONMENT_SETTINGS = {
@@ -60,6 +73,14 @@ ENVIRONMENT_SETTINGS = {
     "LMS_EVENT_REDELIVERY_INTERVAL": int,
     "LMS_EVENT_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
     "LMS_JOB_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": _flag,
+    "MAIL_USE_SSL": _flag,
+    "MAIL_TIMEOUT": float,
+    "MAIL_DEFAULT_SENDER": str,
 }
 
 

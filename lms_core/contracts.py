@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from lms_core.payloads import NotificationInfo, UserInfo
 
 
 @dataclass(frozen=True)
@@ -11,12 +14,15 @@ class Refusal:
     """A filter hook's answer that stops (or, with ``hold=True``, holds) an action.
 
     ``reason`` is shown to the user, so pass a translated string (``gettext``);
-    ``code`` is the stable machine-readable code returned by the API.
+    ``code`` is the stable machine-readable code returned by the API. A hold may
+    name ``url``, where the learner continues (a checkout page, say): the enrolment
+    form sends them there.
     """
 
     reason: str
     code: str = "refused"
     hold: bool = False
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,10 @@ class NotificationChannel(ABC):
 
     name: str = "channel"
 
-    def wants(self, notification, user) -> bool:
+    def wants(self, notification: NotificationInfo, user: UserInfo) -> bool:
         """Whether this notification should go out on this channel (default: all)."""
         return True
 
     @abstractmethod
-    def deliver(self, notification, user) -> None:
+    def deliver(self, notification: NotificationInfo, user: UserInfo) -> None:
         """Send ``notification`` to ``user``; raise to have the job retried."""

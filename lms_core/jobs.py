@@ -13,6 +13,8 @@ from importlib import import_module
 
 from flask import current_app
 
+from lms_core.extensions import redis_connection as extensions_redis_connection
+
 log = logging.getLogger("lms.jobs")
 
 QUEUE_NAME = "lms"
@@ -28,14 +30,8 @@ def resolve(path: str):
     return getattr(import_module(module), name)
 
 
-def redis_connection(app=None):
-    from redis import Redis
-
-    app = app or current_app
-    conn = app.extensions.get("lms_redis")
-    if conn is None and app.config.get("REDIS_URL"):
-        conn = app.extensions["lms_redis"] = Redis.from_url(app.config["REDIS_URL"])
-    return conn
+# Kept here too: callers have imported it from this module since the start.
+redis_connection = extensions_redis_connection
 
 
 def queue(app=None):

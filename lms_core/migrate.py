@@ -25,24 +25,84 @@ class MigrationOwner:
 
 
 def owners() -> list[MigrationOwner]:
-    from lms_core.plugins import get_plugin_manager
-
-    core_tables = {t for t in db.metadata.tables if not _plugin_prefix(t)}
+    plugins = current_app.extensions["lms_plugins"]
+    tables = table_owners()
     result = [MigrationOwner(CORE, os.path.join(os.path.dirname(__file__), "migrations", "versions"),
-                             "alembic_version", core_tables)]
-    plugins = get_plugin_manager()
+                             "alembic_version", {t for t, o in tables.items() if o == CORE})]
     for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True):
-        if not plugins.is_enabled(name):
+        if not plugins.switched_on(name):
             continue
-        tables = {t for t in db.metadata.tables if t.startswith(f"{name}_")}
-        result.append(MigrationOwner(name, str(folder), f"{name}_alembic_version", tables))
+        result.append(MigrationOwner(name, str(folder), f"{name}_alembic_version",
+                                     {t for t, o in tables.items() if o == name}))
     return result
 
 
-def _plugin_prefix(table: str) -> bool:
-    from lms_core.plugins import get_plugin_manager
+def table_owners() -> dict[str, str]:
+    """Which owner (``core`` or a plugin's name) each table of the models belongs to.
 
-    return any(table.startswith(f"{name}_") for name in get_plugin_manager().installed)
+    Decided from where the table is declared: a model class in the plugin's own package
+    (the package of its entry point's module) belongs to that plugin, whatever its name,
+    so ``hello_x_items`` of a plugin ``hello_x`` never lands in plugin ``hello``'s
+    migrations. A table without a model class falls back to the longest plugin name
+    that prefixes it. Tables of plugin packages not loaded in this app are left out."""
+    plugins = current_app.extensions["lms_plugins"]
+    packages = {"lms_core": CORE}
+    for name, info in plugins.installed.items():
+        if info.module is not None:
+            packages.setdefault(info.module.__name__.split(".")[0], name)
+    by_table: dict[str, str | None] = {}
+    for mapper in db.Model.registry.mappers:
+        package = mapper.class_.__module__.split(".")[0]
+        for table in mapper.tables:
+            by_table[table.name] = packages.get(package)
+    names = sorted((n for n, i in plugins.installed.items() if i.module is not None), key=len, reverse=True)
+    result = {}
+    for table in db.metadata.tables:
+        if table in by_table:
+            owner = by_table[table]
+        else:
+            owner = next((n for n in names if table.startswith(f"{n}_")), CORE)
+        if owner is not None:
+            result[table] = owner
+    return result
+
+
+def table_problems() -> list[tuple[tuple[str, ...], str]]:
+    """Tables a plugin declares outside its ``<plugin>_`` prefix, and plugins whose
+    prefix lies inside another's (``hello_`` and ``hello_x_``): each as (plugins, message)."""
+    plugins = current_app.extensions["lms_plugins"]
+    problems = []
+    for table, owner in sorted(table_owners().items()):
+        if owner != CORE and not table.startswith(f"{owner}_"):
+            problems.append(((owner,), f"plugin {owner!r} declares the table {table!r}, outside its prefix "
+                                       f"'{owner}_': name its tables {owner}_*"))
+    loaded = sorted(n for n, i in plugins.installed.items() if i.module is not None)
+    for name in loaded:
+        for other in loaded:
+            if other != name and other.startswith(f"{name}_"):
+                problems.append(((name, other), f"the table prefix '{other}_' of plugin {other!r} lies inside "
+                                                f"the prefix '{name}_' of plugin {name!r}: a table {other}_items "
+                                                f"reads as {name}'s; rename one of the plugins"))
+    return problems
+
+
+def plugin_migrations_pending(name: str) -> bool:
+    """Whether the plugin has migrations that its database has not run (a head
+    revision missing from ``<plugin>_alembic_version``)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    plugins = current_app.extensions["lms_plugins"]
+    folder = next((str(f) for n, f in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)
+                   if n == name), None)
+    if folder is None:
+        return False
+    owner = MigrationOwner(name, folder, f"{name}_alembic_version", set())
+    heads = set(ScriptDirectory.from_config(alembic_config(owner, None)).get_heads())
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": owner.version_table})
+        current = set(context.get_current_heads())
+    return not heads <= current
 
 
 def alembic_config(owner: MigrationOwner, connection) -> Config:

@@ -13,6 +13,8 @@ after every plugin, including a plugin's own ``trylast`` fallback.
 """
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 import time
 import traceback
@@ -23,6 +25,8 @@ import pluggy
 
 import hookspecs
 from lms_core.contracts import Refusal
+from lms_core.defaults import CORE_PLUGINS
+from lms_core.extensions import get_plugin_manager  # where services import it from; kept here for callers
 
 log = logging.getLogger("lms.plugins")
 
@@ -43,6 +47,18 @@ class PluginInfo:
     module: object | None = None
     load_error: str | None = None
     hooks: list[str] = field(default_factory=list)
+    excluded: bool = False  # installed, but not named in LMS_PLUGINS
+    migrations_pending: bool = False  # its tables lag behind its migrations: not called
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """Something a plugin author or an operator must fix, found while loading: shown
+    at start-up (a warning in the log), by ``lms plugins list`` and ``lms plugins
+    check`` and on the admin plugins page."""
+
+    plugins: tuple[str, ...]
+    message: str
 
 
 class PluginManager:
@@ -53,38 +69,40 @@ class PluginManager:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.installed: dict[str, PluginInfo] = {}
-        self._enabled_cache: tuple[float, frozenset[str]] | None = None
+        self.problems: list[PluginProblem] = []
+        self._migrated: set[str] = set()  # plugins seen up to date with their migrations
+        self._enabled_cache: tuple[float, frozenset[str], frozenset[str]] | None = None
 
     # ---------------------------------------------------------------- loading
 
     def load(self) -> None:
-        from lms_core.defaults import CORE_PLUGINS
-
         self.pm.hook.lms_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         selection = self._selection(self.app.config.get("LMS_PLUGINS", "all"))
         strict = self.app.config.get("LMS_PLUGINS_STRICT", False)
-        seen = set()
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if ep.name in seen:
-                continue
-            seen.add(ep.name)
-            if selection is not None and ep.name not in selection:
-                continue
+        seen: set[str] = set()
+        for name, candidates in _entry_points_by_name():
+            seen.add(name)
+            ep = candidates[0]
+            if len(candidates) > 1:
+                self._duplicate_entry_point(name, candidates, strict)
             dist = getattr(ep, "dist", None)
-            info = PluginInfo(ep.name, dist.name if dist else None, dist.version if dist else None)
-            self.installed[ep.name] = info
+            info = PluginInfo(name, dist.name if dist else None, dist.version if dist else None)
+            self.installed[name] = info
+            if selection is not None and name not in selection:
+                info.excluded = True
+                continue
             try:
                 module = ep.load()
             except Exception as exc:  # a broken plugin must not stop the others
                 info.load_error = f"{type(exc).__name__}: {exc}"
-                self.record_error(ep.name, "load", exc)
+                self.record_error(name, "load", exc)
                 if strict:
                     raise
                 continue
             try:
-                self.pm.register(module, name=ep.name)
+                self.pm.register(module, name=name)
             except pluggy.PluginValidationError as exc:
-                raise PluginConfigurationError(f"plugin {ep.name!r} breaks the hook contract: {exc}") from exc
+                raise PluginConfigurationError(f"plugin {name!r} breaks the hook contract: {exc}") from exc
             info.module = module
         if selection:
             for missing in sorted(selection - seen):
@@ -98,8 +116,13 @@ class PluginManager:
         for name, module in CORE_PLUGINS:
             self.pm.register(module, name=name)
         self._check_pending()
+        from lms_core.migrate import table_problems  # needs the plugins' models imported first
+
+        for names, message in table_problems():
+            self.add_problem(names, message)
         for name, info in self.installed.items():
             if info.module is not None:
+                self._warn_unmarked_hooks(name, info.module)
                 info.hooks = sorted(
                     impl_name for impl_name in dir(self.pm.hook)
                     if not impl_name.startswith("_")
@@ -117,16 +140,57 @@ class PluginManager:
             and any(i.plugin_name == name for i in getattr(self.pm.hook, h).get_hookimpls())
         )
 
+    def hook_names(self) -> list[str]:
+        """Every hook with a specification: the core's and those plugins declared."""
+        return sorted(h for h in dir(self.pm.hook)
+                      if not h.startswith("_") and getattr(self.pm.hook, h).spec is not None)
+
     def _check_pending(self) -> None:
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            known = ", ".join(sorted(h for h in dir(self.pm.hook)
-                                     if not h.startswith("_") and getattr(self.pm.hook, h).spec is not None))
-            raise PluginConfigurationError(
-                f"plugin {self.pm.get_name(exc.plugin)!r} implements a hook that does not exist: {exc}. "
-                f"Known hooks: {known}"
-            ) from exc
+        known = self.hook_names()
+        for hook_name in dir(self.pm.hook):
+            caller = getattr(self.pm.hook, hook_name)
+            if hook_name.startswith("_") or caller.spec is not None:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                close = difflib.get_close_matches(hook_name, known, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else " See docs/hooks.md for the hooks there are."
+                # `from None`: the message says everything, a traceback would only bury it.
+                raise PluginConfigurationError(
+                    f"plugin {impl.plugin_name!r} implements {hook_name!r} "
+                    f"({impl.function.__module__}), which is not a hook.{hint}") from None
+
+    def _warn_unmarked_hooks(self, name: str, module) -> None:
+        """A module function named like a hook but without ``@hookimpl`` is never called:
+        say so rather than let the author wonder."""
+        known = set(self.hook_names())
+        for attribute, value in vars(module).items():
+            if (attribute in known and inspect.isfunction(value) and value.__module__ == module.__name__
+                    and self.pm.parse_hookimpl_opts(module, attribute) is None):
+                self.add_problem((name,), f"plugin {name!r}: {module.__name__}.{attribute}() is named like a hook "
+                                          f"but has no @hookimpl, so it is never called")
+
+    def _duplicate_entry_point(self, name: str, candidates, strict: bool) -> None:
+        def where(ep):
+            dist = getattr(ep, "dist", None)
+            return f"{dist.name if dist else '?'} ({ep.value})"
+
+        message = (f"plugin name {name!r} is provided by {len(candidates)} distributions: "
+                   f"{', '.join(where(ep) for ep in candidates)}; only {where(candidates[0])} is loaded. "
+                   f"Uninstall one or rename its entry point in the lms.plugins group")
+        if strict:
+            raise PluginConfigurationError(message)
+        self.add_problem((name,), message)
+
+    def add_problem(self, plugins: tuple[str, ...], message: str) -> None:
+        problem = PluginProblem(tuple(plugins), message)
+        if problem not in self.problems:
+            self.problems.append(problem)
+            log.warning("%s", message)
+
+    def problems_of(self, name: str) -> list[str]:
+        return [p.message for p in self.problems if name in p.plugins]
 
     @staticmethod
     def _selection(setting) -> set[str] | None:
@@ -140,13 +204,43 @@ class PluginManager:
     # ---------------------------------------------------------------- enabled state
 
     def enabled_names(self) -> frozenset[str]:
+        """The plugins whose hooks are called: loaded, not disabled on the admin page and
+        migrated (a plugin whose tables lag behind its migrations would fail on every
+        event until ``lms db upgrade`` runs, so it waits)."""
+        return self._enabled_state()[2]
+
+    def switched_on(self, name: str) -> bool:
+        """Loaded and not disabled on the admin page, migrated or not (what ``lms db
+        upgrade`` migrates)."""
+        return name.startswith(CORE_PLUGIN_PREFIX) or name in self._enabled_state()[1]
+
+    def _enabled_state(self) -> tuple[float, frozenset[str], frozenset[str]]:
         now = time.monotonic()
         if self._enabled_cache and now - self._enabled_cache[0] < ENABLED_STATE_TTL:
-            return self._enabled_cache[1]
+            return self._enabled_cache
         disabled = self._disabled_from_database()
-        names = frozenset(n for n, info in self.installed.items() if info.module is not None and n not in disabled)
-        self._enabled_cache = (now, names)
-        return names
+        on = frozenset(n for n, info in self.installed.items() if info.module is not None and n not in disabled)
+        callable_names = frozenset(n for n in on if not self._needs_upgrade(n))
+        self._enabled_cache = (now, on, callable_names)
+        return self._enabled_cache
+
+    def _needs_upgrade(self, name: str) -> bool:
+        """A plugin whose tables lag behind its migrations is not called: its hooks
+        would fail on every event until ``lms db upgrade`` runs."""
+        if name in self._migrated:
+            return False
+        from lms_core import migrate  # migrate reads this manager through the app
+
+        info = self.installed[name]
+        try:
+            with self.app.app_context():
+                pending = migrate.plugin_migrations_pending(name)
+        except Exception:  # noqa: BLE001 - no database yet: the core's own check reports that
+            pending = False
+        info.migrations_pending = pending
+        if not pending:
+            self._migrated.add(name)
+        return pending
 
     def _disabled_from_database(self) -> set[str]:
         from sqlalchemy.exc import SQLAlchemyError
@@ -285,7 +379,16 @@ class PluginManager:
             log.warning("could not store the failure of plugin %s", plugin)
 
 
-def get_plugin_manager(app=None) -> PluginManager:
-    from flask import current_app
+def _entry_points_by_name() -> list[tuple[str, list]]:
+    """Entry points of the group by plugin name, each name with every distinct
+    distribution that provides it (the same distribution seen twice on ``sys.path`` counts once)."""
+    by_name: dict[str, dict[tuple, object]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        key = (dist.name if dist else None, ep.value)
+        by_name.setdefault(ep.name, {}).setdefault(key, ep)
+    return [(name, [found[k] for k in sorted(found, key=lambda k: (k[0] or "", k[1]))])
+            for name, found in sorted(by_name.items())]
 
-    return (app or current_app).extensions["lms_plugins"]
+
+__all__ = ["PluginConfigurationError", "PluginInfo", "PluginManager", "PluginProblem", "get_plugin_manager"]

@@ -9,6 +9,12 @@
 * ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
   fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
   ``browser_login(page, base_url, user)`` logs in through the form.
+
+A plugin's ``conftest.py`` sets the settings every one of its tests starts from by
+overriding ``lms_base_config`` (``{"LMS_PLUGINS": "myplugin"}``); markers add to them.
+For tests, this module also hands out a few core functions (``lms_command``,
+``set_plugin_enabled``, ``run_due_tasks``, ``get_plugin_manager``, ``pending_changes``,
+``socketio``), so a plugin's tests need no internal module either.
 """
 from __future__ import annotations
 
@@ -31,10 +37,38 @@ def _worker_suffix(request) -> str:
     return worker
 
 
+# For a plugin's tests: core functions they call, imported when first used.
+_FOR_TESTS = {
+    "lms_command": ("lms_core.cli", "main"),
+    "set_plugin_enabled": ("lms_core.services.platform", "set_plugin_enabled"),
+    "run_due_tasks": ("lms_core.periodic", "run_due_tasks"),
+    "get_plugin_manager": ("lms_core.plugins", "get_plugin_manager"),
+    "pending_changes": ("lms_core.migrate", "pending_changes"),
+    "socketio": ("lms_core.extensions", "socketio"),
+}
+
+
+def __getattr__(name):
+    if name in _FOR_TESTS:
+        from importlib import import_module
+
+        module, attribute = _FOR_TESTS[name]
+        return getattr(import_module(module), attribute)
+    raise AttributeError(name)
+
+
 @pytest.fixture
-def lms_config(request) -> dict:
-    """Extra settings for ``app``; override it, or use ``@pytest.mark.lms_config(...)``."""
-    settings = {}
+def lms_base_config() -> dict:
+    """The settings every test of a suite starts from; a plugin's conftest overrides it
+    (``return {"LMS_PLUGINS": "myplugin"}``) instead of rewriting ``lms_config``."""
+    return {}
+
+
+@pytest.fixture
+def lms_config(request, lms_base_config) -> dict:
+    """Extra settings for ``app``: ``lms_base_config``, then ``@pytest.mark.lms_config(...)``
+    from the module down to the test."""
+    settings = dict(lms_base_config)
     for marker in reversed(list(request.node.iter_markers("lms_config"))):
         settings.update(marker.kwargs)
     return settings
@@ -239,12 +273,21 @@ class Factory:
 
         return enrolment.enroll(user, course)
 
-    def attempt(self, user, quiz, correct=True):
-        """A submitted attempt answering every question right (or wrong)."""
+    def attempt(self, user, quiz, correct=True, answers=None):
+        """A submitted attempt answering every question right (or wrong), or with
+        ``answers`` (question id -> choice ids or text, as ``answers()`` builds them)."""
         from lms_core.services import quizzes
 
         attempt = quizzes.start_attempt(user, quiz)
-        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct))
+        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct) if answers is None else answers)
+
+    def translate(self, course, obj, field: str, language: str, text: str) -> None:
+        """Store the translation of one field of a course's object (and commit)."""
+        from lms_core.extensions import db
+        from lms_core.services.courses import set_translation
+
+        set_translation(course, obj, field, language, text)
+        db.session.commit()
 
     @staticmethod
     def answers(quiz, correct=True) -> dict:
@@ -375,7 +418,7 @@ def live_server(app, tmp_path):
         yield base_url
     finally:
         _stop(process)
-        print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")
+        print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")  # noqa: T201 - shown when a test fails
 
 
 @pytest.fixture(scope="session")
@@ -419,3 +462,66 @@ def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_url(base_url + "/dashboard")
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 that keeps what it
+    receives. ``refuse(address, "550 5.1.1 No such user")`` makes it refuse a recipient
+    (a 5xx reply is permanent, a 4xx one temporary); ``config`` is the app's settings."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.received: list = []  # (envelope sender, recipients, parsed message, raw bytes)
+        self.refusals: dict[str, str] = {}
+
+    @property
+    def config(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_TIMEOUT": 5}
+
+    def refuse(self, address: str, reply: str) -> None:
+        self.refusals[address.lower()] = reply
+
+    @property
+    def messages(self) -> list:
+        return [message for _sender, _rcpt, message, _raw in self.received]
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refusals.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        raw = envelope.original_content or envelope.content
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              message_from_bytes(raw, policy=policy.default), raw))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    """A running :class:`SmtpServer`; point the app at it with ``lms_config``:
+    ``@pytest.fixture def lms_config(smtp_server): return smtp_server.config``."""
+    from aiosmtpd.controller import Controller
+
+    server = SmtpServer()
+    controller = Controller(server, hostname="127.0.0.1", port=server.port, ready_timeout=10)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -9,12 +9,19 @@ PYTHON=${PYTHON:-python3}
 extras=${1:-}
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# setuptools 70.1+ builds editable wheels itself (bdist_wheel), which `lms plugins new`
+# distributions need when installed with --no-build-isolation (tests/test_plugin_template.py).
+"$VENV/bin/python" -m pip install --quiet --upgrade pip "setuptools>=70.1"
 packages=(-e ".${extras:+[$extras]}")
 for dir in plugins/*/ examples/*/; do
   [ -f "$dir/setup.cfg" ] || [ -f "$dir/pyproject.toml" ] || continue
-  # With the test extra, each plugin's own test dependencies come too.
-  packages+=(-e "$dir${extras:+[$extras]}")
+  # With the test extra, each plugin's own test dependencies come too (only a plugin
+  # that declares the extra gets it: pip warns about an extra a distribution lacks).
+  if [ -n "$extras" ] && grep -qs "^$extras =" "$dir/setup.cfg"; then
+    packages+=(-e "$dir[$extras]")
+  else
+    packages+=(-e "$dir")
+  fi
 done
 "$VENV/bin/python" -m pip install --quiet "${packages[@]}"
 
@@ -28,5 +35,6 @@ fi
 # Compiled catalogues (.mo) are build output; the .po files are the source.
 for dir in lms_core/translations plugins/*/lms_*/translations examples/*/*/translations; do
   [ -d "$dir" ] || continue
-  "$VENV/bin/pybabel" compile --use-fuzzy -d "$dir" -q || "$VENV/bin/pybabel" compile -d "$dir"
+  # Babel 2.19 has no -q; --statistics-free output is one line per catalogue.
+  "$VENV/bin/pybabel" compile --use-fuzzy -d "$dir"
 done

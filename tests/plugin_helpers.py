@@ -41,10 +41,10 @@ class Distributions:
         self.packages: list[str] = []
 
     def install(self, name: str, source: str, files: dict[str, bytes | str] | None = None,
-                version: str = "1.0") -> types.SimpleNamespace:
+                version: str = "1.0", entry_point: str | None = None) -> types.SimpleNamespace:
         """Install ``lms-plugin-<name>`` whose ``plugin.py`` is ``source``; ``files``
-        are more files of its package (relative path -> content). Returns the package
-        name and folder."""
+        are more files of its package (relative path -> content); ``entry_point`` is
+        the plugin's name when it differs from ``name``. Returns the package name and folder."""
         package = f"lms_{name}_{uuid.uuid4().hex[:8]}"  # never one already imported
         folder = self.site / package
         folder.mkdir()
@@ -60,7 +60,7 @@ class Distributions:
         info = self.site / f"lms_plugin_{name}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: lms-plugin-{name}\nVersion: {version}\n")
-        (info / "entry_points.txt").write_text(f"[lms.plugins]\n{name} = {package}.plugin\n")
+        (info / "entry_points.txt").write_text(f"[lms.plugins]\n{entry_point or name} = {package}.plugin\n")
         importlib.invalidate_caches()
         self.packages.append(package)
         return types.SimpleNamespace(package=package, folder=folder)

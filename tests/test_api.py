@@ -6,7 +6,7 @@ import pytest
 from flask import g
 
 from lms_core.extensions import db
-from lms_core.models import ApiToken, Attempt, Course, Enrollment, LessonCompletion, User
+from lms_core.models import ApiToken, Attempt, Course, Enrollment, LessonCompletion
 from lms_core.services import courses, notifications
 
 API = "/api/v1"

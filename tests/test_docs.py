@@ -2,6 +2,7 @@
 docs/hooks.md naming its arguments, and the tutorial (docs/plugins.md) shows the real
 files of its plugin, examples/lms-plugin-hello, which the suite installs and tests."""
 import configparser
+import dataclasses
 import re
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -105,5 +106,72 @@ def test_the_tutorials_plugin_is_installed_and_its_tests_are_part_of_the_suite()
 @pytest.mark.lms_config(LMS_PLUGINS="hello")
 def test_the_tutorial_shows_what_lms_plugins_list_prints(app):
     printed = app.test_cli_runner().invoke(main, ["plugins", "list"]).output
-    shown = re.search(r"^ *(hello 0\.1\.0 .*)$", TUTORIAL.read_text(), re.M).group(1)
-    assert printed == shown + "\n"
+    block = TUTORIAL.read_text().split("`lms plugins list` prints", 1)[1]
+    shown = re.search(r"```text\n(.*?)^ *```", block, re.M | re.S).group(1)
+    assert printed == "".join(line.strip() + "\n" for line in shown.splitlines())
+
+
+def test_the_render_certificate_reference_names_every_field_of_the_certificate():
+    from lms_certificates.payloads import CertificateInfo, TemplateInfo
+
+    section = section_of("render_certificate")
+    for info in (CertificateInfo, TemplateInfo):
+        for field in dataclasses.fields(info):
+            assert re.search(rf"^\| `{field.name}` \|", section, re.M), f"{info.__name__}.{field.name}"
+
+
+def test_the_render_certificate_example_draws_a_cyrillic_name(tmp_path, monkeypatch):
+    """The design shown in the reference runs as printed and embeds a font that has the
+    learner's letters (poppler's pdftotext reads them back out of the PDF)."""
+    import shutil
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    import lms_certificates
+    from lms_certificates.payloads import CertificateInfo, TemplateInfo
+
+    package = tmp_path / "lms_riverside"
+    (package / "fonts").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    shutil.copy(Path(lms_certificates.__file__).parent / "fonts" / "DejaVuSans.ttf", package / "fonts")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    [code] = re.findall(r"^```python\n(.*?)^```", section_of("render_certificate"), re.M | re.S)
+    namespace: dict = {}
+    exec(compile(code, "render_certificate example", "exec"), namespace)  # noqa: S102 - the documented code
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    template = TemplateInfo("landscape", "#1f3a5f", "#c9a227", "#222222", "", "", "Ольга Петрова", "Ректор",
+                            None, None, None, 1)
+    certificate = CertificateInfo(1, "LMS-7K3F-9QXZ-4M", "Анна Иванова", 3, "Астрономия", "Riverside College",
+                                  "LMS", "ru", now, now, None, "1 декабря 2026 г.", "1 декабря 2026 г.", None,
+                                  "http://localhost/certificates/verify/LMS-7K3F-9QXZ-4M", template)
+
+    pdf = namespace["render_certificate"](certificate)
+
+    assert pdf.startswith(b"%PDF-")
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
+                          timeout=30).stdout
+    assert "Анна Иванова" in text and "Астрономия" in text
+    sys.modules.pop("lms_riverside", None)
+
+
+def test_the_tutorial_starts_from_lms_plugins_new_and_shows_what_it_writes(tmp_path):
+    """§0's tree lists what `lms plugins new shelf` writes, and its commands are the real ones."""
+    from click.testing import CliRunner
+
+    text = TUTORIAL.read_text()
+    start = text.split("## 0. Start from a clean machine", 1)[1].split("## 1.", 1)[0]
+    assert "scripts/setup.sh test" in start
+    assert "$LMS/.venv/bin/lms plugins new shelf" in start
+    result = CliRunner().invoke(main, ["plugins", "new", "shelf", "--directory", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = {p.name for p in (tmp_path / "lms-plugin-shelf").rglob("*")}
+    tree = re.search(r"```text\n(lms-plugin-shelf/.*?)^```", start, re.M | re.S).group(1)
+    shown = set()
+    for line in tree.splitlines()[1:]:
+        entry = re.sub(r"^[│├└─ ]+", "", line).split("  ")[0].strip()
+        shown.update(part for part in entry.rstrip("/").split("/") if part)
+    assert shown <= written, shown - written
+    top_level = {p.name for p in (tmp_path / "lms-plugin-shelf").iterdir()}
+    assert top_level <= shown, top_level - shown

@@ -308,7 +308,7 @@ def test_co_teachers_are_added_by_email_and_the_last_one_cannot_leave(client, fa
 def test_outline_order_and_deleting_take_translations_and_attempts_along(client, factory, login):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
-    first, second = factory.lesson(course, title="First"), factory.lesson(course, title="Second")
+    _first, second = factory.lesson(course, title="First"), factory.lesson(course, title="Second")
     quiz = factory.quiz(course, title="Final")
     student = factory.user()
     factory.enrol(student, course)

@@ -323,7 +323,7 @@ def document() -> dict:
     from lms_core.plugins import get_plugin_manager
 
     doc = core_document()
-    for plugin_name, fragment in get_plugin_manager().call_each_with_names("lms_openapi"):
+    for _plugin_name, fragment in get_plugin_manager().call_each_with_names("lms_openapi"):
         for path, operations in fragment.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(operations)
         for section, items in fragment.get("components", {}).items():

@@ -38,7 +38,7 @@ def json_object() -> dict:
     try:
         data = json.loads(request.get_data(cache=True) or b"null")
     except ValueError:
-        raise invalid({"body": _("The request body is not valid JSON.")}, _("The request body is not valid JSON."))
+        raise invalid({"body": _("The request body is not valid JSON.")}, _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise invalid({"body": _("The request body must be a JSON object.")})
     return data
@@ -113,7 +113,7 @@ def timezone(value):
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise FieldError(_("Unknown time zone."))
+        raise FieldError(_("Unknown time zone.")) from None
     return value
 
 
@@ -146,7 +146,7 @@ def content_language() -> str:
     try:
         return language()(requested)
     except FieldError as exc:
-        raise invalid({"lang": str(exc)})
+        raise invalid({"lang": str(exc)}) from None
 
 
 def int_arg(name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None) -> int | None:
@@ -162,7 +162,7 @@ def int_arg(name: str, default: int | None = None, minimum: int = 1, maximum: in
             message = _("Must be a whole number of at least %(min)d.", min=minimum)
         else:
             message = _("Must be a whole number from %(min)d to %(max)d.", min=minimum, max=maximum)
-        raise invalid({name: message})
+        raise invalid({name: message}) from None
     return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hookspecs import hookimpl
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Lesson, Quiz, User
+from lms_core.services.enrolment import remembered
 
 
 # Built once: permission checks run several times on every page, and building a
@@ -27,8 +28,6 @@ def is_staff(user: User, course: Course) -> bool:
 
 
 def is_enrolled(user: User, course: Course, statuses=("active", "completed")) -> bool:
-    from lms_core.services.enrolment import remembered
-
     if user is None:
         return False
     known = remembered(user.id, course.id)

@@ -8,7 +8,7 @@ from lms_core import events
 from lms_core.extensions import db
 from lms_core.models import Course, Enrollment, User
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
-from lms_core.plugins import get_plugin_manager
+from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
 
 
@@ -64,7 +64,9 @@ def enroll(user: User, course: Course) -> Enrollment:
         db.session.flush()
     except IntegrityError:  # a double click won the race
         db.session.rollback()
-        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
+        raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409) from None
+    # Where the learner goes next when a plugin holds the enrolment (not stored).
+    enrollment.continue_url = refusal.url if refusal else None
     if enrollment.status == "active":
         events.emit("on_enrolled", user=UserInfo.of(user), course=CourseInfo.of(course),
                     enrollment=EnrollmentInfo.of(enrollment))
@@ -86,3 +88,36 @@ def activate(enrollment_id: int) -> Enrollment:
                 enrollment=EnrollmentInfo.of(enrollment))
     events.commit()
     return enrollment
+
+
+def hold(enrollment_id: int, reason: str) -> Enrollment:
+    """Take a learner's access to a course away without losing their progress (for
+    example after a refund): the enrolment becomes *pending* with ``reason`` shown to
+    them, and ``activate`` gives the access back."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise ServiceError("not_found", _("No such enrolment."), 404)
+    enrollment.status = "pending"
+    enrollment.hold_reason = reason[:300]
+    forget_remembered()
+    events.commit()
+    return enrollment
+
+
+def withdraw(enrollment_id: int) -> None:
+    """Remove an enrolment together with the learner's progress in its course
+    (lesson completions and quiz attempts); the learner may enrol again."""
+    from lms_core.models import Attempt, Lesson, LessonCompletion, Quiz
+
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        return
+    user_id, course_id = enrollment.user_id, enrollment.course_id
+    lessons = db.select(Lesson.id).where(Lesson.course_id == course_id)
+    quizzes = db.select(Quiz.id).where(Quiz.course_id == course_id)
+    db.session.execute(db.delete(LessonCompletion).where(
+        LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lessons)))
+    db.session.execute(db.delete(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)))
+    db.session.delete(enrollment)
+    forget_remembered()
+    events.commit()

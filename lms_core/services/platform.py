@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms_core.extensions import db
 from lms_core.models import JobFailure, PluginError, PluginState
@@ -13,7 +14,12 @@ from lms_core.services import ServiceError
 def plugin_rows() -> list[dict]:
     """One row per installed plugin: what the admin plugins page and ``lms plugins list`` show."""
     plugins = get_plugin_manager()
-    states = {s.name: s.enabled for s in db.session.execute(db.select(PluginState)).scalars()}
+    try:
+        states = {s.name: s.enabled for s in db.session.execute(db.select(PluginState)).scalars()}
+        migrated = True
+    except SQLAlchemyError:  # before the first `lms db upgrade`: list what is installed anyway
+        db.session.rollback()
+        states, migrated = {}, False
     folders = migration_folders()
     from lms_core.delivery import waiting_by_plugin
 
@@ -23,14 +29,16 @@ def plugin_rows() -> list[dict]:
         last = db.session.execute(
             db.select(PluginError).where(PluginError.plugin == name)
             .order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(1)
-        ).scalar_one_or_none()
+        ).scalar_one_or_none() if migrated else None
         rows.append({
             "name": name,
             "distribution": info.distribution,
             "version": info.version,
             "loaded": info.module is not None,
+            "excluded": info.excluded,
             "enabled": info.module is not None and states.get(name, True),
             "hooks": info.hooks,
+            "problems": plugins.problems_of(name),
             "has_migrations": name in folders,
             "migrations_pending": name in folders and migrations_pending(name, folders[name]),
             "last_error": (last.message if last else None) or info.load_error,
@@ -45,6 +53,10 @@ def set_plugin_enabled(name: str, enabled: bool) -> None:
     info = plugins.installed.get(name)
     if info is None:
         raise ServiceError("unknown_plugin", _("No plugin named %(name)s is installed.", name=name), 404)
+    if info.excluded:
+        raise ServiceError("plugin_excluded", _(
+            "The plugin %(name)s is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
+            "Add it there and restart.", name=name), 409)
     if enabled and info.module is None:
         raise ServiceError("plugin_broken", _("This plugin could not be loaded: %(error)s", error=info.load_error), 409)
     state = db.session.get(PluginState, name) or PluginState(name=name)
@@ -63,6 +75,11 @@ def migration_folders() -> dict[str, str]:
     plugins = get_plugin_manager()
     return {name: str(folder)
             for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)}
+
+
+def plugin_problems() -> list:
+    """Every problem found while loading the plugins (``PluginProblem``), in the order found."""
+    return list(get_plugin_manager().problems)
 
 
 def migrations_pending(name: str, folder: str) -> bool:

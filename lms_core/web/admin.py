@@ -1,7 +1,7 @@
 """Administration: users and roles, plugins (with their errors), failed jobs."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
@@ -145,3 +145,22 @@ def plugin_errors():
 def jobs():
     return render_template("admin/jobs.html", failures=platform.recent_job_failures(),
                            attempts_allowed=platform.job_attempts_allowed())
+
+
+# ---------------------------------------------------------------- mail written to files
+
+
+@bp.route("/mail")
+def mail():
+    from lms_core.mail import stored_mails
+
+    return render_template("admin/mail.html", mails=stored_mails(),
+                           smtp=current_app.config.get("MAIL_SERVER"))
+
+
+@bp.route("/mail/<name>")
+def mail_message(name):
+    from lms_core.mail import read_stored_mail
+
+    message = read_stored_mail(name) or abort(404)
+    return render_template("admin/mail_message.html", message=message)

@@ -53,6 +53,8 @@ def enrol(slug):
         return redirect(url_for("catalogue.course", slug=slug)), 303
     if enrollment.status == "pending":
         flash(_("Your enrolment is on hold: %(reason)s", reason=enrollment.hold_reason), "info")
+        if getattr(enrollment, "continue_url", None):
+            return redirect(enrollment.continue_url), 303
     else:
         flash(_("You are enrolled. Enjoy the course!"), "success")
     return redirect(url_for("catalogue.course", slug=slug)), 303

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import g
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from lms_core import i18n

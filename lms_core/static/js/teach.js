@@ -1,12 +1,5 @@
-// Teacher pages: confirmations before destructive actions, and the question form.
+// Teacher pages: the question form (confirmations are js/confirm.js, on every page).
 (function () {
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-    }
-  });
-
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("question-form");
     if (!form) { return; }

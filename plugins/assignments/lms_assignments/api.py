@@ -8,24 +8,19 @@ Times are ISO 8601 in UTC; times sent must carry their offset.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import abort, jsonify, request
 from flask_babel import gettext as _
 
-from lms_core.api.access import guard
-from lms_core.extensions import csrf, db
 from lms_core.models import Course, User
-from lms_core.permissions import can
-from lms_core import ServiceError
+from lms_core import ServiceError, api_blueprint, can, current_user, db
 
 from lms_assignments import anonymity, authoring, deadlines, grading, submissions as submission_service
 from lms_assignments.models import Assignment, Submission, SubmissionFile
 
-bp = Blueprint("assignments_api", __name__, url_prefix="/api/v1/assignments")
-csrf.exempt(bp)
 # The core's checks for every API call: token or session, the CSRF header for cookie
 # clients, a 1 MiB cap on JSON bodies (hand-ins, sent as multipart, keep the site's
 # upload limit).
-bp.before_request(guard)
+bp = api_blueprint("assignments_api", __name__, url_prefix="/api/v1/assignments")
 
 
 def _iso(value):
@@ -33,21 +28,14 @@ def _iso(value):
 
 
 def _user() -> User:
-    if g.get("user") is None:
+    if not current_user:
         abort(401)
-    return g.user
+    return current_user
 
 
 def _allow(action: str, target) -> None:
     if not can(_user(), action, target):
         abort(403)
-
-
-def _get(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _body() -> dict:
@@ -120,7 +108,7 @@ def submission_json(submission: Submission, viewer: User) -> dict:
 @bp.get("")
 def list_assignments():
     viewer = _user()
-    course = _get(Course, request.args.get("course", type=int) or 0)
+    course = db.get_or_404(Course, request.args.get("course", type=int) or 0)
     staff = can(viewer, "assignments.manage", course)
     items = [a for a in authoring.course_assignments(course.id, include_unpublished=staff)
              if staff or can(viewer, "assignments.view", a)]
@@ -132,7 +120,7 @@ def list_assignments():
 @bp.post("")
 def create_assignment():
     data = _body()
-    course = _get(Course, data.get("course_id") if isinstance(data.get("course_id"), int) else 0)
+    course = db.get_or_404(Course, data.get("course_id") if isinstance(data.get("course_id"), int) else 0)
     _allow("assignments.manage", course)
     assignment = authoring.create_assignment(_user(), course, data)
     return jsonify(assignment_json(assignment, _user())), 201
@@ -140,14 +128,14 @@ def create_assignment():
 
 @bp.get("/<int:assignment_id>")
 def get_assignment(assignment_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.view", assignment)
     return jsonify(assignment_json(assignment, _user()))
 
 
 @bp.patch("/<int:assignment_id>")
 def update_assignment(assignment_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
     data = _body()
     try:
@@ -160,7 +148,7 @@ def update_assignment(assignment_id):
 
 @bp.delete("/<int:assignment_id>")
 def delete_assignment(assignment_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
     authoring.delete_assignment(assignment)
     return "", 204
@@ -168,7 +156,7 @@ def delete_assignment(assignment_id):
 
 @bp.put("/<int:assignment_id>/extensions/<int:user_id>")
 def set_extension(assignment_id, user_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
     errors = {}
     due = authoring.parse_datetime(_body().get("due_at"), "due_at", errors)
@@ -180,7 +168,7 @@ def set_extension(assignment_id, user_id):
 
 @bp.delete("/<int:assignment_id>/extensions/<int:user_id>")
 def remove_extension(assignment_id, user_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.manage", assignment.course)
     if not authoring.remove_extension(assignment, user_id):
         abort(404)
@@ -193,7 +181,7 @@ def remove_extension(assignment_id, user_id):
 @bp.get("/<int:assignment_id>/submissions")
 def list_submissions(assignment_id):
     """Staff: the grading queue (``state``, ``sort=newest``); a student: their attempts."""
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     viewer = _user()
     if can(viewer, "assignments.grade", assignment):
         state = request.args.get("state", "all")
@@ -210,7 +198,7 @@ def list_submissions(assignment_id):
 def hand_in(assignment_id):
     """Save a draft or hand in: ``text``, ``links`` (a list, or one a line),
     ``files`` (multipart), ``remove_files`` and ``submit`` (true to hand in)."""
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.submit", assignment)
     data = _body()
     if request.mimetype == "application/json":
@@ -237,7 +225,7 @@ def hand_in(assignment_id):
 
 @bp.get("/submissions/<int:submission_id>")
 def get_submission(submission_id):
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.submission.view", submission)
     return jsonify(submission_json(submission, _user()))
 
@@ -246,7 +234,7 @@ def get_submission(submission_id):
 def grade(submission_id):
     """``{"points": 7.5}`` or ``{"levels": {criterion_id: level_id}}``, with an
     optional ``comment`` and ``release: true``."""
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.grade", submission.assignment)
     data = _body()
     levels = data.get("levels")
@@ -265,7 +253,7 @@ def grade(submission_id):
 
 @bp.post("/submissions/<int:submission_id>/release")
 def release(submission_id):
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.grade", submission.assignment)
     grading.release(submission)
     return jsonify(submission_json(submission, _user()))
@@ -273,14 +261,14 @@ def release(submission_id):
 
 @bp.post("/<int:assignment_id>/release")
 def release_all(assignment_id):
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _allow("assignments.grade", assignment)
     return jsonify({"released": grading.release_all(assignment)})
 
 
 @bp.post("/submissions/<int:submission_id>/return")
 def return_submission(submission_id):
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     _allow("assignments.grade", submission.assignment)
     data = _body()
     errors = {}
@@ -299,6 +287,6 @@ def return_submission(submission_id):
 def download(file_id):
     from lms_assignments.views import send_stored_file
 
-    file_row = _get(SubmissionFile, file_id)
+    file_row = db.get_or_404(SubmissionFile, file_id)
     _allow("assignments.file.download", file_row)
     return send_stored_file(file_row)

@@ -8,10 +8,8 @@ from functools import cache
 from flask import current_app, g
 from flask_babel import gettext as _
 
-from lms_core import db
+from lms_core import set_translation, ServiceError, db
 from lms_core.models import Course, User, utcnow
-from lms_core import ServiceError
-from lms_core.services import courses as course_service
 
 from lms_assignments import filetypes, storage
 from lms_assignments.grading import points, rubric_max
@@ -288,7 +286,7 @@ def delete_assignment(assignment: Assignment) -> None:
     for language in current_app.config["LMS_LANGUAGES"]:
         if language != course.default_language:
             for field in Assignment.translatable_fields:
-                course_service.set_translation(course, assignment, field, language, "")
+                set_translation(course, assignment, field, language, "")
     db.session.execute(db.delete(SentReminder).where(SentReminder.assignment_id == assignment.id))
     db.session.delete(assignment)
     db.session.commit()
@@ -297,8 +295,8 @@ def delete_assignment(assignment: Assignment) -> None:
 
 def set_translations(assignment: Assignment, language: str, title: str, description: str) -> None:
     course = assignment.course
-    course_service.set_translation(course, assignment, "title", language, title)
-    course_service.set_translation(course, assignment, "description", language, description)
+    set_translation(course, assignment, "title", language, title)
+    set_translation(course, assignment, "description", language, description)
     db.session.commit()
 
 

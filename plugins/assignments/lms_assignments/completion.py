@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from lms_core.contracts import Requirement
-from lms_core import db
-from lms_core.i18n import ContentTranslations
+from lms_core import path_for, ContentTranslations, Requirement, db
 from lms_core.models import Course
 
 from lms_assignments import authoring, messages
@@ -35,7 +33,7 @@ def requirements(user, course) -> list[Requirement]:
             label = _("Hand in “%(title)s” and get it graded", title=title)
         score = best.get(assignment.id)
         result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points,
-                                  url=messages.path_for("assignments.assignment", assignment_id=assignment.id)))
+                                  url=path_for("assignments.assignment", assignment_id=assignment.id)))
     return result
 
 

@@ -7,11 +7,8 @@ from datetime import timedelta
 from flask import render_template
 from markupsafe import Markup
 
-from lms_core import db
-from lms_core.i18n import localized
+from lms_core import can, db, localized, render_fragment
 from lms_core.models import Course, Enrollment, User, utcnow
-from lms_core.permissions import can
-from lms_core import render_fragment
 
 from lms_assignments import authoring, deadlines, submissions
 from lms_assignments.models import Assignment

@@ -19,10 +19,11 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from lms_core import ServiceError
+
+from lms_assignments.settings import settings
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_HOSTS = ("github.com", "www.github.com")
@@ -61,7 +62,7 @@ def check_url(raw: str) -> str:
         parts = urllib.parse.urlsplit(url)
         port = parts.port  # raises on a malformed port
     except ValueError:
-        raise ServiceError("invalid_url", message, 400, {"links": message})
+        raise ServiceError("invalid_url", message, 400, {"links": message}) from None
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password or port == 0:
         raise ServiceError("invalid_url", message, 400, {"links": message})
@@ -73,7 +74,7 @@ def check_url(raw: str) -> str:
 def parse(url: str) -> GitLink | None:
     """The repository / branch / path of a GitHub link, or ``None`` for other URLs."""
     parts = urllib.parse.urlsplit(url)
-    hosts = current_app.config.get("ASSIGNMENTS_GITHUB_HOSTS") or DEFAULT_HOSTS
+    hosts = settings.get("ASSIGNMENTS_GITHUB_HOSTS") or DEFAULT_HOSTS
     if (parts.hostname or "").lower() not in hosts:
         return None
     segments = [urllib.parse.unquote(s) for s in parts.path.split("/") if s]
@@ -114,10 +115,9 @@ class CommitFound:
 
 class GitHubClient:
     def __init__(self, api_url: str | None = None, token: str | None = None, timeout: float | None = None):
-        config = current_app.config
-        self.api_url = (api_url or config.get("ASSIGNMENTS_GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        self.token = token or config.get("ASSIGNMENTS_GITHUB_TOKEN")
-        self.timeout = timeout or config.get("ASSIGNMENTS_GITHUB_TIMEOUT", 10)
+        self.api_url = (api_url or settings.get("ASSIGNMENTS_GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        self.token = token or settings.get("ASSIGNMENTS_GITHUB_TOKEN")
+        self.timeout = timeout or settings.get("ASSIGNMENTS_GITHUB_TIMEOUT")
 
     def get(self, path: str, query: dict | None = None):
         url = self.api_url + path + ("?" + urllib.parse.urlencode(query) if query else "")

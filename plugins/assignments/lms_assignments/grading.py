@@ -10,11 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from lms_core import events
-from lms_core import db
+from lms_core import ServiceError, db, events
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
-from lms_core import ServiceError
 
 from lms_assignments.models import Assignment, SubmissionGrade, Submission
 from lms_assignments.payloads import AssignmentInfo, GradeInfo, SubmissionInfo
@@ -167,7 +165,7 @@ def _emit_released(submission: Submission, grade: SubmissionGrade) -> None:
 
 def _after_release(grade_ids: list[int], updated: bool = False) -> None:
     # Notifications and completion checks for many students belong in one job.
-    from lms_core.jobs import enqueue
+    from lms_core import enqueue
 
     from lms_assignments import jobs
 
@@ -179,7 +177,7 @@ def return_for_resubmission(teacher: User, submission: Submission, comment: str 
     """Give the attempt back to the student: one more attempt is allowed beyond the
     limit, and ``new_due`` (optional) becomes the student's extended deadline."""
     from lms_assignments import authoring, jobs
-    from lms_core.jobs import enqueue
+    from lms_core import enqueue
 
     if submission.status != "submitted":
         raise ServiceError("not_returnable", _("Only a handed-in attempt can be returned."), 409)

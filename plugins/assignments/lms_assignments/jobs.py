@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lms_core import db
+from lms_core import path_for, db
 from lms_core.models import utcnow
 
 from lms_assignments import githost, messages, reminders, storage
@@ -59,7 +59,7 @@ def grades_released(grade_ids: list[int], updated: bool = False) -> int:
         told += reminders.notify_once(
             student, assignment, f"grade-{grade.id}", grade.graded_at, "assignments.grade_released",
             messages.grade_released(student, assignment, grade, updated),
-            messages.path_for("assignments.submission", submission_id=submission.id))
+            path_for("assignments.submission", submission_id=submission.id))
         check_completion(student.id, assignment.course_id)
     return told
 
@@ -71,7 +71,7 @@ def submission_returned(submission_id: int) -> bool:
     return reminders.notify_once(
         submission.user, submission.assignment, f"returned-{submission.id}", submission.returned_at,
         "assignments.returned", messages.returned(submission.user, submission.assignment, submission),
-        messages.path_for("assignments.assignment", assignment_id=submission.assignment_id))
+        path_for("assignments.assignment", assignment_id=submission.assignment_id))
 
 
 def send_reminders() -> dict:

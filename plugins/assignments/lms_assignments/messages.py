@@ -6,7 +6,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core.i18n import ContentTranslations
+from lms_core import ContentTranslations
 
 from lms_assignments import deadlines
 
@@ -21,12 +21,6 @@ def when_for(user, moment) -> str:
 def title_for(user, assignment) -> str:
     language = user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
     return ContentTranslations(assignment.course, language).get(assignment, "title")
-
-
-def path_for(endpoint: str, **values) -> str:
-    """A site-relative URL, also outside a request (jobs, periodic tasks)."""
-    script_name = current_app.config.get("APPLICATION_ROOT") or "/"
-    return current_app.url_map.bind("localhost", script_name=script_name).build(endpoint, values)
 
 
 def number(value: float) -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app
-
 from lms_core import PeriodicTask, hookimpl
 
-from lms_assignments import completion, fragments, hookspecs, jobs, permissions, settings
+from lms_assignments import completion, fragments, hookspecs, jobs, permissions
+from lms_assignments.settings import settings
 
 HERE = Path(__file__).parent
 
@@ -22,7 +21,6 @@ def lms_addhooks(pluginmanager):
 def lms_blueprints(app):
     from lms_assignments import api, views
 
-    settings.apply(app)
     return [views.bp, api.bp]
 
 
@@ -46,7 +44,7 @@ def lms_translations_folder():
 @hookimpl
 def lms_periodic_tasks():
     def interval(name):
-        return int(current_app.config.get(name) or settings.DEFAULTS[name])
+        return int(settings.get(name))
 
     return [
         PeriodicTask("assignments.reminders", jobs.send_reminders, interval("ASSIGNMENTS_REMINDER_INTERVAL")),

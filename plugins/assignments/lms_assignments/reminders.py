@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import notify
-from lms_core import db
+from lms_core import path_for, db, notify
 from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
 
 from lms_assignments import deadlines, messages
@@ -93,7 +92,7 @@ def _remind_students(assignment: Assignment, now: datetime) -> int:
             continue
         title, body = messages.reminder(student, assignment, due, hours)
         notify(student, REMINDER_KIND, title, body,
-               url=messages.path_for("assignments.assignment", assignment_id=assignment.id))
+               url=path_for("assignments.assignment", assignment_id=assignment.id))
         count += 1
     return count
 
@@ -120,7 +119,7 @@ def _alert_teachers(assignment: Assignment, now: datetime) -> int:
             continue
         title, body = messages.missing_alert(teacher, assignment, missing)
         notify(teacher, ALERT_KIND, title, body,
-               url=messages.path_for("assignments.grading_queue", assignment_id=assignment.id))
+               url=path_for("assignments.grading_queue", assignment_id=assignment.id))
         count += 1
     return count
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core import db
-from lms_core import ServiceError
+from lms_core import ServiceError, db
 
+from lms_assignments.settings import settings
 from lms_assignments import filetypes
 
 CHUNK = 64 * 1024
@@ -30,7 +30,7 @@ ORPHAN_AGE_SECONDS = 3600
 
 
 def upload_root() -> Path:
-    folder = current_app.config.get("ASSIGNMENTS_UPLOAD_FOLDER") or os.path.join(
+    folder = settings.get("ASSIGNMENTS_UPLOAD_FOLDER") or os.path.join(
         current_app.instance_path, "assignment-files")
     return Path(folder)
 

@@ -8,12 +8,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import events
-from lms_core import db
+from lms_core import check_hook, ServiceError, db, events
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
-from lms_core.plugins import get_plugin_manager
-from lms_core import ServiceError
 
 from lms_assignments import deadlines, githost, storage
 from lms_assignments.models import Assignment, SubmissionGrade, Submission, SubmissionFile, SubmissionLink
@@ -148,7 +145,7 @@ def save(student: User, assignment: Assignment, *, text: str | None = None, link
     except IntegrityError:  # the same draft number created by a second tab at once
         db.session.rollback()
         storage.delete(written)
-        raise ServiceError("conflict", _("Your work was changed in another window. Reload the page."), 409)
+        raise ServiceError("conflict", _("Your work was changed in another window. Reload the page."), 409) from None
     except BaseException:
         db.session.rollback()
         storage.delete(written)
@@ -182,7 +179,7 @@ def _hand_in(student: User, assignment: Assignment, draft: Submission, now: date
         raise ServiceError("empty_submission", _("Add a file, a link or some text before handing in."), 400)
     deadline = deadlines.student_deadline(assignment, student.id)
     late_days = deadline.late_days(now)
-    refusal = get_plugin_manager().check(
+    refusal = check_hook(
         "lms_assignments_before_submit", user=UserInfo.of(student), assignment=AssignmentInfo.of(assignment),
         submission=SubmissionInfo.of(draft))
     if refusal is not None:
@@ -201,7 +198,7 @@ def _hand_in(student: User, assignment: Assignment, draft: Submission, now: date
 
 
 def _check_links_later(submission: Submission) -> None:
-    from lms_core.jobs import enqueue
+    from lms_core import enqueue
 
     from lms_assignments import jobs
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from lms_core import login_required, require
-from lms_core import db
-from lms_core.i18n import select_timezone
+from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require, select_timezone
 from lms_core.models import Course, Enrollment, User
-from lms_core.permissions import can
-from lms_core import ServiceError
 
 from lms_assignments import (
     anonymity, authoring, deadlines, filetypes, grading, storage, submissions as submission_service,
@@ -75,14 +71,14 @@ def upload_too_large(exc):
 @login_required
 def course_list(course_id):
     course = db.get_or_404(Course, course_id)
-    staff = can(g.user, "assignments.manage", course)
+    staff = can(current_user, "assignments.manage", course)
     items = authoring.course_assignments(course.id, include_unpublished=staff)
     if not staff:
-        items = [a for a in items if can(g.user, "assignments.view", a)]
-        if not items and not can(g.user, "course.follow", course):
+        items = [a for a in items if can(current_user, "assignments.view", a)]
+        if not items and not can(current_user, "course.follow", course):
             abort(403)
-    states = {a.id: submission_service.student_state(a, g.user.id) for a in items} if not staff else {}
-    deadlines_for = {a.id: deadlines.student_deadline(a, g.user.id) for a in items} if not staff else {}
+    states = {a.id: submission_service.student_state(a, current_user.id) for a in items} if not staff else {}
+    deadlines_for = {a.id: deadlines.student_deadline(a, current_user.id) for a in items} if not staff else {}
     return render_template("assignments/course.html", course=course, assignments=items, staff=staff, states=states,
                            deadlines_for=deadlines_for)
 
@@ -132,11 +128,7 @@ def _form_data(form: AssignmentForm, assignment: Assignment | None = None) -> di
 
 
 def _show_errors(form, exc: ServiceError) -> None:
-    aliases = {"max_file_size": "max_file_size_mb"}
-    for name, message in exc.fields.items():
-        field = getattr(form, aliases.get(name, name), None)
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+    mark_form_errors(form, exc, aliases={"max_file_size": "max_file_size_mb"})
     flash(exc.message, "error")
 
 
@@ -149,7 +141,7 @@ def create(course_id):
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            assignment = authoring.create_assignment(g.user, course, _form_data(form))
+            assignment = authoring.create_assignment(current_user, course, _form_data(form))
         except ServiceError as exc:
             _show_errors(form, exc)
             status = exc.status
@@ -177,7 +169,7 @@ def edit(assignment_id):
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            authoring.update_assignment(g.user, assignment, _form_data(form, assignment))
+            authoring.update_assignment(current_user, assignment, _form_data(form, assignment))
         except ServiceError as exc:
             db.session.rollback()
             _show_errors(form, exc)
@@ -203,7 +195,7 @@ def delete(assignment_id):
 @bp.route("/<int:assignment_id>/translations", methods=["GET", "POST"])
 @login_required
 def translations(assignment_id):
-    from lms_core.i18n import language_names
+    from lms_core import language_names
     from lms_core.models import Translation
 
     assignment = db.get_or_404(Assignment, assignment_id)
@@ -235,7 +227,7 @@ def translations(assignment_id):
 
 def _assignment_page(assignment, status=200, error=None, posted=None):
     course = assignment.course
-    staff = can(g.user, "assignments.grade", assignment)
+    staff = can(current_user, "assignments.grade", assignment)
     context = {"assignment": assignment, "course": course, "staff": staff, "error": error, "posted": posted}
     if staff:
         counts = {state: len(submission_service.queue(assignment, state))
@@ -245,12 +237,12 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
         context.update(counts=counts, enrolled=enrolled)
     else:
         context.update(
-            deadline=deadlines.student_deadline(assignment, g.user.id),
-            state=submission_service.student_state(assignment, g.user.id),
-            draft=submission_service.draft_of(assignment.id, g.user.id),
-            history=list(reversed(submission_service.history(assignment.id, g.user.id))),
-            attempts_left=submission_service.attempts_left(assignment, g.user.id),
-            closed_reason=submission_service.can_hand_in(assignment, g.user.id),
+            deadline=deadlines.student_deadline(assignment, current_user.id),
+            state=submission_service.student_state(assignment, current_user.id),
+            draft=submission_service.draft_of(assignment.id, current_user.id),
+            history=list(reversed(submission_service.history(assignment.id, current_user.id))),
+            attempts_left=submission_service.attempts_left(assignment, current_user.id),
+            closed_reason=submission_service.can_hand_in(assignment, current_user.id),
         )
     return render_template("assignments/assignment.html", **context), status
 
@@ -272,7 +264,7 @@ def hand_in(assignment_id):
     links = request.form.get("links")
     try:
         submission = submission_service.save(
-            g.user, assignment, text=request.form.get("text"),
+            current_user, assignment, text=request.form.get("text"),
             links=links.splitlines() if links is not None else None,
             uploads=request.files.getlist("files"), remove_file_ids=_ids(request.form.getlist("remove_file")),
             submit=submit)
@@ -313,7 +305,7 @@ def grading_queue(assignment_id):
 
 def _submission_page(submission, status=200, error=None):
     assignment = submission.assignment
-    staff = can(g.user, "assignments.grade", assignment)
+    staff = can(current_user, "assignments.grade", assignment)
     if not staff and submission.status == "draft":
         return redirect(url_for("assignments.assignment", assignment_id=assignment.id)), 303
     grade = submission.grade
@@ -344,7 +336,7 @@ def grade(submission_id):
     require("assignments.grade", submission.assignment)
     levels = {key.split("-", 1)[1]: value for key, value in request.form.items() if key.startswith("level-")}
     try:
-        grading.grade_submission(g.user, submission, score=request.form.get("points"), levels=levels,
+        grading.grade_submission(current_user, submission, score=request.form.get("points"), levels=levels,
                                  comment=request.form.get("comment", ""))
         if request.form.get("action") == "release":
             grading.release(submission)
@@ -394,8 +386,8 @@ def return_submission(submission_id):
                 new_due = deadlines.local_to_utc(datetime.fromisoformat(raw), select_timezone())
             except ValueError:
                 raise ServiceError("invalid", _("Enter a date and time."), 400,
-                                   {"new_due_at": _("Enter a date and time.")})
-        grading.return_for_resubmission(g.user, submission, request.form.get("comment", ""), new_due)
+                                   {"new_due_at": _("Enter a date and time.")}) from None
+        grading.return_for_resubmission(current_user, submission, request.form.get("comment", ""), new_due)
     except ServiceError as exc:
         db.session.rollback()
         return _submission_page(submission, exc.status, exc)
@@ -421,7 +413,7 @@ def extensions(assignment_id):
     if form.validate_on_submit():
         try:
             due = deadlines.local_to_utc(form.due_at.data, select_timezone())
-            authoring.set_extension(g.user, assignment, db.session.get(User, form.student_id.data), due)
+            authoring.set_extension(current_user, assignment, db.session.get(User, form.student_id.data), due)
         except deadlines.NonexistentLocalTime:
             form.due_at.errors = [_("This time does not exist in your time zone (the clocks change). Pick another.")]
             status = 400

@@ -17,13 +17,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 
 
 @pytest.fixture
-def lms_config(request) -> dict:
+def lms_base_config() -> dict:
     """Only this plugin is loaded, so its tests do not depend on which other plugins
     happen to be installed (cross-plugin stories live in the core's ``tests/``)."""
-    settings = {"LMS_PLUGINS": "assignments"}
-    for marker in reversed(list(request.node.iter_markers("lms_config"))):
-        settings.update(marker.kwargs)
-    return settings
+    return {"LMS_PLUGINS": "assignments"}
 
 
 class Assignments:

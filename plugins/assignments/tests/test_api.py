@@ -3,7 +3,7 @@ error codes."""
 import io
 from datetime import timedelta
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import ApiToken, utcnow
 
 from lms_assignments.models import Assignment, Submission, SubmissionFile

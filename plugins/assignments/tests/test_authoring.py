@@ -2,7 +2,7 @@
 own time zone and the interface in their language."""
 from datetime import datetime, timedelta, timezone
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_assignments import grading

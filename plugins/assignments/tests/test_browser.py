@@ -2,7 +2,7 @@
 hands in a file, the teacher grades it with the rubric, the student sees the grade."""
 import pytest
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.testing import browser_login
 
 from lms_assignments.models import SubmissionFile, SubmissionGrade

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.services.progress import course_progress
 
 

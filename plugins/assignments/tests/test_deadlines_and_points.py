@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from lms_core.services import ServiceError
+from lms_core import ServiceError
 
 from lms_assignments import authoring, deadlines, grading
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_assignments import githost, jobs

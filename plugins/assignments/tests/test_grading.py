@@ -2,7 +2,7 @@
 own grade only once it is released."""
 from datetime import timedelta
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Enrollment, Notification, utcnow
 from lms_core.services.progress import course_progress
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lms_core import Refusal, hookimpl
-from lms_core.extensions import db
-from lms_core.plugins import get_plugin_manager
+from lms_core import Refusal, db, hookimpl
+from lms_core.testing import get_plugin_manager
 
 from lms_assignments import grading, hookspecs
 from lms_assignments.models import Submission

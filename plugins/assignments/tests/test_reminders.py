@@ -2,9 +2,9 @@
 right time, never twice, rescheduled when the deadline moves."""
 from datetime import datetime, timedelta, timezone
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Notification, PeriodicRun, utcnow
-from lms_core.periodic import run_due_tasks
+from lms_core.testing import run_due_tasks
 
 from lms_assignments import authoring, reminders
 

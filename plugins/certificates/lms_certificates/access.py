@@ -9,8 +9,7 @@ a plugin of the institution can answer differently with ``@hookimpl(tryfirst=Tru
 """
 from __future__ import annotations
 
-from lms_core import is_staff
-from lms_core import db
+from lms_core import db, is_staff
 from lms_core.models import Course
 from lms_certificates.models import Certificate
 

@@ -10,25 +10,21 @@ Errors are ``{"error": {"code", "message"}}`` with stable codes: ``unauthorized`
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify
+from flask import abort, jsonify
 from flask_babel import gettext as _
 
-from lms_core.extensions import csrf, db
-from lms_core.permissions import can
-from lms_core import ServiceError
+from lms_core import ServiceError, api_blueprint, can, current_user, db, public_url
 from lms_certificates import issuing, views
 from lms_certificates.models import Certificate
-from lms_certificates.urls import public_url
 from lms_certificates.verification import iso_time
 
-bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1/certificates")
-csrf.exempt(bp)
+bp = api_blueprint("certificates_api", __name__, url_prefix="/api/v1/certificates", public=["verify"])
 
 
 def _caller():
-    if g.get("user") is None:
+    if not current_user:
         abort(401)
-    return g.user
+    return current_user
 
 
 def _visible_certificate(certificate_id: int) -> Certificate:

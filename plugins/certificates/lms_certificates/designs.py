@@ -15,8 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from lms_core import db
-from lms_core import ServiceError
+from lms_core import ServiceError, db
 from lms_certificates.models import IMAGE_KINDS, ORIENTATIONS, CertificateTemplate, TemplateImage
 from lms_certificates.payloads import TemplateInfo
 

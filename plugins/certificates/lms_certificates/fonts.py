@@ -9,8 +9,8 @@ document then gets a copy of the parsed face that shares its read-only tables, a
 fpdf2 embeds only the glyphs the page uses. A character outside the prepared set
 (an Armenian or Vietnamese name, say) grows the set once for the rest of the process.
 
-The faces are DejaVu Sans and DejaVu Sans Bold (shipped in ``fonts/``, license in
-``fonts/LICENSE``); ``CERTIFICATES_FONTS = {"regular": path, "bold": path}`` points a
+The faces are the core's DejaVu Sans and DejaVu Sans Bold (``lms_core.pdf.UNICODE_FONTS``,
+shared with every plugin that writes PDFs); ``CERTIFICATES_FONTS = {"regular": path, "bold": path}`` points a
 deployment at other TrueType files, for example a CJK font.
 """
 from __future__ import annotations
@@ -25,9 +25,10 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from lms_core.pdf import UNICODE_FONTS
+
 FAMILY = "certificate"
-FONTS_FOLDER = Path(__file__).parent / "fonts"
-DEFAULT_FACES = {"regular": FONTS_FOLDER / "DejaVuSans.ttf", "bold": FONTS_FOLDER / "DejaVuSans-Bold.ttf"}
+DEFAULT_FACES = dict(UNICODE_FONTS)
 STYLES = {"regular": "", "bold": "B"}
 # What most names and titles are written in; every glyph here costs a little in
 # each document, so other scripts join only when a text needs them.

@@ -6,10 +6,8 @@ from functools import cache
 from flask import render_template
 from markupsafe import Markup
 
-from lms_core import db
+from lms_core import can, db, render_fragment
 from lms_core.models import Course, Enrollment, User
-from lms_core.permissions import can
-from lms_core import render_fragment
 from lms_certificates.models import Certificate
 
 

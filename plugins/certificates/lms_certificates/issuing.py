@@ -18,15 +18,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import db
-from lms_core.i18n import ContentTranslations
+from lms_core import path_for, public_url, call_first_hook, ContentTranslations, ServiceError, db
 from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
-from lms_core.plugins import get_plugin_manager
-from lms_core import ServiceError
 from lms_certificates import designs, numbers, signing, storage
 from lms_certificates.models import Certificate, CertificateNumber
 from lms_certificates.payloads import CertificateInfo
-from lms_certificates.urls import path_for, public_url
 
 log = logging.getLogger("lms.certificates")
 NUMBER_ATTEMPTS = 5
@@ -161,7 +157,7 @@ def certificate_info(certificate: Certificate) -> CertificateInfo:
 
 def render(info: CertificateInfo) -> bytes:
     """The PDF from the first ``render_certificate`` implementation that returns one."""
-    result = get_plugin_manager().call_first("render_certificate", certificate=info)
+    result = call_first_hook("render_certificate", certificate=info)
     if isinstance(result, bytearray):
         result = bytes(result)
     if not isinstance(result, bytes) or not result.startswith(b"%PDF-"):

@@ -15,12 +15,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms_core import cache
-from lms_core import login_required, require
-from lms_core import db
+from lms_core import ServiceError, cache, can, current_user, db, login_required, mark_form_errors, require
 from lms_core.models import Course, User, utcnow
-from lms_core.permissions import can
-from lms_core import ServiceError
 from lms_certificates import designs, issuing, jobs, numbers, verification
 from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch
@@ -55,7 +51,7 @@ def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
 @login_required
 def index():
     certificates = db.session.execute(
-        db.select(Certificate).where(Certificate.user_id == g.user.id).order_by(Certificate.issued_at.desc())
+        db.select(Certificate).where(Certificate.user_id == current_user.id).order_by(Certificate.issued_at.desc())
     ).scalars().all()
     return render_template("certificates/index.html", certificates=certificates)
 
@@ -66,7 +62,7 @@ def show(certificate_id):
     certificate = db.get_or_404(Certificate, certificate_id)
     require("certificate.view", certificate)
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
-    manage = can(g.user, "certificate.manage", course) if course else g.user.is_admin
+    manage = can(current_user, "certificate.manage", course) if course else current_user.is_admin
     return render_template("certificates/show.html", certificate=certificate, course=course, manage=manage,
                            verification_url=issuing.verification_url(certificate.number),
                            revoke_form=RevokeForm(), reissue_form=ReissueForm())
@@ -90,7 +86,7 @@ def revoke(certificate_id):
         flash(" ".join(form.reason.errors) or _("Please correct the marked fields."), "error")
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
     try:
-        issuing.revoke(certificate, g.user, form.reason.data)
+        issuing.revoke(certificate, current_user, form.reason.data)
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
@@ -111,7 +107,7 @@ def reissue(certificate_id):
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
     old_number = certificate.number
     try:
-        issuing.reissue(certificate, g.user, form.reason.data or "")
+        issuing.reissue(certificate, current_user, form.reason.data or "")
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
@@ -204,7 +200,7 @@ def course(course_id):
 def regenerate(course_id):
     course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
-    batch = jobs.start_regeneration(course.id, g.user.id)
+    batch = jobs.start_regeneration(course.id, current_user.id)
     if batch.total:
         flash(ngettext("Re-generating %(num)d certificate.", "Re-generating %(num)d certificates.", batch.total),
               "success")
@@ -216,7 +212,7 @@ def regenerate(course_id):
 @bp.route("/batches/<int:batch_id>.json")
 @login_required
 def batch(batch_id):
-    batch = db.session.get(RegenerationBatch, batch_id) or abort(404)
+    batch = db.get_or_404(RegenerationBatch, batch_id)
     require("certificate.manage", db.get_or_404(Course, batch.course_id))
     return jsonify(jobs.batch_progress(batch))
 
@@ -242,7 +238,7 @@ def course_zip(course_id):
 
 
 def _language_names() -> dict[str, str]:
-    from lms_core.i18n import language_names
+    from lms_core import language_names
 
     return language_names()
 
@@ -291,9 +287,7 @@ def template(course_id):
             designs.save(course.id, values, uploads, remove)
         except ServiceError as exc:
             db.session.rollback()
-            for name, message in exc.fields.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = [message]
+            mark_form_errors(form, exc)
             flash(exc.message, "error")
             status = exc.status
         else:
@@ -329,7 +323,7 @@ def _preview_response(course, template, overrides, images):
     if language not in current_app.config["LMS_LANGUAGES"]:
         language = current_app.config["LMS_DEFAULT_LANGUAGE"]
     saved = {"issuer_name": template.issuer_name, "validity_months": template.validity_months} if template else {}
-    chosen = {**{"issuer_name": "", "validity_months": None}, **saved, **(overrides or {})}
+    chosen = {"issuer_name": "", "validity_months": None, **saved, **(overrides or {})}
     info = sample_certificate(course, designs.template_info(template, language, overrides, images), language,
                               chosen["issuer_name"], chosen["validity_months"])
     return pdf_response(issuing.render(info), f"certificate-preview-{course.slug}.pdf", inline=True)
@@ -340,7 +334,7 @@ def sample_certificate(course: Course, design, language: str, issuer_name: str,
     """A made-up certificate for the editor's preview, in ``language``."""
     from flask_babel import force_locale
 
-    from lms_core.i18n import ContentTranslations
+    from lms_core import ContentTranslations
 
     now = utcnow()
     zone = issuing.learner_timezone(g.get("user"))

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Enrollment
 
 
 @pytest.fixture
-def lms_config(request):
-    settings = {"LMS_PLUGINS": "certificates", "CERTIFICATES_REPAIR_GRACE_SECONDS": 0}
-    for marker in reversed(list(request.node.iter_markers("lms_config"))):
-        settings.update(marker.kwargs)
-    return settings
+def lms_base_config() -> dict:
+    return {"LMS_PLUGINS": "certificates", "CERTIFICATES_REPAIR_GRACE_SECONDS": 0}
 
 
 class Graduation:

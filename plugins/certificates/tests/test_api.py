@@ -1,5 +1,5 @@
 """A learner's app reads their certificates and PDFs through the JSON API."""
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import ApiToken
 from lms_certificates import storage
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_certificates import designs, storage
 
 

@@ -3,10 +3,10 @@ what goes wrong on the way is repaired."""
 import hashlib
 import threading
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Notification
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
-from lms_core.services.platform import set_plugin_enabled
+from lms_core.testing import set_plugin_enabled
 from lms_certificates import designs, issuing, jobs, numbers, storage
 from lms_certificates.models import CertificateNumber
 

@@ -12,8 +12,7 @@ from babel.dates import format_date
 from PIL import Image
 from pypdf import PdfReader
 
-from lms_core.extensions import db
-from lms_core.services import courses
+from lms_core import set_translation, db
 
 NAME = "Анна Сергеевна Кузнецова"
 
@@ -32,7 +31,7 @@ def rendered_page(pdf: bytes, tmp_path) -> Image.Image:
 def test_the_pdf_reads_in_russian_and_its_qr_code_leads_to_the_verification_page(
         client, graduation, login, tmp_path):
     course = graduation.course(title="Introduction to Astronomy")
-    courses.set_translation(course, course, "title", "ru", "Введение в астрономию")
+    set_translation(course, course, "title", "ru", "Введение в астрономию")
     db.session.commit()
     student, enrollment = graduation.complete(course, name=NAME, locale="ru")
     [certificate] = graduation.certificates(student.id)

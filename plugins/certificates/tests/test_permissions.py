@@ -3,7 +3,7 @@ certificate; anyone verifies one."""
 import pytest
 
 from lms_core.models import ApiToken
-from lms_core.extensions import db
+from lms_core import db
 
 
 @pytest.fixture

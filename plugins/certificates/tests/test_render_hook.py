@@ -4,8 +4,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 from io import BytesIO
 
-from lms_core import hookimpl
-from lms_core.extensions import db
+from lms_core import db, hookimpl
 from lms_core.models import PluginError
 from lms_certificates import storage
 from lms_certificates.payloads import CertificateInfo

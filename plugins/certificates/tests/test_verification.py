@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_certificates import issuing, numbers
 from lms_certificates.models import CertificateNumber
 

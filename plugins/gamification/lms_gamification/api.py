@@ -6,26 +6,19 @@ the core's API. Errors are ``{"error": {"code", "message", "fields"?}}``.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 
-from lms_core.api.access import allow, find, guard
-from lms_core.api.validation import json_object
-from lms_core.extensions import csrf, db
+from lms_core.api.access import allow, find
+from lms_core import ServiceError, api_blueprint, can, current_user, db, json_object, public_url
 from lms_core.models import Course
-from lms_core.permissions import can
-from lms_core import ServiceError
 
 from lms_gamification import badges, leaderboard, ledger, levels, privacy, rules
 from lms_gamification.criteria import criteria_by_kind
 from lms_gamification.models import Badge, BadgeAward
-from lms_gamification.paths import external_url
 
-bp = Blueprint("gamification_api", __name__, url_prefix="/api/v1/gamification")
-csrf.exempt(bp)
-
-
-bp.before_request(guard)  # the core API's rules: a token or the session, the CSRF header for cookies
+# The core API's rules: a token or the session, the CSRF header for cookies.
+bp = api_blueprint("gamification_api", __name__, url_prefix="/api/v1/gamification")
 
 
 def _manage(course_id: int | None) -> None:
@@ -41,15 +34,15 @@ def _board(board: dict) -> dict:
 
 @bp.get("/leaderboards/platform")
 def platform_leaderboard():
-    return jsonify(_board(leaderboard.view(g.user, None, request.args.get("period", "all"))))
+    return jsonify(_board(leaderboard.view(current_user, None, request.args.get("period", "all"))))
 
 
 @bp.get("/leaderboards/courses/<int:course_id>")
 def course_leaderboard(course_id):
     course = find(Course, course_id)
     allow("course.follow", course)
-    staff = can(g.user, "course.edit", course)
-    return jsonify(_board(leaderboard.view(g.user, course, request.args.get("period", "all"), staff=staff)))
+    staff = can(current_user, "course.edit", course)
+    return jsonify(_board(leaderboard.view(current_user, course, request.args.get("period", "all"), staff=staff)))
 
 
 def badge_json(award: BadgeAward) -> dict:
@@ -65,19 +58,19 @@ def badge_json(award: BadgeAward) -> dict:
         "revoked": award.revoked_at is not None,
         "revocation_reason": award.revocation_reason,
         "current": badges.is_current(award),
-        "assertion_url": external_url("gamification.openbadges_assertion", uid=award.uid),
+        "assertion_url": public_url("gamification.openbadges_assertion", uid=award.uid),
     }
 
 
 @bp.get("/me")
 def me():
-    total = ledger.total_points(g.user.id)
+    total = ledger.total_points(current_user.id)
     level = levels.level_of(total, levels.levels_for(None))
     return jsonify({
         "points": total,
         "level": {"position": level.position, "name": str(level.name), "threshold": level.threshold},
-        "hidden": privacy.is_hidden(g.user.id),
-        "badges": [badge_json(a) for a in badges.awards_of(g.user.id)],
+        "hidden": privacy.is_hidden(current_user.id),
+        "badges": [badge_json(a) for a in badges.awards_of(current_user.id)],
     })
 
 
@@ -90,7 +83,7 @@ def my_history():
         "course_id": a.course_id,
         "awarded_at": a.created_at.isoformat(),
         "changed_at": a.updated_at.isoformat() if a.updated_at != a.created_at else None,
-    } for a in ledger.history(g.user.id)]})
+    } for a in ledger.history(current_user.id)]})
 
 
 @bp.put("/me/privacy")
@@ -99,7 +92,7 @@ def set_privacy():
     if not isinstance(hidden, bool):
         raise ServiceError("invalid", _("Please correct the marked fields."), 400,
                            {"hidden": _("Send true or false.")})
-    privacy.set_hidden(g.user.id, hidden)
+    privacy.set_hidden(current_user.id, hidden)
     return jsonify({"hidden": hidden})
 
 
@@ -152,7 +145,7 @@ def course_badges(course_id):
 @bp.post("/courses/<int:course_id>/badges")
 def create_course_badge(course_id):
     _manage(course_id)
-    badge = badges.save_badge(course_id, g.user, json_object())
+    badge = badges.save_badge(course_id, current_user, json_object())
     return jsonify(_badge_class_json(badge)), 201
 
 
@@ -168,7 +161,7 @@ def _badge(badge_id: int) -> Badge:
 def award_badge(badge_id):
     badge = _badge(badge_id)
     body = json_object()
-    award = badges.award_by_hand(badge, body.get("user_id"), g.user, str(body.get("reason") or ""))
+    award = badges.award_by_hand(badge, body.get("user_id"), current_user, str(body.get("reason") or ""))
     return jsonify(badge_json(award)), 201
 
 
@@ -178,5 +171,5 @@ def revoke_award(award_id):
     if award is None:
         raise ServiceError("not_found", _("No such badge."), 404)
     _manage(award.badge.course_id)
-    award = badges.revoke(award, g.user, str(json_object().get("reason") or ""))
+    award = badges.revoke(award, current_user, str(json_object().get("reason") or ""))
     return jsonify(badge_json(award))

@@ -17,10 +17,8 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms_core import notify
-from lms_core import db
+from lms_core import ServiceError, db, notify
 from lms_core.models import Enrollment, User, utcnow
-from lms_core import ServiceError
 
 from lms_gamification.criteria import criteria_by_kind
 from lms_gamification.models import Badge, BadgeAward
@@ -194,7 +192,7 @@ def normalise_image(data: bytes) -> bytes:
     except ServiceError:
         raise
     except (UnidentifiedImageError, ValueError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ServiceError("invalid_image", _("The image must be a PNG, JPEG, GIF or WebP picture."), 400)
+        raise ServiceError("invalid_image", _("The image must be a PNG, JPEG, GIF or WebP picture."), 400) from None
 
 
 # ---------------------------------------------------------------- holding badges
@@ -231,7 +229,7 @@ def grant(badge: Badge, user_id: int, awarded_by: User | None = None, narrative:
 
 
 def _tell_holder(award: BadgeAward) -> None:
-    from lms_gamification.paths import path_for
+    from lms_core import path_for
 
     badge = award.badge
     notify(award.user_id, "gamification.badge",

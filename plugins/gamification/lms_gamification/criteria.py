@@ -13,7 +13,7 @@ from typing import Callable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms_core import db
+from lms_core import call_hook, db
 from lms_core.models import Attempt, Enrollment, Quiz
 
 from lms_gamification.models import ActiveDay, SubmissionFact
@@ -143,9 +143,8 @@ def builtin_criteria() -> list[BadgeCriterion]:
 
 def criteria_by_kind() -> dict[str, BadgeCriterion]:
     """Every kind offered by an enabled plugin, the plugin's own first."""
-    from lms_core.plugins import get_plugin_manager
-
     kinds: dict[str, BadgeCriterion] = {}
-    for criterion in get_plugin_manager().call_flat("lms_gamification_badge_criteria"):
-        kinds.setdefault(criterion.kind, criterion)
+    for criteria in call_hook("lms_gamification_badge_criteria"):
+        for criterion in criteria:
+            kinds.setdefault(criterion.kind, criterion)
     return kinds

@@ -8,10 +8,8 @@ from functools import cache
 
 from markupsafe import Markup
 
-from lms_core import db
+from lms_core import can, db, render_fragment
 from lms_core.models import Course, User
-from lms_core.permissions import can
-from lms_core import render_fragment
 
 from lms_gamification import badges, ledger, levels, mirror
 from lms_gamification.boards import board_key

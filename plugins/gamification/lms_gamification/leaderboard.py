@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from lms_core import db
+from lms_core import ServiceError, db
 from lms_core.models import Course, User
-from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.badges import current as current_award

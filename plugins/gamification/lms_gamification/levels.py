@@ -11,10 +11,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms_core import notify
-from lms_core import db
+from lms_core import ServiceError, db, notify
 from lms_core.models import Course
-from lms_core import ServiceError
 
 from lms_gamification.models import Level, LevelUp, Score
 from lms_gamification.upsert import insert
@@ -138,7 +136,7 @@ def announce_new_levels(user_id: int, course_id: int | None) -> list[LevelInfo]:
 
 
 def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
-    from lms_gamification.paths import path_for
+    from lms_core import path_for
 
     course_title = db.session.get(Course, course_id).title if course_id else None
 

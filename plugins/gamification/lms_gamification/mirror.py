@@ -8,7 +8,7 @@ sweep) and the mirror still ends equal to the table. Hidden people are not membe
 """
 from __future__ import annotations
 
-from lms_core.jobs import redis_connection
+from lms_core import redis_connection
 
 from lms_gamification.boards import WEEKS_KEPT, ScoreRow, is_weekly
 

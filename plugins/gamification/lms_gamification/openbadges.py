@@ -13,12 +13,11 @@ import hashlib
 from flask import current_app
 from flask_babel import force_locale
 
-from lms_core import db
+from lms_core import public_url, db
 from lms_core.models import User
 
 from lms_gamification.badges import badge_description, badge_name, criterion_sentence
 from lms_gamification.models import Badge, BadgeAward
-from lms_gamification.paths import external_url
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 DEFAULT_IMAGES = {
@@ -44,7 +43,7 @@ def issuer() -> dict:
     return {
         "@context": CONTEXT,
         "type": "Issuer",
-        "id": external_url("gamification.openbadges_issuer"),
+        "id": public_url("gamification.openbadges_issuer"),
         "name": config["LMS_SITE_NAME"],
         "url": config["LMS_BASE_URL"],
     }
@@ -57,12 +56,12 @@ def badge_class(badge: Badge) -> dict:
     return {
         "@context": CONTEXT,
         "type": "BadgeClass",
-        "id": external_url("gamification.openbadges_badge", badge_id=badge.id),
+        "id": public_url("gamification.openbadges_badge", badge_id=badge.id),
         "name": name,
         "description": description or name,
-        "image": external_url("gamification.badge_image", badge_id=badge.id),
+        "image": public_url("gamification.badge_image", badge_id=badge.id),
         "criteria": {"narrative": criteria},
-        "issuer": external_url("gamification.openbadges_issuer"),
+        "issuer": public_url("gamification.openbadges_issuer"),
     }
 
 
@@ -71,7 +70,7 @@ def recipient_identity(email: str, salt: str) -> str:
 
 
 def assertion(award: BadgeAward) -> dict:
-    url = external_url("gamification.openbadges_assertion", uid=award.uid)
+    url = public_url("gamification.openbadges_assertion", uid=award.uid)
     if award.revoked_at is not None:
         return {"@context": CONTEXT, "type": "Assertion", "id": url, "revoked": True,
                 "revocationReason": award.revocation_reason or ""}
@@ -82,7 +81,7 @@ def assertion(award: BadgeAward) -> dict:
         "id": url,
         "recipient": {"type": "email", "hashed": True, "salt": award.salt,
                       "identity": recipient_identity(recipient.email, award.salt)},
-        "badge": external_url("gamification.openbadges_badge", badge_id=award.badge_id),
+        "badge": public_url("gamification.openbadges_badge", badge_id=award.badge_id),
         "verification": {"type": "hosted"},
         "issuedOn": _iso(award.awarded_at),
     }

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from lms_core import db
+from lms_core import ServiceError, db
 from lms_core.models import utcnow
-from lms_core import ServiceError
 
 from lms_gamification import mirror
 from lms_gamification.boards import ScoreRow

@@ -9,9 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms_core import cache
-from lms_core import db
-from lms_core import ServiceError
+from lms_core import ServiceError, cache, db
 
 from lms_gamification import ledger
 from lms_gamification.models import PointRules

@@ -2,14 +2,11 @@
 settings, the admin's defaults, badge images and the public Open Badges documents."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lms_core import login_required, require
-from lms_core import db
+from lms_core import ServiceError, can, current_user, db, login_required, require
 from lms_core.models import Course, Enrollment, User
-from lms_core.permissions import can
-from lms_core import ServiceError
 
 from lms_gamification import badges, leaderboard, ledger, levels, openbadges, privacy, rules
 from lms_gamification.boards import board_key
@@ -44,7 +41,7 @@ def _badges_page(course: Course | None):
 @login_required
 def platform_leaderboard():
     period = request.args.get("period", "all")
-    board = leaderboard.view(g.user, None, period)
+    board = leaderboard.view(current_user, None, period)
     return render_template("gamification/leaderboard.html", board=board, course=None, period=period)
 
 
@@ -54,7 +51,7 @@ def course_leaderboard(course_id):
     course = db.get_or_404(Course, course_id)
     require("course.follow", course)
     period = request.args.get("period", "all")
-    board = leaderboard.view(g.user, course, period, staff=can(g.user, "course.edit", course))
+    board = leaderboard.view(current_user, course, period, staff=can(current_user, "course.edit", course))
     template = "gamification/_board.html" if request.args.get("fragment") else "gamification/leaderboard.html"
     return render_template(template, board=board, course=course, period=period)
 
@@ -65,7 +62,7 @@ def course_leaderboard(course_id):
 @bp.get("/me")
 @login_required
 def profile():
-    user = g.user
+    user = current_user
     total = ledger.total_points(user.id)
     course_rows = db.session.execute(
         db.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
@@ -82,7 +79,7 @@ def profile():
 @login_required
 def set_privacy():
     hidden = request.form.get("hidden") == "1"
-    privacy.set_hidden(g.user.id, hidden)
+    privacy.set_hidden(current_user.id, hidden)
     flash(_("You are now hidden from leaderboards.") if hidden else _("You are shown on leaderboards again."),
           "success")
     return redirect(url_for("gamification.profile")), 303
@@ -163,7 +160,7 @@ def _badge_list(course: Course | None):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            badges.save_badge(course.id if course else None, g.user, _badge_fields(), request.files.get("image"))
+            badges.save_badge(course.id if course else None, current_user, _badge_fields(), request.files.get("image"))
         except ServiceError as exc:
             errors, status = exc.fields, exc.status
             flash(exc.message, "error")
@@ -197,7 +194,7 @@ def badge(badge_id):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            badges.save_badge(badge.course_id, g.user, _badge_fields(), request.files.get("image"), badge=badge)
+            badges.save_badge(badge.course_id, current_user, _badge_fields(), request.files.get("image"), badge=badge)
         except ServiceError as exc:
             db.session.rollback()
             errors, status = exc.fields, exc.status
@@ -230,7 +227,7 @@ def award_badge(badge_id):
         email = (request.form.get("email") or "").strip().lower()
         user_id = db.session.execute(db.select(User.id).where(User.email == email)).scalar_one_or_none()
     try:
-        award = badges.award_by_hand(badge, user_id, g.user, request.form.get("reason", ""))
+        award = badges.award_by_hand(badge, user_id, current_user, request.form.get("reason", ""))
     except ServiceError as exc:
         flash(exc.message, "error")
         return _badge_page(badge, course, exc.fields, exc.status)
@@ -241,10 +238,10 @@ def award_badge(badge_id):
 @bp.post("/awards/<int:award_id>/revoke")
 @login_required
 def revoke_award(award_id):
-    award = db.session.get(BadgeAward, award_id) or abort(404)
+    award = db.get_or_404(BadgeAward, award_id)
     course = _require_badge_manager(award.badge)
     try:
-        badges.revoke(award, g.user, request.form.get("reason", ""))
+        badges.revoke(award, current_user, request.form.get("reason", ""))
     except ServiceError as exc:
         flash(exc.message, "error")
         return _badge_page(award.badge, course, exc.fields, exc.status)

@@ -16,11 +16,8 @@ from lms_core import hookimpl, hookspec
 
 
 @pytest.fixture
-def lms_config(request) -> dict:
-    settings = {"LMS_PLUGINS": "gamification"}
-    for marker in reversed(list(request.node.iter_markers("lms_config"))):
-        settings.update(marker.kwargs)
-    return settings
+def lms_base_config() -> dict:
+    return {"LMS_PLUGINS": "gamification"}
 
 
 @pytest.fixture
@@ -42,16 +39,13 @@ def settle(app, run_jobs):
 @pytest.fixture
 def pass_quiz(factory, settle):
     """Submit an attempt with ``right`` of the quiz's questions answered correctly."""
-    from lms_core.services import quizzes
-
     def submit(student, quiz, right=None):
         answers = factory.answers(quiz)
         wrong = factory.answers(quiz, correct=False)
         keys = list(answers)
         right = len(keys) if right is None else right
         chosen = {k: (answers[k] if i < right else wrong[k]) for i, k in enumerate(keys)}
-        attempt = quizzes.start_attempt(student, quiz)
-        attempt = quizzes.submit_attempt(student, attempt, chosen)
+        attempt = factory.attempt(student, quiz, answers=chosen)
         settle()
         return attempt
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import ApiToken
 
 from lms_gamification import privacy

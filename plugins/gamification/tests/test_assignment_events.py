@@ -2,7 +2,7 @@
 this plugin loads and works without it)."""
 from datetime import timedelta
 
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_gamification import ledger

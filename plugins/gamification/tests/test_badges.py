@@ -7,8 +7,7 @@ import pytest
 from flask_babel import lazy_gettext
 from PIL import Image
 
-from lms_core import hookimpl
-from lms_core.extensions import db
+from lms_core import db, hookimpl
 from lms_core.models import Notification, utcnow
 
 from lms_gamification import activity, badges, ledger

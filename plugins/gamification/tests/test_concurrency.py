@@ -2,7 +2,7 @@
 rq workers have): nothing is awarded twice and nothing is lost."""
 import threading
 
-from lms_core.extensions import db
+from lms_core import db
 
 from lms_gamification import ledger
 from lms_gamification.boards import board_key

@@ -4,7 +4,7 @@ import itertools
 
 from sqlalchemy import event
 
-from lms_core.extensions import db
+from lms_core import db
 
 from lms_gamification import ledger, privacy
 from lms_gamification.leaderboard import view

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from lms_core.cli import main as lms_command
-from lms_core.extensions import db
+from lms_core.testing import lms_command
+from lms_core import db
 from lms_core.models import utcnow
 
 from lms_gamification import ledger, mirror, privacy

@@ -1,5 +1,5 @@
 """Levels: reaching one is announced once; teachers name their course's levels."""
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.models import Notification
 
 from lms_gamification import ledger, levels

@@ -1,7 +1,7 @@
 """Open Badges 2.0 hosted verification: a verifier follows the public JSON documents."""
 import hashlib
 
-from lms_core.extensions import db
+from lms_core import db
 
 from lms_gamification import badges
 from lms_gamification.models import Badge, BadgeAward

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from lms_core.extensions import db
+from lms_core import db
 
 from lms_gamification.models import Badge, BadgeAward
 

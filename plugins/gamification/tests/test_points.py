@@ -1,5 +1,5 @@
 """Points for what students do, once per cause, with the course's rules."""
-from lms_core.extensions import db
+from lms_core import db
 from lms_core.services import progress
 
 from lms_gamification import ledger, rules

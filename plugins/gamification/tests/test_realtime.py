@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from lms_core.extensions import socketio
+from lms_core.testing import socketio
 
 # Flask-SocketIO's test client talks to this process directly (no Redis message queue).
 in_process = pytest.mark.lms_config(REDIS_URL=None)

@@ -1,0 +1,34 @@
+"""A plugin's own part of the JSON API, with the rules of the core's."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Blueprint, request
+
+from lms_core.api.access import MAX_BODY_BYTES, guard
+from lms_core.extensions import csrf
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str | None = None,
+                  public: Iterable[str] = ()) -> Blueprint:
+    """A blueprint under ``/api/v1/<name>`` (or ``url_prefix``) that behaves like the
+    core's API: a personal token or the session (cookie clients send ``X-CSRFToken``
+    with every change, instead of a form's CSRF field), a 1 MiB cap on JSON bodies,
+    and errors as ``{"error": {"code", "message", "fields"?}}`` (raise ``ServiceError``
+    or ``abort``). ``public`` names the views anybody may call without signing in
+    (a certificate's verification, say). Name the blueprint after the plugin:
+    ``api_blueprint("gamification_api", __name__, "/api/v1/gamification")``."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix or f"/api/v1/{name}")
+    csrf.exempt(blueprint)
+    open_endpoints = frozenset(f"{name}.{view}" for view in public)
+
+    @blueprint.before_request
+    def core_api_rules() -> Any:
+        if request.endpoint in open_endpoints:
+            if request.mimetype != "multipart/form-data":
+                request.max_content_length = MAX_BODY_BYTES
+            return None
+        return guard()
+
+    return blueprint

@@ -1,0 +1,136 @@
+"""The teacher's course list and a course's editor: fields, publication, outline, teachers."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lms_core.auth import require
+from lms_core.extensions import db
+from lms_core.models import Course, CourseStaff, Enrollment, Lesson, Quiz
+from lms_core.services import ServiceError, courses
+from lms_core.web.forms import CourseForm, StaffForm
+from lms_core.web.teach.blueprint import bp
+from lms_core.web.teach.editing import editable_course, failed, language_choices, mark_errors
+
+
+@bp.route("/")
+def index():
+    require("course.create")
+    form = CourseForm(default_language=current_app.config["LMS_DEFAULT_LANGUAGE"])
+    form.default_language.choices = language_choices()
+    return render_index(form)
+
+
+def render_index(form, status: int = 200):
+    query = db.select(Course).order_by(Course.title)
+    if not g.user.is_admin:
+        query = query.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == g.user.id)
+    my_courses = db.session.execute(query).scalars().all()
+    ids = [c.id for c in my_courses]
+    counts = {"lessons": {}, "quizzes": {}, "students": {}}
+    if ids:
+        for key, model, extra in (("lessons", Lesson, ()), ("quizzes", Quiz, ()),
+                                  ("students", Enrollment, (Enrollment.status.in_(("active", "completed")),))):
+            counts[key] = dict(db.session.execute(
+                db.select(model.course_id, db.func.count(model.id)).where(model.course_id.in_(ids), *extra)
+                .group_by(model.course_id)).all())
+    return render_template("teach/index.html", courses=my_courses, counts=counts, form=form), status
+
+
+@bp.route("/courses", methods=["POST"])
+def create_course():
+    require("course.create")
+    form = CourseForm()
+    form.default_language.choices = language_choices()
+    if not form.validate():
+        return render_index(form, 400)
+    try:
+        course = courses.create_course(g.user, form.title.data, form.summary.data or "", form.default_language.data,
+                                       slug=form.slug.data, published=form.published.data)
+    except ServiceError as exc:
+        mark_errors(form, exc)
+        return render_index(form, failed(exc))
+    flash(_("The course “%(title)s” was created. Now add lessons and quizzes.", title=course.title), "success")
+    return redirect(url_for("teach.course", course_id=course.id)), 303
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+def course(course_id):
+    course = editable_course(course_id)
+    if request.method == "GET":
+        form = CourseForm(obj=course)
+        form.default_language.choices = language_choices()
+        return render_editor(course, form=form)
+    form = CourseForm()
+    form.default_language.choices = language_choices()
+    if not form.validate():
+        return render_editor(course, form=form, status=400)
+    try:
+        courses.update_course(course, form.title.data, form.summary.data or "", form.default_language.data,
+                              slug=form.slug.data, published=form.published.data)
+    except ServiceError as exc:
+        mark_errors(form, exc)
+        return render_editor(course, form=form, status=failed(exc))
+    flash(_("The course was saved."), "success")
+    return redirect(url_for("teach.course", course_id=course.id)), 303
+
+
+def render_editor(course: Course, form=None, staff_form=None, status: int = 200):
+    if form is None:
+        form = CourseForm(obj=course, formdata=None)
+        form.default_language.choices = language_choices()
+    enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
+        Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()
+    return render_template("teach/course.html", course=course, form=form,
+                           staff_form=staff_form or StaffForm(formdata=None),
+                           outline=courses.outline(course, include_unpublished=True), enrolled=enrolled), status
+
+
+@bp.route("/courses/<int:course_id>/publish", methods=["POST"])
+def publish(course_id):
+    course = editable_course(course_id)
+    published = request.form.get("published") == "1"
+    courses.set_course_published(course, published)
+    flash(_("The course is published.") if published else _("The course is no longer published."), "success")
+    return redirect(url_for("teach.course", course_id=course.id)), 303
+
+
+@bp.route("/courses/<int:course_id>/outline/move", methods=["POST"])
+def move(course_id):
+    course = editable_course(course_id)
+    model = {"lesson": Lesson, "quiz": Quiz}.get(request.form.get("kind", ""))
+    item = db.session.get(model, request.form.get("id", type=int) or 0) if model else None
+    if item is None or item.course_id != course.id:
+        abort(404)
+    courses.move_in_outline(course, item, -1 if request.form.get("direction") == "up" else 1)
+    return redirect(url_for("teach.course", course_id=course.id, _anchor="outline")), 303
+
+
+@bp.route("/courses/<int:course_id>/staff", methods=["POST"])
+def add_staff(course_id):
+    course = editable_course(course_id)
+    staff_form = StaffForm()
+    if not staff_form.validate():
+        return render_editor(course, staff_form=staff_form, status=400)
+    try:
+        member = courses.add_staff(course, staff_form.email.data)
+    except ServiceError as exc:
+        mark_errors(staff_form, exc)
+        return render_editor(course, staff_form=staff_form, status=failed(exc))
+    flash(_("%(name)s now teaches this course.", name=member.user.name), "success")
+    return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303
+
+
+@bp.route("/courses/<int:course_id>/staff/<int:user_id>/remove", methods=["POST"])
+def remove_staff(course_id, user_id):
+    course = editable_course(course_id)
+    try:
+        courses.remove_staff(course, user_id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303
+    if user_id == g.user.id and not g.user.is_admin:
+        flash(_("You no longer teach this course."), "success")
+        return redirect(url_for("teach.index")), 303
+    flash(_("The teacher was removed from the course."), "success")
+    return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303

@@ -1,0 +1,56 @@
+"""A course's students with their progress, time and attempts."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from lms_core.auth import require
+from lms_core.extensions import db
+from lms_core.models import Attempt, Course, Enrollment, Quiz, User
+from lms_core.services import activity, progress
+from lms_core.web.teach.blueprint import bp
+
+
+STUDENTS_PER_PAGE = 50
+
+
+def format_duration(seconds: int) -> str:
+    minutes = (seconds or 0) // 60
+    if minutes < 1:
+        return _("under a minute") if seconds else _("none")
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return _("%(minutes)d min", minutes=minutes)
+
+
+@bp.route("/courses/<int:course_id>/students")
+def students(course_id):
+    course = db.get_or_404(Course, course_id)
+    require("course.view_students", course)
+    total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
+        Enrollment.course_id == course.id)).scalar_one()
+    last_page = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), last_page)
+    rows = db.session.execute(
+        db.select(Enrollment, User).join(User, User.id == Enrollment.user_id).where(Enrollment.course_id == course.id)
+        .order_by(User.name, User.id).limit(STUDENTS_PER_PAGE).offset((page - 1) * STUDENTS_PER_PAGE)
+    ).all()
+    user_ids = [user.id for _enrollment, user in rows]
+    attempts: dict[int, list[Attempt]] = {}
+    if user_ids:
+        for attempt in db.session.execute(
+                db.select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id)
+                .where(Quiz.course_id == course.id, Attempt.user_id.in_(user_ids))
+                .order_by(Quiz.position, Quiz.id, Attempt.number)).scalars():
+            attempts.setdefault(attempt.user_id, []).append(attempt)
+    learners = [{
+        "user": user,
+        "enrollment": enrollment,
+        "percent": progress.course_progress(user, course).percent,
+        "seconds": activity.seconds_on_course(user.id, course.id),
+        "attempts": attempts.get(user.id, []),
+    } for enrollment, user in rows]
+    pages = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)
+    return render_template("teach/students.html", course=course, learners=learners, total=total, page=page,
+                           pages=pages, duration=format_duration)

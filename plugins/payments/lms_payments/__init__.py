@@ -1,0 +1,1 @@
+"""Paid courses: prices, checkout through payment providers, coupons, refunds, receipts."""
