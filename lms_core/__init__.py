@@ -100,7 +100,8 @@ PUBLIC_MODULES = (
     "lms_core.api.access",  # guard, allow, find: the API's checks inside a view
     "lms_core.api.openapi",  # schema helpers for lms_openapi
     "lms_core.services.progress",  # check_completion, course_progress
-    "lms_core.services.enrolment",  # activate
+    "lms_core.services.enrolment",  # activate, hold, withdraw
+    "lms_core.pdf",  # new_document: fpdf2 with the core's Unicode font
     "lms_core.testing",  # the pytest fixtures
 )
 

@@ -12,7 +12,7 @@ def course_page(user, course) -> list:
                                 .order_by(Price.currency)).scalars().all()
     if user is not None and user.role in ("teacher", "admin"):
         from lms_core.models import Course, User
-        from lms_core.permissions import can
+        from lms_core import can
 
         if can(db.session.get(User, user.id), "course.edit", db.session.get(Course, course.id)):
             return [render_fragment("payments/_staff_fragment.html", course=course, prices=prices)]

@@ -19,7 +19,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, db, enqueue, notify
+from lms_core import ServiceError, db, enqueue, notify, path_for
 from lms_core.models import Course, User, utcnow
 from lms_core.services import enrolment
 from lms_payments import coupons, pricing, providers
@@ -129,9 +129,9 @@ def start(order: Order) -> Order:
             fail(order, exc.message)
             raise ServiceError("provider_refused", _(
                 "The payment service refused this payment. Nothing was charged. "
-                "Please choose another way to pay or contact us."), 502)
+                "Please choose another way to pay or contact us."), 502) from None
         raise ServiceError("provider_down", _(
-            "The payment service is not answering. Nothing was charged; please try again in a minute."), 503)
+            "The payment service is not answering. Nothing was charged; please try again in a minute."), 503) from None
     order.provider_ref, order.checkout_url, order.error = started.reference, started.url, None
     db.session.commit()
     return order
@@ -194,9 +194,9 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
                title=lambda: _("Payment received for “%(course)s”", course=course_title),
                body=lambda: _("We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
                               amount=format_money(order.total, order.currency), number=order.number),
-               url=url_path("payments.orders"),
+               url=path_for("payments.orders"),
                params={"course": course_title, "amount": amount, "number": order.number,
-                       "receipt_url": url_path("payments.receipt", public_id=order.public_id)})
+                       "receipt_url": path_for("payments.receipt", public_id=order.public_id)})
     return True
 
 
@@ -263,10 +263,3 @@ def reconcile(order: Order) -> None:
     elif state.status == "expired" or order.expires_at <= utcnow():
         expire(order)
 
-
-def url_path(endpoint: str, **values) -> str:
-    from flask import current_app, has_request_context
-
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("localhost").build(endpoint, values)

@@ -3,7 +3,7 @@ for deployments configured through the environment, as an environment variable o
 the same name. Secrets are read from here only, and never logged."""
 from __future__ import annotations
 
-import os
+from lms_core import PluginSettings
 
 DEFAULTS = {
     "PAYMENTS_CURRENCIES": "RUB,EUR,USD",  # what a teacher may price a course in
@@ -11,7 +11,7 @@ DEFAULTS = {
     "PAYMENTS_RECONCILE_INTERVAL": 300,  # seconds between reconciliation sweeps
     "PAYMENTS_RECONCILE_AFTER": 60,  # a pending order is asked about after this many seconds
     "PAYMENTS_REFUND_KEEPS_PROGRESS": True,  # a full refund ends access; progress stays for a re-purchase
-    "PAYMENTS_PROVIDER_TIMEOUT": 10,  # seconds for one call to a provider
+    "PAYMENTS_PROVIDER_TIMEOUT": 10.0,  # seconds for one call to a provider
     "PAYMENTS_SELLER_NAME": None,  # on receipts and invoices; default: the site's name
     "PAYMENTS_SELLER_DETAILS": "",  # address, tax number, e-mail: one item per line
     # Stripe (Checkout Sessions)
@@ -27,30 +27,11 @@ DEFAULTS = {
     "PAYMENTS_INVOICE_ENABLED": True,
     "PAYMENTS_BANK_DETAILS": "",  # account holder, IBAN or account number, bank: one item per line
 }
-_NUMBERS = {"PAYMENTS_ORDER_TTL", "PAYMENTS_RECONCILE_INTERVAL", "PAYMENTS_RECONCILE_AFTER",
-            "PAYMENTS_PROVIDER_TIMEOUT", "PAYMENTS_STRIPE_WEBHOOK_TOLERANCE"}
-_FLAGS = {"PAYMENTS_REFUND_KEEPS_PROGRESS", "PAYMENTS_INVOICE_ENABLED"}
-
-
-def apply(app) -> None:
-    for name, default in DEFAULTS.items():
-        if name in app.config:
-            continue
-        value = os.environ.get(name)
-        if value is None or value == "":
-            app.config[name] = default
-        elif name in _NUMBERS:
-            app.config[name] = float(value)
-        elif name in _FLAGS:
-            app.config[name] = value.strip().lower() in ("1", "true", "yes", "on")
-        else:
-            app.config[name] = value
+SETTINGS = PluginSettings(DEFAULTS)
 
 
 def setting(name: str):
-    from flask import current_app
-
-    return current_app.config.get(name, DEFAULTS.get(name))
+    return SETTINGS.get(name)
 
 
 def currencies() -> list[str]:

@@ -89,23 +89,24 @@ class PaymentProvider(ABC):
         """Give ``refund.amount`` back (``refund.idempotency_key``); returns the
         provider's id of the refund."""
 
-    def cancel(self, order) -> None:
+    def cancel(self, order) -> None:  # noqa: B027 - optional: a provider without checkouts to close has nothing to do
         """Close an unpaid checkout at the provider so it can no longer be paid."""
 
     def verify_webhook(self, request) -> IncomingEvent:
         """Check a webhook request and return it; raise ``WebhookRejected``."""
         raise WebhookRejected("this provider sends no webhooks", 404)
 
-    def handle_event(self, event: IncomingEvent) -> None:
+    def handle_event(self, event: IncomingEvent) -> None:  # noqa: B027 - optional, like verify_webhook
         """Act on a stored webhook, in a job (use ``lms_payments.orders``)."""
 
 
 def all_providers() -> dict[str, PaymentProvider]:
-    from lms_core.plugins import get_plugin_manager
+    from lms_core import call_hook
 
-    providers = {}
-    for provider in get_plugin_manager().call_flat("lms_payments_providers"):
-        providers.setdefault(provider.name, provider)
+    providers: dict[str, PaymentProvider] = {}
+    for offered_by_one_plugin in call_hook("lms_payments_providers"):
+        for provider in offered_by_one_plugin:
+            providers.setdefault(provider.name, provider)
     return providers
 
 
