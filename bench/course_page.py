@@ -56,11 +56,10 @@ def prepare_database(database_url: str, secret_key: str, instance: Path) -> dict
     the plugins that "all" means on this install."""
     from lms_core import migrate
     from lms_core.app import create_app
-    from lms_core.auth import auth_version
     from lms_core.config import normalise_database_url
     from lms_core.demo import load_demo
     from lms_core.extensions import db
-    from lms_core.models import Course, User
+    from lms_core.models import Course, User, UserSession
     from lms_core.services import enrolment, progress
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "SECRET_KEY": secret_key,
@@ -74,7 +73,10 @@ def prepare_database(database_url: str, secret_key: str, instance: Path) -> dict
         course = db.session.execute(db.select(Course).where(Course.slug == COURSE_SLUG)).scalar_one()
         enrolment.enroll(student, course)
         progress.complete_lesson(student, course.lessons[0])
-        session = {"user_id": student.id, "auth_version": auth_version(student), "_permanent": True}
+        record, key = UserSession.open(student, "127.0.0.1", "bench")  # a server-side session
+        db.session.add(record)
+        db.session.commit()
+        session = {"sid": key, "_permanent": True}
         cookie = app.session_interface.get_signing_serializer(app).dumps(session)
         plugins = {name: info.version for name, info in app.extensions["lms_plugins"].installed.items()
                    if info.module is not None}

@@ -140,15 +140,15 @@ def load_data(app, students: int, awards: int, seed: int = 7) -> dict:
 
 
 def log_in(app, client, user_id: int) -> None:
-    from lms_core.auth import auth_version
     from lms_core.extensions import db
-    from lms_core.models import User
+    from lms_core.models import User, UserSession
 
     with app.app_context():
-        user = db.session.get(User, user_id)
-        version = auth_version(user)
+        record, key = UserSession.open(db.session.get(User, user_id), "127.0.0.1", "bench")  # a server-side session
+        db.session.add(record)
+        db.session.commit()
     with client.session_transaction() as session:
-        session["user_id"], session["auth_version"] = user_id, version
+        session["sid"] = key
 
 
 def time_interleaved(probes: dict, count: int, warmup: int = 100) -> dict[str, list[float]]:

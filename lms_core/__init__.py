@@ -102,6 +102,7 @@ PUBLIC_MODULES = (
     "lms_core.services.progress",  # check_completion, course_progress
     "lms_core.services.enrolment",  # activate, hold, withdraw
     "lms_core.pdf",  # new_document: fpdf2 with the core's Unicode font
+    "lms_core.services.throttle",  # wait_seconds, failed, succeeded: throttled guessing per address
     "lms_core.testing",  # the pytest fixtures
 )
 

@@ -56,12 +56,23 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from lms_core.web.templating import init_templating
 
     init_templating(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app) -> None:
+    """Behind ``LMS_PROXY_HOPS`` proxies, the client's address, scheme and host come from
+    their ``X-Forwarded-*`` headers (and only then: a client could write them itself)."""
+    hops = int(app.config.get("LMS_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _register_blueprints(app, plugins) -> None:
     from lms_core.api import api_blueprint
-    from lms_core.web import admin, auth, catalogue, learn, notifications, teach
+    from lms_core.web import account, admin, auth, catalogue, learn, notifications, teach  # noqa: F401 (account: routes of auth)
 
     for module in (auth, catalogue, learn, notifications, teach, admin):
         app.register_blueprint(module.bp)
@@ -121,6 +132,11 @@ def _register_request_hooks(app) -> None:
         g.pop("lms_enrollments", None)
         load_current_user()
         flask_babel.refresh()  # the locale depends on the user just loaded
+        from lms_core.web.auth import enforce_two_factor
+
+        detour = enforce_two_factor()
+        if detour is not None:
+            return detour
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
         if owner and not get_plugin_manager().is_enabled(owner):
             abort(404)  # a disabled plugin's pages are gone until it is enabled again
@@ -135,6 +151,7 @@ def _register_request_hooks(app) -> None:
     @app.teardown_request
     def forget_user(exc=None):
         g.pop("user", None)
+        g.pop("user_session", None)
 
 
 def _tune_sqlite(app) -> None:

@@ -1,4 +1,5 @@
-"""Who is asking: a session cookie for pages, a personal token for the API."""
+"""Who is asking: a server-side session for pages (the cookie holds its random key),
+a personal token for the API."""
 from __future__ import annotations
 
 from functools import wraps
@@ -9,48 +10,75 @@ from werkzeug.local import LocalProxy
 from lms_core.extensions import db
 from lms_core.models import ApiToken, User, utcnow
 
+SESSION_KEY = "sid"
+
 
 def load_current_user() -> None:
     """Set ``g.user`` from the session, or from ``Authorization: Bearer <token>``."""
+    from lms_core.services import sessions
+
     g.user = None
     g.via_token = False
+    g.user_session = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         token = db.session.execute(
             db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
         ).scalar_one_or_none()
-        if token is not None and token.user.active:
+        now = utcnow()
+        if token is not None and token.user.active and (token.expires_at is None or token.expires_at > now):
             g.user = token.user
             g.via_token = True
-            token.last_used_at = utcnow()
+            token.last_used_at = now
             db.session.commit()
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session.get(User, user_id)
-        if user is not None and user.active and session.get("auth_version") == auth_version(user):
-            g.user = user
+    key = session.get(SESSION_KEY)
+    if key is not None:
+        record = sessions.find(key)
+        if record is not None and record.user.active:
+            g.user = record.user
+            g.user_session = record
         else:
-            session.clear()
-
-
-def auth_version(user: User) -> str:
-    """Changes when the password does, which logs out every other session."""
-    return user.password_hash[-16:]
+            _forget_session()
 
 
 def log_in(user: User) -> None:
+    """Start a server-side session for ``user`` in this browser (committed)."""
+    from lms_core.services import sessions
+
     locale = session.get("locale")
+    previous = g.get("user_session")
+    if previous is not None:  # logging in again in this browser: the old session goes
+        sessions.end(previous)
     session.clear()
-    session["user_id"] = user.id
-    session["auth_version"] = auth_version(user)
+    record, key = sessions.start(user)
+    session[SESSION_KEY] = key
     session.permanent = True
-    if locale and not user.locale:
-        user.locale = locale
+    if locale:
+        session["locale"] = locale
+        if not user.locale:
+            user.locale = locale
+    db.session.commit()
     g.user = user
+    g.user_session = record
 
 
 def log_out() -> None:
+    """End this browser's session on the server: a copy of the cookie no longer works."""
+    from lms_core.services import sessions
+
+    record = g.get("user_session")
+    user = g.get("user")
+    if record is not None:
+        sessions.end(record)
+    _forget_session()
+    if user is not None and user.locale and "locale" not in session:
+        session["locale"] = user.locale  # the pages after logging out stay in the person's language
+    g.user = None
+    g.user_session = None
+
+
+def _forget_session() -> None:
     locale = session.get("locale")
     session.clear()
     if locale:

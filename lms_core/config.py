@@ -20,8 +20,17 @@ class Config:
     LMS_LANGUAGES = ("en", "ru")
     LMS_DEFAULT_TIMEZONE = "UTC"
     LMS_BASE_URL = "http://127.0.0.1:5000"
-    LMS_LOGIN_RATE_LIMIT = 5  # failed logins per account and per address ...
-    LMS_LOGIN_RATE_WINDOW = 300  # ... in this many seconds
+    # Guessing (passwords, two-factor codes) per (account, address): this many failures
+    # are free, then each one doubles the wait, from the base up to the ceiling.
+    LMS_THROTTLE_FREE_ATTEMPTS = 3
+    LMS_THROTTLE_BASE_SECONDS = 2
+    LMS_THROTTLE_MAX_SECONDS = 300
+    LMS_PROXY_HOPS = 0  # proxies in front that set X-Forwarded-For/-Proto (0: trust none)
+    LMS_UNVERIFIED_MAY_ENROL = True  # may an account whose address is not confirmed enrol?
+    LMS_TWO_FACTOR_REQUIRED_FOR_STAFF = False  # teachers and admins must turn on 2FA
+    LMS_RESET_TOKEN_MINUTES = 60
+    LMS_EMAIL_TOKEN_HOURS = 48  # sign-up confirmation and change of address
+    LMS_SOCKET_ORIGINS: tuple = ()  # other origins allowed to open Socket.IO (LMS_BASE_URL always is)
     LMS_HEARTBEAT_SECONDS = 15  # how often the lesson page reports activity
     LMS_HEARTBEAT_MAX_SECONDS = 60  # the most one heartbeat may count
     LMS_CACHE_TTL = 300
@@ -41,6 +50,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # True behind HTTPS (docs/deployment.md, Security)
+    PERMANENT_SESSION_LIFETIME = 14 * 86400  # an idle session ends after this many seconds
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     # Mail (lms_core.mail): SMTP when MAIL_SERVER is set, else .eml files in instance/mail/.
     MAIL_SERVER: str | None = None
@@ -73,6 +84,12 @@ ENVIRONMENT_SETTINGS = {
     "LMS_EVENT_REDELIVERY_INTERVAL": int,
     "LMS_EVENT_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
     "LMS_JOB_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
+    "SESSION_COOKIE_SECURE": _flag,
+    "PERMANENT_SESSION_LIFETIME": int,
+    "LMS_PROXY_HOPS": int,
+    "LMS_UNVERIFIED_MAY_ENROL": _flag,
+    "LMS_TWO_FACTOR_REQUIRED_FOR_STAFF": _flag,
+    "LMS_SOCKET_ORIGINS": lambda v: tuple(o.strip() for o in v.split(",") if o.strip()),
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,

@@ -27,7 +27,8 @@ PYTHON_LESSONS = [
 
 def _user(email, name, role, locale):
     existing = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
-    return existing or accounts.register(email, name, DEMO_PASSWORD, role=role, locale=locale)
+    return existing or accounts.register(email, name, DEMO_PASSWORD, role=role, locale=locale,
+                                                email_verified=True)
 
 
 def load_demo() -> list[str]:

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from flask import current_app
@@ -223,6 +224,7 @@ class StoredMail:
     to: str
     sender: str
     date: str
+    sent_at: datetime | None = None  # the Date header, parsed (None if it was not a date)
     text: str | None = None
     html: str | None = None
     headers: list = field(default_factory=list)
@@ -247,6 +249,10 @@ def read_stored_mail(name: str, bodies: bool = True) -> StoredMail | None:
     parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
     mail = StoredMail(name=name, subject=str(parsed.get("Subject", "")), to=str(parsed.get("To", "")),
                       sender=str(parsed.get("From", "")), date=str(parsed.get("Date", "")))
+    try:
+        mail.sent_at = parsedate_to_datetime(mail.date)
+    except (TypeError, ValueError, IndexError):
+        mail.sent_at = None
     if bodies:
         mail.headers = [(k, str(v)) for k, v in parsed.items()]
         text = parsed.get_body(("plain",))

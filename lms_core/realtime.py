@@ -1,16 +1,31 @@
 """Real time over Socket.IO: one room per user (``user:<id>``) and per course
 (``course:<id>``). With ``REDIS_URL`` set, Redis is the message queue, so every web
-process and every rq worker can push to a browser."""
+process and every rq worker can push to a browser.
+
+A socket belongs to a log-in session (``user_sessions``): the handshake needs a live
+session and an allowed ``Origin``, and ending the session disconnects its sockets in
+whichever process holds them (the disconnect travels through the message queue)."""
 from __future__ import annotations
 
-from flask import current_app, session
+import logging
+import threading
+from urllib.parse import urlsplit
+
+from flask import current_app, request, session
 from flask_socketio import disconnect, join_room
 
 from lms_core.extensions import socketio
 
+log = logging.getLogger("lms.realtime")
+
+_local_lock = threading.Lock()
+SOCKETS_TTL = 2 * 86400  # a process that died leaves no key behind for long
+
 
 def init_realtime(app):
-    options = {"async_mode": "threading", "cors_allowed_origins": []}
+    origins = {_origin(app.config["LMS_BASE_URL"]), *(_origin(o) for o in app.config.get("LMS_SOCKET_ORIGINS") or ())}
+    options = {"async_mode": "threading", "cors_allowed_origins": lambda origin, environ=None: allowed_origin(
+        origins, origin, environ)}
     # The SocketIO object is shared by every app of the process (tests build many): an
     # app without Redis must not inherit the previous one's message queue.
     for stale in ("message_queue", "client_manager", "channel"):
@@ -23,6 +38,23 @@ def init_realtime(app):
         # two deployments (or test runs) on one Redis server never hear each other.
         options["channel"] = f"lms-socketio-{parse_url(app.config['REDIS_URL']).get('db', 0)}"
     socketio.init_app(app, **options)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origin(origins: set, origin, environ=None) -> bool:
+    """The handshake's ``Origin`` must be the site itself: ``LMS_BASE_URL``, extra
+    ``LMS_SOCKET_ORIGINS``, or the address the request came to (after ProxyFix).
+    Called by Engine.IO before the application is entered (no app context)."""
+    if not origin:
+        return True  # not a browser: the session cookie still decides
+    allowed = set(origins)
+    if environ and environ.get("HTTP_HOST"):
+        allowed.add(f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}".lower())
+    return origin.lower() in allowed
 
 
 def user_room(user_id: int) -> str:
@@ -38,28 +70,103 @@ def push(room: str, event: str, data: dict) -> None:
     socketio.emit(event, data, to=room, namespace="/")
 
 
+def _current_session():
+    from lms_core.services import sessions
+
+    record = sessions.find(session.get("sid"))
+    if record is None or not record.user.active:
+        return None
+    return record
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
-    from lms_core.extensions import db
-    from lms_core.models import User
+    record = _current_session()
+    if record is None:
+        return False  # refuse anonymous sockets and ended sessions
+    join_room(user_room(record.user_id))
+    _track(record.id, request.sid)
+    session["lms_socket_session"] = record.id
 
-    user_id = session.get("user_id")
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
-        return False  # refuse anonymous sockets
-    join_room(user_room(user.id))
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    session_id = session.get("lms_socket_session")
+    if session_id:
+        _untrack(session_id, request.sid)
 
 
 @socketio.on("join_course")
 def on_join_course(data):
     from lms_core.extensions import db
-    from lms_core.models import Course, User
+    from lms_core.models import Course
     from lms_core.permissions import can
 
-    user = db.session.get(User, session.get("user_id") or 0)
-    course = db.session.get(Course, int((data or {}).get("course_id") or 0))
-    if user is None or course is None or not can(user, "course.follow", course):
+    record = _current_session()
+    try:
+        course_id = int((data or {}).get("course_id") or 0)
+    except (TypeError, ValueError, AttributeError):
+        course_id = 0
+    course = db.session.get(Course, course_id) if 0 < course_id < 2**31 else None
+    if record is None or course is None or not can(record.user, "course.follow", course):
         disconnect()
         return
     join_room(course_room(course.id))
-    current_app.logger.debug("user %s follows course %s", user.id, course.id)
+    current_app.logger.debug("user %s follows course %s", record.user_id, course.id)
+
+
+# ---------------------------------------------------------------- which sockets a session has
+
+
+def _redis():
+    from lms_core.jobs import redis_connection
+
+    return redis_connection() if current_app.config.get("REDIS_URL") else None
+
+
+def _local_sockets() -> dict[int, set[str]]:
+    """Without Redis: session id -> socket ids of this process, kept per app."""
+    return current_app.extensions.setdefault("lms_session_sockets", {})
+
+
+def _key(session_id: int) -> str:
+    return f"lms:sockets:session:{session_id}"
+
+
+def _track(session_id: int, sid: str) -> None:
+    redis = _redis()
+    if redis is not None:
+        pipe = redis.pipeline()
+        pipe.sadd(_key(session_id), sid)
+        pipe.expire(_key(session_id), SOCKETS_TTL)
+        pipe.execute()
+    else:
+        with _local_lock:
+            _local_sockets().setdefault(session_id, set()).add(sid)
+
+
+def _untrack(session_id: int, sid: str) -> None:
+    redis = _redis()
+    if redis is not None:
+        redis.srem(_key(session_id), sid)
+    else:
+        with _local_lock:
+            _local_sockets().get(session_id, set()).discard(sid)
+
+
+def disconnect_sessions(session_ids) -> None:
+    """Disconnect every socket of these (ended) sessions, in every process."""
+    for session_id in session_ids:
+        redis = _redis()
+        if redis is not None:
+            sids = [s.decode() for s in redis.smembers(_key(session_id))]
+            redis.delete(_key(session_id))
+        else:
+            with _local_lock:
+                sids = list(_local_sockets().pop(session_id, ()))
+        for sid in sids:
+            try:
+                # With a message queue, a socket of another process is disconnected there.
+                socketio.server.disconnect(sid, namespace="/")
+            except Exception:  # a socket already gone is not an error
+                log.debug("socket %s was already gone", sid, exc_info=True)

@@ -9,6 +9,7 @@
 * ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
   fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
   ``browser_login(page, base_url, user)`` logs in through the form.
+* ``smtp_server``: a real SMTP server (aiosmtpd) that keeps what it receives.
 
 A plugin's ``conftest.py`` sets the settings every one of its tests starts from by
 overriding ``lms_base_config`` (``{"LMS_PLUGINS": "myplugin"}``); markers add to them.
@@ -177,10 +178,38 @@ def client(app):
 
 
 def login(client, user, password: str = PASSWORD):
-    """Log ``user`` in through the real login form; returns the response."""
+    """Log ``user`` in through the real login form (and its two-factor step when the
+    account has it on: the current code is computed from the secret); returns the response."""
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code in (302, 303), f"login failed: {response.status_code}"
+    if response.headers["Location"].endswith("/login/code"):
+        import pyotp
+
+        from lms_core.extensions import db
+
+        import time
+
+        db.session.refresh(user)
+        totp, now = pyotp.TOTP(user.totp_secret), time.time()
+        # a code is good once: take the next step's when this one was used already
+        used = user.totp_last_step is not None and user.totp_last_step >= totp.timecode(now)
+        response = client.post("/login/code", data={"code": totp.at(now + 30 if used else now)})
+        assert response.status_code in (302, 303), f"two-factor step failed: {response.status_code}"
     return response
+
+
+def session_for(client, user) -> None:
+    """Sign ``client`` in as ``user`` without the login form (a server-side session),
+    for tests whose app context must outlive requests (Flask-WTF's cached CSRF token)."""
+    from lms_core.auth import SESSION_KEY
+    from lms_core.extensions import db
+    from lms_core.models import UserSession
+
+    record, key = UserSession.open(user, "127.0.0.1", "test")
+    db.session.add(record)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = key
 
 
 @pytest.fixture

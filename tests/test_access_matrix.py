@@ -25,6 +25,7 @@ OWNER = {ADMIN_USER}                  # the attempt's owner; staff may look
 LEARNER = set()                       # this course's learners only (taking a quiz)
 SELF = set()                          # the owner only (submitting an attempt)
 ADMIN = {ADMIN_USER}
+AFTER_PASSWORD = set()                # only between the password and the two-factor code
 
 ACCESS = {
     "catalogue.index": PUBLIC, "catalogue.course": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC,
@@ -43,6 +44,9 @@ ACCESS = {
     "learn.attempt": OWNER, "api.get_attempt": OWNER, "learn.submit_attempt": SELF, "api.submit_attempt": SELF,
     "api.update_course": STAFF, "api.course_attempts": STAFF,
     "admin.index": ADMIN,
+    "auth.forgot_password": PUBLIC, "auth.reset_password": PUBLIC, "auth.verify_email": PUBLIC,
+    "auth.confirm_email": PUBLIC,  # a wrong link: 400 for anyone
+    "auth.login_code": AFTER_PASSWORD, "auth.two_factor": USER, "auth.two_factor_qr": USER,
 }
 ACCESS_PREFIXES = {"teach.": STAFF, "admin.": ADMIN}
 
@@ -82,7 +86,8 @@ def world(factory):
     return {
         "params": {"course_id": course.id, "slug": course.slug, "lesson_id": lesson.id, "quiz_id": quiz.id,
                    "attempt_id": attempt.id, "question_id": quiz.questions[0].id, "user_id": teacher_a.id,
-                   "notification_id": note.id, "language": "ru", "name": "hello"},
+                   "notification_id": note.id, "language": "ru", "name": "hello",
+                   "token": "no-such-token"},
         "people": {
             "anonymous": None,
             "other student": factory.user(),

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from lms_core.auth import auth_version
+from lms_core.testing import session_for
 from lms_core.extensions import db
 from lms_core.models import Attempt, Choice, Course, CourseStaff, Lesson, Question, Quiz, Translation
 from lms_core.services import courses
@@ -368,8 +368,7 @@ def test_authoring_forms_need_the_page_s_csrf_token(client, factory):
     course = factory.course(teacher=teacher, title="Guarded")
     # Signed in through the session: the test's app context (and so Flask-WTF's cached
     # token in ``g``) outlives requests, which a token-rotating login would confuse.
-    with client.session_transaction() as session:
-        session.update(user_id=teacher.id, auth_version=auth_version(teacher))
+    session_for(client, teacher)
 
     forged = client.post(f"/teach/courses/{course.id}/lessons/new", data={"title": "Injected"})
     assert forged.status_code == 400 and count(Lesson) == 0

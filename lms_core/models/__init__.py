@@ -2,6 +2,7 @@
 columns to these."""
 from lms_core.models.base import utcnow
 from lms_core.models.people import ApiToken, User, ROLES
+from lms_core.models.accounts import AccountToken, RecoveryCode, UserSession
 from lms_core.models.courses import Course, CourseStaff, Lesson, Translation
 from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
 from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
@@ -9,7 +10,7 @@ from lms_core.models.notifications import Notification
 from lms_core.models.platform import Event, EventDelivery, JobFailure, PeriodicRun, PluginError, PluginState
 
 __all__ = [
-    "utcnow", "ApiToken", "User", "ROLES", "Course", "CourseStaff", "Lesson", "Translation",
+    "utcnow", "ApiToken", "User", "ROLES", "AccountToken", "RecoveryCode", "UserSession", "Course", "CourseStaff", "Lesson", "Translation",
     "Attempt", "Choice", "Question", "Quiz", "ActivityFact", "Enrollment", "LessonCompletion",
     "Notification", "Event", "EventDelivery", "JobFailure", "PeriodicRun", "PluginError", "PluginState",
 ]

@@ -25,12 +25,24 @@ class User(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    email_verified_at = mapped_column(UTCDateTime)  # None until the sign-up address is confirmed
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set while setting up, kept once on
+    totp_enabled_at = mapped_column(UTCDateTime)  # two-factor log-in is on when set
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is never accepted twice
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -55,6 +67,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at = mapped_column(UTCDateTime)
+    expires_at = mapped_column(UTCDateTime)  # None: until revoked
 
     user: Mapped[User] = relationship()
 
@@ -63,6 +76,6 @@ class ApiToken(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user: User, name: str, expires_at=None) -> tuple["ApiToken", str]:
         token = "lms_" + secrets.token_urlsafe(32)
-        return cls(user=user, name=name, token_hash=cls.hash(token)), token
+        return cls(user=user, name=name, token_hash=cls.hash(token), expires_at=expires_at), token

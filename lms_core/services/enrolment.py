@@ -51,6 +51,12 @@ def enroll(user: User, course: Course) -> Enrollment:
     """Enrol ``user``; plugins may refuse or hold the enrolment (``lms_before_enroll``)."""
     if not course.published:
         raise ServiceError("course_not_published", _("This course is not open for enrolment."), 409)
+    from lms_core.services.accounts import may_enrol
+
+    if not may_enrol(user):
+        raise ServiceError("email_unverified", _(
+            "Please confirm your e-mail address first: open the link we sent you (your account page can send it again)."),
+            403)
     existing = find(user.id, course.id)
     if existing is not None:
         raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)

@@ -70,6 +70,10 @@ def update_user(actor: User, user: User, role: str, active: bool) -> User:
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
     user.role = role
-    user.active = bool(active)
+    was_active, user.active = user.active, bool(active)
     db.session.commit()
+    if was_active and not user.active:
+        from lms_core.services import sessions
+
+        sessions.end_all(user)  # its open pages stop hearing anything at once
     return user

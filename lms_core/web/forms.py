@@ -10,14 +10,14 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     # The address itself is checked by accounts.register, with the other account rules.
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter a password.")),
         Length(min=8, message=_l("The password must be at least 8 characters long."))])
@@ -40,6 +40,35 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Name the token.")), Length(max=80)])
+    expires = SelectField(_l("Valid for"), default="90", choices=[
+        SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")),
+        SelectChoice("365", _l("One year")), SelectChoice("", _l("Until revoked"))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=20)])
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Enter a password.")),
+        Length(min=8, message=_l("The password must be at least 8 characters long."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", _l("The passwords do not match."))])
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New e-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                                             Length(max=254)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class CourseForm(FlaskForm):

@@ -15,7 +15,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms_core import ServiceError, cache, can, current_user, db, login_required, mark_form_errors, require
+from lms_core import ServiceError, can, current_user, db, login_required, mark_form_errors, require
+from lms_core.services import throttle
 from lms_core.models import Course, User, utcnow
 from lms_certificates import designs, issuing, jobs, numbers, verification
 from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
@@ -120,13 +121,15 @@ def reissue(certificate_id):
 # ------------------------------------------------------------------ verification (public)
 
 
-def _failure_key() -> str:
-    return f"certificates:verify-failures:{request.remote_addr}"
+# Wrong numbers are throttled per address (Werkzeug's ProxyFix gives the real one behind
+# LMS_PROXY_HOPS proxies): CERTIFICATES_VERIFY_RATE_LIMIT are free, then each one doubles
+# the wait. A valid number does not reset the count, or one known certificate would
+# let an address keep guessing.
+_SCOPE = "certificates-verify"
 
 
 def _rate_limited() -> bool:
-    limit = current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)
-    return cache.read_counter(_failure_key()) >= limit
+    return throttle.wait_seconds(_SCOPE, "", free=current_app.config.get("CERTIFICATES_VERIFY_RATE_LIMIT", 30)) > 0
 
 
 def _verdict(number: str) -> verification.Verdict | None:
@@ -136,7 +139,7 @@ def _verdict(number: str) -> verification.Verdict | None:
         return None
     verdict = verification.verify(number, request.args.get("s"))
     if verdict.status in ("unknown", "forged"):
-        cache.increment(_failure_key(), current_app.config.get("CERTIFICATES_VERIFY_RATE_WINDOW", 600))
+        throttle.failed(_SCOPE, "")
     return verdict
 
 
