@@ -246,6 +246,16 @@ class Ledger:
         return server == "web-b" and killed is not None and started <= killed
 
 
+def _periodic_job(redis_url, job_id) -> bool:
+    from redis import Redis as RedisClient
+    from rq.job import Job
+
+    try:
+        return "run_periodic" in (Job.fetch(job_id, connection=RedisClient.from_url(redis_url)).description or "")
+    except Exception:  # noqa: BLE001 - gone already: not worth killing for
+        return True
+
+
 def current_job_of(redis_url, pid):
     from redis import Redis as RedisClient
     from rq import Worker
@@ -278,7 +288,7 @@ def kill_a_worker_mid_job(fleet, redis_url, report) -> None:
             pid = fleet.processes[name].pid
             horse = horse_of(pid)
             job_id = current_job_of(redis_url, pid) if horse else None
-            if horse and job_id:
+            if horse and job_id and not _periodic_job(redis_url, job_id):  # a job of the students' events
                 fleet.kill(name)
                 os.kill(horse, signal.SIGKILL)
                 report.append(f"SIGKILL `lms worker` {name} (pid {pid}) and its work horse (pid {horse}) "
