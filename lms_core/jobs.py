@@ -132,4 +132,33 @@ def recover_abandoned_jobs(app=None) -> int:
     if abandoned:
         log.warning("recovering %s abandoned job(s)", abandoned)
         registry.cleanup()
+    promote_overdue_retries(app)
     return abandoned
+
+
+OVERDUE_SECONDS = 15  # a live worker's scheduler moves due retries within a second or two
+
+
+def promote_overdue_retries(app=None) -> int:
+    """Retries (rq's scheduled jobs) are moved to the queue by the scheduler of one worker,
+    the one holding rq's scheduler lock; when that worker dies the others take the lock
+    only at their next maintenance, minutes later. Retries overdue by more than
+    ``OVERDUE_SECONDS`` are queued here instead, as rq's scheduler would."""
+    import time
+
+    from rq.registry import ScheduledJobRegistry
+
+    q = queue(app)
+    registry = ScheduledJobRegistry(queue=q)
+    job_ids = registry.get_jobs_to_schedule(time.time() - OVERDUE_SECONDS)
+    if not job_ids:
+        return 0
+    log.warning("queueing %s overdue retried job(s)", len(job_ids))
+    jobs = q.job_class.fetch_many(job_ids, connection=q.connection)
+    with q.connection.pipeline() as pipeline:
+        for job_id, job in zip(job_ids, jobs):
+            if job is not None:
+                q._enqueue_job(job, pipeline=pipeline, at_front=job.should_enqueue_at_front())
+            registry.remove(job_id, pipeline=pipeline)
+        pipeline.execute()
+    return len(job_ids)
