@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services import ServiceError
     from lms_core.services.courses import set_translation
     from lms_core.services.notifications import notify
+    from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
+    from lms_core.sql import upsert
     from lms_core.urls import path_for, public_url
     from lms_core.web.form_errors import mark_form_errors, refused_status
     from lms_core.web.templating import render_fragment
@@ -55,6 +57,8 @@ __all__ = [
     "redis_connection",
     "notify",
     "PluginSettings",
+    "upsert",
+    "score_question",
     # who is asking and what they may do
     "current_user",
     "login_required",
@@ -114,6 +118,8 @@ _LAZY = {
     "redis_connection": ("lms_core.jobs", "redis_connection"),
     "notify": ("lms_core.services.notifications", "notify"),
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
+    "upsert": ("lms_core.sql", "upsert"),
+    "score_question": ("lms_core.services.quizzes", "score_question"),
     "current_user": ("lms_core.auth", "current_user"),
     "login_required": ("lms_core.auth", "login_required"),
     "require": ("lms_core.auth", "require"),

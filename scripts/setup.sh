@@ -25,11 +25,18 @@ for dir in plugins/*/ examples/*/; do
 done
 "$VENV/bin/python" -m pip install --quiet "${packages[@]}"
 
-# Socket.IO's browser client, from the npm registry (not kept in the repository).
-if [ ! -f lms_core/static/vendor/socket.io.min.js ] || [ package.json -nt lms_core/static/vendor/socket.io.min.js ]; then
+# Socket.IO's browser client and Chart.js (the analytics plugin's charts), from the npm
+# registry (not kept in the repository).
+CHART_JS=plugins/analytics/lms_analytics/static/vendor/chart.umd.min.js
+if [ ! -f lms_core/static/vendor/socket.io.min.js ] || [ package.json -nt lms_core/static/vendor/socket.io.min.js ] \
+   || { [ -d plugins/analytics ] && { [ ! -f "$CHART_JS" ] || [ package.json -nt "$CHART_JS" ]; }; }; then
   npm install --no-audit --no-fund --silent
   mkdir -p lms_core/static/vendor
   cp node_modules/socket.io-client/dist/socket.io.min.js lms_core/static/vendor/
+  if [ -d plugins/analytics ]; then
+    mkdir -p "$(dirname "$CHART_JS")"
+    cp node_modules/chart.js/dist/chart.umd.min.js "$CHART_JS"
+  fi
 fi
 
 # Compiled catalogues (.mo) are build output; the .po files are the source.

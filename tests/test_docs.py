@@ -124,26 +124,17 @@ def test_the_render_certificate_reference_names_every_field_of_the_certificate()
             assert re.search(rf"^\| `{field.name}` \|", section, re.M), f"{info.__name__}.{field.name}"
 
 
-def test_the_render_certificate_example_draws_a_cyrillic_name(tmp_path, monkeypatch):
+def test_the_render_certificate_example_draws_a_cyrillic_name(tmp_path):
     """The design shown in the reference runs as printed and embeds a font that has the
     learner's letters (poppler's pdftotext reads them back out of the PDF)."""
-    import shutil
     import subprocess
-    import sys
     from datetime import datetime, timezone
 
     from lms_certificates.payloads import CertificateInfo, TemplateInfo
 
-    package = tmp_path / "lms_riverside"
-    (package / "fonts").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    from lms_core.pdf import UNICODE_FONTS
-
-    shutil.copy(UNICODE_FONTS["regular"], package / "fonts")
-    monkeypatch.syspath_prepend(str(tmp_path))
     [code] = re.findall(r"^```python\n(.*?)^```", section_of("render_certificate"), re.M | re.S)
     namespace: dict = {}
-    exec(compile(code, "render_certificate example", "exec"), namespace)  # noqa: S102 - the documented code
+    exec(compile(code, "render_certificate example", "exec"), namespace)  # the documented code, as printed
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     template = TemplateInfo("landscape", "#1f3a5f", "#c9a227", "#222222", "", "", "Ольга Петрова", "Ректор",
                             None, None, None, 1)
@@ -158,25 +149,3 @@ def test_the_render_certificate_example_draws_a_cyrillic_name(tmp_path, monkeypa
     text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
                           timeout=30).stdout
     assert "Анна Иванова" in text and "Астрономия" in text
-    sys.modules.pop("lms_riverside", None)
-
-
-def test_the_tutorial_starts_from_lms_plugins_new_and_shows_what_it_writes(tmp_path):
-    """§0's tree lists what `lms plugins new shelf` writes, and its commands are the real ones."""
-    from click.testing import CliRunner
-
-    text = TUTORIAL.read_text()
-    start = text.split("## 0. Start from a clean machine", 1)[1].split("## 1.", 1)[0]
-    assert "scripts/setup.sh test" in start
-    assert "$LMS/.venv/bin/lms plugins new shelf" in start
-    result = CliRunner().invoke(main, ["plugins", "new", "shelf", "--directory", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    written = {p.name for p in (tmp_path / "lms-plugin-shelf").rglob("*")}
-    tree = re.search(r"```text\n(lms-plugin-shelf/.*?)^```", start, re.M | re.S).group(1)
-    shown = set()
-    for line in tree.splitlines()[1:]:
-        entry = re.sub(r"^[│├└─ ]+", "", line).split("  ")[0].strip()
-        shown.update(part for part in entry.rstrip("/").split("/") if part)
-    assert shown <= written, shown - written
-    top_level = {p.name for p in (tmp_path / "lms-plugin-shelf").iterdir()}
-    assert top_level <= shown, top_level - shown

@@ -70,3 +70,11 @@ def lms_dashboard_fragments(user):
 @hookimpl
 def lms_permission_allowed(user, action, target):
     return permissions.allowed(user, action, target)
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_assignment_stats(course):
+    """Declared by the analytics plugin (optional, so this plugin loads without it)."""
+    from lms_assignments import analytics
+
+    return analytics.assignment_stats(course)

@@ -133,3 +133,20 @@ def on_submission_created(user, assignment, submission):
     deadline = assignment.due_at
     enqueue(jobs.submission_created, user.id, assignment.course_id, assignment.id, submission.id,
             submission.submitted_at.isoformat(), deadline.isoformat() if deadline else None)
+
+
+# Declared by the analytics plugin: optional, so this plugin loads without it.
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_panels(course):
+    from lms_gamification import analytics
+
+    return analytics.points_panels(course)
+
+
+@hookimpl(optionalhook=True)
+def lms_analytics_hidden_learners(user_ids):
+    from lms_gamification import analytics
+
+    return analytics.hidden_learners(user_ids)

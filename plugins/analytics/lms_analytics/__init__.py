@@ -1,0 +1,1 @@
+"""lms-plugin-analytics: dashboards, quiz statistics, BI reporting and metrics."""

@@ -1,0 +1,85 @@
+"""The live-lectures plugin's hook implementations (the ``lms.plugins`` entry point
+``zoom``). Kept thin: each hook hands over to the module that holds the logic."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import url_for
+
+from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
+
+from lms_zoom import attendance, fragments, jobs, messages, permissions, settings
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_zoom import api, views
+
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(views.hooks_bp)  # providers cannot send our CSRF token; webhooks are signed instead
+    return [views.bp, views.hooks_bp, api.bp]
+
+
+@hookimpl
+def lms_openapi():
+    from lms_zoom import openapi
+
+    return openapi.fragment()
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_periodic_tasks():
+    def interval(name):
+        return int(settings.get(name))
+
+    return [
+        PeriodicTask("zoom.reminders", jobs.send_reminders, interval("ZOOM_REMINDER_INTERVAL")),
+        PeriodicTask("zoom.repair", jobs.repair, interval("ZOOM_REPAIR_INTERVAL")),
+    ]
+
+
+@hookimpl
+def lms_completion_requirements(user, course):
+    return attendance.requirements(user, course)
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    return fragments.course_fragment(user, course)
+
+
+@hookimpl
+def lms_dashboard_fragments(user):
+    return fragments.dashboard_fragment(user)
+
+
+@hookimpl
+def lms_permission_allowed(user, action, target):
+    return permissions.allowed(user, action, target)
+
+
+@hookimpl
+def lms_navigation_links(user):
+    if user is None:
+        return []
+    if user.role == "admin":
+        return [NavLink(_("Live lectures"), url_for("zoom.admin"), area="admin")]
+    return []
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    return messages.scenarios()

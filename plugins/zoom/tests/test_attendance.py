@@ -1,0 +1,157 @@
+"""Attendance as the teacher sees it: minutes from merged intervals, corrections with a
+reason and their history, the CSV export, attendance as a completion requirement, and
+what the gradebook will read."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from lms_core import db
+from lms_core.testing import login
+
+
+def _intervals(occurrence, user, *spans):
+    from lms_zoom import attendance
+
+    start = occurrence.starts_at
+    for number, (a, b) in enumerate(spans):
+        attendance.record_once(occurrence.id, user.id, f"test:{user.id}:{number}", start + timedelta(minutes=a),
+                               start + timedelta(minutes=b))
+    db.session.commit()
+
+
+def test_overlapping_intervals_count_once():
+    from datetime import datetime, timezone
+
+    from lms_zoom.attendance import merged_minutes
+
+    t = lambda m: datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc) + timedelta(minutes=m)  # noqa: E731
+    assert merged_minutes([(t(0), t(30)), (t(20), t(40)), (t(50), t(55))]) == 45
+    assert merged_minutes([(t(10), t(5))]) == 0
+
+
+def test_the_teacher_sees_attendance_corrects_it_with_a_reason_and_exports_it(live, client, at):
+    course, teacher, (anna, boris) = live.course(learners=2)
+    boris.name = "=HYPERLINK(\"http://evil.example\")"  # a name a spreadsheet would run
+    db.session.commit()
+    session = live.schedule(course, teacher, at(minutes=2))
+    occurrence = session.occurrences[0]
+    _intervals(occurrence, anna, (0, 30), (20, 50))
+    login(client, teacher)
+    page = client.get(f"/zoom/occurrences/{occurrence.id}/attendance").get_data(as_text=True)
+    assert f'data-user="{anna.id}"' in page and f'data-user="{boris.id}"' in page
+    refused = client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
+                          data={"user_id": boris.id, "minutes": "40", "reason": ""})
+    assert refused.status_code == 400 and 'data-field="reason"' in refused.get_data(as_text=True)
+    assert client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
+                       data={"user_id": boris.id, "minutes": "-3", "reason": "x"}).status_code == 400
+    client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
+                data={"user_id": boris.id, "minutes": "40", "reason": "Joined by phone; Zoom did not see him"})
+    client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
+                data={"user_id": boris.id, "minutes": "55", "reason": "Stayed after the end"})
+    page = client.get(f"/zoom/occurrences/{occurrence.id}/attendance").get_data(as_text=True)
+    assert "Joined by phone" in page and "Stayed after the end" in page  # the history is kept
+    exported = client.get(f"/zoom/occurrences/{occurrence.id}/attendance.csv")
+    assert exported.mimetype == "text/csv"
+    rows = {r[1]: r for r in csv.reader(io.StringIO(exported.get_data(as_text=True)))}
+    assert rows[anna.email][5:8] == ["50", "50", "83"]
+    assert rows[boris.email][5:9] == ["0", "55", "92", "Stayed after the end"]
+    assert rows[boris.email][0].startswith("'=")
+    client.post("/logout")
+    login(client, anna)
+    assert client.get(f"/zoom/occurrences/{occurrence.id}/attendance").status_code == 403
+    assert client.get(f"/zoom/occurrences/{occurrence.id}/attendance.csv").status_code == 403
+
+
+def test_attending_seventy_percent_of_a_lecture_completes_the_course(live, at):
+    from lms_core.models import Enrollment
+
+    from lms_zoom import attendance
+
+    course, teacher, (anna, boris) = live.course(learners=2)
+    session = live.schedule(course, teacher, at(minutes=2), counts_for_completion="1", completion_percent="70")
+    occurrence = session.occurrences[0]
+    _intervals(occurrence, anna, (0, 45))  # 75%
+    _intervals(occurrence, boris, (0, 30))  # 50%
+    from lms_core.payloads import CourseInfo, UserInfo
+
+    reqs = attendance.requirements(UserInfo.of(anna), CourseInfo.of(course))
+    assert [r.met for r in reqs] == [True] and "70%" in reqs[0].label
+    assert [r.met for r in attendance.requirements(UserInfo.of(boris), CourseInfo.of(course))] == [False]
+    attendance.recheck_completion(course.id, [anna.id, boris.id])
+    status = dict(db.session.execute(db.select(Enrollment.user_id, Enrollment.status)).all())
+    assert status[anna.id] == "completed" and status[boris.id] == "active"
+
+
+def test_a_course_rule_asks_for_n_of_the_lectures(live, client, at):
+    from lms_core.payloads import CourseInfo, UserInfo
+
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+    first = live.schedule(course, teacher, at(minutes=2))
+    second = live.schedule(course, teacher, at(minutes=3))
+    login(client, teacher)
+    assert client.post(f"/zoom/courses/{course.id}/rule", data={"sessions": "abc", "percent": "70"}).status_code == 303
+    client.post(f"/zoom/courses/{course.id}/rule", data={"sessions": "2", "percent": "50"})
+    _intervals(first.occurrences[0], anna, (0, 40))
+    [req] = attendance.requirements(UserInfo.of(anna), CourseInfo.of(course))
+    assert not req.met and "1/2" in req.label
+    _intervals(second.occurrences[0], anna, (0, 31))
+    [req] = attendance.requirements(UserInfo.of(anna), CourseInfo.of(course))
+    assert req.met
+
+
+def test_the_gradebook_reads_attendance_percentages(live, at):
+    from lms_zoom import attendance
+
+    course, teacher, (anna, boris) = live.course(learners=2)
+    graded = live.schedule(course, teacher, at(minutes=2), in_gradebook="1", title="Graded")
+    live.schedule(course, teacher, at(minutes=3), title="Not graded")
+    later = live.schedule(course, teacher, at(days=3), in_gradebook="1", title="Next week")
+    graded.occurrences[0].starts_at = at(minutes=-90)  # it took place
+    db.session.commit()
+    _intervals(graded.occurrences[0], anna, (0, 30))
+    [item] = attendance.gradebook_items(course.id)  # only lectures that took place
+    assert later.title not in item["title"]
+    assert item["title"] == "Graded" and item["max_points"] == 100
+    assert item["scores"] == {anna.id: 50, boris.id: 0}
+
+
+def test_the_jitsi_page_heartbeat_records_the_learner_while_the_page_is_open(live, client, at):
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+    session = live.schedule(course, teacher, at(minutes=5))
+    login(client, anna)
+    page = client.get(f"/zoom/sessions/{session.id}").get_data(as_text=True)
+    link = page.split('class="button zoom-join" href="')[1].split('"')[0]
+    assert client.get(link).status_code == 200
+    assert client.post(link + "/beat", json={}).json == {"ok": True}
+    occurrence = live.fresh(session).occurrences[0]
+    [row] = attendance.occurrence_rows(occurrence, [anna])
+    assert row.joins == 1
+    client.post("/logout")
+    assert client.post(link + "/beat", json={}).status_code in (302, 401, 403)
+
+
+def test_completion_reads_attendance_in_a_few_queries_however_many_dates(live, app, at):
+    from sqlalchemy import event
+
+    from lms_core.payloads import CourseInfo, UserInfo
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+    start = at(days=1)
+    series = live.schedule(course, teacher, start, repeat="weekly", weekdays=[0, 1, 2, 3, 4, 5, 6], ends="count",
+                           count=30, counts_for_completion="1")
+    _intervals(series.occurrences[3], anna, (0, 50))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        [req] = attendance.requirements(UserInfo.of(anna), CourseInfo.of(course))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert req.met and len(statements) <= 8  # not one per date
