@@ -5,7 +5,7 @@ Plugins import the implementation marker from the core::
     from lms_core import hookimpl
 
     @hookimpl
-    def on_quiz_passed(user, quiz, attempt):
+    def on_quiz_passed(user, quiz, attempt, event):
         ...
 
 Hooks come in four groups, in the order an application meets them:
@@ -21,6 +21,18 @@ Hooks come in four groups, in the order an application meets them:
   plugin reads them and loads rows by id when it needs more. Each implementation is
   called on its own: an exception is logged against the plugin and never reaches
   the user or the other plugins. Slow work belongs in a job (``lms_core.enqueue``).
+
+  Events are durable (docs/hooks.md, "Delivery guarantee"): each is written to the
+  event log in the transaction of its change and delivered **at least once** to every
+  plugin that was enabled when it happened, in commit order per user (a plugin never
+  gets a user's later event while an earlier one is undelivered to it). A handler that
+  raises (or enqueues a job while Redis is down) is called again later with back-off,
+  with equal snapshots (they travel through JSON) and the same ``event``
+  (``lms_core.payloads.EventInfo``: ``id``, ``name``, ``created_at``): use
+  ``event.id`` as the idempotency key of what the handler does. A plugin disabled when
+  an event happens does not receive it (unless replayed with ``lms events replay``);
+  deliveries waiting for a plugin that is disabled or uninstalled wait until it is
+  enabled again, or until they are pruned with the log.
 
 Implementations may accept fewer arguments than a spec names; arguments are only
 ever added to a spec, never renamed or removed without a deprecation period.
@@ -41,6 +53,7 @@ if TYPE_CHECKING:  # the contract's types; hookspecs itself imports nothing of t
         AttemptInfo,
         CourseInfo,
         EnrollmentInfo,
+        EventInfo,
         LessonInfo,
         NotificationInfo,
         QuizInfo,
@@ -207,43 +220,45 @@ def lms_before_quiz_submit(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo,
 
 
 # --------------------------------------------------------------------------------------
-# Event hooks: called after the change is committed. Arguments are snapshots.
+# Event hooks: called after the change is committed, at least once, in commit order per
+# user. Arguments are snapshots; ``event`` (an ``EventInfo``) is the same on every
+# delivery of one event: ``event.id`` is the handler's idempotency key.
 # --------------------------------------------------------------------------------------
 
 
 @hookspec
-def on_user_registered(user: UserInfo) -> None:
+def on_user_registered(user: UserInfo, event: EventInfo) -> None:
     """A new account was created (by sign-up, by an admin or by ``lms create-admin``)."""
 
 
 @hookspec
-def on_enrolled(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo) -> None:
+def on_enrolled(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, event: EventInfo) -> None:
     """``user`` was enrolled in ``course`` and the enrolment is active."""
 
 
 @hookspec
-def on_lesson_completed(user: UserInfo, lesson: LessonInfo) -> None:
+def on_lesson_completed(user: UserInfo, lesson: LessonInfo, event: EventInfo) -> None:
     """``user`` marked ``lesson`` done for the first time."""
 
 
 @hookspec
-def on_quiz_submitted(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo) -> None:
+def on_quiz_submitted(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, event: EventInfo) -> None:
     """An attempt was submitted and scored, passed or not."""
 
 
 @hookspec
-def on_quiz_passed(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo) -> None:
+def on_quiz_passed(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, event: EventInfo) -> None:
     """A submitted attempt reached the quiz's pass mark (fires after ``on_quiz_submitted``,
     for every passing attempt; ``attempt.number`` tells the first from a retake)."""
 
 
 @hookspec
-def on_course_completed(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo) -> None:
+def on_course_completed(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, event: EventInfo) -> None:
     """``user`` met every completion requirement of ``course`` for the first time."""
 
 
 @hookspec
-def on_notification_created(notification: NotificationInfo, user: UserInfo) -> None:
+def on_notification_created(notification: NotificationInfo, user: UserInfo, event: EventInfo) -> None:
     """A notification was stored in ``user``'s inbox (channels are delivered separately)."""
 
 

@@ -49,30 +49,55 @@ class MemoryCache:
 
 
 class RedisCache:
+    """A cache must never take a page down: while Redis is unreachable (a restart, a
+    failover) reads miss, writes are dropped and counters count nothing."""
+
     def __init__(self, redis, prefix="lms:cache:"):
         self.redis = redis
         self.prefix = prefix
 
     def get(self, key):
-        value = self.redis.get(self.prefix + key)
-        return value.decode() if value is not None else None
+        with _redis_outage():
+            value = self.redis.get(self.prefix + key)
+            return value.decode() if value is not None else None
 
     def set(self, key, value, ttl=None):
-        self.redis.set(self.prefix + key, value, ex=ttl)
+        with _redis_outage():
+            self.redis.set(self.prefix + key, value, ex=ttl)
 
     def delete(self, key):
-        self.redis.delete(self.prefix + key)
+        with _redis_outage():
+            self.redis.delete(self.prefix + key)
 
     def incr(self, key, ttl=None):
-        pipe = self.redis.pipeline()
-        pipe.incr(self.prefix + key)
-        if ttl:
-            pipe.expire(self.prefix + key, ttl, nx=True)
-        return pipe.execute()[0]
+        with _redis_outage():
+            pipe = self.redis.pipeline()
+            pipe.incr(self.prefix + key)
+            if ttl:
+                pipe.expire(self.prefix + key, ttl, nx=True)
+            return pipe.execute()[0]
+        return 0
 
     def clear(self):
         for key in self.redis.scan_iter(self.prefix + "*"):
             self.redis.delete(key)
+
+
+class _redis_outage:
+    """Swallow (and log) a Redis connection failure inside a cache call."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            import logging
+
+            logging.getLogger("lms.cache").warning("Redis is unreachable, cache skipped: %s", exc)
+            return True
+        return False
 
 
 def init_cache(app):

@@ -130,10 +130,23 @@ def worker_command(burst, simple):
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
+    import time
+
+    from redis.exceptions import ConnectionError, TimeoutError
+
     jobs._worker_app = current_app._get_current_object()
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([jobs.queue()], connection=jobs.redis_connection())
-    worker.work(burst=burst, with_scheduler=True)
+    while True:
+        try:
+            worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
+                                  job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
+            worker.work(burst=burst, with_scheduler=True)
+            return
+        except (ConnectionError, TimeoutError) as exc:
+            # Redis restarted under a running job: rq gives up on the worker; a new one
+            # takes over (the job, if any, is recovered as abandoned by core.jobs.recover)
+            click.echo(f"lost Redis ({exc}); starting a new worker in 1 s", err=True)
+            time.sleep(1)
 
 
 @main.command("scheduler")
@@ -147,9 +160,20 @@ def scheduler_command():
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: use `lms tick` from cron instead.")
-    scheduler = CronScheduler(connection=jobs.redis_connection())
-    register_periodic_tasks(scheduler)
-    scheduler.start()
+    import time
+
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    while True:
+        try:
+            scheduler = CronScheduler(connection=jobs.redis_connection())
+            register_periodic_tasks(scheduler)
+            scheduler.start()
+            return  # stopped by a signal
+        except (ConnectionError, TimeoutError) as exc:
+            # Redis restarts or fails over: wait for it instead of dying, as the workers do
+            click.echo(f"lost Redis ({exc}); starting again in 1 s", err=True)
+            time.sleep(1)
 
 
 def register_periodic_tasks(scheduler) -> None:
@@ -170,6 +194,59 @@ def tick_command():
 
     for name in run_due_tasks():
         click.echo(f"ran: {name}")
+
+
+@main.group("events")
+def events_group():
+    """The durable event log: what waits, and delivering it again."""
+
+
+@events_group.command("status")
+@with_appcontext
+def events_status():
+    """Undelivered events per plugin: failing (will be retried), given up, never tried."""
+    from lms_core.delivery import waiting_by_plugin
+
+    waiting = waiting_by_plugin()
+    if not waiting:
+        click.echo("every event is delivered")
+    for plugin, counts in sorted(waiting.items()):
+        click.echo(f"{plugin}: {counts['failing']} failing, {counts['given_up']} given up, "
+                   f"{counts['pending']} not tried yet")
+        if counts["last_error"]:
+            click.echo(f"  last error: {counts['last_error']}")
+
+
+@events_group.command("replay")
+@click.option("--event", "event_ids", multiple=True, metavar="ID", help="This event again (repeatable), even if delivered.")
+@click.option("--plugin", help="Only this plugin (with --since: give it the events it never had).")
+@click.option("--failed", is_flag=True, help="Every undelivered delivery, given up ones included.")
+@click.option("--since", type=click.DateTime(), help="With --plugin: every event since then (UTC).")
+@with_appcontext
+def events_replay(event_ids, plugin, failed, since):
+    """Deliver events again, now, in this process (oldest first, in order per user)."""
+    from datetime import timezone
+
+    from lms_core.delivery import deliver_now, replay
+    from lms_core.models import Event
+    from lms_core.extensions import db
+    from lms_core.plugins import get_plugin_manager
+
+    if not (event_ids or failed or since):
+        raise click.UsageError("say what to replay: --event ID, --failed or --plugin NAME --since DATE")
+    if since and not plugin:
+        raise click.UsageError("--since needs --plugin")
+    if plugin and plugin not in get_plugin_manager().installed:
+        raise click.ClickException(f"no plugin named {plugin!r} is installed")
+    unknown = set(event_ids) - set(db.session.execute(db.select(Event.id).where(Event.id.in_(event_ids))).scalars())
+    if unknown:
+        raise click.ClickException(f"no such event: {', '.join(sorted(unknown))}")
+    made_due = replay(event_ids, plugin, failed, since.replace(tzinfo=timezone.utc) if since else None)
+    counts = deliver_now(plugin)
+    click.echo(f"deliveries made due: {made_due}; delivered: {counts['delivered']}, failed again: "
+               f"{counts['failed'] + counts['given_up']}, still waiting: {counts['waiting']}")
+    if counts["failed"] or counts["given_up"]:
+        sys.exit(1)
 
 
 @main.group("plugins")

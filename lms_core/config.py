@@ -35,6 +35,16 @@ class Config:
     LMS_HEARTBEAT_MAX_SECONDS = 60  # the most one heartbeat may count
     LMS_CACHE_TTL = 300
     LMS_JOB_RETRY_INTERVALS = (10, 60, 300)
+    # The event log (lms_core.delivery): pauses between the tries of a failed delivery,
+    # then it is given up; how long a delivery may stay untried before the periodic task
+    # takes it (the process died after its commit); how often that task runs; how long
+    # events are kept.
+    LMS_EVENT_RETRY_INTERVALS = (10, 60, 300, 1800, 7200)
+    LMS_EVENT_DISPATCH_GRACE = 30
+    LMS_EVENT_REDELIVERY_INTERVAL = 15
+    LMS_EVENT_RETENTION_DAYS = 30
+    LMS_EVENTS_VERIFY_SNAPSHOTS = False  # tests: every payload must come back equal from JSON
+    LMS_EVENT_LOG = True  # False only for bench/events.py's baseline: dispatch after commit, nothing written
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_CSRF_TIME_LIMIT = None
@@ -75,6 +85,12 @@ ENVIRONMENT_SETTINGS = {
     "LMS_DEFAULT_TIMEZONE": str,
     "LMS_HSTS_SECONDS": int,
     "LMS_MARKDOWN_IMAGE_HOSTS": lambda v: tuple(h.strip().lower() for h in v.split(",") if h.strip()),
+    "LMS_DATABASE_POOL_SIZE": int,
+    "LMS_EVENT_RETENTION_DAYS": int,
+    "LMS_EVENT_DISPATCH_GRACE": int,
+    "LMS_EVENT_REDELIVERY_INTERVAL": int,
+    "LMS_EVENT_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
+    "LMS_JOB_RETRY_INTERVALS": lambda v: tuple(int(s) for s in v.split(",") if s.strip()),
     "SESSION_COOKIE_SECURE": _flag,
     "PERMANENT_SESSION_LIFETIME": int,
     "LMS_PROXY_HOPS": int,
@@ -107,6 +123,10 @@ def load_config(app, overrides: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    pool_size = app.config.get("LMS_DATABASE_POOL_SIZE")
+    if pool_size and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # one connection per thread that may be inside a request (gunicorn --threads)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).update(pool_size=pool_size, max_overflow=pool_size)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LMS_DEFAULT_LANGUAGE"]

@@ -113,3 +113,52 @@ def record_failure(path: str, exc: BaseException, inline: bool) -> None:
             )
     except Exception:  # the failure record must never hide the failure itself
         log.exception("could not record the failure of job %s", path)
+
+
+# How often a worker checks on the job it runs and renews its heartbeat; rq gives a
+# job this + 60 seconds without a heartbeat before it counts as abandoned.
+JOB_MONITORING_INTERVAL = 5
+
+
+def recover_abandoned_jobs(app=None) -> int:
+    """Periodic (``core.jobs.recover``): jobs whose worker died mid-job (SIGKILL, a lost
+    machine) stay "started" for ever unless somebody looks. rq's own cleanup retries each
+    one that has retries left and fails the others; workers run it only every ten
+    minutes, this runs it at the redelivery interval. Returns how many were abandoned."""
+    from rq.registry import StartedJobRegistry
+
+    registry = StartedJobRegistry(queue=queue(app))
+    abandoned = len(registry.get_expired_job_ids())
+    if abandoned:
+        log.warning("recovering %s abandoned job(s)", abandoned)
+        registry.cleanup()
+    promote_overdue_retries(app)
+    return abandoned
+
+
+OVERDUE_SECONDS = 15  # a live worker's scheduler moves due retries within a second or two
+
+
+def promote_overdue_retries(app=None) -> int:
+    """Retries (rq's scheduled jobs) are moved to the queue by the scheduler of one worker,
+    the one holding rq's scheduler lock; when that worker dies the others take the lock
+    only at their next maintenance, minutes later. Retries overdue by more than
+    ``OVERDUE_SECONDS`` are queued here instead, as rq's scheduler would."""
+    import time
+
+    from rq.registry import ScheduledJobRegistry
+
+    q = queue(app)
+    registry = ScheduledJobRegistry(queue=q)
+    job_ids = registry.get_jobs_to_schedule(time.time() - OVERDUE_SECONDS)
+    if not job_ids:
+        return 0
+    log.warning("queueing %s overdue retried job(s)", len(job_ids))
+    jobs = q.job_class.fetch_many(job_ids, connection=q.connection)
+    with q.connection.pipeline() as pipeline:
+        for job_id, job in zip(job_ids, jobs):
+            if job is not None:
+                q._enqueue_job(job, pipeline=pipeline, at_front=job.should_enqueue_at_front())
+            registry.remove(job_id, pipeline=pipeline)
+        pipeline.execute()
+    return len(job_ids)

@@ -116,3 +116,14 @@ class NotificationInfo:
             notification.id, notification.user_id, notification.kind, notification.title,
             notification.body, notification.url, notification.created_at, dict(notification.params or {}),
         )
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """The event itself, passed to every event hook as ``event``: ``id`` is stable
+    across redeliveries (use it as an idempotency key), ``name`` is the hook's name,
+    ``created_at`` the time it was written (in the transaction of the change)."""
+
+    id: str
+    name: str
+    created_at: datetime

@@ -289,6 +289,32 @@ class PluginManager:
                 results.append(result)
         return results
 
+    def event_targets(self, hook_name: str) -> list[str]:
+        """The enabled plugins implementing an event hook, in call order: who gets a
+        delivery of the event."""
+        return [impl.plugin_name for impl in self._impls(hook_name)]
+
+    def deliver_one(self, plugin_name: str, hook_name: str, kwargs: dict) -> tuple[str, BaseException | None]:
+        """Call one plugin's implementation of an event hook: ``("delivered", None)``,
+        ``("failed", exc)`` (recorded like any plugin failure), or ``("waiting", None)``
+        when the plugin is disabled or not loaded (the delivery keeps for later)."""
+        if not self.is_enabled(plugin_name) or (
+                not plugin_name.startswith(CORE_PLUGIN_PREFIX) and plugin_name not in self.installed):
+            return "waiting", None
+        hook = getattr(self.pm.hook, hook_name, None)
+        impl = next((i for i in (hook.get_hookimpls() if hook else ()) if i.plugin_name == plugin_name), None)
+        if impl is None:  # the plugin no longer implements it: nothing to deliver
+            return "delivered", None
+        try:
+            impl.function(*[kwargs.get(name) for name in impl.argnames])  # an argument added to the spec later: None
+        except Exception as exc:  # isolation, as in call_each
+            from lms_core.extensions import db
+
+            db.session.rollback()  # give back the session's connection before record_error takes one
+            self.record_error(plugin_name, hook_name, exc)
+            return "failed", exc
+        return "delivered", None
+
     def call_flat(self, hook_name: str, **kwargs) -> list:
         """Like ``call_each`` for hooks that return lists: the lists joined."""
         return [item for result in self.call_each(hook_name, **kwargs) for item in result]

@@ -120,7 +120,8 @@ def app(request, lms_config, _lms_database, tmp_path):
     from lms_core.extensions import db
 
     config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "LMS_PLUGINS_STRICT": True,
-              "SECRET_KEY": "test-secret", "LMS_BASE_URL": "http://localhost", "SERVER_NAME": None}
+              "SECRET_KEY": "test-secret", "LMS_BASE_URL": "http://localhost", "SERVER_NAME": None,
+              "LMS_EVENTS_VERIFY_SNAPSHOTS": True}
     redis_url = _redis_url(request)
     if redis_url:
         config["REDIS_URL"] = redis_url
@@ -373,7 +374,7 @@ def _server_environment(app, base_url: str) -> dict:
         if isinstance(value, bool):
             value = "1" if value else "0"
         elif isinstance(value, (list, tuple, set)):
-            value = ",".join(value)
+            value = ",".join(str(v) for v in value)
         env[name] = str(value)
     env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     env["LMS_BASE_URL"] = base_url

@@ -270,8 +270,9 @@ def test_hook_lms_periodic_tasks(app, factory, run_jobs):
     second = runner.invoke(main, ["tick"])  # a minute later, say: not due yet
     run_jobs()
 
-    assert first.output == "ran: weekly-digest\n"
-    assert second.output == ""
+    # the core's own tasks (the event log's) run beside the plugin's
+    assert "ran: weekly-digest" in first.output.splitlines()
+    assert "weekly-digest" not in second.output
     assert DIGESTS == [1]
 
 

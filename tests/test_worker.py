@@ -60,9 +60,12 @@ def test_tick_runs_each_periodic_task_once_per_interval(app, factory, run_jobs):
     app.extensions["lms_plugins"].register(Ticker(), name="ticker")
     factory.user()
     start = utcnow()
-    assert run_due_tasks(start) == ["test.tick"]
-    assert run_due_tasks(start + timedelta(minutes=59)) == []
-    assert run_due_tasks(start + timedelta(minutes=61)) == ["test.tick"]
+    def plugin_tasks(ran):  # the core's own (the event log's) run beside them
+        return [name for name in ran if not name.startswith("core.")]
+
+    assert plugin_tasks(run_due_tasks(start)) == ["test.tick"]
+    assert plugin_tasks(run_due_tasks(start + timedelta(minutes=59))) == []
+    assert plugin_tasks(run_due_tasks(start + timedelta(minutes=61))) == ["test.tick"]
     run_jobs()
     assert notes() == ["tick", "tick"]
 
@@ -80,6 +83,7 @@ def test_the_rq_scheduler_enqueues_periodic_tasks_for_the_workers(app, factory, 
     factory.user()
     scheduler = CronScheduler(connection=jobs.redis_connection(app))
     register_periodic_tasks(scheduler)
-    assert [job.name for job in scheduler.enqueue_jobs()] == ["test.tick"]
+    enqueued = [job.name for job in scheduler.enqueue_jobs()]
+    assert "test.tick" in enqueued and "core.events.redeliver" in enqueued
     run_jobs()
     assert notes() == ["tick"]

@@ -7,10 +7,10 @@ from lms_core.models.courses import Course, CourseStaff, Lesson, Translation
 from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
 from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
 from lms_core.models.notifications import Notification
-from lms_core.models.platform import JobFailure, PeriodicRun, PluginError, PluginState
+from lms_core.models.platform import Event, EventDelivery, JobFailure, PeriodicRun, PluginError, PluginState
 
 __all__ = [
     "utcnow", "ApiToken", "User", "ROLES", "AccountToken", "RecoveryCode", "UserSession", "Course", "CourseStaff", "Lesson", "Translation",
     "Attempt", "Choice", "Question", "Quiz", "ActivityFact", "Enrollment", "LessonCompletion",
-    "Notification", "JobFailure", "PeriodicRun", "PluginError", "PluginState",
+    "Notification", "Event", "EventDelivery", "JobFailure", "PeriodicRun", "PluginError", "PluginState",
 ]

@@ -30,10 +30,13 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
     db.session.add(notification)
     db.session.flush()
     info, user_info = NotificationInfo.of(notification), UserInfo.of(recipient)
-    events.emit("on_notification_created", notification=info, user=user_info)
-    events.commit()
+    # Each channel's delivery is a delivery of the event, written with the notification:
+    # Redis down or a crash after the commit delays it, never loses it.
+    events.emit_to("on_notification_created", {"notification": info, "user": user_info},
+                   extra_targets=tuple(channel_targets(info, user_info)))
+    db.session.commit()
     push_notification(info)
-    deliver_to_channels(info, user_info)
+    events.dispatch()
     return notification
 
 
@@ -46,18 +49,18 @@ def push_notification(info: NotificationInfo) -> None:
     })
 
 
-def deliver_to_channels(info: NotificationInfo, user_info: UserInfo) -> None:
-    from lms_core.jobs import enqueue
+def channel_targets(info: NotificationInfo, user_info: UserInfo) -> list[str]:
+    """``"<plugin>/<channel>"`` for every enabled channel that wants the notification."""
     from lms_core.plugins import get_plugin_manager
 
-    for plugin_name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels"):
-        for channel in channels:
-            if channel.wants(info, user_info):
-                enqueue(deliver_job, plugin_name, channel.name, info.id)
+    return [f"{plugin_name}/{channel.name}"
+            for plugin_name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels")
+            for channel in channels if channel.wants(info, user_info)]
 
 
 def deliver_job(plugin_name: str, channel_name: str, notification_id: int) -> None:
-    """Job: one channel's delivery of one notification (retried by rq on failure)."""
+    """Job: one channel's delivery of one notification (retried by rq on failure).
+    Enqueued by the event log's delivery to the target ``"<plugin>/<channel>"``."""
     from lms_core.plugins import get_plugin_manager
 
     notification = db.session.get(Notification, notification_id)

@@ -21,6 +21,9 @@ def plugin_rows() -> list[dict]:
         db.session.rollback()
         states, migrated = {}, False
     folders = migration_folders()
+    from lms_core.delivery import waiting_by_plugin
+
+    waiting = waiting_by_plugin()
     rows = []
     for name, info in sorted(plugins.installed.items()):
         last = db.session.execute(
@@ -40,6 +43,7 @@ def plugin_rows() -> list[dict]:
             "migrations_pending": name in folders and migrations_pending(name, folders[name]),
             "last_error": (last.message if last else None) or info.load_error,
             "last_error_at": last.occurred_at if last else None,
+            "events": waiting.get(name),  # undelivered events, or None
         })
     return rows
 
@@ -60,6 +64,10 @@ def set_plugin_enabled(name: str, enabled: bool) -> None:
     db.session.add(state)
     db.session.commit()
     plugins.forget_enabled_state()
+    if enabled:
+        from lms_core.delivery import wake
+
+        wake(name)  # what waited while it was disabled is due now
 
 
 def migration_folders() -> dict[str, str]:
@@ -103,3 +111,14 @@ def job_attempts_allowed() -> int:
 def recent_plugin_errors(limit: int = 50) -> list[PluginError]:
     return list(db.session.execute(
         db.select(PluginError).order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(limit)).scalars())
+
+
+def retry_plugin_events(name: str, limit: int = 200) -> dict[str, int]:
+    """The admin's "Try again": every undelivered event of the plugin is due now, and up
+    to ``limit`` of them are delivered in this request (the periodic task does the rest)."""
+    from lms_core.delivery import deliver_now, replay
+
+    if name not in get_plugin_manager().installed:
+        raise ServiceError("unknown_plugin", _("No plugin named %(name)s is installed.", name=name), 404)
+    replay(plugin=name, failed=True)
+    return deliver_now(name, limit=limit)

@@ -120,6 +120,20 @@ def _set_plugin(name, enabled):
     return redirect(url_for("admin.plugins")), 303
 
 
+@bp.route("/plugins/<name>/events/retry", methods=["POST"])
+def retry_plugin_events(name):
+    if not PluginForm().validate_on_submit():
+        abort(400)
+    try:
+        counts = platform.retry_plugin_events(name)
+    except ServiceError as exc:
+        abort(exc.status)
+    still = counts["failed"] + counts["given_up"]
+    flash(_("Events delivered to %(name)s: %(delivered)s; still failing: %(failing)s.", name=name,
+            delivered=counts["delivered"], failing=still), "error" if still else "success")
+    return redirect(url_for("admin.plugins")), 303
+
+
 @bp.route("/plugins/errors")
 def plugin_errors():
     return render_template("admin/plugin_errors.html", errors=platform.recent_plugin_errors())

@@ -24,14 +24,14 @@ def lms_assignments_before_submit(user, assignment, submission):
 
 
 @hookspec
-def on_submission_created(user, assignment, submission):
+def on_submission_created(user, assignment, submission, event):
     """A student handed in an attempt (not a draft save): ``user`` is the student,
     ``submission.number`` tells the first attempt from a replacement, and
     ``submission.late_days`` is above 0 when it came in after the deadline."""
 
 
 @hookspec
-def on_assignment_graded(user, assignment, submission, grade):
+def on_assignment_graded(user, assignment, submission, grade, event):
     """A grade was released to ``user``, the student (one by one or all at once). It
     fires again if a released grade is changed, with the new ``grade``: key any effect
     on ``submission.id`` to stay idempotent. ``grade.passed`` tells whether it reached

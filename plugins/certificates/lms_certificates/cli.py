@@ -15,7 +15,7 @@ def certificates_group():
 @certificates_group.command("sweep")
 @with_appcontext
 def sweep_command():
-    """Issue, render and notify whatever a crash or a lost event left undone."""
+    """Render and notify whatever a crashed job left undone."""
     from lms_certificates.jobs import repair_sweep
 
     done = repair_sweep()

@@ -1,5 +1,5 @@
 """Background work: issuing after a completion, rendering after a re-issue, bulk
-re-generation in chunks, and the periodic sweep that repairs what a crash left.
+re-generation in chunks, and the periodic sweep that repairs what a crashed job left.
 
 Every job is safe to run twice: issuing rests on the enrolment's unique constraint,
 a PDF is only ever swapped in whole, a notification is claimed before it is stored,
@@ -11,9 +11,9 @@ import logging
 from datetime import timedelta
 
 from lms_core import db
-from lms_core.models import Enrollment, utcnow
+from lms_core.models import utcnow
 from lms_certificates import issuing, storage
-from lms_certificates.models import Certificate, CertificateTemplate, RegenerationBatch
+from lms_certificates.models import Certificate, RegenerationBatch
 
 log = logging.getLogger("lms.certificates")
 CHUNK_SIZE = 50  # certificates per job: rq pays a fork per job, a PDF costs ~15 ms
@@ -123,25 +123,16 @@ def latest_batch(course_id: int) -> RegenerationBatch | None:
 
 
 def repair_sweep() -> dict[str, int]:
-    """Periodic task: issue what a lost event or a crash left unissued, render what is
-    missing, send what was not sent. Work younger than the grace period is left to
-    the jobs that are probably still on their way."""
+    """Periodic task: render what is missing and send what was not sent (a worker that
+    died between issuing and drawing, a renderer that failed), close stale batches.
+    Work younger than the grace period is left to the jobs that are probably still on
+    their way. A lost ``on_course_completed`` needs no sweep any more: the core's event
+    log redelivers it until ``issue_job`` is enqueued."""
     from flask import current_app
 
     grace = timedelta(seconds=current_app.config.get("CERTIFICATES_REPAIR_GRACE_SECONDS", 120))
     cutoff = utcnow() - grace
-    done = {"issued": 0, "rendered": 0, "notified": 0, "failed": 0}
-
-    missing = db.session.execute(
-        db.select(Enrollment.id)
-        .outerjoin(Certificate, Certificate.enrollment_id == Enrollment.id)
-        .outerjoin(CertificateTemplate, CertificateTemplate.course_id == Enrollment.course_id)
-        .where(Enrollment.status == "completed", Certificate.id.is_(None), Enrollment.completed_at <= cutoff,
-               db.or_(CertificateTemplate.id.is_(None), CertificateTemplate.enabled.is_(True)))
-        .order_by(Enrollment.id).limit(SWEEP_LIMIT)
-    ).scalars().all()
-    for enrollment_id in missing:
-        done["issued" if _attempt(issuing.issue_and_deliver, enrollment_id) else "failed"] += 1
+    done = {"rendered": 0, "notified": 0, "failed": 0}
 
     unrendered = db.session.execute(
         db.select(Certificate.id).where(Certificate.status == "valid", Certificate.pdf_path.is_(None),

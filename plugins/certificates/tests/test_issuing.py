@@ -96,19 +96,49 @@ def test_two_workers_issuing_the_same_completion_at_once_leave_one_certificate(a
     assert list((storage.root() / storage.TMP_FOLDER).glob("*.part")) == []
 
 
-def test_a_completion_lost_while_the_plugin_was_off_is_issued_by_the_periodic_repair(graduation, run_jobs):
-    from lms_core.testing import run_due_tasks
+def test_a_completion_whose_event_could_not_be_handled_is_issued_when_the_event_log_redelivers_it(
+        app, graduation, run_jobs, monkeypatch):
+    from datetime import timedelta
+
+    from lms_core.delivery import redeliver_due
+    from lms_core.models import utcnow
 
     course = graduation.course()
-    student, enrollment = complete_while_the_plugin_is_off(graduation, course)
 
-    assert "certificates.repair" in run_due_tasks()
+    def queue_is_down(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr("lms_core.enqueue", queue_is_down)  # what the hook calls
+    student, enrollment = graduation.complete(course)
+    monkeypatch.undo()
+    assert graduation.certificates() == []
+
+    assert redeliver_due(now=utcnow() + timedelta(seconds=15))["delivered"] == 1
     run_jobs()
 
     [certificate] = graduation.certificates(student.id)
     assert certificate.enrollment_id == enrollment.id and certificate.pdf_path
     assert len(notifications_of(student.id)) == 1
-    assert jobs.repair_sweep() == {"issued": 0, "rendered": 0, "notified": 0, "failed": 0}
+    assert jobs.repair_sweep() == {"rendered": 0, "notified": 0, "failed": 0}
+
+
+def test_completions_while_the_plugin_was_off_get_certificates_when_the_admin_replays_them(app, graduation, run_jobs):
+    from datetime import timedelta
+
+    from lms_core.cli import main
+    from lms_core.models import utcnow
+
+    since = (utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+    course = graduation.course()
+    student, enrollment = complete_while_the_plugin_is_off(graduation, course)
+
+    result = app.test_cli_runner().invoke(main, ["events", "replay", "--plugin", "certificates", "--since", since])
+    run_jobs()
+
+    assert result.exit_code == 0, result.output
+    [certificate] = graduation.certificates(student.id)
+    assert certificate.enrollment_id == enrollment.id
+    assert len(notifications_of(student.id)) == 1
 
 
 def test_a_certificate_whose_pdf_was_never_drawn_is_drawn_and_announced_by_the_sweep(graduation):
@@ -118,7 +148,7 @@ def test_a_certificate_whose_pdf_was_never_drawn_is_drawn_and_announced_by_the_s
     [certificate] = graduation.certificates()
     assert certificate.pdf_path is None and notifications_of(student.id) == []
 
-    assert jobs.repair_sweep() == {"issued": 0, "rendered": 1, "notified": 0, "failed": 0}
+    assert jobs.repair_sweep() == {"rendered": 1, "notified": 0, "failed": 0}
 
     [certificate] = graduation.certificates()
     assert storage.read_verified(certificate.pdf_path, certificate.pdf_sha256) is not None
@@ -160,4 +190,3 @@ def test_a_course_whose_teacher_switched_certificates_off_issues_none(graduation
     graduation.complete(course)
 
     assert graduation.certificates() == []
-    assert jobs.repair_sweep()["issued"] == 0
