@@ -149,7 +149,7 @@ def lms_completion_requirements(user: UserInfo, course: CourseInfo) -> list[Requ
 
 
 @hookspec
-def lms_demo_data(platform):
+def lms_demo_data(platform: Any) -> list[str]:
     """Called by ``lms demo --size large`` after the core wrote its part of the large
     demo platform. ``platform`` is an ``lms_core.demo_large.DemoPlatform``: the ids
     of the learners, courses, enrolments (and completed ones), lessons and quizzes,

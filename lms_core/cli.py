@@ -395,7 +395,7 @@ def demo_command(size):
         try:
             lines = load_large_demo()
         except RuntimeError as exc:
-            raise click.ClickException(str(exc))
+            raise click.ClickException(str(exc)) from exc
     else:
         lines = load_demo()
     for line in lines:

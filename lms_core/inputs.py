@@ -3,7 +3,7 @@ URLs, JSON parsing and NUL characters. They run before any view, so no plugin ha
 remember them. Field-by-field checks of bodies live in ``lms_core.api.validation``."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter

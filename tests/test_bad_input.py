@@ -97,7 +97,7 @@ def test_ids_beyond_64_bits_and_foreign_digits_in_any_url_are_not_found(app, cli
 
 def test_integer_query_parameters_refuse_huge_and_foreign_numbers_with_400(client, document, world, teacher):
     problems, checked = [], 0
-    for method, path, op, params in operations(document):
+    for method, path, _op, params in operations(document):
         for param in params:
             schema = param.get("schema", {})
             if param["in"] != "query" or schema.get("type") != "integer":
@@ -119,7 +119,7 @@ def test_integer_query_parameters_refuse_huge_and_foreign_numbers_with_400(clien
 
 
 def json_bodies(document):
-    for method, path, op, params in operations(document):
+    for method, path, op, _params in operations(document):
         content = op.get("requestBody", {}).get("content", {})
         if "application/json" in content:
             yield method, path, resolve(document, content["application/json"]["schema"])

@@ -14,7 +14,7 @@ import pytest
 
 from lms_core.demo_large import BIG_COURSE_SLUG, Volumes, load_large_demo
 from lms_core.extensions import db
-from lms_core.models import ActivityFact, Attempt, Course, Enrollment, User, utcnow
+from lms_core.models import ActivityFact, Attempt, Course, Enrollment, User
 from lms_core.services import activity, courses, progress
 from lms_core.testing import count_sql
 

@@ -66,7 +66,7 @@ def loads(data: str | bytes) -> Any:
     try:
         value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
-        raise ValueError("JSON nested too deeply")
+        raise ValueError("JSON nested too deeply") from None
     _check_tree(value)
     return value
 
@@ -343,7 +343,7 @@ def aware_datetime(value):
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise FieldError(_("Must be a date and time in ISO 8601 format."))
+        raise FieldError(_("Must be a date and time in ISO 8601 format.")) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise FieldError(_("Give the time zone of the date and time."))
     return moment

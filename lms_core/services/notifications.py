@@ -124,7 +124,10 @@ def notify_many(user_ids, kind: str, title, body="", url: str | None = None, par
     users = {u.id: UserInfo.of(u) for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()}
     infos = [NotificationInfo.of(n) for n in notifications]
     for info in infos:
-        events.emit("on_notification_created", notification=info, user=users[info.user_id])
+        user_info = users[info.user_id]
+        # With deliver=True the channels' deliveries are the event's, written with it (as notify does).
+        targets = tuple(channel_targets(info, user_info)) if deliver else ()
+        events.emit_to("on_notification_created", {"notification": info, "user": user_info}, extra_targets=targets)
     events.commit()
     from lms_core.realtime import push, user_room
 
@@ -135,6 +138,4 @@ def notify_many(user_ids, kind: str, title, body="", url: str | None = None, par
         push(user_room(info.user_id), "notification", {
             "id": info.id, "kind": info.kind, "title": info.title, "body": info.body, "url": info.url,
             "unread": unread.get(info.user_id, 0)})
-        if deliver:
-            deliver_to_channels(info, users[info.user_id])
     return created

@@ -246,7 +246,7 @@ def hand_in(assignment_id):
     try:
         submit = v.form_boolean(data.get("submit", False))
     except v.FieldError as exc:
-        raise v.invalid({"submit": str(exc)})
+        raise v.invalid({"submit": str(exc)}) from None
     submission = submission_service.save(
         _user(), assignment, text=text, links=[str(link) for link in links] if links is not None else None,
         uploads=request.files.getlist("files"),
