@@ -37,6 +37,7 @@ Hooks come in four groups, in the order an application meets them:
 Implementations may accept fewer arguments than a spec names; arguments are only
 ever added to a spec, never renamed or removed without a deprecation period.
 """
+
 from __future__ import annotations
 
 import os
@@ -214,7 +215,9 @@ def lms_before_quiz_attempt(user: UserInfo, quiz: QuizInfo) -> Refusal | None:
 
 
 @hookspec
-def lms_before_quiz_submit(user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, answers: dict[str, Any]) -> Refusal | None:
+def lms_before_quiz_submit(
+    user: UserInfo, quiz: QuizInfo, attempt: AttemptInfo, answers: dict[str, Any]
+) -> Refusal | None:
     """Called before an attempt is scored. ``answers`` maps question ids to the
     submitted answer. Returns ``Refusal`` to reject the submission, or ``None``."""
 

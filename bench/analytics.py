@@ -7,6 +7,7 @@ Goals (issue 15): course overview < 200 ms, quiz statistics < 200 ms, refresh < 
 
     python -m bench.analytics [--facts 1000000] [--attempts 200000] [--database-url URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,42 +41,105 @@ def _timed(func, rounds=5):
 
 def generate(db, facts: int, attempts: int, seed: int = 15) -> dict:
     """Courses, lessons, a quiz per course, learners enrolled, then facts and attempts in bulk."""
-    from lms_core.models import (ActivityFact, Attempt, Choice, Course, Enrollment, Question, Quiz, User)
+    from lms_core.models import ActivityFact, Attempt, Choice, Course, Enrollment, Question, Quiz, User
 
     rng = random.Random(seed)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     start = now - timedelta(days=DAYS)
-    db.session.execute(db.insert(User), [
-        {"id": i, "email": f"l{i}@example.org", "name": f"Learner {i}", "password_hash": "x", "role": "student",
-         "active": True, "created_at": start} for i in range(1, LEARNERS + 1)])
-    db.session.execute(db.insert(Course), [
-        {"id": c, "slug": f"c{c}", "title": f"Course {c}", "summary": "", "default_language": "en", "published": True,
-         "created_at": start, "updated_at": start} for c in range(1, COURSES + 1)])
+    db.session.execute(
+        db.insert(User),
+        [
+            {
+                "id": i,
+                "email": f"l{i}@example.org",
+                "name": f"Learner {i}",
+                "password_hash": "x",
+                "role": "student",
+                "active": True,
+                "created_at": start,
+            }
+            for i in range(1, LEARNERS + 1)
+        ],
+    )
+    db.session.execute(
+        db.insert(Course),
+        [
+            {
+                "id": c,
+                "slug": f"c{c}",
+                "title": f"Course {c}",
+                "summary": "",
+                "default_language": "en",
+                "published": True,
+                "created_at": start,
+                "updated_at": start,
+            }
+            for c in range(1, COURSES + 1)
+        ],
+    )
     from lms_core.models import Lesson
 
-    db.session.execute(db.insert(Lesson), [
-        {"id": (c - 1) * LESSONS_PER_COURSE + n, "course_id": c, "position": n, "title": f"Lesson {n}", "body": "",
-         "published": True, "updated_at": start} for c in range(1, COURSES + 1) for n in range(1, LESSONS_PER_COURSE + 1)])
-    db.session.execute(db.insert(Quiz), [
-        {"id": c, "course_id": c, "position": 100, "title": f"Quiz {c}", "description": "", "pass_percent": 60,
-         "published": True, "updated_at": start} for c in range(1, COURSES + 1)])
+    db.session.execute(
+        db.insert(Lesson),
+        [
+            {
+                "id": (c - 1) * LESSONS_PER_COURSE + n,
+                "course_id": c,
+                "position": n,
+                "title": f"Lesson {n}",
+                "body": "",
+                "published": True,
+                "updated_at": start,
+            }
+            for c in range(1, COURSES + 1)
+            for n in range(1, LESSONS_PER_COURSE + 1)
+        ],
+    )
+    db.session.execute(
+        db.insert(Quiz),
+        [
+            {
+                "id": c,
+                "course_id": c,
+                "position": 100,
+                "title": f"Quiz {c}",
+                "description": "",
+                "pass_percent": 60,
+                "published": True,
+                "updated_at": start,
+            }
+            for c in range(1, COURSES + 1)
+        ],
+    )
     questions, choices = [], []
     for c in range(1, COURSES + 1):
         for n in range(QUESTIONS):
             qid = (c - 1) * QUESTIONS + n + 1
-            questions.append({"id": qid, "quiz_id": c, "position": n, "kind": "single", "text": f"Q{n}", "points": 1,
-                              "accepted_answers": []})
+            questions.append(
+                {
+                    "id": qid,
+                    "quiz_id": c,
+                    "position": n,
+                    "kind": "single",
+                    "text": f"Q{n}",
+                    "points": 1,
+                    "accepted_answers": [],
+                }
+            )
             for k in range(4):
-                choices.append({"id": qid * 4 + k, "question_id": qid, "position": k, "text": f"choice {k}",
-                                "correct": k == 0})
+                choices.append(
+                    {"id": qid * 4 + k, "question_id": qid, "position": k, "text": f"choice {k}", "correct": k == 0}
+                )
     db.session.execute(db.insert(Question), questions)
     db.session.execute(db.insert(Choice), choices)
     enrolments = {}
     for user in range(1, LEARNERS + 1):
         for c in rng.sample(range(1, COURSES + 1), 3):
             enrolments[(user, c)] = start + timedelta(days=rng.randrange(DAYS // 2))
-    db.session.execute(db.insert(Enrollment), [
-        {"user_id": u, "course_id": c, "status": "active", "enrolled_at": at} for (u, c), at in enrolments.items()])
+    db.session.execute(
+        db.insert(Enrollment),
+        [{"user_id": u, "course_id": c, "status": "active", "enrolled_at": at} for (u, c), at in enrolments.items()],
+    )
     db.session.commit()
     pairs = list(enrolments)
     batch, written = [], 0
@@ -85,8 +149,15 @@ def generate(db, facts: int, attempts: int, seed: int = 15) -> dict:
         lesson = (course - 1) * LESSONS_PER_COURSE + rng.randrange(1, LESSONS_PER_COURSE + 1)
         when = start + timedelta(seconds=rng.randrange(DAYS * 86400 - 86400))
         for beat in range(min(rng.randrange(4, 40), facts - written)):
-            batch.append({"user_id": user, "course_id": course, "lesson_id": lesson, "seconds": 15,
-                          "occurred_at": when + timedelta(seconds=15 * beat)})
+            batch.append(
+                {
+                    "user_id": user,
+                    "course_id": course,
+                    "lesson_id": lesson,
+                    "seconds": 15,
+                    "occurred_at": when + timedelta(seconds=15 * beat),
+                }
+            )
             written += 1
         if len(batch) >= 50_000:
             db.session.execute(db.insert(ActivityFact), batch)
@@ -106,9 +177,21 @@ def generate(db, facts: int, attempts: int, seed: int = 15) -> dict:
             answers[str(qid)] = qid * 4 if right else qid * 4 + rng.randrange(1, 4)
             score += right
         when = start + timedelta(seconds=rng.randrange(DAYS * 86400))
-        rows.append({"user_id": user, "quiz_id": course, "number": number, "started_at": when, "submitted_at": when,
-                     "answers": answers, "score": float(score), "max_score": float(QUESTIONS),
-                     "percent": 100.0 * score / QUESTIONS, "passed": score >= 6, "timed_out": False})
+        rows.append(
+            {
+                "user_id": user,
+                "quiz_id": course,
+                "number": number,
+                "started_at": when,
+                "submitted_at": when,
+                "answers": answers,
+                "score": float(score),
+                "max_score": float(QUESTIONS),
+                "percent": 100.0 * score / QUESTIONS,
+                "passed": score >= 6,
+                "timed_out": False,
+            }
+        )
         if len(rows) == 20_000:
             db.session.execute(db.insert(Attempt), rows)
             rows.clear()
@@ -136,8 +219,16 @@ def main(argv=None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="lms-bench-analytics-"))
     url = normalise_database_url(args.database_url) if args.database_url else f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LMS_PLUGINS": "analytics",
-                      "LMS_PLUGINS_STRICT": True, "REDIS_URL": None}, instance_path=str(tmp / "instance"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "LMS_PLUGINS": "analytics",
+            "LMS_PLUGINS_STRICT": True,
+            "REDIS_URL": None,
+        },
+        instance_path=str(tmp / "instance"),
+    )
     logging.getLogger().setLevel(logging.WARNING)
     with app.app_context():
         from lms_analytics import dashboards, jobs, quizreport, rollups
@@ -153,8 +244,9 @@ def main(argv=None) -> int:
 
         course = db.session.get(Course, 1)
         quiz = db.session.get(Quiz, 1)
-        filters = dashboards.Filters(datetime.now(timezone.utc).date() - timedelta(days=DAYS),
-                                     datetime.now(timezone.utc).date())
+        filters = dashboards.Filters(
+            datetime.now(timezone.utc).date() - timedelta(days=DAYS), datetime.now(timezone.utc).date()
+        )
         start, end = filters.bounds
 
         def overview():
@@ -164,12 +256,21 @@ def main(argv=None) -> int:
         def overview_raw():
             # what the rollups replace: the same numbers straight from the facts
             day = rollups.day_of(ActivityFact.occurred_at)
-            where = (ActivityFact.course_id == course.id, ActivityFact.occurred_at >= start,
-                     ActivityFact.occurred_at < end)
-            db.session.execute(select(day, func.count(distinct(ActivityFact.user_id)), func.sum(ActivityFact.seconds))
-                               .where(*where).group_by(day)).all()
-            db.session.execute(select(ActivityFact.lesson_id, ActivityFact.user_id, func.sum(ActivityFact.seconds))
-                               .where(*where).group_by(ActivityFact.lesson_id, ActivityFact.user_id)).all()
+            where = (
+                ActivityFact.course_id == course.id,
+                ActivityFact.occurred_at >= start,
+                ActivityFact.occurred_at < end,
+            )
+            db.session.execute(
+                select(day, func.count(distinct(ActivityFact.user_id)), func.sum(ActivityFact.seconds))
+                .where(*where)
+                .group_by(day)
+            ).all()
+            db.session.execute(
+                select(ActivityFact.lesson_id, ActivityFact.user_id, func.sum(ActivityFact.seconds))
+                .where(*where)
+                .group_by(ActivityFact.lesson_id, ActivityFact.user_id)
+            ).all()
             db.session.rollback()
 
         def quiz_stats():
@@ -185,8 +286,10 @@ def main(argv=None) -> int:
             db.session.rollback()
 
         results = {
-            "overview_ms": 1000 * _timed(overview), "overview_raw_ms": 1000 * _timed(overview_raw, 3),
-            "quiz_ms": 1000 * _timed(quiz_stats), "quiz_raw_ms": 1000 * _timed(quiz_stats_raw, 3),
+            "overview_ms": 1000 * _timed(overview),
+            "overview_raw_ms": 1000 * _timed(overview_raw, 3),
+            "quiz_ms": 1000 * _timed(quiz_stats),
+            "quiz_raw_ms": 1000 * _timed(quiz_stats_raw, 3),
         }
         # one day's new facts, then the periodic fold
         rng = random.Random(7)
@@ -197,9 +300,15 @@ def main(argv=None) -> int:
         new = []
         for _ in range(args.new_facts):
             user, c = pairs[rng.randrange(len(pairs))]
-            new.append({"user_id": user, "course_id": c,
-                        "lesson_id": (c - 1) * LESSONS_PER_COURSE + rng.randrange(1, LESSONS_PER_COURSE + 1),
-                        "seconds": rng.randrange(5, 61), "occurred_at": now - timedelta(seconds=rng.randrange(3600))})
+            new.append(
+                {
+                    "user_id": user,
+                    "course_id": c,
+                    "lesson_id": (c - 1) * LESSONS_PER_COURSE + rng.randrange(1, LESSONS_PER_COURSE + 1),
+                    "seconds": rng.randrange(5, 61),
+                    "occurred_at": now - timedelta(seconds=rng.randrange(3600)),
+                }
+            )
         db.session.execute(db.insert(ActivityFact), new)
         db.session.commit()
         t = time.perf_counter()
@@ -210,17 +319,29 @@ def main(argv=None) -> int:
 
         total_rollup = db.session.execute(select(func.sum(ActivityDay.seconds))).scalar_one()
 
-    ok = (results["overview_ms"] < GOAL_MS and results["quiz_ms"] < GOAL_MS and results["refresh_s"] < REFRESH_GOAL_S
-          and total_facts == total_rollup)
-    print(f"data: {args.facts:,} facts, {args.attempts:,} attempts, {COURSES} courses, {LEARNERS:,} learners "
-          f"({db.engine.dialect.name if False else url.split(':')[0]}); generated in {generated:.1f} s, "
-          f"full rebuild {rebuilt:.1f} s")
-    print(f"course overview:  {results['overview_ms']:8.1f} ms  (raw facts: {results['overview_raw_ms']:8.1f} ms, "
-          f"{results['overview_raw_ms'] / results['overview_ms']:.1f}x faster; goal < {GOAL_MS} ms)")
-    print(f"quiz statistics:  {results['quiz_ms']:8.1f} ms  (from attempts: {results['quiz_raw_ms']:8.1f} ms, "
-          f"{results['quiz_raw_ms'] / results['quiz_ms']:.1f}x faster; goal < {GOAL_MS} ms)")
-    print(f"refresh of {args.new_facts:,} new facts: {results['refresh_s']:.2f} s ({folded['days']} day x course "
-          f"rows recomputed; goal < {REFRESH_GOAL_S} s)")
+    ok = (
+        results["overview_ms"] < GOAL_MS
+        and results["quiz_ms"] < GOAL_MS
+        and results["refresh_s"] < REFRESH_GOAL_S
+        and total_facts == total_rollup
+    )
+    print(
+        f"data: {args.facts:,} facts, {args.attempts:,} attempts, {COURSES} courses, {LEARNERS:,} learners "
+        f"({db.engine.dialect.name if False else url.split(':')[0]}); generated in {generated:.1f} s, "
+        f"full rebuild {rebuilt:.1f} s"
+    )
+    print(
+        f"course overview:  {results['overview_ms']:8.1f} ms  (raw facts: {results['overview_raw_ms']:8.1f} ms, "
+        f"{results['overview_raw_ms'] / results['overview_ms']:.1f}x faster; goal < {GOAL_MS} ms)"
+    )
+    print(
+        f"quiz statistics:  {results['quiz_ms']:8.1f} ms  (from attempts: {results['quiz_raw_ms']:8.1f} ms, "
+        f"{results['quiz_raw_ms'] / results['quiz_ms']:.1f}x faster; goal < {GOAL_MS} ms)"
+    )
+    print(
+        f"refresh of {args.new_facts:,} new facts: {results['refresh_s']:.2f} s ({folded['days']} day x course "
+        f"rows recomputed; goal < {REFRESH_GOAL_S} s)"
+    )
     print(f"seconds in rollups = seconds in facts: {total_rollup == total_facts} ({total_facts:,})")
     print(json.dumps({k: round(v, 3) for k, v in results.items()}))
     print("goal met" if ok else "GOAL NOT MET")

@@ -16,6 +16,7 @@ Goal: at least 4 times the baseline's rate, and PDFs under 50 KB.
 
     python -m bench.certificates [--count 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,20 @@ GOAL_RATIO = 4.0
 GOAL_BYTES = 50 * 1024
 FIRST_NAMES = ["Анна", "Борис", "Светлана", "Дмитрий", "Екатерина", "Юрий", "Жанна", "Фёдор", "Ольга", "Эдуард"]
 PATRONYMICS = ["Сергеевна", "Ильич", "Петровна", "Алексеевич", "Викторовна", "Олегович", "Юрьевна", "Ефимович"]
-SURNAMES = ["Кузнецова", "Щербаков", "Соловьёва", "Яковлев", "Жукова", "Хмельницкий", "Цветаева", "Чайковский",
-            "Шевчук", "Ёлкина", "Гончаров", "Мельникова"]
+SURNAMES = [
+    "Кузнецова",
+    "Щербаков",
+    "Соловьёва",
+    "Яковлев",
+    "Жукова",
+    "Хмельницкий",
+    "Цветаева",
+    "Чайковский",
+    "Шевчук",
+    "Ёлкина",
+    "Гончаров",
+    "Мельникова",
+]
 
 
 def certificates(count: int):
@@ -38,21 +51,37 @@ def certificates(count: int):
     from lms_certificates import numbers, signing
     from lms_certificates.payloads import CertificateInfo, TemplateInfo
 
-    design = TemplateInfo("landscape", "#1f3a68", "#b08d2f", "#1d2430", "", "", "Иван Петров",
-                          "Директор школы", None, None, None, 1)
+    design = TemplateInfo(
+        "landscape", "#1f3a68", "#b08d2f", "#1d2430", "", "", "Иван Петров", "Директор школы", None, None, None, 1
+    )
     when = datetime(2025, 11, 27, 12, 0, tzinfo=timezone.utc)
     result = []
     for i in range(count):
-        name = (f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {PATRONYMICS[i // 10 % len(PATRONYMICS)]} "
-                f"{SURNAMES[i // 80 % len(SURNAMES)]}")
+        name = (
+            f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {PATRONYMICS[i // 10 % len(PATRONYMICS)]} "
+            f"{SURNAMES[i // 80 % len(SURNAMES)]}"
+        )
         number = numbers.generate()
-        result.append(CertificateInfo(
-            id=i + 1, number=number, learner_name=name, course_id=1,
-            course_title="Основы астрономии: звёзды, планеты и галактики", issuer="Мария Смирнова",
-            site_name="LMS", language="ru", completed_at=when, issued_at=when, expires_at=None,
-            completed_on="27 ноября 2025\u202fг.", issued_on="27 ноября 2025\u202fг.", expires_on=None,
-            verification_url=f"https://lms.example.org/certificates/verify/{number}?s={signing.sign(number)}",
-            template=design))
+        result.append(
+            CertificateInfo(
+                id=i + 1,
+                number=number,
+                learner_name=name,
+                course_id=1,
+                course_title="Основы астрономии: звёзды, планеты и галактики",
+                issuer="Мария Смирнова",
+                site_name="LMS",
+                language="ru",
+                completed_at=when,
+                issued_at=when,
+                expires_at=None,
+                completed_on="27 ноября 2025\u202fг.",
+                issued_on="27 ноября 2025\u202fг.",
+                expires_on=None,
+                verification_url=f"https://lms.example.org/certificates/verify/{number}?s={signing.sign(number)}",
+                template=design,
+            )
+        )
     return result
 
 
@@ -87,7 +116,7 @@ def race(contenders, items, chunk: int = 20) -> None:
     machine busy with other work slows both alike."""
     for start in range(0, len(items), chunk):
         for contender in contenders:
-            contender.run(items[start:start + chunk])
+            contender.run(items[start : start + chunk])
 
 
 def main(argv=None) -> int:
@@ -101,8 +130,15 @@ def main(argv=None) -> int:
     from lms_certificates import render
 
     instance = tempfile.mkdtemp(prefix="bench-certificates-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "LMS_PLUGINS": "certificates",
-                      "SECRET_KEY": "bench", "LMS_PLUGINS_STRICT": True}, instance_path=instance)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "LMS_PLUGINS": "certificates",
+            "SECRET_KEY": "bench",
+            "LMS_PLUGINS_STRICT": True,
+        },
+        instance_path=instance,
+    )
     with app.app_context():
         items = certificates(args.count + 1)
         with force_locale("ru"):
@@ -113,15 +149,17 @@ def main(argv=None) -> int:
         first_ms = (time.perf_counter() - first_wall) * 1000
         bare = Contender("bare fpdf2 + qrcode", lambda info: bare_script(info, labels))
         plugin = Contender("certificates plugin", render.render_pdf)
-        race([bare, plugin], items[:args.count])
+        race([bare, plugin], items[: args.count])
 
     n = args.count
     print(f"{n} certificates each, Cyrillic names, DejaVu Sans, A4 with a QR code")
     print(f"{'':22} {'ms/cert':>8} {'cert/s':>8} {'CPU ms/cert':>12} {'PDF KB avg':>11} {'PDF KB max':>11}")
     for contender in (bare, plugin):
-        print(f"{contender.label:22} {contender.wall / n * 1000:8.1f} {n / contender.wall:8.1f} "
-              f"{contender.cpu / n * 1000:12.1f} {statistics.mean(contender.sizes) / 1024:11.1f} "
-              f"{max(contender.sizes) / 1024:11.1f}")
+        print(
+            f"{contender.label:22} {contender.wall / n * 1000:8.1f} {n / contender.wall:8.1f} "
+            f"{contender.cpu / n * 1000:12.1f} {statistics.mean(contender.sizes) / 1024:11.1f} "
+            f"{max(contender.sizes) / 1024:11.1f}"
+        )
     ratio, cpu_ratio = bare.wall / plugin.wall, bare.cpu / plugin.cpu
     print(f"plugin's first certificate (prepares the faces): {first_ms:.0f} ms")
     print(f"ratio: {ratio:.1f}x faster (CPU time: {cpu_ratio:.1f}x); goal {GOAL_RATIO:.0f}x")

@@ -7,6 +7,7 @@ i.e. ``all plugins / no plugins >= 0.85``.
 
     python -m bench.course_page [--requests 4000] [--rounds 3] [--clients 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,10 +44,20 @@ class Target:
 
 TARGETS = [
     Target("hello", "Flask hello-world (JSON)", "bench.hello:create_app()", "/", False),
-    Target("none", "course page, no plugins", "lms_core.app:create_app({'LMS_PLUGINS': ''})",
-           f"/courses/{COURSE_SLUG}", True),
-    Target("all", "course page, all plugins", "lms_core.app:create_app({'LMS_PLUGINS': 'all'})",
-           f"/courses/{COURSE_SLUG}", True),
+    Target(
+        "none",
+        "course page, no plugins",
+        "lms_core.app:create_app({'LMS_PLUGINS': ''})",
+        f"/courses/{COURSE_SLUG}",
+        True,
+    ),
+    Target(
+        "all",
+        "course page, all plugins",
+        "lms_core.app:create_app({'LMS_PLUGINS': 'all'})",
+        f"/courses/{COURSE_SLUG}",
+        True,
+    ),
 ]
 
 
@@ -62,9 +73,16 @@ def prepare_database(database_url: str, secret_key: str, instance: Path) -> dict
     from lms_core.models import Course, User, UserSession
     from lms_core.services import enrolment, progress
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "SECRET_KEY": secret_key,
-                      "LMS_PLUGINS": "all", "LMS_PLUGINS_STRICT": True, "REDIS_URL": None},
-                     instance_path=str(instance))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "SECRET_KEY": secret_key,
+            "LMS_PLUGINS": "all",
+            "LMS_PLUGINS_STRICT": True,
+            "REDIS_URL": None,
+        },
+        instance_path=str(instance),
+    )
     logging.getLogger().setLevel(logging.WARNING)  # keep the report readable (no migration chatter)
     with app.app_context():
         migrate.upgrade()
@@ -78,8 +96,11 @@ def prepare_database(database_url: str, secret_key: str, instance: Path) -> dict
         db.session.commit()
         session = {"sid": key, "_permanent": True}
         cookie = app.session_interface.get_signing_serializer(app).dumps(session)
-        plugins = {name: info.version for name, info in app.extensions["lms_plugins"].installed.items()
-                   if info.module is not None}
+        plugins = {
+            name: info.version
+            for name, info in app.extensions["lms_plugins"].installed.items()
+            if info.module is not None
+        }
         db.session.remove()
         db.engine.dispose()
     return {"cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}", "plugins": plugins}
@@ -110,7 +131,7 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
                     check_course_page(urls[target.key], target.path, prepared["cookie"])
             for round_number in range(rounds):
                 # Rotate the order so no target always runs first (cold) or last.
-                order = TARGETS[round_number % len(TARGETS):] + TARGETS[:round_number % len(TARGETS)]
+                order = TARGETS[round_number % len(TARGETS) :] + TARGETS[: round_number % len(TARGETS)]
                 for target in order:
                     url = urls[target.key] + target.path
                     headers = {"Cookie": prepared["cookie"]} if target.logged_in else {}

@@ -7,6 +7,7 @@ what the quiz pages call) with every installed plugin enabled, on PostgreSQL
 (``--database-url``, an EMPTY database) or SQLite in a temporary folder, with a Redis
 server this benchmark starts on a free port and two ``lms worker`` processes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,25 @@ def main(argv=None) -> int:
         redis_url = _start_redis(folder, processes)
         database_url = args.database_url or f"sqlite:///{folder / 'lms.sqlite3'}"
         app = _prepare(database_url, redis_url, folder)
-        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY="bench",
-                   LMS_INSTANCE_PATH=str(folder / "instance"), PYTHONPATH=str(REPOSITORY))
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            SECRET_KEY="bench",
+            LMS_INSTANCE_PATH=str(folder / "instance"),
+            PYTHONPATH=str(REPOSITORY),
+        )
         for n in range(args.workers):
             log = open(folder / f"worker-{n}.log", "wb")
-            processes.append(subprocess.Popen([sys.executable, "-m", "lms_core.cli", "worker"], env=env,
-                                              stdout=log, stderr=subprocess.STDOUT, cwd=folder))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "lms_core.cli", "worker"],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=folder,
+                )
+            )
         result = _measure(app, args.submissions, args.rounds)
         result["database"] = "postgresql" if database_url.startswith("postgres") else "sqlite"
         result["workers"] = args.workers
@@ -70,8 +84,13 @@ def _start_redis(folder: Path, processes: list) -> str:
     import redis
 
     port = free_port()
-    processes.append(subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                       "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+    processes.append(
+        subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -89,8 +108,15 @@ def _prepare(database_url, redis_url, folder):
     from lms_core.config import normalise_database_url
     from lms_core.testing import Factory
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "REDIS_URL": redis_url,
-                      "SECRET_KEY": "bench", "LMS_PLUGINS": "all"}, instance_path=str(folder / "instance"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "bench",
+            "LMS_PLUGINS": "all",
+        },
+        instance_path=str(folder / "instance"),
+    )
     app.app_context().push()
     migrate.upgrade()
     factory = Factory(app)
@@ -148,18 +174,25 @@ def _measure(app, submissions: int, rounds: int) -> dict:
             db.select(Event.created_at, db.func.max(EventDelivery.delivered_at))
             .join(EventDelivery, EventDelivery.event_id == Event.id)
             .where(Event.id >= floor, Event.hook.in_(("on_quiz_submitted", "on_quiz_passed")))
-            .group_by(Event.id, Event.created_at)).all()
+            .group_by(Event.id, Event.created_at)
+        ).all()
         lags += [(done - created).total_seconds() * 1000 for created, done in rows if done is not None]
-    undelivered = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)
-                                     .where(EventDelivery.delivered_at.is_(None))).scalar_one()
+    undelivered = db.session.execute(
+        db.select(db.func.count()).select_from(EventDelivery).where(EventDelivery.delivered_at.is_(None))
+    ).scalar_one()
     job_lags = _job_lags(app)
     log_rate, base_rate = statistics.median(per_second["log"]), statistics.median(per_second["baseline"])
     ratio = log_rate / base_rate
     p50, p99 = _percentile(lags, 50), _percentile(lags, 99)
     return {
-        "submissions": submissions, "rounds": rounds, "per_second": per_second,
-        "log_per_second": log_rate, "baseline_per_second": base_rate, "ratio": ratio,
-        "lag_ms": {"p50": p50, "p99": p99, "events": len(lags)}, "undelivered": undelivered,
+        "submissions": submissions,
+        "rounds": rounds,
+        "per_second": per_second,
+        "log_per_second": log_rate,
+        "baseline_per_second": base_rate,
+        "ratio": ratio,
+        "lag_ms": {"p50": p50, "p99": p99, "events": len(lags)},
+        "undelivered": undelivered,
         "job_lag_ms": job_lags,
         "goals_met": ratio >= GOAL_RATIO and p99 < GOAL_P99_MS and undelivered == 0,
     }
@@ -180,8 +213,7 @@ def _job_lags(app) -> dict:
     for job in queue.job_class.fetch_many(registry.get_job_ids(), connection=queue.connection):
         if job is not None and job.enqueued_at and job.ended_at:
             lags.append((job.ended_at - job.enqueued_at).total_seconds() * 1000)
-    return {"p50": _percentile(lags, 50), "p99": _percentile(lags, 99), "jobs": len(lags),
-            "left_in_queue": queue.count}
+    return {"p50": _percentile(lags, 50), "p99": _percentile(lags, 99), "jobs": len(lags), "left_in_queue": queue.count}
 
 
 def _percentile(values, percent):
@@ -195,19 +227,21 @@ def report(result: dict) -> str:
     ratio_ok = result["ratio"] >= GOAL_RATIO
     lag = result["lag_ms"]
     jobs = result["job_lag_ms"]
-    return "\n".join([
-        f"bench.events: {result['submissions']} quiz submissions x {result['rounds']} rounds per mode, "
-        f"{result['database']}, Redis, {result['workers']} rq workers running, every plugin enabled",
-        f"  with the event log       {result['log_per_second']:8.1f} submissions/s",
-        f"  without (LMS_EVENT_LOG=0) {result['baseline_per_second']:7.1f} submissions/s",
-        f"  ratio                    {result['ratio']:8.3f}   (goal >= {GOAL_RATIO}): "
-        f"{'MET' if ratio_ok else 'NOT MET'}",
-        f"  commit -> last handler done: p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms over {lag['events']} "
-        f"events (goal p99 < {GOAL_P99_MS} ms): {'MET' if lag['p99'] < GOAL_P99_MS else 'NOT MET'}",
-        f"  enqueue -> job done in a worker: p50 {jobs['p50']:.1f} ms, p99 {jobs['p99']:.1f} ms over "
-        f"{jobs['jobs']} jobs ({jobs['left_in_queue']} left in the queue)",
-        f"  undelivered deliveries at the end: {result['undelivered']}",
-    ])
+    return "\n".join(
+        [
+            f"bench.events: {result['submissions']} quiz submissions x {result['rounds']} rounds per mode, "
+            f"{result['database']}, Redis, {result['workers']} rq workers running, every plugin enabled",
+            f"  with the event log       {result['log_per_second']:8.1f} submissions/s",
+            f"  without (LMS_EVENT_LOG=0) {result['baseline_per_second']:7.1f} submissions/s",
+            f"  ratio                    {result['ratio']:8.3f}   (goal >= {GOAL_RATIO}): "
+            f"{'MET' if ratio_ok else 'NOT MET'}",
+            f"  commit -> last handler done: p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms over {lag['events']} "
+            f"events (goal p99 < {GOAL_P99_MS} ms): {'MET' if lag['p99'] < GOAL_P99_MS else 'NOT MET'}",
+            f"  enqueue -> job done in a worker: p50 {jobs['p50']:.1f} ms, p99 {jobs['p99']:.1f} ms over "
+            f"{jobs['jobs']} jobs ({jobs['left_in_queue']} left in the queue)",
+            f"  undelivered deliveries at the end: {result['undelivered']}",
+        ]
+    )
 
 
 def save(result: dict) -> Path:

@@ -1,4 +1,5 @@
 """The baseline: the smallest Flask app answering JSON, served the same way as the LMS."""
+
 from flask import Flask, jsonify
 
 

@@ -15,6 +15,7 @@ same endpoint is also timed with Redis switched off (the SQL summary table), and
         [--database-url postgresql://postgres@127.0.0.1:5432/lms_bench_leaderboard]
         [--redis-url redis://127.0.0.1:6379/15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,17 @@ def build_app(database_url: str, redis_url: str | None, instance: Path):
     from lms_core.app import create_app
     from lms_core.config import normalise_database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "REDIS_URL": redis_url,
-                       "SECRET_KEY": "bench", "LMS_PLUGINS": "gamification", "LMS_PLUGINS_STRICT": True,
-                       "TESTING": True}, instance_path=str(instance))
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "bench",
+            "LMS_PLUGINS": "gamification",
+            "LMS_PLUGINS_STRICT": True,
+            "TESTING": True,
+        },
+        instance_path=str(instance),
+    )
 
 
 def forget_redis_keys(redis) -> None:
@@ -88,21 +97,34 @@ def load_data(app, students: int, awards: int, seed: int = 7) -> dict:
         started = time.perf_counter()
         password = generate_password_hash("bench password")
         now = utcnow()
-        rows = [{"email": f"student{n}@bench.example", "name": f"Student {n:06d}", "password_hash": password,
-                 "role": "student", "active": True, "created_at": now} for n in range(students)]
+        rows = [
+            {
+                "email": f"student{n}@bench.example",
+                "name": f"Student {n:06d}",
+                "password_hash": password,
+                "role": "student",
+                "active": True,
+                "created_at": now,
+            }
+            for n in range(students)
+        ]
         for start in range(0, len(rows), 10_000):
-            db.session.execute(db.insert(User), rows[start:start + 10_000])
+            db.session.execute(db.insert(User), rows[start : start + 10_000])
         db.session.commit()
-        user_ids = list(db.session.execute(db.select(User.id).where(User.role == "student").order_by(User.id))
-                        .scalars())
+        user_ids = list(
+            db.session.execute(db.select(User.id).where(User.role == "student").order_by(User.id)).scalars()
+        )
         timings["students"] = time.perf_counter() - started
 
         started = time.perf_counter()
         enrolled = {uid: generator.sample(course_ids, COURSES_PER_STUDENT) for uid in user_ids}
-        enrolments = [{"user_id": uid, "course_id": cid, "status": "active", "enrolled_at": now}
-                      for uid, cids in enrolled.items() for cid in cids]
+        enrolments = [
+            {"user_id": uid, "course_id": cid, "status": "active", "enrolled_at": now}
+            for uid, cids in enrolled.items()
+            for cid in cids
+        ]
         for start in range(0, len(enrolments), 20_000):
-            db.session.execute(db.insert(Enrollment), enrolments[start:start + 20_000])
+            db.session.execute(db.insert(Enrollment), enrolments[start : start + 20_000])
         db.session.commit()
         columns = ("user_id", "course_id", "rule", "cause", "points", "details", "created_at", "updated_at")
 
@@ -110,14 +132,24 @@ def load_data(app, students: int, awards: int, seed: int = 7) -> dict:
             for n in range(awards):
                 user_id = user_ids[generator.randrange(len(user_ids))]
                 when = now - timedelta(seconds=generator.randrange(DAYS_OF_HISTORY * 86400))
-                yield (user_id, generator.choice(enrolled[user_id]), "quiz_pass", f"bench:{n}",
-                       generator.choice((2, 5, 10, 10, 15, 20, 50)), "{}", when, when)
+                yield (
+                    user_id,
+                    generator.choice(enrolled[user_id]),
+                    "quiz_pass",
+                    f"bench:{n}",
+                    generator.choice((2, 5, 10, 10, 15, 20, 50)),
+                    "{}",
+                    when,
+                    when,
+                )
 
         if db.engine.dialect.name == "postgresql":
             raw = db.engine.raw_connection()
             try:
-                with raw.cursor() as cursor, cursor.copy(
-                        f"COPY gamification_awards ({', '.join(columns)}) FROM STDIN") as copy:
+                with (
+                    raw.cursor() as cursor,
+                    cursor.copy(f"COPY gamification_awards ({', '.join(columns)}) FROM STDIN") as copy,
+                ):
                     for row in award_rows():
                         copy.write_row(row)
                 raw.commit()
@@ -162,7 +194,7 @@ def time_interleaved(probes: dict, count: int, warmup: int = 100) -> dict[str, l
             probes[name]()
     samples = {name: [] for name in names}
     for n in range(count):
-        for name in names[n % len(names):] + names[:n % len(names)]:
+        for name in names[n % len(names) :] + names[: n % len(names)]:
             started = time.perf_counter()
             probes[name]()
             samples[name].append((time.perf_counter() - started) * 1000)
@@ -171,8 +203,11 @@ def time_interleaved(probes: dict, count: int, warmup: int = 100) -> dict[str, l
 
 def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    return {"median": statistics.median(ordered), "p95": ordered[int(len(ordered) * 0.95) - 1],
-            "mean": statistics.fmean(ordered)}
+    return {
+        "median": statistics.median(ordered),
+        "p95": ordered[int(len(ordered) * 0.95) - 1],
+        "mean": statistics.fmean(ordered),
+    }
 
 
 def middle_student(app, board: str) -> int:
@@ -182,11 +217,16 @@ def middle_student(app, board: str) -> int:
     from lms_gamification.models import Score
 
     with app.app_context():
-        count = db.session.execute(db.select(db.func.count()).select_from(Score).where(Score.board == board)
-                                   ).scalar_one()
-        return db.session.execute(db.select(Score.user_id).where(Score.board == board)
-                                  .order_by(Score.points.desc(), Score.user_id.desc()).offset(count // 2).limit(1)
-                                  ).scalar_one()
+        count = db.session.execute(
+            db.select(db.func.count()).select_from(Score).where(Score.board == board)
+        ).scalar_one()
+        return db.session.execute(
+            db.select(Score.user_id)
+            .where(Score.board == board)
+            .order_by(Score.points.desc(), Score.user_id.desc())
+            .offset(count // 2)
+            .limit(1)
+        ).scalar_one()
 
 
 PATHS = {
@@ -258,17 +298,30 @@ def run(students: int, awards: int, requests: int, database_url: str, redis_url:
         with without_redis.app_context():
             from lms_gamification.models import PointAward
 
-            group_by = (db.select(PointAward.user_id, db.func.sum(PointAward.points).label("total"))
-                        .group_by(PointAward.user_id).order_by(db.text("total DESC")).limit(10))
-            ledger_query = summary(time_interleaved({"group by": lambda: db.session.execute(group_by).all()},
-                                                    5, warmup=1)["group by"])
+            group_by = (
+                db.select(PointAward.user_id, db.func.sum(PointAward.points).label("total"))
+                .group_by(PointAward.user_id)
+                .order_by(db.text("total DESC"))
+                .limit(10)
+            )
+            ledger_query = summary(
+                time_interleaved({"group by": lambda: db.session.execute(group_by).all()}, 5, warmup=1)["group by"]
+            )
             db.session.remove()
         forget_redis_keys(redis)
     return {
-        "students": students, "awards": awards, "requests": requests,
-        "database": database_url.split(":", 1)[0], "board_rows": rebuilt.rows, "boards": rebuilt.boards,
-        "timings": data["timings"], "probes": {name: summary(values) for name, values in samples.items()},
-        "ranks": ranks, "ledger_group_by": ledger_query, "viewer": viewer, "load": load,
+        "students": students,
+        "awards": awards,
+        "requests": requests,
+        "database": database_url.split(":", 1)[0],
+        "board_rows": rebuilt.rows,
+        "boards": rebuilt.boards,
+        "timings": data["timings"],
+        "probes": {name: summary(values) for name, values in samples.items()},
+        "ranks": ranks,
+        "ledger_group_by": ledger_query,
+        "viewer": viewer,
+        "load": load,
     }
 
 
@@ -286,16 +339,21 @@ def report(result: dict) -> str:
     ]
     for name, numbers in probes.items():
         rank = f" (own rank {result['ranks'][name]})" if name in result["ranks"] else ""
-        lines.append(f"  {name + rank:<50} {numbers['median']:7.3f} / {numbers['p95']:7.3f}"
-                     f"   x{numbers['median'] / bare:6.1f} bare Redis")
+        lines.append(
+            f"  {name + rank:<50} {numbers['median']:7.3f} / {numbers['p95']:7.3f}"
+            f"   x{numbers['median'] / bare:6.1f} bare Redis"
+        )
     lines.append(f"  {'GROUP BY over the ledger, top 10 (replaced)':<50} {result['ledger_group_by']['median']:7.1f}")
     worst = max(numbers["median"] for name, numbers in probes.items() if name.startswith("redis,"))
     verdict = "MET" if worst < GOAL_MS else "NOT MET"
     ratio_verdict = "MET" if worst / bare <= GOAL_RATIO else "NOT MET"
-    lines += ["", f"goal (issue 4): the endpoint under {GOAL_MS:.0f} ms server-side with Redis: {verdict} "
-                  f"(slowest median {worst:.2f} ms)",
-              f"goal (issue 8): within {GOAL_RATIO:.0f}x a bare ZREVRANGE in the same run: {ratio_verdict} "
-              f"(slowest {worst / bare:.1f}x)"]
+    lines += [
+        "",
+        f"goal (issue 4): the endpoint under {GOAL_MS:.0f} ms server-side with Redis: {verdict} "
+        f"(slowest median {worst:.2f} ms)",
+        f"goal (issue 8): within {GOAL_RATIO:.0f}x a bare ZREVRANGE in the same run: {ratio_verdict} "
+        f"(slowest {worst / bare:.1f}x)",
+    ]
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """A load generator: a fixed number of GET requests from several client processes,
 each with one ``http.client`` connection (kept alive when the server allows it;
 gunicorn's sync workers close it, and the client reconnects)."""
+
 from __future__ import annotations
 
 import http.client
@@ -56,8 +57,10 @@ def measure(url: str, requests: int, clients: int, headers: dict | None = None) 
     context = multiprocessing.get_context("spawn")
     ready, start, results = context.Semaphore(0), context.Event(), context.Queue()
     shares = [requests // clients + (1 if i < requests % clients else 0) for i in range(clients)]
-    processes = [context.Process(target=_client, args=(url, headers or {}, share, ready, start, results), daemon=True)
-                 for share in shares]
+    processes = [
+        context.Process(target=_client, args=(url, headers or {}, share, ready, start, results), daemon=True)
+        for share in shares
+    ]
     for process in processes:
         process.start()
     try:

@@ -19,6 +19,7 @@ Goals: plugin rate / baseline rate >= 0.7, and the click queues everything in < 
 The Redis database given is flushed (use one of your own); the PostgreSQL database, when
 given, is dropped and created again. Without ``--database-url`` a SQLite file is used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,11 @@ def free_port() -> int:
 
 
 def start_smtp(port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -104,12 +108,26 @@ def populate(count: int):
     db.session.flush()
     db.session.add(CourseStaff(course_id=course.id, user_id=teacher.id))
     now = utcnow()
-    db.session.execute(db.insert(User), [
-        {"email": f"learner{i}@example.org", "name": f"Learner {i}", "password_hash": "x", "role": "student",
-         "locale": "ru" if i % 3 == 0 else "en", "active": True, "created_at": now} for i in range(count)])
+    db.session.execute(
+        db.insert(User),
+        [
+            {
+                "email": f"learner{i}@example.org",
+                "name": f"Learner {i}",
+                "password_hash": "x",
+                "role": "student",
+                "locale": "ru" if i % 3 == 0 else "en",
+                "active": True,
+                "created_at": now,
+            }
+            for i in range(count)
+        ],
+    )
     ids = db.session.execute(db.select(User.id).where(User.role == "student")).scalars().all()
-    db.session.execute(db.insert(Enrollment), [
-        {"user_id": i, "course_id": course.id, "status": "active", "enrolled_at": now} for i in ids])
+    db.session.execute(
+        db.insert(Enrollment),
+        [{"user_id": i, "course_id": course.id, "status": "active", "enrolled_at": now} for i in ids],
+    )
     db.session.commit()
     return teacher, course, [f"learner{i}@example.org" for i in range(count)]
 
@@ -118,8 +136,11 @@ def start_workers(n: int, env: dict, folder: Path) -> list[subprocess.Popen]:
     workers = []
     for i in range(n):
         log = open(folder / f"worker-{i}.log", "wb")
-        workers.append(subprocess.Popen([sys.executable, "-m", "lms_core.cli", "worker"], env=env, stdout=log,
-                                        stderr=subprocess.STDOUT))
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "lms_core.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
     return workers
 
 
@@ -141,8 +162,13 @@ def sent_count(announcement_id: int) -> tuple[int, int]:
 
     from lms_notifications.models import Delivery
 
-    rows = dict(db.session.execute(db.select(Delivery.status, db.func.count(Delivery.id)).where(
-        Delivery.announcement_id == announcement_id, Delivery.channel == "email").group_by(Delivery.status)).all())
+    rows = dict(
+        db.session.execute(
+            db.select(Delivery.status, db.func.count(Delivery.id))
+            .where(Delivery.announcement_id == announcement_id, Delivery.channel == "email")
+            .group_by(Delivery.status)
+        ).all()
+    )
     db.session.commit()
     return rows.get("sent", 0), sum(v for k, v in rows.items() if k in ("given_up", "retrying", "skipped"))
 
@@ -167,14 +193,32 @@ def main(argv=None) -> int:
     smtp_port = free_port()
     smtp = start_smtp(smtp_port)
     database = prepare_database(args.database_url, folder)
-    settings = {"SQLALCHEMY_DATABASE_URI": database, "REDIS_URL": args.redis_url, "LMS_PLUGINS": "notifications",
-                "SECRET_KEY": "bench", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_TIMEOUT": 30,
-                "NOTIFICATIONS_BATCH_SIZE": args.batch_size, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                "LMS_BASE_URL": "http://localhost", "NOTIFICATIONS_RATE_LIMIT": 0}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database,
+        "REDIS_URL": args.redis_url,
+        "LMS_PLUGINS": "notifications",
+        "SECRET_KEY": "bench",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 30,
+        "NOTIFICATIONS_BATCH_SIZE": args.batch_size,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "LMS_BASE_URL": "http://localhost",
+        "NOTIFICATIONS_RATE_LIMIT": 0,
+    }
     app = create_app(settings, instance_path=str(folder / "instance"))
-    env = dict(os.environ, DATABASE_URL=database, REDIS_URL=args.redis_url, LMS_PLUGINS="notifications",
-               SECRET_KEY="bench", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port), MAIL_TIMEOUT="30",
-               LMS_BASE_URL="http://localhost")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database,
+        REDIS_URL=args.redis_url,
+        LMS_PLUGINS="notifications",
+        SECRET_KEY="bench",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_port),
+        MAIL_TIMEOUT="30",
+        LMS_BASE_URL="http://localhost",
+    )
     workers = []
     try:
         with app.app_context():
@@ -191,8 +235,9 @@ def main(argv=None) -> int:
             client = app.test_client()
             login(client, teacher)
             click = time.perf_counter()
-            response = client.post(f"/notifications/courses/{course.id}/announcements",
-                                   data={"subject": SUBJECT, "body": BODY})
+            response = client.post(
+                f"/notifications/courses/{course.id}/announcements", data={"subject": SUBJECT, "body": BODY}
+            )
             queued_seconds = time.perf_counter() - click
             if response.status_code != 303:
                 print(f"the click answered {response.status_code}")
@@ -219,8 +264,10 @@ def main(argv=None) -> int:
 
     n = args.count
     ratio = base_seconds / plugin_seconds
-    print(f"{n} e-mails to one local SMTP server (aiosmtpd), {args.workers} rq workers, "
-          f"{args.batch_size} recipients per job, {'PostgreSQL' if args.database_url else 'SQLite'}")
+    print(
+        f"{n} e-mails to one local SMTP server (aiosmtpd), {args.workers} rq workers, "
+        f"{args.batch_size} recipients per job, {'PostgreSQL' if args.database_url else 'SQLite'}"
+    )
     print(f"{'':34} {'seconds':>8} {'mails/s':>8}")
     print(f"{'raw smtplib, one connection':34} {base_seconds:8.2f} {n / base_seconds:8.0f}")
     print(f"{'plugin: click to all sent':34} {plugin_seconds:8.2f} {n / plugin_seconds:8.0f}")
@@ -231,9 +278,20 @@ def main(argv=None) -> int:
     print("goal met" if met else "GOAL MISSED")
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / f"notifications-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps({
-        "count": n, "workers": args.workers, "batch_size": args.batch_size, "baseline_seconds": base_seconds,
-        "plugin_seconds": plugin_seconds, "queued_seconds": queued_seconds, "ratio": ratio, "sent": sent}))
+    (results / f"notifications-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(
+        json.dumps(
+            {
+                "count": n,
+                "workers": args.workers,
+                "batch_size": args.batch_size,
+                "baseline_seconds": base_seconds,
+                "plugin_seconds": plugin_seconds,
+                "queued_seconds": queued_seconds,
+                "ratio": ratio,
+                "sent": sent,
+            }
+        )
+    )
     return 0 if met else 1
 
 

@@ -1,5 +1,6 @@
 """``make bench``: every benchmark in ``bench/`` (each module with a ``main(argv)``), in
 turn, each printing its own report. ``python -m bench.run_all course_page`` runs some."""
+
 from __future__ import annotations
 
 import importlib
@@ -26,7 +27,8 @@ def main(argv=None) -> int:
     import os
 
     wanted = list(sys.argv[1:] if argv is None else argv) or [
-        name for name in benchmark_names() if name not in NEEDS_REDIS or os.environ.get("REDIS_URL")]
+        name for name in benchmark_names() if name not in NEEDS_REDIS or os.environ.get("REDIS_URL")
+    ]
     failed = []
     for name in wanted:
         print(f"== bench.{name}", flush=True)

@@ -11,6 +11,7 @@ process), so an N+1 query shows as a number that grows with the data.
     python -m bench.scale [--requests 1000] [--rounds 2] [--clients 4]
         [--database-url postgresql://postgres@127.0.0.1:5432/lms_bench_scale]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,16 @@ def build_app(database_url: str, secret_key: str, instance: Path):
     from lms_core.app import create_app
     from lms_core.config import normalise_database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "SECRET_KEY": secret_key,
-                       "LMS_PLUGINS": "all", "LMS_PLUGINS_STRICT": True, "REDIS_URL": None},
-                      instance_path=str(instance))
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "SECRET_KEY": secret_key,
+            "LMS_PLUGINS": "all",
+            "LMS_PLUGINS_STRICT": True,
+            "REDIS_URL": None,
+        },
+        instance_path=str(instance),
+    )
 
 
 def prepare_database(size: str, database_url: str, secret_key: str, instance: Path) -> dict:
@@ -99,22 +107,36 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
             from lms_assignments.models import Assignment
 
             if size == "large":
-                queue_id = db.session.execute(db.select(Assignment.id).where(Assignment.course_id == taught.id)
-                                              .order_by(Assignment.id).limit(1)).scalar_one()
+                queue_id = db.session.execute(
+                    db.select(Assignment.id).where(Assignment.course_id == taught.id).order_by(Assignment.id).limit(1)
+                ).scalar_one()
             else:
-                assignment = authoring.create_assignment(teacher, python, {
-                    "title": "Your first program", "due_at": (utcnow() + timedelta(days=7)).isoformat(),
-                    "max_points": "10", "grading_mode": "points"})
+                assignment = authoring.create_assignment(
+                    teacher,
+                    python,
+                    {
+                        "title": "Your first program",
+                        "due_at": (utcnow() + timedelta(days=7)).isoformat(),
+                        "max_points": "10",
+                        "grading_mode": "points",
+                    },
+                )
                 submissions.save(student, assignment, text="print('hello')", submit=True)
                 queue_id = assignment.id
-        paths = {"course": "/courses/python-basics", "dashboard": "/dashboard", "catalogue": "/",
-                 "students": f"/teach/courses/{taught.id}/students",
-                 "queue": f"/assignments/{queue_id}/queue" if queue_id else None,
-                 "leaderboard": "/gamification/leaderboard" if plugins.is_enabled("gamification") else None}
+        paths = {
+            "course": "/courses/python-basics",
+            "dashboard": "/dashboard",
+            "catalogue": "/",
+            "students": f"/teach/courses/{taught.id}/students",
+            "queue": f"/assignments/{queue_id}/queue" if queue_id else None,
+            "leaderboard": "/gamification/leaderboard" if plugins.is_enabled("gamification") else None,
+        }
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = {who: f"{app.config['SESSION_COOKIE_NAME']}=" + serializer.dumps(
-            {"user_id": user.id, "auth_version": auth_version(user), "_permanent": True})
-            for who, user in (("student", student), ("teacher", teacher))}
+        cookies = {
+            who: f"{app.config['SESSION_COOKIE_NAME']}="
+            + serializer.dumps({"user_id": user.id, "auth_version": auth_version(user), "_permanent": True})
+            for who, user in (("student", student), ("teacher", teacher))
+        }
         counts = count_statements(app, paths, cookies)
         installed = {name: info.version for name, info in plugins.installed.items() if info.module is not None}
         db.session.remove()
@@ -174,16 +196,25 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
         prepared = {}
         for size in SIZES:
             prepared[size] = prepare_database(size, urls[size], secret_key, work / f"instance-{size}")
-            print(f"  {size} data ready in {prepared[size]['load_seconds']:.0f}s; SQL statements per page: "
-                  f"{prepared[size]['statements']}", flush=True)
+            print(
+                f"  {size} data ready in {prepared[size]['load_seconds']:.0f}s; SQL statements per page: "
+                f"{prepared[size]['statements']}",
+                flush=True,
+            )
         rates: dict[str, dict[str, list[float]]] = {size: {} for size in SIZES}
         with ExitStack() as servers:
             bases = {}
             for size in SIZES:
-                env = {"DATABASE_URL": urls[size], "SECRET_KEY": secret_key, "LMS_PLUGINS_STRICT": "1",
-                       "REDIS_URL": None, "LMS_INSTANCE_PATH": str(work / f"instance-{size}")}
-                bases[size] = servers.enter_context(gunicorn("lms_core.app:create_app({'LMS_PLUGINS': 'all'})", env,
-                                                             work / f"{size}.log"))
+                env = {
+                    "DATABASE_URL": urls[size],
+                    "SECRET_KEY": secret_key,
+                    "LMS_PLUGINS_STRICT": "1",
+                    "REDIS_URL": None,
+                    "LMS_INSTANCE_PATH": str(work / f"instance-{size}"),
+                }
+                bases[size] = servers.enter_context(
+                    gunicorn("lms_core.app:create_app({'LMS_PLUGINS': 'all'})", env, work / f"{size}.log")
+                )
             targets = [(page, size) for page in PAGES for size in SIZES if prepared[size]["paths"][page.key]]
             for page, size in targets:
                 check_page(bases[size], prepared[size]["paths"][page.key], prepared[size]["cookies"][page.who], page)
@@ -197,13 +228,19 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
                     if result.failures:
                         raise RuntimeError(f"{page.label} ({size}): {result.failures} failed {result.statuses}")
                     rates[size].setdefault(page.key, []).append(result.per_second)
-                    print(f"  round {round_number + 1}: {page.label} ({size}) {result.per_second:.0f} req/s", flush=True)
+                    print(
+                        f"  round {round_number + 1}: {page.label} ({size}) {result.per_second:.0f} req/s", flush=True
+                    )
     medians = {size: {key: statistics.median(v) for key, v in rates[size].items()} for size in SIZES}
     return {
         "benchmark": "scale",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
-                    "load": os.getloadavg()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+            "load": os.getloadavg()[0],
+        },
         "server": "gunicorn, 2 sync workers, every installed plugin",
         "database": next(iter(urls.values())).split(":", 1)[0],
         "load": {"requests": requests, "rounds": rounds, "clients": clients, "warmup": warmup},
@@ -231,13 +268,18 @@ def report(result: dict) -> str:
             lines.append(f"  {page.label:<26} (its plugin is not installed)")
             continue
         ratio = result["ratios"][page.key]
-        lines.append(f"  {page.label:<26} {result['median']['demo'][page.key]:10.0f} "
-                     f"{result['median']['large'][page.key]:11.0f} {ratio:10.3f} "
-                     f"{result['statements']['demo'][page.key]:9d} {result['statements']['large'][page.key]:9d}"
-                     f"   {'MET' if ratio >= GOAL_RATIO else 'NOT MET'}")
+        lines.append(
+            f"  {page.label:<26} {result['median']['demo'][page.key]:10.0f} "
+            f"{result['median']['large'][page.key]:11.0f} {ratio:10.3f} "
+            f"{result['statements']['demo'][page.key]:9d} {result['statements']['large'][page.key]:9d}"
+            f"   {'MET' if ratio >= GOAL_RATIO else 'NOT MET'}"
+        )
     worst = min(result["ratios"].values())
-    lines += ["", f"goal: every page on the large platform within 1.5x of the demo data (ratio >= {GOAL_RATIO:.2f}): "
-                  f"{'MET' if worst >= GOAL_RATIO else 'NOT MET'} (worst {worst:.3f})"]
+    lines += [
+        "",
+        f"goal: every page on the large platform within 1.5x of the demo data (ratio >= {GOAL_RATIO:.2f}): "
+        f"{'MET' if worst >= GOAL_RATIO else 'NOT MET'} (worst {worst:.3f})",
+    ]
     return "\n".join(lines)
 
 
@@ -255,8 +297,10 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="measurements per page and size (median reported)")
     parser.add_argument("--clients", type=int, default=4, help="client processes sending requests")
     parser.add_argument("--warmup", type=int, default=100, help="requests before each measurement, not counted")
-    parser.add_argument("--database-url", help="PostgreSQL base URL: <url>_demo and <url>_large are recreated "
-                                               "(default: SQLite in a temporary folder)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL base URL: <url>_demo and <url>_large are recreated (default: SQLite in a temporary folder)",
+    )
     args = parser.parse_args(argv)
     result = run(args.requests, args.rounds, args.clients, args.warmup, args.database_url)
     print(report(result))

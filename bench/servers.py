@@ -1,5 +1,6 @@
 """Gunicorn with sync workers, the reference server of every benchmark (gthread lets
 keep-alive connections pile onto one worker and halves throughput at random)."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,22 @@ def gunicorn(app_spec: str, env: dict, log_path: Path, workers: int = 2, probe_p
     """Serve ``app_spec`` (``module:factory(literal args)``) on a free port; yields the
     base URL. ``env`` adds to this process's environment; a ``None`` value removes a name."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-               "--bind", f"127.0.0.1:{port}", "--error-logfile", "-", "--log-level", "warning", app_spec]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
     environment = {k: v for k, v in {**os.environ, **env, "PYTHONPATH": str(REPOSITORY)}.items() if v is not None}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=environment, cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT)

@@ -6,6 +6,7 @@ modules of ``lms_core`` are internal and may change. docs/plugins.md §1 lists t
 names (``tests/test_public_surface.py`` keeps the three lists equal, and fails when code
 under plugins/ or examples/ imports anything else).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """``create_app(config)``: the one application factory used by the CLI, the tests and
 the WSGI server (``lms_core.wsgi:app``). Nothing happens at import time."""
+
 from __future__ import annotations
 
 import logging
@@ -73,6 +74,8 @@ def _harden_input(app) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.json = StrictJSONProvider(app)
+
+
 def _trust_proxies(app) -> None:
     """Behind ``LMS_PROXY_HOPS`` proxies, the client's address, scheme and host come from
     their ``X-Forwarded-*`` headers (and only then: a client could write them itself)."""
@@ -118,15 +121,19 @@ def _blueprint_clash(app, owners, prefixes, plugin_name, blueprint) -> tuple[str
     if blueprint.name in app.blueprints:
         other = owners.get(blueprint.name)
         who = f"plugin {other!r}" if other else "the core"
-        return (f"plugin {plugin_name!r} registers a blueprint named {blueprint.name!r}, which {who} "
-                f"already registered; {plugin_name}'s is left out: prefix blueprint names with the plugin's name",
-                other)
+        return (
+            f"plugin {plugin_name!r} registers a blueprint named {blueprint.name!r}, which {who} "
+            f"already registered; {plugin_name}'s is left out: prefix blueprint names with the plugin's name",
+            other,
+        )
     other = prefixes.get(blueprint.url_prefix) if blueprint.url_prefix else None
     if other is not None and other != plugin_name:
         who = f"plugin {other!r}" if other != "the core" else other
-        return (f"plugin {plugin_name!r} serves its blueprint {blueprint.name!r} under {blueprint.url_prefix}, "
-                f"which {who} already uses; {plugin_name}'s is left out: use a URL prefix of its own",
-                other if other != "the core" else None)
+        return (
+            f"plugin {plugin_name!r} serves its blueprint {blueprint.name!r} under {blueprint.url_prefix}, "
+            f"which {who} already uses; {plugin_name}'s is left out: use a URL prefix of its own",
+            other if other != "the core" else None,
+        )
     return None, None
 
 

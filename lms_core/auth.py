@@ -1,5 +1,6 @@
 """Who is asking: a server-side session for pages (the cookie holds its random key),
 a personal token for the API."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -3,6 +3,7 @@
 Values are JSON. Groups of keys are invalidated together by bumping a namespace
 version (``invalidate("catalogue")``) instead of hunting keys down.
 """
+
 from __future__ import annotations
 
 import json

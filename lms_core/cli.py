@@ -1,5 +1,6 @@
 """The ``lms`` command (click through Flask's CLI). Plugins add subcommands through
 ``lms_cli_commands``."""
+
 from __future__ import annotations
 
 import os
@@ -30,16 +31,27 @@ def _set_verbosity(ctx, _param, verbose):
     return verbose
 
 
-VERBOSE_OPTION = click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
-                              callback=_set_verbosity, help="Show Alembic's migration steps and other INFO lines.")
+VERBOSE_OPTION = click.Option(
+    ["-v", "--verbose"],
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_verbosity,
+    help="Show Alembic's migration steps and other INFO lines.",
+)
 
 
 class LmsGroup(FlaskGroup):
     """Adds the enabled plugins' commands once the app is known."""
 
     def __init__(self, **kwargs):
-        super().__init__(create_app=_create_app, add_default_commands=False, add_version_option=False,
-                         params=[VERBOSE_OPTION], **kwargs)
+        super().__init__(
+            create_app=_create_app,
+            add_default_commands=False,
+            add_version_option=False,
+            params=[VERBOSE_OPTION],
+            **kwargs,
+        )
         self._plugin_commands_loaded = False
 
     def _load_plugin_commands_from_app(self, ctx):
@@ -87,8 +99,14 @@ def run_command(host, port, debug):
     # FlaskGroup marks the process as run from the CLI, which makes app.run() (called by
     # socketio.run) return at once; this command is the server, so lift the mark.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    socketio.run(current_app._get_current_object(), host=host, port=port, debug=debug,
-                 use_reloader=False, allow_unsafe_werkzeug=True)
+    socketio.run(
+        current_app._get_current_object(),
+        host=host,
+        port=port,
+        debug=debug,
+        use_reloader=False,
+        allow_unsafe_werkzeug=True,
+    )
 
 
 @main.group("db")
@@ -138,8 +156,9 @@ def worker_command(burst, simple):
     worker_class = SimpleWorker if simple else Worker
     while True:
         try:
-            worker = worker_class([jobs.queue()], connection=jobs.redis_connection(),
-                                  job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL)
+            worker = worker_class(
+                [jobs.queue()], connection=jobs.redis_connection(), job_monitoring_interval=jobs.JOB_MONITORING_INTERVAL
+            )
             worker.work(burst=burst, with_scheduler=True)
             return
         except (ConnectionError, TimeoutError) as exc:
@@ -182,8 +201,13 @@ def register_periodic_tasks(scheduler) -> None:
     from lms_core.periodic import periodic_tasks, run_periodic
 
     for task in periodic_tasks():
-        scheduler.register(jobs.run_job, jobs.QUEUE_NAME, args=(jobs.function_path(run_periodic), (task.name,), {}),
-                           interval=task.interval, name=task.name)
+        scheduler.register(
+            jobs.run_job,
+            jobs.QUEUE_NAME,
+            args=(jobs.function_path(run_periodic), (task.name,), {}),
+            interval=task.interval,
+            name=task.name,
+        )
 
 
 @main.command("tick")
@@ -211,14 +235,17 @@ def events_status():
     if not waiting:
         click.echo("every event is delivered")
     for plugin, counts in sorted(waiting.items()):
-        click.echo(f"{plugin}: {counts['failing']} failing, {counts['given_up']} given up, "
-                   f"{counts['pending']} not tried yet")
+        click.echo(
+            f"{plugin}: {counts['failing']} failing, {counts['given_up']} given up, {counts['pending']} not tried yet"
+        )
         if counts["last_error"]:
             click.echo(f"  last error: {counts['last_error']}")
 
 
 @events_group.command("replay")
-@click.option("--event", "event_ids", multiple=True, metavar="ID", help="This event again (repeatable), even if delivered.")
+@click.option(
+    "--event", "event_ids", multiple=True, metavar="ID", help="This event again (repeatable), even if delivered."
+)
 @click.option("--plugin", help="Only this plugin (with --since: give it the events it never had).")
 @click.option("--failed", is_flag=True, help="Every undelivered delivery, given up ones included.")
 @click.option("--since", type=click.DateTime(), help="With --plugin: every event since then (UTC).")
@@ -243,8 +270,10 @@ def events_replay(event_ids, plugin, failed, since):
         raise click.ClickException(f"no such event: {', '.join(sorted(unknown))}")
     made_due = replay(event_ids, plugin, failed, since.replace(tzinfo=timezone.utc) if since else None)
     counts = deliver_now(plugin)
-    click.echo(f"deliveries made due: {made_due}; delivered: {counts['delivered']}, failed again: "
-               f"{counts['failed'] + counts['given_up']}, still waiting: {counts['waiting']}")
+    click.echo(
+        f"deliveries made due: {made_due}; delivered: {counts['delivered']}, failed again: "
+        f"{counts['failed'] + counts['given_up']}, still waiting: {counts['waiting']}"
+    )
     if counts["failed"] or counts["given_up"]:
         sys.exit(1)
 
@@ -264,8 +293,9 @@ def plugins_list():
     if not rows:
         click.echo("no plugins installed")
     for row in rows:
-        click.echo(f"{row['name']} {row['version'] or '-'} {_plugin_state(row)} "
-                   f"hooks: {', '.join(row['hooks']) or '-'}")
+        click.echo(
+            f"{row['name']} {row['version'] or '-'} {_plugin_state(row)} hooks: {', '.join(row['hooks']) or '-'}"
+        )
         for problem in row["problems"]:
             click.echo(f"  problem: {problem}")
         if row["last_error"]:
@@ -305,8 +335,14 @@ def plugins_check():
 
 @plugins_group.command("new")
 @click.argument("name")
-@click.option("--directory", "-d", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Where to create the distribution's folder (lms-plugin-NAME).")
+@click.option(
+    "--directory",
+    "-d",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to create the distribution's folder (lms-plugin-NAME).",
+)
 def plugins_new(name, directory):
     """Create a working plugin distribution, lms-plugin-NAME, ready to install and test."""
     from lms_core.plugin_template import TemplateError, create_plugin
@@ -382,8 +418,13 @@ def reset_two_factor(email):
 
 
 @main.command("demo")
-@click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="large: also 20,000 learners, 200 courses and their history, for load tests (minutes)")
+@click.option(
+    "--size",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="large: also 20,000 learners, 200 courses and their history, for load tests (minutes)",
+)
 @with_appcontext
 def demo_command(size):
     """Load demo data: an admin, a teacher, students, two courses (English, Russian)."""

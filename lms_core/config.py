@@ -1,4 +1,5 @@
 """Configuration: defaults, then environment variables, then explicit overrides."""
+
 from __future__ import annotations
 
 import os
@@ -137,7 +138,7 @@ def normalise_database_url(url: str) -> str:
     """``postgres://`` and ``postgresql://`` URLs use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,4 +1,5 @@
 """Small value types that hooks return to the core (see ``hookspecs.py``)."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

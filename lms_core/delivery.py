@@ -13,6 +13,7 @@
 Order: a target (a plugin, or a notification channel) never receives a user's event
 while an earlier event of that user is still undelivered to it, given-up ones included.
 """
+
 from __future__ import annotations
 
 import logging
@@ -114,9 +115,15 @@ def _blocked_by_earlier(events: list) -> set:
     # On the session, never a second connection: a thread holding one and waiting for
     # another is how a busy pool deadlocks.
     rows = db.session.execute(
-        db.select(EventDelivery.target, EventDelivery.user_key).distinct().where(
-            UNDELIVERED, EventDelivery.target.in_(targets), EventDelivery.user_key.in_(users),
-            EventDelivery.event_id < oldest)).all()
+        db.select(EventDelivery.target, EventDelivery.user_key)
+        .distinct()
+        .where(
+            UNDELIVERED,
+            EventDelivery.target.in_(targets),
+            EventDelivery.user_key.in_(users),
+            EventDelivery.event_id < oldest,
+        )
+    ).all()
     db.session.rollback()
     return {(r[0], r[1]) for r in rows}
 
@@ -137,18 +144,26 @@ def _record(delivered: list, failed: list) -> None:
         if db.session.get_bind().dialect.name == "postgresql":
             conn.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
         if delivered:
-            conn.execute(db.update(EventDelivery).where(
-                tuple_(EventDelivery.event_id, EventDelivery.target).in_(delivered)).values(
-                delivered_at=now, attempts=EventDelivery.attempts + 1, given_up=False)
-                .execution_options(synchronize_session=False))
+            conn.execute(
+                db.update(EventDelivery)
+                .where(tuple_(EventDelivery.event_id, EventDelivery.target).in_(delivered))
+                .values(delivered_at=now, attempts=EventDelivery.attempts + 1, given_up=False)
+                .execution_options(synchronize_session=False)
+            )
         for event_id, target, attempts_before, exc in failed:
             attempts = attempts_before + 1
             given_up = attempts > len(intervals)
-            conn.execute(db.update(EventDelivery).where(
-                EventDelivery.event_id == event_id, EventDelivery.target == target).values(
-                attempts=attempts, given_up=given_up, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1]))
-                .execution_options(synchronize_session=False))
+            conn.execute(
+                db.update(EventDelivery)
+                .where(EventDelivery.event_id == event_id, EventDelivery.target == target)
+                .values(
+                    attempts=attempts,
+                    given_up=given_up,
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1]),
+                )
+                .execution_options(synchronize_session=False)
+            )
             if given_up:
                 log.error("event %s was not delivered to %s after %s attempts: given up", event_id, target, attempts)
         db.session.commit()
@@ -168,10 +183,18 @@ def redeliver_due(limit: int = 500, only: str | None = None, now=None) -> dict[s
 
     now = now or utcnow()
     counts = {"delivered": 0, "failed": 0, "given_up": 0, "waiting": 0}
-    query = (db.select(EventDelivery.event_id, EventDelivery.target, EventDelivery.user_key,
-                       EventDelivery.attempts, EventDelivery.next_try_at)
-             .where(UNDELIVERED, EventDelivery.given_up.is_(False), EventDelivery.next_try_at <= now)
-             .order_by(EventDelivery.next_try_at).limit(limit))
+    query = (
+        db.select(
+            EventDelivery.event_id,
+            EventDelivery.target,
+            EventDelivery.user_key,
+            EventDelivery.attempts,
+            EventDelivery.next_try_at,
+        )
+        .where(UNDELIVERED, EventDelivery.given_up.is_(False), EventDelivery.next_try_at <= now)
+        .order_by(EventDelivery.next_try_at)
+        .limit(limit)
+    )
     if only:
         query = query.where(_of_plugin(only))
     due = sorted(db.session.execute(query).all(), key=lambda r: r.event_id)
@@ -209,8 +232,9 @@ def redeliver_due(limit: int = 500, only: str | None = None, now=None) -> dict[s
         elif outcome == "failed":
             blocked.add(key)
             _record([], [(row.event_id, row.target, row.attempts, error)])
-            counts["given_up" if row.attempts + 1 > len(current_app.config["LMS_EVENT_RETRY_INTERVALS"])
-                   else "failed"] += 1
+            counts[
+                "given_up" if row.attempts + 1 > len(current_app.config["LMS_EVENT_RETRY_INTERVALS"]) else "failed"
+            ] += 1
         else:
             _postpone(row, now, hours=1)
             counts["waiting"] += 1
@@ -224,31 +248,52 @@ def _of_plugin(plugin: str):
 
 
 def _earlier_waiting(row) -> bool:
-    return db.session.execute(db.select(EventDelivery.event_id).where(
-        UNDELIVERED, EventDelivery.target == row.target, EventDelivery.user_key == row.user_key,
-        EventDelivery.event_id < row.event_id).limit(1)).first() is not None
+    return (
+        db.session.execute(
+            db.select(EventDelivery.event_id)
+            .where(
+                UNDELIVERED,
+                EventDelivery.target == row.target,
+                EventDelivery.user_key == row.user_key,
+                EventDelivery.event_id < row.event_id,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _claim(row, now) -> bool:
-    claimed = db.session.execute(db.update(EventDelivery).where(
-        EventDelivery.event_id == row.event_id, EventDelivery.target == row.target, UNDELIVERED,
-        EventDelivery.next_try_at == row.next_try_at).values(
-        next_try_at=now + timedelta(seconds=CLAIM_SECONDS))).rowcount
+    claimed = db.session.execute(
+        db.update(EventDelivery)
+        .where(
+            EventDelivery.event_id == row.event_id,
+            EventDelivery.target == row.target,
+            UNDELIVERED,
+            EventDelivery.next_try_at == row.next_try_at,
+        )
+        .values(next_try_at=now + timedelta(seconds=CLAIM_SECONDS))
+    ).rowcount
     db.session.commit()
     return claimed == 1
 
 
 def _postpone(row, now, hours: int) -> None:
-    db.session.execute(db.update(EventDelivery).where(
-        EventDelivery.event_id == row.event_id, EventDelivery.target == row.target, UNDELIVERED).values(
-        next_try_at=now + timedelta(hours=hours)))
+    db.session.execute(
+        db.update(EventDelivery)
+        .where(EventDelivery.event_id == row.event_id, EventDelivery.target == row.target, UNDELIVERED)
+        .values(next_try_at=now + timedelta(hours=hours))
+    )
     db.session.commit()
 
 
 def wake(plugin: str) -> None:
     """A plugin was enabled (again): what waits for it is due now."""
-    db.session.execute(db.update(EventDelivery).where(UNDELIVERED, EventDelivery.given_up.is_(False),
-                                                      _of_plugin(plugin)).values(next_try_at=utcnow()))
+    db.session.execute(
+        db.update(EventDelivery)
+        .where(UNDELIVERED, EventDelivery.given_up.is_(False), _of_plugin(plugin))
+        .values(next_try_at=utcnow())
+    )
     db.session.commit()
 
 
@@ -277,21 +322,41 @@ def replay(event_ids=(), plugin: str | None = None, failed: bool = False, since=
     if since is not None and plugin:
         hooks = _manager().installed[plugin].hooks if plugin in _manager().installed else []
         floor = event_id_floor(since)
-        changed += _add_missing_deliveries(plugin, db.select(Event.id, Event.user_key).where(
-            Event.id >= floor, Event.hook.in_([h for h in hooks if h.startswith("on_")])))
-        changed += db.session.execute(db.update(EventDelivery).where(
-            EventDelivery.event_id >= floor, EventDelivery.target == plugin, UNDELIVERED).values(**reset)).rowcount
+        changed += _add_missing_deliveries(
+            plugin,
+            db.select(Event.id, Event.user_key).where(
+                Event.id >= floor, Event.hook.in_([h for h in hooks if h.startswith("on_")])
+            ),
+        )
+        changed += db.session.execute(
+            db.update(EventDelivery)
+            .where(EventDelivery.event_id >= floor, EventDelivery.target == plugin, UNDELIVERED)
+            .values(**reset)
+        ).rowcount
     db.session.commit()
     return changed
 
 
 def _add_missing_deliveries(plugin: str, events_query) -> int:
-    have = set(db.session.execute(db.select(EventDelivery.event_id).where(
-        EventDelivery.target == plugin, EventDelivery.event_id.in_(events_query.with_only_columns(Event.id))
-    )).scalars())
-    rows = [{"event_id": event_id, "target": plugin, "user_key": user_key, "attempts": 0, "given_up": False,
-             "next_try_at": utcnow()} for event_id, user_key in db.session.execute(events_query)
-            if event_id not in have]
+    have = set(
+        db.session.execute(
+            db.select(EventDelivery.event_id).where(
+                EventDelivery.target == plugin, EventDelivery.event_id.in_(events_query.with_only_columns(Event.id))
+            )
+        ).scalars()
+    )
+    rows = [
+        {
+            "event_id": event_id,
+            "target": plugin,
+            "user_key": user_key,
+            "attempts": 0,
+            "given_up": False,
+            "next_try_at": utcnow(),
+        }
+        for event_id, user_key in db.session.execute(events_query)
+        if event_id not in have
+    ]
     if rows:
         db.session.execute(db.insert(EventDelivery.__table__), rows)
     return len(rows)
@@ -319,14 +384,17 @@ def waiting_by_plugin() -> dict[str, dict]:
     given up, never tried, and the last error. Reads only the undelivered rows."""
     tried = (EventDelivery.attempts > db.literal_column("0")).label("tried")
     rows = db.session.execute(
-        db.select(EventDelivery.target, EventDelivery.given_up, tried,
-                  db.func.count(), db.func.max(EventDelivery.last_error))
-        .where(UNDELIVERED).group_by(EventDelivery.target, EventDelivery.given_up, db.literal_column("tried"))
+        db.select(
+            EventDelivery.target, EventDelivery.given_up, tried, db.func.count(), db.func.max(EventDelivery.last_error)
+        )
+        .where(UNDELIVERED)
+        .group_by(EventDelivery.target, EventDelivery.given_up, db.literal_column("tried"))
     ).all()
     result: dict[str, dict] = {}
     for target, given_up, tried, count, error in rows:
-        entry = result.setdefault(target_plugin(target), {"given_up": 0, "failing": 0, "pending": 0,
-                                                          "last_error": None})
+        entry = result.setdefault(
+            target_plugin(target), {"given_up": 0, "failing": 0, "pending": 0, "last_error": None}
+        )
         entry["given_up" if given_up else "failing" if tried else "pending"] += count
         if error and (given_up or entry["last_error"] is None):
             entry["last_error"] = error
@@ -345,8 +413,11 @@ def prune(now=None) -> int:
     floor = event_id_floor(now - timedelta(days=current_app.config["LMS_EVENT_RETENTION_DAYS"]))
     removed = 0
     while removed < PRUNE_MAX_PER_RUN:
-        ids = db.session.execute(db.select(Event.id).where(Event.id < floor).order_by(Event.id)
-                                 .limit(PRUNE_CHUNK)).scalars().all()
+        ids = (
+            db.session.execute(db.select(Event.id).where(Event.id < floor).order_by(Event.id).limit(PRUNE_CHUNK))
+            .scalars()
+            .all()
+        )
         if not ids:
             break
         db.session.execute(db.delete(EventDelivery).where(EventDelivery.event_id.in_(ids)))

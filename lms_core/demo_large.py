@@ -10,6 +10,7 @@ hand-ins), so the core never knows a plugin's tables.
 Data are random but reproducible (one seed), and realistic in shape: one big course
 with 5,000 learners and 100 lessons and quizzes, many small ones, a long history.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,18 +21,86 @@ from datetime import timedelta
 from werkzeug.security import generate_password_hash
 
 from lms_core.extensions import db
-from lms_core.models import (ActivityFact, Attempt, Choice, Course, CourseStaff, Enrollment, Lesson, LessonCompletion,
-                             Question, Quiz, User, utcnow)
+from lms_core.models import (
+    ActivityFact,
+    Attempt,
+    Choice,
+    Course,
+    CourseStaff,
+    Enrollment,
+    Lesson,
+    LessonCompletion,
+    Question,
+    Quiz,
+    User,
+    utcnow,
+)
 
 BIG_COURSE_SLUG = "data-at-scale"
 BATCH_ROWS = 10_000
 HISTORY_DAYS = 180
-FIRST_NAMES = ("Alex", "Maria", "Ivan", "Olga", "Sam", "Lena", "Omar", "Yuki", "Anna", "Pavel", "Chen", "Sofia",
-               "Dmitri", "Grace", "Nikita", "Lucia", "Artem", "Emma", "Boris", "Zoe")
-LAST_NAMES = ("Smith", "Ivanova", "Petrov", "Garcia", "Kim", "Novak", "Sokolov", "Brown", "Kuznetsova", "Rossi",
-              "Popov", "Müller", "Volkova", "Chen", "Orlov", "Silva", "Lebedev", "Dubois", "Morozova", "Khan")
-TOPICS = ("Algebra", "Statistics", "Databases", "Networks", "Chemistry", "Biology", "Economics", "History",
-          "Design", "Writing", "Physics", "Geography", "Music", "Ethics", "Law", "Marketing")
+FIRST_NAMES = (
+    "Alex",
+    "Maria",
+    "Ivan",
+    "Olga",
+    "Sam",
+    "Lena",
+    "Omar",
+    "Yuki",
+    "Anna",
+    "Pavel",
+    "Chen",
+    "Sofia",
+    "Dmitri",
+    "Grace",
+    "Nikita",
+    "Lucia",
+    "Artem",
+    "Emma",
+    "Boris",
+    "Zoe",
+)
+LAST_NAMES = (
+    "Smith",
+    "Ivanova",
+    "Petrov",
+    "Garcia",
+    "Kim",
+    "Novak",
+    "Sokolov",
+    "Brown",
+    "Kuznetsova",
+    "Rossi",
+    "Popov",
+    "Müller",
+    "Volkova",
+    "Chen",
+    "Orlov",
+    "Silva",
+    "Lebedev",
+    "Dubois",
+    "Morozova",
+    "Khan",
+)
+TOPICS = (
+    "Algebra",
+    "Statistics",
+    "Databases",
+    "Networks",
+    "Chemistry",
+    "Biology",
+    "Economics",
+    "History",
+    "Design",
+    "Writing",
+    "Physics",
+    "Geography",
+    "Music",
+    "Ethics",
+    "Law",
+    "Marketing",
+)
 
 
 @dataclass(frozen=True)
@@ -145,10 +214,12 @@ def load_large_demo(volumes: Volumes = LARGE, seed: int = 8) -> list[str]:
     timings["activity"] = time.perf_counter() - started
     db.session.commit()
 
-    out.append(f"large demo: {len(learner_ids):,} learners, {len(platform.course_ids):,} courses "
-               f"({BIG_COURSE_SLUG}: {volumes.big_course_learners:,} learners, {volumes.big_course_items} items), "
-               f"{len(platform.enrollments):,} enrolments, {completions:,} lessons done, {attempts:,} attempts, "
-               f"{facts:,} activity facts")
+    out.append(
+        f"large demo: {len(learner_ids):,} learners, {len(platform.course_ids):,} courses "
+        f"({BIG_COURSE_SLUG}: {volumes.big_course_learners:,} learners, {volumes.big_course_items} items), "
+        f"{len(platform.enrollments):,} enrolments, {completions:,} lessons done, {attempts:,} attempts, "
+        f"{facts:,} activity facts"
+    )
     plugins = get_plugin_manager()
     for impl in plugins._impls("lms_demo_data"):  # one at a time, timed; a failure stops the load
         started = time.perf_counter()
@@ -171,11 +242,18 @@ def _users(volumes: Volumes, generator: random.Random, now) -> list[int]:
 
     existing = db.session.execute(db.select(db.func.count(User.id))).scalar_one()
     password = generate_password_hash(DEMO_PASSWORD)  # one hash: every learner logs in with the demo password
-    rows = ({"email": f"learner{n:05d}@demo.example",
-             "name": f"{generator.choice(FIRST_NAMES)} {generator.choice(LAST_NAMES)} {n:05d}",
-             "password_hash": password, "role": "student", "locale": "ru" if n % 4 == 0 else "en",
-             "active": True, "created_at": now - timedelta(seconds=generator.randrange(HISTORY_DAYS * 86400))}
-            for n in range(max(volumes.users - existing, 0)))
+    rows = (
+        {
+            "email": f"learner{n:05d}@demo.example",
+            "name": f"{generator.choice(FIRST_NAMES)} {generator.choice(LAST_NAMES)} {n:05d}",
+            "password_hash": password,
+            "role": "student",
+            "locale": "ru" if n % 4 == 0 else "en",
+            "active": True,
+            "created_at": now - timedelta(seconds=generator.randrange(HISTORY_DAYS * 86400)),
+        }
+        for n in range(max(volumes.users - existing, 0))
+    )
     insert_rows(User, rows)
     return _ids(db.select(User.id).where(User.role == "student").order_by(User.id))
 
@@ -185,42 +263,95 @@ def _courses(platform: DemoPlatform) -> None:
     existing = _ids(db.select(Course.id).order_by(Course.id))
     titles = [("Data at scale", BIG_COURSE_SLUG)] + [
         (f"{TOPICS[n % len(TOPICS)]} {n // len(TOPICS) + 1}", f"course-{n:04d}")
-        for n in range(max(volumes.courses - len(existing) - 1, 0))]
-    insert_rows(Course, ({"slug": slug, "title": title, "default_language": "ru" if n % 5 == 4 else "en",
-                          "summary": f"{title}: lessons, quizzes and practice.", "published": True,
-                          "created_at": now, "updated_at": now} for n, (title, slug) in enumerate(titles)))
+        for n in range(max(volumes.courses - len(existing) - 1, 0))
+    ]
+    insert_rows(
+        Course,
+        (
+            {
+                "slug": slug,
+                "title": title,
+                "default_language": "ru" if n % 5 == 4 else "en",
+                "summary": f"{title}: lessons, quizzes and practice.",
+                "published": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, (title, slug) in enumerate(titles)
+        ),
+    )
     new_ids = _ids(db.select(Course.id).where(Course.id.not_in(existing)).order_by(Course.id))
     insert_rows(CourseStaff, ({"course_id": cid, "user_id": platform.teacher_id} for cid in new_ids))
     platform.big_course_id = new_ids[0]
     platform.course_ids = existing + new_ids
-    body = ("A paragraph of the lesson, with **some emphasis** and a list:\n\n- one\n- two\n- three\n\n"
-            "```python\nprint('hello')\n```\n")
+    body = (
+        "A paragraph of the lesson, with **some emphasis** and a list:\n\n- one\n- two\n- three\n\n"
+        "```python\nprint('hello')\n```\n"
+    )
     lessons, quizzes = [], []
     for course_id in new_ids:
         items = volumes.big_course_items if course_id == platform.big_course_id else volumes.lessons_per_course + 1
         for position in range(1, items + 1):
             if position % 5 == 0:
-                quizzes.append({"course_id": course_id, "position": position, "title": f"Quiz {position // 5}",
-                                "description": "", "pass_percent": 60, "max_attempts": 3, "published": True,
-                                "updated_at": now})
+                quizzes.append(
+                    {
+                        "course_id": course_id,
+                        "position": position,
+                        "title": f"Quiz {position // 5}",
+                        "description": "",
+                        "pass_percent": 60,
+                        "max_attempts": 3,
+                        "published": True,
+                        "updated_at": now,
+                    }
+                )
             else:
-                lessons.append({"course_id": course_id, "position": position, "title": f"Lesson {position}",
-                                "body": body, "published": True, "updated_at": now})
+                lessons.append(
+                    {
+                        "course_id": course_id,
+                        "position": position,
+                        "title": f"Lesson {position}",
+                        "body": body,
+                        "published": True,
+                        "updated_at": now,
+                    }
+                )
     insert_rows(Lesson, lessons)
     insert_rows(Quiz, quizzes)
     for course_id, lesson_id in db.session.execute(
-            db.select(Lesson.course_id, Lesson.id).where(Lesson.course_id.in_(new_ids)).order_by(Lesson.id)):
+        db.select(Lesson.course_id, Lesson.id).where(Lesson.course_id.in_(new_ids)).order_by(Lesson.id)
+    ):
         platform.lesson_ids.setdefault(course_id, []).append(lesson_id)
     quiz_ids = []
     for course_id, quiz_id in db.session.execute(
-            db.select(Quiz.course_id, Quiz.id).where(Quiz.course_id.in_(new_ids)).order_by(Quiz.id)):
+        db.select(Quiz.course_id, Quiz.id).where(Quiz.course_id.in_(new_ids)).order_by(Quiz.id)
+    ):
         platform.quiz_ids.setdefault(course_id, []).append(quiz_id)
         quiz_ids.append(quiz_id)
-    insert_rows(Question, ({"quiz_id": quiz_id, "position": n, "kind": "single", "text": f"Question {n}?",
-                            "points": 1, "accepted_answers": []} for quiz_id in quiz_ids for n in (1, 2)))
+    insert_rows(
+        Question,
+        (
+            {
+                "quiz_id": quiz_id,
+                "position": n,
+                "kind": "single",
+                "text": f"Question {n}?",
+                "points": 1,
+                "accepted_answers": [],
+            }
+            for quiz_id in quiz_ids
+            for n in (1, 2)
+        ),
+    )
     question_ids = _ids(db.select(Question.id).where(Question.quiz_id.in_(quiz_ids)).order_by(Question.id))
-    insert_rows(Choice, ({"question_id": qid, "position": n, "text": f"Answer {n}", "correct": n == 2}
-                         for qid in question_ids for n in (1, 2, 3)))
+    insert_rows(
+        Choice,
+        (
+            {"question_id": qid, "position": n, "text": f"Answer {n}", "correct": n == 2}
+            for qid in question_ids
+            for n in (1, 2, 3)
+        ),
+    )
 
 
 def _enrollments(platform: DemoPlatform) -> None:
@@ -243,12 +374,21 @@ def _enrollments(platform: DemoPlatform) -> None:
         when = enrolled_at + (now - enrolled_at) * generator.random() if done else None
         if done:
             completed_at[(user_id, course_id)] = when
-        rows.append({"user_id": user_id, "course_id": course_id, "status": "completed" if done else "active",
-                     "enrolled_at": enrolled_at, "completed_at": when})
+        rows.append(
+            {
+                "user_id": user_id,
+                "course_id": course_id,
+                "status": "completed" if done else "active",
+                "enrolled_at": enrolled_at,
+                "completed_at": when,
+            }
+        )
     insert_rows(Enrollment, rows)
     for enrollment_id, user_id, course_id in db.session.execute(
-            db.select(Enrollment.id, Enrollment.user_id, Enrollment.course_id)
-            .where(Enrollment.course_id.in_(platform.lesson_ids)).order_by(Enrollment.id)):
+        db.select(Enrollment.id, Enrollment.user_id, Enrollment.course_id)
+        .where(Enrollment.course_id.in_(platform.lesson_ids))
+        .order_by(Enrollment.id)
+    ):
         platform.enrollments.append((enrollment_id, user_id, course_id))
         if (user_id, course_id) in completed_at:
             platform.completed.append((enrollment_id, user_id, course_id, completed_at[(user_id, course_id)]))
@@ -286,9 +426,19 @@ def _attempts(platform: DemoPlatform) -> int:
             score = generator.choice((0, 1, 2))
             started = platform.moment()
             made += 1
-            yield {"user_id": user_id, "quiz_id": quiz_id, "number": number, "started_at": started,
-                   "submitted_at": started + timedelta(minutes=generator.randrange(2, 30)), "answers": {},
-                   "score": score, "max_score": 2, "percent": score * 50.0, "passed": score == 2, "timed_out": False}
+            yield {
+                "user_id": user_id,
+                "quiz_id": quiz_id,
+                "number": number,
+                "started_at": started,
+                "submitted_at": started + timedelta(minutes=generator.randrange(2, 30)),
+                "answers": {},
+                "score": score,
+                "max_score": 2,
+                "percent": score * 50.0,
+                "passed": score == 2,
+                "timed_out": False,
+            }
 
     return insert_rows(Attempt, rows())
 
@@ -299,9 +449,13 @@ def _activity(platform: DemoPlatform) -> int:
     def rows():
         for _ in range(platform.volumes.activity_facts):
             _enrollment_id, user_id, course_id = enrollments[generator.randrange(len(enrollments))]
-            yield {"user_id": user_id, "course_id": course_id,
-                   "lesson_id": generator.choice(platform.lesson_ids[course_id]),
-                   "seconds": generator.randrange(10, 300), "occurred_at": platform.moment()}
+            yield {
+                "user_id": user_id,
+                "course_id": course_id,
+                "lesson_id": generator.choice(platform.lesson_ids[course_id]),
+                "seconds": generator.randrange(10, 300),
+                "occurred_at": platform.moment(),
+            }
 
     return insert_rows(ActivityFact, rows())
 

@@ -3,6 +3,7 @@ origin: a hand-in called ``essay.html`` or ``notes.js`` (or an SVG with a script
 it) is always a download, never a page or a script the browser would execute.
 
 Every plugin that serves uploads uses :func:`send_upload` (from the facade)."""
+
 from __future__ import annotations
 
 from flask import send_file
@@ -10,21 +11,32 @@ from flask import send_file
 # Types a browser shows or hands to another program without running anything in the
 # site's origin. Anything else (HTML, JavaScript, SVG, XML, JSON, unknown) is sent as
 # application/octet-stream.
-INERT_TYPES = frozenset({
-    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
-    "application/zip", "application/gzip", "text/plain", "text/csv",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-})
+INERT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/zip",
+        "application/gzip",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
 RASTER_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 # Names a browser or an operating system would treat as a page or a program, whatever
 # type they were stored with.
-ACTIVE_EXTENSIONS = frozenset({"htm", "html", "xhtml", "shtml", "svg", "svgz", "xml", "xsl", "js", "mjs", "css",
-                               "swf", "hta", "wasm"})
+ACTIVE_EXTENSIONS = frozenset(
+    {"htm", "html", "xhtml", "shtml", "svg", "svgz", "xml", "xsl", "js", "mjs", "css", "swf", "hta", "wasm"}
+)
 
 
 def safe_content_type(content_type: str | None, name: str = "") -> str:
@@ -41,8 +53,9 @@ def send_upload(source, download_name: str, content_type: str | None, inline_ima
     image (PNG, JPEG, GIF, WebP) be shown in an ``<img>``; nothing else is ever inline."""
     mimetype = safe_content_type(content_type, download_name)
     inline = inline_image and mimetype in RASTER_IMAGES
-    response = send_file(source, mimetype=mimetype, as_attachment=not inline, download_name=download_name,
-                         conditional=True, max_age=0)
+    response = send_file(
+        source, mimetype=mimetype, as_attachment=not inline, download_name=download_name, conditional=True, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -9,6 +9,7 @@ registration: a frozen dataclass at module level keeps working as long as it kee
 import path and only ever gains fields (with defaults). Anything else is refused when
 the event is emitted, not when it is redelivered a day later.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,8 +24,9 @@ class PayloadError(TypeError):
 
 
 def encode(payload: dict) -> str:
-    return json.dumps({name: _encode(value, name) for name, value in payload.items()}, separators=(",", ":"),
-                      ensure_ascii=False)
+    return json.dumps(
+        {name: _encode(value, name) for name, value in payload.items()}, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def decode(text: str) -> dict:
@@ -56,12 +58,15 @@ def _encode(value, where: str):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         if not cls.__dataclass_params__.frozen or "<locals>" in cls.__qualname__:
-            raise PayloadError(f"{where}: {cls.__qualname__} must be a frozen dataclass defined at module level "
-                               "to travel in an event")
+            raise PayloadError(
+                f"{where}: {cls.__qualname__} must be a frozen dataclass defined at module level to travel in an event"
+            )
         fields = {f.name: _encode(getattr(value, f.name), f"{where}.{f.name}") for f in dataclasses.fields(value)}
         return {"$t": f"{cls.__module__}:{cls.__qualname__}", "v": fields}
-    raise PayloadError(f"{where}: a {type(value).__name__} cannot travel in an event; use a snapshot "
-                       "(a frozen dataclass such as those of lms_core.payloads) or JSON values")
+    raise PayloadError(
+        f"{where}: a {type(value).__name__} cannot travel in an event; use a snapshot "
+        "(a frozen dataclass such as those of lms_core.payloads) or JSON values"
+    )
 
 
 _SCALARS = {

@@ -12,6 +12,7 @@ plugin raised) is redelivered by ``lms_core.delivery.redeliver_due``, a periodic
 Handlers may commit and emit in turn: their events join the end of the dispatch that is
 running, so one user's events reach each plugin in the order they were written.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,12 +64,19 @@ def emit_to(hook_name: str, payload: dict, extra_targets: tuple[str, ...] = ()) 
 
     text = event_codec.encode(payload)
     if current_app.config.get("LMS_EVENTS_VERIFY_SNAPSHOTS") and event_codec.decode(text) != payload:
-        raise event_codec.PayloadError(f"the payload of {hook_name} does not come back the same from JSON: "
-                                       f"{payload!r} != {event_codec.decode(text)!r}")
+        raise event_codec.PayloadError(
+            f"the payload of {hook_name} does not come back the same from JSON: "
+            f"{payload!r} != {event_codec.decode(text)!r}"
+        )
     user = payload.get("user")
     user_key = str(getattr(user, "id", user)) if user is not None and not isinstance(user, (dict, list)) else None
-    pending = PendingEvent(EventInfo(new_event_id(), hook_name, utcnow()), payload, text, user_key,
-                           get_plugin_manager().event_targets(hook_name) + list(extra_targets))
+    pending = PendingEvent(
+        EventInfo(new_event_id(), hook_name, utcnow()),
+        payload,
+        text,
+        user_key,
+        get_plugin_manager().event_targets(hook_name) + list(extra_targets),
+    )
     db.session.info.setdefault(_QUEUE_KEY, []).append(pending)
     return pending
 
@@ -120,12 +128,31 @@ def _write_events_with_the_transaction(session):
             p.state = "staged"
         return
     grace = timedelta(seconds=current_app.config["LMS_EVENT_DISPATCH_GRACE"])
-    session.execute(db.insert(Event.__table__), [
-        {"id": p.info.id, "hook": p.info.name, "user_key": p.user_key, "payload": p.payload_json,
-         "created_at": p.info.created_at} for p in new])
-    deliveries = [{"event_id": p.info.id, "target": target, "user_key": p.user_key, "attempts": 0,
-                   "given_up": False, "next_try_at": p.info.created_at + grace}
-                  for p in new for target in p.targets]
+    session.execute(
+        db.insert(Event.__table__),
+        [
+            {
+                "id": p.info.id,
+                "hook": p.info.name,
+                "user_key": p.user_key,
+                "payload": p.payload_json,
+                "created_at": p.info.created_at,
+            }
+            for p in new
+        ],
+    )
+    deliveries = [
+        {
+            "event_id": p.info.id,
+            "target": target,
+            "user_key": p.user_key,
+            "attempts": 0,
+            "given_up": False,
+            "next_try_at": p.info.created_at + grace,
+        }
+        for p in new
+        for target in p.targets
+    ]
     if deliveries:
         session.execute(db.insert(EventDelivery.__table__), deliveries)
     for p in new:

@@ -3,6 +3,7 @@ the app keeps in ``app.extensions``: its plugin manager and its Redis connection
 
 A leaf module (it imports nothing of ``lms_core``), so every other module can import it
 at module level without an import cycle."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -4,6 +4,7 @@ The interface language is the user's choice (stored on the account, or in the se
 before login), then the browser's ``Accept-Language``, then the deployment default.
 Course content falls back to the course's default language field by field.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
@@ -48,7 +49,9 @@ def language_names():
     """Each interface language in its own name, for the switcher."""
     from babel import Locale
 
-    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in current_app.config["LMS_LANGUAGES"]}
+    return {
+        code: Locale.parse(code).get_display_name(code).capitalize() for code in current_app.config["LMS_LANGUAGES"]
+    }
 
 
 class ContentTranslations:
@@ -104,9 +107,10 @@ def preload_content_translations(courses) -> None:
         return
     texts = {course_id: {} for course_id in wanted}
     for course_id, object_type, object_id, field, text in db.session.execute(
-            db.select(Translation.course_id, Translation.object_type, Translation.object_id, Translation.field,
-                      Translation.text).where(Translation.course_id.in_(list(wanted)),
-                                              Translation.language == language)):
+        db.select(
+            Translation.course_id, Translation.object_type, Translation.object_id, Translation.field, Translation.text
+        ).where(Translation.course_id.in_(list(wanted)), Translation.language == language)
+    ):
         if text:
             texts[course_id][(object_type, object_id, field)] = text
     for course_id, course in wanted.items():

@@ -1,6 +1,7 @@
 """Input rules that hold for every request, whichever blueprint answers it: ids in
 URLs, JSON parsing and NUL characters. They run before any view, so no plugin has to
 remember them. Field-by-field checks of bodies live in ``lms_core.api.validation``."""
+
 from __future__ import annotations
 
 from flask import request
@@ -47,5 +48,9 @@ def refuse_nul_characters() -> None:
 
             from lms_core.services import ServiceError
 
-            raise ServiceError("invalid", _("Text may not contain NUL characters."), 400,
-                               {key.replace("\x00", "")[:60]: _("Text may not contain NUL characters.")})
+            raise ServiceError(
+                "invalid",
+                _("Text may not contain NUL characters."),
+                400,
+                {key.replace("\x00", "")[:60]: _("Text may not contain NUL characters.")},
+            )

@@ -5,6 +5,7 @@ JSON-friendly arguments. The function runs inside an application context. With r
 failing job is retried with back-off (``LMS_JOB_RETRY_INTERVALS``); every failure is
 recorded in ``job_failures`` and shown on the admin jobs page.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,11 @@ def enqueue(func, *args, **kwargs):
 
         intervals = list(app.config["LMS_JOB_RETRY_INTERVALS"])
         return queue(app).enqueue(
-            run_job, path, args, kwargs, retry=Retry(max=len(intervals), interval=intervals),
+            run_job,
+            path,
+            args,
+            kwargs,
+            retry=Retry(max=len(intervals), interval=intervals),
             description=path,
         )
     try:
@@ -107,8 +112,12 @@ def record_failure(path: str, exc: BaseException, inline: bool) -> None:
         with db.engine.begin() as conn:
             conn.execute(
                 db.insert(JobFailure).values(
-                    job_id=job.id if job else "inline", function=path, attempt=attempt,
-                    final=retries_left == 0, message=f"{type(exc).__name__}: {exc}"[:2000], traceback=tb[-20000:],
+                    job_id=job.id if job else "inline",
+                    function=path,
+                    attempt=attempt,
+                    final=retries_left == 0,
+                    message=f"{type(exc).__name__}: {exc}"[:2000],
+                    traceback=tb[-20000:],
                 )
             )
     except Exception:  # the failure record must never hide the failure itself

@@ -11,6 +11,7 @@ With ``MAIL_SERVER`` set, mail goes over SMTP (``MAIL_PORT``, ``MAIL_USERNAME``,
 ``MAIL_DEFAULT_SENDER``). Without it (development), every message is written to
 ``instance/mail/`` as one ``.eml`` file, listed on the admin page *Mail*.
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,8 +71,12 @@ class MailMessage:
 
     def build(self, connection) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
-            subject=self.subject, body=self.text, to=self.recipients(), headers=dict(self.headers or {}),
-            reply_to=self.reply_to, from_email=self.from_email or current_app.config["MAIL_DEFAULT_SENDER"],
+            subject=self.subject,
+            body=self.text,
+            to=self.recipients(),
+            headers=dict(self.headers or {}),
+            reply_to=self.reply_to,
+            from_email=self.from_email or current_app.config["MAIL_DEFAULT_SENDER"],
             connection=connection,
         )
         if self.html:
@@ -89,8 +94,15 @@ def init_mail(app) -> None:
 # ---------------------------------------------------------------- sending
 
 
-def send_mail(to, subject: str, text: str, html: str | None = None, headers: dict | None = None,
-              reply_to=None, from_email: str | None = None):
+def send_mail(
+    to,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict | None = None,
+    reply_to=None,
+    from_email: str | None = None,
+):
     """Queue one message with a text part and, if given, an HTML part."""
     return send_mail_batch([MailMessage(to, subject, text, html, headers or {}, reply_to, from_email)])
 
@@ -128,8 +140,9 @@ def deliver_job(messages: list[dict]) -> int:
     if key:
         cache.backend().set(key, json.dumps(sorted(done)), 7 * 86400)
     if temporary:
-        raise TemporaryMailError(f"{len(temporary)} message(s) not sent yet: {temporary[0]}",
-                                 [r for t in temporary for r in t.recipients])
+        raise TemporaryMailError(
+            f"{len(temporary)} message(s) not sent yet: {temporary[0]}", [r for t in temporary for r in t.recipients]
+        )
     return len(pending)
 
 
@@ -247,8 +260,13 @@ def read_stored_mail(name: str, bodies: bool = True) -> StoredMail | None:
     if not path.is_file():
         return None
     parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
-    mail = StoredMail(name=name, subject=str(parsed.get("Subject", "")), to=str(parsed.get("To", "")),
-                      sender=str(parsed.get("From", "")), date=str(parsed.get("Date", "")))
+    mail = StoredMail(
+        name=name,
+        subject=str(parsed.get("Subject", "")),
+        to=str(parsed.get("To", "")),
+        sender=str(parsed.get("From", "")),
+        date=str(parsed.get("Date", "")),
+    )
     try:
         mail.sent_at = parsedate_to_datetime(mail.date)
     except (TypeError, ValueError, IndexError):

@@ -2,6 +2,7 @@
 
 Nothing migrates at start-up; this runs only when an operator asks.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,13 +28,20 @@ class MigrationOwner:
 def owners() -> list[MigrationOwner]:
     plugins = current_app.extensions["lms_plugins"]
     tables = table_owners()
-    result = [MigrationOwner(CORE, os.path.join(os.path.dirname(__file__), "migrations", "versions"),
-                             "alembic_version", {t for t, o in tables.items() if o == CORE})]
+    result = [
+        MigrationOwner(
+            CORE,
+            os.path.join(os.path.dirname(__file__), "migrations", "versions"),
+            "alembic_version",
+            {t for t, o in tables.items() if o == CORE},
+        )
+    ]
     for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True):
         if not plugins.switched_on(name):
             continue
-        result.append(MigrationOwner(name, str(folder), f"{name}_alembic_version",
-                                     {t for t, o in tables.items() if o == name}))
+        result.append(
+            MigrationOwner(name, str(folder), f"{name}_alembic_version", {t for t, o in tables.items() if o == name})
+        )
     return result
 
 
@@ -74,15 +82,25 @@ def table_problems() -> list[tuple[tuple[str, ...], str]]:
     problems = []
     for table, owner in sorted(table_owners().items()):
         if owner != CORE and not table.startswith(f"{owner}_"):
-            problems.append(((owner,), f"plugin {owner!r} declares the table {table!r}, outside its prefix "
-                                       f"'{owner}_': name its tables {owner}_*"))
+            problems.append(
+                (
+                    (owner,),
+                    f"plugin {owner!r} declares the table {table!r}, outside its prefix "
+                    f"'{owner}_': name its tables {owner}_*",
+                )
+            )
     loaded = sorted(n for n, i in plugins.installed.items() if i.module is not None)
     for name in loaded:
         for other in loaded:
             if other != name and other.startswith(f"{name}_"):
-                problems.append(((name, other), f"the table prefix '{other}_' of plugin {other!r} lies inside "
-                                                f"the prefix '{name}_' of plugin {name!r}: a table {other}_items "
-                                                f"reads as {name}'s; rename one of the plugins"))
+                problems.append(
+                    (
+                        (name, other),
+                        f"the table prefix '{other}_' of plugin {other!r} lies inside "
+                        f"the prefix '{name}_' of plugin {name!r}: a table {other}_items "
+                        f"reads as {name}'s; rename one of the plugins",
+                    )
+                )
     return problems
 
 
@@ -93,8 +111,10 @@ def plugin_migrations_pending(name: str) -> bool:
     from alembic.script import ScriptDirectory
 
     plugins = current_app.extensions["lms_plugins"]
-    folder = next((str(f) for n, f in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)
-                   if n == name), None)
+    folder = next(
+        (str(f) for n, f in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True) if n == name),
+        None,
+    )
     if folder is None:
         return False
     owner = MigrationOwner(name, folder, f"{name}_alembic_version", set())
@@ -110,8 +130,9 @@ def alembic_config(owner: MigrationOwner, connection) -> Config:
     config.set_main_option("script_location", os.path.join(os.path.dirname(__file__), "migrations"))
     config.set_main_option("version_locations", owner.versions)
     config.set_main_option("path_separator", "os")
-    config.attributes.update(connection=connection, owner=owner.name, version_table=owner.version_table,
-                             owned_tables=owner.owned_tables)
+    config.attributes.update(
+        connection=connection, owner=owner.name, version_table=owner.version_table, owned_tables=owner.owned_tables
+    )
     return config
 
 
@@ -133,8 +154,7 @@ def revision(owner_name: str, message: str) -> None:
         raise LookupError(owner_name)
     with db.engine.begin() as connection:
         config = alembic_config(owner, connection)
-        command.revision(config, message=message, autogenerate=True, version_path=owner.versions,
-                         head="head")
+        command.revision(config, message=message, autogenerate=True, version_path=owner.versions, head="head")
 
 
 def pending_changes(owner_name: str = CORE) -> list:
@@ -149,6 +169,7 @@ def pending_changes(owner_name: str = CORE) -> list:
         return table_name is None or table_name in owner.owned_tables
 
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"include_object": include, "compare_type": True,
-                                                               "version_table": owner.version_table})
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include, "compare_type": True, "version_table": owner.version_table}
+        )
         return compare_metadata(context, db.metadata)

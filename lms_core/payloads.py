@@ -4,6 +4,7 @@ A plugin can read them but cannot change core state through them; it loads a row
 id (``db.session.get(Course, course.id)``) when it needs more. Fields are only ever
 added, never renamed or removed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -77,8 +78,16 @@ class AttemptInfo:
     @classmethod
     def of(cls, attempt) -> "AttemptInfo":
         return cls(
-            attempt.id, attempt.user_id, attempt.quiz_id, attempt.number, attempt.score,
-            attempt.max_score, attempt.percent, attempt.passed, attempt.started_at, attempt.submitted_at,
+            attempt.id,
+            attempt.user_id,
+            attempt.quiz_id,
+            attempt.number,
+            attempt.score,
+            attempt.max_score,
+            attempt.percent,
+            attempt.passed,
+            attempt.started_at,
+            attempt.submitted_at,
         )
 
 
@@ -94,8 +103,12 @@ class EnrollmentInfo:
     @classmethod
     def of(cls, enrollment) -> "EnrollmentInfo":
         return cls(
-            enrollment.id, enrollment.user_id, enrollment.course_id, enrollment.status,
-            enrollment.enrolled_at, enrollment.completed_at,
+            enrollment.id,
+            enrollment.user_id,
+            enrollment.course_id,
+            enrollment.status,
+            enrollment.enrolled_at,
+            enrollment.completed_at,
         )
 
 
@@ -113,8 +126,14 @@ class NotificationInfo:
     @classmethod
     def of(cls, notification) -> "NotificationInfo":
         return cls(
-            notification.id, notification.user_id, notification.kind, notification.title,
-            notification.body, notification.url, notification.created_at, dict(notification.params or {}),
+            notification.id,
+            notification.user_id,
+            notification.kind,
+            notification.title,
+            notification.body,
+            notification.url,
+            notification.created_at,
+            dict(notification.params or {}),
         )
 
 

@@ -5,6 +5,7 @@ fpdf2's built-in fonts know Latin-1 only: a Cyrillic name or the rouble sign nee
 TrueType font. The core ships DejaVu Sans (regular and bold, license in
 ``lms_core/fonts/LICENSE``), so no plugin has to vendor a font of its own.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

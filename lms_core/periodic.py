@@ -4,6 +4,7 @@ With Redis, ``lms scheduler`` enqueues them on rq; without it, ``lms tick`` (fro
 every minute) runs the due ones, remembering the last run of each in
 ``periodic_runs``. Tasks are idempotent, so an extra run does no harm.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,6 +1,7 @@
 """``can(user, action, target)``: every permission check goes through the
 ``lms_permission_allowed`` hook, whose default answers live in
 ``lms_core.defaults.permissions`` (registered ``trylast``)."""
+
 from __future__ import annotations
 
 from lms_core.plugins import get_plugin_manager

@@ -1,5 +1,6 @@
 """Calling hooks from a plugin: another plugin's optional hooks, or the hooks a plugin
 declared itself (``lms_addhooks``), with the core's error isolation and enabled state."""
+
 from __future__ import annotations
 
 from typing import Any

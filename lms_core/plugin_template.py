@@ -6,6 +6,7 @@ migration, a blueprint with a template, English and Russian catalogues (compiled
 test using ``lms_core.testing`` and a README. ``tests/test_plugin_template.py`` generates
 one, installs it, migrates and runs its tests.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,10 @@ def create_plugin(name: str, directory: str | Path = ".") -> Path:
     """Write ``lms-plugin-<name>/`` under ``directory``; returns its path."""
     name = (name or "").strip()
     if not NAME_RE.match(name) or keyword.iskeyword(name):
-        raise TemplateError(f"{name!r} is not a plugin name: use lower-case letters, digits and single "
-                            f"underscores, starting with a letter (it prefixes the plugin's tables: {name}_*)")
+        raise TemplateError(
+            f"{name!r} is not a plugin name: use lower-case letters, digits and single "
+            f"underscores, starting with a letter (it prefixes the plugin's tables: {name}_*)"
+        )
     if name in RESERVED:
         raise TemplateError(f"{name!r} is used by the core; choose another name")
     folder = Path(directory) / f"lms-plugin-{name.replace('_', '-')}"

@@ -11,6 +11,7 @@ registrations first, ``tryfirst`` before the rest and ``trylast`` after; among `
 implementations the one registered last comes last, so the core's defaults always answer
 after every plugin, including a plugin's own ``trylast`` fallback.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -124,7 +125,8 @@ class PluginManager:
             if info.module is not None:
                 self._warn_unmarked_hooks(name, info.module)
                 info.hooks = sorted(
-                    impl_name for impl_name in dir(self.pm.hook)
+                    impl_name
+                    for impl_name in dir(self.pm.hook)
                     if not impl_name.startswith("_")
                     and any(i.plugin_name == name for i in getattr(self.pm.hook, impl_name).get_hookimpls())
                 )
@@ -136,14 +138,16 @@ class PluginManager:
         self.forget_enabled_state()
         self._check_pending()
         self.installed[name].hooks = sorted(
-            h for h in dir(self.pm.hook) if not h.startswith("_")
-            and any(i.plugin_name == name for i in getattr(self.pm.hook, h).get_hookimpls())
+            h
+            for h in dir(self.pm.hook)
+            if not h.startswith("_") and any(i.plugin_name == name for i in getattr(self.pm.hook, h).get_hookimpls())
         )
 
     def hook_names(self) -> list[str]:
         """Every hook with a specification: the core's and those plugins declared."""
-        return sorted(h for h in dir(self.pm.hook)
-                      if not h.startswith("_") and getattr(self.pm.hook, h).spec is not None)
+        return sorted(
+            h for h in dir(self.pm.hook) if not h.startswith("_") and getattr(self.pm.hook, h).spec is not None
+        )
 
     def _check_pending(self) -> None:
         known = self.hook_names()
@@ -159,26 +163,36 @@ class PluginManager:
                 # `from None`: the message says everything, a traceback would only bury it.
                 raise PluginConfigurationError(
                     f"plugin {impl.plugin_name!r} implements {hook_name!r} "
-                    f"({impl.function.__module__}), which is not a hook.{hint}") from None
+                    f"({impl.function.__module__}), which is not a hook.{hint}"
+                ) from None
 
     def _warn_unmarked_hooks(self, name: str, module) -> None:
         """A module function named like a hook but without ``@hookimpl`` is never called:
         say so rather than let the author wonder."""
         known = set(self.hook_names())
         for attribute, value in vars(module).items():
-            if (attribute in known and inspect.isfunction(value) and value.__module__ == module.__name__
-                    and self.pm.parse_hookimpl_opts(module, attribute) is None):
-                self.add_problem((name,), f"plugin {name!r}: {module.__name__}.{attribute}() is named like a hook "
-                                          f"but has no @hookimpl, so it is never called")
+            if (
+                attribute in known
+                and inspect.isfunction(value)
+                and value.__module__ == module.__name__
+                and self.pm.parse_hookimpl_opts(module, attribute) is None
+            ):
+                self.add_problem(
+                    (name,),
+                    f"plugin {name!r}: {module.__name__}.{attribute}() is named like a hook "
+                    f"but has no @hookimpl, so it is never called",
+                )
 
     def _duplicate_entry_point(self, name: str, candidates, strict: bool) -> None:
         def where(ep):
             dist = getattr(ep, "dist", None)
             return f"{dist.name if dist else '?'} ({ep.value})"
 
-        message = (f"plugin name {name!r} is provided by {len(candidates)} distributions: "
-                   f"{', '.join(where(ep) for ep in candidates)}; only {where(candidates[0])} is loaded. "
-                   f"Uninstall one or rename its entry point in the lms.plugins group")
+        message = (
+            f"plugin name {name!r} is provided by {len(candidates)} distributions: "
+            f"{', '.join(where(ep) for ep in candidates)}; only {where(candidates[0])} is loaded. "
+            f"Uninstall one or rename its entry point in the lms.plugins group"
+        )
         if strict:
             raise PluginConfigurationError(message)
         self.add_problem((name,), message)
@@ -299,7 +313,8 @@ class PluginManager:
         ``("failed", exc)`` (recorded like any plugin failure), or ``("waiting", None)``
         when the plugin is disabled or not loaded (the delivery keeps for later)."""
         if not self.is_enabled(plugin_name) or (
-                not plugin_name.startswith(CORE_PLUGIN_PREFIX) and plugin_name not in self.installed):
+            not plugin_name.startswith(CORE_PLUGIN_PREFIX) and plugin_name not in self.installed
+        ):
             return "waiting", None
         hook = getattr(self.pm.hook, hook_name, None)
         impl = next((i for i in (hook.get_hookimpls() if hook else ()) if i.plugin_name == plugin_name), None)
@@ -348,8 +363,7 @@ class PluginManager:
         for impl in self._impls(hook_name):
             ok, result = self._call_one(impl, hook_name, kwargs)
             if not ok:
-                return Refusal(_("This action is not available right now. Please try again later."),
-                               code="unavailable")
+                return Refusal(_("This action is not available right now. Please try again later."), code="unavailable")
             if isinstance(result, Refusal):
                 if not result.hold:
                     return result
@@ -387,8 +401,10 @@ def _entry_points_by_name() -> list[tuple[str, list]]:
         dist = getattr(ep, "dist", None)
         key = (dist.name if dist else None, ep.value)
         by_name.setdefault(ep.name, {}).setdefault(key, ep)
-    return [(name, [found[k] for k in sorted(found, key=lambda k: (k[0] or "", k[1]))])
-            for name, found in sorted(by_name.items())]
+    return [
+        (name, [found[k] for k in sorted(found, key=lambda k: (k[0] or "", k[1]))])
+        for name, found in sorted(by_name.items())
+    ]
 
 
 __all__ = ["PluginConfigurationError", "PluginInfo", "PluginManager", "PluginProblem", "get_plugin_manager"]

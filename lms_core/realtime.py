@@ -5,6 +5,7 @@ process and every rq worker can push to a browser.
 A socket belongs to a log-in session (``user_sessions``): the handshake needs a live
 session and an allowed ``Origin``, and ending the session disconnects its sockets in
 whichever process holds them (the disconnect travels through the message queue)."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,10 @@ SOCKETS_TTL = 2 * 86400  # a process that died leaves no key behind for long
 
 def init_realtime(app):
     origins = {_origin(app.config["LMS_BASE_URL"]), *(_origin(o) for o in app.config.get("LMS_SOCKET_ORIGINS") or ())}
-    options = {"async_mode": "threading", "cors_allowed_origins": lambda origin, environ=None: allowed_origin(
-        origins, origin, environ)}
+    options = {
+        "async_mode": "threading",
+        "cors_allowed_origins": lambda origin, environ=None: allowed_origin(origins, origin, environ),
+    }
     # The SocketIO object is shared by every app of the process (tests build many): an
     # app without Redis must not inherit the previous one's message queue.
     for stale in ("message_queue", "client_manager", "channel"):

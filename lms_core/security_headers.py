@@ -17,6 +17,7 @@ Written here rather than with flask-talisman: its last release is from 2023, and
 policy must be assembled from the plugins' hook and settings at start, which is a
 few lines of our own.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -75,8 +76,12 @@ def build_headers(app: Flask) -> dict[str, str]:
 
     images = {"img-src": [f"https://{host}" for host in app.config.get("LMS_MARKDOWN_IMAGE_HOSTS", ())]}
     with app.app_context():
-        from_plugins = [part for _name, part in get_plugin_manager().call_each_with_names(
-            "lms_content_security_policy", include_disabled=True, app=app)]
+        from_plugins = [
+            part
+            for _name, part in get_plugin_manager().call_each_with_names(
+                "lms_content_security_policy", include_disabled=True, app=app
+            )
+        ]
     policy = merge_policy(BASE_POLICY, images, *from_plugins, app.config.get("LMS_CSP_EXTRA") or {})
     headers = {
         "Content-Security-Policy": render_policy(policy),

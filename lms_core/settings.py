@@ -10,6 +10,7 @@
 A value from the environment is converted to the type of its default (``int``,
 ``float``, ``bool``); a default of ``None`` means "a string, or unset".
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """SQL helpers that plugins share (public through the facade)."""
+
 from __future__ import annotations
 
 from lms_core.extensions import db

@@ -15,8 +15,10 @@ A plugin's ``conftest.py`` sets the settings every one of its tests starts from 
 overriding ``lms_base_config`` (``{"LMS_PLUGINS": "myplugin"}``); markers add to them.
 For tests, this module also hands out a few core functions (``lms_command``,
 ``set_plugin_enabled``, ``run_due_tasks``, ``get_plugin_manager``, ``pending_changes``,
-``socketio``), so a plugin's tests need no internal module either.
+``socketio``, ``redeliver_due``: the event log's redelivery, now), so a plugin's tests need no
+internal module either.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -46,6 +48,7 @@ _FOR_TESTS = {
     "get_plugin_manager": ("lms_core.plugins", "get_plugin_manager"),
     "pending_changes": ("lms_core.migrate", "pending_changes"),
     "socketio": ("lms_core.extensions", "socketio"),
+    "redeliver_due": ("lms_core.delivery", "redeliver_due"),
 }
 
 
@@ -95,8 +98,11 @@ def _lms_database(request, tmp_path_factory):
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return {"kind": "postgresql", "url": base.set(database=name).render_as_string(hide_password=False),
-            "migrated": set()}
+    return {
+        "kind": "postgresql",
+        "url": base.set(database=name).render_as_string(hide_password=False),
+        "migrated": set(),
+    }
 
 
 def _redis_url(request):
@@ -119,9 +125,15 @@ def app(request, lms_config, _lms_database, tmp_path):
     from lms_core.app import create_app
     from lms_core.extensions import db
 
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "LMS_PLUGINS_STRICT": True,
-              "SECRET_KEY": "test-secret", "LMS_BASE_URL": "http://localhost", "SERVER_NAME": None,
-              "LMS_EVENTS_VERIFY_SNAPSHOTS": True}
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "LMS_PLUGINS_STRICT": True,
+        "SECRET_KEY": "test-secret",
+        "LMS_BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "LMS_EVENTS_VERIFY_SNAPSHOTS": True,
+    }
     redis_url = _redis_url(request)
     if redis_url:
         config["REDIS_URL"] = redis_url
@@ -215,6 +227,7 @@ def session_for(client, user) -> None:
 @pytest.fixture
 def run_jobs(app):
     """Run every queued job now (rq in this process); without Redis jobs already ran."""
+
     def run():
         if not app.config.get("REDIS_URL"):
             return 0
@@ -241,8 +254,9 @@ class Factory:
         from lms_core.services import accounts
 
         n = next(self._numbers)
-        user = accounts.register(email or f"{role}{n}@example.org", name or f"{role.title()} {n}", password,
-                                 role=role, locale=locale)
+        user = accounts.register(
+            email or f"{role}{n}@example.org", name or f"{role.title()} {n}", password, role=role, locale=locale
+        )
         if fields:
             from lms_core.extensions import db
 
@@ -256,8 +270,9 @@ class Factory:
         from lms_core.services import courses
 
         teacher = teacher or self.user(role="teacher")
-        course = courses.create_course(teacher, title or f"Course {next(self._numbers)}",
-                                       fields.pop("summary", "A course."), default_language)
+        course = courses.create_course(
+            teacher, title or f"Course {next(self._numbers)}", fields.pop("summary", "A course."), default_language
+        )
         course.published = published
         for key, value in fields.items():
             setattr(course, key, value)
@@ -271,14 +286,27 @@ class Factory:
         from lms_core.services import courses
 
         course = course or self.course()
-        lesson = Lesson(course=course, title=title or f"Lesson {next(self._numbers)}", body=body,
-                        published=published, position=position if position is not None else courses.next_position(course))
+        lesson = Lesson(
+            course=course,
+            title=title or f"Lesson {next(self._numbers)}",
+            body=body,
+            published=published,
+            position=position if position is not None else courses.next_position(course),
+        )
         db.session.add(lesson)
         db.session.commit()
         return lesson
 
-    def quiz(self, course=None, title=None, pass_percent=60, max_attempts=None, time_limit_minutes=None,
-             questions=None, published=True):
+    def quiz(
+        self,
+        course=None,
+        title=None,
+        pass_percent=60,
+        max_attempts=None,
+        time_limit_minutes=None,
+        questions=None,
+        published=True,
+    ):
         """``questions`` defaults to one single-choice question worth 1 point whose
         correct option is ``"right"``."""
         from lms_core.extensions import db
@@ -286,15 +314,28 @@ class Factory:
         from lms_core.services import courses
 
         course = course or self.course()
-        quiz = Quiz(course=course, title=title or f"Quiz {next(self._numbers)}", pass_percent=pass_percent,
-                    max_attempts=max_attempts, time_limit_minutes=time_limit_minutes, published=published,
-                    position=courses.next_position(course))
+        quiz = Quiz(
+            course=course,
+            title=title or f"Quiz {next(self._numbers)}",
+            pass_percent=pass_percent,
+            max_attempts=max_attempts,
+            time_limit_minutes=time_limit_minutes,
+            published=published,
+            position=courses.next_position(course),
+        )
         db.session.add(quiz)
         db.session.commit()
-        for spec in questions or [{"kind": "single", "text": "Pick the right one",
-                                   "choices": [("right", True), ("wrong", False)]}]:
-            courses.add_question(quiz, spec["kind"], spec["text"], spec.get("points", 1), spec.get("choices", ()),
-                                 spec.get("accepted_answers", ()))
+        for spec in questions or [
+            {"kind": "single", "text": "Pick the right one", "choices": [("right", True), ("wrong", False)]}
+        ]:
+            courses.add_question(
+                quiz,
+                spec["kind"],
+                spec["text"],
+                spec.get("points", 1),
+                spec.get("choices", ()),
+                spec.get("accepted_answers", ()),
+            )
         return quiz
 
     def enrol(self, user, course):
@@ -344,8 +385,16 @@ def login_fixture():
 # ---------------------------------------------------------------- the real server and a browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LIVE_SERVER_START_SECONDS = 30
 LIVE_SERVER_STOP_SECONDS = 5
 BROWSER_TIMEOUT_MS = 15_000
@@ -440,7 +489,10 @@ def live_server(app, tmp_path):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "lms_core.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=_server_environment(app, base_url), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+            env=_server_environment(app, base_url),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_serving(process, base_url, log_path)
@@ -536,8 +588,9 @@ class SmtpServer:
         from email import message_from_bytes, policy
 
         raw = envelope.original_content or envelope.content
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              message_from_bytes(raw, policy=policy.default), raw))
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(raw, policy=policy.default), raw)
+        )
         return "250 Message accepted"
 
 

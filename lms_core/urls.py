@@ -1,4 +1,5 @@
 """Addresses of pages from anywhere: a request, a job, a periodic task or the CLI."""
+
 from __future__ import annotations
 
 from typing import Any

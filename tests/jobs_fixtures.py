@@ -1,4 +1,5 @@
 """Job functions used by the tests (rq enqueues functions by their import path)."""
+
 from lms_core.extensions import db
 from lms_core.models import Notification
 

@@ -8,6 +8,7 @@
   the core calls inside ``create_app`` (blueprints, translations) and for start-up errors.
   Build the app after installing: ``request.getfixturevalue("app")``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -40,8 +41,14 @@ class Distributions:
         self.site = site
         self.packages: list[str] = []
 
-    def install(self, name: str, source: str, files: dict[str, bytes | str] | None = None,
-                version: str = "1.0", entry_point: str | None = None) -> types.SimpleNamespace:
+    def install(
+        self,
+        name: str,
+        source: str,
+        files: dict[str, bytes | str] | None = None,
+        version: str = "1.0",
+        entry_point: str | None = None,
+    ) -> types.SimpleNamespace:
         """Install ``lms-plugin-<name>`` whose ``plugin.py`` is ``source``; ``files``
         are more files of its package (relative path -> content); ``entry_point`` is
         the plugin's name when it differs from ``name``. Returns the package name and folder."""

@@ -5,6 +5,7 @@ fails ``test_every_core_endpoint_is_classified``, so nobody adds a page without 
 who may see it. Forbidden visitors get 403 (404 where existence is itself private),
 anonymous visitors the login page (pages) or 401 (API); nobody ever gets a 500.
 """
+
 import pytest
 
 from lms_core.extensions import db
@@ -17,36 +18,67 @@ CORE_BLUEPRINTS = {"auth", "catalogue", "learn", "notifications", "teach", "admi
 # course's own teacher and learner are tested in the feature tests.
 ANONYMOUS, STUDENT, OTHER_TEACHER, ADMIN_USER = "anonymous", "other student", "teacher of another course", "admin"
 PUBLIC = {ANONYMOUS, STUDENT, OTHER_TEACHER, ADMIN_USER}  # anyone, logged in or not
-USER = {STUDENT, OTHER_TEACHER, ADMIN_USER}                # any logged-in user
-TEACHER = {OTHER_TEACHER, ADMIN_USER}                      # the teacher role, any course
-STAFF = {ADMIN_USER}                  # this course's teachers and admins
-ENROLLED = {ADMIN_USER}               # this course's learners; staff may look
-OWNER = {ADMIN_USER}                  # the attempt's owner; staff may look
-LEARNER = set()                       # this course's learners only (taking a quiz)
-SELF = set()                          # the owner only (submitting an attempt)
+USER = {STUDENT, OTHER_TEACHER, ADMIN_USER}  # any logged-in user
+TEACHER = {OTHER_TEACHER, ADMIN_USER}  # the teacher role, any course
+STAFF = {ADMIN_USER}  # this course's teachers and admins
+ENROLLED = {ADMIN_USER}  # this course's learners; staff may look
+OWNER = {ADMIN_USER}  # the attempt's owner; staff may look
+LEARNER = set()  # this course's learners only (taking a quiz)
+SELF = set()  # the owner only (submitting an attempt)
 ADMIN = {ADMIN_USER}
-AFTER_PASSWORD = set()                # only between the password and the two-factor code
+AFTER_PASSWORD = set()  # only between the password and the two-factor code
 
 ACCESS = {
-    "catalogue.index": PUBLIC, "catalogue.course": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC,
-    "auth.set_language": PUBLIC, "auth.logout": PUBLIC, "api.openapi": PUBLIC,
-    "api.list_courses": USER, "api.get_course": USER,  # the API serves authenticated clients only
-    "auth.account": USER, "learn.dashboard": USER, "notifications.inbox": USER, "notifications.mark_read": USER,
-    "catalogue.enrol": USER, "api.me": USER, "api.update_me": USER, "api.my_enrollments": USER,
-    "api.list_notifications": USER, "api.mark_all_notifications_read": USER, "api.enrol": USER,
-    "api.get_enrollment": USER, "api.course_progress": USER,
+    "catalogue.index": PUBLIC,
+    "catalogue.course": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.register": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "auth.logout": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.list_courses": USER,
+    "api.get_course": USER,  # the API serves authenticated clients only
+    "auth.account": USER,
+    "learn.dashboard": USER,
+    "notifications.inbox": USER,
+    "notifications.mark_read": USER,
+    "catalogue.enrol": USER,
+    "api.me": USER,
+    "api.update_me": USER,
+    "api.my_enrollments": USER,
+    "api.list_notifications": USER,
+    "api.mark_all_notifications_read": USER,
+    "api.enrol": USER,
+    "api.get_enrollment": USER,
+    "api.course_progress": USER,
     "api.mark_notification_read": USER,  # someone else's notification: 404
-    "teach.index": TEACHER, "teach.create_course": TEACHER, "api.create_course": TEACHER,
-    "learn.lesson": ENROLLED, "api.get_lesson": ENROLLED, "learn.complete_lesson": LEARNER,
-    "learn.heartbeat": LEARNER, "api.complete_lesson": LEARNER,
-    "learn.quiz": LEARNER, "learn.start_quiz": LEARNER, "api.get_quiz": ENROLLED, "api.start_attempt": LEARNER,
+    "teach.index": TEACHER,
+    "teach.create_course": TEACHER,
+    "api.create_course": TEACHER,
+    "learn.lesson": ENROLLED,
+    "api.get_lesson": ENROLLED,
+    "learn.complete_lesson": LEARNER,
+    "learn.heartbeat": LEARNER,
+    "api.complete_lesson": LEARNER,
+    "learn.quiz": LEARNER,
+    "learn.start_quiz": LEARNER,
+    "api.get_quiz": ENROLLED,
+    "api.start_attempt": LEARNER,
     "api.my_attempts": ENROLLED,  # one's own attempts: an empty list for staff
-    "learn.attempt": OWNER, "api.get_attempt": OWNER, "learn.submit_attempt": SELF, "api.submit_attempt": SELF,
-    "api.update_course": STAFF, "api.course_attempts": STAFF,
+    "learn.attempt": OWNER,
+    "api.get_attempt": OWNER,
+    "learn.submit_attempt": SELF,
+    "api.submit_attempt": SELF,
+    "api.update_course": STAFF,
+    "api.course_attempts": STAFF,
     "admin.index": ADMIN,
-    "auth.forgot_password": PUBLIC, "auth.reset_password": PUBLIC, "auth.verify_email": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.verify_email": PUBLIC,
     "auth.confirm_email": PUBLIC,  # a wrong link: 400 for anyone
-    "auth.login_code": AFTER_PASSWORD, "auth.two_factor": USER, "auth.two_factor_qr": USER,
+    "auth.login_code": AFTER_PASSWORD,
+    "auth.two_factor": USER,
+    "auth.two_factor_qr": USER,
 }
 ACCESS_PREFIXES = {"teach.": STAFF, "admin.": ADMIN}
 
@@ -84,10 +116,19 @@ def world(factory):
     db.session.add(note)
     db.session.commit()
     return {
-        "params": {"course_id": course.id, "slug": course.slug, "lesson_id": lesson.id, "quiz_id": quiz.id,
-                   "attempt_id": attempt.id, "question_id": quiz.questions[0].id, "user_id": teacher_a.id,
-                   "notification_id": note.id, "language": "ru", "name": "hello",
-                   "token": "no-such-token"},
+        "params": {
+            "course_id": course.id,
+            "slug": course.slug,
+            "lesson_id": lesson.id,
+            "quiz_id": quiz.id,
+            "attempt_id": attempt.id,
+            "question_id": quiz.questions[0].id,
+            "user_id": teacher_a.id,
+            "notification_id": note.id,
+            "language": "ru",
+            "name": "hello",
+            "token": "no-such-token",
+        },
         "people": {
             "anonymous": None,
             "other student": factory.user(),

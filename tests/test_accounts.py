@@ -1,6 +1,7 @@
 """Account stories over e-mail, with a real SMTP server (aiosmtpd): password reset,
 confirming the sign-up address, changing the address; none tells a stranger which
 addresses have accounts."""
+
 import re
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ def lms_config(smtp_server):
 @pytest.fixture
 def mailbox(smtp_server, run_jobs):
     """The messages the SMTP server received (after running the queued jobs)."""
+
     def read(count=1):
         run_jobs()
         return smtp_server.wait_for(count)
@@ -95,11 +97,13 @@ def test_a_mailbox_cannot_be_flooded_with_reset_links(client, factory, mailbox, 
 
 
 def test_sign_up_sends_a_confirmation_link_and_unconfirmed_accounts_may_be_kept_from_enrolling(
-        app, client, factory, mailbox):
+    app, client, factory, mailbox
+):
     course = factory.course(title="Chemistry")
     app.config["LMS_UNVERIFIED_MAY_ENROL"] = False
-    page = client.post("/register", data={"name": "Boris", "email": "boris@example.org",
-                                          "password": PASSWORD, "confirm": PASSWORD})
+    page = client.post(
+        "/register", data={"name": "Boris", "email": "boris@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert page.status_code == 200 and "Check your mailbox" in page.get_data(as_text=True)
     boris = db.session.execute(db.select(User).where(User.email == "boris@example.org")).scalar_one()
     assert not boris.email_verified
@@ -121,10 +125,12 @@ def test_sign_up_sends_a_confirmation_link_and_unconfirmed_accounts_may_be_kept_
 
 def test_sign_up_with_a_taken_address_looks_the_same_and_tells_the_owner(client, factory, mailbox):
     factory.user(email="taken@example.org", name="Owner")
-    new = client.post("/register", data={"name": "X", "email": "fresh@example.org",
-                                         "password": PASSWORD, "confirm": PASSWORD})
-    taken = client.post("/register", data={"name": "X", "email": "taken@example.org",
-                                           "password": PASSWORD, "confirm": PASSWORD})
+    new = client.post(
+        "/register", data={"name": "X", "email": "fresh@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    taken = client.post(
+        "/register", data={"name": "X", "email": "taken@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert new.status_code == taken.status_code == 200
     assert page_text(new, "fresh@example.org") == page_text(taken, "taken@example.org")
     messages = {m["To"]: m for m in mailbox(2)}
@@ -145,11 +151,13 @@ def test_sign_up_errors_show_at_the_field_in_russian(client):
 def test_a_new_address_is_used_only_once_confirmed_at_that_address(client, factory, login, mailbox):
     russian = factory.user(email="old@example.org", locale="ru", name="Вера")
     login(client, russian)
-    wrong = client.post("/account", data={"action": "email", "email-email": "new@example.org",
-                                          "email-password": "not my password"})
+    wrong = client.post(
+        "/account", data={"action": "email", "email-email": "new@example.org", "email-password": "not my password"}
+    )
     assert wrong.status_code == 400 and "Текущий пароль указан неверно" in wrong.get_data(as_text=True)
-    asked = client.post("/account", data={"action": "email", "email-email": "new@example.org",
-                                          "email-password": PASSWORD})
+    asked = client.post(
+        "/account", data={"action": "email", "email-email": "new@example.org", "email-password": PASSWORD}
+    )
     assert asked.status_code == 303
     db.session.refresh(russian)
     assert russian.email == "old@example.org"  # nothing changes yet
@@ -170,8 +178,9 @@ def test_changing_the_password_ends_every_other_session_and_tells_the_owner(clie
     login(elsewhere, student)
     assert elsewhere.get("/dashboard").status_code == 200
 
-    changed = client.post("/account", data={"action": "password", "password-current": PASSWORD,
-                                            "password-password": "a new long secret"})
+    changed = client.post(
+        "/account", data={"action": "password", "password-current": PASSWORD, "password-password": "a new long secret"}
+    )
     assert changed.status_code == 303
     assert client.get("/dashboard").status_code == 200  # this browser stays in
     assert elsewhere.get("/dashboard").status_code == 302  # the other one is out

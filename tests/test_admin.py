@@ -1,4 +1,5 @@
 """Administrators manage people, plugins and failed jobs through the admin pages."""
+
 import re
 
 import pytest
@@ -46,8 +47,15 @@ def csrf_token(client, path: str) -> str:
 
 def test_an_admin_finds_people_by_name_or_email_page_by_page(client, factory, admin):
     # A class list imported in one go (hashing 30 passwords would only slow the test).
-    db.session.add_all(User(name=f"Pupil {n:02d}", email=f"pupil{n:02d}@school.example", role="student",
-                            password_hash=admin.password_hash) for n in range(30))
+    db.session.add_all(
+        User(
+            name=f"Pupil {n:02d}",
+            email=f"pupil{n:02d}@school.example",
+            role="student",
+            password_hash=admin.password_hash,
+        )
+        for n in range(30)
+    )
     db.session.commit()
     factory.user(role="teacher", name="Tess Teacher", email="tess@staff.example")
 
@@ -67,13 +75,16 @@ def test_an_admin_finds_people_by_name_or_email_page_by_page(client, factory, ad
     assert "Nobody matches this search." in text(client.get("/admin/users?q=%25"))
 
 
-@pytest.mark.parametrize("query, message", [
-    ("page=0", "Pages are numbered from 1."),
-    ("page=two", "Pages are numbered from 1."),
-    ("page=%C2%B2", "Pages are numbered from 1."),
-    ("page=99999999999999999999999", "Pages are numbered from 1."),
-    ("role=wizard", "Unknown role."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("page=0", "Pages are numbered from 1."),
+        ("page=two", "Pages are numbered from 1."),
+        ("page=%C2%B2", "Pages are numbered from 1."),
+        ("page=99999999999999999999999", "Pages are numbered from 1."),
+        ("role=wizard", "Unknown role."),
+    ],
+)
 def test_a_bad_search_answers_400_with_the_reason(client, admin, query, message):
     response = client.get(f"/admin/users?{query}")
     assert response.status_code == 400
@@ -108,10 +119,13 @@ def test_a_deactivated_person_is_logged_out_and_cannot_log_in_again(app, client,
     assert "Deactivated" in text(client.get(f"/admin/users?q={student.email}"))
 
 
-@pytest.mark.parametrize("form, field_error", [
-    ({"role": "teacher", "active": "y"}, "You cannot take away your own administrator role."),
-    ({"role": "admin"}, "You cannot deactivate your own account."),
-])
+@pytest.mark.parametrize(
+    "form, field_error",
+    [
+        ({"role": "teacher", "active": "y"}, "You cannot take away your own administrator role."),
+        ({"role": "admin"}, "You cannot deactivate your own account."),
+    ],
+)
 def test_an_admin_cannot_demote_or_deactivate_themselves(client, admin, form, field_error):
     response = client.post(f"/admin/users/{admin.id}", data=form)
 
@@ -133,29 +147,43 @@ def test_an_unknown_role_is_refused_with_a_field_error(client, factory, admin):
 
 
 def test_an_admin_creates_an_account_that_can_log_in(app, client, admin):
-    response = client.post("/admin/users/new", data={
-        "name": "Nina New", "email": "Nina@Example.org", "password": "a long password", "role": "teacher"})
+    response = client.post(
+        "/admin/users/new",
+        data={"name": "Nina New", "email": "Nina@Example.org", "password": "a long password", "role": "teacher"},
+    )
     assert response.status_code == 303
     assert "The account of Nina New was created." in text(client.get(response.location))
 
     nina = db.session.execute(db.select(User).where(User.email == "nina@example.org")).scalar_one()
     assert nina.role == "teacher" and nina.active
-    assert app.test_client().post("/login", data={"email": "nina@example.org",
-                                                  "password": "a long password"}).status_code == 302
+    assert (
+        app.test_client().post("/login", data={"email": "nina@example.org", "password": "a long password"}).status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize("form, field_error", [
-    ({"name": "Twin", "email": "ada.twin@example.org", "password": "long enough", "role": "student"},
-     "An account with this e-mail address already exists."),
-    ({"name": "Short", "email": "short@example.org", "password": "short", "role": "student"},
-     "The password must be at least 8 characters long."),
-    ({"name": "", "email": "noname@example.org", "password": "long enough", "role": "student"},
-     "Enter the name."),
-    ({"name": "Odd", "email": "not-an-address", "password": "long enough", "role": "student"},
-     "Enter a valid e-mail address."),
-    ({"name": "Boss", "email": "boss@example.org", "password": "long enough", "role": "root"},
-     "Choose one of the roles."),
-])
+@pytest.mark.parametrize(
+    "form, field_error",
+    [
+        (
+            {"name": "Twin", "email": "ada.twin@example.org", "password": "long enough", "role": "student"},
+            "An account with this e-mail address already exists.",
+        ),
+        (
+            {"name": "Short", "email": "short@example.org", "password": "short", "role": "student"},
+            "The password must be at least 8 characters long.",
+        ),
+        ({"name": "", "email": "noname@example.org", "password": "long enough", "role": "student"}, "Enter the name."),
+        (
+            {"name": "Odd", "email": "not-an-address", "password": "long enough", "role": "student"},
+            "Enter a valid e-mail address.",
+        ),
+        (
+            {"name": "Boss", "email": "boss@example.org", "password": "long enough", "role": "root"},
+            "Choose one of the roles.",
+        ),
+    ],
+)
 def test_a_new_account_with_bad_fields_is_not_created(client, factory, admin, form, field_error):
     factory.user(email="ada.twin@example.org")
     before = db.session.execute(db.select(db.func.count(User.id))).scalar_one()
@@ -189,13 +217,13 @@ def test_students_and_teachers_cannot_reach_the_admin_pages(app, factory, login)
 def test_admin_forms_refuse_a_post_without_the_csrf_token(client, factory):
     admin = factory.user(role="admin")
     student = factory.user()
-    client.post("/login", data={"email": admin.email, "password": PASSWORD,
-                                "csrf_token": csrf_token(client, "/login")})
+    client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")})
 
-    for path, form in [(f"/admin/users/{student.id}", {"role": "teacher", "active": "y"}),
-                       ("/admin/users/new", {"name": "X", "email": "x@example.org", "password": "long enough",
-                                             "role": "admin"}),
-                       ("/admin/plugins/hello/disable", {})]:
+    for path, form in [
+        (f"/admin/users/{student.id}", {"role": "teacher", "active": "y"}),
+        ("/admin/users/new", {"name": "X", "email": "x@example.org", "password": "long enough", "role": "admin"}),
+        ("/admin/plugins/hello/disable", {}),
+    ]:
         response = client.post(path, data=form)
         assert response.status_code == 400, path
         assert "The form expired" in text(response)
@@ -232,8 +260,13 @@ def test_the_plugins_page_shows_each_plugin_with_its_version_hooks_and_state(cli
     row = page.split('id="plugin-hello"', 1)[1].split("</tr>", 1)[0]
     assert "lms-plugin-hello 0.1.0" in row
     assert "Enabled" in row
-    for hook in ("on_quiz_passed", "lms_blueprints", "lms_navigation_links", "lms_migrations_folder",
-                 "lms_translations_folder"):
+    for hook in (
+        "on_quiz_passed",
+        "lms_blueprints",
+        "lms_navigation_links",
+        "lms_migrations_folder",
+        "lms_translations_folder",
+    ):
         assert f"<code>{hook}</code>" in row
     assert "migrations-pending" not in row  # the fixture ran `lms db upgrade`
     assert "run “lms db upgrade” on the server" in page

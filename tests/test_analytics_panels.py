@@ -1,5 +1,6 @@
 """Cross-plugin: the gamification plugin adds its points to the analytics course overview,
 and a learner hidden from the leaderboards is not named by analytics either."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,14 +59,26 @@ def test_assignment_statistics_come_from_the_assignments_plugin(app, factory, cl
     handed, missing = factory.user(), factory.user()
     for learner in (handed, missing):
         factory.enrol(learner, course)
-    assignment = authoring.create_assignment(teacher, course, {
-        "title": "Essay", "description": "Write.", "due_at": datetime.now(timezone.utc) + timedelta(days=7),
-        "max_points": 10, "grading_mode": "rubric",
-        "rubric": [{"title": "Correctness", "levels": [{"title": "Right", "points": 6}, {"title": "Wrong", "points": 0}]},
-                   {"title": "Style", "levels": [{"title": "Clean", "points": 4}, {"title": "Messy", "points": 1}]}]})
+    assignment = authoring.create_assignment(
+        teacher,
+        course,
+        {
+            "title": "Essay",
+            "description": "Write.",
+            "due_at": datetime.now(timezone.utc) + timedelta(days=7),
+            "max_points": 10,
+            "grading_mode": "rubric",
+            "rubric": [
+                {"title": "Correctness", "levels": [{"title": "Right", "points": 6}, {"title": "Wrong", "points": 0}]},
+                {"title": "Style", "levels": [{"title": "Clean", "points": 4}, {"title": "Messy", "points": 1}]},
+            ],
+        },
+    )
     submission = submissions.save(handed, assignment, text="My essay", links=None, uploads=[], submit=True, now=None)
-    levels = {str(c.id): next(lv.id for lv in c.levels if lv.title == t)
-              for c, t in zip(assignment.criteria, ("Right", "Messy"))}
+    levels = {
+        str(c.id): next(lv.id for lv in c.levels if lv.title == t)
+        for c, t in zip(assignment.criteria, ("Right", "Messy"))
+    }
     grading.grade_submission(teacher, submission, levels=levels)
     grading.release(submission)
     with app.app_context():

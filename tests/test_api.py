@@ -1,5 +1,6 @@
 """The JSON API under /api/v1, as programs (personal tokens) and pages (session
 cookie + CSRF header) use it."""
+
 import re
 
 import pytest
@@ -82,15 +83,15 @@ def test_cookie_clients_must_send_the_csrf_header_but_token_clients_need_not(cli
     first, second = factory.course(), factory.course()
     student = factory.user()
     login_token = page_csrf_token(client, "/login")
-    response = client.post("/login", data={"email": student.email, "password": "correct horse battery",
-                                           "csrf_token": login_token})
+    response = client.post(
+        "/login", data={"email": student.email, "password": "correct horse battery", "csrf_token": login_token}
+    )
     assert response.status_code in (302, 303)
 
     assert client.get(f"{API}/me").get_json()["id"] == student.id  # reads need no header
     refused = client.post(f"{API}/courses/{first.id}/enrollment")
     error_of(refused, 400, "csrf_failed")
-    error_of(client.post(f"{API}/courses/{first.id}/enrollment", headers={"X-CSRFToken": "forged"}),
-             400, "csrf_failed")
+    error_of(client.post(f"{API}/courses/{first.id}/enrollment", headers={"X-CSRFToken": "forged"}), 400, "csrf_failed")
     assert db.session.execute(db.select(Enrollment)).first() is None
 
     header = {"X-CSRFToken": page_csrf_token(client, "/dashboard")}
@@ -139,8 +140,9 @@ def test_a_student_enrols_completes_the_lesson_passes_the_quiz_and_the_course_is
     assert resumed.status_code == 200 and resumed.get_json()["id"] == attempt_id
     assert client.get(f"{API}/quizzes/{quiz.id}", headers=headers).get_json()["open_attempt_id"] == attempt_id
 
-    submitted = client.post(f"{API}/attempts/{attempt_id}/submit", headers=headers,
-                            json={"answers": factory.answers(quiz)})
+    submitted = client.post(
+        f"{API}/attempts/{attempt_id}/submit", headers=headers, json={"answers": factory.answers(quiz)}
+    )
     assert submitted.status_code == 200
     result = submitted.get_json()
     assert result["status"] == "submitted" and result["passed"] is True and result["percent"] == 100
@@ -159,12 +161,19 @@ def test_a_student_enrols_completes_the_lesson_passes_the_quiz_and_the_course_is
 def test_a_learner_changes_name_language_and_time_zone(client, factory):
     student = factory.user(name="Old name")
     headers = token_for(student)
-    response = client.patch(f"{API}/me", headers=headers,
-                            json={"name": "  New name ", "locale": "ru", "timezone": "Europe/Moscow"})
+    response = client.patch(
+        f"{API}/me", headers=headers, json={"name": "  New name ", "locale": "ru", "timezone": "Europe/Moscow"}
+    )
     assert response.status_code == 200
     assert response.get_json() | {"created_at": None} == {
-        "id": student.id, "email": student.email, "name": "New name", "role": "student", "locale": "ru",
-        "timezone": "Europe/Moscow", "created_at": None}
+        "id": student.id,
+        "email": student.email,
+        "name": "New name",
+        "role": "student",
+        "locale": "ru",
+        "timezone": "Europe/Moscow",
+        "created_at": None,
+    }
     db.session.refresh(student)
     assert (student.name, student.locale, student.timezone) == ("New name", "ru", "Europe/Moscow")
 
@@ -204,13 +213,21 @@ def test_a_student_cannot_see_or_submit_another_students_attempt(client, factory
     bob_headers = token_for(bob)
 
     error_of(client.get(f"{API}/attempts/{alices['id']}", headers=bob_headers), 403, "forbidden")
-    error_of(client.post(f"{API}/attempts/{alices['id']}/submit", headers=bob_headers,
-                         json={"answers": factory.answers(quiz, correct=False)}), 403, "forbidden")
+    error_of(
+        client.post(
+            f"{API}/attempts/{alices['id']}/submit",
+            headers=bob_headers,
+            json={"answers": factory.answers(quiz, correct=False)},
+        ),
+        403,
+        "forbidden",
+    )
     assert db.session.get(Attempt, alices["id"]).submitted_at is None
     assert client.get(f"{API}/quizzes/{quiz.id}/attempts", headers=bob_headers).get_json()["items"] == []
     error_of(client.get(f"{API}/courses/{course.id}/attempts", headers=bob_headers), 403, "forbidden")
-    error_of(client.get(f"{API}/courses/{course.id}/progress?user_id={alice.id}", headers=bob_headers),
-             403, "forbidden")
+    error_of(
+        client.get(f"{API}/courses/{course.id}/progress?user_id={alice.id}", headers=bob_headers), 403, "forbidden"
+    )
 
 
 def test_the_courses_teacher_sees_every_attempt_and_a_learners_progress(client, factory):
@@ -240,11 +257,14 @@ def test_the_courses_teacher_sees_every_attempt_and_a_learners_progress(client, 
 def test_learners_never_receive_the_correct_answers_but_staff_do(client, factory):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
-    quiz = factory.quiz(course, questions=[
-        {"kind": "single", "text": "Capital of France?", "choices": [("Paris", True), ("Lyon", False)]},
-        {"kind": "multiple", "text": "Primes?", "choices": [("2", True), ("3", True), ("4", False)]},
-        {"kind": "text", "text": "Largest planet?", "accepted_answers": ["Jupiter"]},
-    ])
+    quiz = factory.quiz(
+        course,
+        questions=[
+            {"kind": "single", "text": "Capital of France?", "choices": [("Paris", True), ("Lyon", False)]},
+            {"kind": "multiple", "text": "Primes?", "choices": [("2", True), ("3", True), ("4", False)]},
+            {"kind": "text", "text": "Largest planet?", "accepted_answers": ["Jupiter"]},
+        ],
+    )
     student = factory.user()
     factory.enrol(student, course)
     headers = token_for(student)
@@ -266,19 +286,26 @@ def test_only_a_courses_own_teacher_may_change_it(client, factory):
     owner, other = factory.user(role="teacher"), factory.user(role="teacher")
     course = factory.course(teacher=owner, title="Chemistry", published=False)
 
-    error_of(client.patch(f"{API}/courses/{course.id}", headers=token_for(other), json={"title": "Mine now"}),
-             403, "forbidden")
+    error_of(
+        client.patch(f"{API}/courses/{course.id}", headers=token_for(other), json={"title": "Mine now"}),
+        403,
+        "forbidden",
+    )
     error_of(client.get(f"{API}/courses/{course.id}", headers=token_for(other)), 403, "forbidden")
     student = factory.user()
-    error_of(client.patch(f"{API}/courses/{course.id}", headers=token_for(student), json={"published": True}),
-             403, "forbidden")
+    error_of(
+        client.patch(f"{API}/courses/{course.id}", headers=token_for(student), json={"published": True}),
+        403,
+        "forbidden",
+    )
     error_of(client.post(f"{API}/courses", headers=token_for(student), json={"title": "Mine"}), 403, "forbidden")
     db.session.refresh(course)
     assert (course.title, course.published) == ("Chemistry", False)
 
     owner_headers = token_for(owner)
-    changed = client.patch(f"{API}/courses/{course.id}", headers=owner_headers,
-                           json={"title": "Organic chemistry", "published": True}).get_json()
+    changed = client.patch(
+        f"{API}/courses/{course.id}", headers=owner_headers, json={"title": "Organic chemistry", "published": True}
+    ).get_json()
     assert changed["title"] == "Organic chemistry" and changed["published"] is True and changed["can_edit"]
     student_list = client.get(f"{API}/courses", headers=token_for(student)).get_json()["items"]
     assert [c["title"] for c in student_list] == ["Organic chemistry"]  # the catalogue cache was refreshed
@@ -290,8 +317,11 @@ def test_teachers_create_courses_and_list_their_unpublished_ones(client, factory
     factory.course(teacher=other, title="Published")
     headers = token_for(teacher)
 
-    created = client.post(f"{API}/courses", headers=headers,
-                          json={"title": "Biology", "summary": "Cells.", "default_language": "ru", "slug": "bio"})
+    created = client.post(
+        f"{API}/courses",
+        headers=headers,
+        json={"title": "Biology", "summary": "Cells.", "default_language": "ru", "slug": "bio"},
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert (body["slug"], body["published"], body["default_language"], body["outline"]) == ("bio", False, "ru", [])
@@ -329,19 +359,24 @@ def test_malformed_or_mistyped_bodies_get_400_with_field_messages_and_change_not
     assert "body" in error_of(malformed, 400, "invalid")["fields"]
     not_object = client.patch(f"{API}/me", headers=headers, json=["name"])
     assert "body" in error_of(not_object, 400, "invalid")["fields"]
-    mistyped = client.patch(f"{API}/me", headers=headers, json={
-        "name": "Changed", "locale": "fr", "timezone": "Mars/Olympus_Mons", "role": "admin"})
+    mistyped = client.patch(
+        f"{API}/me",
+        headers=headers,
+        json={"name": "Changed", "locale": "fr", "timezone": "Mars/Olympus_Mons", "role": "admin"},
+    )
     fields = error_of(mistyped, 400, "invalid")["fields"]
     assert set(fields) == {"locale", "timezone", "role"}
     error_of(client.patch(f"{API}/me", headers=headers, json={"name": 42}), 400, "invalid")
     db.session.refresh(student)
     assert (student.name, student.locale, student.role) == ("Kept", "en", "student")
 
-    wrong_type = client.patch(f"{API}/me", headers=headers, data="name=x",
-                              content_type="application/x-www-form-urlencoded")
+    wrong_type = client.patch(
+        f"{API}/me", headers=headers, data="name=x", content_type="application/x-www-form-urlencoded"
+    )
     error_of(wrong_type, 415, "unsupported_media_type")
-    too_big = client.patch(f"{API}/me", headers=headers, data=b'{"name": "' + b"x" * (1024 * 1024) + b'"}',
-                           content_type="application/json")
+    too_big = client.patch(
+        f"{API}/me", headers=headers, data=b'{"name": "' + b"x" * (1024 * 1024) + b'"}', content_type="application/json"
+    )
     error_of(too_big, 413, "too_large")
     error_of(client.get(f"{API}/notifications?per_page=1000", headers=headers), 400, "invalid")
 
@@ -351,22 +386,34 @@ def test_course_creation_checks_every_field(client, factory):
     factory.course(teacher=teacher, slug="taken")
     headers = token_for(teacher)
 
-    fields = error_of(client.post(f"{API}/courses", headers=headers, json={
-        "title": " ", "default_language": "xx", "slug": "Not a slug!"}), 400, "invalid")["fields"]
+    fields = error_of(
+        client.post(
+            f"{API}/courses", headers=headers, json={"title": " ", "default_language": "xx", "slug": "Not a slug!"}
+        ),
+        400,
+        "invalid",
+    )["fields"]
     assert set(fields) == {"title", "default_language", "slug"}
-    mistyped = error_of(client.post(f"{API}/courses", headers=headers, json={
-        "title": ["A list"], "published": "yes", "owner": 1}), 400, "invalid")["fields"]
+    mistyped = error_of(
+        client.post(f"{API}/courses", headers=headers, json={"title": ["A list"], "published": "yes", "owner": 1}),
+        400,
+        "invalid",
+    )["fields"]
     assert set(mistyped) == {"title", "published", "owner"}
     missing = error_of(client.post(f"{API}/courses", headers=headers, json={}), 400, "invalid")["fields"]
     assert set(missing) == {"title"}
     error_of(client.post(f"{API}/courses", headers=headers, json={"title": "t" * 201}), 400, "invalid")
-    error_of(client.post(f"{API}/courses", headers=headers, json={"title": "Again", "slug": "taken"}),
-             409, "slug_taken")
+    error_of(
+        client.post(f"{API}/courses", headers=headers, json={"title": "Again", "slug": "taken"}), 409, "slug_taken"
+    )
     assert db.session.execute(db.select(db.func.count(Course.id))).scalar_one() == 1
 
     course = factory.course(teacher=teacher, title="Mine", slug="mine")
-    error_of(client.patch(f"{API}/courses/{course.id}", headers=headers, json={"title": "Renamed", "slug": "taken"}),
-             409, "slug_taken")
+    error_of(
+        client.patch(f"{API}/courses/{course.id}", headers=headers, json={"title": "Renamed", "slug": "taken"}),
+        409,
+        "slug_taken",
+    )
     db.session.refresh(course)
     assert (course.title, course.slug) == ("Mine", "mine")
 
@@ -381,18 +428,28 @@ def test_quiz_submissions_are_checked_before_scoring(client, factory):
     question = quiz.questions[0]
     submit = f"{API}/attempts/{attempt_id}/submit"
 
-    assert "answers" in error_of(client.post(submit, headers=headers, json={"answers": "all right"}),
-                                 400, "invalid")["fields"]
-    assert "answers" in error_of(client.post(submit, headers=headers, json={"answers": {str(question.id): True}}),
-                                 400, "invalid")["fields"]
-    assert "answers" in error_of(client.post(submit, headers=headers, json={"answers": {"999999": 1}}),
-                                 400, "invalid")["fields"]
+    assert (
+        "answers"
+        in error_of(client.post(submit, headers=headers, json={"answers": "all right"}), 400, "invalid")["fields"]
+    )
+    assert (
+        "answers"
+        in error_of(client.post(submit, headers=headers, json={"answers": {str(question.id): True}}), 400, "invalid")[
+            "fields"
+        ]
+    )
+    assert (
+        "answers"
+        in error_of(client.post(submit, headers=headers, json={"answers": {"999999": 1}}), 400, "invalid")["fields"]
+    )
     assert "answers" in error_of(client.post(submit, headers=headers, json={}), 400, "invalid")["fields"]
     not_an_option = client.post(submit, headers=headers, json={"answers": {str(question.id): 999999}})
     assert str(question.id) in error_of(not_an_option, 400, "invalid_answers")["fields"]
     assert db.session.get(Attempt, attempt_id).submitted_at is None
 
-    assert client.post(submit, headers=headers, json={"answers": factory.answers(quiz, correct=False)}).status_code == 200
+    assert (
+        client.post(submit, headers=headers, json={"answers": factory.answers(quiz, correct=False)}).status_code == 200
+    )
     error_of(client.post(submit, headers=headers, json={"answers": factory.answers(quiz)}), 409, "already_submitted")
     error_of(client.post(f"{API}/quizzes/{quiz.id}/attempts", headers=headers), 409, "no_attempts_left")
     assert db.session.get(Attempt, attempt_id).passed is False
@@ -402,8 +459,15 @@ def test_missing_objects_and_conflicts_answer_404_and_409(client, factory):
     course = factory.course()
     student = factory.user()
     headers = token_for(student)
-    for path in ("/courses/999999", "/lessons/999999", "/quizzes/999999", "/attempts/999999",
-                 "/courses/999999/progress", f"/courses/{course.id}/enrollment", "/no/such/route"):
+    for path in (
+        "/courses/999999",
+        "/lessons/999999",
+        "/quizzes/999999",
+        "/attempts/999999",
+        "/courses/999999/progress",
+        f"/courses/{course.id}/enrollment",
+        "/no/such/route",
+    ):
         error_of(client.get(API + path, headers=headers), 404, "not_found")
     error_of(client.post(f"{API}/attempts/999999/submit", headers=headers, json={"answers": {}}), 404, "not_found")
     error_of(client.put(f"{API}/me", headers=headers, json={}), 405, "method_not_allowed")
@@ -417,7 +481,7 @@ def test_missing_objects_and_conflicts_answer_404_and_409(client, factory):
 
 
 def openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule[len(API):])
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule[len(API) :])
 
 
 def served_routes(app, core_only: bool) -> dict[tuple[str, str], str]:
@@ -432,16 +496,22 @@ def served_routes(app, core_only: bool) -> dict[tuple[str, str], str]:
 
 
 def documented_operations(document) -> set[tuple[str, str]]:
-    return {(path, method) for path, item in document["paths"].items() for method in item
-            if method in ("get", "post", "put", "patch", "delete")}
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
 
 
 def test_every_route_under_api_v1_is_in_the_openapi_document(client, app):
     """Plugins' API blueprints included: a client reads one document for the whole API."""
     documented = documented_operations(client.get(f"{API}/openapi.json").get_json())
-    missing = sorted(f"{method.upper()} {path} ({blueprint})"
-                     for (path, method), blueprint in served_routes(app, core_only=False).items()
-                     if (path, method) not in documented)
+    missing = sorted(
+        f"{method.upper()} {path} ({blueprint})"
+        for (path, method), blueprint in served_routes(app, core_only=False).items()
+        if (path, method) not in documented
+    )
     assert not missing, "routes under /api/v1 missing from the OpenAPI document:\n" + "\n".join(missing)
 
 
@@ -456,8 +526,10 @@ def test_the_openapi_document_describes_the_core_api_completely_and_nothing_else
 
     for path, item in document["paths"].items():
         declared = {p["$ref"].rsplit("/", 1)[1] if "$ref" in p else p["name"] for p in item.get("parameters", [])}
-        names = {document["components"]["parameters"][d]["name"] if d in document["components"]["parameters"] else d
-                 for d in declared}
+        names = {
+            document["components"]["parameters"][d]["name"] if d in document["components"]["parameters"] else d
+            for d in declared
+        }
         assert set(re.findall(r"{([^}]+)}", path)) <= names, f"{path} does not declare its path parameters"
         for method, op in item.items():
             if method != "parameters":
@@ -486,6 +558,7 @@ def test_the_openapi_document_describes_the_core_api_completely_and_nothing_else
 
 def test_the_openapi_document_is_valid_openapi_3_1(client):
     import openapi_spec_validator as validator
+
     validator.validate(client.get(f"{API}/openapi.json").get_json())
 
 
@@ -498,17 +571,22 @@ def test_responses_match_the_schemas_the_document_promises(client, factory):
     registry = referencing.Registry().with_resource("urn:lms-api", DRAFT202012.create_resource(document))
 
     def check(response, schema: str):
-        validator = jsonschema.Draft202012Validator({"$ref": f"urn:lms-api#/components/schemas/{schema}"},
-                                                    registry=registry)
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"urn:lms-api#/components/schemas/{schema}"}, registry=registry
+        )
         errors = [e.message for e in validator.iter_errors(response.get_json())]
         assert not errors, (schema, errors)
 
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     lesson = factory.lesson(course)
-    quiz = factory.quiz(course, questions=[
-        {"kind": "multiple", "text": "Primes?", "choices": [("2", True), ("4", False)]},
-        {"kind": "text", "text": "Largest planet?", "accepted_answers": ["Jupiter"]}])
+    quiz = factory.quiz(
+        course,
+        questions=[
+            {"kind": "multiple", "text": "Primes?", "choices": [("2", True), ("4", False)]},
+            {"kind": "text", "text": "Largest planet?", "accepted_answers": ["Jupiter"]},
+        ],
+    )
     student = factory.user()
     notifications.notify(student, "welcome", "Welcome")
     headers, staff = token_for(student), token_for(teacher)
@@ -523,8 +601,14 @@ def test_responses_match_the_schemas_the_document_promises(client, factory):
     check(client.get(f"{API}/quizzes/{quiz.id}", headers=staff), "Quiz")
     started = client.post(f"{API}/quizzes/{quiz.id}/attempts", headers=headers)
     check(started, "Attempt")
-    check(client.post(f"{API}/attempts/{started.get_json()['id']}/submit", headers=headers,
-                      json={"answers": factory.answers(quiz)}), "Attempt")
+    check(
+        client.post(
+            f"{API}/attempts/{started.get_json()['id']}/submit",
+            headers=headers,
+            json={"answers": factory.answers(quiz)},
+        ),
+        "Attempt",
+    )
     check(client.get(f"{API}/quizzes/{quiz.id}/attempts", headers=headers), "OwnAttempts")
     check(client.get(f"{API}/courses/{course.id}/attempts", headers=staff), "AttemptPage")
     check(client.get(f"{API}/courses/{course.id}/progress", headers=headers), "Progress")

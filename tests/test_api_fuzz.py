@@ -14,6 +14,7 @@ a badge, a certificate), so bodies are checked against real objects too.
 Bounded: a fixed number of examples per operation, derandomized (the same cases on
 every run, so CI is reproducible), no Hypothesis database.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 from sqlalchemy import func, inspect, literal, select, union_all
 
@@ -36,9 +39,14 @@ EXAMPLES = 10  # per operation and per set of path ids (generated / the world's 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Operations that write on purpose even when they answer 4xx: none. Operations whose
 # request is refused (4xx) must leave every table as it was.
-FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                         phases=[Phase.explicit, Phase.generate],
-                         suppress_health_check=list(HealthCheck))
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def token_headers(user) -> dict:
@@ -53,8 +61,9 @@ def row_counter():
     tables = [t for t in inspect(db.engine).get_table_names() if not t.endswith("alembic_version")]
     meta = db.MetaData()
     meta.reflect(bind=db.engine, only=tables)
-    query = union_all(*(select(literal(name).label("t"), func.count().label("n")).select_from(meta.tables[name])
-                        for name in tables))
+    query = union_all(
+        *(select(literal(name).label("t"), func.count().label("n")).select_from(meta.tables[name]) for name in tables)
+    )
 
     def counts() -> dict:
         db.session.rollback()
@@ -77,16 +86,28 @@ def world(app, factory):
     quiz = factory.quiz(course)
     factory.enrol(student, course)
     attempt = factory.attempt(student, quiz)
-    ids = {"course_id": course.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "attempt_id": attempt.id,
-           "user_id": student.id}
+    ids = {
+        "course_id": course.id,
+        "lesson_id": lesson.id,
+        "quiz_id": quiz.id,
+        "attempt_id": attempt.id,
+        "user_id": student.id,
+    }
     from lms_assignments import authoring, submissions
     from werkzeug.datastructures import FileStorage
 
-    assignment = authoring.create_assignment(teacher, course, {
-        "title": "Essay", "due_at": datetime.now(timezone.utc) + timedelta(days=7), "max_points": 10})
-    submission = submissions.save(student, assignment, text="Mine", links=None,
-                                  uploads=[FileStorage(io.BytesIO(b"notes"), "notes.txt")],
-                                  remove_file_ids=[], submit=True)
+    assignment = authoring.create_assignment(
+        teacher, course, {"title": "Essay", "due_at": datetime.now(timezone.utc) + timedelta(days=7), "max_points": 10}
+    )
+    submission = submissions.save(
+        student,
+        assignment,
+        text="Mine",
+        links=None,
+        uploads=[FileStorage(io.BytesIO(b"notes"), "notes.txt")],
+        remove_file_ids=[],
+        submit=True,
+    )
     ids.update(assignment_id=assignment.id, submission_id=submission.id, file_id=submission.files[0].id)
     from lms_gamification import badges
 
@@ -116,8 +137,13 @@ def fuzz(app, headers: dict, ids: dict, examples: int, fixed_ids: bool = True) -
         variants = [None]
         if fixed_ids and names:
             variants.append({n: ids[n] for n in names if n in ids})
-        strategy = st.one_of(*(operation.as_strategy(generation_mode=mode, path_parameters=path)
-                               for path in variants for mode in schemathesis.GenerationMode))
+        strategy = st.one_of(
+            *(
+                operation.as_strategy(generation_mode=mode, path_parameters=path)
+                for path in variants
+                for mode in schemathesis.GenerationMode
+            )
+        )
 
         @settings(FUZZ_SETTINGS, max_examples=examples * len(variants))
         @given(case=strategy)
@@ -126,8 +152,9 @@ def fuzz(app, headers: dict, ids: dict, examples: int, fixed_ids: bool = True) -
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS)
             if 400 <= response.status_code < 500:
-                assert row_counts() == before, f"{case.method} {case.formatted_path} wrote rows and answered " \
-                                               f"{response.status_code}"
+                assert row_counts() == before, (
+                    f"{case.method} {case.formatted_path} wrote rows and answered {response.status_code}"
+                )
 
         try:
             check()

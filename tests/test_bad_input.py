@@ -3,6 +3,7 @@ ids and page numbers beyond 64 bits, non-ASCII digits, deeply nested JSON, NaN a
 Infinity, values of the wrong JSON type in every field of every body the OpenAPI
 document describes, core and plugins alike. A wrong type is a 400 naming the field,
 never coerced, and a refused request writes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,19 @@ API = "/api/v1"
 HUGE = [2**64, 10**30, 2**63]
 BAD_DIGITS = ["١٢", "1_0", " 1", "+1", "0x1"]
 # One value of every JSON type, plus the ones JSON parsers get wrong.
-WRONG_VALUES = {"string": "maybe", "integer": 2**64, "number": 1.5, "boolean": True, "null": None,
-                "array": [1, "a"], "object": {"a": {"b": 1}}}
+WRONG_VALUES = {
+    "string": "maybe",
+    "integer": 2**64,
+    "number": 1.5,
+    "boolean": True,
+    "null": None,
+    "array": [1, "a"],
+    "object": {"a": {"b": 1}},
+}
 RAW_BODIES = {
-    "NaN": b'{"x": NaN}', "Infinity": b'{"x": Infinity}', "overflowing number": b'{"x": 1e400}',
+    "NaN": b'{"x": NaN}',
+    "Infinity": b'{"x": Infinity}',
+    "overflowing number": b'{"x": 1e400}',
     "deep nesting": b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
     "NUL character": b'{"x": "a\\u0000b"}',
 }
@@ -112,8 +122,10 @@ def test_integer_query_parameters_refuse_huge_and_foreign_numbers_with_400(clien
                 if problem:
                     problems.append(problem)
                 elif response.status_code != 400 or param["name"] not in response.get_json()["error"].get("fields", {}):
-                    problems.append(f"{method} {url}?{param['name']}={value}: {response.status_code} "
-                                    f"{response.get_data(as_text=True)[:200]}")
+                    problems.append(
+                        f"{method} {url}?{param['name']}={value}: {response.status_code} "
+                        f"{response.get_data(as_text=True)[:200]}"
+                    )
     assert checked >= 20
     assert not problems, "\n".join(problems)
 
@@ -128,8 +140,10 @@ def json_bodies(document):
 # The learner's own actions: sent as the student; everything else as the course's teacher.
 STUDENT_OPERATIONS = {("POST", "/assignments/{assignment_id}/submissions"), ("POST", "/attempts/{attempt_id}/submit")}
 # Fields a body needs before its other fields are looked at (which course).
-BASE_BODIES = {("POST", "/assignments"): lambda ids: {"course_id": ids["course_id"]},
-               ("POST", "/courses"): lambda ids: {"title": "Astronomy"}}
+BASE_BODIES = {
+    ("POST", "/assignments"): lambda ids: {"course_id": ids["course_id"]},
+    ("POST", "/courses"): lambda ids: {"title": "Astronomy"},
+}
 
 
 @pytest.fixture
@@ -144,8 +158,9 @@ def test_malformed_json_is_a_400_for_every_body(client, document, world, caller)
     for method, path, _schema in json_bodies(document):
         url = concrete(API + path, world["ids"])
         for name, raw in RAW_BODIES.items():
-            response = call(client, method, url, data=raw, content_type="application/json",
-                            headers=caller(method, path))
+            response = call(
+                client, method, url, data=raw, content_type="application/json", headers=caller(method, path)
+            )
             problem = failure(method, url, response, name)
             if problem:
                 problems.append(problem)
@@ -175,8 +190,15 @@ def wrong_values_for(schema: dict):
         yield "too long", "x" * (schema["maxLength"] + 1)
 
 
-JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null", list: "array",
-              dict: "object"}
+JSON_TYPES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
 
 
 def test_a_wrong_type_in_any_field_is_a_400_naming_the_field_and_writes_nothing(client, document, world, caller):
@@ -187,8 +209,11 @@ def test_a_wrong_type_in_any_field_is_a_400_naming_the_field_and_writes_nothing(
         base = BASE_BODIES.get((method, path), lambda ids: {})(world["ids"])
         for field, field_schema in schema.get("properties", {}).items():
             field_schema = resolve(document, field_schema)
-            if field_schema.get("format") == "binary" or field_schema.get("type") == "array" and resolve(
-                    document, field_schema.get("items", {})).get("format") == "binary":
+            if (
+                field_schema.get("format") == "binary"
+                or field_schema.get("type") == "array"
+                and resolve(document, field_schema.get("items", {})).get("format") == "binary"
+            ):
                 continue
             for kind, value in wrong_values_for(field_schema):
                 response = call(client, method, url, json={**base, field: value}, headers=caller(method, path))
@@ -199,8 +224,9 @@ def test_a_wrong_type_in_any_field_is_a_400_naming_the_field_and_writes_nothing(
                     continue
                 fields = (response.get_json() or {}).get("error", {}).get("fields", {}) if response.is_json else {}
                 if response.status_code != 400 or not any(k == field or k.startswith(f"{field}.") for k in fields):
-                    problems.append(f"{method} {url} {field}={kind}: {response.status_code} "
-                                    f"{response.get_data(as_text=True)[:160]}")
+                    problems.append(
+                        f"{method} {url} {field}={kind}: {response.status_code} {response.get_data(as_text=True)[:160]}"
+                    )
     assert checked > 150
     assert not problems, f"{len(problems)} of {checked}:\n" + "\n".join(problems)
     assert counts() == before
@@ -260,17 +286,26 @@ def test_a_multipart_hand_in_with_submit_maybe_is_refused_not_saved_as_a_draft(c
 
     student = token_headers(world["users"]["student"])
     before = db.session.execute(db.select(db.func.count()).select_from(Submission)).scalar_one()
-    response = client.post(f"{API}/assignments/{world['ids']['assignment_id']}/submissions", headers=student,
-                           data={"text": "Mine", "submit": "maybe"}, content_type="multipart/form-data")
+    response = client.post(
+        f"{API}/assignments/{world['ids']['assignment_id']}/submissions",
+        headers=student,
+        data={"text": "Mine", "submit": "maybe"},
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 400 and "submit" in response.get_json()["error"]["fields"]
     assert db.session.execute(db.select(db.func.count()).select_from(Submission)).scalar_one() == before
 
 
 def test_a_rubric_with_wrong_types_deep_inside_names_the_place(client, world, teacher):
-    response = client.patch(f"{API}/assignments/{world['ids']['assignment_id']}", headers=teacher, json={
-        "grading_mode": "rubric",
-        "rubric": [{"title": "Content", "levels": [{"title": "Good", "points": "ten"}, {"title": 7, "points": 1}]}]})
+    response = client.patch(
+        f"{API}/assignments/{world['ids']['assignment_id']}",
+        headers=teacher,
+        json={
+            "grading_mode": "rubric",
+            "rubric": [{"title": "Content", "levels": [{"title": "Good", "points": "ten"}, {"title": 7, "points": 1}]}],
+        },
+    )
 
     fields = response.get_json()["error"]["fields"]
     assert response.status_code == 400
@@ -279,21 +314,27 @@ def test_a_rubric_with_wrong_types_deep_inside_names_the_place(client, world, te
 
 def test_reminder_hours_and_allowed_extensions_must_be_lists_of_their_type(client, world, teacher):
     url = f"{API}/assignments/{world['ids']['assignment_id']}"
-    for body, field in [({"reminder_hours": [24, "1"]}, "reminder_hours.1"), ({"reminder_hours": 24}, "reminder_hours"),
-                        ({"reminder_hours": [2**70]}, "reminder_hours.0"),
-                        ({"allowed_extensions": "pdf"}, "allowed_extensions"),
-                        ({"allowed_extensions": [None]}, "allowed_extensions.0")]:
+    for body, field in [
+        ({"reminder_hours": [24, "1"]}, "reminder_hours.1"),
+        ({"reminder_hours": 24}, "reminder_hours"),
+        ({"reminder_hours": [2**70]}, "reminder_hours.0"),
+        ({"allowed_extensions": "pdf"}, "allowed_extensions"),
+        ({"allowed_extensions": [None]}, "allowed_extensions.0"),
+    ]:
         response = client.patch(url, headers=teacher, json=body)
         assert response.status_code == 400 and field in response.get_json()["error"]["fields"], body
 
 
 def test_gamification_points_rules_and_badges_refuse_wrong_types(client, world, teacher):
     course_id = world["ids"]["course_id"]
-    rules = client.put(f"{API}/gamification/courses/{course_id}/rules", headers=teacher,
-                       json={"lesson_completed": True})
-    badge = client.post(f"{API}/gamification/courses/{course_id}/badges", headers=teacher,
-                        json={"name": "Star", "criterion": "quizzes_passed", "params": {"count": 1.5},
-                              "active": "yes"})
+    rules = client.put(
+        f"{API}/gamification/courses/{course_id}/rules", headers=teacher, json={"lesson_completed": True}
+    )
+    badge = client.post(
+        f"{API}/gamification/courses/{course_id}/badges",
+        headers=teacher,
+        json={"name": "Star", "criterion": "quizzes_passed", "params": {"count": 1.5}, "active": "yes"},
+    )
 
     assert rules.status_code == 400 and "lesson_completed" in rules.get_json()["error"]["fields"]
     assert badge.status_code == 400

@@ -1,4 +1,5 @@
 """End to end in a real headless Chromium against the real server (`lms run`)."""
+
 import pytest
 
 from lms_core.extensions import db
@@ -15,8 +16,11 @@ def test_a_student_completes_a_course_in_the_browser_and_switches_to_russian(liv
     courses.set_translation(course, course, "title", "ru", "Астрономия")
     db.session.commit()
     lesson = factory.lesson(course, title="Stars", body="Stars are **suns**:\n\n```python\nprint('far away')\n```")
-    quiz = factory.quiz(course, title="Stars quiz", questions=[
-        {"kind": "single", "text": "What is a star?", "choices": [("A sun", True), ("A planet", False)]}])
+    quiz = factory.quiz(
+        course,
+        title="Stars quiz",
+        questions=[{"kind": "single", "text": "What is a star?", "choices": [("A sun", True), ("A planet", False)]}],
+    )
     student = factory.user(name="Sam Student")
     page = browser_page
 
@@ -119,8 +123,11 @@ def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_serv
     factory.enrol(student, course)
     factory.attempt(student, quiz)
     # the hello plugin's delivery of on_quiz_passed failed for good (say, its table was locked)
-    db.session.execute(db.update(EventDelivery).where(EventDelivery.target == "hello").values(
-        delivered_at=None, given_up=True, attempts=6, last_error="OperationalError: database table is locked"))
+    db.session.execute(
+        db.update(EventDelivery)
+        .where(EventDelivery.target == "hello")
+        .values(delivered_at=None, given_up=True, attempts=6, last_error="OperationalError: database table is locked")
+    )
     db.session.commit()
     page = browser_page
     browser_login(page, live_server, factory.user(role="admin"))
@@ -143,5 +150,7 @@ def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_serv
     assert "hello" in page.inner_text(".flash-success")
     page.screenshot(path=str(tmp_path / "admin-plugins-events-retried-ru-390.png"), full_page=True)
     db.session.expire_all()
-    assert db.session.execute(db.select(EventDelivery.delivered_at).where(
-        EventDelivery.target == "hello")).scalar_one() is not None
+    assert (
+        db.session.execute(db.select(EventDelivery.delivered_at).where(EventDelivery.target == "hello")).scalar_one()
+        is not None
+    )

@@ -1,6 +1,7 @@
 """In the browser: a teacher turns on two-factor log-in (QR code, recovery codes) and
 then logs in with a code; the pages in English and Russian, on a desktop and a phone.
 Screenshots go to LMS_SCREENSHOTS (or the test's temporary folder)."""
+
 import os
 import re
 import time

@@ -1,4 +1,5 @@
 """The catalogue is served from the cache (Redis when set) and invalidated on change."""
+
 from lms_core import cache
 from lms_core.extensions import db
 from lms_core.services import courses

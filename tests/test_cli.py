@@ -1,4 +1,5 @@
 """The ``lms`` command an operator runs: plugins, accounts, demo data, migrations."""
+
 import os
 import sqlite3
 import subprocess
@@ -28,16 +29,20 @@ def lms(app):
 
 
 def counts():
-    return {model.__name__: db.session.execute(db.select(db.func.count(model.id))).scalar_one()
-            for model in (User, Course, Lesson, Quiz)}
+    return {
+        model.__name__: db.session.execute(db.select(db.func.count(model.id))).scalar_one()
+        for model in (User, Course, Lesson, Quiz)
+    }
 
 
 def test_lms_plugins_list_names_each_plugin_with_its_version_state_and_hooks(lms):
     result = lms("plugins", "list")
 
     assert result.exit_code == 0, result.output
-    assert "hello 0.1.0 enabled hooks: lms_blueprints, lms_migrations_folder, lms_navigation_links, " \
+    assert (
+        "hello 0.1.0 enabled hooks: lms_blueprints, lms_migrations_folder, lms_navigation_links, "
         "lms_translations_folder, on_quiz_passed\n" in result.output
+    )
     # The project's plugins are installed too, but LMS_PLUGINS="hello" leaves them out.
     assert "gamification 0.1.0 installed, excluded by LMS_PLUGINS hooks: -\n" in result.output
 
@@ -52,8 +57,10 @@ def test_lms_plugins_list_shows_a_plugins_last_error(app, lms, factory):
 
     result = lms("plugins", "list")
 
-    assert "payments - enabled hooks: on_enrolled\n  last error: TimeoutError: the payment provider did not answer" \
+    assert (
+        "payments - enabled hooks: on_enrolled\n  last error: TimeoutError: the payment provider did not answer"
         in result.output
+    )
 
 
 def test_lms_plugins_disable_and_enable_switch_a_plugin_for_the_whole_deployment(app, lms):
@@ -90,11 +97,14 @@ def test_lms_create_admin_asks_for_the_details_and_the_admin_can_log_in(app, lms
     assert client.get("/admin/").status_code == 200
 
 
-@pytest.mark.parametrize("email, password, message", [
-    ("root@example.org", "short", "password: The password must be at least 8 characters long."),
-    ("taken@example.org", PASSWORD, "email: An account with this e-mail address already exists."),
-    ("not an address", PASSWORD, "email: Enter a valid e-mail address."),
-])
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("root@example.org", "short", "password: The password must be at least 8 characters long."),
+        ("taken@example.org", PASSWORD, "email: An account with this e-mail address already exists."),
+        ("not an address", PASSWORD, "email: Enter a valid e-mail address."),
+    ],
+)
 def test_lms_create_admin_refuses_bad_details_and_creates_nothing(lms, factory, email, password, message):
     factory.user(email="taken@example.org")
     before = counts()["User"]
@@ -130,8 +140,14 @@ def lms_process(database: str, *args) -> subprocess.CompletedProcess:
     """``lms <args>`` in its own process, configured only through the environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LMS_", "REDIS_", "DATABASE_"))}
     env.update(DATABASE_URL=f"sqlite:///{database}", SECRET_KEY="cli-test", LMS_PLUGINS="hello")
-    return subprocess.run([sys.executable, "-m", "lms_core.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=os.path.dirname(database))
+    return subprocess.run(
+        [sys.executable, "-m", "lms_core.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(database),
+    )
 
 
 def test_lms_db_upgrade_builds_a_fresh_database_and_keeps_its_data_on_the_next_run(tmp_path):
@@ -143,12 +159,15 @@ def test_lms_db_upgrade_builds_a_fresh_database_and_keeps_its_data_on_the_next_r
     assert first.stdout == "upgraded: core\nupgraded: hello\n"
     assert lms_process(str(database), "demo").returncode == 0
     with sqlite3.connect(database) as connection:
-        connection.execute("INSERT INTO hello_greetings (user_id, quiz_id, attempt_id, quiz_title, created_at) "
-                           "SELECT users.id, quizzes.id, 0, quizzes.title, '2026-01-01 00:00:00' FROM users, quizzes "
-                           "WHERE users.email = 'student@example.org'")
-        before = {table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-                  for table in ("users", "courses", "quizzes", "hello_greetings", "alembic_version",
-                                "hello_alembic_version")}
+        connection.execute(
+            "INSERT INTO hello_greetings (user_id, quiz_id, attempt_id, quiz_title, created_at) "
+            "SELECT users.id, quizzes.id, 0, quizzes.title, '2026-01-01 00:00:00' FROM users, quizzes "
+            "WHERE users.email = 'student@example.org'"
+        )
+        before = {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("users", "courses", "quizzes", "hello_greetings", "alembic_version", "hello_alembic_version")
+        }
     assert len(before["users"]) >= 4 and len(before["courses"]) == 2 and before["hello_greetings"]
 
     second = lms_process(str(database), "db", "upgrade")

@@ -1,4 +1,5 @@
 """Course completion: lessons, quizzes and the requirements plugins add."""
+
 from dataclasses import FrozenInstanceError
 
 import pytest
@@ -50,7 +51,8 @@ def test_a_plugin_requirement_holds_completion_until_it_is_met(app, factory):
     progress.complete_lesson(student, lesson)
     assert db.session.get(Enrollment, enrollment.id).status == "active"
     assert [r.label for r in progress.course_progress(student, course).requirements if not r.met] == [
-        "Hand in the homework"]
+        "Hand in the homework"
+    ]
     state["met"] = True
     assert progress.check_completion(student.id, course.id) is True
     assert progress.check_completion(student.id, course.id) is False  # once only

@@ -1,6 +1,7 @@
 """What learners and teachers write or upload cannot pass for the site: Markdown keeps
 no class, id or style of the site's components and loads images only from allowed
 hosts; uploads are served as inert downloads; every page carries the security headers."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,9 +31,11 @@ def test_fenced_code_keeps_only_its_language_class(app):
 
 
 def test_images_from_other_hosts_are_dropped_unless_the_host_is_allowed(app):
-    text = ("![chart](https://images.example.org/chart.png) ![tracker](https://tracker.example.net/p.gif) "
-            "![relative](//tracker.example.net/p.gif) ![local](/static/img/variable.svg) "
-            "![plain](http://images.example.org/chart.png)")
+    text = (
+        "![chart](https://images.example.org/chart.png) ![tracker](https://tracker.example.net/p.gif) "
+        "![relative](//tracker.example.net/p.gif) ![local](/static/img/variable.svg) "
+        "![plain](http://images.example.org/chart.png)"
+    )
 
     html = str(render(text))
     assert '<img alt="local" src="/static/img/variable.svg">' in html
@@ -90,8 +93,11 @@ def test_no_template_holds_inline_script_or_event_handler_attributes():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    templates = [*root.glob("lms_core/templates/**/*.html"), *root.glob("plugins/*/lms_*/templates/**/*.html"),
-                 *root.glob("examples/*/*/templates/**/*.html")]
+    templates = [
+        *root.glob("lms_core/templates/**/*.html"),
+        *root.glob("plugins/*/lms_*/templates/**/*.html"),
+        *root.glob("examples/*/*/templates/**/*.html"),
+    ]
     assert len(templates) > 40
     offenders = []
     for path in templates:

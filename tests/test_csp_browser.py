@@ -1,6 +1,7 @@
 """In a real Chromium against the real server: the main pages of every role run under
 the Content-Security-Policy without a single violation (inline script, an ``on*=``
 attribute, a script or connection to another origin would each be one)."""
+
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
@@ -27,8 +28,14 @@ def watch(page) -> list[str]:
     and the console's reports."""
     problems: list[str] = []
     page.add_init_script(RECORD_VIOLATIONS)
-    page.on("console", lambda m: problems.append(f"console: {m.text}")
-            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+            else None
+        ),
+    )
     return problems
 
 
@@ -68,9 +75,11 @@ def test_the_main_pages_of_every_role_run_without_a_csp_violation(live_server, b
 
     anonymous = crawl(page, live_server, ["/", "/login", "/register", f"/courses/{course.slug}"], problems)
     visited = {"anonymous": anonymous}
-    for role, start in [("student", ["/dashboard", f"/courses/{course.slug}", f"/quizzes/{timed.id}"]),
-                        ("teacher", ["/teach", f"/teach/courses/{course.id}"]),
-                        ("admin", ["/admin"])]:
+    for role, start in [
+        ("student", ["/dashboard", f"/courses/{course.slug}", f"/quizzes/{timed.id}"]),
+        ("teacher", ["/teach", f"/teach/courses/{course.id}"]),
+        ("admin", ["/admin"]),
+    ]:
         page.context.clear_cookies()
         browser_login(page, live_server, world["users"][role])
         visited[role] = crawl(page, live_server, start, problems)

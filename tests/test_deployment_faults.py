@@ -15,6 +15,7 @@ and no request failed except those in flight on the killed web process.
 
 Only in the PostgreSQL + Redis run (SQLite is one process's database).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -42,8 +43,10 @@ from lms_core.testing import PASSWORD
 
 pytestmark = [
     pytest.mark.lms_config(LMS_PLUGINS="certificates,gamification,hello"),
-    pytest.mark.skipif(not (os.environ.get("LMS_TEST_DATABASE_URL") and os.environ.get("LMS_TEST_REDIS_URL")),
-                       reason="the deployment test runs on PostgreSQL + Redis"),
+    pytest.mark.skipif(
+        not (os.environ.get("LMS_TEST_DATABASE_URL") and os.environ.get("LMS_TEST_REDIS_URL")),
+        reason="the deployment test runs on PostgreSQL + Redis",
+    ),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to start its own Redis"),
 ]
 
@@ -70,8 +73,9 @@ class Fleet:
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "ab")
-        process = subprocess.Popen(argv, env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         self.processes[name] = process
         return process
@@ -117,9 +121,26 @@ class Redis:
         (fleet.folder / "redis").mkdir()
 
     def start(self) -> None:
-        self.fleet.start("redis", ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                   "--dir", str(self.fleet.folder / "redis"), "--appendonly", "yes",
-                                   "--appendfsync", "everysec", "--save", "", "--protected-mode", "no"])
+        self.fleet.start(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.fleet.folder / "redis"),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--protected-mode",
+                "no",
+            ],
+        )
         import redis
 
         deadline = time.monotonic() + 20
@@ -291,8 +312,10 @@ def kill_a_worker_mid_job(fleet, redis_url, report) -> None:
             if horse and job_id and not _periodic_job(redis_url, job_id):  # a job of the students' events
                 fleet.kill(name)
                 os.kill(horse, signal.SIGKILL)
-                report.append(f"SIGKILL `lms worker` {name} (pid {pid}) and its work horse (pid {horse}) "
-                              f"in the middle of job {job_id}")
+                report.append(
+                    f"SIGKILL `lms worker` {name} (pid {pid}) and its work horse (pid {horse}) "
+                    f"in the middle of job {job_id}"
+                )
                 return job_id
         time.sleep(0.002)
     raise AssertionError("no worker was ever caught in the middle of a job")
@@ -325,21 +348,42 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
     report, checked = [], []
     try:
         redis_server.start()
-        env.update({
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_server.url,
-            "SECRET_KEY": "test-secret", "LMS_PLUGINS": "certificates,gamification,hello",
-            "LMS_INSTANCE_PATH": app.instance_path, "PYTHONUNBUFFERED": "1", "LMS_DATABASE_POOL_SIZE": "30",
-            # short pauses, so that the test sees every repair within minutes
-            "LMS_EVENT_DISPATCH_GRACE": "5", "LMS_EVENT_REDELIVERY_INTERVAL": "2",
-            "LMS_EVENT_RETRY_INTERVALS": "1,2,4,8,15,30", "LMS_JOB_RETRY_INTERVALS": "2,5,10,20",
-        })
+        env.update(
+            {
+                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                "REDIS_URL": redis_server.url,
+                "SECRET_KEY": "test-secret",
+                "LMS_PLUGINS": "certificates,gamification,hello",
+                "LMS_INSTANCE_PATH": app.instance_path,
+                "PYTHONUNBUFFERED": "1",
+                "LMS_DATABASE_POOL_SIZE": "30",
+                # short pauses, so that the test sees every repair within minutes
+                "LMS_EVENT_DISPATCH_GRACE": "5",
+                "LMS_EVENT_REDELIVERY_INTERVAL": "2",
+                "LMS_EVENT_RETRY_INTERVALS": "1,2,4,8,15,30",
+                "LMS_JOB_RETRY_INTERVALS": "2,5,10,20",
+            }
+        )
         urls = {}
         for name in ("web-a", "web-b"):
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
             env["LMS_BASE_URL"] = urls[name]
-            fleet.start(name, [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100",
-                               "-b", f"127.0.0.1:{port}", "lms_core.wsgi:app"])
+            fleet.start(
+                name,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-w",
+                    "1",
+                    "--threads",
+                    "100",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "lms_core.wsgi:app",
+                ],
+            )
         for name in ("worker-1", "worker-2"):
             fleet.start(name, [sys.executable, "-m", "lms_core.cli", "worker"])
         fleet.start("scheduler", [sys.executable, "-m", "lms_core.cli", "scheduler"])
@@ -348,8 +392,10 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
 
         balancer = LoadBalancer(urls)
         ledger = Ledger(balancer)
-        learners = [Student(i, user, course.slug, [lesson.id for lesson in lessons], quizzes, balancer, ledger)
-                    for i, user in enumerate(students)]
+        learners = [
+            Student(i, user, course.slug, [lesson.id for lesson in lessons], quizzes, balancer, ledger)
+            for i, user in enumerate(students)
+        ]
         started = time.monotonic()
         for learner in learners:
             learner.start()
@@ -363,8 +409,7 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
         balancer.dead.add("web-b")
         balancer.killed_at = time.monotonic()
         fleet.kill("web-b")
-        report.append("SIGKILL web process web-b (gunicorn master and worker); the balancer sends "
-                      "everybody to web-a")
+        report.append("SIGKILL web process web-b (gunicorn master and worker); the balancer sends everybody to web-a")
         time.sleep(2)
         redis_server.restart(down_seconds=2)
         report.append("restarted Redis (down for 2 s)")
@@ -384,24 +429,33 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
         db.session.expire_all()
         unexcused = [f for f in ledger.failures if not ledger.excused(f)]
         assert not unexcused, f"requests failed outside the killed web process: {unexcused}"
-        checked.append(f"{ledger.answers} requests answered; {len(ledger.failures)} failed, all of them in "
-                       "flight on web-b when it was killed")
+        checked.append(
+            f"{ledger.answers} requests answered; {len(ledger.failures)} failed, all of them in "
+            "flight on web-b when it was killed"
+        )
 
-        passed = set(db.session.execute(db.select(Attempt.user_id, Attempt.quiz_id)
-                                        .where(Attempt.passed.is_(True))).all())
+        passed = set(
+            db.session.execute(db.select(Attempt.user_id, Attempt.quiz_id).where(Attempt.passed.is_(True))).all()
+        )
         assert len(passed) == STUDENTS * len(quizzes)
         awards = db.session.execute(db.select(PointAward.user_id, PointAward.cause)).all()
         for user_id, quiz_id in passed:
             assert awards.count((user_id, f"quiz:{quiz_id}:pass")) == 1, (user_id, quiz_id)
-        totals = dict(db.session.execute(db.select(PointAward.user_id, db.func.sum(PointAward.points))
-                                         .group_by(PointAward.user_id)).all())
+        totals = dict(
+            db.session.execute(
+                db.select(PointAward.user_id, db.func.sum(PointAward.points)).group_by(PointAward.user_id)
+            ).all()
+        )
         boards = dict(db.session.execute(db.select(Score.user_id, Score.points).where(Score.board == "all")).all())
         assert boards == totals, "the leaderboard totals differ from the awards"
-        checked.append(f"{len(passed)} passed quizzes: each has its points exactly once; the {len(boards)} "
-                       "leaderboard totals equal the awards")
+        checked.append(
+            f"{len(passed)} passed quizzes: each has its points exactly once; the {len(boards)} "
+            "leaderboard totals equal the awards"
+        )
 
-        completed = db.session.execute(db.select(Enrollment.id, Enrollment.user_id)
-                                       .where(Enrollment.status == "completed")).all()
+        completed = db.session.execute(
+            db.select(Enrollment.id, Enrollment.user_id).where(Enrollment.status == "completed")
+        ).all()
         assert len(completed) == STUDENTS
         certificates = db.session.execute(db.select(Certificate.enrollment_id, Certificate.pdf_path)).all()
         assert sorted(e for e, _p in certificates) == sorted(e for e, _u in completed)
@@ -417,27 +471,36 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
             assert inbox.count((user.id, "hello.greeting")) == len(quizzes), user.id
         checked.append(f"{len(inbox)} notifications: every certificate's and every greeting's once in its inbox")
 
-        undelivered = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)
-                                         .where(EventDelivery.delivered_at.is_(None))).scalar_one()
+        undelivered = db.session.execute(
+            db.select(db.func.count()).select_from(EventDelivery).where(EventDelivery.delivered_at.is_(None))
+        ).scalar_one()
         delivered = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)).scalar_one()
-        retried = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)
-                                     .where(EventDelivery.attempts > 1)).scalar_one()
+        retried = db.session.execute(
+            db.select(db.func.count()).select_from(EventDelivery).where(EventDelivery.attempts > 1)
+        ).scalar_one()
         from lms_core.models import Event
 
-        late = sum(1 for created, done in db.session.execute(
-            db.select(Event.created_at, EventDelivery.delivered_at).join(Event, Event.id == EventDelivery.event_id))
-            if (done - created).total_seconds() > 4)  # past the grace: the periodic task delivered it
+        late = sum(
+            1
+            for created, done in db.session.execute(
+                db.select(Event.created_at, EventDelivery.delivered_at).join(Event, Event.id == EventDelivery.event_id)
+            )
+            if (done - created).total_seconds() > 4
+        )  # past the grace: the periodic task delivered it
         from rq.job import Job
         from redis import Redis as RedisClient
 
         killed_job = Job.fetch(killed["job"], connection=RedisClient.from_url(redis_server.url))
         # its effect is checked above (points, certificates, inbox); its own record in rq:
         checked.append(f"the job killed mid-run ({killed_job.description}) ends {killed_job.get_status()}")
-        final = db.session.execute(db.select(db.func.count()).select_from(JobFailure)
-                                   .where(JobFailure.final.is_(True))).scalar_one()
+        final = db.session.execute(
+            db.select(db.func.count()).select_from(JobFailure).where(JobFailure.final.is_(True))
+        ).scalar_one()
         assert undelivered == 0 and final == 0
-        checked.append(f"event log drained in {drained_in:.0f} s: {delivered} deliveries, {retried} needed more "
-                       f"than one try, {late} were delivered by the periodic task, none given up; no job stuck")
+        checked.append(
+            f"event log drained in {drained_in:.0f} s: {delivered} deliveries, {retried} needed more "
+            f"than one try, {late} were delivered by the periodic task, none given up; no job stuck"
+        )
     except BaseException:
         for name in sorted(fleet.processes):
             print(f"---- {name} (last lines)\n{fleet.tail(name, 40)}")
@@ -481,14 +544,18 @@ def wait_until_drained(app, redis_url, seconds) -> float:
     state = None
     while time.monotonic() - started < seconds:
         db.session.expire_all()
-        waiting = db.session.execute(db.select(db.func.count()).select_from(EventDelivery)
-                                     .where(EventDelivery.delivered_at.is_(None))).scalar_one()
+        waiting = db.session.execute(
+            db.select(db.func.count()).select_from(EventDelivery).where(EventDelivery.delivered_at.is_(None))
+        ).scalar_one()
         db.session.rollback()
         # cleanup=False: counting must not do the recovery the deployment has to do itself
-        jobs = {"queued": queue.get_job_ids(), "popped": queue.intermediate_queue.get_job_ids(),
-                "started": StartedJobRegistry(queue=queue).get_job_ids(cleanup=False),
-                "scheduled": ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False),
-                "failed": FailedJobRegistry(queue=queue).get_job_ids(cleanup=False)}
+        jobs = {
+            "queued": queue.get_job_ids(),
+            "popped": queue.intermediate_queue.get_job_ids(),
+            "started": StartedJobRegistry(queue=queue).get_job_ids(cleanup=False),
+            "scheduled": ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False),
+            "failed": FailedJobRegistry(queue=queue).get_job_ids(cleanup=False),
+        }
         busy = {kind: [j for j in ids if not _periodic(queue, j)] for kind, ids in jobs.items()}
         state = (waiting, {kind: len(ids) for kind, ids in busy.items()})
         if waiting == 0 and not any(busy.values()):

@@ -1,6 +1,7 @@
 """The plugin documentation cannot drift from the code: every hook has a heading in
 docs/hooks.md naming its arguments, and the tutorial (docs/plugins.md) shows the real
 files of its plugin, examples/lms-plugin-hello, which the suite installs and tests."""
+
 import configparser
 import dataclasses
 import re
@@ -26,14 +27,19 @@ pytestmark = pytest.mark.lms_config(LMS_PLUGINS="")
 
 def core_hooks(app) -> dict:
     hook = app.extensions["lms_plugins"].pm.hook
-    return {name: getattr(hook, name).spec for name in dir(hook)
-            if not name.startswith("_") and getattr(hook, name).spec is not None}
+    return {
+        name: getattr(hook, name).spec
+        for name in dir(hook)
+        if not name.startswith("_") and getattr(hook, name).spec is not None
+    }
 
 
 def documented_hooks() -> dict[str, tuple[str, ...]]:
     """Hook name -> the argument names its heading shows, e.g. ``### `on_enrolled(user, course, enrollment)` ``."""
-    return {name: tuple(a.strip() for a in args.split(",") if a.strip())
-            for name, args in HOOK_HEADING.findall(HOOK_REFERENCE.read_text())}
+    return {
+        name: tuple(a.strip() for a in args.split(",") if a.strip())
+        for name, args in HOOK_HEADING.findall(HOOK_REFERENCE.read_text())
+    }
 
 
 def section_of(name: str) -> str:
@@ -41,7 +47,7 @@ def section_of(name: str) -> str:
     text = HOOK_REFERENCE.read_text()
     start = next(m.end() for m in HOOK_HEADING.finditer(text) if m.group(1) == name)
     following = re.search(r"^#{1,4} ", text[start:], re.M)
-    return text[start:start + following.start()] if following else text[start:]
+    return text[start : start + following.start()] if following else text[start:]
 
 
 def test_the_plugin_manager_knows_exactly_the_hooks_of_hookspecs(app):
@@ -51,8 +57,9 @@ def test_the_plugin_manager_knows_exactly_the_hooks_of_hookspecs(app):
 
 def test_every_hook_has_a_heading_in_the_reference_naming_all_its_arguments(app):
     documented = documented_hooks()
-    wrong = {name: spec.argnames for name, spec in core_hooks(app).items()
-             if documented.get(name) != tuple(spec.argnames)}
+    wrong = {
+        name: spec.argnames for name, spec in core_hooks(app).items() if documented.get(name) != tuple(spec.argnames)
+    }
     expected = "\n".join(f"### `{name}({', '.join(args)})`" for name, args in sorted(wrong.items()))
     assert not wrong, f"docs/hooks.md needs these headings (exactly):\n{expected}"
 
@@ -88,9 +95,14 @@ def test_every_file_shown_in_the_tutorial_is_the_file_in_examples():
 
 def test_the_tutorial_shows_every_source_file_of_its_plugin():
     generated = {".mo", ".pot", ".pyc"}
-    sources = {str(path.relative_to(ROOT)) for path in EXAMPLE.rglob("*")
-               if path.is_file() and path.suffix not in generated and path.name != "README.md"
-               and not any(part.endswith(".egg-info") or part == "__pycache__" for part in path.parts)}
+    sources = {
+        str(path.relative_to(ROOT))
+        for path in EXAMPLE.rglob("*")
+        if path.is_file()
+        and path.suffix not in generated
+        and path.name != "README.md"
+        and not any(part.endswith(".egg-info") or part == "__pycache__" for part in path.parts)
+    }
     assert sources - {path for path, _ in tutorial_files()} == set()
 
 
@@ -136,16 +148,33 @@ def test_the_render_certificate_example_draws_a_cyrillic_name(tmp_path):
     namespace: dict = {}
     exec(compile(code, "render_certificate example", "exec"), namespace)  # the documented code, as printed
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    template = TemplateInfo("landscape", "#1f3a5f", "#c9a227", "#222222", "", "", "Ольга Петрова", "Ректор",
-                            None, None, None, 1)
-    certificate = CertificateInfo(1, "LMS-7K3F-9QXZ-4M", "Анна Иванова", 3, "Астрономия", "Riverside College",
-                                  "LMS", "ru", now, now, None, "1 декабря 2026 г.", "1 декабря 2026 г.", None,
-                                  "http://localhost/certificates/verify/LMS-7K3F-9QXZ-4M", template)
+    template = TemplateInfo(
+        "landscape", "#1f3a5f", "#c9a227", "#222222", "", "", "Ольга Петрова", "Ректор", None, None, None, 1
+    )
+    certificate = CertificateInfo(
+        1,
+        "LMS-7K3F-9QXZ-4M",
+        "Анна Иванова",
+        3,
+        "Астрономия",
+        "Riverside College",
+        "LMS",
+        "ru",
+        now,
+        now,
+        None,
+        "1 декабря 2026 г.",
+        "1 декабря 2026 г.",
+        None,
+        "http://localhost/certificates/verify/LMS-7K3F-9QXZ-4M",
+        template,
+    )
 
     pdf = namespace["render_certificate"](certificate)
 
     assert pdf.startswith(b"%PDF-")
     (tmp_path / "c.pdf").write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
-                          timeout=30).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, timeout=30
+    ).stdout
     assert "Анна Иванова" in text and "Астрономия" in text

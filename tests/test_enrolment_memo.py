@@ -1,4 +1,5 @@
 """Permission checks reuse the enrolment a page already read, and never a stale one."""
+
 from lms_core.defaults.permissions import is_enrolled
 from lms_core.extensions import db
 from lms_core.services import enrolment

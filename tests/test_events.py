@@ -1,6 +1,7 @@
 """The durable event log: an event is written with its change, delivered at least once
 to each plugin, in order per user, retried with back-off, given up visibly, replayed on
 demand, and pruned after its retention."""
+
 from __future__ import annotations
 
 import socket
@@ -318,7 +319,11 @@ def test_payloads_come_back_from_json_as_the_same_values():
         "user": UserInfo(7, "ann@example.org", "Ann", "student", "ru", None),
         "notification": NotificationInfo(3, 7, "news", "Hi", "", None, when, {"days": 2, "tags": ["a"]}),
         "submission": SubmissionInfo(5, 2, 7, 1, "submitted", when, 0, ("essay.pdf",), (), True),
-        "amount": Decimal("12.50"), "count": 3, "ratio": 0.25, "label": "x", "nothing": None,
+        "amount": Decimal("12.50"),
+        "count": 3,
+        "ratio": 0.25,
+        "label": "x",
+        "nothing": None,
     }
 
     assert decode(encode(payload)) == payload

@@ -1,4 +1,5 @@
 """The public facade plugin authors import from: every name it promises resolves."""
+
 import lms_core
 
 

@@ -2,6 +2,7 @@
 that are not numbers, digits of another script, over-long text. The answer is never a
 500: the page comes back with the message at the field, in the user's language (here
 Russian), or the value was fine and was saved."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,13 @@ from flask import g
 from lms_core.testing import login
 from tests.test_api_fuzz import world  # noqa: F401 - the shared fixture
 
-BAD_VALUES = {"huge number": "9" * 30, "not a number": "NaN", "foreign digits": "١٢", "over-long": "x" * 300,
-              "negative huge": "-" + "9" * 25}
+BAD_VALUES = {
+    "huge number": "9" * 30,
+    "not a number": "NaN",
+    "foreign digits": "١٢",
+    "over-long": "x" * 300,
+    "negative huge": "-" + "9" * 25,
+}
 SKIP_ACTIONS = ("logout", "delete", "revoke", "remove", "language", "regenerate", "release", "reissue")
 TEXT_INPUTS = {"text", "number", "email", "url", "search", "datetime-local", "color", "tel", None}
 PAGES_PER_ROLE = 25
@@ -34,8 +40,11 @@ def crawl(client, start: list[str]) -> list[tuple[str, lxml.html.HtmlElement]]:
         pages.append((path, tree))
         for href in tree.xpath("//a/@href"):
             parts = urlsplit(urljoin("http://localhost" + path, href))
-            if parts.netloc == "localhost" and parts.path not in seen and not any(
-                    s in parts.path for s in ("/files/", "/pdf", "/zip", "/static/", "/api/", "/download")):
+            if (
+                parts.netloc == "localhost"
+                and parts.path not in seen
+                and not any(s in parts.path for s in ("/files/", "/pdf", "/zip", "/static/", "/api/", "/download"))
+            ):
                 seen.add(parts.path)
                 queue.append(parts.path)
     return pages
@@ -78,8 +87,9 @@ def check_forms(client, pages) -> tuple[int, list[str]]:
             for field in typed:
                 for kind, bad in BAD_VALUES.items():
                     try:
-                        response = client.post(urlsplit(action).path, data={**values, field: bad},
-                                               headers={"Accept-Language": "ru"})
+                        response = client.post(
+                            urlsplit(action).path, data={**values, field: bad}, headers={"Accept-Language": "ru"}
+                        )
                     except Exception as exc:  # noqa: BLE001 - the test app re-raises what would be a 500
                         problems.append(f"{action} {field}={kind}: 500 {type(exc).__name__}: {exc}"[:300])
                         continue
@@ -87,23 +97,33 @@ def check_forms(client, pages) -> tuple[int, list[str]]:
                     if response.status_code >= 500:
                         problems.append(f"{action} {field}={kind}: {response.status_code}")
                     elif response.mimetype == "text/html" and (
-                            response.status_code >= 400 or response.status_code == 200 and field in numbers):
+                        response.status_code >= 400 or response.status_code == 200 and field in numbers
+                    ):
                         # A refusal, or a number field's page again: the message must be there.
                         # (Text such as "NaN" is a fine name for a token: a 200 page is then a success.)
                         page = lxml.html.fromstring(response.get_data(as_text=True) or "<p></p>")
-                        alerts = " ".join(e.text_content() for e in page.xpath(
-                            "//*[@role='alert' or contains(@class, 'field-error') or contains(@class, 'flash-error')]"))
+                        alerts = " ".join(
+                            e.text_content()
+                            for e in page.xpath(
+                                "//*[@role='alert' or contains(@class, 'field-error') or contains(@class, 'flash-error')]"
+                            )
+                        )
                         if not alerts.strip() or not CYRILLIC.search(alerts):
-                            problems.append(f"{action} {field}={kind}: {response.status_code} without a message "
-                                            f"in Russian ({alerts.strip()[:80]!r})")
+                            problems.append(
+                                f"{action} {field}={kind}: {response.status_code} without a message "
+                                f"in Russian ({alerts.strip()[:80]!r})"
+                            )
     return tried, problems
 
 
-@pytest.mark.parametrize("role, start", [
-    ("teacher", ["/teach", "/teach/courses/{course_id}"]),
-    ("admin", ["/admin", "/admin/users"]),
-    ("student", ["/dashboard", "/account"]),
-])
+@pytest.mark.parametrize(
+    "role, start",
+    [
+        ("teacher", ["/teach", "/teach/courses/{course_id}"]),
+        ("admin", ["/admin", "/admin/users"]),
+        ("student", ["/dashboard", "/account"]),
+    ],
+)
 def test_wrong_input_in_any_form_gets_a_message_at_the_field_never_a_500(app, client, world, role, start):
     user = world["users"][role]
     user.locale = "ru"

@@ -1,4 +1,5 @@
 """The interface in English and Russian; course content with per-language translations."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ def catalogues():
     """(package folder, babel config, Russian .po) for the core and every plugin."""
     yield ROOT / "lms_core", ROOT / "babel.cfg", ROOT / "lms_core/translations/ru/LC_MESSAGES/messages.po"
     for po in sorted(ROOT.glob("plugins/*/lms_*/translations/ru/LC_MESSAGES/messages.po")) + sorted(
-            ROOT.glob("examples/*/lms_*/translations/ru/LC_MESSAGES/messages.po")):
+        ROOT.glob("examples/*/lms_*/translations/ru/LC_MESSAGES/messages.po")
+    ):
         package = po.parents[3]
         config = package.parent / "babel.cfg"
         yield package, config, po
@@ -26,14 +28,32 @@ def catalogues():
 def test_every_interface_string_has_a_russian_translation(package, config, po, tmp_path):
     pot = tmp_path / "messages.pot"
     mapping = ["-F", str(config)] if config.exists() else []
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", *mapping, "-k", "lazy_gettext",
-                    "-k", "_l", "-o", str(pot), str(package.name)], capture_output=True, cwd=package.parent, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            *mapping,
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            str(package.name),
+        ],
+        capture_output=True,
+        cwd=package.parent,
+        check=True,
+    )
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with po.open("rb") as f:
         catalogue = read_po(f)
-    translated = {m.id for m in catalogue if m.id and not m.fuzzy and (
-        all(m.string) if isinstance(m.string, tuple) else m.string)}
+    translated = {
+        m.id for m in catalogue if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
     missing = sorted(str(w) for w in wanted - translated)
     assert not missing, f"{len(missing)} strings without Russian translation in {po}: {missing[:20]}"
 

@@ -1,5 +1,6 @@
 """The core's modules import each other at module level without a cycle, so any of them
 can be imported first (a cycle works only in one order and breaks in another)."""
+
 from __future__ import annotations
 
 import ast
@@ -89,6 +90,7 @@ def test_no_two_core_modules_import_each_other_at_module_level():
 def test_the_modules_that_once_formed_cycles_import_first_in_a_fresh_interpreter():
     # One per former cycle: app <-> cache <-> jobs, plugins <-> defaults <-> enrolment <-> events.
     for name in ("lms_core.cache", "lms_core.defaults"):
-        result = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
-                                timeout=60, cwd=ROOT)
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
         assert result.returncode == 0, f"import {name}: {result.stderr}"

@@ -1,5 +1,6 @@
 """Stories across plugins: the project's own plugins working together through the core's
 hooks only (assignments → gamification, completion → certificates)."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,9 +23,17 @@ def test_a_graded_assignment_completes_the_course_awards_points_and_issues_a_cer
     lesson = factory.lesson(course)
     student = factory.user(name="Мария Иванова")
     enrollment = factory.enrol(student, course)
-    assignment = authoring.create_assignment(teacher, course, {
-        "title": "Essay", "description": "Write it.", "max_points": 10, "pass_points": 5,
-        "due_at": datetime.now(timezone.utc) + timedelta(days=3)})
+    assignment = authoring.create_assignment(
+        teacher,
+        course,
+        {
+            "title": "Essay",
+            "description": "Write it.",
+            "max_points": 10,
+            "pass_points": 5,
+            "due_at": datetime.now(timezone.utc) + timedelta(days=3),
+        },
+    )
 
     progress.complete_lesson(student, lesson)
     run_jobs()
@@ -40,8 +49,9 @@ def test_a_graded_assignment_completes_the_course_awards_points_and_issues_a_cer
 
     assert db.session.get(Enrollment, enrollment.id).status == "completed"
     assert total_points(student.id) > points_for_lesson  # the released grade earned points
-    certificate = db.session.execute(db.select(Certificate).where(Certificate.enrollment_id == enrollment.id)
-                                     ).scalar_one()
+    certificate = db.session.execute(
+        db.select(Certificate).where(Certificate.enrollment_id == enrollment.id)
+    ).scalar_one()
     assert certificate.status == "valid" and certificate.number.startswith("LMS-")
     kinds = set(db.session.execute(db.select(Notification.kind).where(Notification.user_id == student.id)).scalars())
     assert len(kinds) >= 2, kinds  # the grade release and the certificate, at least

@@ -1,4 +1,5 @@
 """Jobs run inline without Redis and on rq with it; failures are kept for the admin."""
+
 import pytest
 
 from lms_core.extensions import db

@@ -1,4 +1,5 @@
 """A student's way through a course, through the web pages."""
+
 from lms_core.extensions import db
 from lms_core.models import ActivityFact, Enrollment
 

@@ -1,6 +1,7 @@
 """Guessing is throttled per (account, address) with growing waits, and cannot be turned
 against the owner; X-Forwarded-For counts only behind a configured number of proxies;
 existing and unknown accounts look the same on log-in, reset and sign-up."""
+
 import re
 import statistics
 import time
@@ -79,18 +80,25 @@ def test_behind_one_proxy_each_client_is_known_by_its_forwarded_address(app, fac
         last = guess(from_address(app, proxy, {"X-Forwarded-For": "203.0.113.66"}), owner.email)
     assert last.status_code == 429
     # the owner comes through the same proxy: not locked out with the attacker
-    assert guess(from_address(app, proxy, {"X-Forwarded-For": "198.51.100.7"}), owner.email, PASSWORD).status_code == 302
+    assert (
+        guess(from_address(app, proxy, {"X-Forwarded-For": "198.51.100.7"}), owner.email, PASSWORD).status_code == 302
+    )
 
 
 def test_the_current_password_on_the_account_page_is_throttled_too(app, client, factory, login):
     student = factory.user()
     login(client, student)
-    statuses = [client.post("/account", data={"action": "password", "password-current": "guess",
-                                              "password-password": "a new long secret"}).status_code
-                for _ in range(app.config["LMS_THROTTLE_FREE_ATTEMPTS"] + 1)]
+    statuses = [
+        client.post(
+            "/account",
+            data={"action": "password", "password-current": "guess", "password-password": "a new long secret"},
+        ).status_code
+        for _ in range(app.config["LMS_THROTTLE_FREE_ATTEMPTS"] + 1)
+    ]
     assert statuses[-1] == 429
-    page = client.post("/account", data={"action": "password", "password-current": PASSWORD,
-                                         "password-password": "a new long secret"})
+    page = client.post(
+        "/account", data={"action": "password", "password-current": PASSWORD, "password-password": "a new long secret"}
+    )
     assert page.status_code == 429 and 'class="field-error"' in page.get_data(as_text=True)
 
 

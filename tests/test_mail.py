@@ -1,5 +1,6 @@
 """The core's mail service against a real SMTP server (aiosmtpd), and the instance
 folder with its admin page when no SMTP server is set."""
+
 import pytest
 
 import lms_core
@@ -11,8 +12,13 @@ def lms_config(smtp_server):
 
 
 def test_a_mail_arrives_with_text_and_html_parts_and_cyrillic_intact(app, smtp_server, run_jobs):
-    lms_core.send_mail("ivan@example.org", "Ваш пароль изменён", "Здравствуйте, Иван!\nВсё в порядке.",
-                       html="<p>Здравствуйте, <b>Иван</b>!</p>", headers={"X-LMS-Kind": "account"})
+    lms_core.send_mail(
+        "ivan@example.org",
+        "Ваш пароль изменён",
+        "Здравствуйте, Иван!\nВсё в порядке.",
+        html="<p>Здравствуйте, <b>Иван</b>!</p>",
+        headers={"X-LMS-Kind": "account"},
+    )
     run_jobs()
     [message] = smtp_server.wait_for(1)
     assert message["Subject"] == "Ваш пароль изменён"
@@ -34,8 +40,10 @@ def test_a_mail_arrives_with_text_and_html_parts_and_cyrillic_intact(app, smtp_s
 def test_a_batch_goes_over_one_connection_and_a_refused_address_is_a_permanent_error(app, smtp_server):
     smtp_server.refuse("gone@example.org", "550 5.1.1 No such mailbox")
     smtp_server.refuse("full@example.org", "452 4.2.2 Mailbox full, try later")
-    messages = [lms_core.MailMessage(to, "Hello", f"Text for {to}") for to in
-                ("one@example.org", "gone@example.org", "full@example.org", "two@example.org")]
+    messages = [
+        lms_core.MailMessage(to, "Hello", f"Text for {to}")
+        for to in ("one@example.org", "gone@example.org", "full@example.org", "two@example.org")
+    ]
     connections = []
     handler_rcpt = smtp_server.handle_RCPT
 
@@ -74,8 +82,9 @@ def test_the_job_retried_after_a_temporary_failure_does_not_send_twice(app, smtp
     if not app.config.get("REDIS_URL"):
         pytest.skip("retries are rq's: this story needs Redis")
     smtp_server.refuse("later@example.org", "451 4.3.0 Try again later")
-    lms_core.send_mail_batch([lms_core.MailMessage("now@example.org", "A", "a"),
-                              lms_core.MailMessage("later@example.org", "B", "b")])
+    lms_core.send_mail_batch(
+        [lms_core.MailMessage("now@example.org", "A", "a"), lms_core.MailMessage("later@example.org", "B", "b")]
+    )
     run_jobs()  # the first attempt: one message goes, the job fails and is scheduled again
     assert [m["To"] for m in smtp_server.wait_for(1)] == ["now@example.org"]
     smtp_server.refusals.clear()
@@ -102,8 +111,9 @@ class TestWithoutSmtp:
     def lms_config(self, request):
         return {}
 
-    def test_mails_are_written_to_the_instance_folder_and_read_by_the_admin(self, app, client, factory, login,
-                                                                            run_jobs):
+    def test_mails_are_written_to_the_instance_folder_and_read_by_the_admin(
+        self, app, client, factory, login, run_jobs
+    ):
         from pathlib import Path
 
         admin = factory.user(role="admin")

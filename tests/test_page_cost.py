@@ -6,6 +6,7 @@ enrolments): the number of SQL statements must not change, and it is pinned, so 
 N+1 query fails here long before a benchmark sees it. The large demo itself
 (``lms demo --size large``) is built with tiny volumes, with every plugin's part.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -18,9 +19,20 @@ from lms_core.models import ActivityFact, Attempt, Course, Enrollment, User
 from lms_core.services import activity, courses, progress
 from lms_core.testing import count_sql
 
-TINY = Volumes(users=60, courses=8, big_course_learners=30, big_course_items=10, lessons_per_course=2,
-               courses_per_learner=2, activity_facts=500, attempts=200, point_awards=300, certificates=5,
-               submissions=30, completed_share=0.2)
+TINY = Volumes(
+    users=60,
+    courses=8,
+    big_course_learners=30,
+    big_course_items=10,
+    lessons_per_course=2,
+    courses_per_learner=2,
+    activity_facts=500,
+    attempts=200,
+    point_awards=300,
+    certificates=5,
+    submissions=30,
+    completed_share=0.2,
+)
 
 # The product's own plugins, whichever others are installed: their parts of the pages
 # are counted too.
@@ -29,8 +41,14 @@ pytestmark = pytest.mark.lms_config(LMS_PLUGINS="assignments,certificates,gamifi
 # Statements of one request of each page, whatever the size (after a first request
 # that fills the caches). Leaderboards read Redis when it is set, the summary table
 # otherwise.
-PINNED = {"course": 14, "dashboard": 16, "catalogue": 2, "students": 16, "queue": 6,
-          "leaderboard": {"sql": 9, "redis": 2}}
+PINNED = {
+    "course": 14,
+    "dashboard": 16,
+    "catalogue": 2,
+    "students": 16,
+    "queue": 6,
+    "leaderboard": {"sql": 9, "redis": 2},
+}
 
 
 def installed(app, name: str) -> bool:
@@ -44,11 +62,14 @@ def test_the_large_demo_builds_a_whole_platform_and_each_plugin_adds_its_part(ap
     assert db.session.execute(db.select(db.func.count(Course.id))).scalar_one() == TINY.courses
     big = db.session.execute(db.select(Course).where(Course.slug == BIG_COURSE_SLUG)).scalar_one()
     assert len(big.lessons) + len(big.quizzes) == TINY.big_course_items
-    learners = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
-        Enrollment.course_id == big.id)).scalar_one()
+    learners = db.session.execute(
+        db.select(db.func.count(Enrollment.id)).where(Enrollment.course_id == big.id)
+    ).scalar_one()
     assert learners == TINY.big_course_learners + 1  # and the demo's own student
     assert db.session.execute(db.select(db.func.count(ActivityFact.id))).scalar_one() == TINY.activity_facts
-    assert 0 < db.session.execute(db.select(db.func.count(Attempt.id))).scalar_one() <= TINY.attempts  # 3 a quiz at most
+    assert (
+        0 < db.session.execute(db.select(db.func.count(Attempt.id))).scalar_one() <= TINY.attempts
+    )  # 3 a quiz at most
     if installed(app, "gamification"):
         from lms_gamification.models import PointAward, Score
 
@@ -97,8 +118,11 @@ class Platform:
         if installed(app, "assignments"):
             from lms_assignments import authoring
 
-            self.assignment = authoring.create_assignment(self.teacher, self.course, {
-                "title": "Essay", "due_at": datetime.now(timezone.utc) + timedelta(days=3), "max_points": 10})
+            self.assignment = authoring.create_assignment(
+                self.teacher,
+                self.course,
+                {"title": "Essay", "due_at": datetime.now(timezone.utc) + timedelta(days=3), "max_points": 10},
+            )
         self.learner(self.student)
         russian = factory.course(teacher=self.teacher, title="Камни", default_language="ru")
         factory.lesson(russian)
@@ -120,21 +144,28 @@ class Platform:
     def grow(self, learners: int = 6, courses_count: int = 30, enrolments: int = 4):
         for _ in range(learners):
             self.learner(self.factory.user())
-        others = [self.factory.course(teacher=self.teacher, default_language="ru" if n % 2 else "en")
-                  for n in range(courses_count)]
+        others = [
+            self.factory.course(teacher=self.teacher, default_language="ru" if n % 2 else "en")
+            for n in range(courses_count)
+        ]
         for course in others:
             self.factory.lesson(course)
             self.factory.quiz(course)
-            courses.set_translation(course, course, "title", "en" if course.default_language == "ru" else "ru",
-                                    f"Translated {course.id}")
+            courses.set_translation(
+                course, course, "title", "en" if course.default_language == "ru" else "ru", f"Translated {course.id}"
+            )
         db.session.commit()
         courses.course_changed()
         for course in others[:enrolments]:
             self.learner(self.student, course)
 
     def paths(self) -> dict:
-        paths = {"course": ("student", f"/courses/{self.course.slug}"), "dashboard": ("student", "/dashboard"),
-                 "catalogue": ("student", "/"), "students": ("teacher", f"/teach/courses/{self.course.id}/students")}
+        paths = {
+            "course": ("student", f"/courses/{self.course.slug}"),
+            "dashboard": ("student", "/dashboard"),
+            "catalogue": ("student", "/"),
+            "students": ("teacher", f"/teach/courses/{self.course.id}/students"),
+        }
         if self.assignment is not None:
             paths["queue"] = ("teacher", f"/assignments/{self.assignment.id}/queue")
         if installed(self.app, "gamification"):
@@ -148,8 +179,12 @@ class Platform:
             clients[who] = self.app.test_client()
             login(clients[who], user)
         paths = self.paths()
-        ids = {"teacher": self.teacher.id, "student": self.student.id, "course": self.course.id,
-               "assignment": self.assignment.id if self.assignment is not None else None}
+        ids = {
+            "teacher": self.teacher.id,
+            "student": self.student.id,
+            "course": self.course.id,
+            "assignment": self.assignment.id if self.assignment is not None else None,
+        }
         for page, (who, path) in paths.items():
             # Memos that live a few seconds are refilled now, so none expires between
             # this request, which fills the caches as any earlier visitor would, and the next.

@@ -3,6 +3,7 @@
 Each problem is named with the plugins involved, at start-up (a warning in the log), in
 ``lms plugins list`` and ``lms plugins check`` and on the admin plugins page.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,15 @@ def test_in_strict_mode_two_distributions_with_one_name_stop_the_start(distribut
     distributions.install("forked", GREETER, entry_point="greeter")
 
     with pytest.raises(PluginConfigurationError, match="'greeter' is provided by 2 distributions"):
-        create_app({"LMS_PLUGINS": "greeter", "LMS_PLUGINS_STRICT": True, "SECRET_KEY": "x",
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "i"))
+        create_app(
+            {
+                "LMS_PLUGINS": "greeter",
+                "LMS_PLUGINS_STRICT": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            },
+            instance_path=str(tmp_path / "i"),
+        )
 
 
 def blueprint_plugin(name: str, prefix: str) -> str:
@@ -91,8 +99,9 @@ def test_two_plugins_registering_the_same_blueprint_name_are_both_named(distribu
     app = request.getfixturevalue("app")
 
     [message] = problems(app)
-    assert message.startswith("plugin 'beta' registers a blueprint named 'board', which plugin 'alpha' "
-                              "already registered; beta's is left out")
+    assert message.startswith(
+        "plugin 'beta' registers a blueprint named 'board', which plugin 'alpha' already registered; beta's is left out"
+    )
     assert app.test_client().get("/alpha/").get_data(as_text=True) == "alpha's board"
     assert app.test_client().get("/beta/").status_code == 404
     assert f"problem: {message}" in lms(app, "plugins", "check").output
@@ -120,8 +129,9 @@ def test_two_plugins_serving_the_same_url_prefix_are_both_named(distributions, r
     factory, client = request.getfixturevalue("factory"), request.getfixturevalue("client")
 
     [message] = problems(app)
-    assert message.startswith("plugin 'beta' serves its blueprint 'beta_board' under /board, which plugin 'alpha' "
-                              "already uses")
+    assert message.startswith(
+        "plugin 'beta' serves its blueprint 'beta_board' under /board, which plugin 'alpha' already uses"
+    )
     # The admin sees it on the plugins page, next to each plugin it concerns.
     admin = factory.user(role="admin")
     client.post("/login", data={"email": admin.email, "password": PASSWORD})
@@ -132,7 +142,9 @@ def test_two_plugins_serving_the_same_url_prefix_are_both_named(distributions, r
 
 
 def test_a_plugin_blueprint_named_like_a_core_one_is_refused_naming_the_core(distributions, tmp_path):
-    distributions.install("shadow", '''
+    distributions.install(
+        "shadow",
+        '''
         from flask import Blueprint
 
         from lms_core import hookimpl
@@ -141,15 +153,24 @@ def test_a_plugin_blueprint_named_like_a_core_one_is_refused_naming_the_core(dis
         @hookimpl
         def lms_blueprints(app):
             return [Blueprint("teach", __name__, url_prefix="/shadow")]
-    ''')
+    ''',
+    )
 
     with pytest.raises(PluginConfigurationError, match="which the core already registered"):
-        create_app({"LMS_PLUGINS": "shadow", "LMS_PLUGINS_STRICT": True, "SECRET_KEY": "x",
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "i"))
+        create_app(
+            {
+                "LMS_PLUGINS": "shadow",
+                "LMS_PLUGINS_STRICT": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            },
+            instance_path=str(tmp_path / "i"),
+        )
 
 
 def model_plugin(class_name: str, table: str) -> dict:
-    return {"models.py": f'''
+    return {
+        "models.py": f'''
         from sqlalchemy.orm import Mapped, mapped_column
 
         from lms_core import db
@@ -158,7 +179,8 @@ def model_plugin(class_name: str, table: str) -> dict:
         class {class_name}(db.Model):
             __tablename__ = "{table}"
             id: Mapped[int] = mapped_column(primary_key=True)
-    '''}
+    '''
+    }
 
 
 MODEL_PLUGIN = '''
@@ -184,14 +206,17 @@ def forget_tables():
 
 @pytest.mark.lms_config(LMS_PLUGINS="hello,hello_x", **LENIENT)
 def test_a_plugin_whose_prefix_lies_inside_anothers_is_warned_and_keeps_its_own_tables(
-        distributions, request, forget_tables):
+    distributions, request, forget_tables
+):
     distributions.install("hello_x", MODEL_PLUGIN, files=model_plugin("HelloXItem", "hello_x_items"))
     app = request.getfixturevalue("app")
 
     from lms_core import migrate
 
-    assert "the table prefix 'hello_x_' of plugin 'hello_x' lies inside the prefix 'hello_' of plugin 'hello'" \
+    assert (
+        "the table prefix 'hello_x_' of plugin 'hello_x' lies inside the prefix 'hello_' of plugin 'hello'"
         in "\n".join(problems(app))
+    )
     owners = migrate.table_owners()
     # Decided from where the model is declared, not from the name: hello's migrations never get it.
     assert owners["hello_x_items"] == "hello_x"
@@ -205,8 +230,10 @@ def test_a_table_outside_the_plugins_prefix_is_named(distributions, request, for
     distributions.install("shelf", MODEL_PLUGIN, files=model_plugin("ShelfBook", "books"))
     app = request.getfixturevalue("app")
 
-    assert ("plugin 'shelf' declares the table 'books', outside its prefix 'shelf_': name its tables shelf_*"
-            in problems(app))
+    assert (
+        "plugin 'shelf' declares the table 'books', outside its prefix 'shelf_': name its tables shelf_*"
+        in problems(app)
+    )
     assert "problem: plugin 'shelf' declares the table 'books'" in lms(app, "plugins", "check").output
 
 
@@ -267,15 +294,22 @@ def test_a_function_named_like_a_hook_without_hookimpl_is_warned_about(distribut
 
     assert problems(app) == [
         f"plugin 'forgetful': {installed.package}.plugin.on_quiz_passed() is named like a hook "
-        f"but has no @hookimpl, so it is never called"]
+        f"but has no @hookimpl, so it is never called"
+    ]
 
 
 def lms_process(tmp_path, *args, env=None):
-    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
-                   "LMS_INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "x", **(env or {})}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+        "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "x",
+        **(env or {}),
+    }
     environment.pop("REDIS_URL", None)
-    return subprocess.run([sys.executable, "-m", "lms_core.cli", *args], capture_output=True, text=True,
-                          env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lms_core.cli", *args], capture_output=True, text=True, env=environment, timeout=120
+    )
 
 
 def test_a_misspelled_hook_gives_one_line_from_the_lms_command(tmp_path):
@@ -283,19 +317,23 @@ def test_a_misspelled_hook_gives_one_line_from_the_lms_command(tmp_path):
     (site / "lms_typo_cli").mkdir(parents=True)
     (site / "lms_typo_cli" / "__init__.py").write_text("")
     (site / "lms_typo_cli" / "plugin.py").write_text(
-        "from lms_core import hookimpl\n\n\n@hookimpl\ndef on_quiz_pased(user, quiz, attempt):\n    pass\n")
+        "from lms_core import hookimpl\n\n\n@hookimpl\ndef on_quiz_pased(user, quiz, attempt):\n    pass\n"
+    )
     info = site / "lms_plugin_typo-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lms-plugin-typo\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[lms.plugins]\ntypo = lms_typo_cli.plugin\n")
 
-    result = lms_process(tmp_path, "plugins", "list",
-                         env={"LMS_PLUGINS": "typo", "PYTHONPATH": os.pathsep.join([str(site), *sys.path])})
+    result = lms_process(
+        tmp_path, "plugins", "list", env={"LMS_PLUGINS": "typo", "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    )
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip() == ("Error: plugin 'typo' implements 'on_quiz_pased' (lms_typo_cli.plugin), "
-                                     "which is not a hook. Did you mean 'on_quiz_passed'?")
+    assert result.stderr.strip() == (
+        "Error: plugin 'typo' implements 'on_quiz_pased' (lms_typo_cli.plugin), "
+        "which is not a hook. Did you mean 'on_quiz_passed'?"
+    )
 
 
 def test_lms_commands_print_alembic_steps_only_when_asked(tmp_path):
@@ -317,8 +355,10 @@ def test_a_plugin_excluded_by_lms_plugins_is_listed_and_cannot_be_enabled_by_mis
     result = lms(app, "plugins", "enable", "gamification")
 
     assert result.exit_code == 1
-    assert ("The plugin gamification is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
-            "Add it there and restart.") in result.output
+    assert (
+        "The plugin gamification is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
+        "Add it there and restart."
+    ) in result.output
 
 
 def test_lms_plugins_list_before_the_first_migration_lists_instead_of_failing(tmp_path):

@@ -1,5 +1,6 @@
 """A plugin author starts with ``lms plugins new NAME``: what it writes installs,
 migrates and passes its own tests as generated."""
+
 from __future__ import annotations
 
 import os
@@ -18,15 +19,20 @@ STEP_SECONDS = 180
 
 
 def run(*command, cwd=None, env=None):
-    return subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=STEP_SECONDS)
+    return subprocess.run(
+        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=STEP_SECONDS
+    )
 
 
 def isolated_environment(tmp_path) -> dict:
     """The generated tests run in a process of their own: give it its own database and
     Redis numbers, so it never drops or flushes the ones this run uses."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/lms.sqlite3",
-           "LMS_INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "template-test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/lms.sqlite3",
+        "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "template-test",
+    }
     env.pop("REDIS_URL", None)
     env["LMS_TEST_DB_TAG"] = os.environ.get("LMS_TEST_DB_TAG", "") + "template_"
     if os.environ.get("LMS_TEST_REDIS_URL"):
@@ -44,9 +50,16 @@ def test_a_generated_plugin_installs_migrates_and_passes_its_own_tests(tmp_path)
     folder = tmp_path / f"lms-plugin-{name.replace('_', '-')}"
     assert created.output.startswith(f"created {folder}\n")
     package = folder / f"lms_{name}"
-    for part in ("pyproject.toml", "README.md", "babel.cfg", "tests", f"lms_{name}/plugin.py",
-                 f"lms_{name}/templates/{name}/index.html", "lms_" + name + "/translations/en/LC_MESSAGES/messages.po",
-                 "lms_" + name + "/translations/ru/LC_MESSAGES/messages.mo"):
+    for part in (
+        "pyproject.toml",
+        "README.md",
+        "babel.cfg",
+        "tests",
+        f"lms_{name}/plugin.py",
+        f"lms_{name}/templates/{name}/index.html",
+        "lms_" + name + "/translations/en/LC_MESSAGES/messages.po",
+        "lms_" + name + "/translations/ru/LC_MESSAGES/messages.mo",
+    ):
         assert (folder / part).exists(), part
     assert len(list((package / "migrations" / "versions").glob(f"*_create_{name}_notes.py"))) == 1
     assert f'{name} = "lms_{name}.plugin"' in (folder / "pyproject.toml").read_text()
@@ -56,8 +69,9 @@ def test_a_generated_plugin_installs_migrates_and_passes_its_own_tests(tmp_path)
     # PYTHONPATH), never into the suite's environment: another worker's app that loads
     # every installed plugin must not meet it.
     site = tmp_path / "site"
-    installed = run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", site, folder)
+    installed = run(
+        BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, folder
+    )
     assert installed.returncode == 0, installed.stderr
     env["PYTHONPATH"] = str(site)
     env["LMS_PLUGINS"] = name
@@ -72,12 +86,15 @@ def test_a_generated_plugin_installs_migrates_and_passes_its_own_tests(tmp_path)
     assert "4 passed" in tests.stdout
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("Notes", "is not a plugin name"),
-    ("my-notes", "is not a plugin name"),
-    ("class", "is not a plugin name"),
-    ("core", "is used by the core"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("Notes", "is not a plugin name"),
+        ("my-notes", "is not a plugin name"),
+        ("class", "is not a plugin name"),
+        ("core", "is used by the core"),
+    ],
+)
 def test_a_name_that_cannot_prefix_tables_is_refused(tmp_path, name, reason):
     result = CliRunner().invoke(main, ["plugins", "new", name, "--directory", str(tmp_path)])
 

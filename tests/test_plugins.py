@@ -6,6 +6,7 @@ Plugins are small module objects registered while the app runs, or, for hooks th
 calls while it builds the app, distributions installed on ``sys.path`` with an
 ``lms.plugins`` entry point (``tests/plugin_helpers.py``).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,8 +52,9 @@ def enrolled_student(factory, course, **fields):
 def submit(client, factory, quiz, correct=True):
     """Start (or resume) and submit an attempt through the quiz pages."""
     client.post(f"/quizzes/{quiz.id}/start")
-    attempt_id = db.session.execute(db.select(Attempt.id).where(
-        Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))).scalar_one()
+    attempt_id = db.session.execute(
+        db.select(Attempt.id).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))
+    ).scalar_one()
     answers = factory.answers(quiz, correct)
     return client.post(f"/attempts/{attempt_id}/submit", data={k: str(v) for k, v in answers.items()})
 
@@ -188,7 +190,8 @@ def test_hook_lms_migrations_folder(app, shelf_migrations):
     assert "upgraded: core" in first.output and "upgraded: shelf" in first.output
     with db.engine.begin() as connection:
         assert connection.execute(db.text("SELECT version_num FROM shelf_alembic_version")).scalars().all() == [
-            "shelf0001"]
+            "shelf0001"
+        ]
         assert "shelf0001" not in connection.execute(db.text("SELECT version_num FROM alembic_version")).scalars().all()
         connection.execute(db.text("INSERT INTO shelf_items (title) VALUES ('Atlas')"))
 
@@ -238,9 +241,13 @@ def compiled_catalogue(locale: str, messages: dict[str, str]) -> bytes:
 
 @pytest.mark.lms_config(LMS_PLUGINS="almanac")
 def test_hook_lms_translations_folder(distributions, request):
-    distributions.install("almanac", ALMANAC, files={
-        "translations/ru/LC_MESSAGES/messages.mo": compiled_catalogue("ru", {"Almanac of the day": "Альманах дня"}),
-    })
+    distributions.install(
+        "almanac",
+        ALMANAC,
+        files={
+            "translations/ru/LC_MESSAGES/messages.mo": compiled_catalogue("ru", {"Almanac of the day": "Альманах дня"}),
+        },
+    )
     client = request.getfixturevalue("app").test_client()
 
     assert text(client.get("/almanac/", headers={"Accept-Language": "ru"})) == "Альманах дня"
@@ -302,8 +309,13 @@ def test_hook_lms_notification_channels(app, factory, run_jobs):
 
     # the channel gets the values the message was made from, to render its own templates
     assert delivered == [("The course starts tomorrow", {"course": "Python", "days": 1}, "pat@example.org")]
-    titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == student.id)
-                                .order_by(Notification.id)).scalars().all()
+    titles = (
+        db.session.execute(
+            db.select(Notification.title).where(Notification.user_id == student.id).order_by(Notification.id)
+        )
+        .scalars()
+        .all()
+    )
     assert titles == ["The course starts tomorrow", "Just for the inbox"]  # the inbox has everything
 
 
@@ -333,11 +345,17 @@ def test_hook_lms_openapi(app, client):
     @hookimpl
     def lms_openapi():
         return {
-            "paths": {"/library/books": {"get": {"operationId": "libraryListBooks", "summary": "Books on the shelf",
-                                                 "tags": ["library"],
-                                                 "responses": {"200": {"description": "The books"}}}}},
-            "components": {"schemas": {"LibraryBook": {"type": "object",
-                                                       "properties": {"title": {"type": "string"}}}}},
+            "paths": {
+                "/library/books": {
+                    "get": {
+                        "operationId": "libraryListBooks",
+                        "summary": "Books on the shelf",
+                        "tags": ["library"],
+                        "responses": {"200": {"description": "The books"}},
+                    }
+                }
+            },
+            "components": {"schemas": {"LibraryBook": {"type": "object", "properties": {"title": {"type": "string"}}}}},
             "tags": [{"name": "library"}],
         }
 
@@ -366,18 +384,41 @@ def test_hook_lms_demo_data(app):
     @hookimpl
     def lms_demo_data(platform):
         seen["learners"] = len(platform.learner_ids)
-        rows = ({"user_id": user_id, "kind": "visits.welcome", "title": "Welcome", "body": "", "params": {},
-                 "created_at": platform.moment()} for user_id in platform.learner_ids)
+        rows = (
+            {
+                "user_id": user_id,
+                "kind": "visits.welcome",
+                "title": "Welcome",
+                "body": "",
+                "params": {},
+                "created_at": platform.moment(),
+            }
+            for user_id in platform.learner_ids
+        )
         return [f"{platform.insert(Notification, rows)} welcome notes"]
 
     register_plugin(app, "visits", lms_demo_data)
-    lines = load_large_demo(Volumes(users=30, courses=4, big_course_learners=10, big_course_items=5,
-                                    lessons_per_course=1, courses_per_learner=1, activity_facts=20, attempts=10))
+    lines = load_large_demo(
+        Volumes(
+            users=30,
+            courses=4,
+            big_course_learners=10,
+            big_course_items=5,
+            lessons_per_course=1,
+            courses_per_learner=1,
+            activity_facts=20,
+            attempts=10,
+        )
+    )
 
     assert seen["learners"] == 28  # every student (the admin and the teacher are not)
     assert "visits: 28 welcome notes" in lines
-    assert db.session.execute(db.select(db.func.count(Notification.id)).where(
-        Notification.kind == "visits.welcome")).scalar_one() == 28
+    assert (
+        db.session.execute(
+            db.select(db.func.count(Notification.id)).where(Notification.kind == "visits.welcome")
+        ).scalar_one()
+        == 28
+    )
 
 
 LECTURES = '''
@@ -596,8 +637,7 @@ def test_a_held_enrolment_is_pending_until_the_plugin_activates_it(app, client, 
     assert client.get(f"/lessons/{lesson.id}").status_code == 200
 
 
-def test_a_hold_sends_the_learner_where_the_plugin_says_and_access_can_be_held_again(app, client, factory,
-                                                                                     login):
+def test_a_hold_sends_the_learner_where_the_plugin_says_and_access_can_be_held_again(app, client, factory, login):
     @hookimpl
     def lms_before_enroll(user, course):
         return Refusal("Waiting for your payment.", code="payment_pending", hold=True, url="/pay/here")
@@ -689,8 +729,9 @@ def test_hook_lms_before_quiz_submit(app, client, factory, login):
 
     register_plugin(app, "no-links", lms_before_quiz_submit)
     course = factory.course()
-    quiz = factory.quiz(course, questions=[{"kind": "text", "text": "Capital of France?",
-                                            "accepted_answers": ["Paris"]}])
+    quiz = factory.quiz(
+        course, questions=[{"kind": "text", "text": "Capital of France?", "accepted_answers": ["Paris"]}]
+    )
     question_id = str(quiz.questions[0].id)
     student = enrolled_student(factory, course)
     login(client, student)
@@ -721,8 +762,9 @@ def test_hook_on_user_registered(app, client, factory, login):
     login(client, factory.user(role="admin"))
     register_plugin(app, "welcome", on_user_registered)
 
-    client.post("/admin/users/new", data={"name": "Rin", "email": "rin@example.org", "password": PASSWORD,
-                                          "role": "teacher"})
+    client.post(
+        "/admin/users/new", data={"name": "Rin", "email": "rin@example.org", "password": PASSWORD, "role": "teacher"}
+    )
 
     [(user, was_committed)] = received
     assert was_committed
@@ -933,7 +975,8 @@ def test_of_two_plugins_the_later_by_name_answers_first(distributions, request):
 
 
 def test_a_failing_implementation_is_recorded_and_breaks_neither_the_page_nor_other_plugins(
-        app, client, factory, login):
+    app, client, factory, login
+):
     later = []
 
     @hookimpl
@@ -965,8 +1008,9 @@ def test_a_failing_implementation_is_recorded_and_breaks_neither_the_page_nor_ot
     assert page.status_code == 200 and '<p id="healthy">Still here</p>' in text(page)
     assert later == [student.id]
     assert enrolment.find(student.id, course.id).status == "active"
-    errors = db.session.execute(db.select(PluginError.plugin, PluginError.hook, PluginError.message)
-                                .order_by(PluginError.id)).all()
+    errors = db.session.execute(
+        db.select(PluginError.plugin, PluginError.hook, PluginError.message).order_by(PluginError.id)
+    ).all()
     assert ("flaky", "on_enrolled", "ZeroDivisionError: seat count is zero") in errors
     assert ("flaky", "lms_course_page_fragments", "KeyError: 'weather'") in errors
     assert {plugin for plugin, _hook, _message in errors} == {"flaky"}
@@ -986,8 +1030,10 @@ def test_a_misspelled_hook_stops_the_start_with_a_clear_message(distributions, t
     distributions.install("typo", MISSPELLED)
 
     with pytest.raises(PluginConfigurationError) as failure:
-        create_app({"LMS_PLUGINS": "typo", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
-                   instance_path=str(tmp_path / "instance"))
+        create_app(
+            {"LMS_PLUGINS": "typo", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
+            instance_path=str(tmp_path / "instance"),
+        )
 
     message = str(failure.value)
     assert "'typo'" in message and "'on_quiz_pased'" in message
@@ -997,8 +1043,10 @@ def test_a_misspelled_hook_stops_the_start_with_a_clear_message(distributions, t
 
 def test_lms_plugins_naming_a_plugin_that_is_not_installed_stops_the_start(tmp_path):
     with pytest.raises(PluginConfigurationError, match="LMS_PLUGINS names 'gradebook', which is not installed"):
-        create_app({"LMS_PLUGINS": "gradebook", "SECRET_KEY": "x",
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "instance"))
+        create_app(
+            {"LMS_PLUGINS": "gradebook", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
+            instance_path=str(tmp_path / "instance"),
+        )
 
 
 BROKEN = '''
@@ -1026,8 +1074,15 @@ def test_with_the_strict_setting_a_plugin_that_cannot_be_imported_stops_the_star
     distributions.install("video", BROKEN)
 
     with pytest.raises(ImportError, match="libvideo 2"):
-        create_app({"LMS_PLUGINS": "video", "LMS_PLUGINS_STRICT": True, "SECRET_KEY": "x",
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path / "instance"))
+        create_app(
+            {
+                "LMS_PLUGINS": "video",
+                "LMS_PLUGINS_STRICT": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            },
+            instance_path=str(tmp_path / "instance"),
+        )
 
 
 TURNSTILE = '''

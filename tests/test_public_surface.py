@@ -4,6 +4,7 @@ The project's plugins and the tutorial's are the proof that the surface is enoug
 of them may import an internal module of ``lms_core`` or read ``flask.g.user``. The names
 the facade exports, the public modules and the lists in docs/plugins.md are the same.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,8 +43,12 @@ def violations(path: Path) -> list[str]:
         elif module not in public and not (names and all(f"{module}.{name}" in public for name in names)):
             found.append(f"{where} imports {module}, an internal module")
     for node in ast.walk(ast.parse(path.read_text())):
-        if (isinstance(node, ast.Attribute) and node.attr == "user" and isinstance(node.value, ast.Name)
-                and node.value.id == "g"):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "user"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "g"
+        ):
             found.append(f"{path.relative_to(ROOT)}:{node.lineno} reads g.user (use lms_core.current_user)")
     return found
 
@@ -56,8 +61,10 @@ def test_plugins_and_examples_import_only_the_public_surface():
 
 def test_the_check_catches_an_internal_import_and_a_read_of_g_user(tmp_path):
     sneaky = ROOT / "plugins" / "_sneaky_check.py"
-    sneaky.write_text("from flask import g\nfrom lms_core.extensions import db\nfrom lms_core import db, helpers\n\n"
-                      "def who():\n    return g.user\n")
+    sneaky.write_text(
+        "from flask import g\nfrom lms_core.extensions import db\nfrom lms_core import db, helpers\n\n"
+        "def who():\n    return g.user\n"
+    )
     try:
         assert violations(sneaky) == [
             "plugins/_sneaky_check.py:2 imports lms_core.extensions, an internal module",
@@ -93,8 +100,11 @@ def test_every_core_name_the_docs_mention_is_public():
         for dotted in set(re.findall(r"`(lms_core\.[\w.]+)", document.read_text())):
             parts = dotted.split(".")
             prefixes = {".".join(parts[:n]) for n in range(2, len(parts) + 1)}
-            assert (parts[1] in [*lms_core.__all__, "PUBLIC_MODULES", "__all__"] or prefixes & public or dotted in DEFAULT_PLUGIN_NAMES), \
-                f"{document.name} names {dotted}, which is not public"
+            assert (
+                parts[1] in [*lms_core.__all__, "PUBLIC_MODULES", "__all__"]
+                or prefixes & public
+                or dotted in DEFAULT_PLUGIN_NAMES
+            ), f"{document.name} names {dotted}, which is not public"
 
 
 # The names the core's own default plugins are registered under (docs/hooks.md, "Load order").

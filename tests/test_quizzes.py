@@ -1,4 +1,5 @@
 """Quizzes: scoring of every question kind, attempt limits, time limits, bad answers."""
+
 from datetime import timedelta
 
 import pytest
@@ -38,11 +39,15 @@ def test_multiple_choice_gives_partial_credit_and_wrong_picks_cost(quiz_setup):
     quiz, student = quiz_setup
     single, multiple, text, c = ids(quiz)
     attempt = quizzes.start_attempt(student, quiz)
-    attempt = quizzes.submit_attempt(student, attempt, {
-        str(single.id): c["5"],                      # wrong: 0 of 2
-        str(multiple.id): [c["[1]"], c["(1,)"]],     # one right, one wrong: (1 - 1) / 2 -> 0
-        str(text.id): "  FOR ",                      # case and spaces ignored: 1
-    })
+    attempt = quizzes.submit_attempt(
+        student,
+        attempt,
+        {
+            str(single.id): c["5"],  # wrong: 0 of 2
+            str(multiple.id): [c["[1]"], c["(1,)"]],  # one right, one wrong: (1 - 1) / 2 -> 0
+            str(text.id): "  FOR ",  # case and spaces ignored: 1
+        },
+    )
     assert attempt.score == 1 and attempt.percent == 20 and attempt.passed is False
     attempt = quizzes.start_attempt(student, quiz)
     attempt = quizzes.submit_attempt(student, attempt, {str(multiple.id): [c["[1]"]], str(single.id): c["6"]})

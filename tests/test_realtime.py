@@ -1,4 +1,5 @@
 """The in-app inbox updates live over Socket.IO (through Redis when it is set)."""
+
 import time
 
 import pytest

@@ -1,4 +1,5 @@
 """Safety: CSRF, password storage, login rate limit, sanitised lesson Markdown."""
+
 import pytest
 
 from lms_core.extensions import db
@@ -50,14 +51,17 @@ def test_a_successful_login_is_not_limited_by_a_few_typos(client, factory):
     assert client.post("/login", data={"email": student.email, "password": PASSWORD}).status_code == 302
 
 
-@pytest.mark.parametrize("attack", [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "[click](javascript:alert(1))",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<svg onload=alert(1)>",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1))",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<iframe src=\"https://evil.example\"></iframe>",
+        "<svg onload=alert(1)>",
+    ],
+)
 def test_lesson_markdown_cannot_run_script(attack):
     html = str(render(attack)).lower()
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
@@ -81,8 +85,9 @@ def test_a_redirect_to_another_site_is_refused_in_every_spelling(client, factory
     from urllib.parse import unquote
 
     student = factory.user()
-    response = client.post("/login", query_string={"next": unquote(target)},
-                           data={"email": student.email, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": unquote(target)}, data={"email": student.email, "password": PASSWORD}
+    )
     assert response.location == "/dashboard"
 
 

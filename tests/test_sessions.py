@@ -1,6 +1,7 @@
 """Sessions live on the server: logging out, a password change or "log out" on the
 account page ends them, a copied cookie stops working, and so do the live Socket.IO
 connections of the ended session (a real python-socketio client against the real server)."""
+
 import os
 import re
 import threading
@@ -47,13 +48,13 @@ def test_the_account_page_lists_sessions_and_ends_one_of_them(app, client, facto
     student = factory.user()
     login(client, student)
     laptop = app.test_client()
-    laptop.post("/login", data={"email": student.email, "password": PASSWORD},
-                headers={"User-Agent": "Laptop Firefox"})
+    laptop.post("/login", data={"email": student.email, "password": PASSWORD}, headers={"User-Agent": "Laptop Firefox"})
     page = client.get("/account").get_data(as_text=True)
     assert "Laptop Firefox" in page and "This browser" in page and page.count('class="session-row"') == 2
 
     laptop_session = db.session.execute(
-        db.select(UserSession).where(UserSession.user_agent == "Laptop Firefox")).scalar_one()
+        db.select(UserSession).where(UserSession.user_agent == "Laptop Firefox")
+    ).scalar_one()
     ended = client.post("/account", data={"action": "end_session", "session_id": laptop_session.id})
     assert ended.status_code == 303
     assert laptop.get("/dashboard").status_code == 302 and client.get("/dashboard").status_code == 200
@@ -64,8 +65,7 @@ def test_nobody_can_end_someone_elses_session(app, client, factory, login):
     victim_client = app.test_client()
     login(victim_client, victim)
     login(client, attacker)
-    victim_session = db.session.execute(
-        db.select(UserSession).where(UserSession.user_id == victim.id)).scalar_one()
+    victim_session = db.session.execute(db.select(UserSession).where(UserSession.user_id == victim.id)).scalar_one()
     client.post("/account", data={"action": "end_session", "session_id": victim_session.id})
     client.post("/account", data={"action": "end_session", "session_id": "99999999999999999999"})
     assert victim_client.get("/dashboard").status_code == 200
@@ -124,8 +124,12 @@ def log_in_over_http(base_url, user, password=PASSWORD):
     browser = requests.Session()
     page = browser.get(base_url + "/login", timeout=10).text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    answer = browser.post(base_url + "/login", data={"email": user.email, "password": password, "csrf_token": token},
-                          allow_redirects=False, timeout=10)
+    answer = browser.post(
+        base_url + "/login",
+        data={"email": user.email, "password": password, "csrf_token": token},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert answer.status_code == 302, answer.text[:500]
     return browser
 
@@ -173,9 +177,17 @@ def test_a_password_change_disconnects_the_other_sessions_sockets_and_they_hear_
 
         page = mine.get(live_server + "/account", timeout=10).text
         token = re.search(r'name="password-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        changed = mine.post(live_server + "/account", allow_redirects=False, timeout=10, data={
-            "action": "password", "password-current": PASSWORD, "password-password": "a new long secret",
-            "password-csrf_token": token})
+        changed = mine.post(
+            live_server + "/account",
+            allow_redirects=False,
+            timeout=10,
+            data={
+                "action": "password",
+                "password-current": PASSWORD,
+                "password-password": "a new long secret",
+                "password-csrf_token": token,
+            },
+        )
         assert changed.status_code == 303, changed.text[:300]
 
         assert stolen_socket.ended.wait(timeout=10), "the ended session's socket is still connected"
@@ -195,7 +207,9 @@ def test_a_password_change_disconnects_the_other_sessions_sockets_and_they_hear_
         close_socket(stolen_socket)
 
 
-@pytest.mark.skipif(not os.environ.get("LMS_TEST_REDIS_URL"), reason="between processes, disconnects travel through Redis")
+@pytest.mark.skipif(
+    not os.environ.get("LMS_TEST_REDIS_URL"), reason="between processes, disconnects travel through Redis"
+)
 def test_a_session_ended_in_another_process_loses_its_socket_through_redis(app, factory, live_server):
     """An admin deactivates an account in one web process (here: the test's own), while
     the person's page holds a socket in another (the live server)."""

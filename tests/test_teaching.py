@@ -1,4 +1,5 @@
 """A teacher's authoring pages: courses, lessons, quizzes, translations, students."""
+
 import re
 
 import pytest
@@ -29,36 +30,90 @@ def test_a_teacher_builds_and_publishes_a_course_that_a_student_finds_and_passes
     login(client, teacher)
     assert "New course" in page(client, "/teach/")
 
-    editor = path_of(client.post("/teach/courses", data={
-        "title": "Astronomy for beginners", "slug": "", "summary": "Stars and planets.", "default_language": "en"}))
+    editor = path_of(
+        client.post(
+            "/teach/courses",
+            data={
+                "title": "Astronomy for beginners",
+                "slug": "",
+                "summary": "Stars and planets.",
+                "default_language": "en",
+            },
+        )
+    )
     course = db.session.execute(db.select(Course)).scalar_one()
     assert editor == f"/teach/courses/{course.id}"
     assert course.slug == "astronomy-for-beginners" and not course.published
     assert [s.user_id for s in course.staff] == [teacher.id]
 
-    lesson_page = path_of(client.post(f"{editor}/lessons/new", data={
-        "title": "The night sky", "body": "# Stars\r\n\r\nLook **up**.", "published": "y"}))
+    lesson_page = path_of(
+        client.post(
+            f"{editor}/lessons/new",
+            data={"title": "The night sky", "body": "# Stars\r\n\r\nLook **up**.", "published": "y"},
+        )
+    )
     lesson = db.session.execute(db.select(Lesson)).scalar_one()
     assert lesson.body == "# Stars\n\nLook **up**." and lesson.position == 1
     assert f'href="/lessons/{lesson.id}"' in page(client, lesson_page)  # the preview on the learner's page
     assert "<h1>Stars</h1>" in page(client, f"/lessons/{lesson.id}")
 
-    quiz_page = path_of(client.post(f"{editor}/quizzes/new", data={
-        "title": "Check yourself", "description": "Three questions.", "pass_percent": "70", "max_attempts": "2",
-        "time_limit_minutes": "", "published": "y"}))
+    quiz_page = path_of(
+        client.post(
+            f"{editor}/quizzes/new",
+            data={
+                "title": "Check yourself",
+                "description": "Three questions.",
+                "pass_percent": "70",
+                "max_attempts": "2",
+                "time_limit_minutes": "",
+                "published": "y",
+            },
+        )
+    )
     quiz = db.session.execute(db.select(Quiz)).scalar_one()
     assert (quiz.pass_percent, quiz.max_attempts, quiz.time_limit_minutes, quiz.position) == (70, 2, None, 2)
 
-    path_of(client.post(f"{quiz_page}/questions/new", data={
-        "kind": "single", "text": "Which is a star?", "points": "1",
-        "choices-0-text": "The Sun", "choices-0-correct": "y", "choices-1-text": "The Moon", "choices-2-text": ""}))
-    path_of(client.post(f"{quiz_page}/questions/new", data={
-        "kind": "multiple", "text": "Which are planets?", "points": "2",
-        "choices-0-text": "Mars", "choices-0-correct": "y", "choices-1-text": "Venus", "choices-1-correct": "y",
-        "choices-2-text": "Sirius"}))
-    path_of(client.post(f"{quiz_page}/questions/new", data={
-        "kind": "text", "text": "Name our galaxy.", "points": "1", "accepted_answers": "Milky Way\r\nthe Milky Way\r\n",
-        "choices-0-text": "left over from another type"}))
+    path_of(
+        client.post(
+            f"{quiz_page}/questions/new",
+            data={
+                "kind": "single",
+                "text": "Which is a star?",
+                "points": "1",
+                "choices-0-text": "The Sun",
+                "choices-0-correct": "y",
+                "choices-1-text": "The Moon",
+                "choices-2-text": "",
+            },
+        )
+    )
+    path_of(
+        client.post(
+            f"{quiz_page}/questions/new",
+            data={
+                "kind": "multiple",
+                "text": "Which are planets?",
+                "points": "2",
+                "choices-0-text": "Mars",
+                "choices-0-correct": "y",
+                "choices-1-text": "Venus",
+                "choices-1-correct": "y",
+                "choices-2-text": "Sirius",
+            },
+        )
+    )
+    path_of(
+        client.post(
+            f"{quiz_page}/questions/new",
+            data={
+                "kind": "text",
+                "text": "Name our galaxy.",
+                "points": "1",
+                "accepted_answers": "Milky Way\r\nthe Milky Way\r\n",
+                "choices-0-text": "left over from another type",
+            },
+        )
+    )
     single, multiple, text = db.session.execute(db.select(Question).order_by(Question.position)).scalars()
     assert [(c.text, c.correct) for c in single.choices] == [("The Sun", True), ("The Moon", False)]
     assert [(c.text, c.correct) for c in multiple.choices] == [("Mars", True), ("Venus", True), ("Sirius", False)]
@@ -81,9 +136,11 @@ def test_a_teacher_builds_and_publishes_a_course_that_a_student_finds_and_passes
     path_of(client.post(f"/courses/{course.slug}/enrol"))
     path_of(client.post(f"/quizzes/{quiz.id}/start"))
     attempt = db.session.execute(db.select(Attempt)).scalar_one()
-    answers = {str(single.id): str(single.choices[0].id),
-               str(multiple.id): [str(multiple.choices[0].id), str(multiple.choices[1].id)],
-               str(text.id): "  milky   WAY "}
+    answers = {
+        str(single.id): str(single.choices[0].id),
+        str(multiple.id): [str(multiple.choices[0].id), str(multiple.choices[1].id)],
+        str(text.id): "  milky   WAY ",
+    }
     result = page(client, path_of(client.post(f"/attempts/{attempt.id}/submit", data=answers)))
     assert 'id="quiz-passed"' in result
     assert db.session.get(Attempt, attempt.id).score == 4
@@ -92,8 +149,16 @@ def test_a_teacher_builds_and_publishes_a_course_that_a_student_finds_and_passes
 def test_editing_a_question_keeps_its_options_and_their_translations(client, factory, login):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
-    quiz = factory.quiz(course, questions=[{"kind": "single", "text": "Capital of France?",
-                                            "choices": [("Paris", True), ("Lyon", False), ("Nice", False)]}])
+    quiz = factory.quiz(
+        course,
+        questions=[
+            {
+                "kind": "single",
+                "text": "Capital of France?",
+                "choices": [("Paris", True), ("Lyon", False), ("Nice", False)],
+            }
+        ],
+    )
     question = quiz.questions[0]
     paris, lyon, nice = question.choices
     paris_id, nice_id = paris.id, nice.id
@@ -106,12 +171,25 @@ def test_editing_a_question_keeps_its_options_and_their_translations(client, fac
     assert 'value="Lyon"' in editor and f'name="choices-0-id" type="hidden" value="{paris.id}"' in editor
 
     # Lyon is removed, Nice edited, Marseille added
-    path_of(client.post(f"/teach/questions/{question.id}", data={
-        "kind": "single", "text": "Capital of France?", "points": "3",
-        "choices-0-id": str(paris.id), "choices-0-text": "Paris", "choices-0-correct": "y",
-        "choices-1-id": str(lyon.id), "choices-1-text": "",
-        "choices-2-id": str(nice.id), "choices-2-text": "Nice (Côte d'Azur)",
-        "choices-3-id": "", "choices-3-text": "Marseille"}))
+    path_of(
+        client.post(
+            f"/teach/questions/{question.id}",
+            data={
+                "kind": "single",
+                "text": "Capital of France?",
+                "points": "3",
+                "choices-0-id": str(paris.id),
+                "choices-0-text": "Paris",
+                "choices-0-correct": "y",
+                "choices-1-id": str(lyon.id),
+                "choices-1-text": "",
+                "choices-2-id": str(nice.id),
+                "choices-2-text": "Nice (Côte d'Azur)",
+                "choices-3-id": "",
+                "choices-3-text": "Marseille",
+            },
+        )
+    )
     db.session.expire_all()
     question = db.session.get(Question, question.id)
     assert question.points == 3
@@ -125,35 +203,48 @@ def test_translations_report_lists_missing_then_out_of_date_fields(client, facto
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher, title="Cooking", summary="Simple dishes.")
     lesson = factory.lesson(course, title="Soup", body="Boil water.")
-    quiz = factory.quiz(course, title="Kitchen quiz", questions=[
-        {"kind": "single", "text": "Hot or cold?", "choices": [("Hot", True), ("Cold", False)]}])
+    quiz = factory.quiz(
+        course,
+        title="Kitchen quiz",
+        questions=[{"kind": "single", "text": "Hot or cold?", "choices": [("Hot", True), ("Cold", False)]}],
+    )
     login(client, teacher)
 
     report = page(client, f"/teach/courses/{course.id}/translations")
-    missing = report[report.index('id="missing-ru"'):]
+    missing = report[report.index('id="missing-ru"') :]
     assert "8 missing" in missing  # course title and summary, lesson title and body, quiz title, question, 2 options
     assert "Lesson “Soup”: Text" in missing and "Quiz “Kitchen quiz”: Title" in missing
     assert 'id="outdated-ru"' not in report
 
     form = page(client, f"/teach/courses/{course.id}/translations/ru")
     assert '<div class="source-text" lang="en">Boil water.</div>' in form
-    path_of(client.post(f"/teach/courses/{course.id}/translations/ru", data={
-        "text-courses-{}-title".format(course.id): "Кулинария",
-        "text-courses-{}-summary".format(course.id): "Простые блюда.",
-        f"text-lessons-{lesson.id}-title": "Суп",
-        f"text-lessons-{lesson.id}-body": "Вскипятите воду.",
-        f"text-quizzes-{quiz.id}-title": "Кухонный тест",
-        f"text-questions-{quiz.questions[0].id}-text": "Горячее или холодное?",
-        f"text-choices-{quiz.questions[0].choices[0].id}-text": "Горячее",
-        f"text-choices-{quiz.questions[0].choices[1].id}-text": "Холодное"}))
+    path_of(
+        client.post(
+            f"/teach/courses/{course.id}/translations/ru",
+            data={
+                "text-courses-{}-title".format(course.id): "Кулинария",
+                "text-courses-{}-summary".format(course.id): "Простые блюда.",
+                f"text-lessons-{lesson.id}-title": "Суп",
+                f"text-lessons-{lesson.id}-body": "Вскипятите воду.",
+                f"text-quizzes-{quiz.id}-title": "Кухонный тест",
+                f"text-questions-{quiz.questions[0].id}-text": "Горячее или холодное?",
+                f"text-choices-{quiz.questions[0].choices[0].id}-text": "Горячее",
+                f"text-choices-{quiz.questions[0].choices[1].id}-text": "Холодное",
+            },
+        )
+    )
     assert "Everything is translated." in page(client, f"/teach/courses/{course.id}/translations")
 
     # the teacher rewrites the lesson: its Russian text no longer matches the source
-    path_of(client.post(f"/teach/lessons/{lesson.id}", data={
-        "title": "Soup", "body": "Boil salted water.", "position": str(lesson.position), "published": "y"}))
+    path_of(
+        client.post(
+            f"/teach/lessons/{lesson.id}",
+            data={"title": "Soup", "body": "Boil salted water.", "position": str(lesson.position), "published": "y"},
+        )
+    )
     report = page(client, f"/teach/courses/{course.id}/translations")
     assert 'id="missing-ru"' not in report
-    outdated = report[report.index('id="outdated-ru"'):]
+    outdated = report[report.index('id="outdated-ru"') :]
     assert "1 out of date" in outdated and "Lesson “Soup”: Text" in outdated
 
     # saving the form unchanged does not pass the old text off as current ...
@@ -163,8 +254,11 @@ def test_translations_report_lists_missing_then_out_of_date_fields(client, facto
     # ... only the teacher's confirmation (or a new text) does
     form = page(client, f"/teach/courses/{course.id}/translations/ru?todo=1")
     assert f'name="confirm-{body_key}"' in form and "Кулинария" not in form  # only what needs work
-    path_of(client.post(f"/teach/courses/{course.id}/translations/ru",
-                        data={f"text-{body_key}": "Вскипятите подсоленную воду."}))
+    path_of(
+        client.post(
+            f"/teach/courses/{course.id}/translations/ru", data={f"text-{body_key}": "Вскипятите подсоленную воду."}
+        )
+    )
     assert "Everything is translated." in page(client, f"/teach/courses/{course.id}/translations")
 
     course.published = True
@@ -184,18 +278,26 @@ def test_a_course_is_edited_only_by_its_own_teachers(client, factory, login):
     student = factory.user()
     factory.enrol(student, course)
     other_teacher = factory.user(role="teacher", email="other@example.org")
-    pages = [f"/teach/courses/{course.id}", f"/teach/courses/{course.id}/translations",
-             f"/teach/courses/{course.id}/translations/ru", f"/teach/courses/{course.id}/students",
-             f"/teach/courses/{course.id}/lessons/new", f"/teach/lessons/{lesson.id}",
-             f"/teach/quizzes/{quiz.id}", f"/teach/questions/{question.id}"]
-    writes = [(f"/teach/courses/{course.id}", {"title": "Hijacked", "default_language": "en"}),
-              (f"/teach/courses/{course.id}/publish", {"published": "0"}),
-              (f"/teach/lessons/{lesson.id}", {"title": "Hijacked", "body": "x"}),
-              (f"/teach/lessons/{lesson.id}/delete", {}),
-              (f"/teach/quizzes/{quiz.id}/delete", {}),
-              (f"/teach/questions/{question.id}/delete", {}),
-              (f"/teach/courses/{course.id}/staff", {"email": "other@example.org"}),
-              (f"/teach/courses/{course.id}/translations/ru", {f"text-courses-{course.id}-title": "Взлом"})]
+    pages = [
+        f"/teach/courses/{course.id}",
+        f"/teach/courses/{course.id}/translations",
+        f"/teach/courses/{course.id}/translations/ru",
+        f"/teach/courses/{course.id}/students",
+        f"/teach/courses/{course.id}/lessons/new",
+        f"/teach/lessons/{lesson.id}",
+        f"/teach/quizzes/{quiz.id}",
+        f"/teach/questions/{question.id}",
+    ]
+    writes = [
+        (f"/teach/courses/{course.id}", {"title": "Hijacked", "default_language": "en"}),
+        (f"/teach/courses/{course.id}/publish", {"published": "0"}),
+        (f"/teach/lessons/{lesson.id}", {"title": "Hijacked", "body": "x"}),
+        (f"/teach/lessons/{lesson.id}/delete", {}),
+        (f"/teach/quizzes/{quiz.id}/delete", {}),
+        (f"/teach/questions/{question.id}/delete", {}),
+        (f"/teach/courses/{course.id}/staff", {"email": "other@example.org"}),
+        (f"/teach/courses/{course.id}/translations/ru", {f"text-courses-{course.id}-title": "Взлом"}),
+    ]
 
     for intruder in (other_teacher, student):
         login(client, intruder)
@@ -259,20 +361,32 @@ def test_invalid_forms_answer_400_with_the_fields_marked_and_write_nothing(clien
     html = refused(f"/teach/courses/{course.id}/quizzes/new", {"title": "Q", "pass_percent": "0"})
     assert "Between 1 and 100." in html
     refused(f"/teach/quizzes/{quiz.id}", {"title": "Renamed", "pass_percent": "50", "max_attempts": "0"})
-    html = refused(f"/teach/quizzes/{quiz.id}/questions/new", {
-        "kind": "single", "text": "Two right?", "points": "1",
-        "choices-0-text": "a", "choices-0-correct": "y", "choices-1-text": "b", "choices-1-correct": "y"})
+    html = refused(
+        f"/teach/quizzes/{quiz.id}/questions/new",
+        {
+            "kind": "single",
+            "text": "Two right?",
+            "points": "1",
+            "choices-0-text": "a",
+            "choices-0-correct": "y",
+            "choices-1-text": "b",
+            "choices-1-correct": "y",
+        },
+    )
     assert "Mark exactly one option as correct." in html
     assert "Two right?</textarea>" in html  # what was typed is kept
     html = refused(f"/teach/quizzes/{quiz.id}/questions/new", {"kind": "text", "text": "Say it", "points": "1"})
     assert "Give at least one accepted answer." in html
-    refused(f"/teach/questions/{quiz.questions[0].id}", {"kind": "multiple", "text": "x", "points": "-2",
-                                                        "choices-0-text": "only one", "choices-0-correct": "y"})
+    refused(
+        f"/teach/questions/{quiz.questions[0].id}",
+        {"kind": "multiple", "text": "x", "points": "-2", "choices-0-text": "only one", "choices-0-correct": "y"},
+    )
     html = refused(f"/teach/courses/{course.id}/staff", {"email": "nobody@example.org"})
     assert "Nobody with this e-mail address has an account." in html
-    html = refused(f"/teach/courses/{course.id}/translations/ru", {
-        f"text-courses-{course.id}-summary": "Геометрия на плоскости.",
-        f"text-lessons-{lesson.id}-title": "У" * 201})
+    html = refused(
+        f"/teach/courses/{course.id}/translations/ru",
+        {f"text-courses-{course.id}-summary": "Геометрия на плоскости.", f"text-lessons-{lesson.id}-title": "У" * 201},
+    )
     assert "The title is too long" in html and "Геометрия на плоскости." in html  # kept for another try
 
     db.session.expire_all()
@@ -318,19 +432,24 @@ def test_outline_order_and_deleting_take_translations_and_attempts_along(client,
     db.session.commit()
     login(client, teacher)
 
-    path_of(client.post(f"/teach/courses/{course.id}/outline/move",
-                        data={"kind": "lesson", "id": str(second.id), "direction": "up"}))
+    path_of(
+        client.post(
+            f"/teach/courses/{course.id}/outline/move", data={"kind": "lesson", "id": str(second.id), "direction": "up"}
+        )
+    )
     db.session.expire_all()
     assert [i.title for i in courses.outline(db.session.get(Course, course.id), include_unpublished=True)] == [
-        "Second", "First", "Final"]
+        "Second",
+        "First",
+        "Final",
+    ]
 
     assert "1 submitted attempt" in page(client, f"/teach/quizzes/{quiz.id}")
     path_of(client.post(f"/teach/lessons/{second.id}/delete"))
     path_of(client.post(f"/teach/quizzes/{quiz.id}/delete"))
     assert count(Lesson) == 1 and count(Quiz) == 0 and count(Question) == 0 and count(Attempt) == 0
     assert count(Translation) == 0
-    assert [i.title for i in courses.outline(db.session.get(Course, course.id), include_unpublished=True)] == [
-        "First"]
+    assert [i.title for i in courses.outline(db.session.get(Course, course.id), include_unpublished=True)] == ["First"]
 
 
 @pytest.mark.lms_config(LMS_HEARTBEAT_MAX_SECONDS=3600)

@@ -1,5 +1,6 @@
 """Two-factor log-in: any user can turn it on with an authenticator app, a recovery code
 works once, and a setting makes it mandatory for teachers and admins."""
+
 import re
 
 import pyotp
@@ -21,7 +22,9 @@ def turn_on(client, user):
     """Set up two-factor log-in through the pages; returns the recovery codes."""
     client.post("/account/two-factor", data={"action": "begin"})
     db.session.refresh(user)
-    done = client.post("/account/two-factor", data={"action": "confirm", "code-code": pyotp.TOTP(user.totp_secret).now()})
+    done = client.post(
+        "/account/two-factor", data={"action": "confirm", "code-code": pyotp.TOTP(user.totp_secret).now()}
+    )
     assert done.status_code == 200, done.get_data(as_text=True)[:300]
     return re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.get_data(as_text=True))
 
@@ -85,8 +88,10 @@ def test_the_second_step_is_throttled_and_does_not_outlive_its_minutes(app, clie
     turn_on(client, student)
     other = app.test_client()
     other.post("/login", data={"email": student.email, "password": PASSWORD})
-    statuses = [other.post("/login/code", data={"code": "000000"}).status_code
-                for _ in range(app.config["LMS_THROTTLE_FREE_ATTEMPTS"] + 1)]
+    statuses = [
+        other.post("/login/code", data={"code": "000000"}).status_code
+        for _ in range(app.config["LMS_THROTTLE_FREE_ATTEMPTS"] + 1)
+    ]
     assert statuses[-1] == 429
     with other.session_transaction() as session:
         session["two_factor_pending"] = {**session["two_factor_pending"], "at": time.time() - 3600}
@@ -99,7 +104,9 @@ def test_turning_it_off_needs_the_password(client, factory, login):
     turn_on(client, student)
     refused = client.post("/account/two-factor", data={"action": "disable", "disable-password": "nope"})
     assert refused.status_code == 400 and "The current password is wrong" in refused.get_data(as_text=True)
-    assert client.post("/account/two-factor", data={"action": "disable", "disable-password": PASSWORD}).status_code == 303
+    assert (
+        client.post("/account/two-factor", data={"action": "disable", "disable-password": PASSWORD}).status_code == 303
+    )
     db.session.refresh(student)
     assert not student.two_factor_enabled and student.totp_secret is None
 

@@ -1,4 +1,5 @@
 """`lms worker` and `lms scheduler`/`lms tick`: jobs and periodic tasks outside the web process."""
+
 import os
 import subprocess
 import sys
@@ -37,8 +38,13 @@ def test_a_separate_worker_process_runs_queued_jobs_with_the_app(app, factory):
     student = factory.user()
     enqueue(jobs_fixtures.write_note, student.id, "done by the worker")
     assert notes() == []
-    result = subprocess.run([sys.executable, "-m", "lms_core.cli", "worker", "--burst"], env=cli_env(app),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "lms_core.cli", "worker", "--burst"],
+        env=cli_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     db.session.expire_all()
     assert notes() == ["done by the worker"]
@@ -47,8 +53,13 @@ def test_a_separate_worker_process_runs_queued_jobs_with_the_app(app, factory):
 def test_the_worker_explains_that_it_needs_redis(app):
     if app.config.get("REDIS_URL"):
         pytest.skip("only meaningful without Redis")
-    result = subprocess.run([sys.executable, "-m", "lms_core.cli", "worker", "--burst"], env=cli_env(app),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "lms_core.cli", "worker", "--burst"],
+        env=cli_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0 and "REDIS_URL is not set" in result.stderr
 
 
@@ -60,6 +71,7 @@ def test_tick_runs_each_periodic_task_once_per_interval(app, factory, run_jobs):
     app.extensions["lms_plugins"].register(Ticker(), name="ticker")
     factory.user()
     start = utcnow()
+
     def plugin_tasks(ran):  # the core's own (the event log's) run beside them
         return [name for name in ran if not name.startswith("core.")]
 

@@ -6,6 +6,7 @@ check, so :func:`guard` asks cookie-authenticated clients for the ``X-CSRFToken`
 header on every unsafe method itself; a token cannot be sent by another site, so token
 clients need none. Errors are JSON (``lms_core.web.errors``) with a stable ``code``.
 """
+
 from flask import Blueprint, jsonify
 
 from lms_core.api.access import guard

@@ -1,5 +1,6 @@
 """Who may call the API and what they may touch: authentication, the CSRF header
 for cookie clients, permission checks and loading rows by id."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request
@@ -47,13 +48,13 @@ def guard():
         response[0].headers["WWW-Authenticate"] = challenge
         return response
     if request.method not in SAFE_METHODS and not g.get("via_token") and csrf_checked():
-        token = next((request.headers[h] for h in current_app.config["WTF_CSRF_HEADERS"] if h in request.headers),
-                     None)
+        token = next((request.headers[h] for h in current_app.config["WTF_CSRF_HEADERS"] if h in request.headers), None)
         try:
             validate_csrf(token)
         except ValidationError:
-            return error_response(400, "csrf_failed", _(
-                "Send the X-CSRFToken header from the page, or use a personal API token."))
+            return error_response(
+                400, "csrf_failed", _("Send the X-CSRFToken header from the page, or use a personal API token.")
+            )
     return None
 
 

@@ -1,4 +1,5 @@
 """Courses: the catalogue, authoring, enrolment, progress and the staff's view of attempts."""
+
 from __future__ import annotations
 
 from flask import g, jsonify, url_for
@@ -36,8 +37,10 @@ def course_detail(course: Course, language: str) -> dict:
         return item.id in done
 
     body = serializers.course(course, texts, staff)
-    body["outline"] = [serializers.outline_item(item, texts, finished(item))
-                       for item in courses.outline(course, include_unpublished=staff)]
+    body["outline"] = [
+        serializers.outline_item(item, texts, finished(item))
+        for item in courses.outline(course, include_unpublished=staff)
+    ]
     enrollment = enrolment.find(g.user.id, course.id)
     body["enrollment"] = serializers.enrollment(enrollment) if enrollment is not None else None
     return body
@@ -63,8 +66,14 @@ def list_courses():
 def create_course():
     allow("course.create")
     data = validation.read_body(COURSE_FIELDS, required=("title",))
-    course = courses.create_course(g.user, data["title"], data.get("summary", ""), data.get("default_language"),
-                                   data.get("slug"), published=data.get("published", False))
+    course = courses.create_course(
+        g.user,
+        data["title"],
+        data.get("summary", ""),
+        data.get("default_language"),
+        data.get("slug"),
+        published=data.get("published", False),
+    )
     response = jsonify(course_detail(course, course.default_language))
     response.headers["Location"] = url_for("api.get_course", course_id=course.id)
     return response, 201
@@ -82,9 +91,14 @@ def update_course(course_id):
     course = find(Course, course_id)
     allow("course.edit", course)
     changes = validation.read_body(COURSE_FIELDS)
-    courses.update_course(course, changes.get("title", course.title), changes.get("summary", course.summary),
-                          changes.get("default_language", course.default_language), changes.get("slug"),
-                          changes.get("published"))
+    courses.update_course(
+        course,
+        changes.get("title", course.title),
+        changes.get("summary", course.summary),
+        changes.get("default_language", course.default_language),
+        changes.get("slug"),
+        changes.get("published"),
+    )
     return jsonify(course_detail(course, validation.content_language()))
 
 

@@ -1,4 +1,5 @@
 """Lessons: reading one in the requested language, and marking it done."""
+
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -28,5 +29,11 @@ def complete_lesson(lesson_id):
     allow("lesson.learn", lesson)
     first_time = progress.complete_lesson(g.user, lesson)
     course = lesson.course
-    return jsonify({"lesson_id": lesson.id, "completed": True, "first_time": first_time,
-                    "progress": serializers.progress(course, progress.course_progress(g.user, course))})
+    return jsonify(
+        {
+            "lesson_id": lesson.id,
+            "completed": True,
+            "first_time": first_time,
+            "progress": serializers.progress(course, progress.course_progress(g.user, course)),
+        }
+    )

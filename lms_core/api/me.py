@@ -1,4 +1,5 @@
 """The current user: profile settings and own enrolments."""
+
 from __future__ import annotations
 
 from flask import g, jsonify, session

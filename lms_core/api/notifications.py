@@ -1,4 +1,5 @@
 """The current user's notification inbox."""
+
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -32,8 +33,9 @@ def mark_notification_read(notification_id):
         raise not_found(Notification)
     notifications.mark_read(g.user.id, notification.id)
     db.session.refresh(notification)
-    return jsonify({"notification": serializers.notification(notification),
-                    "unread": notifications.unread_count(g.user.id)})
+    return jsonify(
+        {"notification": serializers.notification(notification), "unread": notifications.unread_count(g.user.id)}
+    )
 
 
 @bp.post("/notifications/read")

@@ -1,4 +1,5 @@
 """A plugin's own part of the JSON API, with the rules of the core's."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,8 +11,7 @@ from lms_core.api.access import MAX_BODY_BYTES, guard
 from lms_core.extensions import csrf
 
 
-def api_blueprint(name: str, import_name: str, url_prefix: str | None = None,
-                  public: Iterable[str] = ()) -> Blueprint:
+def api_blueprint(name: str, import_name: str, url_prefix: str | None = None, public: Iterable[str] = ()) -> Blueprint:
     """A blueprint under ``/api/v1/<name>`` (or ``url_prefix``) that behaves like the
     core's API: a personal token or the session (cookie clients send ``X-CSRFToken``
     with every change, instead of a form's CSRF field), a 1 MiB cap on JSON bodies,

@@ -1,5 +1,6 @@
 """Quizzes and attempts. Learners never receive the correct answers; the course's
 staff do, and see every learner's attempts."""
+
 from __future__ import annotations
 
 from flask import g, jsonify, url_for
@@ -29,9 +30,15 @@ def get_quiz(quiz_id):
     staff = may_take_or_teach(quiz)
     texts = ContentTranslations(quiz.course, validation.content_language())
     current = quizzes.open_attempt(g.user.id, quiz.id)
-    return jsonify(serializers.quiz(quiz, texts, with_answers=staff,
-                                    attempts_left=quizzes.attempts_left(g.user, quiz),
-                                    open_attempt_id=current.id if current else None))
+    return jsonify(
+        serializers.quiz(
+            quiz,
+            texts,
+            with_answers=staff,
+            attempts_left=quizzes.attempts_left(g.user, quiz),
+            open_attempt_id=current.id if current else None,
+        )
+    )
 
 
 @bp.get("/quizzes/<int:quiz_id>/attempts")
@@ -39,8 +46,12 @@ def my_attempts(quiz_id):
     """The caller's own attempts; staff list everyone's under the course."""
     quiz = find(Quiz, quiz_id)
     may_take_or_teach(quiz)
-    return jsonify({"items": [serializers.attempt(a) for a in quizzes.attempts_of(g.user.id, quiz.id)],
-                    "attempts_left": quizzes.attempts_left(g.user, quiz)})
+    return jsonify(
+        {
+            "items": [serializers.attempt(a) for a in quizzes.attempts_of(g.user.id, quiz.id)],
+            "attempts_left": quizzes.attempts_left(g.user, quiz),
+        }
+    )
 
 
 @bp.post("/quizzes/<int:quiz_id>/attempts")

@@ -1,5 +1,6 @@
 """Rows to JSON. What a learner may see is decided here: correct answers leave the
 server only in :func:`quiz` for the course's staff."""
+
 from __future__ import annotations
 
 from lms_core import i18n
@@ -21,44 +22,88 @@ def page_of(query, serialize, page: int, per_page: int) -> dict:
 
 
 def user(row) -> dict:
-    return {"id": row.id, "email": row.email, "name": row.name, "role": row.role, "locale": row.locale,
-            "timezone": row.timezone, "created_at": when(row.created_at)}
+    return {
+        "id": row.id,
+        "email": row.email,
+        "name": row.name,
+        "role": row.role,
+        "locale": row.locale,
+        "timezone": row.timezone,
+        "created_at": when(row.created_at),
+    }
 
 
 def course(row, texts: ContentTranslations, can_edit: bool) -> dict:
-    return {"id": row.id, "slug": row.slug, "title": texts.get(row, "title"), "summary": texts.get(row, "summary"),
-            "default_language": row.default_language, "language": texts.language, "published": row.published,
-            "can_edit": can_edit, "updated_at": when(row.updated_at)}
+    return {
+        "id": row.id,
+        "slug": row.slug,
+        "title": texts.get(row, "title"),
+        "summary": texts.get(row, "summary"),
+        "default_language": row.default_language,
+        "language": texts.language,
+        "published": row.published,
+        "can_edit": can_edit,
+        "updated_at": when(row.updated_at),
+    }
 
 
 def outline_item(item, texts: ContentTranslations, done: bool) -> dict:
     kind = "lesson" if isinstance(item, Lesson) else "quiz"
-    entry = {"type": kind, "id": item.id, "title": texts.get(item, "title"), "position": item.position,
-             "published": item.published}
+    entry = {
+        "type": kind,
+        "id": item.id,
+        "title": texts.get(item, "title"),
+        "position": item.position,
+        "published": item.published,
+    }
     entry["completed" if kind == "lesson" else "passed"] = done
     return entry
 
 
 def lesson(row, texts: ContentTranslations, completed: bool) -> dict:
     body = texts.get(row, "body")
-    return {"id": row.id, "course_id": row.course_id, "position": row.position, "title": texts.get(row, "title"),
-            "body_markdown": body, "body_html": str(markdown.render(body)), "language": texts.language,
-            "published": row.published, "completed": completed, "updated_at": when(row.updated_at)}
+    return {
+        "id": row.id,
+        "course_id": row.course_id,
+        "position": row.position,
+        "title": texts.get(row, "title"),
+        "body_markdown": body,
+        "body_html": str(markdown.render(body)),
+        "language": texts.language,
+        "published": row.published,
+        "completed": completed,
+        "updated_at": when(row.updated_at),
+    }
 
 
-def quiz(row, texts: ContentTranslations, with_answers: bool, attempts_left: int | None,
-         open_attempt_id: int | None) -> dict:
-    return {"id": row.id, "course_id": row.course_id, "position": row.position, "title": texts.get(row, "title"),
-            "description": texts.get(row, "description"), "language": texts.language,
-            "pass_percent": row.pass_percent, "max_attempts": row.max_attempts,
-            "time_limit_minutes": row.time_limit_minutes, "published": row.published,
-            "attempts_left": attempts_left, "open_attempt_id": open_attempt_id,
-            "questions": [question(q, texts, with_answers) for q in row.questions]}
+def quiz(
+    row, texts: ContentTranslations, with_answers: bool, attempts_left: int | None, open_attempt_id: int | None
+) -> dict:
+    return {
+        "id": row.id,
+        "course_id": row.course_id,
+        "position": row.position,
+        "title": texts.get(row, "title"),
+        "description": texts.get(row, "description"),
+        "language": texts.language,
+        "pass_percent": row.pass_percent,
+        "max_attempts": row.max_attempts,
+        "time_limit_minutes": row.time_limit_minutes,
+        "published": row.published,
+        "attempts_left": attempts_left,
+        "open_attempt_id": open_attempt_id,
+        "questions": [question(q, texts, with_answers) for q in row.questions],
+    }
 
 
 def question(row, texts: ContentTranslations, with_answers: bool) -> dict:
-    entry = {"id": row.id, "kind": row.kind, "text": texts.get(row, "text"), "points": row.points,
-             "choices": [{"id": c.id, "text": texts.get(c, "text")} for c in row.choices]}
+    entry = {
+        "id": row.id,
+        "kind": row.kind,
+        "text": texts.get(row, "text"),
+        "points": row.points,
+        "choices": [{"id": c.id, "text": texts.get(c, "text")} for c in row.choices],
+    }
     if with_answers:
         for shown, choice in zip(entry["choices"], row.choices):
             shown["correct"] = choice.correct
@@ -69,33 +114,63 @@ def question(row, texts: ContentTranslations, with_answers: bool) -> dict:
 def attempt(row) -> dict:
     submitted = row.submitted_at is not None
     deadline = quizzes.deadline(row)
-    entry = {"id": row.id, "quiz_id": row.quiz_id, "course_id": row.quiz.course_id,
-             "user": {"id": row.user_id, "name": row.user.name}, "number": row.number,
-             "status": "submitted" if submitted else "open", "started_at": when(row.started_at),
-             "deadline": when(deadline), "submitted_at": when(row.submitted_at),
-             "answers": row.answers if submitted else {}, "score": row.score, "max_score": row.max_score,
-             "percent": row.percent, "passed": row.passed, "timed_out": row.timed_out, "results": None}
+    entry = {
+        "id": row.id,
+        "quiz_id": row.quiz_id,
+        "course_id": row.quiz.course_id,
+        "user": {"id": row.user_id, "name": row.user.name},
+        "number": row.number,
+        "status": "submitted" if submitted else "open",
+        "started_at": when(row.started_at),
+        "deadline": when(deadline),
+        "submitted_at": when(row.submitted_at),
+        "answers": row.answers if submitted else {},
+        "score": row.score,
+        "max_score": row.max_score,
+        "percent": row.percent,
+        "passed": row.passed,
+        "timed_out": row.timed_out,
+        "results": None,
+    }
     if submitted:
         # Points earned per question: learners see how they did, not what was right.
-        entry["results"] = {str(q.id): quizzes.score_question(q, row.answers.get(str(q.id)))
-                            for q in row.quiz.questions}
+        entry["results"] = {
+            str(q.id): quizzes.score_question(q, row.answers.get(str(q.id))) for q in row.quiz.questions
+        }
     return entry
 
 
 def enrollment(row) -> dict:
-    return {"id": row.id,
-            "course": {"id": row.course.id, "slug": row.course.slug, "title": i18n.localized(row.course, "title")},
-            "status": row.status, "hold_reason": row.hold_reason, "enrolled_at": when(row.enrolled_at),
-            "completed_at": when(row.completed_at)}
+    return {
+        "id": row.id,
+        "course": {"id": row.course.id, "slug": row.course.slug, "title": i18n.localized(row.course, "title")},
+        "status": row.status,
+        "hold_reason": row.hold_reason,
+        "enrolled_at": when(row.enrolled_at),
+        "completed_at": when(row.completed_at),
+    }
 
 
 def progress(course_row, state) -> dict:
-    return {"course_id": course_row.id, "percent": state.percent, "met": state.met,
-            "total": len(state.requirements), "complete": state.complete,
-            "enrollment": enrollment(state.enrollment) if state.enrollment is not None else None,
-            "requirements": [{"label": str(r.label), "met": bool(r.met), "url": r.url} for r in state.requirements]}
+    return {
+        "course_id": course_row.id,
+        "percent": state.percent,
+        "met": state.met,
+        "total": len(state.requirements),
+        "complete": state.complete,
+        "enrollment": enrollment(state.enrollment) if state.enrollment is not None else None,
+        "requirements": [{"label": str(r.label), "met": bool(r.met), "url": r.url} for r in state.requirements],
+    }
 
 
 def notification(row) -> dict:
-    return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "url": row.url,
-            "created_at": when(row.created_at), "read_at": when(row.read_at), "read": row.read_at is not None}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "body": row.body,
+        "url": row.url,
+        "created_at": when(row.created_at),
+        "read_at": when(row.read_at),
+        "read": row.read_at is not None,
+    }

@@ -11,6 +11,7 @@ holds (64 bits), numbers must be finite, texts fit their column.
 This module is public for plugins (docs/plugins.md §1): their API views describe
 their bodies with the same rules, so every endpoint refuses bad input alike.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,7 +95,9 @@ def json_object() -> dict:
     try:
         data = loads(request.get_data(cache=True) or b"null")
     except ValueError:
-        raise invalid({"body": _("The request body is not valid JSON.")}, _("The request body is not valid JSON.")) from None
+        raise invalid(
+            {"body": _("The request body is not valid JSON.")}, _("The request body is not valid JSON.")
+        ) from None
     if not isinstance(data, dict):
         raise invalid({"body": _("The request body must be a JSON object.")})
     return data
@@ -208,11 +211,11 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Rule:
 
 def number(minimum: float | None = None, maximum: float | None = None) -> Rule:
     """A finite JSON number (integer or decimal) within the bounds."""
+
     def rule(value):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise FieldError(_("Must be a number."))
-        if abs(value) > 1e15 or (minimum is not None and value < minimum) or (
-                maximum is not None and value > maximum):
+        if abs(value) > 1e15 or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise FieldError(_range_message(minimum, maximum))
         return value
 
@@ -231,6 +234,7 @@ def _range_message(minimum, maximum) -> str:
 
 def choice(*values) -> Rule:
     """One of ``values`` (compared by JSON type too: ``1`` is not ``"1"``)."""
+
     def rule(value):
         if not any(type(value) is type(v) and value == v for v in values):
             raise FieldError(_("Must be one of: %(choices)s.", choices=", ".join(map(str, values))))
@@ -241,6 +245,7 @@ def choice(*values) -> Rule:
 
 def list_of(item: Rule, max_items: int = 100) -> Rule:
     """A JSON array of at most ``max_items``, each checked by ``item``."""
+
     def rule(value):
         if not isinstance(value, list):
             raise FieldError(_("Must be a list."))
@@ -263,6 +268,7 @@ def list_of(item: Rule, max_items: int = 100) -> Rule:
 
 def object_of(rules: dict[str, Rule], required=()) -> Rule:
     """A JSON object with these fields (unknown ones refused)."""
+
     def rule(value):
         if not isinstance(value, dict):
             raise FieldError(_("Must be an object."))
@@ -277,6 +283,7 @@ def object_of(rules: dict[str, Rule], required=()) -> Rule:
 def id_mapping(value_rule: Rule, max_items: int = 1000) -> Rule:
     """An object whose keys are ids written in ASCII digits (``{"12": ...}``); the
     cleaned value has ``int`` keys."""
+
     def rule(value):
         if not isinstance(value, dict):
             raise FieldError(_("Must be an object mapping ids to values."))
@@ -300,6 +307,7 @@ def id_mapping(value_rule: Rule, max_items: int = 1000) -> Rule:
 
 def dict_of(value_rule: Rule, max_items: int = 100, max_key_length: int = 60) -> Rule:
     """An object of names (short strings) to values checked by ``value_rule``."""
+
     def rule(value):
         if not isinstance(value, dict):
             raise FieldError(_("Must be an object."))
@@ -332,8 +340,9 @@ def id_value(text) -> int:
 def is_id(text) -> bool:
     """``text`` is an id: ASCII digits only (``"١٢"`` and ``"1_000"`` are not) that
     fit a 64-bit column."""
-    return isinstance(text, str) and 0 < len(text) <= 19 and text.isascii() and text.isdigit() \
-        and 0 < int(text) <= MAX_INT
+    return (
+        isinstance(text, str) and 0 < len(text) <= 19 and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_INT
+    )
 
 
 def aware_datetime(value):
@@ -378,16 +387,20 @@ def answers(value) -> dict:
         raise FieldError(_("Must be an object mapping question ids to answers."))
     for key, answer in value.items():
         if not is_id(key) or not _answer_shaped(answer):
-            raise FieldError(_("Question %(id)s: an answer is a choice id, a list of choice ids, a text or null.",
-                               id=key))
+            raise FieldError(
+                _("Question %(id)s: an answer is a choice id, a list of choice ids, a text or null.", id=key)
+            )
     return value
 
 
 def _answer_shaped(answer) -> bool:
     if answer is None or (isinstance(answer, str) and len(answer) <= 1000) or _small_int(answer):
         return True
-    return isinstance(answer, list) and len(answer) <= 100 and all(
-        _small_int(item) or (isinstance(item, str) and len(item) <= 1000) for item in answer)
+    return (
+        isinstance(answer, list)
+        and len(answer) <= 100
+        and all(_small_int(item) or (isinstance(item, str) and len(item) <= 1000) for item in answer)
+    )
 
 
 def _small_int(value) -> bool:

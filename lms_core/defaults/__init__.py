@@ -1,4 +1,5 @@
 """The core's own behaviour, wired through the same hooks third-party plugins use."""
+
 from lms_core.defaults import completion, events, navigation, permissions
 
 CORE_PLUGINS = [

@@ -1,5 +1,6 @@
 """The core's own completion requirements: every published lesson done and every
 published quiz passed. Plugins add theirs through the same hook."""
+
 from __future__ import annotations
 
 from flask import g, url_for
@@ -8,8 +9,7 @@ from flask_babel import gettext as _
 from hookspecs import hookimpl
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, Lesson, LessonCompletion, Quiz
-from lms_core.services.progress import (OUTLINE_MEMO, PROGRESS_MEMO, courses_in_view, done_and_passed,
-                                         learners_in_view)
+from lms_core.services.progress import OUTLINE_MEMO, PROGRESS_MEMO, courses_in_view, done_and_passed, learners_in_view
 
 
 @hookimpl(trylast=True)
@@ -18,8 +18,9 @@ def lms_completion_requirements(user, course):
 
     lessons, quizzes = _outline(user.id, course.id)
     done, passed = _learner_progress(user.id, course.id)
-    return ([Requirement(label=label, met=lesson_id in done, url=url) for lesson_id, label, url in lessons]
-            + [Requirement(label=label, met=quiz_id in passed, url=url) for quiz_id, label, url in quizzes])
+    return [Requirement(label=label, met=lesson_id in done, url=url) for lesson_id, label, url in lessons] + [
+        Requirement(label=label, met=quiz_id in passed, url=url) for quiz_id, label, url in quizzes
+    ]
 
 
 def _outline(user_id: int, course_id: int):
@@ -36,11 +37,17 @@ def _outline(user_id: int, course_id: int):
         wanted = [c for c in course_ids if c not in memo]
         lessons = {c: [] for c in wanted}
         quizzes = {c: [] for c in wanted}
-        for row in db.session.execute(db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position)
-                                      .where(Lesson.course_id.in_(wanted), Lesson.published.is_(True))):
+        for row in db.session.execute(
+            db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position).where(
+                Lesson.course_id.in_(wanted), Lesson.published.is_(True)
+            )
+        ):
             lessons[row.course_id].append(row)
-        for row in db.session.execute(db.select(Quiz.course_id, Quiz.id, Quiz.title, Quiz.position)
-                                      .where(Quiz.course_id.in_(wanted), Quiz.published.is_(True))):
+        for row in db.session.execute(
+            db.select(Quiz.course_id, Quiz.id, Quiz.title, Quiz.position).where(
+                Quiz.course_id.in_(wanted), Quiz.published.is_(True)
+            )
+        ):
             quizzes[row.course_id].append(row)
         for c in wanted:
             memo[c] = _worded(lessons[c], quizzes[c])
@@ -50,10 +57,15 @@ def _outline(user_id: int, course_id: int):
 def _worded(lessons, quizzes):
     by_place = lambda item: (item.position, item.id)  # noqa: E731
     return (
-        [(lesson.id, _("Read the lesson “%(title)s”", title=lesson.title), _url("learn.lesson", lesson_id=lesson.id))
-         for lesson in sorted((lesson for lesson in lessons if getattr(lesson, "published", True)), key=by_place)],
-        [(quiz.id, _("Pass the quiz “%(title)s”", title=quiz.title), _url("learn.quiz", quiz_id=quiz.id))
-         for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)])
+        [
+            (lesson.id, _("Read the lesson “%(title)s”", title=lesson.title), _url("learn.lesson", lesson_id=lesson.id))
+            for lesson in sorted((lesson for lesson in lessons if getattr(lesson, "published", True)), key=by_place)
+        ],
+        [
+            (quiz.id, _("Pass the quiz “%(title)s”", title=quiz.title), _url("learn.quiz", quiz_id=quiz.id))
+            for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)
+        ],
+    )
 
 
 def _learner_progress(user_id: int, course_id: int) -> tuple[set[int], set[int]]:
@@ -71,13 +83,16 @@ def _learner_progress(user_id: int, course_id: int) -> tuple[set[int], set[int]]
             users, courses = [user_id], course_ids
         found = {(c, u): (set(), set()) for u in users for c in courses}
         for uid, cid, lesson_id in db.session.execute(
-                db.select(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.lesson_id)
-                .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-                .where(LessonCompletion.user_id.in_(users), Lesson.course_id.in_(courses))):
+            db.select(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.lesson_id)
+            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .where(LessonCompletion.user_id.in_(users), Lesson.course_id.in_(courses))
+        ):
             found[(cid, uid)][0].add(lesson_id)
         for uid, cid, quiz_id in db.session.execute(
-                db.select(Attempt.user_id, Quiz.course_id, Attempt.quiz_id).join(Quiz, Quiz.id == Attempt.quiz_id)
-                .where(Attempt.user_id.in_(users), Quiz.course_id.in_(courses), Attempt.passed.is_(True))):
+            db.select(Attempt.user_id, Quiz.course_id, Attempt.quiz_id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.user_id.in_(users), Quiz.course_id.in_(courses), Attempt.passed.is_(True))
+        ):
             found[(cid, uid)][1].add(quiz_id)
         memo.update(found)
     return memo.pop(key)

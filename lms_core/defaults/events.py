@@ -1,5 +1,6 @@
 """The core's periodic tasks that keep the event log honest: redeliver what is due,
 recover jobs whose worker died, drop events past their retention."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -40,8 +41,10 @@ def prune_events() -> None:
 @hookimpl(trylast=True)
 def lms_periodic_tasks():
     interval = current_app.config["LMS_EVENT_REDELIVERY_INTERVAL"]
-    tasks = [PeriodicTask("core.events.redeliver", redeliver_events, interval),
-             PeriodicTask("core.events.prune", prune_events, PRUNE_INTERVAL)]
+    tasks = [
+        PeriodicTask("core.events.redeliver", redeliver_events, interval),
+        PeriodicTask("core.events.prune", prune_events, PRUNE_INTERVAL),
+    ]
     if current_app.config.get("REDIS_URL"):
         tasks.append(PeriodicTask("core.jobs.recover", recover_abandoned_jobs, interval))
     return tasks

@@ -1,4 +1,5 @@
 """The core's menu links, contributed through ``lms_navigation_links``."""
+
 from __future__ import annotations
 
 from flask import url_for

@@ -1,5 +1,6 @@
 """Default permission rules. A plugin overrides one by answering first (``True`` or
 ``False``) from its own ``lms_permission_allowed``."""
+
 from __future__ import annotations
 
 from hookspecs import hookimpl
@@ -10,11 +11,20 @@ from lms_core.services.enrolment import remembered
 
 # Built once: permission checks run several times on every page, and building a
 # SELECT costs more than running this one.
-_STAFF_QUERY = db.select(CourseStaff.id).where(
-    CourseStaff.course_id == db.bindparam("course_id"), CourseStaff.user_id == db.bindparam("user_id")).limit(1)
-_ENROLLED_QUERY = db.select(Enrollment.id).where(
-    Enrollment.course_id == db.bindparam("course_id"), Enrollment.user_id == db.bindparam("user_id"),
-    Enrollment.status.in_(db.bindparam("statuses", expanding=True))).limit(1)
+_STAFF_QUERY = (
+    db.select(CourseStaff.id)
+    .where(CourseStaff.course_id == db.bindparam("course_id"), CourseStaff.user_id == db.bindparam("user_id"))
+    .limit(1)
+)
+_ENROLLED_QUERY = (
+    db.select(Enrollment.id)
+    .where(
+        Enrollment.course_id == db.bindparam("course_id"),
+        Enrollment.user_id == db.bindparam("user_id"),
+        Enrollment.status.in_(db.bindparam("statuses", expanding=True)),
+    )
+    .limit(1)
+)
 
 
 def is_staff(user: User, course: Course) -> bool:
@@ -33,9 +43,12 @@ def is_enrolled(user: User, course: Course, statuses=("active", "completed")) ->
     known = remembered(user.id, course.id)
     if known is not None:
         return known.status in statuses
-    return db.session.execute(
-        _ENROLLED_QUERY, {"course_id": course.id, "user_id": user.id, "statuses": list(statuses)}
-    ).first() is not None
+    return (
+        db.session.execute(
+            _ENROLLED_QUERY, {"course_id": course.id, "user_id": user.id, "statuses": list(statuses)}
+        ).first()
+        is not None
+    )
 
 
 def course_of(target):

@@ -4,6 +4,7 @@
 core uses ``alembic_version``, a plugin ``<plugin>_alembic_version``, so each has its
 own history and removing a plugin never breaks the core's upgrade path.
 """
+
 from alembic import context
 
 from lms_core.extensions import db

@@ -1,5 +1,6 @@
 """The core's tables. Plugins own their own tables (``<plugin>_*``) and never add
 columns to these."""
+
 from lms_core.models.base import utcnow
 from lms_core.models.people import ApiToken, User, ROLES
 from lms_core.models.accounts import AccountToken, RecoveryCode, UserSession
@@ -10,7 +11,29 @@ from lms_core.models.notifications import Notification
 from lms_core.models.platform import Event, EventDelivery, JobFailure, PeriodicRun, PluginError, PluginState
 
 __all__ = [
-    "utcnow", "ApiToken", "User", "ROLES", "AccountToken", "RecoveryCode", "UserSession", "Course", "CourseStaff", "Lesson", "Translation",
-    "Attempt", "Choice", "Question", "Quiz", "ActivityFact", "Enrollment", "LessonCompletion",
-    "Notification", "Event", "EventDelivery", "JobFailure", "PeriodicRun", "PluginError", "PluginState",
+    "utcnow",
+    "ApiToken",
+    "User",
+    "ROLES",
+    "AccountToken",
+    "RecoveryCode",
+    "UserSession",
+    "Course",
+    "CourseStaff",
+    "Lesson",
+    "Translation",
+    "Attempt",
+    "Choice",
+    "Question",
+    "Quiz",
+    "ActivityFact",
+    "Enrollment",
+    "LessonCompletion",
+    "Notification",
+    "Event",
+    "EventDelivery",
+    "JobFailure",
+    "PeriodicRun",
+    "PluginError",
+    "PluginState",
 ]

@@ -1,5 +1,6 @@
 """What keeps an account safe: server-side sessions, single-use e-mail tokens and
 two-factor recovery codes. Only hashes of secrets are stored."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,12 @@ class UserSession(db.Model):
     @classmethod
     def open(cls, user: User, ip_address: str | None, user_agent: str | None) -> tuple["UserSession", str]:
         key = secrets.token_urlsafe(32)
-        return cls(user=user, key_hash=secret_hash(key), ip_address=(ip_address or "")[:45] or None,
-                   user_agent=(user_agent or "")[:255] or None), key
+        return cls(
+            user=user,
+            key_hash=secret_hash(key),
+            ip_address=(ip_address or "")[:45] or None,
+            user_agent=(user_agent or "")[:255] or None,
+        ), key
 
 
 class AccountToken(db.Model):

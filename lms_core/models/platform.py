@@ -1,4 +1,5 @@
 """Tables of the platform itself: plugin state and the failures admins must see."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Integer, String, Text
@@ -80,14 +81,23 @@ class EventDelivery(db.Model):
 
     __tablename__ = "event_deliveries"
     __table_args__ = (
-        db.Index("ix_event_deliveries_due", "next_try_at", postgresql_where=db.text("delivered_at IS NULL"),
-                 sqlite_where=db.text("delivered_at IS NULL")),
-        db.Index("ix_event_deliveries_waiting", "target", "user_key", "event_id",
-                 postgresql_where=db.text("delivered_at IS NULL"), sqlite_where=db.text("delivered_at IS NULL")),
+        db.Index(
+            "ix_event_deliveries_due",
+            "next_try_at",
+            postgresql_where=db.text("delivered_at IS NULL"),
+            sqlite_where=db.text("delivered_at IS NULL"),
+        ),
+        db.Index(
+            "ix_event_deliveries_waiting",
+            "target",
+            "user_key",
+            "event_id",
+            postgresql_where=db.text("delivered_at IS NULL"),
+            sqlite_where=db.text("delivered_at IS NULL"),
+        ),
     )
 
-    event_id: Mapped[str] = mapped_column(String(26), db.ForeignKey("events.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(26), db.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     # a plugin name, or "<plugin>/<channel>" for a notification channel
     target: Mapped[str] = mapped_column(String(200), primary_key=True)
     user_key: Mapped[str | None] = mapped_column(String(64))

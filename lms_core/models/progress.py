@@ -42,8 +42,10 @@ class ActivityFact(db.Model):
     """
 
     __tablename__ = "activity_facts"
-    __table_args__ = (Index("ix_activity_facts_course_occurred", "course_id", "occurred_at"),
-                      Index("ix_activity_facts_user_course", "user_id", "course_id"))
+    __table_args__ = (
+        Index("ix_activity_facts_course_occurred", "course_id", "occurred_at"),
+        Index("ix_activity_facts_user_course", "user_id", "course_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)

@@ -1,5 +1,6 @@
 """The mails the core sends about an account, in the person's language, with links
 built on ``LMS_BASE_URL`` (never on the request's Host header, which a client sets)."""
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, render_template, url_for

@@ -39,8 +39,9 @@ def validate_new_account(email: str, name: str, password: str, check_taken: bool
     return errors
 
 
-def register(email: str, name: str, password: str, role: str = "student", locale: str | None = None,
-             email_verified: bool = False) -> User:
+def register(
+    email: str, name: str, password: str, role: str = "student", locale: str | None = None, email_verified: bool = False
+) -> User:
     """Create an account (sign-up, admin or CLI) and fire ``on_user_registered``.
     ``email_verified``: the address is vouched for (an admin typed it), no link needed."""
     email = normalise_email(email)
@@ -53,7 +54,9 @@ def register(email: str, name: str, password: str, role: str = "student", locale
     refusal = get_plugin_manager().check("lms_before_register", email=email, name=name)
     if refusal is not None:
         raise ServiceError(refusal.code, refusal.reason, 403)
-    user = User(email=email, name=name, role=role, locale=locale, email_verified_at=utcnow() if email_verified else None)
+    user = User(
+        email=email, name=name, role=role, locale=locale, email_verified_at=utcnow() if email_verified else None
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -137,10 +140,15 @@ def sign_up(email: str, name: str, password: str, locale: str | None = None) -> 
         generate_password_hash(password)  # the work a new account would cost
         from lms_core.services import account_mail
 
-        account_mail.send(existing.email, "already_registered", lambda: _("Your account"),
-                          account_mail.language_of(existing, locale), name=existing.name,
-                          login_link=account_mail.external_url("auth.login"),
-                          reset_link=account_mail.external_url("auth.forgot_password"))
+        account_mail.send(
+            existing.email,
+            "already_registered",
+            lambda: _("Your account"),
+            account_mail.language_of(existing, locale),
+            name=existing.name,
+            login_link=account_mail.external_url("auth.login"),
+            reset_link=account_mail.external_url("auth.forgot_password"),
+        )
         return None
     user = register(email, name, password, locale=locale)
     send_verification(user)
@@ -150,8 +158,15 @@ def sign_up(email: str, name: str, password: str, locale: str | None = None) -> 
 def issue_token(user: User, purpose: str, lifetime: timedelta, new_email: str | None = None) -> str:
     """A single-use link token for ``user``; only its hash is stored. Commits."""
     raw = secrets.token_urlsafe(32)
-    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=secret_hash(raw),
-                                new_email=new_email, expires_at=utcnow() + lifetime))
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=secret_hash(raw),
+            new_email=new_email,
+            expires_at=utcnow() + lifetime,
+        )
+    )
     db.session.commit()
     return raw
 
@@ -160,17 +175,20 @@ def valid_token(raw: str | None, purpose: str) -> AccountToken | None:
     """The unused, unexpired token of this purpose, or ``None``."""
     if not raw or len(raw) > 100:
         return None
-    token = db.session.execute(db.select(AccountToken).where(
-        AccountToken.token_hash == secret_hash(raw), AccountToken.purpose == purpose)).scalar_one_or_none()
+    token = db.session.execute(
+        db.select(AccountToken).where(AccountToken.token_hash == secret_hash(raw), AccountToken.purpose == purpose)
+    ).scalar_one_or_none()
     if token is None or token.used_at is not None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token
 
 
 def _use_up(user: User, purpose: str) -> None:
-    db.session.execute(db.update(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
-    ).values(used_at=utcnow()))
+    db.session.execute(
+        db.update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def send_verification(user: User) -> None:
@@ -179,9 +197,15 @@ def send_verification(user: User) -> None:
 
     hours = current_app.config["LMS_EMAIL_TOKEN_HOURS"]
     raw = issue_token(user, "verify", timedelta(hours=hours))
-    account_mail.send(user.email, "verify_email", lambda: _("Confirm your e-mail address"),
-                      account_mail.language_of(user), name=user.name, hours=hours,
-                      link=account_mail.external_url("auth.verify_email", token=raw))
+    account_mail.send(
+        user.email,
+        "verify_email",
+        lambda: _("Confirm your e-mail address"),
+        account_mail.language_of(user),
+        name=user.name,
+        hours=hours,
+        link=account_mail.external_url("auth.verify_email", token=raw),
+    )
 
 
 def verify_email(raw: str) -> User:
@@ -221,9 +245,15 @@ def send_password_reset(email: str, locale: str | None = None) -> bool:
         return False
     minutes = current_app.config["LMS_RESET_TOKEN_MINUTES"]
     raw = issue_token(user, "reset", timedelta(minutes=minutes))
-    account_mail.send(user.email, "password_reset", lambda: _("Choose a new password"),
-                      account_mail.language_of(user, locale), name=user.name, minutes=minutes,
-                      link=account_mail.external_url("auth.reset_password", token=raw))
+    account_mail.send(
+        user.email,
+        "password_reset",
+        lambda: _("Choose a new password"),
+        account_mail.language_of(user, locale),
+        name=user.name,
+        minutes=minutes,
+        link=account_mail.external_url("auth.reset_password", token=raw),
+    )
     return True
 
 
@@ -266,8 +296,9 @@ def check_current_password(user: User, password: str, field: str = "current") ->
         raise ServiceError("rate_limited", message, 429, {field: message})
     if not user.check_password(password or ""):
         throttle.failed("current-password", subject)
-        raise ServiceError("wrong_password", _("The current password is wrong."), 400,
-                           {field: _("The current password is wrong.")})
+        raise ServiceError(
+            "wrong_password", _("The current password is wrong."), 400, {field: _("The current password is wrong.")}
+        )
     throttle.succeeded("current-password", subject)
 
 
@@ -283,9 +314,14 @@ def change_password(user: User, current: str, password: str, keep=None) -> None:
     user.set_password(password)
     db.session.commit()
     sessions.end_all(user, keep=keep)
-    account_mail.send(user.email, "password_changed", lambda: _("Your password was changed"),
-                      account_mail.language_of(user), name=user.name,
-                      reset_link=account_mail.external_url("auth.forgot_password"))
+    account_mail.send(
+        user.email,
+        "password_changed",
+        lambda: _("Your password was changed"),
+        account_mail.language_of(user),
+        name=user.name,
+        reset_link=account_mail.external_url("auth.forgot_password"),
+    )
 
 
 # ---------------------------------------------------------------- change of address
@@ -298,19 +334,27 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
 
     new_email = normalise_email(new_email)
     if not EMAIL_RE.match(new_email) or len(new_email) > 254:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"email": _("Enter a valid e-mail address.")})
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields."), 400, {"email": _("Enter a valid e-mail address.")}
+        )
     if new_email == user.email:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"email": _("This is already your address.")})
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields."), 400, {"email": _("This is already your address.")}
+        )
     check_current_password(user, password, field="password")
     if db.session.execute(db.select(User.id).where(User.email == new_email)).first():
         return
     hours = current_app.config["LMS_EMAIL_TOKEN_HOURS"]
     raw = issue_token(user, "email", timedelta(hours=hours), new_email=new_email)
-    account_mail.send(new_email, "change_email", lambda: _("Confirm your new e-mail address"),
-                      account_mail.language_of(user), name=user.name, hours=hours,
-                      link=account_mail.external_url("auth.confirm_email", token=raw))
+    account_mail.send(
+        new_email,
+        "change_email",
+        lambda: _("Confirm your new e-mail address"),
+        account_mail.language_of(user),
+        name=user.name,
+        hours=hours,
+        link=account_mail.external_url("auth.confirm_email", token=raw),
+    )
 
 
 def confirm_email_change(raw: str) -> User:
@@ -339,8 +383,12 @@ def create_api_token(user: User, name: str, valid_days: int | None) -> str:
     if not name or len(name) > 80:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, {"name": _("Name the token.")})
     if valid_days is not None and not 1 <= valid_days <= 3660:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"expires": _("Choose how long the token is valid.")})
+        raise ServiceError(
+            "invalid",
+            _("Please correct the marked fields."),
+            400,
+            {"expires": _("Choose how long the token is valid.")},
+        )
     expires_at = utcnow() + timedelta(days=valid_days) if valid_days else None
     token, raw = ApiToken.issue(user, name, expires_at=expires_at)
     db.session.add(token)
@@ -362,5 +410,8 @@ def revoke_api_token(user: User, token_id: int) -> bool:
 def api_tokens_of(user: User) -> list:
     from lms_core.models import ApiToken
 
-    return list(db.session.execute(db.select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.created_at)).scalars())
+    return list(
+        db.session.execute(
+            db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
+        ).scalars()
+    )

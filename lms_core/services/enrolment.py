@@ -12,8 +12,9 @@ from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
 
 
-_FIND = db.select(Enrollment).where(Enrollment.user_id == db.bindparam("user_id"),
-                                    Enrollment.course_id == db.bindparam("course_id"))  # built once: every page
+_FIND = db.select(Enrollment).where(
+    Enrollment.user_id == db.bindparam("user_id"), Enrollment.course_id == db.bindparam("course_id")
+)  # built once: every page
 
 
 def find(user_id: int, course_id: int) -> Enrollment | None:
@@ -56,17 +57,25 @@ def enroll(user: User, course: Course) -> Enrollment:
     from lms_core.services.accounts import may_enrol
 
     if not may_enrol(user):
-        raise ServiceError("email_unverified", _(
-            "Please confirm your e-mail address first: open the link we sent you (your account page can send it again)."),
-            403)
+        raise ServiceError(
+            "email_unverified",
+            _(
+                "Please confirm your e-mail address first: open the link we sent you (your account page can send it again)."
+            ),
+            403,
+        )
     existing = find(user.id, course.id)
     if existing is not None:
         raise ServiceError("already_enrolled", _("You are already enrolled in this course."), 409)
     refusal = get_plugin_manager().check("lms_before_enroll", user=UserInfo.of(user), course=CourseInfo.of(course))
     if refusal is not None and not refusal.hold:
         raise ServiceError(refusal.code, refusal.reason, 403)
-    enrollment = Enrollment(user_id=user.id, course_id=course.id, status="pending" if refusal else "active",
-                            hold_reason=refusal.reason if refusal else None)
+    enrollment = Enrollment(
+        user_id=user.id,
+        course_id=course.id,
+        status="pending" if refusal else "active",
+        hold_reason=refusal.reason if refusal else None,
+    )
     db.session.add(enrollment)
     try:
         db.session.flush()
@@ -76,8 +85,12 @@ def enroll(user: User, course: Course) -> Enrollment:
     # Where the learner goes next when a plugin holds the enrolment (not stored).
     enrollment.continue_url = refusal.url if refusal else None
     if enrollment.status == "active":
-        events.emit("on_enrolled", user=UserInfo.of(user), course=CourseInfo.of(course),
-                    enrollment=EnrollmentInfo.of(enrollment))
+        events.emit(
+            "on_enrolled",
+            user=UserInfo.of(user),
+            course=CourseInfo.of(course),
+            enrollment=EnrollmentInfo.of(enrollment),
+        )
     events.commit()
     return enrollment
 
@@ -92,8 +105,12 @@ def activate(enrollment_id: int) -> Enrollment:
     enrollment.status = "active"
     enrollment.hold_reason = None
     db.session.flush()
-    events.emit("on_enrolled", user=UserInfo.of(enrollment.user), course=CourseInfo.of(enrollment.course),
-                enrollment=EnrollmentInfo.of(enrollment))
+    events.emit(
+        "on_enrolled",
+        user=UserInfo.of(enrollment.user),
+        course=CourseInfo.of(enrollment.course),
+        enrollment=EnrollmentInfo.of(enrollment),
+    )
     events.commit()
     return enrollment
 
@@ -123,8 +140,9 @@ def withdraw(enrollment_id: int) -> None:
     user_id, course_id = enrollment.user_id, enrollment.course_id
     lessons = db.select(Lesson.id).where(Lesson.course_id == course_id)
     quizzes = db.select(Quiz.id).where(Quiz.course_id == course_id)
-    db.session.execute(db.delete(LessonCompletion).where(
-        LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lessons)))
+    db.session.execute(
+        db.delete(LessonCompletion).where(LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lessons))
+    )
     db.session.execute(db.delete(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)))
     db.session.delete(enrollment)
     forget_remembered()

@@ -25,15 +25,19 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
     with force_locale(locale):
         title_text = str(title() if callable(title) else title)
         body_text = str(body() if callable(body) else body)
-    notification = Notification(user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url,
-                                params=dict(params or {}))
+    notification = Notification(
+        user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url, params=dict(params or {})
+    )
     db.session.add(notification)
     db.session.flush()
     info, user_info = NotificationInfo.of(notification), UserInfo.of(recipient)
     # Each channel's delivery is a delivery of the event, written with the notification:
     # Redis down or a crash after the commit delays it, never loses it.
-    events.emit_to("on_notification_created", {"notification": info, "user": user_info},
-                   extra_targets=tuple(channel_targets(info, user_info)))
+    events.emit_to(
+        "on_notification_created",
+        {"notification": info, "user": user_info},
+        extra_targets=tuple(channel_targets(info, user_info)),
+    )
     db.session.commit()
     push_notification(info)
     events.dispatch()
@@ -43,19 +47,30 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
 def push_notification(info: NotificationInfo) -> None:
     from lms_core.realtime import push, user_room
 
-    push(user_room(info.user_id), "notification", {
-        "id": info.id, "kind": info.kind, "title": info.title, "body": info.body, "url": info.url,
-        "unread": unread_count(info.user_id),
-    })
+    push(
+        user_room(info.user_id),
+        "notification",
+        {
+            "id": info.id,
+            "kind": info.kind,
+            "title": info.title,
+            "body": info.body,
+            "url": info.url,
+            "unread": unread_count(info.user_id),
+        },
+    )
 
 
 def channel_targets(info: NotificationInfo, user_info: UserInfo) -> list[str]:
     """``"<plugin>/<channel>"`` for every enabled channel that wants the notification."""
     from lms_core.plugins import get_plugin_manager
 
-    return [f"{plugin_name}/{channel.name}"
-            for plugin_name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels")
-            for channel in channels if channel.wants(info, user_info)]
+    return [
+        f"{plugin_name}/{channel.name}"
+        for plugin_name, channels in get_plugin_manager().call_each_with_names("lms_notification_channels")
+        for channel in channels
+        if channel.wants(info, user_info)
+    ]
 
 
 def deliver_job(plugin_name: str, channel_name: str, notification_id: int) -> None:
@@ -74,7 +89,8 @@ def deliver_job(plugin_name: str, channel_name: str, notification_id: int) -> No
 
 
 _UNREAD = db.select(db.func.count(Notification.id)).where(
-    Notification.user_id == db.bindparam("user_id"), Notification.read_at.is_(None))  # built once: every page
+    Notification.user_id == db.bindparam("user_id"), Notification.read_at.is_(None)
+)  # built once: every page
 
 
 def unread_count(user_id: int) -> int:
@@ -94,8 +110,9 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     return changed
 
 
-def notify_many(user_ids, kind: str, title, body="", url: str | None = None, params: dict | None = None,
-                deliver: bool = False) -> dict[int, int]:
+def notify_many(
+    user_ids, kind: str, title, body="", url: str | None = None, params: dict | None = None, deliver: bool = False
+) -> dict[int, int]:
     """Store the same notification in many inboxes at once (announcements, bulk jobs):
     one INSERT per language instead of one transaction per recipient. Returns
     ``{user_id: notification_id}``. ``title``/``body`` may be callables rendered once
@@ -115,12 +132,23 @@ def notify_many(user_ids, kind: str, title, body="", url: str | None = None, par
         with force_locale(locale):
             title_text = str(title() if callable(title) else title)[:300]
             body_text = str(body() if callable(body) else body)
-        rows = [{"user_id": user_id, "kind": kind, "title": title_text, "body": body_text, "url": url,
-                 "params": dict(params or {}), "created_at": utcnow()} for _locale, user_id in group]
+        rows = [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "title": title_text,
+                "body": body_text,
+                "url": url,
+                "params": dict(params or {}),
+                "created_at": utcnow(),
+            }
+            for _locale, user_id in group
+        ]
         result = db.session.execute(db.insert(Notification).returning(Notification.id, Notification.user_id), rows)
         created.update({user_id: notification_id for notification_id, user_id in result.all()})
-    notifications = db.session.execute(db.select(Notification).where(Notification.id.in_(list(created.values())))
-                                       ).scalars().all()
+    notifications = (
+        db.session.execute(db.select(Notification).where(Notification.id.in_(list(created.values())))).scalars().all()
+    )
     users = {u.id: UserInfo.of(u) for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()}
     infos = [NotificationInfo.of(n) for n in notifications]
     for info in infos:
@@ -131,11 +159,24 @@ def notify_many(user_ids, kind: str, title, body="", url: str | None = None, par
     events.commit()
     from lms_core.realtime import push, user_room
 
-    unread = dict(db.session.execute(  # one query for the whole batch, not one per recipient
-        db.select(Notification.user_id, db.func.count(Notification.id))
-        .where(Notification.user_id.in_(ids), Notification.read_at.is_(None)).group_by(Notification.user_id)).all())
+    unread = dict(
+        db.session.execute(  # one query for the whole batch, not one per recipient
+            db.select(Notification.user_id, db.func.count(Notification.id))
+            .where(Notification.user_id.in_(ids), Notification.read_at.is_(None))
+            .group_by(Notification.user_id)
+        ).all()
+    )
     for info in infos:
-        push(user_room(info.user_id), "notification", {
-            "id": info.id, "kind": info.kind, "title": info.title, "body": info.body, "url": info.url,
-            "unread": unread.get(info.user_id, 0)})
+        push(
+            user_room(info.user_id),
+            "notification",
+            {
+                "id": info.id,
+                "kind": info.kind,
+                "title": info.title,
+                "body": info.body,
+                "url": info.url,
+                "unread": unread.get(info.user_id, 0),
+            },
+        )
     return created

@@ -3,6 +3,7 @@
 Accounts are created through ``accounts.register`` (sign-up, admin page, CLI alike), so
 ``on_user_registered`` fires whoever creates them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,10 +49,17 @@ def search_users(query: str = "", role: str | None = None, page: int = 1, per_pa
     if role is not None:
         conditions.append(User.role == role)
     total = db.session.execute(db.select(db.func.count(User.id)).where(*conditions)).scalar_one()
-    users = db.session.execute(
-        db.select(User).where(*conditions).order_by(User.created_at.desc(), User.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
+    users = (
+        db.session.execute(
+            db.select(User)
+            .where(*conditions)
+            .order_by(User.created_at.desc(), User.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
     return UserPage(list(users), page, max(1, -(-total // per_page)), total)
 
 

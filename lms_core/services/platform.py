@@ -1,4 +1,5 @@
 """Administration of the platform: plugins, their migrations and errors, failed jobs."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -26,25 +27,33 @@ def plugin_rows() -> list[dict]:
     waiting = waiting_by_plugin()
     rows = []
     for name, info in sorted(plugins.installed.items()):
-        last = db.session.execute(
-            db.select(PluginError).where(PluginError.plugin == name)
-            .order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(1)
-        ).scalar_one_or_none() if migrated else None
-        rows.append({
-            "name": name,
-            "distribution": info.distribution,
-            "version": info.version,
-            "loaded": info.module is not None,
-            "excluded": info.excluded,
-            "enabled": info.module is not None and states.get(name, True),
-            "hooks": info.hooks,
-            "problems": plugins.problems_of(name),
-            "has_migrations": name in folders,
-            "migrations_pending": name in folders and migrations_pending(name, folders[name]),
-            "last_error": (last.message if last else None) or info.load_error,
-            "last_error_at": last.occurred_at if last else None,
-            "events": waiting.get(name),  # undelivered events, or None
-        })
+        last = (
+            db.session.execute(
+                db.select(PluginError)
+                .where(PluginError.plugin == name)
+                .order_by(PluginError.occurred_at.desc(), PluginError.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if migrated
+            else None
+        )
+        rows.append(
+            {
+                "name": name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "loaded": info.module is not None,
+                "excluded": info.excluded,
+                "enabled": info.module is not None and states.get(name, True),
+                "hooks": info.hooks,
+                "problems": plugins.problems_of(name),
+                "has_migrations": name in folders,
+                "migrations_pending": name in folders and migrations_pending(name, folders[name]),
+                "last_error": (last.message if last else None) or info.load_error,
+                "last_error_at": last.occurred_at if last else None,
+                "events": waiting.get(name),  # undelivered events, or None
+            }
+        )
     return rows
 
 
@@ -54,9 +63,15 @@ def set_plugin_enabled(name: str, enabled: bool) -> None:
     if info is None:
         raise ServiceError("unknown_plugin", _("No plugin named %(name)s is installed.", name=name), 404)
     if info.excluded:
-        raise ServiceError("plugin_excluded", _(
-            "The plugin %(name)s is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
-            "Add it there and restart.", name=name), 409)
+        raise ServiceError(
+            "plugin_excluded",
+            _(
+                "The plugin %(name)s is installed but not loaded: the LMS_PLUGINS setting leaves it out. "
+                "Add it there and restart.",
+                name=name,
+            ),
+            409,
+        )
     if enabled and info.module is None:
         raise ServiceError("plugin_broken", _("This plugin could not be loaded: %(error)s", error=info.load_error), 409)
     state = db.session.get(PluginState, name) or PluginState(name=name)
@@ -73,8 +88,10 @@ def set_plugin_enabled(name: str, enabled: bool) -> None:
 def migration_folders() -> dict[str, str]:
     """The Alembic ``versions`` folder of every loaded plugin that has one, enabled or not."""
     plugins = get_plugin_manager()
-    return {name: str(folder)
-            for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)}
+    return {
+        name: str(folder)
+        for name, folder in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True)
+    }
 
 
 def plugin_problems() -> list:
@@ -99,8 +116,11 @@ def migrations_pending(name: str, folder: str) -> bool:
 
 
 def recent_job_failures(limit: int = 100) -> list[JobFailure]:
-    return list(db.session.execute(
-        db.select(JobFailure).order_by(JobFailure.occurred_at.desc(), JobFailure.id.desc()).limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            db.select(JobFailure).order_by(JobFailure.occurred_at.desc(), JobFailure.id.desc()).limit(limit)
+        ).scalars()
+    )
 
 
 def job_attempts_allowed() -> int:
@@ -109,8 +129,11 @@ def job_attempts_allowed() -> int:
 
 
 def recent_plugin_errors(limit: int = 50) -> list[PluginError]:
-    return list(db.session.execute(
-        db.select(PluginError).order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            db.select(PluginError).order_by(PluginError.occurred_at.desc(), PluginError.id.desc()).limit(limit)
+        ).scalars()
+    )
 
 
 def retry_plugin_events(name: str, limit: int = 200) -> dict[str, int]:

@@ -71,7 +71,9 @@ def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> lis
         g.pop(PROGRESS_MEMO, None)
 
 
-def learners_progress(users: list[User], course: Course, enrollments: dict[int, Enrollment]) -> dict[int, CourseProgress]:
+def learners_progress(
+    users: list[User], course: Course, enrollments: dict[int, Enrollment]
+) -> dict[int, CourseProgress]:
     """Progress of many learners of one course, by user id (see ``progress_of_many``)."""
     found = progress_of_many([(user, course, enrollments.get(user.id)) for user in users])
     return {user.id: item for user, item in zip(users, found)}
@@ -103,11 +105,16 @@ def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
 # Built once: the course page runs it on every view (building a SELECT costs about as
 # much as running this one on SQLite).
 _DONE_AND_PASSED = db.union_all(
-    db.select(db.literal("lesson"), LessonCompletion.lesson_id).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+    db.select(db.literal("lesson"), LessonCompletion.lesson_id)
+    .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
     .where(LessonCompletion.user_id == db.bindparam("user_id"), Lesson.course_id == db.bindparam("course_id")),
-    db.select(db.literal("quiz"), Attempt.quiz_id).join(Quiz, Quiz.id == Attempt.quiz_id)
-    .where(Attempt.user_id == db.bindparam("user_id"), Quiz.course_id == db.bindparam("course_id"),
-           Attempt.passed.is_(True)),
+    db.select(db.literal("quiz"), Attempt.quiz_id)
+    .join(Quiz, Quiz.id == Attempt.quiz_id)
+    .where(
+        Attempt.user_id == db.bindparam("user_id"),
+        Quiz.course_id == db.bindparam("course_id"),
+        Attempt.passed.is_(True),
+    ),
 )
 
 
@@ -132,8 +139,11 @@ def done_and_passed(user_id: int, course_id: int) -> tuple[frozenset[int], froze
 
 def complete_lesson(user: User, lesson: Lesson) -> bool:
     """Mark a lesson done; ``on_lesson_completed`` fires the first time only."""
-    if db.session.execute(db.select(LessonCompletion.id).where(
-            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id)).first():
+    if db.session.execute(
+        db.select(LessonCompletion.id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id
+        )
+    ).first():
         return False
     db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id))
     try:
@@ -162,15 +172,20 @@ def check_completion(user_id: int, course_id: int) -> bool:
     # Conditional update: of two racing requests only one flips the state.
     now = utcnow()
     flipped = db.session.execute(
-        db.update(Enrollment).where(Enrollment.id == enrollment.id, Enrollment.status == "active")
+        db.update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.status == "active")
         .values(status="completed", completed_at=now)
     ).rowcount
     if not flipped:
         db.session.rollback()
         return False
     db.session.refresh(enrollment)
-    events.emit("on_course_completed", user=UserInfo.of(user), course=CourseInfo.of(course),
-                enrollment=EnrollmentInfo.of(enrollment))
+    events.emit(
+        "on_course_completed",
+        user=UserInfo.of(user),
+        course=CourseInfo.of(course),
+        enrollment=EnrollmentInfo.of(enrollment),
+    )
     events.commit()
     return True
 
@@ -178,6 +193,11 @@ def check_completion(user_id: int, course_id: int) -> bool:
 def recheck_course(course_id: int) -> int:
     """Job: check completion for every active learner of a course (after its
     requirements changed). Returns how many completed now."""
-    user_ids = db.session.execute(db.select(Enrollment.user_id).where(
-        Enrollment.course_id == course_id, Enrollment.status == "active")).scalars().all()
+    user_ids = (
+        db.session.execute(
+            db.select(Enrollment.user_id).where(Enrollment.course_id == course_id, Enrollment.status == "active")
+        )
+        .scalars()
+        .all()
+    )
     return sum(1 for user_id in user_ids if check_completion(user_id, course_id))

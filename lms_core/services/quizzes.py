@@ -18,21 +18,27 @@ TIME_LIMIT_GRACE = timedelta(seconds=30)
 
 
 def attempts_of(user_id: int, quiz_id: int) -> list[Attempt]:
-    return list(db.session.execute(
-        db.select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id).order_by(Attempt.number)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id).order_by(Attempt.number)
+        ).scalars()
+    )
 
 
 def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
-    return db.session.execute(db.select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None))).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None))
+    ).scalar_one_or_none()
 
 
 def attempts_left(user: User, quiz: Quiz) -> int | None:
     if quiz.max_attempts is None:
         return None
-    used = db.session.execute(db.select(func.count(Attempt.id)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))).scalar_one()
+    used = db.session.execute(
+        db.select(func.count(Attempt.id)).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None)
+        )
+    ).scalar_one()
     return max(quiz.max_attempts - used, 0)
 
 
@@ -53,8 +59,12 @@ def start_attempt(user: User, quiz: Quiz) -> Attempt:
     refusal = get_plugin_manager().check("lms_before_quiz_attempt", user=UserInfo.of(user), quiz=QuizInfo.of(quiz))
     if refusal is not None:
         raise ServiceError(refusal.code, refusal.reason, 403)
-    number = (db.session.execute(db.select(func.max(Attempt.number)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)).scalar_one() or 0) + 1
+    number = (
+        db.session.execute(
+            db.select(func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+        ).scalar_one()
+        or 0
+    ) + 1
     attempt = Attempt(user_id=user.id, quiz_id=quiz.id, number=number)
     db.session.add(attempt)
     try:
@@ -127,8 +137,13 @@ def submit_attempt(user: User, attempt: Attempt, raw_answers: dict) -> Attempt:
         raise ServiceError("already_submitted", _("This attempt has already been submitted."), 409)
     quiz = attempt.quiz
     answers = normalise_answers(quiz, raw_answers)
-    refusal = get_plugin_manager().check("lms_before_quiz_submit", user=UserInfo.of(user), quiz=QuizInfo.of(quiz),
-                                         attempt=AttemptInfo.of(attempt), answers=dict(answers))
+    refusal = get_plugin_manager().check(
+        "lms_before_quiz_submit",
+        user=UserInfo.of(user),
+        quiz=QuizInfo.of(quiz),
+        attempt=AttemptInfo.of(attempt),
+        answers=dict(answers),
+    )
     if refusal is not None:
         raise ServiceError(refusal.code, refusal.reason, 403)
     now = utcnow()
@@ -141,9 +156,17 @@ def submit_attempt(user: User, attempt: Attempt, raw_answers: dict) -> Attempt:
     percent = round(100 * score / max_score, 2) if max_score else 0.0
     # Conditional update: a double submit scores once.
     updated = db.session.execute(
-        db.update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None)).values(
-            submitted_at=now, answers=answers, score=score, max_score=max_score, percent=percent,
-            passed=percent >= quiz.pass_percent, timed_out=timed_out)
+        db.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=now,
+            answers=answers,
+            score=score,
+            max_score=max_score,
+            percent=percent,
+            passed=percent >= quiz.pass_percent,
+            timed_out=timed_out,
+        )
     ).rowcount
     if not updated:
         db.session.rollback()

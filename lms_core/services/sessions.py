@@ -1,6 +1,7 @@
 """Server-side log-in sessions. The cookie holds a random key (never anything derived
 from the password); the ``user_sessions`` row is the session, so deleting it logs that
 browser out everywhere, its open Socket.IO connections included."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -44,9 +45,11 @@ def find(key: str | None) -> UserSession | None:
 
 
 def of_user(user: User) -> list[UserSession]:
-    return list(db.session.execute(
-        db.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.last_seen_at.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.last_seen_at.desc())
+        ).scalars()
+    )
 
 
 def end(record: UserSession) -> None:

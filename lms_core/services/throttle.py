@@ -5,6 +5,7 @@ few free failures each further one doubles the wait, up to a ceiling; a success 
 
 The address is ``request.remote_addr``: behind proxies, set ``LMS_PROXY_HOPS`` so
 Werkzeug's ProxyFix reads it from ``X-Forwarded-For`` (and only then)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,6 +1,7 @@
 """Two-factor log-in: TOTP (RFC 6238, any authenticator app) with single-use recovery
 codes. The secret is kept while setting up and becomes active once a code proves the
 app has it; a code is never accepted twice (the last used time step is stored)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,9 @@ def begin_setup(user: User) -> str:
 
 
 def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email,
-                                                         issuer_name=current_app.config["LMS_SITE_NAME"])
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+        name=user.email, issuer_name=current_app.config["LMS_SITE_NAME"]
+    )
 
 
 def qr_svg(user: User) -> bytes:
@@ -74,8 +76,12 @@ def confirm_setup(user: User, code: str) -> list[str]:
         raise ServiceError("already_enabled", _("Two-factor log-in is already on."), 409)
     step = _matching_step(user, code)
     if step is None:
-        raise ServiceError("invalid_code", _("This code is not right. Enter the code your app shows now."), 400,
-                           {"code": _("This code is not right. Enter the code your app shows now.")})
+        raise ServiceError(
+            "invalid_code",
+            _("This code is not right. Enter the code your app shows now."),
+            400,
+            {"code": _("This code is not right. Enter the code your app shows now.")},
+        )
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(user)
@@ -98,8 +104,9 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.execute(db.select(db.func.count(RecoveryCode.id)).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one()
+    return db.session.execute(
+        db.select(db.func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).scalar_one()
 
 
 def check(user: User, code: str) -> bool:
@@ -113,8 +120,9 @@ def check(user: User, code: str) -> bool:
         db.session.commit()
         return True
     wanted = _recovery_hash(code)
-    for row in db.session.execute(db.select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalars():
+    for row in db.session.execute(
+        db.select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).scalars():
         if hmac.compare_digest(row.code_hash, wanted):
             row.used_at = utcnow()
             db.session.commit()

@@ -1,6 +1,7 @@
 """The account page: profile, password, e-mail address, two-factor log-in, the
 sessions and API tokens in use. Routes of the ``auth`` blueprint (their endpoint
 names are public: ``auth.account``, ``auth.two_factor``); changes go through services."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
@@ -12,9 +13,20 @@ from lms_core.services import ServiceError, accounts, sessions, two_factor
 from lms_core.web.auth import bp, show_errors
 from lms_core.web.forms import AccountForm, CodeForm, DisableTwoFactorForm, EmailChangeForm, PasswordForm, TokenForm
 
-COMMON_TIMEZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Yekaterinburg",
-                    "Asia/Novosibirsk", "Asia/Vladivostok", "America/New_York", "America/Chicago",
-                    "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney"]
+COMMON_TIMEZONES = [
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "Asia/Yekaterinburg",
+    "Asia/Novosibirsk",
+    "Asia/Vladivostok",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+]
 
 
 def _language_choices():
@@ -44,20 +56,25 @@ def account():
         action = request.form.get("action")
         try:
             if action == "profile" and form.validate():
-                accounts.update_profile(user, name=form.name.data, locale=form.locale.data,
-                                        timezone=form.timezone.data)
+                accounts.update_profile(user, name=form.name.data, locale=form.locale.data, timezone=form.timezone.data)
                 session["locale"] = user.locale
                 flash(_("Your settings were saved."), "success")
                 return redirect(url_for("auth.account")), 303
             if action == "password" and password_form.validate():
-                accounts.change_password(user, password_form.current.data, password_form.password.data,
-                                         keep=g.user_session)
+                accounts.change_password(
+                    user, password_form.current.data, password_form.password.data, keep=g.user_session
+                )
                 flash(_("Your password was changed. Every other session was logged out."), "success")
                 return redirect(url_for("auth.account")), 303
             if action == "email" and email_form.validate():
                 accounts.request_email_change(user, email_form.email.data, email_form.password.data)
-                flash(_("We sent a link to %(email)s: open it to start using the new address.",
-                        email=accounts.normalise_email(email_form.email.data)), "success")
+                flash(
+                    _(
+                        "We sent a link to %(email)s: open it to start using the new address.",
+                        email=accounts.normalise_email(email_form.email.data),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("auth.account")), 303
             if action == "verify":
                 if not user.email_verified:
@@ -88,9 +105,18 @@ def account():
             else:
                 flash(exc.message, "error")
             status = exc.status
-    return render_template("auth/account.html", form=form, password_form=password_form, email_form=email_form,
-                           token_form=token_form, tokens=accounts.api_tokens_of(user), new_token=new_token,
-                           sessions=sessions.of_user(user), current_session=g.user_session, now=utcnow()), status
+    return render_template(
+        "auth/account.html",
+        form=form,
+        password_form=password_form,
+        email_form=email_form,
+        token_form=token_form,
+        tokens=accounts.api_tokens_of(user),
+        new_token=new_token,
+        sessions=sessions.of_user(user),
+        current_session=g.user_session,
+        now=utcnow(),
+    ), status
 
 
 @login_required
@@ -111,8 +137,12 @@ def two_factor_page():
                 flash(_("Two-factor log-in is on. Keep the recovery codes below somewhere safe."), "success")
             elif action == "recovery" and code_form.validate():
                 if not two_factor.check(user, code_form.code.data):
-                    raise ServiceError("invalid_code", "", 400, {"code": _(
-                        "This code is not right. Enter the code your app shows now, or a recovery code.")})
+                    raise ServiceError(
+                        "invalid_code",
+                        "",
+                        400,
+                        {"code": _("This code is not right. Enter the code your app shows now, or a recovery code.")},
+                    )
                 recovery_codes = two_factor.regenerate_recovery_codes(user)
                 code_form.code.data = ""
                 flash(_("New recovery codes were made; the old ones no longer work."), "success")
@@ -128,10 +158,16 @@ def two_factor_page():
         except ServiceError as exc:
             show_errors(disable_form if action == "disable" else code_form, exc)
             status = exc.status
-    return render_template("auth/two_factor.html", user=user, code_form=code_form, disable_form=disable_form,
-                           recovery_codes=recovery_codes, required=two_factor.required_for(user),
-                           codes_left=two_factor.recovery_codes_left(user) if user.two_factor_enabled else 0,
-                           secret=user.totp_secret if not user.two_factor_enabled else None), status
+    return render_template(
+        "auth/two_factor.html",
+        user=user,
+        code_form=code_form,
+        disable_form=disable_form,
+        recovery_codes=recovery_codes,
+        required=two_factor.required_for(user),
+        codes_left=two_factor.recovery_codes_left(user) if user.two_factor_enabled else 0,
+        secret=user.totp_secret if not user.two_factor_enabled else None,
+    ), status
 
 
 # The endpoint is ``auth.two_factor`` (a public name); the function name says what it is.

@@ -1,4 +1,5 @@
 """Administration: users and roles, plugins (with their errors), failed jobs."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -43,10 +44,15 @@ def users():
         # 0 (refused as invalid) for anything but a plain, reasonably sized number
         result = people.search_users(query, role, int(page) if page.isdecimal() and len(page) <= 9 else 0)
     except ServiceError as exc:
-        return render_template("admin/users.html", result=people.UserPage([], 1, 1, 0), query=query, role=role,
-                               roles=role_choices(), errors=exc.fields), exc.status
-    return render_template("admin/users.html", result=result, query=query, role=role, roles=role_choices(),
-                           errors={})
+        return render_template(
+            "admin/users.html",
+            result=people.UserPage([], 1, 1, 0),
+            query=query,
+            role=role,
+            roles=role_choices(),
+            errors=exc.fields,
+        ), exc.status
+    return render_template("admin/users.html", result=result, query=query, role=role, roles=role_choices(), errors={})
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -54,8 +60,9 @@ def new_user():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(form.email.data, form.name.data, form.password.data, role=form.role.data,
-                                     email_verified=True)
+            user = accounts.register(
+                form.email.data, form.name.data, form.password.data, role=form.role.data, email_verified=True
+            )
         except ServiceError as exc:
             _show_field_errors(form, exc)
             return render_template("admin/new_user.html", form=form), exc.status
@@ -129,8 +136,15 @@ def retry_plugin_events(name):
     except ServiceError as exc:
         abort(exc.status)
     still = counts["failed"] + counts["given_up"]
-    flash(_("Events delivered to %(name)s: %(delivered)s; still failing: %(failing)s.", name=name,
-            delivered=counts["delivered"], failing=still), "error" if still else "success")
+    flash(
+        _(
+            "Events delivered to %(name)s: %(delivered)s; still failing: %(failing)s.",
+            name=name,
+            delivered=counts["delivered"],
+            failing=still,
+        ),
+        "error" if still else "success",
+    )
     return redirect(url_for("admin.plugins")), 303
 
 
@@ -144,8 +158,9 @@ def plugin_errors():
 
 @bp.route("/jobs")
 def jobs():
-    return render_template("admin/jobs.html", failures=platform.recent_job_failures(),
-                           attempts_allowed=platform.job_attempts_allowed())
+    return render_template(
+        "admin/jobs.html", failures=platform.recent_job_failures(), attempts_allowed=platform.job_attempts_allowed()
+    )
 
 
 # ---------------------------------------------------------------- mail written to files
@@ -155,8 +170,7 @@ def jobs():
 def mail():
     from lms_core.mail import stored_mails
 
-    return render_template("admin/mail.html", mails=stored_mails(),
-                           smtp=current_app.config.get("MAIL_SERVER"))
+    return render_template("admin/mail.html", mails=stored_mails(), smtp=current_app.config.get("MAIL_SERVER"))
 
 
 @bp.route("/mail/<name>")

@@ -1,5 +1,6 @@
 """Log-in (throttled, with a second step for two-factor accounts), sign-up, password
 reset and the e-mail links, language choice. State changes go through the services."""
+
 from __future__ import annotations
 
 import time
@@ -110,8 +111,9 @@ def register():
             show_errors(form, exc)
             return render_template("auth/register.html", form=form), exc.status
         # The same page for a new address and for one that has an account already.
-        return render_template("auth/check_mail.html", email=accounts.normalise_email(form.email.data),
-                               reason="sign-up")
+        return render_template(
+            "auth/check_mail.html", email=accounts.normalise_email(form.email.data), reason="sign-up"
+        )
     return render_template("auth/register.html", form=form), 400 if form.is_submitted() else 200
 
 
@@ -141,8 +143,7 @@ def reset_password(token):
             show_errors(form, exc)
             return render_template("auth/reset.html", form=form), exc.status
         log_out()
-        flash(_("Your password was changed and every session was logged out. Log in with the new password."),
-              "success")
+        flash(_("Your password was changed and every session was logged out. Log in with the new password."), "success")
         return redirect(url_for("auth.login")), 303
     return render_template("auth/reset.html", form=form), 400 if form.is_submitted() else 200
 
@@ -188,8 +189,15 @@ def set_language():
 # ---------------------------------------------------------------- two-factor policy
 
 # What a teacher or admin who must turn two-factor log-in on may still open.
-TWO_FACTOR_SETUP_ENDPOINTS = {"auth.two_factor", "auth.two_factor_qr", "auth.logout", "auth.set_language",
-                              "auth.verify_email", "auth.confirm_email", "static"}
+TWO_FACTOR_SETUP_ENDPOINTS = {
+    "auth.two_factor",
+    "auth.two_factor_qr",
+    "auth.logout",
+    "auth.set_language",
+    "auth.verify_email",
+    "auth.confirm_email",
+    "static",
+}
 
 
 def enforce_two_factor():

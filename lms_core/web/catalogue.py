@@ -1,4 +1,5 @@
 """The catalogue, a course's page and enrolment."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -30,14 +31,17 @@ def index():
     size = courses.CATALOGUE_PAGE_SIZE
     pages = max(-(-len(cards) // size), 1)
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    return render_template("catalogue/index.html", courses=cards[(page - 1) * size:page * size], page=page,
-                           pages=pages, total=len(cards))
+    return render_template(
+        "catalogue/index.html", courses=cards[(page - 1) * size : page * size], page=page, pages=pages, total=len(cards)
+    )
 
 
 # The course and the viewer's enrolment in it, in one statement (built once).
-_COURSE_AND_ENROLMENT = db.select(Course, Enrollment).outerjoin(Enrollment, db.and_(
-    Enrollment.course_id == Course.id, Enrollment.user_id == db.bindparam("user_id"))).where(
-    Course.slug == db.bindparam("slug"))
+_COURSE_AND_ENROLMENT = (
+    db.select(Course, Enrollment)
+    .outerjoin(Enrollment, db.and_(Enrollment.course_id == Course.id, Enrollment.user_id == db.bindparam("user_id")))
+    .where(Course.slug == db.bindparam("slug"))
+)
 
 
 @bp.route("/courses/<slug>")
@@ -55,9 +59,15 @@ def course(slug):
     require("course.view", course)
     course_progress = progress.course_progress(user, course, enrollment) if enrollment else None
     done = progress.completed_lesson_ids(user.id, course.id) if enrollment else set()
-    return render_template("catalogue/course.html", course=course, enrollment=enrollment,
-                           progress=course_progress, done=done, course_info=CourseInfo.of(course),
-                           outline=courses.outline(course, include_unpublished=False))
+    return render_template(
+        "catalogue/course.html",
+        course=course,
+        enrollment=enrollment,
+        progress=course_progress,
+        done=done,
+        course_info=CourseInfo.of(course),
+        outline=courses.outline(course, include_unpublished=False),
+    )
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

@@ -1,4 +1,5 @@
 """Error pages in the user's language, JSON errors under ``/api/``."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -8,9 +9,17 @@ from werkzeug.exceptions import HTTPException
 
 from lms_core.services import ServiceError
 
-ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited",
-               500: "server_error"}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "rate_limited",
+    500: "server_error",
+}
 
 
 def messages():

@@ -1,4 +1,5 @@
 """A refused service call shown on the form that made it."""
+
 from __future__ import annotations
 
 from typing import Any

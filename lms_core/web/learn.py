@@ -1,4 +1,5 @@
 """What a learner does: the dashboard, lessons (with activity heartbeats) and quizzes."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
@@ -18,8 +19,10 @@ bp = Blueprint("learn", __name__)
 @login_required
 def dashboard():
     rows = db.session.execute(
-        db.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.user_id == g.user.id).order_by(Enrollment.enrolled_at.desc())
+        db.select(Enrollment, Course)
+        .join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == g.user.id)
+        .order_by(Enrollment.enrolled_at.desc())
     ).all()
     # Every course's progress and title together: a few statements however many courses.
     i18n.preload_content_translations([course for _enrollment, course in rows])
@@ -41,9 +44,15 @@ def lesson(lesson_id):
     require("lesson.view", lesson)
     done = lesson.id in progress.completed_lesson_ids(g.user.id, lesson.course_id)
     previous, following = neighbours(lesson) if lesson.published else (None, None)
-    return render_template("learn/lesson.html", lesson=lesson, course=lesson.course, done=done,
-                           previous=previous, following=following,
-                           heartbeat_seconds=current_app.config["LMS_HEARTBEAT_SECONDS"])
+    return render_template(
+        "learn/lesson.html",
+        lesson=lesson,
+        course=lesson.course,
+        done=done,
+        previous=previous,
+        following=following,
+        heartbeat_seconds=current_app.config["LMS_HEARTBEAT_SECONDS"],
+    )
 
 
 @bp.route("/lessons/<int:lesson_id>/complete", methods=["POST"])
@@ -81,9 +90,15 @@ def quiz(quiz_id):
     require("quiz.take", quiz)
     attempts = quizzes.attempts_of(g.user.id, quiz.id)
     current = next((a for a in attempts if a.submitted_at is None), None)
-    return render_template("learn/quiz.html", quiz=quiz, course=quiz.course, attempts=attempts, current=current,
-                           attempts_left=quizzes.attempts_left(g.user, quiz),
-                           deadline=quizzes.deadline(current) if current else None)
+    return render_template(
+        "learn/quiz.html",
+        quiz=quiz,
+        course=quiz.course,
+        attempts=attempts,
+        current=current,
+        attempts_left=quizzes.attempts_left(g.user, quiz),
+        deadline=quizzes.deadline(current) if current else None,
+    )
 
 
 @bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
@@ -120,5 +135,6 @@ def attempt(attempt_id):
     attempt = db.get_or_404(Attempt, attempt_id)
     require("attempt.view", attempt)
     scored = {str(q.id): quizzes.score_question(q, attempt.answers.get(str(q.id))) for q in attempt.quiz.questions}
-    return render_template("learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
-                           scored=scored)
+    return render_template(
+        "learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course, scored=scored
+    )

@@ -1,4 +1,5 @@
 """The in-app inbox."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -15,10 +16,16 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/inbox")
 @login_required
 def inbox():
-    items = db.session.execute(
-        db.select(Notification).where(Notification.user_id == g.user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)
-    ).scalars().all()
+    items = (
+        db.session.execute(
+            db.select(Notification)
+            .where(Notification.user_id == g.user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(200)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("notifications/inbox.html", items=items)
 
 

@@ -3,6 +3,7 @@
 Plugins extend ``lms/base.html`` and fill its blocks (``title``, ``content``,
 ``scripts``); the helpers below are available in every template.
 """
+
 from __future__ import annotations
 
 from flask import g

@@ -1,4 +1,5 @@
 """Greeting learners: what ``on_quiz_passed`` does and what the page shows."""
+
 from flask import has_request_context, url_for
 from sqlalchemy.exc import IntegrityError
 
@@ -22,14 +23,21 @@ def greet(user, quiz, attempt) -> bool:
         return False
     # notify() commits, so the greeting and the inbox entry are stored together.
     # Title and body are callables: they are written in the learner's language.
-    notify(user.id, "hello.greeting",
-           lambda: _("Well done, %(name)s!", name=user.name),
-           lambda: _("You passed “%(quiz)s”.", quiz=quiz.title),
-           url=url_for("hello.greetings") if has_request_context() else None)
+    notify(
+        user.id,
+        "hello.greeting",
+        lambda: _("Well done, %(name)s!", name=user.name),
+        lambda: _("You passed “%(quiz)s”.", quiz=quiz.title),
+        url=url_for("hello.greetings") if has_request_context() else None,
+    )
     return True
 
 
 def greetings_of(user_id: int) -> list[Greeting]:
-    return list(db.session.execute(
-        db.select(Greeting).where(Greeting.user_id == user_id).order_by(Greeting.created_at.desc(), Greeting.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Greeting)
+            .where(Greeting.user_id == user_id)
+            .order_by(Greeting.created_at.desc(), Greeting.id.desc())
+        ).scalars()
+    )

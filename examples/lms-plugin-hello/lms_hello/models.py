@@ -1,4 +1,5 @@
 """The hello plugin's own table. Its name starts with the plugin's name, ``hello_``."""
+
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
@@ -20,4 +21,5 @@ class Greeting(db.Model):
     attempt_id: Mapped[int] = mapped_column(Integer, nullable=False)
     quiz_title: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, default=lambda: datetime.now(timezone.utc))
+        DateTime(timezone=True), nullable=False, default=lambda: datetime.now(timezone.utc)
+    )

@@ -1,4 +1,5 @@
 """The hello plugin's hook implementations: the only module the LMS loads by name."""
+
 from pathlib import Path
 
 from flask import url_for

@@ -1,4 +1,5 @@
 """The hello plugin's page: the greetings of the current user."""
+
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from lms_core import current_user

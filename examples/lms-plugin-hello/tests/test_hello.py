@@ -3,6 +3,7 @@
 The fixtures (``app``, ``client``, ``factory``, ``login``) come from ``lms_core.testing``,
 which pytest loads by itself once the LMS is installed.
 """
+
 import pytest
 
 from lms_core import db
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.lms_config(LMS_PLUGINS="hello")
 
 def pass_quiz(client, factory, quiz, correct=True):
     client.post(f"/quizzes/{quiz.id}/start")
-    attempt_id = db.session.execute(db.select(Attempt.id).where(
-        Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))).scalar_one()
+    attempt_id = db.session.execute(
+        db.select(Attempt.id).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))
+    ).scalar_one()
     answers = factory.answers(quiz, correct)
     return client.post(f"/attempts/{attempt_id}/submit", data={k: str(v) for k, v in answers.items()})
 

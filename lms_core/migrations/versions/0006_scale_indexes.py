@@ -8,6 +8,7 @@ Revises: 0005
 - users (name, id): the students page lists a course's learners by name, one page at
   a time, without sorting every learner of a big course.
 """
+
 from alembic import op
 
 revision = '0006'

@@ -3,6 +3,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -36,16 +37,27 @@ def upgrade():
         sa.Column('next_try_at', UTCDateTime(), nullable=False),
         sa.Column('delivered_at', UTCDateTime(), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_deliveries_event_id_events'),
-                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(
+            ['event_id'], ['events.id'], name=op.f('fk_event_deliveries_event_id_events'), ondelete='CASCADE'
+        ),
         sa.PrimaryKeyConstraint('event_id', 'target', name=op.f('pk_event_deliveries')),
     )
     # Partial indexes: only deliveries still waiting are in them, so redelivery and the
     # admin view stay fast however many delivered rows the log keeps.
-    op.create_index('ix_event_deliveries_due', 'event_deliveries', ['next_try_at'],
-                    postgresql_where=UNDELIVERED, sqlite_where=UNDELIVERED)
-    op.create_index('ix_event_deliveries_waiting', 'event_deliveries', ['target', 'user_key', 'event_id'],
-                    postgresql_where=UNDELIVERED, sqlite_where=UNDELIVERED)
+    op.create_index(
+        'ix_event_deliveries_due',
+        'event_deliveries',
+        ['next_try_at'],
+        postgresql_where=UNDELIVERED,
+        sqlite_where=UNDELIVERED,
+    )
+    op.create_index(
+        'ix_event_deliveries_waiting',
+        'event_deliveries',
+        ['target', 'user_key', 'event_id'],
+        postgresql_where=UNDELIVERED,
+        sqlite_where=UNDELIVERED,
+    )
 
 
 def downgrade():

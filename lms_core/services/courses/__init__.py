@@ -3,25 +3,75 @@
 The names are re-exported here, so ``from lms_core.services import courses`` and
 ``courses.create_lesson(...)`` keep working.
 """
+
 from lms_core.services.courses.catalogue import (
-    CATALOGUE_CACHE, CATALOGUE_PAGE_SIZE, catalogue_cards, course_changed, published_courses)
+    CATALOGUE_CACHE,
+    CATALOGUE_PAGE_SIZE,
+    catalogue_cards,
+    course_changed,
+    published_courses,
+)
 from lms_core.services.courses.checks import TITLE_MAX_LENGTH
 from lms_core.services.courses.course import (
-    CYRILLIC_TO_LATIN, SLUG_MAX_LENGTH, SLUG_RE, create_course, set_course_published, slugify, unique_slug,
-    update_course)
+    CYRILLIC_TO_LATIN,
+    SLUG_MAX_LENGTH,
+    SLUG_RE,
+    create_course,
+    set_course_published,
+    slugify,
+    unique_slug,
+    update_course,
+)
 from lms_core.services.courses.lessons import LESSON_BODY_MAX_LENGTH, create_lesson, delete_lesson, update_lesson
 from lms_core.services.courses.outline import move_in_outline, next_position, outline, recheck_completion_later
 from lms_core.services.courses.questions import add_question, delete_question, update_question
 from lms_core.services.courses.quizzes import attempt_count, create_quiz, delete_quiz, update_quiz
 from lms_core.services.courses.staff import add_staff, remove_staff
 from lms_core.services.courses.translations import (
-    TRANSLATABLE, save_translations, set_translation, translatable_objects, translation_key, translation_report)
+    TRANSLATABLE,
+    save_translations,
+    set_translation,
+    translatable_objects,
+    translation_key,
+    translation_report,
+)
 
 __all__ = [
-    "CATALOGUE_CACHE", "CATALOGUE_PAGE_SIZE", "catalogue_cards", "CYRILLIC_TO_LATIN", "LESSON_BODY_MAX_LENGTH", "SLUG_MAX_LENGTH", "SLUG_RE", "TITLE_MAX_LENGTH",
-    "TRANSLATABLE", "add_question", "add_staff", "attempt_count", "course_changed", "create_course", "create_lesson",
-    "create_quiz", "delete_lesson", "delete_question", "delete_quiz", "move_in_outline", "next_position", "outline",
-    "published_courses", "recheck_completion_later", "remove_staff", "save_translations", "set_course_published",
-    "set_translation", "slugify", "translatable_objects", "translation_key", "translation_report", "unique_slug",
-    "update_course", "update_lesson", "update_question", "update_quiz",
+    "CATALOGUE_CACHE",
+    "CATALOGUE_PAGE_SIZE",
+    "catalogue_cards",
+    "CYRILLIC_TO_LATIN",
+    "LESSON_BODY_MAX_LENGTH",
+    "SLUG_MAX_LENGTH",
+    "SLUG_RE",
+    "TITLE_MAX_LENGTH",
+    "TRANSLATABLE",
+    "add_question",
+    "add_staff",
+    "attempt_count",
+    "course_changed",
+    "create_course",
+    "create_lesson",
+    "create_quiz",
+    "delete_lesson",
+    "delete_question",
+    "delete_quiz",
+    "move_in_outline",
+    "next_position",
+    "outline",
+    "published_courses",
+    "recheck_completion_later",
+    "remove_staff",
+    "save_translations",
+    "set_course_published",
+    "set_translation",
+    "slugify",
+    "translatable_objects",
+    "translation_key",
+    "translation_report",
+    "unique_slug",
+    "update_course",
+    "update_lesson",
+    "update_question",
+    "update_quiz",
 ]

@@ -1,4 +1,5 @@
 """Checks and clean-ups every authoring service shares."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
 """A course's own fields: title, address (slug), language, publication."""
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,43 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 # Russian titles would otherwise all become "course", "course-2", ...
-CYRILLIC_TO_LATIN = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "iu", "я": "ia",
-})
+CYRILLIC_TO_LATIN = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "iu",
+        "я": "ia",
+    }
+)
 
 
 def slugify(text: str) -> str:
@@ -44,13 +76,24 @@ def unique_slug(title: str, course_id: int | None = None) -> str:
     return slug
 
 
-def create_course(owner: User, title: str, summary: str = "", default_language: str | None = None,
-                  slug: str | None = None, published: bool = False) -> Course:
+def create_course(
+    owner: User,
+    title: str,
+    summary: str = "",
+    default_language: str | None = None,
+    slug: str | None = None,
+    published: bool = False,
+) -> Course:
     language = default_language or current_app.config["LMS_DEFAULT_LANGUAGE"]
     slug = (slug or "").strip().lower() or None
     _check_course(title, slug, language)
-    course = Course(title=title.strip(), summary=_text(summary), default_language=language,
-                    slug=slug or unique_slug(title), published=bool(published))
+    course = Course(
+        title=title.strip(),
+        summary=_text(summary),
+        default_language=language,
+        slug=slug or unique_slug(title),
+        published=bool(published),
+    )
     course.staff.append(CourseStaff(user_id=owner.id))
     db.session.add(course)
     _commit_course()
@@ -61,8 +104,15 @@ def create_course(owner: User, title: str, summary: str = "", default_language: 
 _KEEP = object()
 
 
-def update_course(course: Course, title: str, summary: str, default_language: str, slug: str | None = None,
-                  published: bool | None = None, starts_at=_KEEP) -> Course:
+def update_course(
+    course: Course,
+    title: str,
+    summary: str,
+    default_language: str,
+    slug: str | None = None,
+    published: bool | None = None,
+    starts_at=_KEEP,
+) -> Course:
     """Change a course's own fields; an empty ``slug`` keeps the current address.
     ``starts_at`` (an aware datetime or ``None`` for no start date) is kept when not given."""
     slug = (slug or "").strip().lower() or course.slug
@@ -97,8 +147,9 @@ def _check_course(title: str, slug: str | None, language: str, course_id: int | 
     slug_taken = False
     if slug:
         if len(slug) > SLUG_MAX_LENGTH or not SLUG_RE.match(slug):
-            errors["slug"] = _("Use lower-case Latin letters, digits and single hyphens (%(n)d characters at most).",
-                               n=SLUG_MAX_LENGTH)
+            errors["slug"] = _(
+                "Use lower-case Latin letters, digits and single hyphens (%(n)d characters at most).", n=SLUG_MAX_LENGTH
+            )
         elif db.session.execute(db.select(Course.id).where(Course.slug == slug, Course.id != (course_id or 0))).first():
             errors["slug"] = _("This address is already used by another course.")
             slug_taken = True

@@ -1,4 +1,5 @@
 """Lessons."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -22,19 +23,24 @@ def _check_lesson(title: str, body: str, position) -> None:
     _raise_invalid(errors)
 
 
-def create_lesson(course: Course, title: str, body: str = "", position: int | None = None,
-                  published: bool = True) -> Lesson:
+def create_lesson(
+    course: Course, title: str, body: str = "", position: int | None = None, published: bool = True
+) -> Lesson:
     """A new lesson; without ``position`` it goes to the end of the outline."""
     _check_lesson(title, body, position)
-    lesson = Lesson(course=course, title=title.strip(), body=_text(body), published=bool(published),
-                    position=next_position(course) if position is None else position)
+    lesson = Lesson(
+        course=course,
+        title=title.strip(),
+        body=_text(body),
+        published=bool(published),
+        position=next_position(course) if position is None else position,
+    )
     db.session.add(lesson)
     db.session.commit()
     return lesson
 
 
-def update_lesson(lesson: Lesson, title: str, body: str, position: int | None = None,
-                  published: bool = True) -> Lesson:
+def update_lesson(lesson: Lesson, title: str, body: str, position: int | None = None, published: bool = True) -> Lesson:
     _check_lesson(title, body, position)
     lesson.title = title.strip()
     lesson.body = _text(body)

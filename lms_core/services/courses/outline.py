@@ -1,4 +1,5 @@
 """The order of a course's lessons and quizzes."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
 """A quiz's questions and their options."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -39,13 +40,15 @@ def _check_question(kind: str, text: str, points, choices, accepted_answers, pos
     return text.strip(), choices, []
 
 
-def add_question(quiz: Quiz, kind: str, text: str, points: int = 1, choices=(), accepted_answers=(),
-                 position: int | None = None) -> Question:
+def add_question(
+    quiz: Quiz, kind: str, text: str, points: int = 1, choices=(), accepted_answers=(), position: int | None = None
+) -> Question:
     """``choices`` is a list of (text, correct) pairs for choice questions; without
     ``position`` the question comes last."""
     text, choices, accepted = _check_question(kind, text, points, choices, accepted_answers, position)
-    question = Question(kind=kind, text=text, points=points, accepted_answers=accepted,
-                        position=len(quiz.questions) + 1)
+    question = Question(
+        kind=kind, text=text, points=points, accepted_answers=accepted, position=len(quiz.questions) + 1
+    )
     question.choices = [Choice(text=t, correct=c, position=i) for i, (t, c, _id) in enumerate(choices, 1)]
     quiz.questions.append(question)
     if position is not None:
@@ -54,8 +57,9 @@ def add_question(quiz: Quiz, kind: str, text: str, points: int = 1, choices=(), 
     return question
 
 
-def update_question(question: Question, kind: str, text: str, points: int, choices=(), accepted_answers=(),
-                    position: int | None = None) -> Question:
+def update_question(
+    question: Question, kind: str, text: str, points: int, choices=(), accepted_answers=(), position: int | None = None
+) -> Question:
     """Change a question. Options given with their id keep it (and so their translations
     and the answers of past attempts); options left out are deleted. Attempts already
     submitted keep their score."""

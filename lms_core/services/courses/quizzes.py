@@ -1,4 +1,5 @@
 """Quizzes (their questions are in ``questions``)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -23,21 +24,43 @@ def _check_quiz(title: str, pass_percent, max_attempts, time_limit_minutes, posi
     _raise_invalid(errors)
 
 
-def create_quiz(course: Course, title: str, description: str = "", pass_percent: int = 60,
-                max_attempts: int | None = None, time_limit_minutes: int | None = None,
-                position: int | None = None, published: bool = True) -> Quiz:
+def create_quiz(
+    course: Course,
+    title: str,
+    description: str = "",
+    pass_percent: int = 60,
+    max_attempts: int | None = None,
+    time_limit_minutes: int | None = None,
+    position: int | None = None,
+    published: bool = True,
+) -> Quiz:
     """A new quiz without questions; without ``position`` it goes to the end of the outline."""
     _check_quiz(title, pass_percent, max_attempts, time_limit_minutes, position)
-    quiz = Quiz(course=course, title=title.strip(), description=_text(description), pass_percent=pass_percent,
-                max_attempts=max_attempts, time_limit_minutes=time_limit_minutes, published=bool(published),
-                position=next_position(course) if position is None else position)
+    quiz = Quiz(
+        course=course,
+        title=title.strip(),
+        description=_text(description),
+        pass_percent=pass_percent,
+        max_attempts=max_attempts,
+        time_limit_minutes=time_limit_minutes,
+        published=bool(published),
+        position=next_position(course) if position is None else position,
+    )
     db.session.add(quiz)
     db.session.commit()
     return quiz
 
 
-def update_quiz(quiz: Quiz, title: str, description: str, pass_percent: int, max_attempts: int | None,
-                time_limit_minutes: int | None, position: int | None = None, published: bool = True) -> Quiz:
+def update_quiz(
+    quiz: Quiz,
+    title: str,
+    description: str,
+    pass_percent: int,
+    max_attempts: int | None,
+    time_limit_minutes: int | None,
+    position: int | None = None,
+    published: bool = True,
+) -> Quiz:
     """Change a quiz's settings. Attempts already submitted keep their score and result."""
     _check_quiz(title, pass_percent, max_attempts, time_limit_minutes, position)
     quiz.title = title.strip()
@@ -62,5 +85,6 @@ def delete_quiz(quiz: Quiz) -> None:
 
 
 def attempt_count(quiz: Quiz) -> int:
-    return db.session.execute(db.select(db.func.count(Attempt.id)).where(
-        Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))).scalar_one()
+    return db.session.execute(
+        db.select(db.func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
+    ).scalar_one()

@@ -1,4 +1,5 @@
 """The teachers of a course."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -14,8 +15,12 @@ def add_staff(course: Course, email: str) -> CourseStaff:
     email = (email or "").strip().lower()
     user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
     if user is None or not user.active:
-        raise ServiceError("unknown_user", _("Nobody with this e-mail address has an account."), 404,
-                           {"email": _("Nobody with this e-mail address has an account.")})
+        raise ServiceError(
+            "unknown_user",
+            _("Nobody with this e-mail address has an account."),
+            404,
+            {"email": _("Nobody with this e-mail address has an account.")},
+        )
     if not user.is_teacher:
         message = _("%(name)s is not a teacher. An administrator can give them the teacher role.", name=user.name)
         raise ServiceError("not_a_teacher", message, 409, {"email": message})

@@ -1,4 +1,5 @@
 """Translations of a course's texts into its other languages."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -21,8 +22,9 @@ def _forget_translations(objects) -> None:
     for obj in objects:
         by_type.setdefault(type(obj).__tablename__, []).append(obj.id)
     for object_type, ids in by_type.items():
-        db.session.execute(db.delete(Translation).where(
-            Translation.object_type == object_type, Translation.object_id.in_(ids)))
+        db.session.execute(
+            db.delete(Translation).where(Translation.object_type == object_type, Translation.object_id.in_(ids))
+        )
 
 
 def translatable_objects(course: Course):
@@ -45,16 +47,28 @@ def set_translation(course: Course, obj, field: str, language: str, text: str) -
     if field not in obj.translatable_fields:
         raise ServiceError("invalid_field", _("This field cannot be translated."), 400)
     object_type = type(obj).__tablename__
-    row = db.session.execute(db.select(Translation).where(
-        Translation.object_type == object_type, Translation.object_id == obj.id,
-        Translation.field == field, Translation.language == language)).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(Translation).where(
+            Translation.object_type == object_type,
+            Translation.object_id == obj.id,
+            Translation.field == field,
+            Translation.language == language,
+        )
+    ).scalar_one_or_none()
     if not (text or "").strip():
         if row is not None:
             db.session.delete(row)
         return
     if row is None:
-        row = Translation(course_id=course.id, object_type=object_type, object_id=obj.id, field=field,
-                          language=language, text="", source_hash="")
+        row = Translation(
+            course_id=course.id,
+            object_type=object_type,
+            object_id=obj.id,
+            field=field,
+            language=language,
+            text="",
+            source_hash="",
+        )
         db.session.add(row)
     row.text = text
     row.source_hash = Translation.hash_source(getattr(obj, field))
@@ -93,16 +107,18 @@ def save_translations(course: Course, language: str, entries) -> int:
         raise ServiceError("invalid_language", _("Choose another language than the course's own."), 400)
     entries = list(entries)
     keys = [(type(obj).__tablename__, obj.id, field) for obj, field, _text, _confirmed in entries]
-    rows = db.session.execute(db.select(Translation).where(
-        Translation.course_id == course.id, Translation.language == language)).scalars()
+    rows = db.session.execute(
+        db.select(Translation).where(Translation.course_id == course.id, Translation.language == language)
+    ).scalars()
     stored = {(r.object_type, r.object_id, r.field): r for r in rows}
     errors = {}
     for obj, field, text, _confirmed in entries:
         if field not in obj.translatable_fields:
             raise ServiceError("invalid_field", _("This field cannot be translated."), 400)
         if field == "title" and len((text or "").strip()) > TITLE_MAX_LENGTH:
-            errors[translation_key(obj, field)] = _("The title is too long (%(n)d characters at most).",
-                                                    n=TITLE_MAX_LENGTH)
+            errors[translation_key(obj, field)] = _(
+                "The title is too long (%(n)d characters at most).", n=TITLE_MAX_LENGTH
+            )
     _raise_invalid(errors)
     changed = 0
     for (obj, field, text, confirmed), key in zip(entries, keys):

@@ -4,6 +4,7 @@ Every page of a course checks ``course.edit`` (the students page ``course.view_s
 changes go through ``lms_core.services.courses``, which validates everything before it
 writes, so an invalid form answers 400 with the fields marked and nothing saved.
 """
+
 from lms_core.web.teach import courses, lessons, questions, quizzes, students, translations  # noqa: F401  (routes)
 from lms_core.web.teach.blueprint import bp
 

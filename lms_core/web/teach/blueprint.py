@@ -1,4 +1,5 @@
 """The teacher's blueprint; its pages are in the modules next to this one."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The teacher's course list and a course's editor: fields, publication, outline, teachers."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -30,11 +31,18 @@ def render_index(form, status: int = 200):
     ids = [c.id for c in my_courses]
     counts = {"lessons": {}, "quizzes": {}, "students": {}}
     if ids:
-        for key, model, extra in (("lessons", Lesson, ()), ("quizzes", Quiz, ()),
-                                  ("students", Enrollment, (Enrollment.status.in_(("active", "completed")),))):
-            counts[key] = dict(db.session.execute(
-                db.select(model.course_id, db.func.count(model.id)).where(model.course_id.in_(ids), *extra)
-                .group_by(model.course_id)).all())
+        for key, model, extra in (
+            ("lessons", Lesson, ()),
+            ("quizzes", Quiz, ()),
+            ("students", Enrollment, (Enrollment.status.in_(("active", "completed")),)),
+        ):
+            counts[key] = dict(
+                db.session.execute(
+                    db.select(model.course_id, db.func.count(model.id))
+                    .where(model.course_id.in_(ids), *extra)
+                    .group_by(model.course_id)
+                ).all()
+            )
     return render_template("teach/index.html", courses=my_courses, counts=counts, form=form), status
 
 
@@ -46,8 +54,14 @@ def create_course():
     if not form.validate():
         return render_index(form, 400)
     try:
-        course = courses.create_course(g.user, form.title.data, form.summary.data or "", form.default_language.data,
-                                       slug=form.slug.data, published=form.published.data)
+        course = courses.create_course(
+            g.user,
+            form.title.data,
+            form.summary.data or "",
+            form.default_language.data,
+            slug=form.slug.data,
+            published=form.published.data,
+        )
     except ServiceError as exc:
         mark_errors(form, exc)
         return render_index(form, failed(exc))
@@ -68,9 +82,15 @@ def course(course_id):
     if not form.validate():
         return render_editor(course, form=form, status=400)
     try:
-        courses.update_course(course, form.title.data, form.summary.data or "", form.default_language.data,
-                              slug=form.slug.data, published=form.published.data,
-                              starts_at=_utc_start(form.starts_at.data))
+        courses.update_course(
+            course,
+            form.title.data,
+            form.summary.data or "",
+            form.default_language.data,
+            slug=form.slug.data,
+            published=form.published.data,
+            starts_at=_utc_start(form.starts_at.data),
+        )
     except ServiceError as exc:
         mark_errors(form, exc)
         return render_editor(course, form=form, status=failed(exc))
@@ -98,11 +118,19 @@ def render_editor(course: Course, form=None, staff_form=None, status: int = 200)
         form = CourseForm(obj=course, formdata=None)
         form.starts_at.data = _local_start(course)
         form.default_language.choices = language_choices()
-    enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
-        Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()
-    return render_template("teach/course.html", course=course, form=form,
-                           staff_form=staff_form or StaffForm(formdata=None),
-                           outline=courses.outline(course, include_unpublished=True), enrolled=enrolled), status
+    enrolled = db.session.execute(
+        db.select(db.func.count(Enrollment.id)).where(
+            Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed"))
+        )
+    ).scalar_one()
+    return render_template(
+        "teach/course.html",
+        course=course,
+        form=form,
+        staff_form=staff_form or StaffForm(formdata=None),
+        outline=courses.outline(course, include_unpublished=True),
+        enrolled=enrolled,
+    ), status
 
 
 @bp.route("/courses/<int:course_id>/publish", methods=["POST"])

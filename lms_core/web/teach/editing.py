@@ -1,4 +1,5 @@
 """What every authoring page shares: the course being edited, form errors, language choices."""
+
 from __future__ import annotations
 
 from wtforms.fields.choices import SelectChoice

@@ -1,4 +1,5 @@
 """Lesson editor."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -23,8 +24,9 @@ def new_lesson(course_id):
     if not form.validate():
         return render_template("teach/lesson.html", course=course, lesson=None, form=form), 400
     try:
-        lesson = courses.create_lesson(course, form.title.data, form.body.data or "", form.position.data,
-                                       form.published.data)
+        lesson = courses.create_lesson(
+            course, form.title.data, form.body.data or "", form.position.data, form.published.data
+        )
     except ServiceError as exc:
         mark_errors(form, exc)
         return render_template("teach/lesson.html", course=course, lesson=None, form=form), failed(exc)

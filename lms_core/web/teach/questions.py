@@ -1,4 +1,5 @@
 """Question editor."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,8 +19,14 @@ def question_input(form) -> dict:
     for entry in form.choices:
         raw_id = (entry.form.id.data or "").strip()
         choices.append((entry.form.text.data or "", entry.form.correct.data, int(raw_id) if raw_id.isdigit() else None))
-    return dict(kind=form.kind.data, text=form.text.data or "", points=form.points.data, choices=choices,
-                accepted_answers=(form.accepted_answers.data or "").splitlines(), position=form.position.data)
+    return dict(
+        kind=form.kind.data,
+        text=form.text.data or "",
+        points=form.points.data,
+        choices=choices,
+        accepted_answers=(form.accepted_answers.data or "").splitlines(),
+        position=form.position.data,
+    )
 
 
 def pad_choices(form) -> None:
@@ -31,8 +38,15 @@ def pad_choices(form) -> None:
 
 def render_question(quiz, question, form, errors=None, status=200):
     pad_choices(form)
-    return render_template("teach/question.html", course=quiz.course, quiz=quiz, question=question, form=form,
-                           errors=errors or {}, submitted=courses.attempt_count(quiz)), status
+    return render_template(
+        "teach/question.html",
+        course=quiz.course,
+        quiz=quiz,
+        question=question,
+        form=form,
+        errors=errors or {},
+        submitted=courses.attempt_count(quiz),
+    ), status
 
 
 @bp.route("/quizzes/<int:quiz_id>/questions/new", methods=["GET", "POST"])
@@ -60,11 +74,17 @@ def question(question_id):
     quiz = question.quiz
     require("course.edit", quiz.course)
     if request.method == "GET":
-        form = QuestionForm(formdata=None, data={
-            "kind": question.kind, "text": question.text, "points": question.points, "position": question.position,
-            "accepted_answers": "\n".join(question.accepted_answers or []),
-            "choices": [{"id": str(c.id), "text": c.text, "correct": c.correct} for c in question.choices],
-        })
+        form = QuestionForm(
+            formdata=None,
+            data={
+                "kind": question.kind,
+                "text": question.text,
+                "points": question.points,
+                "position": question.position,
+                "accepted_answers": "\n".join(question.accepted_answers or []),
+                "choices": [{"id": str(c.id), "text": c.text, "correct": c.correct} for c in question.choices],
+            },
+        )
         return render_question(quiz, question, form)
     form = QuestionForm()
     if not form.validate():

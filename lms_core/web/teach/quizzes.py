@@ -1,4 +1,5 @@
 """Quiz editor (its questions are in ``questions``)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,9 +15,15 @@ from lms_core.web.teach.editing import editable_course, failed, mark_errors
 
 
 def quiz_settings(form) -> dict:
-    return dict(title=form.title.data, description=form.description.data or "", pass_percent=form.pass_percent.data,
-                max_attempts=form.max_attempts.data, time_limit_minutes=form.time_limit_minutes.data,
-                position=form.position.data, published=form.published.data)
+    return dict(
+        title=form.title.data,
+        description=form.description.data or "",
+        pass_percent=form.pass_percent.data,
+        max_attempts=form.max_attempts.data,
+        time_limit_minutes=form.time_limit_minutes.data,
+        position=form.position.data,
+        published=form.published.data,
+    )
 
 
 @bp.route("/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -55,8 +62,9 @@ def quiz(quiz_id):
                 return redirect(url_for("teach.quiz", quiz_id=quiz.id)), 303
         else:
             status = 400
-    return render_template("teach/quiz.html", course=quiz.course, quiz=quiz, form=form,
-                           submitted=courses.attempt_count(quiz)), status
+    return render_template(
+        "teach/quiz.html", course=quiz.course, quiz=quiz, form=form, submitted=courses.attempt_count(quiz)
+    ), status
 
 
 @bp.route("/quizzes/<int:quiz_id>/delete", methods=["POST"])

@@ -1,4 +1,5 @@
 """A course's students with their progress, time and attempts."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -29,33 +30,52 @@ def format_duration(seconds: int) -> str:
 def students(course_id):
     course = db.get_or_404(Course, course_id)
     require("course.view_students", course)
-    total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
-        Enrollment.course_id == course.id)).scalar_one()
+    total = db.session.execute(
+        db.select(db.func.count(Enrollment.id)).where(Enrollment.course_id == course.id)
+    ).scalar_one()
     last_page = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)
     page = min(max(request.args.get("page", 1, type=int), 1), last_page)
     rows = db.session.execute(
-        db.select(Enrollment, User).join(User, User.id == Enrollment.user_id).where(Enrollment.course_id == course.id)
-        .order_by(User.name, User.id).limit(STUDENTS_PER_PAGE).offset((page - 1) * STUDENTS_PER_PAGE)
+        db.select(Enrollment, User)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course.id)
+        .order_by(User.name, User.id)
+        .limit(STUDENTS_PER_PAGE)
+        .offset((page - 1) * STUDENTS_PER_PAGE)
     ).all()
     user_ids = [user.id for _enrollment, user in rows]
     attempts: dict[int, list[Attempt]] = {}
     if user_ids:
         for attempt in db.session.execute(
-                db.select(Attempt).join(Quiz, Quiz.id == Attempt.quiz_id).options(contains_eager(Attempt.quiz))
-                .where(Quiz.course_id == course.id, Attempt.user_id.in_(user_ids))
-                .order_by(Quiz.position, Quiz.id, Attempt.number)).scalars():
+            db.select(Attempt)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .options(contains_eager(Attempt.quiz))
+            .where(Quiz.course_id == course.id, Attempt.user_id.in_(user_ids))
+            .order_by(Quiz.position, Quiz.id, Attempt.number)
+        ).scalars():
             attempts.setdefault(attempt.user_id, []).append(attempt)
     # One query per kind of data for the whole page, not one per learner.
-    progress_by_user = progress.learners_progress([user for _e, user in rows], course,
-                                                  {user.id: enrollment for enrollment, user in rows})
+    progress_by_user = progress.learners_progress(
+        [user for _e, user in rows], course, {user.id: enrollment for enrollment, user in rows}
+    )
     seconds = activity.seconds_of_learners(user_ids, course.id)
-    learners = [{
-        "user": user,
-        "enrollment": enrollment,
-        "percent": progress_by_user[user.id].percent,
-        "seconds": seconds.get(user.id, 0),
-        "attempts": attempts.get(user.id, []),
-    } for enrollment, user in rows]
+    learners = [
+        {
+            "user": user,
+            "enrollment": enrollment,
+            "percent": progress_by_user[user.id].percent,
+            "seconds": seconds.get(user.id, 0),
+            "attempts": attempts.get(user.id, []),
+        }
+        for enrollment, user in rows
+    ]
     pages = max((total + STUDENTS_PER_PAGE - 1) // STUDENTS_PER_PAGE, 1)
-    return render_template("teach/students.html", course=course, learners=learners, total=total, page=page,
-                           pages=pages, duration=format_duration)
+    return render_template(
+        "teach/students.html",
+        course=course,
+        learners=learners,
+        total=total,
+        page=page,
+        pages=pages,
+        duration=format_duration,
+    )

@@ -1,4 +1,5 @@
 """Translating a course's texts into its other languages."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,8 +14,13 @@ from lms_core.web.teach.blueprint import bp
 from lms_core.web.teach.editing import editable_course, failed
 
 
-FIELD_NAMES = {"title": _l("Title"), "summary": _l("Summary"), "body": _l("Text"), "description": _l("Description"),
-               "text": _l("Text")}
+FIELD_NAMES = {
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "body": _l("Text"),
+    "description": _l("Description"),
+    "text": _l("Text"),
+}
 
 
 def describe(obj) -> str:
@@ -27,8 +33,12 @@ def describe(obj) -> str:
         return _("Quiz “%(title)s”", title=obj.title)
     if isinstance(obj, Question):
         return _("Question %(number)d of the quiz “%(quiz)s”", number=obj.position, quiz=obj.quiz.title)
-    return _("Option %(option)d of question %(number)d of the quiz “%(quiz)s”", option=obj.position,
-             number=obj.question.position, quiz=obj.question.quiz.title)
+    return _(
+        "Option %(option)d of question %(number)d of the quiz “%(quiz)s”",
+        option=obj.position,
+        number=obj.question.position,
+        quiz=obj.question.quiz.title,
+    )
 
 
 def translation_groups(course: Course):
@@ -52,8 +62,15 @@ def translations(course_id):
     course = editable_course(course_id)
     report = courses.translation_report(course)
     total = sum(len(fields) for _obj, fields in translation_groups(course))
-    return render_template("teach/translations.html", course=course, report=report, total=total,
-                           describe=describe, field_name=FIELD_NAMES.get, key=courses.translation_key)
+    return render_template(
+        "teach/translations.html",
+        course=course,
+        report=report,
+        total=total,
+        describe=describe,
+        field_name=FIELD_NAMES.get,
+        key=courses.translation_key,
+    )
 
 
 @bp.route("/courses/<int:course_id>/translations/<language>", methods=["GET", "POST"])
@@ -75,12 +92,21 @@ def translate(course_id, language):
         except ServiceError as exc:
             errors, status = exc.fields, failed(exc)
         else:
-            flash(ngettext("%(num)d translation was saved.", "%(num)d translations were saved.", changed)
-                  if changed else _("Nothing changed."), "success")
-            return redirect(url_for("teach.translate", course_id=course.id, language=language,
-                                    todo=request.args.get("todo"))), 303
-    stored = {(r.object_type, r.object_id, r.field): r for r in db.session.execute(db.select(Translation).where(
-        Translation.course_id == course.id, Translation.language == language)).scalars()}
+            flash(
+                ngettext("%(num)d translation was saved.", "%(num)d translations were saved.", changed)
+                if changed
+                else _("Nothing changed."),
+                "success",
+            )
+            return redirect(
+                url_for("teach.translate", course_id=course.id, language=language, todo=request.args.get("todo"))
+            ), 303
+    stored = {
+        (r.object_type, r.object_id, r.field): r
+        for r in db.session.execute(
+            db.select(Translation).where(Translation.course_id == course.id, Translation.language == language)
+        ).scalars()
+    }
     sections = []
     only_todo = request.args.get("todo") == "1"
     for obj, fields in groups:
@@ -89,16 +115,33 @@ def translate(course_id, language):
             key = courses.translation_key(target, field)
             source = getattr(target, field)
             row = stored.get((type(target).__tablename__, target.id, field))
-            state = "missing" if row is None else (
-                "current" if row.source_hash == Translation.hash_source(source) else "outdated")
+            state = (
+                "missing"
+                if row is None
+                else ("current" if row.source_hash == Translation.hash_source(source) else "outdated")
+            )
             if only_todo and state == "current" and key not in errors:
                 continue
             text = request.form.get(f"text-{key}", row.text if row else "") if errors else (row.text if row else "")
             label = FIELD_NAMES[field] if target is obj else _("Option %(number)d", number=target.position)
-            rows.append({"key": key, "label": label, "source": source, "text": text, "state": state,
-                         "long": field in ("body", "summary", "description") or isinstance(target, Question),
-                         "error": errors.get(key)})
+            rows.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "source": source,
+                    "text": text,
+                    "state": state,
+                    "long": field in ("body", "summary", "description") or isinstance(target, Question),
+                    "error": errors.get(key),
+                }
+            )
         if rows:
             sections.append({"heading": describe(obj), "rows": rows})
-    return render_template("teach/translate.html", course=course, language=language, sections=sections,
-                           only_todo=only_todo, has_errors=bool(errors)), status
+    return render_template(
+        "teach/translate.html",
+        course=course,
+        language=language,
+        sections=sections,
+        only_todo=only_todo,
+        has_errors=bool(errors),
+    ), status

@@ -4,6 +4,7 @@
 (ISO 8601 UTC times: Infinity's default time format), tables arrays of flat objects;
 both take ``from`` and ``to`` (ISO dates, included) and an optional ``course_id``.
 Teachers get their courses, admins all."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -42,8 +43,9 @@ def _scope() -> list[int] | None:
     try:
         course_id = int(raw)
     except ValueError:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"course_id": _("Enter a whole number.")}) from None
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields."), 400, {"course_id": _("Enter a whole number.")}
+        ) from None
     if db.session.get(Course, course_id) is None:
         raise ServiceError("not_found", _("No such course."), 404)
     if visible is not None and course_id not in visible:
@@ -58,8 +60,10 @@ def _within(query, column, scope):
 @bp.get("/metrics")
 def list_metrics():
     _scope()
-    return jsonify([{"metric": k, "kind": "timeseries", "description": d} for k, (_c, d) in TIMESERIES.items()]
-                   + [{"metric": k, "kind": "table", "description": d} for k, d in TABLES.items()])
+    return jsonify(
+        [{"metric": k, "kind": "timeseries", "description": d} for k, (_c, d) in TIMESERIES.items()]
+        + [{"metric": k, "kind": "table", "description": d} for k, d in TABLES.items()]
+    )
 
 
 @bp.get("/timeseries/<metric>")
@@ -69,15 +73,24 @@ def timeseries(metric):
     filters = dashboards.parse_filters(request.args)
     scope = _scope()
     column = getattr(CourseDay, TIMESERIES[metric][0])
-    rows = dict(db.session.execute(_within(
-        select(CourseDay.day, func.sum(column)).where(CourseDay.day >= filters.start, CourseDay.day <= filters.end),
-        CourseDay.course_id, scope).group_by(CourseDay.day)).all())
+    rows = dict(
+        db.session.execute(
+            _within(
+                select(CourseDay.day, func.sum(column)).where(
+                    CourseDay.day >= filters.start, CourseDay.day <= filters.end
+                ),
+                CourseDay.course_id,
+                scope,
+            ).group_by(CourseDay.day)
+        ).all()
+    )
     rows = {dashboards._as_date(k): v for k, v in rows.items()}
     out = []
     for day in dashboards.days(filters):
         value = int(rows.get(day) or 0)
-        out.append({"time": f"{day.isoformat()}T00:00:00Z",
-                    "value": round(value / 3600, 3) if metric == "hours" else value})
+        out.append(
+            {"time": f"{day.isoformat()}T00:00:00Z", "value": round(value / 3600, 3) if metric == "hours" else value}
+        )
     return jsonify(out)
 
 
@@ -89,25 +102,69 @@ def table(table):
     filters = dashboards.parse_filters(request.args)
     scope = _scope()
     if name == "courses":
-        rows = db.session.execute(_within(
-            select(Course.id, Course.title, func.coalesce(func.sum(CourseDay.seconds), 0),
-                   func.coalesce(func.max(CourseDay.active_learners), 0),
-                   func.coalesce(func.sum(CourseDay.enrolments), 0), func.coalesce(func.sum(CourseDay.completions), 0),
-                   func.coalesce(func.sum(CourseDay.attempts), 0))
-            .outerjoin(CourseDay, (CourseDay.course_id == Course.id) & (CourseDay.day >= filters.start)
-                       & (CourseDay.day <= filters.end)), Course.id, scope)
-            .group_by(Course.id, Course.title).order_by(Course.title)).all()
-        return jsonify([{"course_id": i, "course": t, "hours": round(s / 3600, 3), "peak_active_learners": a,
-                         "enrolments": e, "completions": c, "attempts": n} for i, t, s, a, e, c, n in rows])
-    rows = db.session.execute(_within(
-        select(Quiz.id, Quiz.course_id, Quiz.title, func.coalesce(func.sum(QuizScoreCount.attempts), 0),
-               func.coalesce(func.sum(QuizScoreCount.passed), 0),
-               func.sum(QuizScoreCount.attempts * QuizScoreCount.score_milli),
-               func.max(QuizScoreCount.max_score_milli))
-        .outerjoin(QuizScoreCount, (QuizScoreCount.quiz_id == Quiz.id) & (QuizScoreCount.mode == "all")),
-        Quiz.course_id, scope).group_by(Quiz.id, Quiz.course_id, Quiz.title).order_by(Quiz.course_id, Quiz.position)
+        rows = db.session.execute(
+            _within(
+                select(
+                    Course.id,
+                    Course.title,
+                    func.coalesce(func.sum(CourseDay.seconds), 0),
+                    func.coalesce(func.max(CourseDay.active_learners), 0),
+                    func.coalesce(func.sum(CourseDay.enrolments), 0),
+                    func.coalesce(func.sum(CourseDay.completions), 0),
+                    func.coalesce(func.sum(CourseDay.attempts), 0),
+                ).outerjoin(
+                    CourseDay,
+                    (CourseDay.course_id == Course.id)
+                    & (CourseDay.day >= filters.start)
+                    & (CourseDay.day <= filters.end),
+                ),
+                Course.id,
+                scope,
+            )
+            .group_by(Course.id, Course.title)
+            .order_by(Course.title)
+        ).all()
+        return jsonify(
+            [
+                {
+                    "course_id": i,
+                    "course": t,
+                    "hours": round(s / 3600, 3),
+                    "peak_active_learners": a,
+                    "enrolments": e,
+                    "completions": c,
+                    "attempts": n,
+                }
+                for i, t, s, a, e, c, n in rows
+            ]
+        )
+    rows = db.session.execute(
+        _within(
+            select(
+                Quiz.id,
+                Quiz.course_id,
+                Quiz.title,
+                func.coalesce(func.sum(QuizScoreCount.attempts), 0),
+                func.coalesce(func.sum(QuizScoreCount.passed), 0),
+                func.sum(QuizScoreCount.attempts * QuizScoreCount.score_milli),
+                func.max(QuizScoreCount.max_score_milli),
+            ).outerjoin(QuizScoreCount, (QuizScoreCount.quiz_id == Quiz.id) & (QuizScoreCount.mode == "all")),
+            Quiz.course_id,
+            scope,
+        )
+        .group_by(Quiz.id, Quiz.course_id, Quiz.title)
+        .order_by(Quiz.course_id, Quiz.position)
     ).all()
-    return jsonify([{"quiz_id": i, "course_id": c, "quiz": t, "attempts": n,
-                     "pass_rate": round(100 * p / n, 2) if n else None,
-                     "mean_percent": round(100 * s / n / m, 2) if n and m else None}
-                    for i, c, t, n, p, s, m in rows])
+    return jsonify(
+        [
+            {
+                "quiz_id": i,
+                "course_id": c,
+                "quiz": t,
+                "attempts": n,
+                "pass_rate": round(100 * p / n, 2) if n else None,
+                "mean_percent": round(100 * s / n / m, 2) if n and m else None,
+            }
+            for i, c, t, n, p, s, m in rows
+        ]
+    )

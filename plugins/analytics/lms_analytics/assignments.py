@@ -1,5 +1,6 @@
 """Assignment statistics, from whichever plugin answers ``lms_analytics_assignment_stats``
 (the assignments plugin): this plugin never reads another plugin's tables."""
+
 from __future__ import annotations
 
 import statistics as pystats
@@ -19,24 +20,31 @@ GRADE_BINS = 10
 
 
 def collect(course) -> list[dict]:
-    learners = db.session.execute(select(func.count()).select_from(LearnerCourse).where(
-        LearnerCourse.course_id == course.id)).scalar_one()
+    learners = db.session.execute(
+        select(func.count()).select_from(LearnerCourse).where(LearnerCourse.course_id == course.id)
+    ).scalar_one()
     rows = []
-    for result in current_app.extensions["lms_plugins"].call_each("lms_analytics_assignment_stats",
-                                                                    course=CourseInfo.of(course)):
+    for result in current_app.extensions["lms_plugins"].call_each(
+        "lms_analytics_assignment_stats", course=CourseInfo.of(course)
+    ):
         for stat in result:
             if not isinstance(stat, AssignmentStats):
                 continue
             grades = [float(g) for g in stat.grades]
-            rows.append({
-                "stat": stat, "learners": learners,
-                "hand_in_rate": (100 * stat.submitted_learners / learners) if learners else None,
-                "late_rate": (100 * stat.late_learners / stat.submitted_learners) if stat.submitted_learners else None,
-                "mean": pystats.fmean(grades) if grades else None,
-                "median": pystats.median(grades) if grades else None,
-                "distribution": _bins(grades, stat.max_points),
-                "criteria": [{"title": t, "mean": m, "max": mx} for t, (m, mx) in stat.criteria.items()],
-            })
+            rows.append(
+                {
+                    "stat": stat,
+                    "learners": learners,
+                    "hand_in_rate": (100 * stat.submitted_learners / learners) if learners else None,
+                    "late_rate": (100 * stat.late_learners / stat.submitted_learners)
+                    if stat.submitted_learners
+                    else None,
+                    "mean": pystats.fmean(grades) if grades else None,
+                    "median": pystats.median(grades) if grades else None,
+                    "distribution": _bins(grades, stat.max_points),
+                    "criteria": [{"title": t, "mean": m, "max": mx} for t, (m, mx) in stat.criteria.items()],
+                }
+            )
     return rows
 
 
@@ -49,16 +57,27 @@ def _bins(grades, max_points) -> list[int]:
 
 
 def series(rows) -> list[Series]:
-    rates = Series("assignment_rates", _("Hand-in and late rates"), "bar",
-                   [_("Assignment"), _("Handed in (percent of learners)"), _("Late (percent of hand-ins)")],
-                   [[r["stat"].title, _r(r["hand_in_rate"]), _r(r["late_rate"])] for r in rows])
-    grades = Series("assignment_grades", _("Grade distribution"), "stacked",
-                    [_("Assignment")] + [f"{10 * i}-{10 * (i + 1)}%" for i in range(GRADE_BINS)],
-                    [[r["stat"].title, *r["distribution"]] for r in rows])
-    criteria = Series("rubric_criteria", _("Rubric criteria averages"), "bar",
-                      [_("Criterion"), _("Mean points"), _("Maximum points")],
-                      [[f"{r['stat'].title}: {c['title']}", _r(c["mean"], 2), c["max"]] for r in rows
-                       for c in r["criteria"]])
+    rates = Series(
+        "assignment_rates",
+        _("Hand-in and late rates"),
+        "bar",
+        [_("Assignment"), _("Handed in (percent of learners)"), _("Late (percent of hand-ins)")],
+        [[r["stat"].title, _r(r["hand_in_rate"]), _r(r["late_rate"])] for r in rows],
+    )
+    grades = Series(
+        "assignment_grades",
+        _("Grade distribution"),
+        "stacked",
+        [_("Assignment")] + [f"{10 * i}-{10 * (i + 1)}%" for i in range(GRADE_BINS)],
+        [[r["stat"].title, *r["distribution"]] for r in rows],
+    )
+    criteria = Series(
+        "rubric_criteria",
+        _("Rubric criteria averages"),
+        "bar",
+        [_("Criterion"), _("Mean points"), _("Maximum points")],
+        [[f"{r['stat'].title}: {c['title']}", _r(c["mean"], 2), c["max"]] for r in rows for c in r["criteria"]],
+    )
     return [rates, grades, criteria]
 
 

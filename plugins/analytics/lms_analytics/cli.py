@@ -1,5 +1,6 @@
 """``lms analytics ...``: rebuild the rollups, fold new activity now, (re)create the
 reporting views and create a read-only role for BI tools."""
+
 from __future__ import annotations
 
 import click

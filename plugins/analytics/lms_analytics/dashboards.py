@@ -1,6 +1,7 @@
 """What the dashboards show, read from the rollups (never the activity facts): the course
 overview, the learner view and the platform view. Each chart is a ``Series``: headings
 and rows, drawn as a chart and shown as the same table."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,10 @@ class Filters:
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
-        return (datetime.combine(self.start, datetime.min.time(), tzinfo=timezone.utc),
-                datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc))
+        return (
+            datetime.combine(self.start, datetime.min.time(), tzinfo=timezone.utc),
+            datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc),
+        )
 
     def args(self) -> dict:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "group": self.group}
@@ -102,8 +105,12 @@ def _group_members(course_id: int, group: str):
 
 
 def cohorts(course_id: int) -> list[str]:
-    months = db.session.execute(select(Enrollment.enrolled_at).where(Enrollment.course_id == course_id)
-                                .order_by(Enrollment.enrolled_at.desc()).limit(5000)).scalars()
+    months = db.session.execute(
+        select(Enrollment.enrolled_at)
+        .where(Enrollment.course_id == course_id)
+        .order_by(Enrollment.enrolled_at.desc())
+        .limit(5000)
+    ).scalars()
     return sorted({f"cohort:{m:%Y-%m}" for m in months}, reverse=True)[:24]
 
 
@@ -117,16 +124,22 @@ def settings_of(course_id: int) -> CourseSettings:
 
 def course_overview(course: Course, filters: Filters) -> dict:
     members = _group_members(course.id, filters.group)
-    series = [_active(course, filters, members), _active_weekly(course, filters, members),
-              _enrolments(course, filters, members)]
+    series = [
+        _active(course, filters, members),
+        _active_weekly(course, filters, members),
+        _enrolments(course, filters, members),
+    ]
     funnel, lessons = _funnel(course, members), _lesson_time(course, filters, members)
-    return {"series": series + [funnel, lessons["totals"], lessons["distribution"]],
-            "at_risk": at_risk(course, members)}
+    return {
+        "series": series + [funnel, lessons["totals"], lessons["distribution"]],
+        "at_risk": at_risk(course, members),
+    }
 
 
 def _activity_rows(course, filters, members, *columns):
-    query = select(*columns).where(ActivityDay.course_id == course.id, ActivityDay.day >= filters.start,
-                                   ActivityDay.day <= filters.end)
+    query = select(*columns).where(
+        ActivityDay.course_id == course.id, ActivityDay.day >= filters.start, ActivityDay.day <= filters.end
+    )
     if members is not None:
         query = query.where(ActivityDay.user_id.in_(members))
     return query
@@ -134,22 +147,36 @@ def _activity_rows(course, filters, members, *columns):
 
 def _active(course, filters, members) -> Series:
     if members is None:
-        rows = db.session.execute(select(CourseDay.day, CourseDay.active_learners, CourseDay.seconds).where(
-            CourseDay.course_id == course.id, CourseDay.day >= filters.start, CourseDay.day <= filters.end)).all()
+        rows = db.session.execute(
+            select(CourseDay.day, CourseDay.active_learners, CourseDay.seconds).where(
+                CourseDay.course_id == course.id, CourseDay.day >= filters.start, CourseDay.day <= filters.end
+            )
+        ).all()
     else:
-        rows = db.session.execute(_activity_rows(course, filters, members, ActivityDay.day,
-                                                 func.count(distinct(ActivityDay.user_id)),
-                                                 func.sum(ActivityDay.seconds)).group_by(ActivityDay.day)).all()
+        rows = db.session.execute(
+            _activity_rows(
+                course,
+                filters,
+                members,
+                ActivityDay.day,
+                func.count(distinct(ActivityDay.user_id)),
+                func.sum(ActivityDay.seconds),
+            ).group_by(ActivityDay.day)
+        ).all()
     found = {_as_date(r[0]): (r[1], r[2]) for r in rows}
-    return Series("active_daily", _("Active learners per day"), "line",
-                  [_("Day"), _("Active learners"), _("Hours")],
-                  [[d.isoformat(), found.get(d, (0, 0))[0], round(found.get(d, (0, 0))[1] / 3600, 2)]
-                   for d in days(filters)])
+    return Series(
+        "active_daily",
+        _("Active learners per day"),
+        "line",
+        [_("Day"), _("Active learners"), _("Hours")],
+        [[d.isoformat(), found.get(d, (0, 0))[0], round(found.get(d, (0, 0))[1] / 3600, 2)] for d in days(filters)],
+    )
 
 
 def _active_weekly(course, filters, members) -> Series:
-    pairs = db.session.execute(_activity_rows(course, filters, members, ActivityDay.day, ActivityDay.user_id)
-                               .distinct()).all()
+    pairs = db.session.execute(
+        _activity_rows(course, filters, members, ActivityDay.day, ActivityDay.user_id).distinct()
+    ).all()
     weeks = defaultdict(set)
     for day, user_id in pairs:
         day = _as_date(day)
@@ -159,70 +186,114 @@ def _active_weekly(course, filters, members) -> Series:
     while week <= filters.end:
         rows.append([week.isoformat(), len(weeks.get(week, ()))])
         week += timedelta(days=7)
-    return Series("active_weekly", _("Active learners per week"), "bar", [_("Week of"), _("Active learners")], rows,
-                  note=_("Weeks start on Monday; each learner counts once per week."))
+    return Series(
+        "active_weekly",
+        _("Active learners per week"),
+        "bar",
+        [_("Week of"), _("Active learners")],
+        rows,
+        note=_("Weeks start on Monday; each learner counts once per week."),
+    )
 
 
 def _enrolments(course, filters, members) -> Series:
     if members is None:
-        rows = db.session.execute(select(CourseDay.day, CourseDay.enrolments, CourseDay.completions).where(
-            CourseDay.course_id == course.id, CourseDay.day >= filters.start, CourseDay.day <= filters.end)).all()
+        rows = db.session.execute(
+            select(CourseDay.day, CourseDay.enrolments, CourseDay.completions).where(
+                CourseDay.course_id == course.id, CourseDay.day >= filters.start, CourseDay.day <= filters.end
+            )
+        ).all()
         found = {_as_date(r[0]): (r[1], r[2]) for r in rows}
     else:
         start, end = filters.bounds
         found = defaultdict(lambda: [0, 0])
-        for enrolled, completed in db.session.execute(select(Enrollment.enrolled_at, Enrollment.completed_at).where(
-                Enrollment.course_id == course.id, Enrollment.user_id.in_(members))):
+        for enrolled, completed in db.session.execute(
+            select(Enrollment.enrolled_at, Enrollment.completed_at).where(
+                Enrollment.course_id == course.id, Enrollment.user_id.in_(members)
+            )
+        ):
             if enrolled and start <= enrolled < end:
                 found[enrolled.astimezone(timezone.utc).date()][0] += 1
             if completed and start <= completed < end:
                 found[completed.astimezone(timezone.utc).date()][1] += 1
-    return Series("enrolments", _("Enrolments and completions"), "line", [_("Day"), _("Enrolments"), _("Completions")],
-                  [[d.isoformat(), *found.get(d, (0, 0))] for d in days(filters)])
+    return Series(
+        "enrolments",
+        _("Enrolments and completions"),
+        "line",
+        [_("Day"), _("Enrolments"), _("Completions")],
+        [[d.isoformat(), *found.get(d, (0, 0))] for d in days(filters)],
+    )
 
 
 def items_of(course: Course) -> list[tuple[str, int, str]]:
     """The course's lessons and quizzes in the order of the outline."""
-    lessons = db.session.execute(select(Lesson.id, Lesson.title, Lesson.position).where(
-        Lesson.course_id == course.id, Lesson.published.is_(True))).all()
-    quizzes = db.session.execute(select(Quiz.id, Quiz.title, Quiz.position).where(
-        Quiz.course_id == course.id, Quiz.published.is_(True))).all()
+    lessons = db.session.execute(
+        select(Lesson.id, Lesson.title, Lesson.position).where(
+            Lesson.course_id == course.id, Lesson.published.is_(True)
+        )
+    ).all()
+    quizzes = db.session.execute(
+        select(Quiz.id, Quiz.title, Quiz.position).where(Quiz.course_id == course.id, Quiz.published.is_(True))
+    ).all()
     items = [(p, 0, "lesson", i, t) for i, t, p in lessons] + [(p, 1, "quiz", i, t) for i, t, p in quizzes]
     return [(kind, item_id, title) for _p, _o, kind, item_id, title in sorted(items)]
 
 
 def _funnel(course, members) -> Series:
     items = items_of(course)
-    enrolled = db.session.execute(select(func.count()).select_from(LearnerCourse).where(
-        LearnerCourse.course_id == course.id)).scalar_one()
+    enrolled = db.session.execute(
+        select(func.count()).select_from(LearnerCourse).where(LearnerCourse.course_id == course.id)
+    ).scalar_one()
     if members is None:
-        counts = {(r.item_kind, r.item_id): r.learners for r in db.session.execute(
-            select(FunnelStep).where(FunnelStep.course_id == course.id)).scalars()}
+        counts = {
+            (r.item_kind, r.item_id): r.learners
+            for r in db.session.execute(select(FunnelStep).where(FunnelStep.course_id == course.id)).scalars()
+        }
     else:
         from lms_core.models import LessonCompletion
 
         enrolled = db.session.execute(select(func.count()).select_from(members.subquery())).scalar_one()
-        counts = {("lesson", lid): n for lid, n in db.session.execute(
-            select(LessonCompletion.lesson_id, func.count()).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .where(Lesson.course_id == course.id, LessonCompletion.user_id.in_(members))
-            .group_by(LessonCompletion.lesson_id))}
-        counts.update({("quiz", qid): n for qid, n in db.session.execute(
-            select(Attempt.quiz_id, func.count(distinct(Attempt.user_id))).join(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(Quiz.course_id == course.id, Attempt.passed.is_(True), Attempt.user_id.in_(members))
-            .group_by(Attempt.quiz_id))})
+        counts = {
+            ("lesson", lid): n
+            for lid, n in db.session.execute(
+                select(LessonCompletion.lesson_id, func.count())
+                .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                .where(Lesson.course_id == course.id, LessonCompletion.user_id.in_(members))
+                .group_by(LessonCompletion.lesson_id)
+            )
+        }
+        counts.update(
+            {
+                ("quiz", qid): n
+                for qid, n in db.session.execute(
+                    select(Attempt.quiz_id, func.count(distinct(Attempt.user_id)))
+                    .join(Quiz, Quiz.id == Attempt.quiz_id)
+                    .where(Quiz.course_id == course.id, Attempt.passed.is_(True), Attempt.user_id.in_(members))
+                    .group_by(Attempt.quiz_id)
+                )
+            }
+        )
     rows = [[_("Enrolled"), enrolled, 100.0 if enrolled else None]]
     for kind, item_id, title in items:
         n = counts.get((kind, item_id), 0)
         label = title if kind == "lesson" else _("Quiz: %(title)s", title=title)
         rows.append([label, n, round(100 * n / enrolled, 1) if enrolled else None])
-    return Series("funnel", _("Completion funnel"), "bar", [_("Item"), _("Learners"), _("Percent of enrolled")], rows,
-                  note=_("Learners who completed each lesson or passed each quiz, in the order of the course."))
+    return Series(
+        "funnel",
+        _("Completion funnel"),
+        "bar",
+        [_("Item"), _("Learners"), _("Percent of enrolled")],
+        rows,
+        note=_("Learners who completed each lesson or passed each quiz, in the order of the course."),
+    )
 
 
 def _lesson_time(course, filters, members) -> dict:
-    per_learner = db.session.execute(_activity_rows(course, filters, members, ActivityDay.lesson_id,
-                                                    ActivityDay.user_id, func.sum(ActivityDay.seconds))
-                                     .group_by(ActivityDay.lesson_id, ActivityDay.user_id)).all()
+    per_learner = db.session.execute(
+        _activity_rows(
+            course, filters, members, ActivityDay.lesson_id, ActivityDay.user_id, func.sum(ActivityDay.seconds)
+        ).group_by(ActivityDay.lesson_id, ActivityDay.user_id)
+    ).all()
     by_lesson = defaultdict(list)
     for lesson_id, _user, seconds in per_learner:
         by_lesson[lesson_id].append(int(seconds))
@@ -232,8 +303,9 @@ def _lesson_time(course, filters, members) -> dict:
     for lesson_id in order:
         values = by_lesson.get(lesson_id, [])
         title = titles.get(lesson_id) or _("Deleted lessons")
-        totals.append([title, round(sum(values) / 3600, 2), round(pystats.median(values) / 60, 1) if values else 0,
-                       len(values)])
+        totals.append(
+            [title, round(sum(values) / 3600, 2), round(pystats.median(values) / 60, 1) if values else 0, len(values)]
+        )
         buckets = [0] * (len(TIME_BUCKETS) + 1)
         for seconds in values:
             index = next((i for i, limit in enumerate(TIME_BUCKETS) if seconds < limit * 60), len(TIME_BUCKETS))
@@ -243,11 +315,21 @@ def _lesson_time(course, filters, members) -> dict:
     headings += [_("%(a)s-%(b)s min", a=a, b=b) for a, b in zip(TIME_BUCKETS, TIME_BUCKETS[1:])]
     headings.append(_("%(n)s min or more", n=TIME_BUCKETS[-1]))
     return {
-        "totals": Series("lesson_time", _("Time on each lesson"), "bar",
-                         [_("Lesson"), _("Total hours"), _("Median minutes per learner"), _("Learners")], totals,
-                         note=_("Measured by the lesson page while it is visible and the learner active.")),
-        "distribution": Series("lesson_time_distribution", _("Time per learner on each lesson"), "stacked",
-                               [_("Lesson"), *headings], distribution),
+        "totals": Series(
+            "lesson_time",
+            _("Time on each lesson"),
+            "bar",
+            [_("Lesson"), _("Total hours"), _("Median minutes per learner"), _("Learners")],
+            totals,
+            note=_("Measured by the lesson page while it is visible and the learner active."),
+        ),
+        "distribution": Series(
+            "lesson_time_distribution",
+            _("Time per learner on each lesson"),
+            "stacked",
+            [_("Lesson"), *headings],
+            distribution,
+        ),
     }
 
 
@@ -267,8 +349,11 @@ def at_risk(course: Course, members=None, now=None) -> list[dict]:
     now = now or utcnow()
     settings = settings_of(course.id)
     total_items = len(items_of(course)) or 1
-    query = (select(LearnerCourse, User.name).join(User, User.id == LearnerCourse.user_id)
-             .where(LearnerCourse.course_id == course.id, LearnerCourse.status == "active"))
+    query = (
+        select(LearnerCourse, User.name)
+        .join(User, User.id == LearnerCourse.user_id)
+        .where(LearnerCourse.course_id == course.id, LearnerCourse.status == "active")
+    )
     if members is not None:
         query = query.where(LearnerCourse.user_id.in_(members))
     rows = db.session.execute(query).all()
@@ -287,10 +372,16 @@ def at_risk(course: Course, members=None, now=None) -> list[dict]:
         if learner.quizzes_failing:
             reasons.append("failing")
         if reasons:
-            found.append({"user_id": learner.user_id, "name": privacy.label(learner.user_id, name, hidden),
-                          "reasons": reasons, "last_active_at": learner.last_active_at,
-                          "progress": round(100 * (learner.lessons_done + learner.quizzes_passed) / total_items),
-                          "quizzes_failing": learner.quizzes_failing})
+            found.append(
+                {
+                    "user_id": learner.user_id,
+                    "name": privacy.label(learner.user_id, name, hidden),
+                    "reasons": reasons,
+                    "last_active_at": learner.last_active_at,
+                    "progress": round(100 * (learner.lessons_done + learner.quizzes_passed) / total_items),
+                    "quizzes_failing": learner.quizzes_failing,
+                }
+            )
     found.sort(key=lambda r: (-len(r["reasons"]), r["last_active_at"] or datetime.min.replace(tzinfo=timezone.utc)))
     return found[:AT_RISK_LIMIT]
 
@@ -300,8 +391,12 @@ def at_risk(course: Course, members=None, now=None) -> list[dict]:
 
 def learner_view(viewer, learner: User) -> list[dict]:
     visible = privacy.visible_course_ids(viewer)
-    query = (select(LearnerCourse, Course).join(Course, Course.id == LearnerCourse.course_id)
-             .where(LearnerCourse.user_id == learner.id).order_by(Course.title))
+    query = (
+        select(LearnerCourse, Course)
+        .join(Course, Course.id == LearnerCourse.course_id)
+        .where(LearnerCourse.user_id == learner.id)
+        .order_by(Course.title)
+    )
     if visible is not None:
         query = query.where(LearnerCourse.course_id.in_(visible))
     rows = []
@@ -311,10 +406,17 @@ def learner_view(viewer, learner: User) -> list[dict]:
             select(Quiz.title, func.count(Attempt.id), func.max(Attempt.percent))
             .join(Attempt, Attempt.quiz_id == Quiz.id)
             .where(Quiz.course_id == course.id, Attempt.user_id == learner.id, Attempt.submitted_at.is_not(None))
-            .group_by(Quiz.id, Quiz.title, Quiz.position).order_by(Quiz.position)).all()
-        rows.append({"course": course, "progress": progress,
-                     "done": round(100 * (progress.lessons_done + progress.quizzes_passed) / total),
-                     "quizzes": [{"title": t, "attempts": n, "best": b} for t, n, b in best]})
+            .group_by(Quiz.id, Quiz.title, Quiz.position)
+            .order_by(Quiz.position)
+        ).all()
+        rows.append(
+            {
+                "course": course,
+                "progress": progress,
+                "done": round(100 * (progress.lessons_done + progress.quizzes_passed) / total),
+                "quizzes": [{"title": t, "attempts": n, "best": b} for t, n, b in best],
+            }
+        )
     return rows
 
 
@@ -322,20 +424,40 @@ def learner_view(viewer, learner: User) -> list[dict]:
 
 
 def platform_overview(filters: Filters) -> dict:
-    pairs = db.session.execute(select(ActivityDay.day, ActivityDay.user_id).distinct().where(
-        ActivityDay.day >= filters.start, ActivityDay.day <= filters.end)).all()
+    pairs = db.session.execute(
+        select(ActivityDay.day, ActivityDay.user_id)
+        .distinct()
+        .where(ActivityDay.day >= filters.start, ActivityDay.day <= filters.end)
+    ).all()
     per_day = defaultdict(set)
     for day, user_id in pairs:
         per_day[_as_date(day)].add(user_id)
-    active = Series("platform_active", _("Active users per day"), "line", [_("Day"), _("Active users")],
-                    [[d.isoformat(), len(per_day.get(d, ()))] for d in days(filters)])
+    active = Series(
+        "platform_active",
+        _("Active users per day"),
+        "line",
+        [_("Day"), _("Active users")],
+        [[d.isoformat(), len(per_day.get(d, ()))] for d in days(filters)],
+    )
     courses = db.session.execute(
-        select(Course.title, func.sum(CourseDay.seconds), func.max(CourseDay.active_learners),
-               func.sum(CourseDay.enrolments), func.sum(CourseDay.completions))
+        select(
+            Course.title,
+            func.sum(CourseDay.seconds),
+            func.max(CourseDay.active_learners),
+            func.sum(CourseDay.enrolments),
+            func.sum(CourseDay.completions),
+        )
         .join(Course, Course.id == CourseDay.course_id)
         .where(CourseDay.day >= filters.start, CourseDay.day <= filters.end)
-        .group_by(Course.id, Course.title).order_by(func.sum(CourseDay.seconds).desc()).limit(20)).all()
-    by_course = Series("courses_by_activity", _("Courses by activity"), "bar",
-                       [_("Course"), _("Hours"), _("Most active learners in a day"), _("Enrolments"), _("Completions")],
-                       [[t, round((s or 0) / 3600, 2), a or 0, e or 0, c or 0] for t, s, a, e, c in courses])
+        .group_by(Course.id, Course.title)
+        .order_by(func.sum(CourseDay.seconds).desc())
+        .limit(20)
+    ).all()
+    by_course = Series(
+        "courses_by_activity",
+        _("Courses by activity"),
+        "bar",
+        [_("Course"), _("Hours"), _("Most active learners in a day"), _("Enrolments"), _("Completions")],
+        [[t, round((s or 0) / 3600, 2), a or 0, e or 0, c or 0] for t, s, a, e, c in courses],
+    )
     return {"series": [active, by_course], "distinct_active": len({u for _d, u in pairs})}

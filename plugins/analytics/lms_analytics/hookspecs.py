@@ -10,6 +10,7 @@ one::
         return [Panel("points", lazy_gettext("Points per day"), "bar",
                       columns=[lazy_gettext("Day"), lazy_gettext("Points")], rows=[["2026-01-05", 40]])]
 """
+
 from lms_core import hookspec
 
 

@@ -1,5 +1,6 @@
 """The plugin's jobs. Event hooks enqueue them with ids only; each recomputes what the
 event touched (never adds to it), so a redelivered event or a retried job is harmless."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,8 +15,11 @@ def lesson_completed(user_id: int, lesson_id: int) -> None:
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None:
         return
-    done = db.session.execute(select(LessonCompletion.completed_at).where(
-        LessonCompletion.user_id == user_id, LessonCompletion.lesson_id == lesson_id)).scalar_one_or_none()
+    done = db.session.execute(
+        select(LessonCompletion.completed_at).where(
+            LessonCompletion.user_id == user_id, LessonCompletion.lesson_id == lesson_id
+        )
+    ).scalar_one_or_none()
     rollups.recompute_funnel(lesson.course_id, "lesson", lesson.id)
     rollups.recompute_learner(lesson.course_id, user_id)
     if done is not None:
@@ -37,8 +41,9 @@ def quiz_submitted(user_id: int, attempt_id: int) -> None:
 
 def enrolment_changed(user_id: int, course_id: int) -> None:
     """An enrolment started or a course was completed."""
-    enrollment = db.session.execute(select(Enrollment).where(
-        Enrollment.user_id == user_id, Enrollment.course_id == course_id)).scalar_one_or_none()
+    enrollment = db.session.execute(
+        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+    ).scalar_one_or_none()
     rollups.recompute_learner(course_id, user_id)
     if enrollment is not None:
         for moment in (enrollment.enrolled_at, enrollment.completed_at):

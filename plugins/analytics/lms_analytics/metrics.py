@@ -11,6 +11,7 @@ Access: ``ANALYTICS_METRICS_TOKEN`` (sent as ``Authorization: Bearer ...``) or a
 address in ``ANALYTICS_METRICS_ALLOWED_IPS`` (comma-separated addresses or networks;
 by default only the machine itself).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -26,9 +27,12 @@ bp = Blueprint("analytics_metrics", __name__)
 
 REQUESTS = Counter("lms_http_requests", "HTTP requests answered", ["method", "status", "area"])
 REQUEST_SECONDS = Histogram("lms_http_request_duration_seconds", "Time to answer an HTTP request", ["method"])
-EVENT_LAG = Histogram("lms_event_delivery_lag_seconds",
-                      "Time from the change that caused an event to its delivery to the analytics plugin",
-                      ["event"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600))
+EVENT_LAG = Histogram(
+    "lms_event_delivery_lag_seconds",
+    "Time from the change that caused an event to its delivery to the analytics plugin",
+    ["event"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
 ACTIVE_WINDOW = 300  # seconds: a session is active when it made a request this recently
 SEEN_KEY = "lms:analytics:seen"
 
@@ -120,13 +124,15 @@ class PlatformCollector:
         job_failures.add_metric(["false"], jobs["failures_total"] - jobs["final_failures_total"])
         job_failures.add_metric(["true"], jobs["final_failures_total"])
         yield job_failures
-        delivery = CounterMetricFamily("lms_event_delivery_failures", "Event deliveries to a plugin that raised",
-                                       labels=["event"])
+        delivery = CounterMetricFamily(
+            "lms_event_delivery_failures", "Event deliveries to a plugin that raised", labels=["event"]
+        )
         for hook, n in sorted(failures.items()):
             delivery.add_metric([hook], n)
         yield delivery
-        yield GaugeMetricFamily("lms_active_sessions", f"Users who made a request in the last {ACTIVE_WINDOW} s",
-                                value=sessions)
+        yield GaugeMetricFamily(
+            "lms_active_sessions", f"Users who made a request in the last {ACTIVE_WINDOW} s", value=sessions
+        )
         enabled = GaugeMetricFamily("lms_plugins", "Installed plugins", labels=["enabled"])
         enabled.add_metric(["true"], sum(1 for p in plugins if p["enabled"]))
         enabled.add_metric(["false"], sum(1 for p in plugins if not p["enabled"]))
@@ -176,7 +182,8 @@ def registry(app) -> CollectorRegistry:
 @bp.get("/metrics")
 def metrics():
     if not allowed():
-        return Response("forbidden: send the metrics token or scrape from an allowed address\n", 403,
-                        mimetype="text/plain")
+        return Response(
+            "forbidden: send the metrics token or scrape from an allowed address\n", 403, mimetype="text/plain"
+        )
     app = current_app._get_current_object()
     return Response(generate_latest(registry(app)), mimetype=CONTENT_TYPE_LATEST)

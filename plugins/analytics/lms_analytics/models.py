@@ -6,6 +6,7 @@ the activity rollups are *recomputed* for the affected day x course, never
 incremented, and the quiz sums are incremented only once per attempt (the attempt id
 is the key of ``QuizFolded``), so a redelivered event or a re-run job never counts twice.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String

@@ -1,4 +1,5 @@
 """What other plugins hand to the dashboards through the analytics hooks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Event hooks enqueue a job with ids only; each job recomputes what the event touc
 a redelivered event never counts twice. A periodic task folds the activity facts
 written since the last run.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

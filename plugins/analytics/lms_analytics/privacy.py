@@ -1,6 +1,7 @@
 """Who may see what: admins see every course, a teacher only the courses they teach
 (and so only those courses' learners); a learner who asked a plugin to be hidden is
 shown by a pseudonym, never by name."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

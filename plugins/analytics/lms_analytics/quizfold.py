@@ -2,6 +2,7 @@
 id is the key of ``analytics_quiz_folded``) to the score counts, the per-question sums
 and value counts and the response counts, for "all attempts" and, when it is a first
 attempt, for "first attempts"."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -69,42 +70,97 @@ class Accumulator:
     def flush(self) -> None:
         if self.scores:
             stmt = upsert(QuizScoreCount)
-            db.session.execute(stmt.on_conflict_do_update(
-                index_elements=["quiz_id", "mode", "score_milli"],
-                set_={"attempts": QuizScoreCount.attempts + stmt.excluded.attempts,
-                      "passed": QuizScoreCount.passed + stmt.excluded.passed,
-                      "max_score_milli": stmt.excluded.max_score_milli}),
-                [{"quiz_id": k[0], "mode": k[1], "score_milli": k[2], "attempts": v[0], "passed": v[1],
-                  "max_score_milli": v[2]} for k, v in self.scores.items()])
+            db.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "mode", "score_milli"],
+                    set_={
+                        "attempts": QuizScoreCount.attempts + stmt.excluded.attempts,
+                        "passed": QuizScoreCount.passed + stmt.excluded.passed,
+                        "max_score_milli": stmt.excluded.max_score_milli,
+                    },
+                ),
+                [
+                    {
+                        "quiz_id": k[0],
+                        "mode": k[1],
+                        "score_milli": k[2],
+                        "attempts": v[0],
+                        "passed": v[1],
+                        "max_score_milli": v[2],
+                    }
+                    for k, v in self.scores.items()
+                ],
+            )
         if self.sums:
             stmt = upsert(QuestionSums)
-            db.session.execute(stmt.on_conflict_do_update(
-                index_elements=["quiz_id", "mode", "question_id"],
-                set_={name: getattr(QuestionSums, name) + getattr(stmt.excluded, name)
-                      for name in ("n", "sx", "sxx", "sr", "srr", "sxr")}),
-                [{"quiz_id": k[0], "mode": k[1], "question_id": k[2], "n": v[0], "sx": v[1], "sxx": v[2],
-                  "sr": v[3], "srr": v[4], "sxr": v[5]} for k, v in self.sums.items()])
+            db.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "mode", "question_id"],
+                    set_={
+                        name: getattr(QuestionSums, name) + getattr(stmt.excluded, name)
+                        for name in ("n", "sx", "sxx", "sr", "srr", "sxr")
+                    },
+                ),
+                [
+                    {
+                        "quiz_id": k[0],
+                        "mode": k[1],
+                        "question_id": k[2],
+                        "n": v[0],
+                        "sx": v[1],
+                        "sxx": v[2],
+                        "sr": v[3],
+                        "srr": v[4],
+                        "sxr": v[5],
+                    }
+                    for k, v in self.sums.items()
+                ],
+            )
         if self.values:
             stmt = upsert(QuestionValueCount)
-            db.session.execute(stmt.on_conflict_do_update(
-                index_elements=["quiz_id", "mode", "question_id", "axis", "value_milli"],
-                set_={"attempts": QuestionValueCount.attempts + stmt.excluded.attempts}),
-                [{"quiz_id": k[0], "mode": k[1], "question_id": k[2], "axis": k[3], "value_milli": k[4],
-                  "attempts": v} for k, v in self.values.items()])
+            db.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "mode", "question_id", "axis", "value_milli"],
+                    set_={"attempts": QuestionValueCount.attempts + stmt.excluded.attempts},
+                ),
+                [
+                    {
+                        "quiz_id": k[0],
+                        "mode": k[1],
+                        "question_id": k[2],
+                        "axis": k[3],
+                        "value_milli": k[4],
+                        "attempts": v,
+                    }
+                    for k, v in self.values.items()
+                ],
+            )
         if self.choices:
             stmt = upsert(ChoiceCount)
-            db.session.execute(stmt.on_conflict_do_update(
-                index_elements=["quiz_id", "mode", "question_id", "response"],
-                set_={"attempts": ChoiceCount.attempts + stmt.excluded.attempts}),
-                [{"quiz_id": k[0], "mode": k[1], "question_id": k[2], "response": k[3], "attempts": v}
-                 for k, v in self.choices.items()])
+            db.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "mode", "question_id", "response"],
+                    set_={"attempts": ChoiceCount.attempts + stmt.excluded.attempts},
+                ),
+                [
+                    {"quiz_id": k[0], "mode": k[1], "question_id": k[2], "response": k[3], "attempts": v}
+                    for k, v in self.choices.items()
+                ],
+            )
         self.__init__()
 
 
 def _questions(quiz_ids) -> dict[int, list[Question]]:
-    rows = db.session.execute(select(Question).where(Question.quiz_id.in_(list(quiz_ids)))
-                              .options(selectinload(Question.choices)).order_by(Question.position, Question.id)
-                              ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Question)
+            .where(Question.quiz_id.in_(list(quiz_ids)))
+            .options(selectinload(Question.choices))
+            .order_by(Question.position, Question.id)
+        )
+        .scalars()
+        .all()
+    )
     by_quiz = defaultdict(list)
     for q in rows:
         by_quiz[q.quiz_id].append(q)
@@ -117,9 +173,12 @@ def fold_attempt(attempt_id: int) -> bool:
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.submitted_at is None:
         return False
-    claimed = db.session.execute(upsert(QuizFolded).values(attempt_id=attempt.id, quiz_id=attempt.quiz_id)
-                                 .on_conflict_do_nothing(index_elements=["attempt_id"])
-                                 .returning(QuizFolded.attempt_id)).scalar_one_or_none()
+    claimed = db.session.execute(
+        upsert(QuizFolded)
+        .values(attempt_id=attempt.id, quiz_id=attempt.quiz_id)
+        .on_conflict_do_nothing(index_elements=["attempt_id"])
+        .returning(QuizFolded.attempt_id)
+    ).scalar_one_or_none()
     if claimed is None:
         db.session.rollback()
         return False
@@ -133,15 +192,20 @@ def fold_attempt(attempt_id: int) -> bool:
 def fold_pending(limit: int = 50_000) -> int:
     """Fold the submitted attempts no event brought (a missed delivery, an old attempt)."""
     folded = select(QuizFolded.attempt_id).where(QuizFolded.attempt_id == Attempt.id).exists()
-    ids = db.session.execute(select(Attempt.id).where(Attempt.submitted_at.is_not(None), ~folded)
-                             .order_by(Attempt.id).limit(limit)).scalars().all()
+    ids = (
+        db.session.execute(
+            select(Attempt.id).where(Attempt.submitted_at.is_not(None), ~folded).order_by(Attempt.id).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     return _fold_many(ids)
 
 
 def _fold_many(ids: list[int]) -> int:
     done = 0
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         attempts = db.session.execute(select(Attempt).where(Attempt.id.in_(chunk))).scalars().all()
         questions = _questions({a.quiz_id for a in attempts})
         accumulator = Accumulator()
@@ -169,5 +233,3 @@ def rebuild_quizzes(quiz_id: int | None = None) -> int:
     if quiz_id is not None:
         query = query.where(Attempt.quiz_id == quiz_id)
     return _fold_many(db.session.execute(query).scalars().all())
-
-

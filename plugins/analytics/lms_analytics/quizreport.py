@@ -1,5 +1,6 @@
 """A quiz's statistics report, read from the quiz sums (a few rows per question, never
 the attempts): the test statistics, one row per question and the response counts."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,29 +20,48 @@ HISTOGRAM_BINS = 10
 def report(quiz: Quiz, mode: str = "first") -> dict:
     if mode not in MODES:
         mode = "first"
-    scores = db.session.execute(select(QuizScoreCount.score_milli, QuizScoreCount.attempts, QuizScoreCount.passed,
-                                       QuizScoreCount.max_score_milli)
-                                .where(QuizScoreCount.quiz_id == quiz.id, QuizScoreCount.mode == mode)).all()
+    scores = db.session.execute(
+        select(
+            QuizScoreCount.score_milli, QuizScoreCount.attempts, QuizScoreCount.passed, QuizScoreCount.max_score_milli
+        ).where(QuizScoreCount.quiz_id == quiz.id, QuizScoreCount.mode == mode)
+    ).all()
     counts = {s / 1000: a for s, a, _p, _m in scores}
     attempts = sum(counts.values())
     passed = sum(p for _s, _a, p, _m in scores)
     max_score = max((m for *_x, m in scores), default=0) / 1000 or float(sum(q.points for q in quiz.questions))
 
-    questions = db.session.execute(select(Question).where(Question.quiz_id == quiz.id)
-                                   .options(selectinload(Question.choices))
-                                   .order_by(Question.position, Question.id)).scalars().all()
-    sums = {row.question_id: row for row in db.session.execute(select(QuestionSums).where(
-        QuestionSums.quiz_id == quiz.id, QuestionSums.mode == mode)).scalars()}
+    questions = (
+        db.session.execute(
+            select(Question)
+            .where(Question.quiz_id == quiz.id)
+            .options(selectinload(Question.choices))
+            .order_by(Question.position, Question.id)
+        )
+        .scalars()
+        .all()
+    )
+    sums = {
+        row.question_id: row
+        for row in db.session.execute(
+            select(QuestionSums).where(QuestionSums.quiz_id == quiz.id, QuestionSums.mode == mode)
+        ).scalars()
+    }
     values = defaultdict(lambda: {"x": {}, "r": {}})
     for qid, axis, value, n in db.session.execute(
-            select(QuestionValueCount.question_id, QuestionValueCount.axis, QuestionValueCount.value_milli,
-                   QuestionValueCount.attempts)
-            .where(QuestionValueCount.quiz_id == quiz.id, QuestionValueCount.mode == mode)):
+        select(
+            QuestionValueCount.question_id,
+            QuestionValueCount.axis,
+            QuestionValueCount.value_milli,
+            QuestionValueCount.attempts,
+        ).where(QuestionValueCount.quiz_id == quiz.id, QuestionValueCount.mode == mode)
+    ):
         values[qid][axis][value / 1000] = n
     responses = defaultdict(dict)
     for qid, response, n in db.session.execute(
-            select(ChoiceCount.question_id, ChoiceCount.response, ChoiceCount.attempts)
-            .where(ChoiceCount.quiz_id == quiz.id, ChoiceCount.mode == mode)):
+        select(ChoiceCount.question_id, ChoiceCount.response, ChoiceCount.attempts).where(
+            ChoiceCount.quiz_id == quiz.id, ChoiceCount.mode == mode
+        )
+    ):
         responses[qid][response] = n
 
     rows = []
@@ -52,15 +72,24 @@ def report(quiz: Quiz, mode: str = "first") -> dict:
             kept.n, kept.sx, kept.sxx, kept.sr, kept.srr, kept.sxr = s.n, s.sx, s.sxx, s.sr, s.srr, s.sxr
             kept.x_counts, kept.r_counts = values[q.id]["x"], values[q.id]["r"]
         stat = statistics.question_statistics(kept)
-        stat.update(position=position, question=q, max_mark=float(q.points),
-                    random_guess=_random_guess(q), responses=_responses(q, responses.get(q.id, {}), kept.n))
+        stat.update(
+            position=position,
+            question=q,
+            max_mark=float(q.points),
+            random_guess=_random_guess(q),
+            responses=_responses(q, responses.get(q.id, {}), kept.n),
+        )
         rows.append(stat)
     for row, weight in zip(rows, statistics.effective_weights(rows)):
         row["effective_weight"] = weight
         row["flags"] = statistics.flags(row)
     summary = statistics.summary_statistics(counts, [r["variance"] for r in rows if r["variance"] is not None])
-    summary.update(passed=passed, pass_rate=(100 * passed / attempts) if attempts else None, max_score=max_score,
-                   distribution=distribution(counts, max_score))
+    summary.update(
+        passed=passed,
+        pass_rate=(100 * passed / attempts) if attempts else None,
+        max_score=max_score,
+        distribution=distribution(counts, max_score),
+    )
     return {"quiz": quiz, "mode": mode, "summary": summary, "questions": rows}
 
 
@@ -78,15 +107,27 @@ def _responses(q: Question, counts: dict, attempts: int) -> list[dict]:
     if q.kind in ("single", "multiple"):
         for c in q.choices:
             n = counts.get(str(c.id), 0)
-            rows.append({"label": c.text, "correct": c.correct, "attempts": n,
-                         "share": (100 * n / attempts) if attempts else None})
+            rows.append(
+                {
+                    "label": c.text,
+                    "correct": c.correct,
+                    "attempts": n,
+                    "share": (100 * n / attempts) if attempts else None,
+                }
+            )
     else:
         accepted = {" ".join(a.split()).casefold() for a in q.accepted_answers}
         for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
             if text == "-":
                 continue
-            rows.append({"label": text, "correct": text in accepted, "attempts": n,
-                         "share": (100 * n / attempts) if attempts else None})
+            rows.append(
+                {
+                    "label": text,
+                    "correct": text in accepted,
+                    "attempts": n,
+                    "share": (100 * n / attempts) if attempts else None,
+                }
+            )
     blank = counts.get("-", 0)
     if blank:
         rows.append({"label": None, "correct": False, "attempts": blank, "share": 100 * blank / attempts})

@@ -7,6 +7,7 @@ The views live in the schema ``reporting`` on PostgreSQL (``reporting.course_dai
 and are named ``analytics_report_<name>`` on SQLite, which has no schemas. Columns are
 only ever added, never renamed or dropped (docs/analytics.md lists them).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,7 @@ def secret() -> bytes:
         return str(configured).encode()
     # Derived, so a deployment needs no new secret; set the setting to keep keys stable
     # across a change of SECRET_KEY.
-    return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), b"lms-analytics-pseudonym",
-                    hashlib.sha256).digest()
+    return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), b"lms-analytics-pseudonym", hashlib.sha256).digest()
 
 
 def learner_key(user_id: int) -> str:
@@ -54,8 +54,10 @@ def ensure_learner_keys(user_ids=None) -> int:
     missing = db.session.execute(query).scalars().all()
     if missing:
         hidden = privacy.hidden_among(missing)
-        db.session.execute(db.insert(LearnerKey), [
-            {"user_id": uid, "learner_key": learner_key(uid), "hidden": uid in hidden} for uid in missing])
+        db.session.execute(
+            db.insert(LearnerKey),
+            [{"user_id": uid, "learner_key": learner_key(uid), "hidden": uid in hidden} for uid in missing],
+        )
     return len(missing)
 
 
@@ -82,31 +84,37 @@ def view_name(name: str, dialect: str) -> str:
 def view_definitions(include_names: bool) -> dict[str, str]:
     """name -> SELECT. The learner is ``learner_key`` everywhere; names and e-mails only
     in ``learners`` and only with ``include_names`` (and never for a hidden learner)."""
-    names = (",\n  CASE WHEN k.hidden THEN NULL ELSE u.name END AS name,"
-             "\n  CASE WHEN k.hidden THEN NULL ELSE u.email END AS email") if include_names else ""
+    names = (
+        (
+            ",\n  CASE WHEN k.hidden THEN NULL ELSE u.name END AS name,"
+            "\n  CASE WHEN k.hidden THEN NULL ELSE u.email END AS email"
+        )
+        if include_names
+        else ""
+    )
     return {
         "courses": "SELECT c.id AS course_id, c.slug, c.title, c.default_language, c.published, c.created_at "
-                   "FROM courses c",
+        "FROM courses c",
         "lessons": "SELECT l.id AS lesson_id, l.course_id, l.position, l.title, l.published FROM lessons l",
         "quizzes": "SELECT q.id AS quiz_id, q.course_id, q.position, q.title, q.pass_percent, q.max_attempts "
-                   "FROM quizzes q",
+        "FROM quizzes q",
         "learners": f"SELECT k.learner_key, u.role, u.locale, u.created_at{names} "
-                    "FROM users u JOIN analytics_learner_keys k ON k.user_id = u.id",
+        "FROM users u JOIN analytics_learner_keys k ON k.user_id = u.id",
         "enrolments": "SELECT e.course_id, k.learner_key, e.status, e.enrolled_at, e.completed_at "
-                      "FROM enrollments e JOIN analytics_learner_keys k ON k.user_id = e.user_id",
+        "FROM enrollments e JOIN analytics_learner_keys k ON k.user_id = e.user_id",
         "course_daily": "SELECT d.day, d.course_id, d.active_learners, d.seconds, d.enrolments, d.completions, "
-                        "d.lesson_completions, d.attempts FROM analytics_course_days d",
+        "d.lesson_completions, d.attempts FROM analytics_course_days d",
         "lesson_time_daily": "SELECT a.day, a.course_id, NULLIF(a.lesson_id, 0) AS lesson_id, k.learner_key, "
-                             "a.seconds FROM analytics_activity_days a "
-                             "JOIN analytics_learner_keys k ON k.user_id = a.user_id",
+        "a.seconds FROM analytics_activity_days a "
+        "JOIN analytics_learner_keys k ON k.user_id = a.user_id",
         "learner_progress": "SELECT p.course_id, k.learner_key, p.status, p.enrolled_at, p.completed_at, "
-                            "p.seconds, p.last_active_at, p.lessons_done, p.attempts, p.quizzes_passed, "
-                            "p.quizzes_failing, p.best_percent_avg FROM analytics_learner_courses p "
-                            "JOIN analytics_learner_keys k ON k.user_id = p.user_id",
+        "p.seconds, p.last_active_at, p.lessons_done, p.attempts, p.quizzes_passed, "
+        "p.quizzes_failing, p.best_percent_avg FROM analytics_learner_courses p "
+        "JOIN analytics_learner_keys k ON k.user_id = p.user_id",
         "quiz_attempts": "SELECT a.id AS attempt_id, a.quiz_id, q.course_id, k.learner_key, a.number, a.score, "
-                         "a.max_score, a.percent, a.passed, a.started_at, a.submitted_at FROM attempts a "
-                         "JOIN quizzes q ON q.id = a.quiz_id JOIN analytics_learner_keys k ON k.user_id = a.user_id "
-                         "WHERE a.submitted_at IS NOT NULL",
+        "a.max_score, a.percent, a.passed, a.started_at, a.submitted_at FROM attempts a "
+        "JOIN quizzes q ON q.id = a.quiz_id JOIN analytics_learner_keys k ON k.user_id = a.user_id "
+        "WHERE a.submitted_at IS NOT NULL",
     }
 
 
@@ -123,10 +131,13 @@ def create_views(connection, include_names: bool = False) -> list[str]:
         connection.execute(text(f"CREATE VIEW {qualified} AS {query}"))
         created.append(qualified)
     if dialect == "postgresql":
-        for (role,) in connection.execute(text(
+        for (role,) in connection.execute(
+            text(
                 "SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname <> current_user "
-                "AND rolname NOT LIKE 'pg\\_%' AND has_schema_privilege(rolname, :schema, 'USAGE')"),
-                {"schema": SCHEMA}):
+                "AND rolname NOT LIKE 'pg\\_%' AND has_schema_privilege(rolname, :schema, 'USAGE')"
+            ),
+            {"schema": SCHEMA},
+        ):
             connection.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO "{role}"'))
     return created
 
@@ -150,15 +161,16 @@ class ReportingError(ValueError):
     """Bad input to ``grant-readonly`` (shown as the command's error)."""
 
 
-def grant_readonly(role: str, password: str | None = None,
-                   statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT) -> str:
+def grant_readonly(role: str, password: str | None = None, statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT) -> str:
     """Create (or update) a PostgreSQL login role that can read the reporting views and
     nothing else, with a statement timeout and read-only transactions. Returns the
     password (generated when none is given)."""
     if db.engine.dialect.name != "postgresql":
         raise ReportingError("grant-readonly needs PostgreSQL: SQLite has no roles (give BI tools a copy of the file)")
     if not ROLE_NAME.match(role or ""):
-        raise ReportingError("the role name must be lower-case letters, digits and _ (at most 63), starting with a letter")
+        raise ReportingError(
+            "the role name must be lower-case letters, digits and _ (at most 63), starting with a letter"
+        )
     if not TIMEOUT.match(statement_timeout or ""):
         raise ReportingError("the statement timeout is a number with ms, s or min (for example 30s)")
     password = password or secrets.token_urlsafe(24)
@@ -170,7 +182,10 @@ def grant_readonly(role: str, password: str | None = None,
                 raise ReportingError(f"{role} is the application's own or a superuser role: choose another name")
         statement = "ALTER ROLE %I LOGIN PASSWORD %L" if exists else "CREATE ROLE %I LOGIN PASSWORD %L"
         # format() quotes the name (%I) and the password (%L) the way PostgreSQL reads them.
-        ddl = conn.execute(text("SELECT format(CAST(:f AS text), CAST(:r AS text), CAST(:p AS text))"), {"f": statement, "r": role, "p": password}).scalar()
+        ddl = conn.execute(
+            text("SELECT format(CAST(:f AS text), CAST(:r AS text), CAST(:p AS text))"),
+            {"f": statement, "r": role, "p": password},
+        ).scalar()
         conn.execute(text(ddl))
         quoted = f'"{role}"'
         database = conn.execute(text("SELECT current_database()")).scalar()

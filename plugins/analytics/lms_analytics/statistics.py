@@ -20,6 +20,7 @@ minus x) and T the total mark:
   100 sqrt(C(x, T)) / sum_j sqrt(C(x_j, T)) (none when a covariance is negative).
   Variances and covariances divide by S - 1.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,17 @@ def summary_statistics(score_counts: dict[float, int], question_variances: list[
     """Statistics of the total marks (``score_counts``: mark -> attempts) of a test whose
     questions' mark variances are ``question_variances``."""
     n = sum(score_counts.values())
-    result = {"attempts": n, "mean": None, "median": None, "sd": None, "skewness": None, "kurtosis": None,
-              "cic": None, "error_ratio": None, "standard_error": None}
+    result = {
+        "attempts": n,
+        "mean": None,
+        "median": None,
+        "sd": None,
+        "skewness": None,
+        "kurtosis": None,
+        "cic": None,
+        "error_ratio": None,
+        "standard_error": None,
+    }
     if n == 0:
         return result
     mean = sum(v * c for v, c in score_counts.items()) / n
@@ -63,7 +73,7 @@ def summary_statistics(score_counts: dict[float, int], question_variances: list[
     k3 = n * n * m3 / ((n - 1) * (n - 2))
     if k2 == 0:
         return result
-    result["skewness"] = k3 / k2 ** 1.5
+    result["skewness"] = k3 / k2**1.5
     if n > 3:
         k4 = n * n * ((n + 1) * m4 - 3 * (n - 1) * m2 * m2) / ((n - 1) * (n - 2) * (n - 3))
         result["kurtosis"] = k4 / (k2 * k2)
@@ -124,8 +134,15 @@ class QuestionSums:
 
 def question_statistics(q: QuestionSums) -> dict:
     n = q.n
-    out = {"attempts": n, "facility": None, "sd": None, "discrimination_index": None,
-           "discriminative_efficiency": None, "variance": None, "covariance_with_total": None}
+    out = {
+        "attempts": n,
+        "facility": None,
+        "sd": None,
+        "discrimination_index": None,
+        "discriminative_efficiency": None,
+        "variance": None,
+        "covariance_with_total": None,
+    }
     if n == 0:
         return out
     mx, mr = q.sx / n, q.sr / n

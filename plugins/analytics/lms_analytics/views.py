@@ -1,6 +1,7 @@
 """The dashboards: course overview, quiz and assignment statistics, one learner across
 courses, the platform. Teachers see the courses they teach, admins everything. Every
 chart's data can be had as CSV (``?format=csv&series=<key>``)."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,14 @@ from lms_analytics import dashboards, health, privacy, quizfold, quizreport
 from lms_analytics.models import CourseSettings, LearnerCourse
 from lms_analytics.panels import Panel
 
-bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "analytics",
+    __name__,
+    url_prefix="/analytics",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 MESSAGE_MAX = 2000
 
@@ -45,8 +52,9 @@ def _csv(series_list):
     writer = csv.writer(out)
     writer.writerow([str(c) for c in chosen.columns])
     writer.writerows(chosen.rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{chosen.key}.csv"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{chosen.key}.csv"'}
+    )
 
 
 def _panels(course: Course) -> list:
@@ -55,8 +63,12 @@ def _panels(course: Course) -> list:
     found = []
     for result in current_app.extensions["lms_plugins"].call_each("lms_analytics_panels", course=CourseInfo.of(course)):
         found.extend(p for p in result if isinstance(p, Panel))
-    return [dashboards.Series(f"panel_{p.key}", str(p.title), p.kind, [str(c) for c in p.columns],
-                              [list(r) for r in p.rows], str(p.note)) for p in found]
+    return [
+        dashboards.Series(
+            f"panel_{p.key}", str(p.title), p.kind, [str(c) for c in p.columns], [list(r) for r in p.rows], str(p.note)
+        )
+        for p in found
+    ]
 
 
 @bp.get("/")
@@ -75,10 +87,17 @@ def course_overview(course_id):
     series = data["series"] + _panels(course)
     if request.args.get("format") == "csv":
         return _csv(series)
-    return render_template("analytics/course.html", course=course, filters=filters, series=series,
-                           at_risk=data["at_risk"], reasons=dashboards.REASONS, settings=dashboards.settings_of(course.id),
-                           cohorts=dashboards.cohorts(course.id),
-                           quizzes=[q for q in course.quizzes])
+    return render_template(
+        "analytics/course.html",
+        course=course,
+        filters=filters,
+        series=series,
+        at_risk=data["at_risk"],
+        reasons=dashboards.REASONS,
+        settings=dashboards.settings_of(course.id),
+        cohorts=dashboards.cohorts(course.id),
+        quizzes=[q for q in course.quizzes],
+    )
 
 
 @bp.post("/courses/<int:course_id>/settings")
@@ -95,8 +114,9 @@ def course_settings(course_id):
         except ValueError:
             errors[name] = _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
     if errors:
-        raise ServiceError("invalid", _("Please correct the marked fields.") + " " + " ".join(errors.values()), 400,
-                           errors)
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields.") + " " + " ".join(errors.values()), 400, errors
+        )
     found = db.session.get(CourseSettings, course.id) or CourseSettings(course_id=course.id)
     found.inactive_days, found.pace_days = values["inactive_days"], values["pace_days"]
     db.session.add(found)
@@ -125,15 +145,20 @@ def message(course_id, user_id):
             error = _("Keep the message under %(n)s characters.", n=MESSAGE_MAX)
         else:
             sender = current_user.name
-            notify(user, "analytics.message", lambda: _("A message from %(name)s about %(course)s",
-                                                         name=sender, course=course.title),
-                   body, url=url_for("catalogue.course", slug=course.slug),
-                   params={"course_id": course.id, "sender_id": current_user.id})
+            notify(
+                user,
+                "analytics.message",
+                lambda: _("A message from %(name)s about %(course)s", name=sender, course=course.title),
+                body,
+                url=url_for("catalogue.course", slug=course.slug),
+                params={"course_id": course.id, "sender_id": current_user.id},
+            )
             flash(_("Message sent."), "success")
             return redirect(url_for("analytics.course_overview", course_id=course.id) + "#at-risk", 303)
     status = 400 if error else 200
-    return render_template("analytics/message.html", course=course, name=name, error=error,
-                           body=request.form.get("body", "")), status
+    return render_template(
+        "analytics/message.html", course=course, name=name, error=error, body=request.form.get("body", "")
+    ), status
 
 
 @bp.get("/courses/<int:course_id>/quizzes/<int:quiz_id>")
@@ -148,16 +173,24 @@ def quiz_statistics(course_id, quiz_id):
         raise ServiceError("invalid", _("Choose first attempts or all attempts."), 400)
     data = quizreport.report(quiz, mode)
     distribution = dashboards.Series(
-        "score_distribution", _("Score distribution"), "bar", [_("Score (percent of the maximum)"), _("Attempts")],
-        [[f"{b['from']:.0f}-{b['to']:.0f}%", b["attempts"]] for b in data["summary"]["distribution"]])
+        "score_distribution",
+        _("Score distribution"),
+        "bar",
+        [_("Score (percent of the maximum)"), _("Attempts")],
+        [[f"{b['from']:.0f}-{b['to']:.0f}%", b["attempts"]] for b in data["summary"]["distribution"]],
+    )
     facility = dashboards.Series(
-        "facility", _("Facility and discrimination"), "bar",
+        "facility",
+        _("Facility and discrimination"),
+        "bar",
         [_("Question"), _("Facility index (%)"), _("Discrimination index (%)")],
-        [[f"Q{r['position']}", _round(r["facility"]), _round(r["discrimination_index"])] for r in data["questions"]])
+        [[f"Q{r['position']}", _round(r["facility"]), _round(r["discrimination_index"])] for r in data["questions"]],
+    )
     if request.args.get("format") == "csv":
         return _csv([distribution, facility])
-    return render_template("analytics/quiz.html", course=course, quiz=quiz, data=data, mode=mode,
-                           series=[distribution, facility])
+    return render_template(
+        "analytics/quiz.html", course=course, quiz=quiz, data=data, mode=mode, series=[distribution, facility]
+    )
 
 
 @bp.post("/courses/<int:course_id>/quizzes/<int:quiz_id>/recalculate")
@@ -190,8 +223,7 @@ def assignment_statistics(course_id):
     series = assignments.series(stats)
     if request.args.get("format") == "csv":
         return _csv(series)
-    return render_template("analytics/assignments.html", course=course, provided=provided, stats=stats,
-                           series=series)
+    return render_template("analytics/assignments.html", course=course, provided=provided, stats=stats, series=series)
 
 
 @bp.get("/learners/<int:user_id>")
@@ -214,9 +246,15 @@ def platform():
     data = dashboards.platform_overview(filters)
     if request.args.get("format") == "csv":
         return _csv(data["series"])
-    return render_template("analytics/platform.html", filters=filters, series=data["series"],
-                           distinct_active=data["distinct_active"], plugins=health.plugins(), jobs=health.jobs(),
-                           deliveries=health.event_failures())
+    return render_template(
+        "analytics/platform.html",
+        filters=filters,
+        series=data["series"],
+        distinct_active=data["distinct_active"],
+        plugins=health.plugins(),
+        jobs=health.jobs(),
+        deliveries=health.event_failures(),
+    )
 
 
 def chart_json(series) -> str:
@@ -234,15 +272,27 @@ def chart_json(series) -> str:
                 return value
         return str(value)
 
-    return json.dumps({"key": series.key, "kind": series.kind, "columns": [str(c) for c in series.columns],
-                       "labels": [label(r[0]) for r in series.rows], "rows": series.rows,
-                       "title": str(series.title)})
+    return json.dumps(
+        {
+            "key": series.key,
+            "kind": series.kind,
+            "columns": [str(c) for c in series.columns],
+            "labels": [label(r[0]) for r in series.rows],
+            "rows": series.rows,
+            "title": str(series.title),
+        }
+    )
 
 
 @bp.context_processor
 def _helpers():
     from flask_babel import format_date, format_datetime, format_decimal, get_timezone
 
-    return {"chart_json": chart_json, "isodate": date.fromisoformat, "format_date": format_date,
-            "format_datetime": format_datetime, "format_decimal": format_decimal,
-            "current_timezone": str(get_timezone())}
+    return {
+        "chart_json": chart_json,
+        "isodate": date.fromisoformat,
+        "format_date": format_date,
+        "format_datetime": format_datetime,
+        "format_decimal": format_decimal,
+        "current_timezone": str(get_timezone()),
+    }

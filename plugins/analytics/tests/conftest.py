@@ -1,4 +1,5 @@
 """Fixtures for the analytics plugin's tests: the plugin alone (``LMS_PLUGINS=analytics``)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -31,8 +32,11 @@ def add_facts(app):
 
     def add(rows):
         for user, lesson, seconds, when in rows:
-            db.session.add(ActivityFact(user_id=user.id, course_id=lesson.course_id, lesson_id=lesson.id,
-                                        seconds=seconds, occurred_at=when))
+            db.session.add(
+                ActivityFact(
+                    user_id=user.id, course_id=lesson.course_id, lesson_id=lesson.id, seconds=seconds, occurred_at=when
+                )
+            )
         db.session.commit()
 
     return add

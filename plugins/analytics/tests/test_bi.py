@@ -1,6 +1,7 @@
 """What BI tools get: the Infinity JSON API (token auth, documented shapes), the
 Prometheus metrics (parsed with prometheus_client's parser) and the reporting views
 (through a real read-only role on PostgreSQL)."""
+
 from __future__ import annotations
 
 import os
@@ -39,17 +40,21 @@ def course_with_activity(factory, add_facts, at):
 def test_grafana_reads_a_time_series_with_a_token(client, course_with_activity):
     teacher, course, day, _ = course_with_activity
     headers = token_for(teacher)
-    response = client.get(f"/api/v1/analytics/timeseries/hours?from={day}&to={day + timedelta(days=1)}",
-                          headers=headers)
+    response = client.get(
+        f"/api/v1/analytics/timeseries/hours?from={day}&to={day + timedelta(days=1)}", headers=headers
+    )
     assert response.status_code == 200
     points = response.json
     # Infinity's JSON: an array of flat objects, the time column in ISO 8601 (UTC)
     assert [set(p) for p in points] == [{"time", "value"}] * 2
     assert [datetime.fromisoformat(p["time"].replace("Z", "+00:00")).date() for p in points] == [
-        day, day + timedelta(days=1)]
+        day,
+        day + timedelta(days=1),
+    ]
     assert [p["value"] for p in points] == [1.0, 0]
-    active = client.get(f"/api/v1/analytics/timeseries/active_learners?from={day}&to={day}&course_id={course.id}",
-                        headers=headers).json
+    active = client.get(
+        f"/api/v1/analytics/timeseries/active_learners?from={day}&to={day}&course_id={course.id}", headers=headers
+    ).json
     assert active == [{"time": f"{day}T00:00:00Z", "value": 2}]
 
 
@@ -69,8 +74,17 @@ def test_the_tables_and_the_openapi_document_agree(client, course_with_activity)
     teacher, course, day, _ = course_with_activity
     headers = token_for(teacher)
     rows = client.get(f"/api/v1/analytics/tables/courses?from={day}&to={day}", headers=headers).json
-    assert rows == [{"course_id": course.id, "course": "Physics", "hours": 1.0, "peak_active_learners": 2,
-                     "enrolments": 0, "completions": 0, "attempts": 0}]
+    assert rows == [
+        {
+            "course_id": course.id,
+            "course": "Physics",
+            "hours": 1.0,
+            "peak_active_learners": 2,
+            "enrolments": 0,
+            "completions": 0,
+            "attempts": 0,
+        }
+    ]
     document = client.get("/api/v1/openapi.json").json
     schema = document["components"]["schemas"]["analytics_CourseRow"]
     assert set(schema["properties"]) == set(rows[0])
@@ -82,8 +96,9 @@ def test_the_tables_and_the_openapi_document_agree(client, course_with_activity)
 
 def scrape(client, **kwargs):
     response = client.get("/metrics", **kwargs)
-    return response, ({f.name: f for f in text_string_to_metric_families(response.text)}
-                      if response.status_code == 200 else {})
+    return response, (
+        {f.name: f for f in text_string_to_metric_families(response.text)} if response.status_code == 200 else {}
+    )
 
 
 def test_prometheus_scrapes_low_cardinality_metrics(client, factory, login):
@@ -93,8 +108,11 @@ def test_prometheus_scrapes_low_cardinality_metrics(client, factory, login):
     client.get("/analytics/platform")  # refused to a teacher (403)
     response, families = scrape(client, environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert response.status_code == 200
-    requests = {tuple(sorted(s.labels.items())): s.value for s in families["lms_http_requests"].samples
-                if s.name == "lms_http_requests_total"}
+    requests = {
+        tuple(sorted(s.labels.items())): s.value
+        for s in families["lms_http_requests"].samples
+        if s.name == "lms_http_requests_total"
+    }
     assert requests[(("area", "analytics"), ("method", "GET"), ("status", "2xx"))] >= 1
     assert requests[(("area", "analytics"), ("method", "GET"), ("status", "4xx"))] >= 1
     assert families["lms_active_sessions"].samples[0].value >= 1
@@ -127,8 +145,9 @@ def test_failed_event_deliveries_are_counted_per_event(app, client, factory):
     app.extensions["lms_plugins"].register(Broken(), name="broken_stand_in")
     factory.enrol(factory.user(), factory.course())
     _response, families = scrape(client, environ_base={"REMOTE_ADDR": "127.0.0.1"})
-    samples = {s.labels["event"]: s.value for s in families["lms_event_delivery_failures"].samples
-               if s.name.endswith("_total")}
+    samples = {
+        s.labels["event"]: s.value for s in families["lms_event_delivery_failures"].samples if s.name.endswith("_total")
+    }
     assert samples["on_enrolled"] == 1
 
 
@@ -143,8 +162,17 @@ def test_the_views_name_learners_only_by_pseudonym(app, course_with_activity):
     _teacher, course, day, (ann, _bob) = course_with_activity
     dialect = db.engine.dialect.name
     with db.engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT * FROM {reporting.view_name('lesson_time_daily', dialect)} "
-                                 "WHERE course_id = :c ORDER BY learner_key"), {"c": course.id}).mappings().all()
+        rows = (
+            conn.execute(
+                text(
+                    f"SELECT * FROM {reporting.view_name('lesson_time_daily', dialect)} "
+                    "WHERE course_id = :c ORDER BY learner_key"
+                ),
+                {"c": course.id},
+            )
+            .mappings()
+            .all()
+        )
         learners = conn.execute(text(f"SELECT * FROM {reporting.view_name('learners', dialect)}")).mappings().all()
     assert sum(r["seconds"] for r in rows) == 3600
     assert reporting.learner_key(ann.id) in {r["learner_key"] for r in rows}
@@ -163,14 +191,19 @@ def test_metabase_reads_the_views_through_a_read_only_role(app, course_with_acti
     password = reporting.grant_readonly(role, statement_timeout="5s")
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
-        with psycopg.connect(host=url.host, port=url.port or 5432, dbname=url.database, user=role,
-                             password=password, autocommit=True) as conn:
+        with psycopg.connect(
+            host=url.host, port=url.port or 5432, dbname=url.database, user=role, password=password, autocommit=True
+        ) as conn:
             count = conn.execute("SELECT count(*) FROM reporting.course_daily").fetchone()[0]
             assert count >= 1
             assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5s"
-            for statement in ("SELECT * FROM users", "SELECT * FROM activity_facts",
-                              "INSERT INTO reporting.courses (course_id) VALUES (1)",
-                              "DELETE FROM analytics_course_days", "CREATE TABLE reporting.x (i int)"):
+            for statement in (
+                "SELECT * FROM users",
+                "SELECT * FROM activity_facts",
+                "INSERT INTO reporting.courses (course_id) VALUES (1)",
+                "DELETE FROM analytics_course_days",
+                "CREATE TABLE reporting.x (i int)",
+            ):
                 with pytest.raises(psycopg.Error):
                     conn.execute(statement)
     finally:
@@ -207,8 +240,12 @@ def test_with_names_the_learners_view_names_all_but_the_hidden(app, course_with_
     jobs.fold()
     with db.engine.begin() as conn:
         reporting.create_views(conn, reporting.include_names())
-        rows = {r["learner_key"]: r for r in conn.execute(text(
-            f"SELECT * FROM {reporting.view_name('learners', db.engine.dialect.name)}")).mappings()}
+        rows = {
+            r["learner_key"]: r
+            for r in conn.execute(
+                text(f"SELECT * FROM {reporting.view_name('learners', db.engine.dialect.name)}")
+            ).mappings()
+        }
     assert rows[reporting.learner_key(ann.id)]["name"] == "Ann Example"
     assert rows[reporting.learner_key(bob.id)]["name"] is None and rows[reporting.learner_key(bob.id)]["email"] is None
 

@@ -1,5 +1,6 @@
 """The course overview in a real browser: charts drawn by Chart.js from the data
 attributes, the tables beside them, at desktop and phone widths, in English and Russian."""
+
 from __future__ import annotations
 
 import os
@@ -44,12 +45,17 @@ def test_a_teacher_reads_the_course_overview_in_a_browser(live_server, browser_p
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}/analytics/courses/{course.id}")
-            page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length > 0 && "
-                                   "[...document.querySelectorAll('canvas[data-chart]')].every(c => c.chart)")
+            page.wait_for_function(
+                "document.querySelectorAll('canvas[data-chart]').length > 0 && "
+                "[...document.querySelectorAll('canvas[data-chart]')].every(c => c.chart)"
+            )
             heading = "Active learners per day" if language == "en" else "Активные учащиеся по дням"
             assert page.locator("h2", has_text=heading).count() == 1
             # the dashboard itself never scrolls sideways (the core's top bar is not ours)
-            assert page.evaluate("Math.max(...[...document.querySelectorAll('main > *')].map(e => e.scrollWidth))") <= width
+            assert (
+                page.evaluate("Math.max(...[...document.querySelectorAll('main > *')].map(e => e.scrollWidth))")
+                <= width
+            )
             page.screenshot(path=str(SHOTS / f"course-overview-{language}-{width}.png"), full_page=True)
     # the table holds the chart's data
     page.locator("#chart-funnel summary").click()

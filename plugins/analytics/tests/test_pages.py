@@ -1,5 +1,6 @@
 """Teachers see their own courses' dashboards, admins every course; learners who asked
 to be hidden are never named; a teacher writes to a learner at risk."""
+
 from __future__ import annotations
 
 import csv
@@ -30,15 +31,21 @@ def enrolled_long_ago(course, learners, days):
     from lms_analytics import jobs
 
     for learner in learners:
-        db.session.execute(db.update(Enrollment).where(Enrollment.user_id == learner.id, Enrollment.course_id == course.id)
-                           .values(enrolled_at=utcnow() - timedelta(days=days)))
+        db.session.execute(
+            db.update(Enrollment)
+            .where(Enrollment.user_id == learner.id, Enrollment.course_id == course.id)
+            .values(enrolled_at=utcnow() - timedelta(days=days))
+        )
         db.session.commit()
         jobs.enrolment_changed(learner.id, course.id)
 
 
 def test_a_teacher_sees_only_the_courses_they_teach(factory, client, login):
     mine_teacher, other_teacher = factory.user(role="teacher"), factory.user(role="teacher")
-    mine, other = factory.course(teacher=mine_teacher, title="Mine"), factory.course(teacher=other_teacher, title="Theirs")
+    mine, other = (
+        factory.course(teacher=mine_teacher, title="Mine"),
+        factory.course(teacher=other_teacher, title="Theirs"),
+    )
     learner = factory.user(name="Only Theirs")
     factory.enrol(learner, other)
     login(client, mine_teacher)
@@ -48,8 +55,16 @@ def test_a_teacher_sees_only_the_courses_they_teach(factory, client, login):
     assert client.get(f"/analytics/courses/{other.id}").status_code == 403
     assert client.get(f"/analytics/learners/{learner.id}").status_code == 403
     assert client.get("/api/v1/analytics/tables/courses").json == [
-        {"course_id": mine.id, "course": "Mine", "hours": 0.0, "peak_active_learners": 0, "enrolments": 0,
-         "completions": 0, "attempts": 0}]
+        {
+            "course_id": mine.id,
+            "course": "Mine",
+            "hours": 0.0,
+            "peak_active_learners": 0,
+            "enrolments": 0,
+            "completions": 0,
+            "attempts": 0,
+        }
+    ]
 
 
 def test_students_have_no_analytics(factory, client, login):
@@ -139,8 +154,10 @@ def test_a_teacher_writes_to_a_learner_at_risk(factory, client, login, app, sett
     assert note.kind == "analytics.message" and note.body == "How are you getting on?"
     assert "Teacher T" in note.title and "Algebra" in note.title
     stranger = factory.user()
-    assert client.post(f"/analytics/courses/{course.id}/learners/{stranger.id}/message",
-                       data={"body": "hi"}).status_code == 404
+    assert (
+        client.post(f"/analytics/courses/{course.id}/learners/{stranger.id}/message", data={"body": "hi"}).status_code
+        == 404
+    )
 
 
 def test_assignment_statistics_say_when_no_plugin_provides_them(factory, client, login):

@@ -1,5 +1,6 @@
 """The rollups match the facts exactly, stay right when the fold runs again or an event
 comes twice, and a rebuild gives the same rows."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,8 +13,10 @@ from lms_analytics.models import ActivityDay, CourseDay, LearnerCourse
 
 
 def rows(model):
-    return sorted(tuple(getattr(r, c.name) for c in model.__table__.columns)
-                  for r in db.session.execute(db.select(model)).scalars())
+    return sorted(
+        tuple(getattr(r, c.name) for c in model.__table__.columns)
+        for r in db.session.execute(db.select(model)).scalars()
+    )
 
 
 def test_time_on_lessons_matches_the_facts_exactly(factory, add_facts, at):
@@ -22,9 +25,16 @@ def test_time_on_lessons_matches_the_facts_exactly(factory, add_facts, at):
     ann, bob = factory.user(name="Ann"), factory.user(name="Bob")
     for learner in (ann, bob):
         factory.enrol(learner, course)
-    add_facts([(ann, one, 15, at("2026-03-02", 9)), (ann, one, 14, at("2026-03-02", 23, 59)),
-               (ann, two, 60, at("2026-03-03", 0, 1)), (bob, one, 7, at("2026-03-02", 10)),
-               (bob, two, 45, at("2026-03-02", 11)), (bob, two, 30, at("2026-03-04", 8))])
+    add_facts(
+        [
+            (ann, one, 15, at("2026-03-02", 9)),
+            (ann, one, 14, at("2026-03-02", 23, 59)),
+            (ann, two, 60, at("2026-03-03", 0, 1)),
+            (bob, one, 7, at("2026-03-02", 10)),
+            (bob, two, 45, at("2026-03-02", 11)),
+            (bob, two, 30, at("2026-03-04", 8)),
+        ]
+    )
     jobs.fold()
     total = db.session.execute(db.select(db.func.sum(ActivityFact.seconds))).scalar_one()
     assert db.session.execute(db.select(db.func.sum(ActivityDay.seconds))).scalar_one() == total == 171

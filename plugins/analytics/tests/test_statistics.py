@@ -12,6 +12,7 @@ Five learners, three one-point questions (first attempts):
 The expected values below are worked out in the comments with plain arithmetic (and
 checked against the textbook formulas written out again here, not the plugin's code).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,9 @@ MARKS = {"A": (1, 1, 1), "B": (1, 1, 0), "C": (1, 0, 1), "D": (1, 0, 0), "E": (0
 
 
 def questions():
-    return [{"kind": "single", "text": f"Question {n}", "choices": [("right", True), ("wrong", False)]}
-            for n in (1, 2, 3)]
+    return [
+        {"kind": "single", "text": f"Question {n}", "choices": [("right", True), ("wrong", False)]} for n in (1, 2, 3)
+    ]
 
 
 @pytest.fixture
@@ -55,10 +57,10 @@ def test_a_teacher_sees_the_quiz_statistics_moodle_would_show(quiz_taken):
     assert s["sd"] == pytest.approx(math.sqrt(1.3))
     # cubes: 2.744 + .064 + .064 - .216 - 4.096 = -1.44; m2 = 1.04, m3 = -0.288
     # k2 = 5*1.04/4 = 1.3; k3 = 25*(-0.288)/(4*3) = -0.6; skewness = -0.6 / 1.3^1.5
-    assert s["skewness"] == pytest.approx(-0.6 / 1.3 ** 1.5)
+    assert s["skewness"] == pytest.approx(-0.6 / 1.3**1.5)
     # fourth powers: 3.8416 + .0256 + .0256 + .1296 + 6.5536 = 10.576; m4 = 2.1152
     # k4 = 25*(6*2.1152 - 3*4*1.04^2)/(4*3*2) = 25*(12.6912 - 12.9792)/24 = -0.3
-    assert s["kurtosis"] == pytest.approx(-0.3 / 1.3 ** 2)
+    assert s["kurtosis"] == pytest.approx(-0.3 / 1.3**2)
     # item variances (S-1 divisor): Q1 4 of 5 -> (4*.04 + .64)/4 = .2; Q2, Q3 2 of 5 -> (2*.36+3*.16)/4 = .3
     # CIC = 100 * 3/2 * (1 - .8/1.3) = 150 * .5/1.3
     assert s["cic"] == pytest.approx(150 * 0.5 / 1.3)

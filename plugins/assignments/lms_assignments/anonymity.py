@@ -1,5 +1,6 @@
 """Anonymous marking: graders see a stable pseudonym instead of the student's name
 until that student's grade is released."""
+
 from __future__ import annotations
 
 import hashlib

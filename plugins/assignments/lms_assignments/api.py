@@ -6,6 +6,7 @@ are ``{"error": {"code", "message", "fields"?}}`` with a stable ``code``. Every 
 described in ``openapi.py``.
 Times are ISO 8601 in UTC; times sent must carry their offset.
 """
+
 from __future__ import annotations
 
 from flask import abort, jsonify, request
@@ -44,24 +45,43 @@ def _allow(action: str, target) -> None:
 # values, so ``"published": "maybe"`` is refused instead of read as false.
 TITLE, LONG_TEXT = v.text(200), v.text(100_000, blank=True)
 LEVEL = v.object_of({"title": TITLE, "points": v.number(0, 10000), "id": v.integer(1)}, required=("title", "points"))
-CRITERION = v.object_of({"title": TITLE, "levels": v.list_of(LEVEL, 20), "id": v.integer(1)},
-                        required=("title", "levels"))
+CRITERION = v.object_of(
+    {"title": TITLE, "levels": v.list_of(LEVEL, 20), "id": v.integer(1)}, required=("title", "levels")
+)
 ASSIGNMENT_RULES = {
-    "course_id": v.integer(1), "title": TITLE, "description": LONG_TEXT, "published": v.boolean,
-    "required": v.boolean, "anonymous": v.boolean, "opens_at": v.nullable(v.aware_datetime),
-    "due_at": v.aware_datetime, "grading_mode": v.choice("points", "rubric"), "max_points": v.number(),
-    "pass_points": v.number(), "accepts_files": v.boolean, "accepts_links": v.boolean, "accepts_text": v.boolean,
-    "allowed_extensions": v.list_of(v.text(16), 50), "max_file_size": v.integer(), "max_files": v.integer(),
-    "max_attempts": v.nullable(v.integer()), "late_policy": v.choice("refuse", "penalty"),
-    "late_penalty_percent": v.number(), "late_cutoff_at": v.nullable(v.aware_datetime),
-    "reminder_hours": v.list_of(v.integer(), 20), "rubric": v.list_of(CRITERION, 50),
+    "course_id": v.integer(1),
+    "title": TITLE,
+    "description": LONG_TEXT,
+    "published": v.boolean,
+    "required": v.boolean,
+    "anonymous": v.boolean,
+    "opens_at": v.nullable(v.aware_datetime),
+    "due_at": v.aware_datetime,
+    "grading_mode": v.choice("points", "rubric"),
+    "max_points": v.number(),
+    "pass_points": v.number(),
+    "accepts_files": v.boolean,
+    "accepts_links": v.boolean,
+    "accepts_text": v.boolean,
+    "allowed_extensions": v.list_of(v.text(16), 50),
+    "max_file_size": v.integer(),
+    "max_files": v.integer(),
+    "max_attempts": v.nullable(v.integer()),
+    "late_policy": v.choice("refuse", "penalty"),
+    "late_penalty_percent": v.number(),
+    "late_cutoff_at": v.nullable(v.aware_datetime),
+    "reminder_hours": v.list_of(v.integer(), 20),
+    "rubric": v.list_of(CRITERION, 50),
 }
 EXTENSION_RULES = {"due_at": v.aware_datetime}
 RETURN_RULES = {"comment": LONG_TEXT, "new_due_at": v.nullable(v.aware_datetime)}
-GRADE_RULES = {"points": v.number(), "levels": v.id_mapping(v.integer(1)),
-               "comment": LONG_TEXT, "release": v.boolean}
-HAND_IN_RULES = {"text": LONG_TEXT, "links": v.list_of(v.text(2000), 20),
-                 "remove_files": v.list_of(v.integer(1), 100), "submit": v.boolean}
+GRADE_RULES = {"points": v.number(), "levels": v.id_mapping(v.integer(1)), "comment": LONG_TEXT, "release": v.boolean}
+HAND_IN_RULES = {
+    "text": LONG_TEXT,
+    "links": v.list_of(v.text(2000), 20),
+    "remove_files": v.list_of(v.integer(1), 100),
+    "submit": v.boolean,
+}
 
 
 def _body(rules: dict | None = None, required=()) -> dict:
@@ -77,27 +97,47 @@ def _body(rules: dict | None = None, required=()) -> dict:
 
 def assignment_json(assignment: Assignment, viewer: User) -> dict:
     data = {
-        "id": assignment.id, "course_id": assignment.course_id, "title": assignment.title,
-        "description": assignment.description, "published": assignment.published, "required": assignment.required,
-        "opens_at": _iso(assignment.opens_at), "due_at": _iso(assignment.due_at),
-        "grading_mode": assignment.grading_mode, "max_points": assignment.max_points,
-        "pass_points": assignment.pass_points, "accepts_files": assignment.accepts_files,
-        "allowed_extensions": assignment.allowed_extensions, "max_file_size": assignment.max_file_size,
-        "max_files": assignment.max_files, "accepts_links": assignment.accepts_links,
-        "accepts_text": assignment.accepts_text, "max_attempts": assignment.max_attempts,
-        "late_policy": assignment.late_policy, "late_penalty_percent": assignment.late_penalty_percent,
-        "late_cutoff_at": _iso(assignment.late_cutoff_at), "anonymous": assignment.anonymous,
+        "id": assignment.id,
+        "course_id": assignment.course_id,
+        "title": assignment.title,
+        "description": assignment.description,
+        "published": assignment.published,
+        "required": assignment.required,
+        "opens_at": _iso(assignment.opens_at),
+        "due_at": _iso(assignment.due_at),
+        "grading_mode": assignment.grading_mode,
+        "max_points": assignment.max_points,
+        "pass_points": assignment.pass_points,
+        "accepts_files": assignment.accepts_files,
+        "allowed_extensions": assignment.allowed_extensions,
+        "max_file_size": assignment.max_file_size,
+        "max_files": assignment.max_files,
+        "accepts_links": assignment.accepts_links,
+        "accepts_text": assignment.accepts_text,
+        "max_attempts": assignment.max_attempts,
+        "late_policy": assignment.late_policy,
+        "late_penalty_percent": assignment.late_penalty_percent,
+        "late_cutoff_at": _iso(assignment.late_cutoff_at),
+        "anonymous": assignment.anonymous,
         "reminder_hours": assignment.reminder_hours,
-        "rubric": [{"id": c.id, "title": c.title,
-                    "levels": [{"id": lv.id, "title": lv.title, "points": lv.points} for lv in c.levels]}
-                   for c in assignment.criteria],
+        "rubric": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "levels": [{"id": lv.id, "title": lv.title, "points": lv.points} for lv in c.levels],
+            }
+            for c in assignment.criteria
+        ],
     }
     if not can(viewer, "assignments.grade", assignment):
         deadline = deadlines.student_deadline(assignment, viewer.id)
-        data["my"] = {"due_at": _iso(deadline.due_at), "cutoff_at": _iso(deadline.cutoff_at),
-                      "extended": deadline.extended,
-                      "state": submission_service.student_state(assignment, viewer.id),
-                      "attempts_left": submission_service.attempts_left(assignment, viewer.id)}
+        data["my"] = {
+            "due_at": _iso(deadline.due_at),
+            "cutoff_at": _iso(deadline.cutoff_at),
+            "extended": deadline.extended,
+            "state": submission_service.student_state(assignment, viewer.id),
+            "attempts_left": submission_service.attempts_left(assignment, viewer.id),
+        }
     return data
 
 
@@ -106,24 +146,50 @@ def submission_json(submission: Submission, viewer: User) -> dict:
     grade = submission.grade
     hidden = staff and anonymity.hides_name(submission)
     data = {
-        "id": submission.id, "assignment_id": submission.assignment_id, "number": submission.number,
-        "status": submission.status, "created_at": _iso(submission.created_at),
-        "submitted_at": _iso(submission.submitted_at), "late_days": submission.late_days,
-        "returned_at": _iso(submission.returned_at), "return_comment": submission.return_comment,
-        "student": ({"pseudonym": anonymity.pseudonym(submission.assignment_id, submission.user_id)} if hidden
-                    else {"id": submission.user_id, "name": submission.user.name}),
+        "id": submission.id,
+        "assignment_id": submission.assignment_id,
+        "number": submission.number,
+        "status": submission.status,
+        "created_at": _iso(submission.created_at),
+        "submitted_at": _iso(submission.submitted_at),
+        "late_days": submission.late_days,
+        "returned_at": _iso(submission.returned_at),
+        "return_comment": submission.return_comment,
+        "student": (
+            {"pseudonym": anonymity.pseudonym(submission.assignment_id, submission.user_id)}
+            if hidden
+            else {"id": submission.user_id, "name": submission.user.name}
+        ),
         "text": submission.text,
-        "files": [{"id": f.id, "name": f.original_name, "size": f.size, "content_type": f.content_type,
-                   "sha256": f.sha256} for f in submission.files],
-        "links": [{"url": link.url, "host": link.host, "repository": link.repository, "branch": link.branch,
-                   "path": link.path, "commit": link.commit_sha, "state": link.state} for link in submission.links],
+        "files": [
+            {"id": f.id, "name": f.original_name, "size": f.size, "content_type": f.content_type, "sha256": f.sha256}
+            for f in submission.files
+        ],
+        "links": [
+            {
+                "url": link.url,
+                "host": link.host,
+                "repository": link.repository,
+                "branch": link.branch,
+                "path": link.path,
+                "commit": link.commit_sha,
+                "state": link.state,
+            }
+            for link in submission.links
+        ],
         "grade": None,
     }
     if grade is not None and (staff or grade.released_at is not None):
-        data["grade"] = {"points": grade.points, "raw_points": grade.raw_points,
-                         "penalty_points": grade.penalty_points, "max_points": submission.assignment.max_points,
-                         "rubric": grade.rubric, "comment": grade.comment, "graded_at": _iso(grade.graded_at),
-                         "released_at": _iso(grade.released_at)}
+        data["grade"] = {
+            "points": grade.points,
+            "raw_points": grade.raw_points,
+            "penalty_points": grade.penalty_points,
+            "max_points": submission.assignment.max_points,
+            "rubric": grade.rubric,
+            "comment": grade.comment,
+            "graded_at": _iso(grade.graded_at),
+            "released_at": _iso(grade.released_at),
+        }
     return data
 
 
@@ -135,8 +201,11 @@ def list_assignments():
     viewer = _user()
     course = db.get_or_404(Course, v.int_arg("course", 0))
     staff = can(viewer, "assignments.manage", course)
-    items = [a for a in authoring.course_assignments(course.id, include_unpublished=staff)
-             if staff or can(viewer, "assignments.view", a)]
+    items = [
+        a
+        for a in authoring.course_assignments(course.id, include_unpublished=staff)
+        if staff or can(viewer, "assignments.view", a)
+    ]
     if not staff and not items and not can(viewer, "course.follow", course):
         abort(403)
     return jsonify({"assignments": [assignment_json(a, viewer) for a in items]})
@@ -147,8 +216,9 @@ def create_assignment():
     _user()
     data = _body(ASSIGNMENT_RULES, required=("course_id",))
     course_id = data.get("course_id")
-    course = db.get_or_404(Course, course_id if isinstance(course_id, int) else int(course_id) if v.is_id(course_id)
-                           else 0)
+    course = db.get_or_404(
+        Course, course_id if isinstance(course_id, int) else int(course_id) if v.is_id(course_id) else 0
+    )
     _allow("assignments.manage", course)
     assignment = authoring.create_assignment(_user(), course, data)
     return jsonify(assignment_json(assignment, _user())), 201
@@ -248,9 +318,14 @@ def hand_in(assignment_id):
     except v.FieldError as exc:
         raise v.invalid({"submit": str(exc)}) from None
     submission = submission_service.save(
-        _user(), assignment, text=text, links=[str(link) for link in links] if links is not None else None,
+        _user(),
+        assignment,
+        text=text,
+        links=[str(link) for link in links] if links is not None else None,
         uploads=request.files.getlist("files"),
-        remove_file_ids=[int(i) for i in (remove or []) if str(i).isdecimal() and str(i).isascii()], submit=submit)
+        remove_file_ids=[int(i) for i in (remove or []) if str(i).isdecimal() and str(i).isascii()],
+        submit=submit,
+    )
     return jsonify(submission_json(submission, _user())), 201 if submit else 200
 
 
@@ -272,8 +347,9 @@ def grade(submission_id):
     if levels is not None and not isinstance(levels, dict):
         raise ServiceError("invalid", _("levels must map criterion ids to level ids."), 400)
     try:
-        grading.grade_submission(_user(), submission, score=data.get("points"), levels=levels,
-                                 comment=str(data.get("comment") or ""))
+        grading.grade_submission(
+            _user(), submission, score=data.get("points"), levels=levels, comment=str(data.get("comment") or "")
+        )
         if authoring.as_bool(data.get("release", False)):
             grading.release(submission)
     except ServiceError:

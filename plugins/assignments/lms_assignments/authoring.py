@@ -1,5 +1,6 @@
 """Teachers' side of an assignment: its settings, rubric, translations and the
 per-student deadline extensions. The web form and the JSON API both call these."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,8 +15,16 @@ from lms_core.models import Course, User, utcnow
 from lms_assignments import filetypes, storage
 from lms_assignments.grading import points, rubric_max
 from lms_assignments.models import (
-    GRADING_MODES, LATE_POLICIES, Assignment, DeadlineExtension, RubricCriterion, RubricLevel, SentReminder,
-    Submission, SubmissionFile, SubmissionGrade,
+    GRADING_MODES,
+    LATE_POLICIES,
+    Assignment,
+    DeadlineExtension,
+    RubricCriterion,
+    RubricLevel,
+    SentReminder,
+    Submission,
+    SubmissionFile,
+    SubmissionGrade,
 )
 
 MAX_REMINDERS = 5
@@ -113,8 +122,9 @@ def parse_rubric(value, errors) -> list[dict]:
             name = str(level.get("title") or "").strip()
             amount = _decimal(level.get("points"), "rubric", errors, 0, 10000)
             if amount is None or not name or len(name) > 200:
-                errors["rubric"] = _("In “%(criterion)s”, give every level a name and points of 0 or more.",
-                                     criterion=title)
+                errors["rubric"] = _(
+                    "In “%(criterion)s”, give every level a name and points of 0 or more.", criterion=title
+                )
                 return []
             parsed.append({"title": name, "points": amount})
         criteria.append({"title": title, "levels": parsed})
@@ -124,7 +134,8 @@ def parse_rubric(value, errors) -> list[dict]:
 def rubric_text(assignment: Assignment) -> str:
     """The rubric in the form's one-line-per-criterion notation."""
     return "\n".join(
-        " | ".join([c.title, *(f"{lv.title} = {_plain(lv.points)}" for lv in c.levels)]) for c in assignment.criteria)
+        " | ".join([c.title, *(f"{lv.title} = {_plain(lv.points)}" for lv in c.levels)]) for c in assignment.criteria
+    )
 
 
 def _plain(value: float) -> str:
@@ -164,8 +175,11 @@ def validate(data: dict, assignment: Assignment | None = None) -> dict:
         criteria = rubric if rubric is not None else current.criteria
         if not criteria and "rubric" not in errors:
             errors["rubric"] = _("Add at least one criterion to the rubric.")
-        maximum = sum((max(lv["points"] for lv in c["levels"]) for c in rubric), points(0)) if rubric is not None \
+        maximum = (
+            sum((max(lv["points"] for lv in c["levels"]) for c in rubric), points(0))
+            if rubric is not None
             else rubric_max(current.criteria)
+        )
     else:
         maximum = _decimal(get("max_points", 100), "max_points", errors, points("0.01"), 100000)
     clean["max_points"] = float(maximum) if maximum is not None else None
@@ -181,14 +195,16 @@ def validate(data: dict, assignment: Assignment | None = None) -> dict:
         errors["accepts_files"] = _("Accept at least one kind of hand-in: files, links or text.")
     extensions, unknown = filetypes.parse_extensions(get("allowed_extensions", filetypes.DEFAULT_EXTENSIONS))
     if unknown:
-        errors["allowed_extensions"] = _("Unknown file types: %(types)s. Known: %(known)s.",
-                                         types=", ".join(unknown), known=", ".join(sorted(filetypes.FILE_TYPES)))
+        errors["allowed_extensions"] = _(
+            "Unknown file types: %(types)s. Known: %(known)s.",
+            types=", ".join(unknown),
+            known=", ".join(sorted(filetypes.FILE_TYPES)),
+        )
     elif clean["accepts_files"] and not extensions:
         errors["allowed_extensions"] = _("List the file types students may hand in.")
     clean["allowed_extensions"] = extensions
     upload_limit = current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024
-    clean["max_file_size"] = _int(get("max_file_size", 10 * 1024 * 1024), "max_file_size", errors, 1024,
-                                  upload_limit)
+    clean["max_file_size"] = _int(get("max_file_size", 10 * 1024 * 1024), "max_file_size", errors, 1024, upload_limit)
     clean["max_files"] = _int(get("max_files", 5), "max_files", errors, 1, MAX_FILES_LIMIT)
     clean["max_attempts"] = _int(get("max_attempts"), "max_attempts", errors, 1, 100, optional=True)
 
@@ -231,17 +247,26 @@ def _apply(assignment: Assignment, clean: dict) -> None:
         assignment.criteria = []
     elif rubric is not None:
         assignment.criteria = [
-            RubricCriterion(title=c["title"], position=i,
-                      levels=[RubricLevel(title=lv["title"], points=float(lv["points"]), position=j)
-                              for j, lv in enumerate(c["levels"])])
+            RubricCriterion(
+                title=c["title"],
+                position=i,
+                levels=[
+                    RubricLevel(title=lv["title"], points=float(lv["points"]), position=j)
+                    for j, lv in enumerate(c["levels"])
+                ],
+            )
             for i, c in enumerate(rubric)
         ]
 
 
 def create_assignment(teacher: User, course: Course, data: dict) -> Assignment:
     clean = validate(data)
-    position = (db.session.execute(db.select(db.func.max(Assignment.position)).where(
-        Assignment.course_id == course.id)).scalar_one() or 0) + 1
+    position = (
+        db.session.execute(
+            db.select(db.func.max(Assignment.position)).where(Assignment.course_id == course.id)
+        ).scalar_one()
+        or 0
+    ) + 1
     assignment = Assignment(course_id=course.id, position=position)
     _apply(assignment, clean)
     db.session.add(assignment)
@@ -250,9 +275,15 @@ def create_assignment(teacher: User, course: Course, data: dict) -> Assignment:
 
 
 def has_grades(assignment: Assignment) -> bool:
-    return db.session.execute(db.select(SubmissionGrade.id)
-                              .join(Submission, Submission.id == SubmissionGrade.submission_id)
-                              .where(Submission.assignment_id == assignment.id).limit(1)).first() is not None
+    return (
+        db.session.execute(
+            db.select(SubmissionGrade.id)
+            .join(Submission, Submission.id == SubmissionGrade.submission_id)
+            .where(Submission.assignment_id == assignment.id)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def update_assignment(teacher: User, assignment: Assignment, data: dict) -> Assignment:
@@ -260,9 +291,11 @@ def update_assignment(teacher: User, assignment: Assignment, data: dict) -> Assi
     deadline). Grading rules that existing grades were computed with cannot change."""
     clean = validate(data, assignment)
     if has_grades(assignment):
-        locked = clean["grading_mode"] != assignment.grading_mode or (
-            clean["rubric"] is not None and clean["rubric"] != _rubric_data(assignment)) or (
-            clean["max_points"] != assignment.max_points)
+        locked = (
+            clean["grading_mode"] != assignment.grading_mode
+            or (clean["rubric"] is not None and clean["rubric"] != _rubric_data(assignment))
+            or (clean["max_points"] != assignment.max_points)
+        )
         if locked:
             message = _("The rubric and maximum points cannot change once attempts are graded.")
             raise ServiceError("grading_locked", message, 409, {"rubric": message})
@@ -273,15 +306,21 @@ def update_assignment(teacher: User, assignment: Assignment, data: dict) -> Assi
 
 
 def _rubric_data(assignment: Assignment) -> list[dict]:
-    return [{"title": c.title, "levels": [{"title": lv.title, "points": points(lv.points)} for lv in c.levels]}
-            for c in assignment.criteria]
+    return [
+        {"title": c.title, "levels": [{"title": lv.title, "points": points(lv.points)} for lv in c.levels]}
+        for c in assignment.criteria
+    ]
 
 
 def delete_assignment(assignment: Assignment) -> None:
     """Delete the assignment with its submissions, files and translations."""
-    stored = list(db.session.execute(
-        db.select(SubmissionFile.stored_name).join(Submission, Submission.id == SubmissionFile.submission_id)
-        .where(Submission.assignment_id == assignment.id)).scalars())
+    stored = list(
+        db.session.execute(
+            db.select(SubmissionFile.stored_name)
+            .join(Submission, Submission.id == SubmissionFile.submission_id)
+            .where(Submission.assignment_id == assignment.id)
+        ).scalars()
+    )
     course = assignment.course
     for language in current_app.config["LMS_LANGUAGES"]:
         if language != course.default_language:
@@ -300,8 +339,9 @@ def set_translations(assignment: Assignment, language: str, title: str, descript
     db.session.commit()
 
 
-def set_extension(teacher: User, assignment: Assignment, student: User, due_at: datetime,
-                  commit: bool = True) -> DeadlineExtension:
+def set_extension(
+    teacher: User, assignment: Assignment, student: User, due_at: datetime, commit: bool = True
+) -> DeadlineExtension:
     """Give one student a later deadline (replacing an earlier extension)."""
     from lms_core import is_enrolled
 
@@ -312,8 +352,11 @@ def set_extension(teacher: User, assignment: Assignment, student: User, due_at: 
         raise ServiceError("invalid_extension", message, 400, {"due_at": message})
     if student is None or not is_enrolled(student, assignment.course):
         raise ServiceError("not_enrolled", _("This student is not enrolled in the course."), 404)
-    extension = db.session.execute(db.select(DeadlineExtension).where(
-        DeadlineExtension.assignment_id == assignment.id, DeadlineExtension.user_id == student.id)).scalar_one_or_none()
+    extension = db.session.execute(
+        db.select(DeadlineExtension).where(
+            DeadlineExtension.assignment_id == assignment.id, DeadlineExtension.user_id == student.id
+        )
+    ).scalar_one_or_none()
     if extension is None:
         extension = DeadlineExtension(assignment_id=assignment.id, user_id=student.id)
         db.session.add(extension)
@@ -326,8 +369,11 @@ def set_extension(teacher: User, assignment: Assignment, student: User, due_at: 
 
 
 def remove_extension(assignment: Assignment, student_id: int) -> bool:
-    removed = db.session.execute(db.delete(DeadlineExtension).where(
-        DeadlineExtension.assignment_id == assignment.id, DeadlineExtension.user_id == student_id)).rowcount
+    removed = db.session.execute(
+        db.delete(DeadlineExtension).where(
+            DeadlineExtension.assignment_id == assignment.id, DeadlineExtension.user_id == student_id
+        )
+    ).rowcount
     db.session.commit()
     return bool(removed)
 
@@ -356,8 +402,11 @@ def course_assignments_in_transaction(course_id: int, also=()) -> list[Assignmen
         items = {course_id: list(session.execute(_course_assignments_statement(), {"course_id": course_id}).scalars())}
     else:
         items = {c: [] for c in wanted}
-        for assignment in session.execute(db.select(Assignment).where(Assignment.course_id.in_(wanted))
-                                          .order_by(Assignment.due_at, Assignment.position)).scalars():
+        for assignment in session.execute(
+            db.select(Assignment)
+            .where(Assignment.course_id.in_(wanted))
+            .order_by(Assignment.due_at, Assignment.position)
+        ).scalars():
             items[assignment.course_id].append(assignment)
     for c, found in items.items():
         memo[c] = (session.get_transaction(), found)
@@ -367,5 +416,8 @@ def course_assignments_in_transaction(course_id: int, also=()) -> list[Assignmen
 @cache
 def _course_assignments_statement():
     """Built once: the course page runs it on every view."""
-    return (db.select(Assignment).where(Assignment.course_id == db.bindparam("course_id"))
-            .order_by(Assignment.due_at, Assignment.position))
+    return (
+        db.select(Assignment)
+        .where(Assignment.course_id == db.bindparam("course_id"))
+        .order_by(Assignment.due_at, Assignment.position)
+    )

@@ -1,5 +1,6 @@
 """The plugin's part of course completion: every required, published assignment
 graded (and released) at or above its pass mark."""
+
 from __future__ import annotations
 
 from flask import g
@@ -27,13 +28,21 @@ def requirements(user, course) -> list[Requirement]:
     for assignment in assignments:
         title = localized(assignment, "title", course_row)
         if assignment.pass_points > 0:
-            label = _("Get at least %(points)s points for “%(title)s”", points=messages.number(assignment.pass_points),
-                      title=title)
+            label = _(
+                "Get at least %(points)s points for “%(title)s”",
+                points=messages.number(assignment.pass_points),
+                title=title,
+            )
         else:
             label = _("Hand in “%(title)s” and get it graded", title=title)
         score = best.get(assignment.id)
-        result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points,
-                                  url=path_for("assignments.assignment", assignment_id=assignment.id)))
+        result.append(
+            Requirement(
+                label=label,
+                met=score is not None and score >= assignment.pass_points,
+                url=path_for("assignments.assignment", assignment_id=assignment.id),
+            )
+        )
     return result
 
 
@@ -47,10 +56,12 @@ def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dic
     many_courses = in_view and len(user_ids) == 1
     memo = g.setdefault("lms_assignments_best_points", {}) if in_view else {}
     if (course_id, user_id) not in memo:
-        query = (db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
-                 .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
-                 .where(Submission.user_id.in_(user_ids), SubmissionGrade.released_at.is_not(None))
-                 .group_by(Submission.user_id, Submission.assignment_id))
+        query = (
+            db.select(Submission.user_id, Submission.assignment_id, db.func.max(SubmissionGrade.points))
+            .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+            .where(Submission.user_id.in_(user_ids), SubmissionGrade.released_at.is_not(None))
+            .group_by(Submission.user_id, Submission.assignment_id)
+        )
         if many_courses:  # every course in view: their assignments are memoised already
             courses = courses_in_view(user_id)
             by_assignment = {a.id: c for c in courses for a in authoring.course_assignments_in_transaction(c)}

@@ -4,6 +4,7 @@ A late "day" is 24 hours of elapsed time after the deadline, whatever the clocks
 the student's or the teacher's time zone do (a DST change never makes a day 23 or 25
 hours long for the penalty), and a hand-in exactly at the deadline is on time.
 """
+
 from __future__ import annotations
 
 import math
@@ -75,8 +76,11 @@ class StudentDeadline:
 def extension_for(assignment_id: int, user_id: int):
     from lms_assignments.models import DeadlineExtension
 
-    return db.session.execute(db.select(DeadlineExtension).where(
-        DeadlineExtension.assignment_id == assignment_id, DeadlineExtension.user_id == user_id)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(DeadlineExtension).where(
+            DeadlineExtension.assignment_id == assignment_id, DeadlineExtension.user_id == user_id
+        )
+    ).scalar_one_or_none()
 
 
 def student_deadline(assignment, user_id: int, extension=...) -> StudentDeadline:

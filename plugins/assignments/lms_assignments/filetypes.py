@@ -5,6 +5,7 @@ signature, Office and OpenDocument files must be ZIP archives holding their main
 and text formats must be UTF-8 without NUL bytes. Only the types listed here can be
 allowed, so a type without a reliable check cannot slip in.
 """
+
 from __future__ import annotations
 
 import io
@@ -69,11 +70,9 @@ _TYPES = [
     FileType("gif", "image/gif", _starts(b"GIF87a", b"GIF89a")),
     FileType("webp", "image/webp", _webp),
     FileType("zip", "application/zip", _zip_with(None)),
-    FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             _zip_with("word/")),
+    FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _zip_with("word/")),
     FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _zip_with("xl/")),
-    FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             _zip_with("ppt/")),
+    FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", _zip_with("ppt/")),
     FileType("odt", "application/vnd.oasis.opendocument.text", _zip_with("content.xml")),
     FileType("ods", "application/vnd.oasis.opendocument.spreadsheet", _zip_with("content.xml")),
     FileType("gz", "application/gzip", _starts(b"\x1f\x8b")),

@@ -1,5 +1,6 @@
 """What the plugin adds to the core's pages: the course page's list of assignments
 and the dashboard's upcoming deadlines."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,10 +29,19 @@ def course_fragment(user, course) -> list:
         items = [a for a in items if a.published and can(viewer, "assignments.view", a)]
     if not items and not staff:
         return []
-    rows = [(a, None if staff else deadlines.student_deadline(a, viewer.id),
-             None if staff else submissions.student_state(a, viewer.id)) for a in items]
-    return [render_fragment("assignments/_course_fragment.html", course=course_row, rows=rows, staff=staff,
-                            localized=localized)]
+    rows = [
+        (
+            a,
+            None if staff else deadlines.student_deadline(a, viewer.id),
+            None if staff else submissions.student_state(a, viewer.id),
+        )
+        for a in items
+    ]
+    return [
+        render_fragment(
+            "assignments/_course_fragment.html", course=course_row, rows=rows, staff=staff, localized=localized
+        )
+    ]
 
 
 def dashboard_fragment(user) -> list:
@@ -39,13 +49,24 @@ def dashboard_fragment(user) -> list:
     if user is None:
         return []
     now = utcnow()
-    assignments = db.session.execute(
-        db.select(Assignment).join(Enrollment, Enrollment.course_id == Assignment.course_id)
-        .join(Course, Course.id == Assignment.course_id)
-        .where(Enrollment.user_id == user.id, Enrollment.status == "active", Assignment.published.is_(True),
-               Course.published.is_(True), Assignment.due_at < now + UPCOMING,
-               Assignment.due_at > now - RECENT)
-        .order_by(Assignment.due_at)).scalars().all()
+    assignments = (
+        db.session.execute(
+            db.select(Assignment)
+            .join(Enrollment, Enrollment.course_id == Assignment.course_id)
+            .join(Course, Course.id == Assignment.course_id)
+            .where(
+                Enrollment.user_id == user.id,
+                Enrollment.status == "active",
+                Assignment.published.is_(True),
+                Course.published.is_(True),
+                Assignment.due_at < now + UPCOMING,
+                Assignment.due_at > now - RECENT,
+            )
+            .order_by(Assignment.due_at)
+        )
+        .scalars()
+        .all()
+    )
     rows = []
     for assignment, (deadline, state) in zip(assignments, submissions.deadlines_and_states(assignments, user.id, now)):
         if state in ("not_started", "draft", "returned") and deadline.accepts(now):

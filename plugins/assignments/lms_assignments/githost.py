@@ -9,6 +9,7 @@ not what was pushed after the deadline. Settings: ``ASSIGNMENTS_GITHUB_API_URL``
 ``ASSIGNMENTS_GITHUB_TOKEN`` (optional, for private repositories and a higher rate
 limit) and ``ASSIGNMENTS_GITHUB_TIMEOUT`` (seconds).
 """
+
 from __future__ import annotations
 
 import json
@@ -121,11 +122,15 @@ class GitHubClient:
 
     def get(self, path: str, query: dict | None = None):
         url = self.api_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        request = urllib.request.Request(url, headers={
-            "Accept": "application/vnd.github+json", "User-Agent": "lms-assignments",
-            "X-GitHub-Api-Version": "2022-11-28",
-            **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
-        })
+        request = urllib.request.Request(
+            url,
+            headers={
+                "Accept": "application/vnd.github+json",
+                "User-Agent": "lms-assignments",
+                "X-GitHub-Api-Version": "2022-11-28",
+                **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
@@ -148,8 +153,7 @@ class GitHubClient:
             data = self.get(f"{repo}/commits/{self._quote(link.commit)}")
             return CommitFound(None, None, data["sha"])
         branch, path = self._branch_and_path(repo, link)
-        query = {"sha": branch, "until": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 "per_page": 1}
+        query = {"sha": branch, "until": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "per_page": 1}
         if path:
             query["path"] = path
         commits = self.get(f"{repo}/commits", query)

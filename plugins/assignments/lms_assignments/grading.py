@@ -4,6 +4,7 @@ operations teachers perform.
 Points are computed with ``Decimal`` and rounded half up to two places, so 3 × 0.1 is
 0.3 and a penalty of 12.5 % on 7 points is 0.88, on every database.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -27,8 +28,9 @@ def points(value) -> Decimal:
 
 def rubric_max(criteria) -> Decimal:
     """The most a rubric gives: the best level of every criterion, added up."""
-    return sum((max((points(level.points) for level in c.levels), default=Decimal(0)) for c in criteria),
-               Decimal(0)).quantize(CENT)
+    return sum(
+        (max((points(level.points) for level in c.levels), default=Decimal(0)) for c in criteria), Decimal(0)
+    ).quantize(CENT)
 
 
 def rubric_score(criteria, choices: dict) -> tuple[Decimal, list[dict]]:
@@ -50,8 +52,15 @@ def rubric_score(criteria, choices: dict) -> tuple[Decimal, list[dict]]:
             errors[f"criterion-{criterion.id}"] = _("Choose a level for “%(criterion)s”.", criterion=criterion.title)
             continue
         total += points(level.points)
-        chosen.append({"criterion_id": criterion.id, "criterion": criterion.title, "level_id": level.id,
-                       "level": level.title, "points": float(points(level.points))})
+        chosen.append(
+            {
+                "criterion_id": criterion.id,
+                "criterion": criterion.title,
+                "level_id": level.id,
+                "level": level.title,
+                "points": float(points(level.points)),
+            }
+        )
     if errors:
         raise ServiceError("rubric_incomplete", _("Mark every criterion of the rubric."), 400, errors)
     return total.quantize(CENT), chosen
@@ -72,8 +81,9 @@ def parse_points(value, maximum: Decimal) -> Decimal:
     except (InvalidOperation, ValueError, TypeError):
         result = None
     if result is None or not result.is_finite():  # "NaN" and "Infinity" parse as Decimals
-        raise ServiceError("invalid_points", _("Enter the points as a number."), 400,
-                           {"points": _("Enter the points as a number.")})
+        raise ServiceError(
+            "invalid_points", _("Enter the points as a number."), 400, {"points": _("Enter the points as a number.")}
+        )
     if result < 0 or result > maximum:
         message = _("Between 0 and %(max)s.", max=_number(maximum))
         raise ServiceError("invalid_points", message, 400, {"points": message})
@@ -87,8 +97,9 @@ def _number(value: Decimal) -> str:
 # --------------------------------------------------------------------------- operations
 
 
-def grade_submission(grader: User, submission: Submission, *, score=None, levels: dict | None = None,
-                     comment: str = "") -> SubmissionGrade:
+def grade_submission(
+    grader: User, submission: Submission, *, score=None, levels: dict | None = None, comment: str = ""
+) -> SubmissionGrade:
     """Grade (or re-grade) an attempt by rubric levels or by points. The late penalty
     is applied to the raw points. A released grade that changes is released again."""
     assignment = submission.assignment
@@ -99,8 +110,15 @@ def grade_submission(grader: User, submission: Submission, *, score=None, levels
     else:
         raw, chosen = parse_points(score, points(assignment.max_points)), []
     penalty = late_penalty(raw, submission.late_days, assignment.late_penalty_percent)
-    fields = dict(grader_id=grader.id, raw_points=float(raw), penalty_points=float(penalty),
-                  points=float(raw - penalty), rubric=chosen, comment=(comment or "").strip(), graded_at=utcnow())
+    fields = dict(
+        grader_id=grader.id,
+        raw_points=float(raw),
+        penalty_points=float(penalty),
+        points=float(raw - penalty),
+        rubric=chosen,
+        comment=(comment or "").strip(),
+        graded_at=utcnow(),
+    )
     grade = submission.grade
     if grade is None:
         grade = SubmissionGrade(submission=submission, **fields)
@@ -126,7 +144,8 @@ def release(submission: Submission) -> SubmissionGrade:
     if grade.released_at is not None:
         return grade
     released = db.session.execute(
-        db.update(SubmissionGrade).where(SubmissionGrade.id == grade.id, SubmissionGrade.released_at.is_(None))
+        db.update(SubmissionGrade)
+        .where(SubmissionGrade.id == grade.id, SubmissionGrade.released_at.is_(None))
         .values(released_at=utcnow())
     ).rowcount
     if not released:  # a concurrent release won
@@ -141,11 +160,14 @@ def release(submission: Submission) -> SubmissionGrade:
 
 def release_all(assignment: Assignment) -> int:
     """Release every graded, unreleased attempt of the assignment; returns how many."""
-    grades = list(db.session.execute(
-        db.select(SubmissionGrade).join(Submission, Submission.id == SubmissionGrade.submission_id)
-        .where(Submission.assignment_id == assignment.id, SubmissionGrade.released_at.is_(None))
-        .with_for_update()
-    ).scalars())
+    grades = list(
+        db.session.execute(
+            db.select(SubmissionGrade)
+            .join(Submission, Submission.id == SubmissionGrade.submission_id)
+            .where(Submission.assignment_id == assignment.id, SubmissionGrade.released_at.is_(None))
+            .with_for_update()
+        ).scalars()
+    )
     now = utcnow()
     for grade in grades:
         grade.released_at = now
@@ -159,8 +181,13 @@ def release_all(assignment: Assignment) -> int:
 
 def _emit_released(submission: Submission, grade: SubmissionGrade) -> None:
     assignment = submission.assignment
-    events.emit("on_assignment_graded", user=UserInfo.of(submission.user), assignment=AssignmentInfo.of(assignment),
-                submission=SubmissionInfo.of(submission), grade=GradeInfo.of(grade, assignment))
+    events.emit(
+        "on_assignment_graded",
+        user=UserInfo.of(submission.user),
+        assignment=AssignmentInfo.of(assignment),
+        submission=SubmissionInfo.of(submission),
+        grade=GradeInfo.of(grade, assignment),
+    )
 
 
 def _after_release(grade_ids: list[int], updated: bool = False) -> None:

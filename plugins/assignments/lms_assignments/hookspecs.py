@@ -12,6 +12,7 @@ Event hooks are called after the change is committed, one implementation at a ti
 with read-only snapshots from ``lms_assignments.payloads``; an exception is logged
 against the plugin that raised it and never reaches the student or the teacher.
 """
+
 from lms_core import hookspec
 
 

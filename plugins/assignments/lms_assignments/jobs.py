@@ -1,6 +1,7 @@
 """Jobs (``lms_core.enqueue``) and periodic tasks: work that talks to other hosts or
 to many students, kept out of the request. Arguments are ids; each job loads fresh
 rows and is safe to run twice."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -57,11 +58,20 @@ def grades_released(grade_ids: list[int], updated: bool = False) -> int:
         submission = grade.submission
         assignment, student = submission.assignment, submission.user
         told += reminders.notify_once(
-            student, assignment, f"grade-{grade.id}", grade.graded_at, "assignments.grade_released",
+            student,
+            assignment,
+            f"grade-{grade.id}",
+            grade.graded_at,
+            "assignments.grade_released",
             messages.grade_released(student, assignment, grade, updated),
             path_for("assignments.submission", submission_id=submission.id),
-            params={"assignment": messages.title_for(student, assignment), "points": grade.points,
-                    "max_points": assignment.max_points, "updated": updated})
+            params={
+                "assignment": messages.title_for(student, assignment),
+                "points": grade.points,
+                "max_points": assignment.max_points,
+                "updated": updated,
+            },
+        )
         check_completion(student.id, assignment.course_id)
     return told
 
@@ -71,11 +81,18 @@ def submission_returned(submission_id: int) -> bool:
     if submission is None or submission.status != "returned":
         return False
     return reminders.notify_once(
-        submission.user, submission.assignment, f"returned-{submission.id}", submission.returned_at,
-        "assignments.returned", messages.returned(submission.user, submission.assignment, submission),
+        submission.user,
+        submission.assignment,
+        f"returned-{submission.id}",
+        submission.returned_at,
+        "assignments.returned",
+        messages.returned(submission.user, submission.assignment, submission),
         path_for("assignments.assignment", assignment_id=submission.assignment_id),
-        params={"assignment": messages.title_for(submission.user, submission.assignment),
-                "comment": submission.return_comment or ""})
+        params={
+            "assignment": messages.title_for(submission.user, submission.assignment),
+            "comment": submission.return_comment or "",
+        },
+    )
 
 
 def tell_teachers(submission_id: int) -> int:
@@ -86,18 +103,28 @@ def tell_teachers(submission_id: int) -> int:
     if submission is None or submission.status == "draft":
         return 0
     assignment, student = submission.assignment, submission.user
-    teachers = db.session.execute(
-        db.select(User).join(CourseStaff, CourseStaff.user_id == User.id)
-        .where(CourseStaff.course_id == assignment.course_id, User.active.is_(True))).scalars().all()
+    teachers = (
+        db.session.execute(
+            db.select(User)
+            .join(CourseStaff, CourseStaff.user_id == User.id)
+            .where(CourseStaff.course_id == assignment.course_id, User.active.is_(True))
+        )
+        .scalars()
+        .all()
+    )
     told = 0
     for teacher in teachers:
         title = messages.title_for(teacher, assignment)
         told += reminders.notify_once(
-            teacher, assignment, f"received-{submission.id}", submission.submitted_at or utcnow(),
+            teacher,
+            assignment,
+            f"received-{submission.id}",
+            submission.submitted_at or utcnow(),
             "assignments.submission_received",
             messages.received(student, title, submission.number),
             path_for("assignments.submission", submission_id=submission.id),
-            params={"student": student.name, "assignment": title, "number": submission.number})
+            params={"student": student.name, "assignment": title, "number": submission.number},
+        )
     return told
 
 
@@ -111,13 +138,22 @@ def repair() -> dict:
     undone, namely links never checked or checked while the host was down, and files
     written without a row."""
     now = utcnow()
-    link_ids = db.session.execute(
-        db.select(SubmissionLink.id).join(Submission, Submission.id == SubmissionLink.submission_id).where(
-            Submission.status != "draft", SubmissionLink.checks < MAX_LINK_CHECKS,
-            db.or_(
-                db.and_(SubmissionLink.state == "pending", Submission.submitted_at < now - STALE_PENDING),
-                db.and_(SubmissionLink.state == "unverified", SubmissionLink.checked_at < now - RECHECK_UNVERIFIED),
-            ))).scalars().all()
+    link_ids = (
+        db.session.execute(
+            db.select(SubmissionLink.id)
+            .join(Submission, Submission.id == SubmissionLink.submission_id)
+            .where(
+                Submission.status != "draft",
+                SubmissionLink.checks < MAX_LINK_CHECKS,
+                db.or_(
+                    db.and_(SubmissionLink.state == "pending", Submission.submitted_at < now - STALE_PENDING),
+                    db.and_(SubmissionLink.state == "unverified", SubmissionLink.checked_at < now - RECHECK_UNVERIFIED),
+                ),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for link_id in link_ids:
         record_commit(link_id)
     return {"links": len(link_ids), "orphan_files": storage.remove_orphans()}

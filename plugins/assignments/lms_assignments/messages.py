@@ -1,5 +1,6 @@
 """Texts of the plugin's notifications, written in each recipient's language and
 time zone (a job has no request, and a teacher's request is not the student's)."""
+
 from __future__ import annotations
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -43,8 +44,12 @@ def reminder_params(user, assignment, due_at, hours: int) -> dict:
     from flask_babel import force_locale
 
     with force_locale(user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]):
-        return {"assignment": title_for(user, assignment), "due_at": when_for(user, due_at), "hours": _hours(hours),
-                "hours_before": hours}
+        return {
+            "assignment": title_for(user, assignment),
+            "due_at": when_for(user, due_at),
+            "hours": _hours(hours),
+            "hours_before": hours,
+        }
 
 
 def _hours(hours: int) -> str:
@@ -61,19 +66,25 @@ def grade_released(user, assignment, grade, updated: bool):
         heading = lambda: _("Your grade for “%(title)s” was changed", title=title)  # noqa: E731
     else:
         heading = lambda: _("Your grade for “%(title)s” is out", title=title)  # noqa: E731
-    return (heading, lambda: _("%(points)s of %(max)s points.", points=number(grade.points),
-                               max=number(assignment.max_points)))
+    return (
+        heading,
+        lambda: _("%(points)s of %(max)s points.", points=number(grade.points), max=number(assignment.max_points)),
+    )
 
 
 def returned(user, assignment, submission):
     title = title_for(user, assignment)
-    return (lambda: _("“%(title)s” was returned to you for resubmission", title=title),
-            lambda: submission.return_comment or _("Read the comments and hand in a new attempt."))
+    return (
+        lambda: _("“%(title)s” was returned to you for resubmission", title=title),
+        lambda: submission.return_comment or _("Read the comments and hand in a new attempt."),
+    )
 
 
 def received(student, title: str, number: int):
-    return (lambda: _("%(name)s handed in “%(title)s”", name=student.name, title=title),
-            lambda: _("Attempt %(number)d.", number=number))
+    return (
+        lambda: _("%(name)s handed in “%(title)s”", name=student.name, title=title),
+        lambda: _("Attempt %(number)d.", number=number),
+    )
 
 
 def missing_alert(teacher, assignment, missing: list[tuple[str, object]]):
@@ -92,7 +103,11 @@ def missing_alert(teacher, assignment, missing: list[tuple[str, object]]):
     def heading():
         from flask_babel import ngettext
 
-        return ngettext("“%(title)s”: %(num)d student has not handed in",
-                        "“%(title)s”: %(num)d students have not handed in", len(missing), title=title)
+        return ngettext(
+            "“%(title)s”: %(num)d student has not handed in",
+            "“%(title)s”: %(num)d students have not handed in",
+            len(missing),
+            title=title,
+        )
 
     return heading, body

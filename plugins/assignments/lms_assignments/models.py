@@ -1,5 +1,6 @@
 """The plugin's tables, all named ``assignments_*``. They refer to the core's tables by
 foreign key and never add columns to them."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -46,7 +47,8 @@ class Assignment(db.Model):
 
     course: Mapped["Course"] = relationship()  # noqa: F821
     criteria: Mapped[list["RubricCriterion"]] = relationship(
-        back_populates="assignment", order_by="lms_assignments.models.RubricCriterion.position",
+        back_populates="assignment",
+        order_by="lms_assignments.models.RubricCriterion.position",
         cascade="all, delete-orphan",
     )
 
@@ -60,13 +62,15 @@ class RubricCriterion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
 
     assignment: Mapped[Assignment] = relationship(back_populates="criteria")
     levels: Mapped[list["RubricLevel"]] = relationship(
-        back_populates="criterion", order_by="lms_assignments.models.RubricLevel.position",
+        back_populates="criterion",
+        order_by="lms_assignments.models.RubricLevel.position",
         cascade="all, delete-orphan",
     )
 
@@ -76,7 +80,8 @@ class RubricLevel(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     criterion_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_criteria.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("assignments_criteria.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     points: Mapped[float] = mapped_column(Float, nullable=False)
@@ -92,7 +97,8 @@ class DeadlineExtension(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False)
+        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     due_at = mapped_column(UTCDateTime, nullable=False)
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -104,12 +110,15 @@ class Submission(db.Model):
     earlier attempts are kept as history."""
 
     __tablename__ = "assignments_submissions"
-    __table_args__ = (UniqueConstraint("assignment_id", "user_id", "number"),
-                      Index("ix_assignments_submissions_assignment_submitted", "assignment_id", "submitted_at"))
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "user_id", "number"),
+        Index("ix_assignments_submissions_assignment_submitted", "assignment_id", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     number: Mapped[int] = mapped_column(Integer, nullable=False)  # 1 for the first attempt
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
@@ -123,15 +132,18 @@ class Submission(db.Model):
     assignment: Mapped[Assignment] = relationship()
     user: Mapped["User"] = relationship()  # noqa: F821
     files: Mapped[list["SubmissionFile"]] = relationship(
-        back_populates="submission", order_by="lms_assignments.models.SubmissionFile.id",
+        back_populates="submission",
+        order_by="lms_assignments.models.SubmissionFile.id",
         cascade="all, delete-orphan",
     )
     links: Mapped[list["SubmissionLink"]] = relationship(
-        back_populates="submission", order_by="lms_assignments.models.SubmissionLink.id",
+        back_populates="submission",
+        order_by="lms_assignments.models.SubmissionLink.id",
         cascade="all, delete-orphan",
     )
-    grade: Mapped["SubmissionGrade | None"] = relationship(back_populates="submission", cascade="all, delete-orphan",
-                                                 uselist=False)
+    grade: Mapped["SubmissionGrade | None"] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", uselist=False
+    )
 
     @property
     def is_late(self) -> bool:
@@ -146,7 +158,8 @@ class SubmissionFile(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     original_name: Mapped[str] = mapped_column(String(255), nullable=False)
     stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -165,7 +178,8 @@ class SubmissionLink(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
     host: Mapped[str | None] = mapped_column(String(32))  # "github", or None for a plain link
     repository: Mapped[str | None] = mapped_column(String(300))
@@ -186,7 +200,8 @@ class SubmissionGrade(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, unique=True)
+        ForeignKey("assignments_submissions.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     grader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     raw_points: Mapped[float] = mapped_column(Float, nullable=False)
     penalty_points: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
@@ -212,7 +227,8 @@ class SentReminder(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False)
+        ForeignKey("assignments_assignments.id", ondelete="CASCADE"), nullable=False
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)  # "before-24h", "missing-alert"
     due_at = mapped_column(UTCDateTime, nullable=False)

@@ -1,4 +1,5 @@
 """Read-only snapshots passed to the plugin's hooks. Fields are only ever added."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,17 @@ class AssignmentInfo:
 
     @classmethod
     def of(cls, assignment) -> "AssignmentInfo":
-        return cls(assignment.id, assignment.course_id, assignment.title, assignment.due_at, assignment.max_points,
-                   assignment.pass_points, assignment.grading_mode, assignment.anonymous, assignment.required)
+        return cls(
+            assignment.id,
+            assignment.course_id,
+            assignment.title,
+            assignment.due_at,
+            assignment.max_points,
+            assignment.pass_points,
+            assignment.grading_mode,
+            assignment.anonymous,
+            assignment.required,
+        )
 
 
 @dataclass(frozen=True)
@@ -38,9 +48,18 @@ class SubmissionInfo:
 
     @classmethod
     def of(cls, submission) -> "SubmissionInfo":
-        return cls(submission.id, submission.assignment_id, submission.user_id, submission.number, submission.status,
-                   submission.submitted_at, submission.late_days, tuple(f.original_name for f in submission.files),
-                   tuple(link.url for link in submission.links), bool((submission.text or "").strip()))
+        return cls(
+            submission.id,
+            submission.assignment_id,
+            submission.user_id,
+            submission.number,
+            submission.status,
+            submission.submitted_at,
+            submission.late_days,
+            tuple(f.original_name for f in submission.files),
+            tuple(link.url for link in submission.links),
+            bool((submission.text or "").strip()),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,5 +75,13 @@ class GradeInfo:
 
     @classmethod
     def of(cls, grade, assignment) -> "GradeInfo":
-        return cls(grade.id, grade.submission_id, grade.raw_points, grade.penalty_points, grade.points,
-                   assignment.max_points, grade.points >= assignment.pass_points, grade.released_at)
+        return cls(
+            grade.id,
+            grade.submission_id,
+            grade.raw_points,
+            grade.penalty_points,
+            grade.points,
+            assignment.max_points,
+            grade.points >= assignment.pass_points,
+            grade.released_at,
+        )

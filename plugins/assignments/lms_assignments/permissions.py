@@ -4,14 +4,21 @@ Course staff (the course's teachers and admins) manage and grade; enrolled stude
 see published assignments and hand in; an attempt and its files are seen only by the
 student who handed it in and by the course's staff.
 """
+
 from __future__ import annotations
 
 from lms_core import is_enrolled, is_staff
 
 from lms_assignments.models import Assignment, Submission, SubmissionFile
 
-ACTIONS = ("assignments.manage", "assignments.view", "assignments.submit", "assignments.grade",
-           "assignments.submission.view", "assignments.file.download")
+ACTIONS = (
+    "assignments.manage",
+    "assignments.view",
+    "assignments.submit",
+    "assignments.grade",
+    "assignments.submission.view",
+    "assignments.file.download",
+)
 
 
 def allowed(user, action: str, target) -> bool | None:

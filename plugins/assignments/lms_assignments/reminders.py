@@ -6,6 +6,7 @@ extension reschedules everything by itself. Every message sent is recorded in
 in the same transaction as the notification, so a second run, a retried job or two
 workers at once never send the same one twice.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -29,12 +30,20 @@ def send_reminders(now: datetime | None = None) -> dict:
     now = now or utcnow()
     sent = {"reminders": 0, "alerts": 0}
     extended = db.select(DeadlineExtension.assignment_id).where(DeadlineExtension.due_at > now)
-    candidates = db.session.execute(
-        db.select(Assignment.id).join(Course, Course.id == Assignment.course_id)
-        .where(Assignment.published.is_(True), Course.published.is_(True),
-               db.or_(Assignment.due_at > now - ALERT_WINDOW, Assignment.id.in_(extended)))
-        .order_by(Assignment.due_at)
-    ).scalars().all()
+    candidates = (
+        db.session.execute(
+            db.select(Assignment.id)
+            .join(Course, Course.id == Assignment.course_id)
+            .where(
+                Assignment.published.is_(True),
+                Course.published.is_(True),
+                db.or_(Assignment.due_at > now - ALERT_WINDOW, Assignment.id.in_(extended)),
+            )
+            .order_by(Assignment.due_at)
+        )
+        .scalars()
+        .all()
+    )
     for assignment_id in candidates:
         assignment = db.session.get(Assignment, assignment_id)
         sent["reminders"] += _remind_students(assignment, now)
@@ -44,21 +53,33 @@ def send_reminders(now: datetime | None = None) -> dict:
 
 
 def _students(assignment: Assignment) -> list[User]:
-    return list(db.session.execute(
-        db.select(User).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.course_id == assignment.course_id, Enrollment.status.in_(("active", "completed")),
-               User.active.is_(True), User.role == "student").order_by(User.name, User.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(
+                Enrollment.course_id == assignment.course_id,
+                Enrollment.status.in_(("active", "completed")),
+                User.active.is_(True),
+                User.role == "student",
+            )
+            .order_by(User.name, User.id)
+        ).scalars()
+    )
 
 
 def _handed_in(assignment: Assignment) -> set[int]:
-    return set(db.session.execute(db.select(Submission.user_id).where(
-        Submission.assignment_id == assignment.id, Submission.status != "draft")).scalars())
+    return set(
+        db.session.execute(
+            db.select(Submission.user_id).where(Submission.assignment_id == assignment.id, Submission.status != "draft")
+        ).scalars()
+    )
 
 
 def _extensions(assignment: Assignment) -> dict[int, DeadlineExtension]:
     rows = db.session.execute(
-        db.select(DeadlineExtension).where(DeadlineExtension.assignment_id == assignment.id)).scalars()
+        db.select(DeadlineExtension).where(DeadlineExtension.assignment_id == assignment.id)
+    ).scalars()
     return {row.user_id: row for row in rows}
 
 
@@ -91,9 +112,14 @@ def _remind_students(assignment: Assignment, now: datetime) -> int:
         if hours is None or not _record(assignment.id, student.id, f"before-{hours}h", due):
             continue
         title, body = messages.reminder(student, assignment, due, hours)
-        notify(student, REMINDER_KIND, title, body,
-               url=path_for("assignments.assignment", assignment_id=assignment.id),
-               params=messages.reminder_params(student, assignment, due, hours))
+        notify(
+            student,
+            REMINDER_KIND,
+            title,
+            body,
+            url=path_for("assignments.assignment", assignment_id=assignment.id),
+            params=messages.reminder_params(student, assignment, due, hours),
+        )
         count += 1
     return count
 
@@ -106,29 +132,49 @@ def _alert_teachers(assignment: Assignment, now: datetime) -> int:
         if student.id in handed_in:
             continue
         extension = extensions.get(student.id)
-        missing.append((student.name, extension.due_at if extension and extension.due_at > assignment.due_at
-                        else None))
+        missing.append((student.name, extension.due_at if extension and extension.due_at > assignment.due_at else None))
     if not missing:
         return 0
-    teachers = db.session.execute(
-        db.select(User).join(CourseStaff, CourseStaff.user_id == User.id)
-        .where(CourseStaff.course_id == assignment.course_id, User.active.is_(True))
-    ).scalars().all()
+    teachers = (
+        db.session.execute(
+            db.select(User)
+            .join(CourseStaff, CourseStaff.user_id == User.id)
+            .where(CourseStaff.course_id == assignment.course_id, User.active.is_(True))
+        )
+        .scalars()
+        .all()
+    )
     count = 0
     for teacher in teachers:
         if not _record(assignment.id, teacher.id, "missing-alert", assignment.due_at):
             continue
         title, body = messages.missing_alert(teacher, assignment, missing)
-        notify(teacher, ALERT_KIND, title, body,
-               url=path_for("assignments.grading_queue", assignment_id=assignment.id),
-               params={"assignment": messages.title_for(teacher, assignment), "count": len(missing),
-                       "students": "\n".join(name for name, _extended in missing)})
+        notify(
+            teacher,
+            ALERT_KIND,
+            title,
+            body,
+            url=path_for("assignments.grading_queue", assignment_id=assignment.id),
+            params={
+                "assignment": messages.title_for(teacher, assignment),
+                "count": len(missing),
+                "students": "\n".join(name for name, _extended in missing),
+            },
+        )
         count += 1
     return count
 
 
-def notify_once(user: User, assignment: Assignment, kind: str, version: datetime, notification_kind: str,
-                texts, url: str, params: dict | None = None) -> bool:
+def notify_once(
+    user: User,
+    assignment: Assignment,
+    kind: str,
+    version: datetime,
+    notification_kind: str,
+    texts,
+    url: str,
+    params: dict | None = None,
+) -> bool:
     """Send a one-off notification (grade released, attempt returned) unless it went
     out already for this ``version`` (a retried job must not repeat it)."""
     if not _record(assignment.id, user.id, kind, version):

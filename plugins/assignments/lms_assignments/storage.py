@@ -6,6 +6,7 @@ The original name is only ever the download name. A file is first written as
 caller deletes what it wrote when its transaction fails, and ``remove_orphans`` (run
 periodically) deletes anything a crash left behind without a row.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,7 @@ ORPHAN_AGE_SECONDS = 3600
 
 
 def upload_root() -> Path:
-    folder = settings.get("ASSIGNMENTS_UPLOAD_FOLDER") or os.path.join(
-        current_app.instance_path, "assignment-files")
+    folder = settings.get("ASSIGNMENTS_UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "assignment-files")
     return Path(folder)
 
 
@@ -58,14 +58,24 @@ def clean_name(name: str | None) -> str:
     """The uploaded file's name, refused when it tries to say where to write
     (separators, ``..``), hides control characters, or is empty or too long."""
     name = unicodedata.normalize("NFC", (name or "").strip())
-    bad = (not name or "/" in name or "\\" in name or name.startswith(".")
-           or any(unicodedata.category(ch).startswith("C") for ch in name))
+    bad = (
+        not name
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or any(unicodedata.category(ch).startswith("C") for ch in name)
+    )
     if bad:
-        raise ServiceError("invalid_file_name", _("The file name “%(name)s” is not allowed.", name=name[:80]), 400,
-                           {"files": _("Rename the file: use a plain name without folders.")})
+        raise ServiceError(
+            "invalid_file_name",
+            _("The file name “%(name)s” is not allowed.", name=name[:80]),
+            400,
+            {"files": _("Rename the file: use a plain name without folders.")},
+        )
     if len(name) > MAX_NAME_LENGTH:
-        raise ServiceError("invalid_file_name", _("The file name is too long (%(max)d characters at most).",
-                                                  max=MAX_NAME_LENGTH), 400)
+        raise ServiceError(
+            "invalid_file_name", _("The file name is too long (%(max)d characters at most).", max=MAX_NAME_LENGTH), 400
+        )
     return name
 
 
@@ -76,9 +86,11 @@ def check_upload(upload, assignment) -> CheckedFile:
     extension = filetypes.extension_of(name)
     allowed = assignment.allowed_extensions or []
     if extension not in allowed:
-        raise ServiceError("file_type_not_allowed",
-                           _("“%(name)s”: only these file types are accepted: %(types)s.", name=name,
-                             types=", ".join(allowed)), 400)
+        raise ServiceError(
+            "file_type_not_allowed",
+            _("“%(name)s”: only these file types are accepted: %(types)s.", name=name, types=", ".join(allowed)),
+            400,
+        )
     stream = upload.stream
     digest = hashlib.sha256()
     size = 0
@@ -86,16 +98,23 @@ def check_upload(upload, assignment) -> CheckedFile:
     while chunk := stream.read(CHUNK):
         size += len(chunk)
         if size > assignment.max_file_size:
-            raise ServiceError("file_too_large",
-                               _("“%(name)s” is larger than the limit of %(limit)s.", name=name,
-                                 limit=human_size(assignment.max_file_size)), 413)
+            raise ServiceError(
+                "file_too_large",
+                _(
+                    "“%(name)s” is larger than the limit of %(limit)s.",
+                    name=name,
+                    limit=human_size(assignment.max_file_size),
+                ),
+                413,
+            )
         digest.update(chunk)
     if size == 0:
         raise ServiceError("empty_file", _("“%(name)s” is empty.", name=name), 400)
     file_type = filetypes.detect(extension, stream)
     if file_type is None:
-        raise ServiceError("file_content_mismatch",
-                           _("“%(name)s” is not a real .%(ext)s file.", name=name, ext=extension), 400)
+        raise ServiceError(
+            "file_content_mismatch", _("“%(name)s” is not a real .%(ext)s file.", name=name, ext=extension), 400
+        )
     stream.seek(0)
     return CheckedFile(name, stream, file_type, size, digest.hexdigest())
 

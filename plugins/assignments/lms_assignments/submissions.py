@@ -1,6 +1,7 @@
 """Students' side: drafts, handing in attempts, and what state an assignment is in
 for a student. Everything a hand-in writes (rows and files) is written whole or not at
 all: a refused or failed hand-in leaves no row and no file behind."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,15 +23,24 @@ MAX_TEXT_LENGTH = 100_000
 
 def history(assignment_id: int, user_id: int) -> list[Submission]:
     """Every attempt handed in (drafts excluded), oldest first."""
-    return list(db.session.execute(db.select(Submission).where(
-        Submission.assignment_id == assignment_id, Submission.user_id == user_id, Submission.status != "draft")
-        .order_by(Submission.number)).scalars())
+    return list(
+        db.session.execute(
+            db.select(Submission)
+            .where(
+                Submission.assignment_id == assignment_id, Submission.user_id == user_id, Submission.status != "draft"
+            )
+            .order_by(Submission.number)
+        ).scalars()
+    )
 
 
 def draft_of(assignment_id: int, user_id: int) -> Submission | None:
-    return db.session.execute(db.select(Submission).where(
-        Submission.assignment_id == assignment_id, Submission.user_id == user_id, Submission.status == "draft")
-        .order_by(Submission.number.desc()).limit(1)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Submission)
+        .where(Submission.assignment_id == assignment_id, Submission.user_id == user_id, Submission.status == "draft")
+        .order_by(Submission.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def latest(assignment_id: int, user_id: int) -> Submission | None:
@@ -78,12 +88,21 @@ def deadlines_and_states(assignments: list[Assignment], user_id: int, now: datet
     ids = [a.id for a in assignments]
     if not ids:
         return []
-    extensions = {e.assignment_id: e for e in db.session.execute(db.select(DeadlineExtension).where(
-        DeadlineExtension.assignment_id.in_(ids), DeadlineExtension.user_id == user_id)).scalars()}
+    extensions = {
+        e.assignment_id: e
+        for e in db.session.execute(
+            db.select(DeadlineExtension).where(
+                DeadlineExtension.assignment_id.in_(ids), DeadlineExtension.user_id == user_id
+            )
+        ).scalars()
+    }
     last, drafts = {}, set()
     for submission in db.session.execute(
-            db.select(Submission).where(Submission.assignment_id.in_(ids), Submission.user_id == user_id)
-            .options(selectinload(Submission.grade)).order_by(Submission.number)).scalars():
+        db.select(Submission)
+        .where(Submission.assignment_id.in_(ids), Submission.user_id == user_id)
+        .options(selectinload(Submission.grade))
+        .order_by(Submission.number)
+    ).scalars():
         if submission.status == "draft":
             drafts.add(submission.assignment_id)
         else:
@@ -130,8 +149,17 @@ def _refuse(code: str, assignment: Assignment) -> ServiceError:
     return ServiceError(code, messages[code](), 409)
 
 
-def save(student: User, assignment: Assignment, *, text: str | None = None, links: list[str] | None = None,
-         uploads=(), remove_file_ids=(), submit: bool = False, now: datetime | None = None) -> Submission:
+def save(
+    student: User,
+    assignment: Assignment,
+    *,
+    text: str | None = None,
+    links: list[str] | None = None,
+    uploads=(),
+    remove_file_ids=(),
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Submission:
     """Save the student's draft (text, links, new files, files to drop) and, with
     ``submit``, hand it in as an attempt. ``links`` and ``text`` replace the draft's
     when given. Fires ``on_submission_created`` after the hand-in is committed."""
@@ -148,21 +176,35 @@ def save(student: User, assignment: Assignment, *, text: str | None = None, link
         if text.strip() and not assignment.accepts_text:
             raise ServiceError("text_not_accepted", _("This assignment does not accept text."), 400)
         if len(text) > MAX_TEXT_LENGTH:
-            raise ServiceError("text_too_long", _("The text is too long (%(max)d characters at most).",
-                                                  max=MAX_TEXT_LENGTH), 400, {"text": _("Shorten the text.")})
+            raise ServiceError(
+                "text_too_long",
+                _("The text is too long (%(max)d characters at most).", max=MAX_TEXT_LENGTH),
+                400,
+                {"text": _("Shorten the text.")},
+            )
     if uploads and not assignment.accepts_files:
         raise ServiceError("files_not_accepted", _("This assignment does not accept files."), 400)
     if len(kept_files) + len(uploads) > assignment.max_files:
-        raise ServiceError("too_many_files", _("You can hand in at most %(num)d files.", num=assignment.max_files),
-                           400, {"files": _("Remove some files.")})
+        raise ServiceError(
+            "too_many_files",
+            _("You can hand in at most %(num)d files.", num=assignment.max_files),
+            400,
+            {"files": _("Remove some files.")},
+        )
     checked_files = [storage.check_upload(upload, assignment) for upload in uploads]
 
     written: list[str] = []
     dropped: list[str] = []
     try:
         if draft is None:
-            number = (db.session.execute(db.select(db.func.max(Submission.number)).where(
-                Submission.assignment_id == assignment.id, Submission.user_id == student.id)).scalar_one() or 0) + 1
+            number = (
+                db.session.execute(
+                    db.select(db.func.max(Submission.number)).where(
+                        Submission.assignment_id == assignment.id, Submission.user_id == student.id
+                    )
+                ).scalar_one()
+                or 0
+            ) + 1
             draft = Submission(assignment_id=assignment.id, user_id=student.id, number=number, status="draft")
             db.session.add(draft)
         if text is not None:
@@ -176,9 +218,15 @@ def save(student: User, assignment: Assignment, *, text: str | None = None, link
         for checked in checked_files:
             stored_name = storage.write(checked)
             written.append(stored_name)
-            draft.files.append(SubmissionFile(original_name=checked.original_name, stored_name=stored_name,
-                                              content_type=checked.file_type.content_type, size=checked.size,
-                                              sha256=checked.sha256))
+            draft.files.append(
+                SubmissionFile(
+                    original_name=checked.original_name,
+                    stored_name=stored_name,
+                    content_type=checked.file_type.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+            )
         db.session.flush()
         if submit:
             _hand_in(student, assignment, draft, now)
@@ -210,8 +258,17 @@ def _check_links(assignment: Assignment, links: list[str]) -> list[dict]:
         if parsed is None:
             rows.append({"url": url, "state": "plain"})
         else:
-            rows.append({"url": url, "host": parsed.host, "repository": parsed.repository, "branch": parsed.branch,
-                         "path": parsed.path, "commit_sha": parsed.commit, "state": "pending"})
+            rows.append(
+                {
+                    "url": url,
+                    "host": parsed.host,
+                    "repository": parsed.repository,
+                    "branch": parsed.branch,
+                    "path": parsed.path,
+                    "commit_sha": parsed.commit,
+                    "state": "pending",
+                }
+            )
     return rows
 
 
@@ -221,21 +278,29 @@ def _hand_in(student: User, assignment: Assignment, draft: Submission, now: date
     deadline = deadlines.student_deadline(assignment, student.id)
     late_days = deadline.late_days(now)
     refusal = check_hook(
-        "lms_assignments_before_submit", user=UserInfo.of(student), assignment=AssignmentInfo.of(assignment),
-        submission=SubmissionInfo.of(draft))
+        "lms_assignments_before_submit",
+        user=UserInfo.of(student),
+        assignment=AssignmentInfo.of(assignment),
+        submission=SubmissionInfo.of(draft),
+    )
     if refusal is not None:
         raise ServiceError(refusal.code, refusal.reason, 403)
     # Conditional update: a double click hands in once.
     changed = db.session.execute(
-        db.update(Submission).where(Submission.id == draft.id, Submission.status == "draft")
+        db.update(Submission)
+        .where(Submission.id == draft.id, Submission.status == "draft")
         .values(status="submitted", submitted_at=now, late_days=late_days)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         raise ServiceError("already_submitted", _("This attempt has already been handed in."), 409)
     db.session.refresh(draft)
-    events.emit("on_submission_created", user=UserInfo.of(student), assignment=AssignmentInfo.of(assignment),
-                submission=SubmissionInfo.of(draft))
+    events.emit(
+        "on_submission_created",
+        user=UserInfo.of(student),
+        assignment=AssignmentInfo.of(assignment),
+        submission=SubmissionInfo.of(draft),
+    )
 
 
 def _check_links_later(submission: Submission) -> None:
@@ -256,12 +321,22 @@ def _queue_query(assignment: Assignment, state: str, what):
     # (assignment, submitted_at) index, a page stops after its rows instead of grouping
     # every hand-in of the assignment first.
     later = db.aliased(Submission)
-    newer_exists = db.select(later.id).where(
-        later.assignment_id == Submission.assignment_id, later.user_id == Submission.user_id,
-        later.number > Submission.number, later.status != "draft").exists()
-    query = db.select(*what).select_from(Submission).where(
-        Submission.assignment_id == assignment.id, Submission.status != "draft", ~newer_exists).outerjoin(
-        SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+    newer_exists = (
+        db.select(later.id)
+        .where(
+            later.assignment_id == Submission.assignment_id,
+            later.user_id == Submission.user_id,
+            later.number > Submission.number,
+            later.status != "draft",
+        )
+        .exists()
+    )
+    query = (
+        db.select(*what)
+        .select_from(Submission)
+        .where(Submission.assignment_id == assignment.id, Submission.status != "draft", ~newer_exists)
+        .outerjoin(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+    )
     if state == "to_grade":
         query = query.where(Submission.status == "submitted", SubmissionGrade.id.is_(None))
     elif state == "graded":
@@ -275,23 +350,28 @@ def _queue_query(assignment: Assignment, state: str, what):
     return query
 
 
-def queue(assignment: Assignment, state: str = "all", newest_first: bool = False, limit: int | None = None,
-          offset: int = 0) -> list[Submission]:
+def queue(
+    assignment: Assignment, state: str = "all", newest_first: bool = False, limit: int | None = None, offset: int = 0
+) -> list[Submission]:
     """The grading queue: each student's latest attempt, filtered by state
     (``to_grade``, ``graded``, ``released``, ``returned``, ``late`` or ``all``); a slice
     of it with ``limit`` and ``offset``. Grades and students come in the same query."""
     from sqlalchemy.orm import contains_eager, joinedload
 
     order = Submission.submitted_at.desc() if newest_first else Submission.submitted_at.asc()
-    query = _queue_query(assignment, state, (Submission,)).options(
-        contains_eager(Submission.grade), joinedload(Submission.user)).order_by(order, Submission.id)
+    query = (
+        _queue_query(assignment, state, (Submission,))
+        .options(contains_eager(Submission.grade), joinedload(Submission.user))
+        .order_by(order, Submission.id)
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return list(db.session.execute(query).scalars())
 
 
-def queue_page(assignment: Assignment, state: str = "all", newest_first: bool = False, page: int = 1,
-               size: int = QUEUE_PAGE_SIZE) -> tuple[list[Submission], bool]:
+def queue_page(
+    assignment: Assignment, state: str = "all", newest_first: bool = False, page: int = 1, size: int = QUEUE_PAGE_SIZE
+) -> tuple[list[Submission], bool]:
     """One page of the queue (pages count from 1) and whether another follows; no
     count of the whole queue, so a page costs the same in a queue of ten or of ten
     thousand."""
@@ -303,12 +383,18 @@ def queue_counts(assignment: Assignment) -> dict[str, int]:
     """How many latest attempts are in each state, in one query (the assignment page)."""
     graded = SubmissionGrade.id.is_not(None)
     released = SubmissionGrade.released_at.is_not(None)
-    row = db.session.execute(_queue_query(assignment, "all", (
-        db.func.count(db.case(((Submission.status == "submitted") & SubmissionGrade.id.is_(None), 1))),
-        db.func.count(db.case((graded & SubmissionGrade.released_at.is_(None), 1))),
-        db.func.count(db.case((released, 1))),
-        db.func.count(db.case((Submission.status == "returned", 1))),
-    ))).one()
+    row = db.session.execute(
+        _queue_query(
+            assignment,
+            "all",
+            (
+                db.func.count(db.case(((Submission.status == "submitted") & SubmissionGrade.id.is_(None), 1))),
+                db.func.count(db.case((graded & SubmissionGrade.released_at.is_(None), 1))),
+                db.func.count(db.case((released, 1))),
+                db.func.count(db.case((Submission.status == "returned", 1))),
+            ),
+        )
+    ).one()
     return dict(zip(("to_grade", "graded", "released", "returned"), row))
 
 

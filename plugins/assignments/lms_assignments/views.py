@@ -1,5 +1,6 @@
 """The assignment pages: teachers create, grade and release; students hand in and
 read their grades."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,12 +11,27 @@ from flask_babel import ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from lms_core import (ServiceError, can, current_user, db, login_required, mark_form_errors, require, select_timezone,
-                      send_upload)
+from lms_core import (
+    ServiceError,
+    can,
+    current_user,
+    db,
+    login_required,
+    mark_form_errors,
+    require,
+    select_timezone,
+    send_upload,
+)
 from lms_core.models import Course, Enrollment, User
 
 from lms_assignments import (
-    anonymity, authoring, deadlines, filetypes, grading, storage, submissions as submission_service,
+    anonymity,
+    authoring,
+    deadlines,
+    filetypes,
+    grading,
+    storage,
+    submissions as submission_service,
 )
 from lms_assignments.forms import AssignmentForm, ExtensionForm, TranslationForm
 from lms_assignments.models import Assignment, DeadlineExtension, Submission, SubmissionFile
@@ -26,9 +42,15 @@ bp = Blueprint("assignments", __name__, url_prefix="/assignments", template_fold
 @bp.app_template_global()
 def assignment_state_label(state: str) -> str:
     return {
-        "not_started": _("Not started"), "draft": _("Draft saved"), "submitted": _("Handed in"),
-        "late": _("Handed in late"), "returned": _("Returned for resubmission"), "graded": _("Graded"),
-        "missing": _("Not handed in"), "to_grade": _("To grade"), "released": _("Grade released"),
+        "not_started": _("Not started"),
+        "draft": _("Draft saved"),
+        "submitted": _("Handed in"),
+        "late": _("Handed in late"),
+        "returned": _("Returned for resubmission"),
+        "graded": _("Graded"),
+        "missing": _("Not handed in"),
+        "to_grade": _("To grade"),
+        "released": _("Grade released"),
         "all": _("All"),
     }.get(state, state)
 
@@ -60,8 +82,9 @@ def assignment_size(size: int) -> str:
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(exc):
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    message = _("The upload is larger than %(limit)s in total. Hand in fewer or smaller files.",
-                limit=storage.human_size(limit))
+    message = _(
+        "The upload is larger than %(limit)s in total. Hand in fewer or smaller files.", limit=storage.human_size(limit)
+    )
     return render_template("errors/error.html", status=413, message=message), 413
 
 
@@ -80,8 +103,14 @@ def course_list(course_id):
             abort(403)
     states = {a.id: submission_service.student_state(a, current_user.id) for a in items} if not staff else {}
     deadlines_for = {a.id: deadlines.student_deadline(a, current_user.id) for a in items} if not staff else {}
-    return render_template("assignments/course.html", course=course, assignments=items, staff=staff, states=states,
-                           deadlines_for=deadlines_for)
+    return render_template(
+        "assignments/course.html",
+        course=course,
+        assignments=items,
+        staff=staff,
+        states=states,
+        deadlines_for=deadlines_for,
+    )
 
 
 # --------------------------------------------------------------------------- authoring
@@ -97,14 +126,22 @@ def _form_data(form: AssignmentForm, assignment: Assignment | None = None) -> di
     saving other settings never moves a deadline (and never re-sends its reminders)."""
     zone_name = select_timezone()
     data = {
-        "title": form.title.data, "description": form.description.data or "",
-        "grading_mode": form.grading_mode.data, "pass_points": form.pass_points.data or 0,
-        "required": form.required.data, "accepts_files": form.accepts_files.data,
-        "allowed_extensions": form.allowed_extensions.data or "", "max_files": form.max_files.data,
-        "accepts_links": form.accepts_links.data, "accepts_text": form.accepts_text.data,
-        "max_attempts": form.max_attempts.data, "late_policy": form.late_policy.data,
-        "late_penalty_percent": form.late_penalty_percent.data or 0, "anonymous": form.anonymous.data,
-        "reminder_hours": form.reminder_hours.data or "", "published": form.published.data,
+        "title": form.title.data,
+        "description": form.description.data or "",
+        "grading_mode": form.grading_mode.data,
+        "pass_points": form.pass_points.data or 0,
+        "required": form.required.data,
+        "accepts_files": form.accepts_files.data,
+        "allowed_extensions": form.allowed_extensions.data or "",
+        "max_files": form.max_files.data,
+        "accepts_links": form.accepts_links.data,
+        "accepts_text": form.accepts_text.data,
+        "max_attempts": form.max_attempts.data,
+        "late_policy": form.late_policy.data,
+        "late_penalty_percent": form.late_penalty_percent.data or 0,
+        "anonymous": form.anonymous.data,
+        "reminder_hours": form.reminder_hours.data or "",
+        "published": form.published.data,
         "max_file_size": int((form.max_file_size_mb.data or Decimal(10)) * 1024 * 1024),
     }
     if form.grading_mode.data == "rubric":
@@ -149,8 +186,14 @@ def create(course_id):
         else:
             flash(_("Assignment created."), "success")
             return redirect(url_for("assignments.assignment", assignment_id=assignment.id)), 303
-    return render_template("assignments/form.html", form=form, course=course, assignment=None,
-                           time_zone=select_timezone(), known_types=sorted(filetypes.FILE_TYPES)), status
+    return render_template(
+        "assignments/form.html",
+        form=form,
+        course=course,
+        assignment=None,
+        time_zone=select_timezone(),
+        known_types=sorted(filetypes.FILE_TYPES),
+    ), status
 
 
 @bp.route("/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -178,8 +221,14 @@ def edit(assignment_id):
         else:
             flash(_("Assignment saved."), "success")
             return redirect(url_for("assignments.assignment", assignment_id=assignment.id)), 303
-    return render_template("assignments/form.html", form=form, course=assignment.course, assignment=assignment,
-                           time_zone=select_timezone(), known_types=sorted(filetypes.FILE_TYPES)), status
+    return render_template(
+        "assignments/form.html",
+        form=form,
+        course=assignment.course,
+        assignment=assignment,
+        time_zone=select_timezone(),
+        known_types=sorted(filetypes.FILE_TYPES),
+    ), status
 
 
 @bp.route("/<int:assignment_id>/delete", methods=["POST"])
@@ -203,24 +252,30 @@ def translations(assignment_id):
     course = assignment.course
     require("assignments.manage", course)
     form = TranslationForm()
-    form.language.choices = [SelectChoice(code, name) for code, name in language_names().items()
-                             if code != course.default_language]
+    form.language.choices = [
+        SelectChoice(code, name) for code, name in language_names().items() if code != course.default_language
+    ]
     if form.validate_on_submit():
         try:
-            authoring.set_translations(assignment, form.language.data, form.title.data or "",
-                                       form.description.data or "")
+            authoring.set_translations(
+                assignment, form.language.data, form.title.data or "", form.description.data or ""
+            )
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
             flash(_("Translation saved."), "success")
             return redirect(url_for("assignments.translations", assignment_id=assignment.id)), 303
-    rows = db.session.execute(db.select(Translation).where(
-        Translation.object_type == Assignment.__tablename__, Translation.object_id == assignment.id)).scalars()
+    rows = db.session.execute(
+        db.select(Translation).where(
+            Translation.object_type == Assignment.__tablename__, Translation.object_id == assignment.id
+        )
+    ).scalars()
     existing = {}
     for row in rows:
         existing.setdefault(row.language, {})[row.field] = row.text
-    return render_template("assignments/translations.html", form=form, assignment=assignment, course=course,
-                           existing=existing)
+    return render_template(
+        "assignments/translations.html", form=form, assignment=assignment, course=course, existing=existing
+    )
 
 
 # --------------------------------------------------------------------------- one assignment
@@ -232,8 +287,11 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
     context = {"assignment": assignment, "course": course, "staff": staff, "error": error, "posted": posted}
     if staff:
         counts = submission_service.queue_counts(assignment)
-        enrolled = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
-            Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))).scalar_one()
+        enrolled = db.session.execute(
+            db.select(db.func.count(Enrollment.id)).where(
+                Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed"))
+            )
+        ).scalar_one()
         context.update(counts=counts, enrolled=enrolled)
     else:
         context.update(
@@ -264,10 +322,14 @@ def hand_in(assignment_id):
     links = request.form.get("links")
     try:
         submission = submission_service.save(
-            current_user, assignment, text=request.form.get("text"),
+            current_user,
+            assignment,
+            text=request.form.get("text"),
             links=links.splitlines() if links is not None else None,
-            uploads=request.files.getlist("files"), remove_file_ids=_ids(request.form.getlist("remove_file")),
-            submit=submit)
+            uploads=request.files.getlist("files"),
+            remove_file_ids=_ids(request.form.getlist("remove_file")),
+            submit=submit,
+        )
     except ServiceError as exc:
         return _assignment_page(assignment, exc.status, exc, posted=request.form)
     if submit:
@@ -300,9 +362,17 @@ def grading_queue(assignment_id):
     newest_first = request.args.get("sort") == "newest"
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_next = submission_service.queue_page(assignment, state, newest_first, page)
-    return render_template("assignments/queue.html", assignment=assignment, course=assignment.course, rows=rows,
-                           state=state, newest_first=newest_first, states=submission_service.QUEUE_STATES,
-                           page=page, has_next=has_next)
+    return render_template(
+        "assignments/queue.html",
+        assignment=assignment,
+        course=assignment.course,
+        rows=rows,
+        state=state,
+        newest_first=newest_first,
+        states=submission_service.QUEUE_STATES,
+        page=page,
+        has_next=has_next,
+    )
 
 
 def _submission_page(submission, status=200, error=None):
@@ -314,13 +384,23 @@ def _submission_page(submission, status=200, error=None):
     visible_grade = grade if staff or (grade is not None and grade.released_at is not None) else None
     chosen = {item["criterion_id"]: item["level_id"] for item in (grade.rubric if grade else [])}
     if request.method == "POST":  # a refused grade keeps what the grader picked
-        chosen = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
-                  if k.startswith("level-") and _is_id(k[6:]) and _is_id(v)}
+        chosen = {
+            int(k.split("-", 1)[1]): int(v)
+            for k, v in request.form.items()
+            if k.startswith("level-") and _is_id(k[6:]) and _is_id(v)
+        }
     return render_template(
-        "assignments/submission.html", submission=submission, assignment=assignment, course=assignment.course,
-        staff=staff, grade=visible_grade, chosen=chosen, error=error,
+        "assignments/submission.html",
+        submission=submission,
+        assignment=assignment,
+        course=assignment.course,
+        staff=staff,
+        grade=visible_grade,
+        chosen=chosen,
+        error=error,
         deadline=deadlines.student_deadline(assignment, submission.user_id),
-        posted=request.form if request.method == "POST" else None), status
+        posted=request.form if request.method == "POST" else None,
+    ), status
 
 
 @bp.route("/submissions/<int:submission_id>")
@@ -338,8 +418,13 @@ def grade(submission_id):
     require("assignments.grade", submission.assignment)
     levels = {key.split("-", 1)[1]: value for key, value in request.form.items() if key.startswith("level-")}
     try:
-        grading.grade_submission(current_user, submission, score=request.form.get("points"), levels=levels,
-                                 comment=request.form.get("comment", ""))
+        grading.grade_submission(
+            current_user,
+            submission,
+            score=request.form.get("points"),
+            levels=levels,
+            comment=request.form.get("comment", ""),
+        )
         if request.form.get("action") == "release":
             grading.release(submission)
     except ServiceError as exc:
@@ -387,8 +472,9 @@ def return_submission(submission_id):
             try:
                 new_due = deadlines.local_to_utc(datetime.fromisoformat(raw), select_timezone())
             except ValueError:
-                raise ServiceError("invalid", _("Enter a date and time."), 400,
-                                   {"new_due_at": _("Enter a date and time.")}) from None
+                raise ServiceError(
+                    "invalid", _("Enter a date and time."), 400, {"new_due_at": _("Enter a date and time.")}
+                ) from None
         grading.return_for_resubmission(current_user, submission, request.form.get("comment", ""), new_due)
     except ServiceError as exc:
         db.session.rollback()
@@ -405,10 +491,16 @@ def return_submission(submission_id):
 def extensions(assignment_id):
     assignment = db.get_or_404(Assignment, assignment_id)
     require("assignments.manage", assignment.course)
-    students = db.session.execute(
-        db.select(User).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.course_id == assignment.course_id, Enrollment.status.in_(("active", "completed")))
-        .order_by(User.name)).scalars().all()
+    students = (
+        db.session.execute(
+            db.select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.course_id == assignment.course_id, Enrollment.status.in_(("active", "completed")))
+            .order_by(User.name)
+        )
+        .scalars()
+        .all()
+    )
     form = ExtensionForm()
     form.student_id.choices = [SelectChoice(s.id, f"{s.name} <{s.email}>") for s in students]
     status = 200
@@ -429,10 +521,14 @@ def extensions(assignment_id):
     elif request.method == "POST":
         status = 400
     rows = db.session.execute(
-        db.select(DeadlineExtension, User).join(User, User.id == DeadlineExtension.user_id)
-        .where(DeadlineExtension.assignment_id == assignment.id).order_by(DeadlineExtension.due_at)).all()
-    return render_template("assignments/extensions.html", assignment=assignment, course=assignment.course,
-                           form=form, rows=rows), status
+        db.select(DeadlineExtension, User)
+        .join(User, User.id == DeadlineExtension.user_id)
+        .where(DeadlineExtension.assignment_id == assignment.id)
+        .order_by(DeadlineExtension.due_at)
+    ).all()
+    return render_template(
+        "assignments/extensions.html", assignment=assignment, course=assignment.course, form=form, rows=rows
+    ), status
 
 
 @bp.route("/<int:assignment_id>/extensions/<int:user_id>/remove", methods=["POST"])

@@ -1,5 +1,6 @@
 """Fixtures of the assignments plugin's tests: assignments built through the plugin's
 own services, uploads, and a small HTTP server that answers like the GitHub REST API."""
+
 from __future__ import annotations
 
 import io
@@ -44,27 +45,41 @@ class Assignments:
 
         from lms_assignments import authoring
 
-        data = {"title": "Essay", "description": "Write **something**.",
-                "due_at": datetime.now(timezone.utc) + timedelta(days=7), "max_points": 10}
+        data = {
+            "title": "Essay",
+            "description": "Write **something**.",
+            "due_at": datetime.now(timezone.utc) + timedelta(days=7),
+            "max_points": 10,
+        }
         data.update(settings)
         teacher = teacher or User.query.filter_by(role="teacher").first()
         return authoring.create_assignment(teacher, course, data)
 
     def rubric(self, course, teacher=None, **settings):
         settings.setdefault("grading_mode", "rubric")
-        settings.setdefault("rubric", [
-            {"title": "Correctness", "levels": [{"title": "Right", "points": 6}, {"title": "Partly", "points": 3},
-                                                {"title": "Wrong", "points": 0}]},
-            {"title": "Style", "levels": [{"title": "Clean", "points": 4}, {"title": "Messy", "points": 1.5}]},
-        ])
+        settings.setdefault(
+            "rubric",
+            [
+                {
+                    "title": "Correctness",
+                    "levels": [
+                        {"title": "Right", "points": 6},
+                        {"title": "Partly", "points": 3},
+                        {"title": "Wrong", "points": 0},
+                    ],
+                },
+                {"title": "Style", "levels": [{"title": "Clean", "points": 4}, {"title": "Messy", "points": 1.5}]},
+            ],
+        )
         return self.create(course, teacher, **settings)
 
     @staticmethod
     def hand_in(student, assignment, *, text="My answer", links=None, uploads=(), now=None, submit=True):
         from lms_assignments import submissions
 
-        return submissions.save(student, assignment, text=text, links=links, uploads=list(uploads), submit=submit,
-                                now=now)
+        return submissions.save(
+            student, assignment, text=text, links=links, uploads=list(uploads), submit=submit, now=now
+        )
 
     @staticmethod
     def upload(name: str, content: bytes) -> FileStorage:
@@ -150,11 +165,16 @@ class FakeGitHub:
             if commits is None:
                 return 404, {"message": "No commit found for SHA"}
             until = datetime.fromisoformat(query["until"].replace("Z", "+00:00")) if "until" in query else None
-            found = [c for c in sorted(commits, reverse=True)
-                     if (until is None or c[0] <= until) and ("path" not in query or any(
-                         p == query["path"] or p.startswith(query["path"] + "/") for p in c[2]))]
-            return 200, [{"sha": sha, "commit": {"committer": {"date": when.isoformat()}}}
-                         for when, sha, _paths in found[: int(query.get("per_page", 30))]]
+            found = [
+                c
+                for c in sorted(commits, reverse=True)
+                if (until is None or c[0] <= until)
+                and ("path" not in query or any(p == query["path"] or p.startswith(query["path"] + "/") for p in c[2]))
+            ]
+            return 200, [
+                {"sha": sha, "commit": {"committer": {"date": when.isoformat()}}}
+                for when, sha, _paths in found[: int(query.get("per_page", 30))]
+            ]
         if rest[0] == "commits" and len(rest) == 2:
             for commits in repo["branches"].values():
                 for _when, sha, _paths in commits:

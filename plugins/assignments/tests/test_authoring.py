@@ -1,5 +1,6 @@
 """A teacher sets up assignments through the pages; everyone reads deadlines in their
 own time zone and the interface in their language."""
+
 from datetime import datetime, timedelta, timezone
 
 from lms_core import db
@@ -13,29 +14,47 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-FORM = {"title": "Bridge design", "description": "Design a **bridge**.", "grading_mode": "rubric",
-        "rubric": "Statics | Sound = 6 | Shaky = 2\nDrawing | Clear = 4 | Rough = 1", "pass_points": "5",
-        "accepts_files": "y", "allowed_extensions": "pdf, .PNG", "max_file_size_mb": "5", "max_files": "3",
-        "accepts_links": "y", "late_policy": "penalty", "late_penalty_percent": "10",
-        "reminder_hours": "48, 2", "published": "y", "required": "y"}
+FORM = {
+    "title": "Bridge design",
+    "description": "Design a **bridge**.",
+    "grading_mode": "rubric",
+    "rubric": "Statics | Sound = 6 | Shaky = 2\nDrawing | Clear = 4 | Rough = 1",
+    "pass_points": "5",
+    "accepts_files": "y",
+    "allowed_extensions": "pdf, .PNG",
+    "max_file_size_mb": "5",
+    "max_files": "3",
+    "accepts_links": "y",
+    "late_policy": "penalty",
+    "late_penalty_percent": "10",
+    "reminder_hours": "48, 2",
+    "published": "y",
+    "required": "y",
+}
 
 
 def test_a_teacher_in_berlin_creates_an_assignment_and_a_student_in_tokyo_sees_the_deadline_in_tokyo_time(
-        client, login, assignments, factory):
+    client, login, assignments, factory
+):
     course, teacher, student = assignments.course_with_student()
     teacher.timezone = "Europe/Berlin"
     student.timezone = "Asia/Tokyo"
     db.session.commit()
     login(client, teacher)
-    response = client.post(f"/assignments/course/{course.id}/new", data={
-        **FORM, "due_at": "2031-03-29T23:59", "late_cutoff_at": "2031-04-02T23:59"})
+    response = client.post(
+        f"/assignments/course/{course.id}/new",
+        data={**FORM, "due_at": "2031-03-29T23:59", "late_cutoff_at": "2031-04-02T23:59"},
+    )
     assert response.status_code == 303, page(response)
 
     assignment = db.session.execute(db.select(Assignment)).scalar_one()
     assert assignment.due_at == datetime(2031, 3, 29, 22, 59, tzinfo=timezone.utc)  # CET, +1
     assert assignment.late_cutoff_at == datetime(2031, 4, 2, 21, 59, tzinfo=timezone.utc)  # CEST, +2
-    assert (assignment.max_points, assignment.allowed_extensions, assignment.reminder_hours) == (10.0, ["pdf", "png"],
-                                                                                              [48, 2])
+    assert (assignment.max_points, assignment.allowed_extensions, assignment.reminder_hours) == (
+        10.0,
+        ["pdf", "png"],
+        [48, 2],
+    )
     assert [c.title for c in assignment.criteria] == ["Statics", "Drawing"]
     assert "Mar 29, 2031, 11:59:00\u202fPM" in page(client.get(f"/assignments/{assignment.id}"))
     edit = page(client.get(f"/assignments/{assignment.id}/edit"))
@@ -53,8 +72,10 @@ def test_a_deadline_in_the_hour_skipped_by_the_clock_change_is_refused_with_a_me
     teacher.timezone = "Europe/Berlin"
     db.session.commit()
     login(client, teacher)
-    response = client.post(f"/assignments/course/{course.id}/new", data={
-        **FORM, "due_at": "2031-03-30T02:30", "late_cutoff_at": "2031-04-02T23:59"})
+    response = client.post(
+        f"/assignments/course/{course.id}/new",
+        data={**FORM, "due_at": "2031-03-30T02:30", "late_cutoff_at": "2031-04-02T23:59"},
+    )
     assert response.status_code == 400
     assert "This time does not exist in your time zone" in page(response)
     assert db.session.execute(db.select(Assignment)).first() is None
@@ -63,9 +84,17 @@ def test_a_deadline_in_the_hour_skipped_by_the_clock_change_is_refused_with_a_me
 def test_the_form_explains_each_mistake(client, login, assignments):
     course, teacher, _student = assignments.course_with_student()
     login(client, teacher)
-    response = client.post(f"/assignments/course/{course.id}/new", data={
-        **FORM, "rubric": "Statics | Sound", "allowed_extensions": "pdf, exe", "late_cutoff_at": "",
-        "due_at": "2031-05-01T10:00", "reminder_hours": "2, x"})
+    response = client.post(
+        f"/assignments/course/{course.id}/new",
+        data={
+            **FORM,
+            "rubric": "Statics | Sound",
+            "allowed_extensions": "pdf, exe",
+            "late_cutoff_at": "",
+            "due_at": "2031-05-01T10:00",
+            "reminder_hours": "2, x",
+        },
+    )
     html = page(response)
     assert response.status_code == 400
     assert "write each level as “name = points”" in html
@@ -78,23 +107,43 @@ def test_the_form_explains_each_mistake(client, login, assignments):
 def test_the_rubric_cannot_change_once_attempts_are_graded(client, login, assignments):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.rubric(course, teacher)
-    grading.grade_submission(teacher, assignments.hand_in(student, assignment),
-                             levels=assignments.levels(assignment, "Right", "Clean"))
+    grading.grade_submission(
+        teacher, assignments.hand_in(student, assignment), levels=assignments.levels(assignment, "Right", "Clean")
+    )
     login(client, teacher)
     form = page(client.get(f"/assignments/{assignment.id}/edit"))
     assert "Correctness | Right = 6 | Partly = 3 | Wrong = 0" in form
     local_due = assignment.due_at.strftime("%Y-%m-%dT%H:%M")
-    changed = client.post(f"/assignments/{assignment.id}/edit", data={
-        "title": "Renamed", "due_at": local_due, "grading_mode": "rubric", "allowed_extensions": "pdf", "accepts_files": "y",
-        "rubric": "Correctness | Right = 60", "late_policy": "refuse", "published": "y"})
+    changed = client.post(
+        f"/assignments/{assignment.id}/edit",
+        data={
+            "title": "Renamed",
+            "due_at": local_due,
+            "grading_mode": "rubric",
+            "allowed_extensions": "pdf",
+            "accepts_files": "y",
+            "rubric": "Correctness | Right = 60",
+            "late_policy": "refuse",
+            "published": "y",
+        },
+    )
     assert changed.status_code == 409
     assert "cannot change once attempts are graded" in page(changed)
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).title == "Essay"
-    same_rubric = client.post(f"/assignments/{assignment.id}/edit", data={
-        "title": "Renamed", "due_at": local_due, "grading_mode": "rubric", "allowed_extensions": "pdf", "accepts_files": "y",
-        "rubric": "Correctness | Right = 6 | Partly = 3 | Wrong = 0\nStyle | Clean = 4 | Messy = 1.5",
-        "late_policy": "refuse", "published": "y"})
+    same_rubric = client.post(
+        f"/assignments/{assignment.id}/edit",
+        data={
+            "title": "Renamed",
+            "due_at": local_due,
+            "grading_mode": "rubric",
+            "allowed_extensions": "pdf",
+            "accepts_files": "y",
+            "rubric": "Correctness | Right = 6 | Partly = 3 | Wrong = 0\nStyle | Clean = 4 | Messy = 1.5",
+            "late_policy": "refuse",
+            "published": "y",
+        },
+    )
     assert same_rubric.status_code == 303
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).title == "Renamed"
@@ -124,12 +173,20 @@ def test_the_interface_and_the_assignment_read_in_russian(client, login, assignm
     course, teacher, student = assignments.course_with_student()
     student.locale = "ru"
     db.session.commit()
-    assignment = assignments.create(course, teacher, title="Essay", description="Write it.",
-                                    late_policy="penalty", late_penalty_percent=5,
-                                    late_cutoff_at=utcnow() + timedelta(days=9))
+    assignment = assignments.create(
+        course,
+        teacher,
+        title="Essay",
+        description="Write it.",
+        late_policy="penalty",
+        late_penalty_percent=5,
+        late_cutoff_at=utcnow() + timedelta(days=9),
+    )
     login(client, teacher)
-    saved = client.post(f"/assignments/{assignment.id}/translations",
-                        data={"language": "ru", "title": "Эссе", "description": "Напишите его."})
+    saved = client.post(
+        f"/assignments/{assignment.id}/translations",
+        data={"language": "ru", "title": "Эссе", "description": "Напишите его."},
+    )
     assert saved.status_code == 303
     client.post("/logout")
     login(client, student)
@@ -150,9 +207,19 @@ def test_saving_the_form_without_touching_the_deadline_keeps_it_to_the_second(cl
     form = page(client.get(f"/assignments/{assignment.id}/edit"))
     assert 'value="2031-11-02T01:30"' in form  # EDT, the hour before the clocks go back
 
-    saved = client.post(f"/assignments/{assignment.id}/edit", data={
-        "title": "Essay, revised", "due_at": "2031-11-02T01:30", "grading_mode": "points", "max_points": "10",
-        "accepts_text": "y", "late_policy": "refuse", "published": "y", "reminder_hours": "24, 1"})
+    saved = client.post(
+        f"/assignments/{assignment.id}/edit",
+        data={
+            "title": "Essay, revised",
+            "due_at": "2031-11-02T01:30",
+            "grading_mode": "points",
+            "max_points": "10",
+            "accepts_text": "y",
+            "late_policy": "refuse",
+            "published": "y",
+            "reminder_hours": "24, 1",
+        },
+    )
     assert saved.status_code == 303
     db.session.expire_all()
     changed = db.session.get(Assignment, assignment.id)

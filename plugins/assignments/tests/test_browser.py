@@ -1,5 +1,6 @@
 """End to end in headless Chromium against the real server (``lms run``): a student
 hands in a file, the teacher grades it with the rubric, the student sees the grade."""
+
 import pytest
 
 from lms_core import db
@@ -26,7 +27,8 @@ def log_out(page):
 
 
 def test_a_student_hands_in_a_file_the_teacher_grades_it_with_the_rubric_and_the_student_sees_the_grade(
-        server, browser_page, assignments, tmp_path):
+    server, browser_page, assignments, tmp_path
+):
     course, teacher, student = assignments.course_with_student(title="Bridges")
     student.name = "Sam Student"
     db.session.commit()

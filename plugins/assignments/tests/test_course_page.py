@@ -1,6 +1,7 @@
 """The course page lists a course's assignments and counts the required ones towards
 completion; both read the course's assignments once per transaction, and a change
 committed in between is always seen."""
+
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -60,8 +61,9 @@ def test_a_draft_published_in_the_same_request_shows_on_the_course_page_at_once(
     draft = assignments.create(course, teacher, title="Peer review", published=False)
     with app.test_request_context():
         assert course_fragment(UserInfo.of(student), CourseInfo.of(course)) == []
-        authoring.update_assignment(teacher, draft, {"title": "Peer review", "due_at": draft.due_at,
-                                                     "max_points": 10, "published": True})
+        authoring.update_assignment(
+            teacher, draft, {"title": "Peer review", "due_at": draft.due_at, "max_points": 10, "published": True}
+        )
         shown = "".join(course_fragment(UserInfo.of(student), CourseInfo.of(course)))
 
     assert "Peer review" in shown

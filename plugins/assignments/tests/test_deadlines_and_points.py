@@ -1,5 +1,6 @@
 """Deadlines at the exact second, across time zones and DST changes, and the points a
 rubric and the late penalty give."""
+
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -73,11 +74,16 @@ def test_a_late_day_is_24_hours_even_when_the_clocks_change_overnight():
 
 def test_rubric_points_are_added_exactly_and_every_criterion_must_be_marked(app, assignments, factory):
     course, teacher, _student = assignments.course_with_student()
-    assignment = assignments.create(course, teacher, grading_mode="rubric", rubric=[
-        {"title": "A", "levels": [{"title": "x", "points": "0.1"}, {"title": "y", "points": 0}]},
-        {"title": "B", "levels": [{"title": "x", "points": "0.1"}]},
-        {"title": "C", "levels": [{"title": "x", "points": "0.1"}]},
-    ])
+    assignment = assignments.create(
+        course,
+        teacher,
+        grading_mode="rubric",
+        rubric=[
+            {"title": "A", "levels": [{"title": "x", "points": "0.1"}, {"title": "y", "points": 0}]},
+            {"title": "B", "levels": [{"title": "x", "points": "0.1"}]},
+            {"title": "C", "levels": [{"title": "x", "points": "0.1"}]},
+        ],
+    )
     assert assignment.max_points == 0.3  # the best level of each criterion, added up
     total, chosen = grading.rubric_score(assignment.criteria, assignments.levels(assignment, "x", "x", "x"))
     assert total == Decimal("0.30")  # not 0.30000000000000004
@@ -106,8 +112,9 @@ def test_the_late_penalty_is_a_share_per_started_day_rounded_half_up_and_never_m
 
 def test_the_rubric_text_of_the_teacher_form_reads_criteria_levels_and_points():
     errors = {}
-    rubric = authoring.parse_rubric("Code quality | Excellent = 5 | Good = 2.5\n\nTests | All pass = 3 | None = 0",
-                                    errors)
+    rubric = authoring.parse_rubric(
+        "Code quality | Excellent = 5 | Good = 2.5\n\nTests | All pass = 3 | None = 0", errors
+    )
     assert errors == {}
     assert [(c["title"], [(lv["title"], lv["points"]) for lv in c["levels"]]) for c in rubric] == [
         ("Code quality", [("Excellent", Decimal("5.00")), ("Good", Decimal("2.50"))]),
@@ -121,12 +128,20 @@ def test_the_rubric_text_of_the_teacher_form_reads_criteria_levels_and_points():
 
 
 def _late_assignment(assignments, course, teacher, due):
-    return assignments.create(course, teacher, due_at=due, late_policy="penalty", late_penalty_percent=10,
-                              late_cutoff_at=due + timedelta(days=3), max_points=20)
+    return assignments.create(
+        course,
+        teacher,
+        due_at=due,
+        late_policy="penalty",
+        late_penalty_percent=10,
+        late_cutoff_at=due + timedelta(days=3),
+        max_points=20,
+    )
 
 
 def test_a_hand_in_one_second_before_the_deadline_is_on_time_and_one_second_after_is_a_day_late(
-        app, assignments, factory):
+    app, assignments, factory
+):
     course, teacher, student = assignments.course_with_student()
     other = factory.user()
     factory.enrol(other, course)

@@ -1,5 +1,6 @@
 """GitHub links: shown as repository / branch / path, with the commit they pointed to
 at hand-in time recorded through the host's REST API (a local look-alike here)."""
+
 import socket
 from datetime import timedelta
 
@@ -12,45 +13,66 @@ from lms_assignments import githost, jobs
 from lms_assignments.models import SubmissionLink
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://github.com/ada/engine", ("ada/engine", None, None, None)),
-    ("https://github.com/ada/engine.git", ("ada/engine", None, None, None)),
-    ("https://github.com/ada/engine/tree/main", ("ada/engine", "main", None, None)),
-    ("https://github.com/ada/engine/blob/main/src/app.py", ("ada/engine", "main", "src/app.py", None)),
-    ("https://www.github.com/ada/engine/tree/dev/docs/", ("ada/engine", "dev", "docs", None)),
-    ("https://github.com/ada/engine/commit/0123abcd0123abcd", ("ada/engine", None, None, "0123abcd0123abcd")),
-    ("https://github.com/ada/engine/pulls", ("ada/engine", None, None, None)),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://github.com/ada/engine", ("ada/engine", None, None, None)),
+        ("https://github.com/ada/engine.git", ("ada/engine", None, None, None)),
+        ("https://github.com/ada/engine/tree/main", ("ada/engine", "main", None, None)),
+        ("https://github.com/ada/engine/blob/main/src/app.py", ("ada/engine", "main", "src/app.py", None)),
+        ("https://www.github.com/ada/engine/tree/dev/docs/", ("ada/engine", "dev", "docs", None)),
+        ("https://github.com/ada/engine/commit/0123abcd0123abcd", ("ada/engine", None, None, "0123abcd0123abcd")),
+        ("https://github.com/ada/engine/pulls", ("ada/engine", None, None, None)),
+    ],
+)
 def test_github_links_are_split_into_repository_branch_and_path(app, url, expected):
     link = githost.parse(githost.check_url(url))
     assert (link.repository, link.branch, link.path, link.commit) == expected
 
 
-@pytest.mark.parametrize("url", ["https://gitlab.example.org/ada/engine", "https://github.com/ada",
-                                 "https://github.com/", "https://example.org/github.com/ada/engine"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gitlab.example.org/ada/engine",
+        "https://github.com/ada",
+        "https://github.com/",
+        "https://example.org/github.com/ada/engine",
+    ],
+)
 def test_other_links_are_plain_links(app, url):
     assert githost.parse(url) is None
 
 
 def _repository(github, hand_in_time):
-    github.repos["ada/engine"] = {"default_branch": "main", "branches": {
-        "main": [(hand_in_time - timedelta(hours=2), "a" * 40, ["README.md"]),
-                 (hand_in_time - timedelta(hours=1), "b" * 40, ["src/app.py"]),
-                 (hand_in_time - timedelta(minutes=30), "c" * 40, ["README.md"]),
-                 (hand_in_time + timedelta(minutes=1), "d" * 40, ["src/app.py"])],  # pushed after hand-in
-        "feature/login": [(hand_in_time - timedelta(hours=3), "e" * 40, ["src/login.py"])],
-    }}
+    github.repos["ada/engine"] = {
+        "default_branch": "main",
+        "branches": {
+            "main": [
+                (hand_in_time - timedelta(hours=2), "a" * 40, ["README.md"]),
+                (hand_in_time - timedelta(hours=1), "b" * 40, ["src/app.py"]),
+                (hand_in_time - timedelta(minutes=30), "c" * 40, ["README.md"]),
+                (hand_in_time + timedelta(minutes=1), "d" * 40, ["src/app.py"]),
+            ],  # pushed after hand-in
+            "feature/login": [(hand_in_time - timedelta(hours=3), "e" * 40, ["src/login.py"])],
+        },
+    }
 
 
-def test_the_commit_at_hand_in_time_is_recorded_not_one_pushed_afterwards(
-        client, login, assignments, github, run_jobs):
+def test_the_commit_at_hand_in_time_is_recorded_not_one_pushed_afterwards(client, login, assignments, github, run_jobs):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher)
     handed_in_at = utcnow() - timedelta(minutes=10)
     _repository(github, handed_in_at)
-    submission = assignments.hand_in(student, assignment, links=[
-        "https://github.com/ada/engine", "https://github.com/ada/engine/tree/main/src",
-        "https://github.com/ada/engine/tree/feature/login/src"], now=handed_in_at)
+    submission = assignments.hand_in(
+        student,
+        assignment,
+        links=[
+            "https://github.com/ada/engine",
+            "https://github.com/ada/engine/tree/main/src",
+            "https://github.com/ada/engine/tree/feature/login/src",
+        ],
+        now=handed_in_at,
+    )
     run_jobs()
 
     db.session.expire_all()
@@ -65,7 +87,9 @@ def test_the_commit_at_hand_in_time_is_recorded_not_one_pushed_afterwards(
     login(client, teacher)
     html = client.get(f"/assignments/submissions/{submission.id}").get_data(as_text=True)
     assert '<strong class="git-repository">ada/engine</strong>' in html
-    assert '<strong class="git-branch">feature/login</strong>' in html and '<strong class="git-path">src</strong>' in html
+    assert (
+        '<strong class="git-branch">feature/login</strong>' in html and '<strong class="git-path">src</strong>' in html
+    )
     assert f'title="{"b" * 40}"' in html
 
 
@@ -90,7 +114,8 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_host_leaves_the_link_accepted_and_unverified_until_the_repair_task(
-        app, client, login, assignments, github, run_jobs):
+    app, client, login, assignments, github, run_jobs
+):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher)
     handed_in_at = utcnow() - timedelta(hours=2)
@@ -104,7 +129,8 @@ def test_an_unreachable_host_leaves_the_link_accepted_and_unverified_until_the_r
     assert (link.state, link.commit_sha, link.submission.status) == ("unverified", None, "submitted")
     login(client, student)
     assert 'data-link-state="unverified"' in client.get(f"/assignments/submissions/{submission.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
     # The host is back; the repair task re-checks links left unverified a while ago.
     app.config["ASSIGNMENTS_GITHUB_API_URL"] = github.url

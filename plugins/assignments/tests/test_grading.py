@@ -1,5 +1,6 @@
 """A teacher grades from the queue, returns work, releases grades; students see their
 own grade only once it is released."""
+
 from datetime import timedelta
 
 from lms_core import db
@@ -20,21 +21,25 @@ def switch(client, login, user):
 
 
 def test_a_teacher_grades_by_rubric_and_the_student_sees_the_grade_only_after_release(
-        client, login, assignments, run_jobs):
+    client, login, assignments, run_jobs
+):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.rubric(course, teacher, title="Sorting")
     submission = assignments.hand_in(student, assignment, text="def sort(xs): ...")
 
     login(client, teacher)
     levels = assignments.levels(assignment, "Partly", "Messy")
-    saved = client.post(f"/assignments/submissions/{submission.id}/grade",
-                        data={"action": "save", "comment": "Check **empty** lists.",
-                              **{f"level-{k}": v for k, v in levels.items()}})
+    saved = client.post(
+        f"/assignments/submissions/{submission.id}/grade",
+        data={"action": "save", "comment": "Check **empty** lists.", **{f"level-{k}": v for k, v in levels.items()}},
+    )
     assert saved.status_code == 303
     grade = db.session.execute(db.select(SubmissionGrade)).scalar_one()
     assert (grade.points, grade.released_at) == (4.5, None)
-    assert [(c["criterion"], c["level"], c["points"]) for c in grade.rubric] == [("Correctness", "Partly", 3.0),
-                                                                              ("Style", "Messy", 1.5)]
+    assert [(c["criterion"], c["level"], c["points"]) for c in grade.rubric] == [
+        ("Correctness", "Partly", 3.0),
+        ("Style", "Messy", 1.5),
+    ]
 
     switch(client, login, student)
     hidden = page(client.get(f"/assignments/submissions/{submission.id}"))
@@ -60,8 +65,10 @@ def test_a_missing_rubric_level_keeps_the_form_and_saves_nothing(client, login, 
     submission = assignments.hand_in(student, assignment)
     login(client, teacher)
     first = assignment.criteria[0]
-    response = client.post(f"/assignments/submissions/{submission.id}/grade",
-                           data={f"level-{first.id}": first.levels[0].id, "comment": "Half done"})
+    response = client.post(
+        f"/assignments/submissions/{submission.id}/grade",
+        data={f"level-{first.id}": first.levels[0].id, "comment": "Half done"},
+    )
     assert response.status_code == 400
     assert "Mark every criterion of the rubric." in page(response)
     assert f'value="{first.levels[0].id}" checked' in page(response)
@@ -71,8 +78,15 @@ def test_a_missing_rubric_level_keeps_the_form_and_saves_nothing(client, login, 
 def test_points_grading_checks_the_range_and_applies_the_late_penalty(client, login, assignments, factory):
     course, teacher, student = assignments.course_with_student()
     due = utcnow() + timedelta(days=1)
-    assignment = assignments.create(course, teacher, max_points=20, due_at=due, late_policy="penalty",
-                                    late_penalty_percent=25, late_cutoff_at=due + timedelta(days=4))
+    assignment = assignments.create(
+        course,
+        teacher,
+        max_points=20,
+        due_at=due,
+        late_policy="penalty",
+        late_penalty_percent=25,
+        late_cutoff_at=due + timedelta(days=4),
+    )
     late = assignments.hand_in(student, assignment, now=due + timedelta(days=1, seconds=1))
     login(client, teacher)
     too_many = client.post(f"/assignments/submissions/{late.id}/grade", data={"points": "20.01"})
@@ -139,8 +153,9 @@ def test_a_returned_attempt_gives_one_more_attempt_and_a_new_deadline(client, lo
     submission = assignments.hand_in(student, assignment, text="Rushed")
     login(client, teacher)
     new_due = (due + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(f"/assignments/submissions/{submission.id}/return",
-                           data={"comment": "Add the tests.", "new_due_at": new_due})
+    response = client.post(
+        f"/assignments/submissions/{submission.id}/return", data={"comment": "Add the tests.", "new_due_at": new_due}
+    )
     assert response.status_code == 303
     run_jobs()
 
@@ -172,8 +187,11 @@ def test_release_all_releases_every_graded_attempt_once(client, login, assignmen
     run_jobs()
     released = db.session.execute(db.select(SubmissionGrade.released_at)).scalars().all()
     assert len(released) == 2 and all(released)
-    kinds = db.session.execute(db.select(Notification.user_id).where(
-        Notification.kind == "assignments.grade_released")).scalars().all()
+    kinds = (
+        db.session.execute(db.select(Notification.user_id).where(Notification.kind == "assignments.grade_released"))
+        .scalars()
+        .all()
+    )
     assert sorted(kinds) == sorted([student.id, other.id])
 
 
@@ -201,8 +219,9 @@ def test_nobody_sees_or_grades_what_is_not_theirs(client, login, assignments, fa
 
     switch(client, login, stranger)
     assert client.get(f"/assignments/{assignment.id}").status_code == 403
-    assert client.post(f"/assignments/{assignment.id}/hand-in", data={"action": "submit", "text": "x"}).status_code \
-        == 403
+    assert (
+        client.post(f"/assignments/{assignment.id}/hand-in", data={"action": "submit", "text": "x"}).status_code == 403
+    )
 
     switch(client, login, other_teacher)
     assert client.post(f"/assignments/submissions/{submission.id}/grade", data={"points": "1"}).status_code == 403

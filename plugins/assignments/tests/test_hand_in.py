@@ -1,5 +1,6 @@
 """A student hands in work through the pages: drafts, attempts, history, and uploads
 that are refused without leaving anything behind."""
+
 import io
 import zipfile
 from datetime import timedelta
@@ -36,8 +37,13 @@ def test_a_student_saves_a_draft_then_hands_in_files_a_link_and_text(client, log
     assert 'data-state="draft"' in shown and "report.pdf" in shown and "First thoughts" in shown
     assert db.session.execute(db.select(Submission.status)).scalar_one() == "draft"
 
-    final = hand_in(client, assignment, text="Final answer", links="https://example.org/my-notes",
-                    files=[("solution.py", b"print('hello')\n")])
+    final = hand_in(
+        client,
+        assignment,
+        text="Final answer",
+        links="https://example.org/my-notes",
+        files=[("solution.py", b"print('hello')\n")],
+    )
     assert final.status_code == 303
     submission = db.session.execute(db.select(Submission)).scalar_one()
     assert (submission.status, submission.number, submission.text) == ("submitted", 1, "Final answer")
@@ -69,8 +75,10 @@ def test_a_student_replaces_a_submission_and_keeps_the_history_until_attempts_ru
     hand_in(client, assignment, text="Attempt one")
     hand_in(client, assignment, text="Attempt two")
     attempts = db.session.execute(db.select(Submission).order_by(Submission.number)).scalars().all()
-    assert [(a.number, a.text, a.status) for a in attempts] == [(1, "Attempt one", "submitted"),
-                                                                (2, "Attempt two", "submitted")]
+    assert [(a.number, a.text, a.status) for a in attempts] == [
+        (1, "Attempt one", "submitted"),
+        (2, "Attempt two", "submitted"),
+    ]
     refused = hand_in(client, assignment, text="Attempt three")
     assert refused.status_code == 409
     assert "You have used all your attempts at this assignment." in page(refused)
@@ -107,26 +115,31 @@ def _zip_bytes():
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("name, content, status, code", [
-    ("big.pdf", b"%PDF-1.4\n" + b"x" * 3000, 413, "file_too_large"),
-    ("empty.pdf", b"", 400, "empty_file"),
-    ("fake.pdf", b"MZ\x90\x00 this is a renamed executable", 400, "file_content_mismatch"),
-    ("notes.docx", None, 400, "file_content_mismatch"),  # a ZIP without Word's parts
-    ("program.exe", b"MZ\x90\x00", 400, "file_type_not_allowed"),
-    ("binary.txt", b"abc\x00def", 400, "file_content_mismatch"),
-    ("../../etc/passwd.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
-    ("..\\..\\boot.ini.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
-    (".hidden.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
-    ("bell\x07.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
-])
+@pytest.mark.parametrize(
+    "name, content, status, code",
+    [
+        ("big.pdf", b"%PDF-1.4\n" + b"x" * 3000, 413, "file_too_large"),
+        ("empty.pdf", b"", 400, "empty_file"),
+        ("fake.pdf", b"MZ\x90\x00 this is a renamed executable", 400, "file_content_mismatch"),
+        ("notes.docx", None, 400, "file_content_mismatch"),  # a ZIP without Word's parts
+        ("program.exe", b"MZ\x90\x00", 400, "file_type_not_allowed"),
+        ("binary.txt", b"abc\x00def", 400, "file_content_mismatch"),
+        ("../../etc/passwd.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
+        ("..\\..\\boot.ini.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
+        (".hidden.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
+        ("bell\x07.pdf", b"%PDF-1.4 ok", 400, "invalid_file_name"),
+    ],
+)
 def test_a_bad_upload_is_refused_with_a_clear_message_and_leaves_nothing_behind(
-        client, login, assignments, stored_files, name, content, status, code):
+    client, login, assignments, stored_files, name, content, status, code
+):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher, allowed_extensions=["pdf", "docx", "txt"], max_file_size=2048)
     login(client, student)
     good = ("fine.pdf", assignments.PDF)
-    refused = hand_in(client, assignment, text="With files",
-                      files=[good, (name, _zip_bytes() if content is None else content)])
+    refused = hand_in(
+        client, assignment, text="With files", files=[good, (name, _zip_bytes() if content is None else content)]
+    )
     assert refused.status_code == status
     assert f'data-code="{code}"' in page(refused)
     assert db.session.execute(db.select(Submission)).first() is None
@@ -158,8 +171,9 @@ def test_too_many_files_are_refused_counting_the_ones_already_in_the_draft(clien
     assignment = assignments.create(course, teacher, allowed_extensions=["pdf"], max_files=2)
     login(client, student)
     hand_in(client, assignment, action="draft", files=[("one.pdf", assignments.PDF)])
-    refused = hand_in(client, assignment, action="draft", files=[("two.pdf", assignments.PDF),
-                                                                 ("three.pdf", assignments.PDF)])
+    refused = hand_in(
+        client, assignment, action="draft", files=[("two.pdf", assignments.PDF), ("three.pdf", assignments.PDF)]
+    )
     assert refused.status_code == 400 and "at most 2 files" in page(refused)
     draft = db.session.execute(db.select(Submission)).scalar_one()
     assert [f.original_name for f in draft.files] == ["one.pdf"]
@@ -179,8 +193,17 @@ def test_removing_a_file_from_a_draft_deletes_it_from_disk(client, login, assign
     assert stored_files() == [rows[0].stored_name]
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(1)", "ftp://example.org/x", "https://", "not a url",
-                                  "http://exa mple.org", "https://user:secret@example.org/"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "ftp://example.org/x",
+        "https://",
+        "not a url",
+        "http://exa mple.org",
+        "https://user:secret@example.org/",
+    ],
+)
 def test_a_link_must_be_a_well_formed_web_address(client, login, assignments, link):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher)
@@ -195,7 +218,8 @@ def test_a_link_must_be_a_well_formed_web_address(client, login, assignments, li
 
 
 def test_downloads_go_to_the_owner_the_course_staff_and_admins_with_the_original_name(
-        client, login, assignments, factory):
+    client, login, assignments, factory
+):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher, allowed_extensions=["pdf"])
     classmate = factory.user()
@@ -223,7 +247,8 @@ def test_downloads_go_to_the_owner_the_course_staff_and_admins_with_the_original
 
 
 def test_the_repair_task_deletes_files_a_crash_left_without_a_row_and_keeps_the_rest(
-        client, login, assignments, stored_files):
+    client, login, assignments, stored_files
+):
     import os
     import time
 

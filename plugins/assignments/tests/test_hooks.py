@@ -1,5 +1,6 @@
 """The hooks this plugin declares for other plugins: each documented in the README
 with its exact arguments, and each with a test of its own."""
+
 import io
 import re
 from pathlib import Path
@@ -26,8 +27,10 @@ def declared_hooks(app) -> dict:
 def test_every_declared_hook_is_registered_and_documented_with_its_arguments(app):
     declared = declared_hooks(app)
     assert set(declared) == {"lms_assignments_before_submit", "on_submission_created", "on_assignment_graded"}
-    documented = {name: tuple(a.strip() for a in args.split(",") if a.strip())
-                  for name, args in HOOK_HEADING.findall(README.read_text())}
+    documented = {
+        name: tuple(a.strip() for a in args.split(",") if a.strip())
+        for name, args in HOOK_HEADING.findall(README.read_text())
+    }
     assert documented == declared
 
 
@@ -69,8 +72,12 @@ def test_hook_on_submission_created(app, assignments):
     [(kind, user, info, submission)] = listener.events
     assert (kind, user.id, info) == ("created", student.id, AssignmentInfo.of(assignment))
     assert isinstance(submission, SubmissionInfo)
-    assert (submission.number, submission.status, submission.late_days, submission.has_text) == (1, "submitted", 0,
-                                                                                                True)
+    assert (submission.number, submission.status, submission.late_days, submission.has_text) == (
+        1,
+        "submitted",
+        0,
+        True,
+    )
     with pytest.raises(AttributeError):
         submission.status = "draft"  # a snapshot, not the row
 
@@ -103,16 +110,26 @@ def test_hook_lms_assignments_before_submit(app, client, login, assignments, sto
     assignment = assignments.create(course, teacher, allowed_extensions=["pdf"])
     login(client, student)
 
-    refused = client.post(f"/assignments/{assignment.id}/hand-in", content_type="multipart/form-data", data={
-        "action": "submit", "links": "https://example.org/plagiarised",
-        "files": [(io.BytesIO(assignments.PDF), "a.pdf")]})
+    refused = client.post(
+        f"/assignments/{assignment.id}/hand-in",
+        content_type="multipart/form-data",
+        data={
+            "action": "submit",
+            "links": "https://example.org/plagiarised",
+            "files": [(io.BytesIO(assignments.PDF), "a.pdf")],
+        },
+    )
     assert refused.status_code == 403 and "This link is on the plagiarism list." in refused.get_data(as_text=True)
     assert db.session.execute(db.select(Submission)).first() is None
     assert stored_files() == []
 
-    api = client.post(f"/api/v1/assignments/{assignment.id}/submissions",
-                      json={"submit": True, "links": ["https://example.org/plagiarised"]})
+    api = client.post(
+        f"/api/v1/assignments/{assignment.id}/submissions",
+        json={"submit": True, "links": ["https://example.org/plagiarised"]},
+    )
     assert (api.status_code, api.get_json()["error"]["code"]) == (403, "plagiarism")
-    accepted = client.post(f"/api/v1/assignments/{assignment.id}/submissions",
-                           json={"submit": True, "links": ["https://example.org/original"]})
+    accepted = client.post(
+        f"/api/v1/assignments/{assignment.id}/submissions",
+        json={"submit": True, "links": ["https://example.org/original"]},
+    )
     assert accepted.status_code == 201

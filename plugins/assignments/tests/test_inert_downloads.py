@@ -1,5 +1,6 @@
 """A hand-in named .html, .js or .svg is always a download: never a page, a script or
 an image the browser would run in the site's origin."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,11 +12,14 @@ SCRIPT = b"alert(document.cookie)\n"
 PAGE = b"<html><script>fetch('/api/v1/me')</script></html>\n"
 
 
-@pytest.mark.parametrize("name, content, sent_as", [
-    ("steal.js", SCRIPT, "application/octet-stream"),
-    ("page.html", PAGE, "application/octet-stream"),
-    ("notes.txt", b"plain notes\n", "text/plain"),
-])
+@pytest.mark.parametrize(
+    "name, content, sent_as",
+    [
+        ("steal.js", SCRIPT, "application/octet-stream"),
+        ("page.html", PAGE, "application/octet-stream"),
+        ("notes.txt", b"plain notes\n", "text/plain"),
+    ],
+)
 def test_uploaded_files_are_served_as_inert_attachments(client, login, assignments, name, content, sent_as):
     course, teacher, student = assignments.course_with_student()
     assignment = assignments.create(course, teacher, allowed_extensions=["js", "html", "txt"])
@@ -30,4 +34,3 @@ def test_uploaded_files_are_served_as_inert_attachments(client, login, assignmen
         assert response.headers["Content-Disposition"].startswith("attachment;")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
-

@@ -1,5 +1,6 @@
 """Reminders before a deadline and the alert after it: to the right people, at the
 right time, never twice, rescheduled when the deadline moves."""
+
 from datetime import datetime, timedelta, timezone
 
 from lms_core import db
@@ -107,7 +108,10 @@ def test_after_the_deadline_teachers_get_one_alert_listing_who_has_not_handed_in
     alerts = inbox(kind_prefix="assignments.missing")
     assert sorted(a.user_id for a in alerts) == sorted([teacher.id, co_teacher.id])
     assert alerts[0].title == "“Lab 3”: 2 students have not handed in"
-    assert alerts[0].body.splitlines() == ["Extended One (extension until Jun 2, 2031, 6:00:00\u202fPM)", "Missing Person"]
+    assert alerts[0].body.splitlines() == [
+        "Extended One (extension until Jun 2, 2031, 6:00:00\u202fPM)",
+        "Missing Person",
+    ]
     assert alerts[0].url == f"/assignments/{assignment.id}/queue"
 
 

@@ -7,6 +7,7 @@ a plugin of the institution can answer differently with ``@hookimpl(tryfirst=Tru
   revoking, re-issuing, re-generating, the ZIP of all PDFs.
 * ``certificate.verify``: anyone, signed in or not.
 """
+
 from __future__ import annotations
 
 from lms_core import db, is_staff

@@ -8,6 +8,7 @@
 Errors are ``{"error": {"code", "message"}}`` with stable codes: ``unauthorized``,
 ``certificate_not_found``, ``forbidden``, ``certificate_revoked``, ``rate_limited``.
 """
+
 from __future__ import annotations
 
 from flask import abort, jsonify
@@ -53,7 +54,8 @@ def certificate_json(certificate: Certificate) -> dict:
         "revoked_reason": certificate.revoked_reason,
         "pdf_ready": certificate.pdf_ready,
         "pdf_url": public_url("certificates_api.pdf", certificate_id=certificate.id)
-        if certificate.status == "valid" else None,
+        if certificate.status == "valid"
+        else None,
         "verification_url": issuing.verification_url(certificate.number),
         "previous_numbers": [row.number for row in certificate.numbers if row.number != certificate.number],
     }
@@ -62,9 +64,13 @@ def certificate_json(certificate: Certificate) -> dict:
 @bp.get("")
 def index():
     user = _caller()
-    rows = db.session.execute(
-        db.select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return jsonify({"certificates": [certificate_json(c) for c in rows]})
 
 

@@ -1,4 +1,5 @@
 """``lms certificates ...``: the repair sweep on demand and verification from a shell."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 enrolments, with their number history, as if issued when each course was completed.
 Their PDFs are not drawn here: the repair sweep (``lms tick``) or the first download
 renders them, as after a restore from a backup."""
+
 from __future__ import annotations
 
 from lms_core import db
@@ -13,7 +14,7 @@ from lms_certificates.models import Certificate, CertificateNumber
 
 
 def load_demo_certificates(platform) -> list[str]:
-    chosen = platform.completed[:platform.volumes.certificates]
+    chosen = platform.completed[: platform.volumes.certificates]
     if not chosen:
         return ["no completed enrolment: no certificate"]
     names = dict(db.session.execute(db.select(User.id, User.name)).all())
@@ -26,14 +27,37 @@ def load_demo_certificates(platform) -> list[str]:
         while number in taken:  # 45 random bits: a clash is rare, but the column is unique
             number = numbers.generate(prefix)
         taken.add(number)
-        rows.append({"enrollment_id": enrollment_id, "user_id": user_id, "course_id": course_id, "number": number,
-                     "status": "valid", "learner_name": names[user_id], "course_title": titles[course_id],
-                     "issuer": issuer, "language": languages[course_id], "completed_at": completed_at,
-                     "issued_at": completed_at, "notified_at": completed_at, "created_at": completed_at})
+        rows.append(
+            {
+                "enrollment_id": enrollment_id,
+                "user_id": user_id,
+                "course_id": course_id,
+                "number": number,
+                "status": "valid",
+                "learner_name": names[user_id],
+                "course_title": titles[course_id],
+                "issuer": issuer,
+                "language": languages[course_id],
+                "completed_at": completed_at,
+                "issued_at": completed_at,
+                "notified_at": completed_at,
+                "created_at": completed_at,
+            }
+        )
     platform.insert(Certificate, rows)
     ids = dict(db.session.execute(db.select(Certificate.number, Certificate.id)).all())
-    platform.insert(CertificateNumber, ({
-        "certificate_id": ids[row["number"]], "number": row["number"], "learner_name": row["learner_name"],
-        "course_title": row["course_title"], "issuer": row["issuer"], "issued_at": row["issued_at"]}
-        for row in rows))
+    platform.insert(
+        CertificateNumber,
+        (
+            {
+                "certificate_id": ids[row["number"]],
+                "number": row["number"],
+                "learner_name": row["learner_name"],
+                "course_title": row["course_title"],
+                "issuer": row["issuer"],
+                "issued_at": row["issued_at"],
+            }
+            for row in rows
+        ),
+    )
     return [f"{len(rows):,} certificates of completed enrolments"]

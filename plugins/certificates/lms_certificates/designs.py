@@ -4,6 +4,7 @@ Uploaded images are decoded with Pillow (anything that is not a real PNG or JPEG
 refused), shrunk to what an A4 page needs and re-encoded, so a 20 MB photo does not
 end up in every certificate of the course.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,9 +26,17 @@ MAX_SOURCE_PIXELS = 40_000_000  # refuse decompression bombs before decoding the
 IMAGE_BOXES = {"background": (1754, 1754), "logo": (800, 400), "signature": (800, 300)}
 MAX_VALIDITY_MONTHS = 600
 TEXT_LIMITS = {"heading": 120, "wording": 300, "issuer_name": 200, "signatory_name": 120, "signatory_title": 120}
-DEFAULTS = {"enabled": True, "orientation": "landscape", "primary_color": "#1f3a68", "accent_color": "#b08d2f",
-            "text_color": "#1d2430", "issuer_name": "", "signatory_name": "", "signatory_title": "",
-            "validity_months": None}
+DEFAULTS = {
+    "enabled": True,
+    "orientation": "landscape",
+    "primary_color": "#1f3a68",
+    "accent_color": "#b08d2f",
+    "text_color": "#1d2430",
+    "issuer_name": "",
+    "signatory_name": "",
+    "signatory_title": "",
+    "validity_months": None,
+}
 
 
 @dataclass
@@ -57,8 +66,12 @@ def editable_template(course_id: int) -> CertificateTemplate:
 def normalise_image(kind: str, raw: bytes) -> NormalisedImage:
     """A PNG (logo, signature: transparency kept) or JPEG (background) sized for A4."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ServiceError("image_too_large", _("The image is too large (5 MB at most)."), 400,
-                           {kind: _("The image is too large (5 MB at most).")})
+        raise ServiceError(
+            "image_too_large",
+            _("The image is too large (5 MB at most)."),
+            400,
+            {kind: _("The image is too large (5 MB at most).")},
+        )
     try:
         with Image.open(BytesIO(raw)) as probe:
             if probe.format not in ("PNG", "JPEG") or probe.width * probe.height > MAX_SOURCE_PIXELS:
@@ -115,8 +128,9 @@ def validate(values: dict) -> dict:
         except (TypeError, ValueError):
             months = 0
         if not 1 <= months <= MAX_VALIDITY_MONTHS:
-            errors["validity_months"] = _("Enter a number of months between 1 and %(n)d, or leave it empty.",
-                                          n=MAX_VALIDITY_MONTHS)
+            errors["validity_months"] = _(
+                "Enter a number of months between 1 and %(n)d, or leave it empty.", n=MAX_VALIDITY_MONTHS
+            )
         clean["validity_months"] = months
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
@@ -139,28 +153,41 @@ def save(course_id: int, values: dict, uploads: dict[str, bytes], remove: set[st
             template.images.remove(current)
     db.session.flush()  # the old image rows go before the new ones take their (template, kind)
     for kind, image in images.items():
-        template.images.append(TemplateImage(kind=kind, content_type=image.content_type, data=image.data,
-                                             sha256=image.sha256))
+        template.images.append(
+            TemplateImage(kind=kind, content_type=image.content_type, data=image.data, sha256=image.sha256)
+        )
     template.version = (template.version or 0) + 1
     db.session.commit()
     return template
 
 
-def template_info(template: CertificateTemplate | None, language: str,
-                  overrides: dict | None = None, images: dict[str, bytes | None] | None = None) -> TemplateInfo:
+def template_info(
+    template: CertificateTemplate | None,
+    language: str,
+    overrides: dict | None = None,
+    images: dict[str, bytes | None] | None = None,
+) -> TemplateInfo:
     """The design in ``language``; ``overrides`` and ``images`` show unsaved editor values."""
     source = dict(DEFAULTS, heading={}, wording={})
     if template is not None:
         source.update({name: getattr(template, name) for name in (*DEFAULTS, "heading", "wording")})
     source.update(overrides or {})
-    stored = {kind: (template.image(kind).data if template is not None and template.image(kind) else None)
-              for kind in IMAGE_KINDS}
+    stored = {
+        kind: (template.image(kind).data if template is not None and template.image(kind) else None)
+        for kind in IMAGE_KINDS
+    }
     stored.update(images or {})
     return TemplateInfo(
-        orientation=source["orientation"], primary_color=source["primary_color"],
-        accent_color=source["accent_color"], text_color=source["text_color"],
-        heading=(source["heading"] or {}).get(language, ""), wording=(source["wording"] or {}).get(language, ""),
-        signatory_name=source["signatory_name"], signatory_title=source["signatory_title"],
-        background=stored["background"], logo=stored["logo"], signature=stored["signature"],
+        orientation=source["orientation"],
+        primary_color=source["primary_color"],
+        accent_color=source["accent_color"],
+        text_color=source["text_color"],
+        heading=(source["heading"] or {}).get(language, ""),
+        wording=(source["wording"] or {}).get(language, ""),
+        signatory_name=source["signatory_name"],
+        signatory_title=source["signatory_title"],
+        background=stored["background"],
+        logo=stored["logo"],
+        signature=stored["signature"],
         version=template.version if template is not None else 0,
     )

@@ -13,6 +13,7 @@ The faces are the core's DejaVu Sans and DejaVu Sans Bold (``lms_core.pdf.UNICOD
 shared with every plugin that writes PDFs); ``CERTIFICATES_FONTS = {"regular": path, "bold": path}`` points a
 deployment at other TrueType files, for example a CJK font.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,10 @@ BASE_RANGES = (
     (0x00A0, 0x017F),  # Latin-1 Supplement, Latin Extended-A
     (0x0400, 0x045F),  # Cyrillic
     (0x2000, 0x206F),  # general punctuation: dashes, quotes, the narrow spaces dates use
-    (0x20AC, 0x20AC), (0x20BD, 0x20BD), (0x2116, 0x2116), (0x2122, 0x2122),  # € ₽ № ™
+    (0x20AC, 0x20AC),
+    (0x20BD, 0x20BD),
+    (0x2116, 0x2116),
+    (0x2122, 0x2122),  # € ₽ № ™
 )
 
 # fontTools logs every subset at INFO, which the app's logging shows: one certificate

@@ -1,5 +1,6 @@
 """Forms of the plugin's pages. The design's rules live in ``designs.validate`` (one
 place for the page and any other caller); the form only gathers and shows values."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,8 +14,10 @@ from lms_certificates.models import IMAGE_KINDS
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (shown on the verification page)"), validators=[
-        DataRequired(_l("Say why, for the verification page.")), Length(max=1000)])
+    reason = TextAreaField(
+        _l("Reason (shown on the verification page)"),
+        validators=[DataRequired(_l("Say why, for the verification page.")), Length(max=1000)],
+    )
 
 
 class ReissueForm(FlaskForm):
@@ -29,8 +32,10 @@ def template_form_class(languages: dict[str, str]):
 
     class TemplateForm(FlaskForm):
         enabled = BooleanField(_l("Issue certificates for this course"))
-        orientation = SelectField(_l("Orientation"), choices=[SelectChoice("landscape", _l("Landscape")),
-                                                               SelectChoice("portrait", _l("Portrait"))])
+        orientation = SelectField(
+            _l("Orientation"),
+            choices=[SelectChoice("landscape", _l("Landscape")), SelectChoice("portrait", _l("Portrait"))],
+        )
         primary_color = StringField(_l("Main colour"), render_kw={"type": "color"})
         accent_color = StringField(_l("Accent colour"), render_kw={"type": "color"})
         text_color = StringField(_l("Text colour"), render_kw={"type": "color"})
@@ -41,8 +46,11 @@ def template_form_class(languages: dict[str, str]):
 
     for code, name in languages.items():
         setattr(TemplateForm, f"heading_{code}", StringField(_l("Heading (%(language)s)", language=name)))
-        setattr(TemplateForm, f"wording_{code}", TextAreaField(
-            _l("Wording under the name (%(language)s)", language=name), render_kw={"rows": 2}))
+        setattr(
+            TemplateForm,
+            f"wording_{code}",
+            TextAreaField(_l("Wording under the name (%(language)s)", language=name), render_kw={"rows": 2}),
+        )
     for kind in IMAGE_KINDS:
         setattr(TemplateForm, kind, FileField(IMAGE_LABELS[kind]))
         setattr(TemplateForm, f"remove_{kind}", BooleanField(_l("Remove")))

@@ -6,6 +6,7 @@ moment all end with the one certificate that won. ``ensure_pdf`` renders through
 ``render_certificate`` hook and stores the file before pointing the row at it, and
 ``notify_once`` claims the notification in the same transaction that stores it.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -39,7 +40,8 @@ def number_prefix() -> str:
 
 def find_by_enrollment(enrollment_id: int) -> Certificate | None:
     return db.session.execute(
-        db.select(Certificate).where(Certificate.enrollment_id == enrollment_id)).scalar_one_or_none()
+        db.select(Certificate).where(Certificate.enrollment_id == enrollment_id)
+    ).scalar_one_or_none()
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -76,10 +78,17 @@ def issuer_of(course: Course, template) -> str:
     """The template's issuer, else the course's teachers, else the site."""
     if template is not None and template.issuer_name:
         return template.issuer_name
-    names = db.session.execute(
-        db.select(User.name).join(CourseStaff, CourseStaff.user_id == User.id)
-        .where(CourseStaff.course_id == course.id).order_by(CourseStaff.id).limit(2)
-    ).scalars().all()
+    names = (
+        db.session.execute(
+            db.select(User.name)
+            .join(CourseStaff, CourseStaff.user_id == User.id)
+            .where(CourseStaff.course_id == course.id)
+            .order_by(CourseStaff.id)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
     return ", ".join(names) or current_app.config["LMS_SITE_NAME"]
 
 
@@ -90,9 +99,13 @@ def snapshot(enrollment: Enrollment, template) -> dict:
     completed_at = enrollment.completed_at or utcnow()
     months = template.validity_months if template is not None else None
     return {
-        "user_id": user.id, "course_id": course.id, "learner_name": user.name,
+        "user_id": user.id,
+        "course_id": course.id,
+        "learner_name": user.name,
         "course_title": ContentTranslations(course, language).get(course, "title"),
-        "issuer": issuer_of(course, template), "language": language, "completed_at": completed_at,
+        "issuer": issuer_of(course, template),
+        "language": language,
+        "completed_at": completed_at,
         "expires_at": add_months(completed_at, months) if months else None,
     }
 
@@ -110,8 +123,7 @@ def issue(enrollment_id: int) -> Certificate | None:
     for _attempt in range(NUMBER_ATTEMPTS):
         now = utcnow()
         number = numbers.generate(number_prefix())
-        certificate = Certificate(enrollment_id=enrollment.id, number=number, issued_at=now, status="valid",
-                                  **values)
+        certificate = Certificate(enrollment_id=enrollment.id, number=number, issued_at=now, status="valid", **values)
         certificate.numbers.append(_number_row(number, values, now))
         db.session.add(certificate)
         try:
@@ -128,9 +140,14 @@ def issue(enrollment_id: int) -> Certificate | None:
 
 
 def _number_row(number: str, values: dict, issued_at: datetime) -> CertificateNumber:
-    return CertificateNumber(number=number, learner_name=values["learner_name"],
-                             course_title=values["course_title"], issuer=values["issuer"],
-                             issued_at=issued_at, expires_at=values["expires_at"])
+    return CertificateNumber(
+        number=number,
+        learner_name=values["learner_name"],
+        course_title=values["course_title"],
+        issuer=values["issuer"],
+        issued_at=issued_at,
+        expires_at=values["expires_at"],
+    )
 
 
 def verification_url(number: str) -> str:
@@ -143,10 +160,17 @@ def certificate_info(certificate: Certificate) -> CertificateInfo:
     language = certificate.language
     template = designs.template_of(certificate.course_id) if certificate.course_id else None
     return CertificateInfo(
-        id=certificate.id, number=certificate.number, learner_name=certificate.learner_name,
-        course_id=certificate.course_id, course_title=certificate.course_title, issuer=certificate.issuer,
-        site_name=current_app.config["LMS_SITE_NAME"], language=language,
-        completed_at=certificate.completed_at, issued_at=certificate.issued_at, expires_at=certificate.expires_at,
+        id=certificate.id,
+        number=certificate.number,
+        learner_name=certificate.learner_name,
+        course_id=certificate.course_id,
+        course_title=certificate.course_title,
+        issuer=certificate.issuer,
+        site_name=current_app.config["LMS_SITE_NAME"],
+        language=language,
+        completed_at=certificate.completed_at,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
         completed_on=local_date_text(certificate.completed_at, language, zone),
         issued_on=local_date_text(certificate.issued_at, language, zone),
         expires_on=local_date_text(certificate.expires_at, language, zone),
@@ -180,14 +204,21 @@ def ensure_pdf(certificate: Certificate, force: bool = False, batch_id: int | No
     data = render(info)
     previous = certificate.pdf_path
     relative, digest = storage.write(str(certificate.course_id or "none"), info.number, data)
-    values = {"pdf_path": relative, "pdf_sha256": digest, "pdf_size": len(data), "rendered_at": utcnow(),
-              "render_error": None, "template_version": info.template.version}
+    values = {
+        "pdf_path": relative,
+        "pdf_sha256": digest,
+        "pdf_size": len(data),
+        "rendered_at": utcnow(),
+        "render_error": None,
+        "template_version": info.template.version,
+    }
     if batch_id is not None:
         values["batch_id"] = batch_id
     # Only while the number is still the one drawn: a re-issue in between wins.
     changed = db.session.execute(
-        db.update(Certificate).where(Certificate.id == certificate.id, Certificate.number == info.number,
-                                     Certificate.status == "valid").values(**values)
+        db.update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.number == info.number, Certificate.status == "valid")
+        .values(**values)
     ).rowcount
     db.session.commit()
     db.session.refresh(certificate)
@@ -216,7 +247,8 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
     if certificate.user_id is None:
         return False
     claimed = db.session.execute(
-        db.update(Certificate).where(Certificate.id == certificate.id, Certificate.notified_at.is_(None))
+        db.update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.notified_at.is_(None))
         .values(notified_at=utcnow())
     ).rowcount
     if not claimed:
@@ -228,9 +260,13 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
     else:
         title = lambda: _("Your certificate for “%(course)s” is ready", course=course_title)  # noqa: E731
     # notify() commits the claim together with the notification, or neither.
-    notify(certificate.user_id, "certificates.issued", title=title,
-           url=path_for("certificates.show", certificate_id=certificate.id),
-           params={"course": course_title, "number": certificate.number, "reissued": bool(reissued)})
+    notify(
+        certificate.user_id,
+        "certificates.issued",
+        title=title,
+        url=path_for("certificates.show", certificate_id=certificate.id),
+        params={"course": course_title, "number": certificate.number, "reissued": bool(reissued)},
+    )
     return True
 
 
@@ -246,11 +282,16 @@ def issue_and_deliver(enrollment_id: int) -> Certificate | None:
 def _clean_reason(reason: str, required: bool) -> str:
     reason = (reason or "").strip()
     if required and not reason:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"reason": _("Say why, for the verification page.")})
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields."), 400, {"reason": _("Say why, for the verification page.")}
+        )
     if len(reason) > MAX_REASON_LENGTH:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"reason": _("At most %(n)d characters.", n=MAX_REASON_LENGTH)})
+        raise ServiceError(
+            "invalid",
+            _("Please correct the marked fields."),
+            400,
+            {"reason": _("At most %(n)d characters.", n=MAX_REASON_LENGTH)},
+        )
     return reason
 
 

@@ -5,6 +5,7 @@ Every job is safe to run twice: issuing rests on the enrolment's unique constrai
 a PDF is only ever swapped in whole, a notification is claimed before it is stored,
 and a batch counts the certificates it has rendered rather than adding up numbers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,17 +43,23 @@ def start_regeneration(course_id: int, requested_by_id: int | None) -> Regenerat
     """Queue the re-rendering of every valid certificate of a course."""
     from lms_core import enqueue
 
-    ids = db.session.execute(
-        db.select(Certificate.id).where(Certificate.course_id == course_id, Certificate.status == "valid")
-        .order_by(Certificate.id)
-    ).scalars().all()
-    batch = RegenerationBatch(course_id=course_id, requested_by_id=requested_by_id, total=len(ids),
-                              finished_at=utcnow() if not ids else None)
+    ids = (
+        db.session.execute(
+            db.select(Certificate.id)
+            .where(Certificate.course_id == course_id, Certificate.status == "valid")
+            .order_by(Certificate.id)
+        )
+        .scalars()
+        .all()
+    )
+    batch = RegenerationBatch(
+        course_id=course_id, requested_by_id=requested_by_id, total=len(ids), finished_at=utcnow() if not ids else None
+    )
     db.session.add(batch)
     db.session.commit()
     batch_id = batch.id
     for start in range(0, len(ids), CHUNK_SIZE):
-        enqueue(regenerate_chunk, batch_id, list(ids[start:start + CHUNK_SIZE]))
+        enqueue(regenerate_chunk, batch_id, list(ids[start : start + CHUNK_SIZE]))
     return db.session.get(RegenerationBatch, batch_id)
 
 
@@ -74,15 +81,23 @@ def regenerate_chunk(batch_id: int, certificate_ids: list[int]) -> None:
 
 
 def batch_progress(batch: RegenerationBatch) -> dict:
-    counts = dict(db.session.execute(
-        db.select(Certificate.render_error.is_(None), db.func.count(Certificate.id))
-        .where(Certificate.batch_id == batch.id).group_by(Certificate.render_error.is_(None))
-    ).all())
+    counts = dict(
+        db.session.execute(
+            db.select(Certificate.render_error.is_(None), db.func.count(Certificate.id))
+            .where(Certificate.batch_id == batch.id)
+            .group_by(Certificate.render_error.is_(None))
+        ).all()
+    )
     done, failed = counts.get(True, 0), counts.get(False, 0)
     # Certificates revoked while the batch ran are never rendered by it.
-    return {"id": batch.id, "total": batch.total, "done": done, "failed": failed,
-            "percent": 100 if not batch.total else round(100 * (done + failed) / batch.total),
-            "finished": batch.finished_at is not None}
+    return {
+        "id": batch.id,
+        "total": batch.total,
+        "done": done,
+        "failed": failed,
+        "percent": 100 if not batch.total else round(100 * (done + failed) / batch.total),
+        "finished": batch.finished_at is not None,
+    }
 
 
 def finish_if_done(batch_id: int) -> None:
@@ -92,30 +107,45 @@ def finish_if_done(batch_id: int) -> None:
     progress = batch_progress(batch)
     waiting = db.session.execute(
         db.select(db.func.count(Certificate.id)).where(
-            Certificate.course_id == batch.course_id, Certificate.status == "valid",
-            db.or_(Certificate.batch_id.is_(None), Certificate.batch_id != batch_id))
+            Certificate.course_id == batch.course_id,
+            Certificate.status == "valid",
+            db.or_(Certificate.batch_id.is_(None), Certificate.batch_id != batch_id),
+        )
     ).scalar_one()
     if progress["done"] + progress["failed"] >= batch.total or waiting == 0:
-        db.session.execute(db.update(RegenerationBatch).where(
-            RegenerationBatch.id == batch_id, RegenerationBatch.finished_at.is_(None)).values(finished_at=utcnow()))
+        db.session.execute(
+            db.update(RegenerationBatch)
+            .where(RegenerationBatch.id == batch_id, RegenerationBatch.finished_at.is_(None))
+            .values(finished_at=utcnow())
+        )
         db.session.commit()
 
 
 def close_stale_batches(started_before) -> None:
     """A batch whose jobs all died (retries spent) would stay "running" for ever and keep
     the button disabled: after an hour it is closed with what it did."""
-    stale = db.session.execute(db.select(RegenerationBatch.id).where(
-        RegenerationBatch.finished_at.is_(None), RegenerationBatch.created_at < started_before)).scalars().all()
+    stale = (
+        db.session.execute(
+            db.select(RegenerationBatch.id).where(
+                RegenerationBatch.finished_at.is_(None), RegenerationBatch.created_at < started_before
+            )
+        )
+        .scalars()
+        .all()
+    )
     if stale:
-        db.session.execute(db.update(RegenerationBatch).where(RegenerationBatch.id.in_(stale))
-                           .values(finished_at=utcnow()))
+        db.session.execute(
+            db.update(RegenerationBatch).where(RegenerationBatch.id.in_(stale)).values(finished_at=utcnow())
+        )
         db.session.commit()
 
 
 def latest_batch(course_id: int) -> RegenerationBatch | None:
     return db.session.execute(
-        db.select(RegenerationBatch).where(RegenerationBatch.course_id == course_id)
-        .order_by(RegenerationBatch.id.desc()).limit(1)
+        db.select(RegenerationBatch)
+        .where(RegenerationBatch.course_id == course_id)
+        .order_by(RegenerationBatch.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -134,19 +164,34 @@ def repair_sweep() -> dict[str, int]:
     cutoff = utcnow() - grace
     done = {"rendered": 0, "notified": 0, "failed": 0}
 
-    unrendered = db.session.execute(
-        db.select(Certificate.id).where(Certificate.status == "valid", Certificate.pdf_path.is_(None),
-                                        Certificate.issued_at <= cutoff)
-        .order_by(Certificate.id).limit(SWEEP_LIMIT)
-    ).scalars().all()
+    unrendered = (
+        db.session.execute(
+            db.select(Certificate.id)
+            .where(Certificate.status == "valid", Certificate.pdf_path.is_(None), Certificate.issued_at <= cutoff)
+            .order_by(Certificate.id)
+            .limit(SWEEP_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
     for certificate_id in unrendered:
         done["rendered" if _attempt(_render_and_notify, certificate_id) else "failed"] += 1
 
-    unsent = db.session.execute(
-        db.select(Certificate.id).where(Certificate.status == "valid", Certificate.pdf_path.is_not(None),
-                                        Certificate.notified_at.is_(None), Certificate.issued_at <= cutoff)
-        .order_by(Certificate.id).limit(SWEEP_LIMIT)
-    ).scalars().all()
+    unsent = (
+        db.session.execute(
+            db.select(Certificate.id)
+            .where(
+                Certificate.status == "valid",
+                Certificate.pdf_path.is_not(None),
+                Certificate.notified_at.is_(None),
+                Certificate.issued_at <= cutoff,
+            )
+            .order_by(Certificate.id)
+            .limit(SWEEP_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
     for certificate_id in unsent:
         certificate = db.session.get(Certificate, certificate_id)
         if certificate is not None and issuing.notify_once(certificate):

@@ -5,6 +5,7 @@ racing workers can never issue a second one). Every number it ever had is kept i
 ``CertificateNumber``: a re-issue gives the certificate a new number and ends the old
 one, which then verifies as revoked with its date and reason.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -53,8 +54,9 @@ class TemplateImage(db.Model):
     __table_args__ = (UniqueConstraint("template_id", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("certificates_templates.id", ondelete="CASCADE"),
-                                             nullable=False)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates_templates.id", ondelete="CASCADE"), nullable=False
+    )
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     content_type: Mapped[str] = mapped_column(String(32), nullable=False)
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
@@ -92,13 +94,13 @@ class Certificate(db.Model):
     pdf_size: Mapped[int | None] = mapped_column(Integer)
     rendered_at = mapped_column(UTCDateTime)
     render_error: Mapped[str | None] = mapped_column(Text)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("certificates_batches.id", ondelete="SET NULL"),
-                                                 index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("certificates_batches.id", ondelete="SET NULL"), index=True)
     notified_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     numbers: Mapped[list["CertificateNumber"]] = relationship(
-        back_populates="certificate", order_by="CertificateNumber.issued_at", cascade="all, delete-orphan")
+        back_populates="certificate", order_by="CertificateNumber.issued_at", cascade="all, delete-orphan"
+    )
 
     @property
     def pdf_ready(self) -> bool:
@@ -112,8 +114,9 @@ class CertificateNumber(db.Model):
     __tablename__ = "certificates_numbers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates_certificates.id", ondelete="CASCADE"),
-                                                nullable=False, index=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates_certificates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     learner_name: Mapped[str] = mapped_column(String(120), nullable=False)
     course_title: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -11,6 +11,7 @@ characters is detected, and the check character stays inside the same 32 symbols
 Typing is forgiving: case, spaces and dashes do not matter, and ``O``/``I``/``L``
 are read as ``0``/``1``/``1`` as Crockford's alphabet intends.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -54,7 +55,7 @@ def is_consistent(body_and_check: str) -> bool:
 def format_number(characters: str, prefix: str = DEFAULT_PREFIX) -> str:
     groups, start = [], 0
     for size in GROUPS:
-        groups.append(characters[start:start + size])
+        groups.append(characters[start : start + size])
         start += size
     return "-".join([prefix, *groups])
 
@@ -83,7 +84,7 @@ def parse(typed: str, prefix: str = DEFAULT_PREFIX) -> ParsedNumber:
     """Normalise what somebody typed or scanned; never raises."""
     text = "".join((typed or "").split()).upper().replace("-", "").replace("_", "")
     if text.startswith(prefix.upper()):
-        text = text[len(prefix):]
+        text = text[len(prefix) :]
     text = "".join(ALIASES.get(ch, ch) for ch in text)
     if len(text) != RANDOM_LENGTH + 1 or any(ch not in VALUES for ch in text):
         return ParsedNumber(typed or "", None, False)

@@ -11,6 +11,7 @@ An institution's plugin replaces the design like this::
         ...  # certificate.learner_name, .course_title, .number, .verification_url
         return bytes(pdf.output())
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

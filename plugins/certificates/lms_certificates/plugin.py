@@ -4,6 +4,7 @@ Slow work is never done here: a completed course enqueues the issuing job, whose
 PDF goes through ``render_certificate`` (this plugin's design answers last, so an
 institution's plugin can replace it).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -111,14 +112,20 @@ def lms_permission_allowed(user, action, target):
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
     """The certificate message, for the notifications plugin's catalogue (when installed)."""
-    return [{
-        "name": "certificates.issued", "label": _l("Certificate issued"),
-        "description": _l("Sent to a learner when their certificate is ready (or re-issued)."),
-        "audience": "learner", "channels": ["email", "push", "telegram"], "frequency": "immediately", "urgent": False,
-        "templates": {
-            "subject": _l("Your certificate for “{{ course }}” is ready"),
-            "text": _l("Congratulations! Your certificate {{ number }} for “{{ course }}” is ready.\n\n{{ url }}"),
-            "short": _l("Your certificate for “{{ course }}” is ready"),
-        },
-        "sample": {"course": "Python 101", "number": "LMS-2026-000123-7"},
-    }]
+    return [
+        {
+            "name": "certificates.issued",
+            "label": _l("Certificate issued"),
+            "description": _l("Sent to a learner when their certificate is ready (or re-issued)."),
+            "audience": "learner",
+            "channels": ["email", "push", "telegram"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("Your certificate for “{{ course }}” is ready"),
+                "text": _l("Congratulations! Your certificate {{ number }} for “{{ course }}” is ready.\n\n{{ url }}"),
+                "short": _l("Your certificate for “{{ course }}” is ready"),
+            },
+            "sample": {"course": "Python 101", "number": "LMS-2026-000123-7"},
+        }
+    ]

@@ -7,6 +7,7 @@ signed verification URL with the number under it. Long names and titles shrink t
 fit. The faces come from ``fonts.font_set`` (prepared once per process); the QR code
 is drawn as a 1-bit image, a few hundred bytes.
 """
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -51,8 +52,9 @@ def hex_to_rgb(value: str) -> tuple[int, int, int]:
 
 def qr_image(url: str) -> Image.Image:
     """The QR code of ``url`` with its quiet zone, as a 1-bit image."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=QR_QUIET_ZONE,
-                         mask_pattern=QR_MASK)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=QR_QUIET_ZONE, mask_pattern=QR_MASK
+    )
     code.add_data(url)
     code.make(fit=True)
     matrix = code.get_matrix()
@@ -77,10 +79,24 @@ def render_pdf(certificate: CertificateInfo, faces: dict | None = None) -> bytes
 def drawn_text(certificate: CertificateInfo, text: dict[str, str]) -> str:
     """Everything the page may draw, so the prepared faces can cover it."""
     design = certificate.template
-    return " ".join([*text.values(), text["heading"].upper(), design.heading.upper(), design.wording,
-                     design.signatory_name, design.signatory_title, certificate.number, certificate.learner_name,
-                     certificate.course_title, certificate.issuer, certificate.site_name, certificate.completed_on,
-                     certificate.issued_on, certificate.expires_on or ""])
+    return " ".join(
+        [
+            *text.values(),
+            text["heading"].upper(),
+            design.heading.upper(),
+            design.wording,
+            design.signatory_name,
+            design.signatory_title,
+            certificate.number,
+            certificate.learner_name,
+            certificate.course_title,
+            certificate.issuer,
+            certificate.site_name,
+            certificate.completed_on,
+            certificate.issued_on,
+            certificate.expires_on or "",
+        ]
+    )
 
 
 def new_document(certificate: CertificateInfo) -> FPDF:
@@ -98,8 +114,9 @@ def new_document(certificate: CertificateInfo) -> FPDF:
     return pdf
 
 
-def draw_page(pdf: FPDF, certificate: CertificateInfo, text: dict[str, str], qr: Image.Image,
-              family: str = fonts.FAMILY) -> None:
+def draw_page(
+    pdf: FPDF, certificate: CertificateInfo, text: dict[str, str], qr: Image.Image, family: str = fonts.FAMILY
+) -> None:
     """Draw the certificate on a new page of ``pdf``, whose faces ``family`` (regular
     and bold) are already added. Shared with the benchmark's baseline."""
     design = certificate.template
@@ -191,10 +208,12 @@ def _signature_block(pdf, family, certificate, text, width, height, ink, accent)
     pdf.line(left, line_y, left + block_width, line_y)
     pdf.set_text_color(*ink)
     y = line_y + 1.5
-    for style, size, value in (("B", 11, design.signatory_name),
-                               ("", 9, design.signatory_title),
-                               ("", 9, f"{text['issued_by']}: {certificate.issuer}"),
-                               ("", 9, certificate.site_name if certificate.site_name != certificate.issuer else "")):
+    for style, size, value in (
+        ("B", 11, design.signatory_name),
+        ("", 9, design.signatory_title),
+        ("", 9, f"{text['issued_by']}: {certificate.issuer}"),
+        ("", 9, certificate.site_name if certificate.site_name != certificate.issuer else ""),
+    ):
         if not value:
             continue
         pdf.set_font(family, style, size)

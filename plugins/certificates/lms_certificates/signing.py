@@ -6,6 +6,7 @@ The QR code on a certificate carries ``?s=<signature>``; a number changed in the
 ``CERTIFICATES_OLD_SECRET_KEYS`` lists earlier keys, so rotating ``SECRET_KEY`` does not
 turn every printed certificate into a forgery.
 """
+
 from __future__ import annotations
 
 import base64

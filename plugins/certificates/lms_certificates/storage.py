@@ -5,6 +5,7 @@ half-written PDF; its name carries the first characters of its SHA-256, so a fil
 once referenced by a certificate row, never changes under it. Reads check the hash
 and report a missing or altered file as ``None`` so the caller renders it again.
 """
+
 from __future__ import annotations
 
 import hashlib

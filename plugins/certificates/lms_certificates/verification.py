@@ -6,6 +6,7 @@ is simply looked up. A number whose check character does not match is ``unknown`
 with the reason ``mistyped``, so the page can say "check for a typing mistake"
 without a database lookup.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,15 +45,29 @@ class Verdict:
         return self.status in ("valid", "expired", "revoked")
 
     def as_json(self) -> dict:
-        body = {"number": self.number, "status": self.status, "valid": self.valid, "reason": self.reason,
-                "signature": self.signature, "certificate": None, "revocation": None}
+        body = {
+            "number": self.number,
+            "status": self.status,
+            "valid": self.valid,
+            "reason": self.reason,
+            "signature": self.signature,
+            "certificate": None,
+            "revocation": None,
+        }
         if self.known:
-            body["certificate"] = {"learner": self.learner_name, "course": self.course_title,
-                                   "issuer": self.issuer, "issued_at": iso_time(self.issued_at),
-                                   "expires_at": iso_time(self.expires_at)}
+            body["certificate"] = {
+                "learner": self.learner_name,
+                "course": self.course_title,
+                "issuer": self.issuer,
+                "issued_at": iso_time(self.issued_at),
+                "expires_at": iso_time(self.expires_at),
+            }
         if self.status == "revoked":
-            body["revocation"] = {"revoked_at": iso_time(self.revoked_at), "reason": self.revoked_reason,
-                                  "replaced_by": self.replaced_by}
+            body["revocation"] = {
+                "revoked_at": iso_time(self.revoked_at),
+                "reason": self.revoked_reason,
+                "replaced_by": self.replaced_by,
+            }
         return body
 
 
@@ -73,20 +88,28 @@ def verify(typed: str, signature: str | None = None) -> Verdict:
     if not parsed.check_ok:
         return Verdict("unknown", shown, reason="mistyped")
     row = db.session.execute(
-        db.select(CertificateNumber).where(CertificateNumber.number == parsed.canonical)).scalar_one_or_none()
+        db.select(CertificateNumber).where(CertificateNumber.number == parsed.canonical)
+    ).scalar_one_or_none()
     if row is None:
         return Verdict("unknown", shown, reason="not_found", signature=signature_state)
-    details = {"learner_name": row.learner_name, "course_title": row.course_title, "issuer": row.issuer,
-               "issued_at": row.issued_at, "expires_at": row.expires_at, "signature": signature_state}
+    details = {
+        "learner_name": row.learner_name,
+        "course_title": row.course_title,
+        "issuer": row.issuer,
+        "issued_at": row.issued_at,
+        "expires_at": row.expires_at,
+        "signature": signature_state,
+    }
     certificate = row.certificate
     if row.ended_at is not None:
-        replaced_by = (certificate.number if certificate.status == "valid" and certificate.number != row.number
-                       else None)
-        return Verdict("revoked", shown, revoked_at=row.ended_at, revoked_reason=row.reason,
-                       replaced_by=replaced_by, **details)
+        replaced_by = certificate.number if certificate.status == "valid" and certificate.number != row.number else None
+        return Verdict(
+            "revoked", shown, revoked_at=row.ended_at, revoked_reason=row.reason, replaced_by=replaced_by, **details
+        )
     if certificate.status == "revoked":
-        return Verdict("revoked", shown, revoked_at=certificate.revoked_at,
-                       revoked_reason=certificate.revoked_reason, **details)
+        return Verdict(
+            "revoked", shown, revoked_at=certificate.revoked_at, revoked_reason=certificate.revoked_reason, **details
+        )
     if row.expires_at is not None and row.expires_at <= utcnow():
         return Verdict("expired", shown, **details)
     return Verdict("valid", shown, **details)

@@ -2,6 +2,7 @@
 certificate's page and PDF, the public verification page (HTML or JSON), and the
 course staff's pages: the list with revoke and re-issue, the design editor with its
 preview, bulk re-generation with progress and the ZIP of all PDFs."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,20 @@ import tempfile
 import zipfile
 from io import BytesIO
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -23,8 +36,9 @@ from lms_certificates.forms import ReissueForm, RevokeForm, template_form_class
 from lms_certificates.models import IMAGE_KINDS, Certificate, RegenerationBatch
 from lms_certificates.payloads import CertificateInfo
 
-bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates",
-               static_folder="static")
+bp = Blueprint(
+    "certificates", __name__, url_prefix="/certificates", template_folder="templates", static_folder="static"
+)
 
 SAMPLE_BODY = "0" * numbers.RANDOM_LENGTH
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -40,8 +54,9 @@ def require_manage(certificate: Certificate) -> Course | None:
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
-    response = send_file(BytesIO(data), mimetype="application/pdf", as_attachment=not inline,
-                         download_name=filename, max_age=0)
+    response = send_file(
+        BytesIO(data), mimetype="application/pdf", as_attachment=not inline, download_name=filename, max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -52,9 +67,13 @@ def pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
 @bp.route("/")
 @login_required
 def index():
-    certificates = db.session.execute(
-        db.select(Certificate).where(Certificate.user_id == current_user.id).order_by(Certificate.issued_at.desc())
-    ).scalars().all()
+    certificates = (
+        db.session.execute(
+            db.select(Certificate).where(Certificate.user_id == current_user.id).order_by(Certificate.issued_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template("certificates/index.html", certificates=certificates)
 
 
@@ -65,9 +84,15 @@ def show(certificate_id):
     require("certificate.view", certificate)
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
     manage = can(current_user, "certificate.manage", course) if course else current_user.is_admin
-    return render_template("certificates/show.html", certificate=certificate, course=course, manage=manage,
-                           verification_url=issuing.verification_url(certificate.number),
-                           revoke_form=RevokeForm(), reissue_form=ReissueForm())
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        course=course,
+        manage=manage,
+        verification_url=issuing.verification_url(certificate.number),
+        revoke_form=RevokeForm(),
+        reissue_form=ReissueForm(),
+    )
 
 
 @bp.route("/<int:certificate_id>.pdf")
@@ -114,8 +139,14 @@ def reissue(certificate_id):
         flash(exc.message, "error")
         return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
     enqueue(jobs.render_job, certificate.id, True)
-    flash(_("The certificate was re-issued as %(number)s; %(old)s now verifies as replaced.",
-            number=certificate.number, old=old_number), "success")
+    flash(
+        _(
+            "The certificate was re-issued as %(number)s; %(old)s now verifies as replaced.",
+            number=certificate.number,
+            old=old_number,
+        ),
+        "success",
+    )
     return redirect(url_for("certificates.show", certificate_id=certificate.id)), 303
 
 
@@ -145,8 +176,14 @@ def _verdict(number: str) -> verification.Verdict | None:
 
 
 def _too_many_json():
-    return jsonify({"error": {"code": "rate_limited", "message": _(
-        "Too many numbers that could not be verified. Please wait a few minutes and try again.")}}), 429
+    return jsonify(
+        {
+            "error": {
+                "code": "rate_limited",
+                "message": _("Too many numbers that could not be verified. Please wait a few minutes and try again."),
+            }
+        }
+    ), 429
 
 
 def _wants_json() -> bool:
@@ -190,13 +227,21 @@ def verify_json(number):
 def course(course_id):
     course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
-    rows = db.session.execute(
-        db.select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at.desc())
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     batch = jobs.latest_batch(course.id)
-    return render_template("certificates/course.html", course=course, certificates=rows,
-                           template=designs.template_of(course.id),
-                           batch=jobs.batch_progress(batch) if batch else None)
+    return render_template(
+        "certificates/course.html",
+        course=course,
+        certificates=rows,
+        template=designs.template_of(course.id),
+        batch=jobs.batch_progress(batch) if batch else None,
+    )
 
 
 @bp.route("/courses/<int:course_id>/regenerate", methods=["POST"])
@@ -206,8 +251,10 @@ def regenerate(course_id):
     require("certificate.manage", course)
     batch = jobs.start_regeneration(course.id, current_user.id)
     if batch.total:
-        flash(ngettext("Re-generating %(num)d certificate.", "Re-generating %(num)d certificates.", batch.total),
-              "success")
+        flash(
+            ngettext("Re-generating %(num)d certificate.", "Re-generating %(num)d certificates.", batch.total),
+            "success",
+        )
     else:
         flash(_("This course has no certificates to re-generate."), "info")
     return redirect(url_for("certificates.course", course_id=course.id)), 303
@@ -226,10 +273,15 @@ def batch(batch_id):
 def course_zip(course_id):
     course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
-    certificates = db.session.execute(
-        db.select(Certificate).where(Certificate.course_id == course.id, Certificate.status == "valid")
-        .order_by(Certificate.learner_name, Certificate.id)
-    ).scalars().all()
+    certificates = (
+        db.session.execute(
+            db.select(Certificate)
+            .where(Certificate.course_id == course.id, Certificate.status == "valid")
+            .order_by(Certificate.learner_name, Certificate.id)
+        )
+        .scalars()
+        .all()
+    )
     # Spooled: small courses stay in memory, big ones go to a temporary file.
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -237,8 +289,13 @@ def course_zip(course_id):
             name = UNSAFE_FILENAME.sub(" ", f"{certificate.learner_name} {certificate.number}").strip()
             archive.writestr(f"{name}.pdf", issuing.ensure_pdf(certificate))
     spool.seek(0)
-    return send_file(spool, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{course.slug}-certificates.zip", max_age=0)
+    return send_file(
+        spool,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{course.slug}-certificates.zip",
+        max_age=0,
+    )
 
 
 def _language_names() -> dict[str, str]:
@@ -248,9 +305,20 @@ def _language_names() -> dict[str, str]:
 
 
 def _form_values(form, languages) -> dict:
-    values = {name: getattr(form, name).data for name in (
-        "enabled", "orientation", "primary_color", "accent_color", "text_color", "issuer_name",
-        "signatory_name", "signatory_title", "validity_months")}
+    values = {
+        name: getattr(form, name).data
+        for name in (
+            "enabled",
+            "orientation",
+            "primary_color",
+            "accent_color",
+            "text_color",
+            "issuer_name",
+            "signatory_name",
+            "signatory_title",
+            "validity_months",
+        )
+    }
     values["heading"] = {code: getattr(form, f"heading_{code}").data or "" for code in languages}
     values["wording"] = {code: getattr(form, f"wording_{code}").data or "" for code in languages}
     return values
@@ -277,8 +345,11 @@ def template(course_id):
     status = 200
     if request.method == "POST":
         values = _form_values(form, languages)
-        uploads = {kind: getattr(form, kind).data.read() for kind in IMAGE_KINDS
-                   if getattr(form, kind).data and getattr(form, kind).data.filename}
+        uploads = {
+            kind: getattr(form, kind).data.read()
+            for kind in IMAGE_KINDS
+            if getattr(form, kind).data and getattr(form, kind).data.filename
+        }
         remove = {kind for kind in IMAGE_KINDS if getattr(form, f"remove_{kind}").data}
         try:
             if not form.validate():
@@ -295,11 +366,22 @@ def template(course_id):
             flash(exc.message, "error")
             status = exc.status
         else:
-            flash(_("The certificate design was saved. Re-generate the certificates already issued to "
-                    "give them the new design."), "success")
+            flash(
+                _(
+                    "The certificate design was saved. Re-generate the certificates already issued to "
+                    "give them the new design."
+                ),
+                "success",
+            )
             return redirect(url_for("certificates.template", course_id=course.id)), 303
-    return render_template("certificates/template.html", course=course, form=form, template=template,
-                           languages=languages, image_kinds=IMAGE_KINDS), status
+    return render_template(
+        "certificates/template.html",
+        course=course,
+        form=form,
+        template=template,
+        languages=languages,
+        image_kinds=IMAGE_KINDS,
+    ), status
 
 
 @bp.route("/courses/<int:course_id>/template/preview.pdf")
@@ -328,13 +410,19 @@ def _preview_response(course, template, overrides, images):
         language = current_app.config["LMS_DEFAULT_LANGUAGE"]
     saved = {"issuer_name": template.issuer_name, "validity_months": template.validity_months} if template else {}
     chosen = {"issuer_name": "", "validity_months": None, **saved, **(overrides or {})}
-    info = sample_certificate(course, designs.template_info(template, language, overrides, images), language,
-                              chosen["issuer_name"], chosen["validity_months"])
+    info = sample_certificate(
+        course,
+        designs.template_info(template, language, overrides, images),
+        language,
+        chosen["issuer_name"],
+        chosen["validity_months"],
+    )
     return pdf_response(issuing.render(info), f"certificate-preview-{course.slug}.pdf", inline=True)
 
 
-def sample_certificate(course: Course, design, language: str, issuer_name: str,
-                       validity_months: int | None) -> CertificateInfo:
+def sample_certificate(
+    course: Course, design, language: str, issuer_name: str, validity_months: int | None
+) -> CertificateInfo:
     """A made-up certificate for the editor's preview, in ``language``."""
     from flask_babel import force_locale
 
@@ -347,14 +435,23 @@ def sample_certificate(course: Course, design, language: str, issuer_name: str,
     expires = issuing.add_months(now, validity_months) if validity_months else None
     number = numbers.format_number(SAMPLE_BODY + numbers.check_character(SAMPLE_BODY), issuing.number_prefix())
     return CertificateInfo(
-        id=None, number=number, learner_name=learner, course_id=course.id,
+        id=None,
+        number=number,
+        learner_name=learner,
+        course_id=course.id,
         course_title=ContentTranslations(course, language).get(course, "title"),
-        issuer=issuer_name or issuing.issuer_of(course, None), site_name=current_app.config["LMS_SITE_NAME"],
-        language=language, completed_at=now, issued_at=now, expires_at=expires,
+        issuer=issuer_name or issuing.issuer_of(course, None),
+        site_name=current_app.config["LMS_SITE_NAME"],
+        language=language,
+        completed_at=now,
+        issued_at=now,
+        expires_at=expires,
         completed_on=issuing.local_date_text(now, language, zone),
         issued_on=issuing.local_date_text(now, language, zone),
         expires_on=issuing.local_date_text(expires, language, zone),
-        verification_url=issuing.verification_url(number), template=design, preview=True,
+        verification_url=issuing.verification_url(number),
+        template=design,
+        preview=True,
     )
 
 

@@ -1,5 +1,6 @@
 """Fixtures for the certificates plugin's tests: the app runs with this plugin only,
 so the tests tell about certificates whatever else is installed."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,11 +35,11 @@ class Graduation:
         lesson = db.session.execute(db.select(Lesson).where(Lesson.course_id == course.id)).scalars().first()
         progress.complete_lesson(student, lesson)
         self.run_jobs()
-        enrollment = db.session.execute(db.select(Enrollment).where(
-            Enrollment.user_id == student.id, Enrollment.course_id == course.id)).scalar_one()
+        enrollment = db.session.execute(
+            db.select(Enrollment).where(Enrollment.user_id == student.id, Enrollment.course_id == course.id)
+        ).scalar_one()
         assert enrollment.status == "completed"
         return student, enrollment
-
 
     @staticmethod
     def certificates(user_id=None):

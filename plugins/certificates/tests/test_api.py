@@ -1,4 +1,5 @@
 """A learner's app reads their certificates and PDFs through the JSON API."""
+
 from lms_core import db
 from lms_core.models import ApiToken
 from lms_certificates import storage
@@ -18,7 +19,8 @@ def test_a_learner_lists_their_certificates_and_fetches_a_pdf(client, graduation
 
     listing = client.get("/api/v1/certificates", headers=headers).get_json()["certificates"]
     assert [(c["number"], c["status"], c["learner"], c["course"]["title"], c["pdf_ready"]) for c in listing] == [
-        (certificate.number, "valid", "Anna Kuznetsova", "Astronomy", True)]
+        (certificate.number, "valid", "Anna Kuznetsova", "Astronomy", True)
+    ]
     item = listing[0]
     assert item["verification_url"].startswith(f"http://localhost/certificates/verify/{certificate.number}?s=")
     assert item["pdf_url"] == f"http://localhost/api/v1/certificates/{certificate.id}/pdf"
@@ -46,7 +48,9 @@ def test_a_revoked_certificate_has_no_pdf_any_more(client, graduation, factory):
 def test_the_certificate_routes_are_in_the_api_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert {path: sorted(item) for path, item in document["paths"].items() if path.startswith("/certificates")} == {
-        "/certificates": ["get"], "/certificates/{certificate_id}": ["get", "parameters"],
+        "/certificates": ["get"],
+        "/certificates/{certificate_id}": ["get", "parameters"],
         "/certificates/{certificate_id}/pdf": ["get", "parameters"],
-        "/certificates/verify/{number}": ["get", "parameters"]}
+        "/certificates/verify/{number}": ["get", "parameters"],
+    }
     assert {"certificatesCertificate", "certificatesVerdict"} <= set(document["components"]["schemas"])

@@ -1,5 +1,6 @@
 """A teacher designs the course's certificate, previews it, re-generates the PDFs
 already issued and downloads them all as one ZIP."""
+
 import hashlib
 import zipfile
 from io import BytesIO
@@ -19,10 +20,22 @@ def png(size=(1200, 600), color=(200, 30, 30, 255)) -> bytes:
 
 
 def design_form(**changes):
-    form = {"enabled": "y", "orientation": "landscape", "primary_color": "#1f3a68", "accent_color": "#b08d2f",
-            "text_color": "#1d2430", "issuer_name": "", "signatory_name": "", "signatory_title": "",
-            "validity_months": "", "heading_en": "", "heading_ru": "", "wording_en": "", "wording_ru": "",
-            "action": "save"}
+    form = {
+        "enabled": "y",
+        "orientation": "landscape",
+        "primary_color": "#1f3a68",
+        "accent_color": "#b08d2f",
+        "text_color": "#1d2430",
+        "issuer_name": "",
+        "signatory_name": "",
+        "signatory_title": "",
+        "validity_months": "",
+        "heading_en": "",
+        "heading_ru": "",
+        "wording_en": "",
+        "wording_ru": "",
+        "action": "save",
+    }
     form.update(changes)
     return form
 
@@ -44,15 +57,29 @@ def course(graduation, teacher):
 def test_a_teacher_saves_a_design_and_previews_it(client, login, teacher, course):
     login(client, teacher)
     assert client.get(f"/certificates/courses/{course.id}/template").status_code == 200
-    response = client.post(f"/certificates/courses/{course.id}/template", data=design_form(
-        orientation="portrait", primary_color="#004400", heading_en="Diploma of the Night Sky",
-        heading_ru="Диплом ночного неба", signatory_name="Dr. Vera Rubin", signatory_title="Director",
-        validity_months="24", logo=(BytesIO(png()), "logo.png")), content_type="multipart/form-data")
+    response = client.post(
+        f"/certificates/courses/{course.id}/template",
+        data=design_form(
+            orientation="portrait",
+            primary_color="#004400",
+            heading_en="Diploma of the Night Sky",
+            heading_ru="Диплом ночного неба",
+            signatory_name="Dr. Vera Rubin",
+            signatory_title="Director",
+            validity_months="24",
+            logo=(BytesIO(png()), "logo.png"),
+        ),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
 
     template = designs.template_of(course.id)
     assert (template.orientation, template.primary_color, template.validity_months, template.version) == (
-        "portrait", "#004400", 24, 1)
+        "portrait",
+        "#004400",
+        24,
+        1,
+    )
     assert template.heading == {"en": "Diploma of the Night Sky", "ru": "Диплом ночного неба"}
     logo = Image.open(BytesIO(template.image("logo").data))
     assert logo.format == "PNG" and logo.size == (800, 400)
@@ -67,8 +94,10 @@ def test_a_teacher_saves_a_design_and_previews_it(client, login, teacher, course
 
 def test_the_preview_of_unsaved_changes_saves_nothing(client, login, teacher, course):
     login(client, teacher)
-    response = client.post(f"/certificates/courses/{course.id}/template",
-                           data=design_form(action="preview", wording_en="has mastered the stars"))
+    response = client.post(
+        f"/certificates/courses/{course.id}/template",
+        data=design_form(action="preview", wording_en="has mastered the stars"),
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "has mastered the stars" in pdf_text(response.data)
     assert designs.template_of(course.id) is None
@@ -76,22 +105,31 @@ def test_the_preview_of_unsaved_changes_saves_nothing(client, login, teacher, co
 
 def test_wrong_values_are_explained_and_nothing_is_stored(client, login, teacher, course):
     login(client, teacher)
-    response = client.post(f"/certificates/courses/{course.id}/template", data=design_form(
-        primary_color="red", validity_months="0", signature=(BytesIO(b"<svg>not a picture</svg>"), "sign.png")),
-        content_type="multipart/form-data", headers={"Accept-Language": "ru"})
+    response = client.post(
+        f"/certificates/courses/{course.id}/template",
+        data=design_form(
+            primary_color="red", validity_months="0", signature=(BytesIO(b"<svg>not a picture</svg>"), "sign.png")
+        ),
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "ru"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Укажите цвет в виде #rrggbb" in html and "Укажите число месяцев от 1 до 600" in html
     assert designs.template_of(course.id) is None
 
-    response = client.post(f"/certificates/courses/{course.id}/template", data=design_form(
-        signature=(BytesIO(b"<svg>not a picture</svg>"), "sign.png")), content_type="multipart/form-data")
+    response = client.post(
+        f"/certificates/courses/{course.id}/template",
+        data=design_form(signature=(BytesIO(b"<svg>not a picture</svg>"), "sign.png")),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "Upload a PNG or JPEG image." in response.get_data(as_text=True)
     assert designs.template_of(course.id) is None
 
 
 def test_re_generating_gives_every_certificate_the_new_design_with_progress(
-        client, login, run_jobs, teacher, course, graduation):
+    client, login, run_jobs, teacher, course, graduation
+):
     for name in ("Anna", "Boris", "Chen"):
         graduation.complete(course, name=name)
     before = {c.id: c.pdf_sha256 for c in graduation.certificates()}
@@ -103,12 +141,17 @@ def test_re_generating_gives_every_certificate_the_new_design_with_progress(
 
     certificates = graduation.certificates()
     assert all(c.pdf_sha256 != before[c.id] and c.template_version == 1 for c in certificates)
-    assert all("has charted the sky" in pdf_text(storage.read_verified(c.pdf_path, c.pdf_sha256))
-               for c in certificates)
+    assert all("has charted the sky" in pdf_text(storage.read_verified(c.pdf_path, c.pdf_sha256)) for c in certificates)
     page = client.get(f"/certificates/courses/{course.id}").get_data(as_text=True)
     batch_url = page.split('data-url="')[1].split('"')[0]
-    assert client.get(batch_url).get_json() == {"id": certificates[0].batch_id, "total": 3, "done": 3, "failed": 0,
-                                                "percent": 100, "finished": True}
+    assert client.get(batch_url).get_json() == {
+        "id": certificates[0].batch_id,
+        "total": 3,
+        "done": 3,
+        "failed": 0,
+        "percent": 100,
+        "finished": True,
+    }
 
 
 def test_the_teacher_downloads_every_valid_certificate_as_one_zip(client, login, teacher, course, graduation, factory):

@@ -1,5 +1,6 @@
 """A completed course gives exactly one certificate, however the events arrive, and
 what goes wrong on the way is repaired."""
+
 import hashlib
 import threading
 
@@ -12,8 +13,13 @@ from lms_certificates.models import CertificateNumber
 
 
 def notifications_of(user_id):
-    return db.session.execute(db.select(Notification).where(
-        Notification.user_id == user_id, Notification.kind == "certificates.issued")).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Notification).where(Notification.user_id == user_id, Notification.kind == "certificates.issued")
+        )
+        .scalars()
+        .all()
+    )
 
 
 def count(model):
@@ -28,14 +34,17 @@ def complete_while_the_plugin_is_off(graduation, course):
     return student, enrollment
 
 
-def test_a_student_who_completes_a_course_is_notified_and_downloads_the_certificate(
-        client, graduation, login):
+def test_a_student_who_completes_a_course_is_notified_and_downloads_the_certificate(client, graduation, login):
     course = graduation.course(title="Astronomy")
     student, enrollment = graduation.complete(course, name="Anna Kuznetsova")
 
     [certificate] = graduation.certificates(student.id)
     assert (certificate.enrollment_id, certificate.learner_name, certificate.course_title, certificate.status) == (
-        enrollment.id, "Anna Kuznetsova", "Astronomy", "valid")
+        enrollment.id,
+        "Anna Kuznetsova",
+        "Astronomy",
+        "valid",
+    )
     assert numbers.parse(certificate.number).check_ok
     stored = (storage.root() / certificate.pdf_path).read_bytes()
     assert stored.startswith(b"%PDF-") and hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
@@ -57,8 +66,12 @@ def test_replaying_the_event_or_retrying_the_job_issues_no_second_certificate(ap
     student, enrollment = graduation.complete(course)
     [first] = graduation.certificates()
 
-    app.extensions["lms_plugins"].call_each("on_course_completed", user=UserInfo.of(student),
-                                            course=CourseInfo.of(course), enrollment=EnrollmentInfo.of(enrollment))
+    app.extensions["lms_plugins"].call_each(
+        "on_course_completed",
+        user=UserInfo.of(student),
+        course=CourseInfo.of(course),
+        enrollment=EnrollmentInfo.of(enrollment),
+    )
     run_jobs()
     jobs.issue_job(enrollment.id)
 
@@ -97,10 +110,11 @@ def test_two_workers_issuing_the_same_completion_at_once_leave_one_certificate(a
 
 
 def test_a_completion_whose_event_could_not_be_handled_is_issued_when_the_event_log_redelivers_it(
-        app, graduation, run_jobs, monkeypatch):
+    app, graduation, run_jobs, monkeypatch
+):
     from datetime import timedelta
 
-    from lms_core.delivery import redeliver_due
+    from lms_core.testing import redeliver_due
     from lms_core.models import utcnow
 
     course = graduation.course()
@@ -125,8 +139,8 @@ def test_a_completion_whose_event_could_not_be_handled_is_issued_when_the_event_
 def test_completions_while_the_plugin_was_off_get_certificates_when_the_admin_replays_them(app, graduation, run_jobs):
     from datetime import timedelta
 
-    from lms_core.cli import main
     from lms_core.models import utcnow
+    from lms_core.testing import lms_command as main
 
     since = (utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
     course = graduation.course()

@@ -1,5 +1,6 @@
 """Certificate numbers: short enough to type, impossible to guess, and a typo is
 caught by the check character before anything is looked up."""
+
 import secrets
 
 from lms_certificates import numbers
@@ -23,7 +24,7 @@ def test_every_single_mistyped_character_is_caught():
         assert numbers.is_consistent(characters)
         for position, original in enumerate(characters):
             for typo in numbers.ALPHABET.replace(original, ""):
-                mistyped = characters[:position] + typo + characters[position + 1:]
+                mistyped = characters[:position] + typo + characters[position + 1 :]
                 assert not numbers.is_consistent(mistyped), (characters, mistyped)
 
 
@@ -33,15 +34,20 @@ def test_every_swap_of_two_neighbouring_characters_is_caught():
         for position in range(len(characters) - 1):
             a, b = characters[position], characters[position + 1]
             if a != b:
-                swapped = characters[:position] + b + a + characters[position + 2:]
+                swapped = characters[:position] + b + a + characters[position + 2 :]
                 assert not numbers.is_consistent(swapped), (characters, swapped)
 
 
 def test_what_people_type_is_read_forgivingly():
     number = numbers.generate()
     body = number.replace("-", "")[3:]
-    typed_variants = [number.lower(), f"  {number}  ", body, " ".join(number.split("-")),
-                      number.replace("0", "o").replace("1", "l")]
+    typed_variants = [
+        number.lower(),
+        f"  {number}  ",
+        body,
+        " ".join(number.split("-")),
+        number.replace("0", "o").replace("1", "l"),
+    ]
     for typed in typed_variants:
         parsed = numbers.parse(typed)
         assert parsed.canonical == number and parsed.check_ok, typed

@@ -1,6 +1,7 @@
 """The PDF a Russian-speaking learner downloads: their name and the course in
 Russian, the date in Russian, the number, and a QR code that a phone reads and that
 leads to the verification page."""
+
 import shutil
 import subprocess
 from io import BytesIO
@@ -23,13 +24,13 @@ def rendered_page(pdf: bytes, tmp_path) -> Image.Image:
         pytest.fail("pdftoppm is missing: install poppler-utils (scripts/test.sh does)")
     source = tmp_path / "certificate.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(source), str(tmp_path / "page")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(source), str(tmp_path / "page")], check=True, timeout=60
+    )
     return Image.open(tmp_path / "page.png")
 
 
-def test_the_pdf_reads_in_russian_and_its_qr_code_leads_to_the_verification_page(
-        client, graduation, login, tmp_path):
+def test_the_pdf_reads_in_russian_and_its_qr_code_leads_to_the_verification_page(client, graduation, login, tmp_path):
     course = graduation.course(title="Introduction to Astronomy")
     set_translation(course, course, "title", "ru", "Введение в астрономию")
     db.session.commit()
@@ -43,8 +44,7 @@ def test_the_pdf_reads_in_russian_and_its_qr_code_leads_to_the_verification_page
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     completed_on = format_date(enrollment.completed_at.date(), format="long", locale="ru")
-    for expected in (NAME, "Введение в астрономию", "СЕРТИФИКАТ ОБ ОКОНЧАНИИ КУРСА", completed_on,
-                     certificate.number):
+    for expected in (NAME, "Введение в астрономию", "СЕРТИФИКАТ ОБ ОКОНЧАНИИ КУРСА", completed_on, certificate.number):
         assert expected in text, expected
 
     codes = zxingcpp.read_barcodes(rendered_page(pdf, tmp_path))

@@ -1,5 +1,6 @@
 """Only the learner, the course's teachers and admins see and download a
 certificate; anyone verifies one."""
+
 import pytest
 
 from lms_core.models import ApiToken
@@ -12,9 +13,15 @@ def people(factory, graduation):
     course = graduation.course(teacher=teacher)
     owner, _enrollment = graduation.complete(course)
     [certificate] = graduation.certificates(owner.id)
-    return {"course": course, "certificate": certificate, "owner": owner, "teacher": teacher,
-            "admin": factory.user(role="admin"), "classmate": factory.user(),
-            "other_teacher": factory.user(role="teacher")}
+    return {
+        "course": course,
+        "certificate": certificate,
+        "owner": owner,
+        "teacher": teacher,
+        "admin": factory.user(role="admin"),
+        "classmate": factory.user(),
+        "other_teacher": factory.user(role="teacher"),
+    }
 
 
 @pytest.mark.parametrize("who", ["owner", "teacher", "admin"])

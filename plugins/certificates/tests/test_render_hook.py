@@ -1,5 +1,6 @@
 """``render_certificate`` is firstresult and the plugin's design answers last: an
 institution's own plugin replaces it, and a broken one does not stop certificates."""
+
 from fpdf import FPDF
 from pypdf import PdfReader
 from io import BytesIO

@@ -1,5 +1,6 @@
 """Anyone can check a certificate by its number or its QR code and learn whether it
 is valid, expired, revoked, unknown or a forgery, as a page or as JSON."""
+
 from urllib.parse import urlsplit
 
 import pytest
@@ -41,9 +42,11 @@ def test_a_visitor_checks_a_valid_certificate_by_its_number(client, issued):
     assert page.status_code == 200 and 'data-status="valid"' in html
     assert "Anna Kuznetsova" in html and "Astronomy" in html and "Tom Teacher" in html
 
-    for response in (client.get(f"/certificates/verify/{issued.number}.json"),
-                     client.get(f"/certificates/verify/{issued.number}", headers={"Accept": "application/json"}),
-                     client.get(f"/api/v1/certificates/verify/{issued.number}")):
+    for response in (
+        client.get(f"/certificates/verify/{issued.number}.json"),
+        client.get(f"/certificates/verify/{issued.number}", headers={"Accept": "application/json"}),
+        client.get(f"/api/v1/certificates/verify/{issued.number}"),
+    ):
         body = response.get_json()
         assert body["status"] == "valid" and body["valid"] is True and body["number"] == issued.number
         assert body["certificate"]["learner"] == "Anna Kuznetsova"
@@ -127,15 +130,17 @@ def test_a_reissued_certificate_keeps_its_old_number_on_record(client, login, ru
     assert new["status"] == "valid" and new["certificate"]["learner"] == "Anna Petrova"
     old = client.get(f"/certificates/verify/{old_number}.json").get_json()
     assert old["status"] == "revoked" and old["certificate"]["learner"] == "Anna Kuznetsova"
-    assert old["revocation"] == {"revoked_at": old["revocation"]["revoked_at"], "reason": "Name changed",
-                                 "replaced_by": issued.number}
+    assert old["revocation"] == {
+        "revoked_at": old["revocation"]["revoked_at"],
+        "reason": "Name changed",
+        "replaced_by": issued.number,
+    }
     history = client.get(f"/certificates/{issued.id}").get_data(as_text=True)
     assert old_number in history and issued.number in history
 
 
 def test_a_certificate_past_its_validity_is_expired(client, issued):
-    row = db.session.execute(db.select(CertificateNumber).where(
-        CertificateNumber.number == issued.number)).scalar_one()
+    row = db.session.execute(db.select(CertificateNumber).where(CertificateNumber.number == issued.number)).scalar_one()
     row.expires_at = issued.completed_at.replace(year=issued.completed_at.year - 1)
     db.session.commit()
 
@@ -154,6 +159,5 @@ def test_guessing_numbers_is_slowed_down(client, issued):
 
 
 def test_the_verification_page_speaks_russian(client, issued):
-    html = client.get(f"/certificates/verify/{issued.number}", headers={"Accept-Language": "ru"}).get_data(
-        as_text=True)
+    html = client.get(f"/certificates/verify/{issued.number}", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Действительный сертификат" in html and "Anna Kuznetsova" in html

@@ -4,6 +4,7 @@ Clients send a personal token (``Authorization: Bearer ...``) or the page's sess
 cookie; cookie clients send the page's ``X-CSRFToken`` header with every change, as in
 the core's API. Errors are ``{"error": {"code", "message", "fields"?}}``.
 """
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -27,9 +28,12 @@ bp = api_blueprint("gamification_api", __name__, url_prefix="/api/v1/gamificatio
 PRIVACY_RULES = {"hidden": v.boolean}
 BOARD_RULES = {"mode": v.choice(*privacy.BOARD_MODES)}
 BADGE_RULES = {
-    "name": v.text(badges.NAME_MAX), "description": v.text(badges.DESCRIPTION_MAX, blank=True),
-    "criterion": v.text(60), "params": v.dict_of(v.integer(), 20),
-    "valid_days": v.nullable(v.integer()), "active": v.boolean,
+    "name": v.text(badges.NAME_MAX),
+    "description": v.text(badges.DESCRIPTION_MAX, blank=True),
+    "criterion": v.text(60),
+    "params": v.dict_of(v.integer(), 20),
+    "valid_days": v.nullable(v.integer()),
+    "active": v.boolean,
 }
 AWARD_RULES = {"user_id": v.integer(1), "reason": v.text(badges.REASON_MAX, blank=True)}
 REVOKE_RULES = {"reason": v.text(badges.REASON_MAX, blank=True)}
@@ -84,24 +88,33 @@ def badge_json(award: BadgeAward) -> dict:
 def me():
     total = ledger.total_points(current_user.id)
     level = levels.level_of(total, levels.levels_for(None))
-    return jsonify({
-        "points": total,
-        "level": {"position": level.position, "name": str(level.name), "threshold": level.threshold},
-        "hidden": privacy.is_hidden(current_user.id),
-        "badges": [badge_json(a) for a in badges.awards_of(current_user.id)],
-    })
+    return jsonify(
+        {
+            "points": total,
+            "level": {"position": level.position, "name": str(level.name), "threshold": level.threshold},
+            "hidden": privacy.is_hidden(current_user.id),
+            "badges": [badge_json(a) for a in badges.awards_of(current_user.id)],
+        }
+    )
 
 
 @bp.get("/me/history")
 def my_history():
-    return jsonify({"items": [{
-        "points": a.points,
-        "rule": a.rule,
-        "reason": rules.describe(a),
-        "course_id": a.course_id,
-        "awarded_at": a.created_at.isoformat(),
-        "changed_at": a.updated_at.isoformat() if a.updated_at != a.created_at else None,
-    } for a in ledger.history(current_user.id)]})
+    return jsonify(
+        {
+            "items": [
+                {
+                    "points": a.points,
+                    "rule": a.rule,
+                    "reason": rules.describe(a),
+                    "course_id": a.course_id,
+                    "awarded_at": a.created_at.isoformat(),
+                    "changed_at": a.updated_at.isoformat() if a.updated_at != a.created_at else None,
+                }
+                for a in ledger.history(current_user.id)
+            ]
+        }
+    )
 
 
 @bp.put("/me/privacy")
@@ -113,12 +126,27 @@ def set_privacy():
 
 @bp.get("/criteria")
 def list_criteria():
-    return jsonify({"items": [{
-        "kind": c.kind,
-        "label": str(c.label),
-        "params": [{"name": p.name, "label": str(p.label), "default": p.default, "minimum": p.minimum,
-                    "maximum": p.maximum} for p in c.params],
-    } for c in criteria_by_kind().values()]})
+    return jsonify(
+        {
+            "items": [
+                {
+                    "kind": c.kind,
+                    "label": str(c.label),
+                    "params": [
+                        {
+                            "name": p.name,
+                            "label": str(p.label),
+                            "default": p.default,
+                            "minimum": p.minimum,
+                            "maximum": p.maximum,
+                        }
+                        for p in c.params
+                    ],
+                }
+                for c in criteria_by_kind().values()
+            ]
+        }
+    )
 
 
 def _rules_json(course_id: int | None) -> dict:
@@ -146,9 +174,16 @@ def set_course_board(course_id):
 
 
 def _badge_class_json(badge: Badge) -> dict:
-    return {"id": badge.id, "course_id": badge.course_id, "name": str(badges.badge_name(badge)),
-            "description": str(badges.badge_description(badge)), "criterion": badge.criterion,
-            "params": badge.params, "valid_days": badge.valid_days, "active": badge.active}
+    return {
+        "id": badge.id,
+        "course_id": badge.course_id,
+        "name": str(badges.badge_name(badge)),
+        "description": str(badges.badge_description(badge)),
+        "criterion": badge.criterion,
+        "params": badge.params,
+        "valid_days": badge.valid_days,
+        "active": badge.active,
+    }
 
 
 @bp.get("/courses/<int:course_id>/badges")

@@ -5,6 +5,7 @@ badge and person). Criteria hand a badge out after an event; a teacher may award
 hand or revoke it with a reason. A revoked badge is never handed out again by its
 criteria, only by hand.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,13 @@ BUILTIN_BADGES = [
     BuiltinBadge("perfect-score", "perfect_score", {}, _l("Perfectionist"), _l("Scored full marks in a quiz.")),
     BuiltinBadge("ten-quizzes", "quizzes_passed", {"count": 10}, _l("Quiz enthusiast"), _l("Passed 10 quizzes.")),
     BuiltinBadge("graduate", "course_completed", {}, _l("Graduate"), _l("Completed a course.")),
-    BuiltinBadge("early-bird", "assignment_early", {"hours": 24}, _l("Early bird"),
-                 _l("Handed in an assignment at least a day before its deadline.")),
+    BuiltinBadge(
+        "early-bird",
+        "assignment_early",
+        {"hours": 24},
+        _l("Early bird"),
+        _l("Handed in an assignment at least a day before its deadline."),
+    ),
     BuiltinBadge("week-streak", "active_streak", {"days": 7}, _l("On a roll"), _l("Active 7 days in a row.")),
 ]
 BUILTIN_BY_CODE = {b.code: b for b in BUILTIN_BADGES}
@@ -68,10 +74,19 @@ def ensure_builtin_badges() -> None:
     present = set(db.session.execute(db.select(Badge.builtin).where(Badge.builtin.is_not(None))).scalars())
     missing = [b for b in BUILTIN_BADGES if b.code not in present]
     for builtin in missing:
-        db.session.execute(insert(Badge).values(builtin=builtin.code, criterion=builtin.criterion,
-                                                params=builtin.params, name="", description="", active=True,
-                                                created_at=utcnow())
-                           .on_conflict_do_nothing(index_elements=["builtin"]))
+        db.session.execute(
+            insert(Badge)
+            .values(
+                builtin=builtin.code,
+                criterion=builtin.criterion,
+                params=builtin.params,
+                name="",
+                description="",
+                active=True,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["builtin"])
+        )
     if missing:
         db.session.commit()
 
@@ -135,14 +150,16 @@ def clean_badge(course_id: int | None, raw: dict, builtin: bool = False) -> tupl
             if not 1 <= values["valid_days"] <= VALID_DAYS_MAX:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["valid_days"] = _("Enter a number of days from %(low)d to %(high)d, or leave it empty.",
-                                     low=1, high=VALID_DAYS_MAX)
+            errors["valid_days"] = _(
+                "Enter a number of days from %(low)d to %(high)d, or leave it empty.", low=1, high=VALID_DAYS_MAX
+            )
     values["active"] = bool(raw.get("active", True))
     return values, errors
 
 
-def save_badge(course_id: int | None, creator: User | None, raw: dict, image_file=None,
-               badge: Badge | None = None) -> Badge:
+def save_badge(
+    course_id: int | None, creator: User | None, raw: dict, image_file=None, badge: Badge | None = None
+) -> Badge:
     """Create (or with ``badge``, change) a badge; nothing is stored when anything is wrong."""
     values, errors = clean_badge(course_id, raw, builtin=bool(badge and badge.builtin))
     image = None
@@ -183,8 +200,11 @@ def normalise_image(data: bytes) -> bytes:
         if width * height > IMAGE_MAX_PIXELS:
             raise ServiceError("image_too_large", _("The image is too large (4096 × 4096 pixels at most)."), 413)
         if min(width, height) < IMAGE_MIN_SIDE:
-            raise ServiceError("invalid_image", _("The image is too small (at least %(n)d pixels on each side).",
-                                                  n=IMAGE_MIN_SIDE), 400)
+            raise ServiceError(
+                "invalid_image",
+                _("The image is too small (at least %(n)d pixels on each side).", n=IMAGE_MIN_SIDE),
+                400,
+            )
         with Image.open(io.BytesIO(data)) as image:
             image = image.convert("RGBA")
             image.thumbnail((IMAGE_SIDE, IMAGE_SIDE))
@@ -207,19 +227,35 @@ def grant(badge: Badge, user_id: int, awarded_by: User | None = None, narrative:
     expires_at = now + timedelta(days=badge.valid_days) if badge.valid_days else None
     narrative = narrative or criterion_sentence(badge)
     award_id = db.session.execute(
-        insert(BadgeAward).values(
-            uid=secrets.token_hex(16), badge_id=badge.id, user_id=user_id, course_id=badge.course_id,
-            awarded_at=now, awarded_by=awarded_by.id if awarded_by else None, narrative=narrative,
-            expires_at=expires_at, salt=secrets.token_hex(16))
-        .on_conflict_do_nothing(index_elements=["badge_id", "user_id"]).returning(BadgeAward.id)
+        insert(BadgeAward)
+        .values(
+            uid=secrets.token_hex(16),
+            badge_id=badge.id,
+            user_id=user_id,
+            course_id=badge.course_id,
+            awarded_at=now,
+            awarded_by=awarded_by.id if awarded_by else None,
+            narrative=narrative,
+            expires_at=expires_at,
+            salt=secrets.token_hex(16),
+        )
+        .on_conflict_do_nothing(index_elements=["badge_id", "user_id"])
+        .returning(BadgeAward.id)
     ).scalar_one_or_none()
     if award_id is None and awarded_by is not None:
         # A teacher gives back a revoked badge: the same award, reinstated.
         award_id = db.session.execute(
-            db.update(BadgeAward).where(BadgeAward.badge_id == badge.id, BadgeAward.user_id == user_id,
-                                        BadgeAward.revoked_at.is_not(None))
-            .values(revoked_at=None, revoked_by=None, revocation_reason=None, awarded_at=now,
-                    awarded_by=awarded_by.id, narrative=narrative, expires_at=expires_at)
+            db.update(BadgeAward)
+            .where(BadgeAward.badge_id == badge.id, BadgeAward.user_id == user_id, BadgeAward.revoked_at.is_not(None))
+            .values(
+                revoked_at=None,
+                revoked_by=None,
+                revocation_reason=None,
+                awarded_at=now,
+                awarded_by=awarded_by.id,
+                narrative=narrative,
+                expires_at=expires_at,
+            )
             .returning(BadgeAward.id)
         ).scalar_one_or_none()
     db.session.commit()
@@ -235,23 +271,39 @@ def _tell_holder(award: BadgeAward) -> None:
     from lms_core import path_for
 
     badge = award.badge
-    notify(award.user_id, "gamification.badge",
-           title=lambda: _("You earned the badge “%(name)s”", name=str(badge_name(badge))),
-           body=lambda: str(badge_description(badge)), url=path_for("gamification.profile"),
-           params={"badge": str(badge_name(badge)), "description": str(badge_description(badge))})
+    notify(
+        award.user_id,
+        "gamification.badge",
+        title=lambda: _("You earned the badge “%(name)s”", name=str(badge_name(badge))),
+        body=lambda: str(badge_description(badge)),
+        url=path_for("gamification.profile"),
+        params={"badge": str(badge_name(badge)), "description": str(badge_description(badge))},
+    )
 
 
 def award_by_hand(badge: Badge, student_id: int, teacher: User, reason: str) -> BadgeAward:
     student = db.session.get(User, student_id) if isinstance(student_id, int) else None
     if student is None:
         raise ServiceError("not_found", _("No such person."), 404, {"user_id": _("No such person.")})
-    if badge.course_id is not None and not db.session.execute(db.select(Enrollment.id).where(
-            Enrollment.user_id == student.id, Enrollment.course_id == badge.course_id)).first():
-        raise ServiceError("not_enrolled", _("This person is not enrolled in the course."), 409,
-                           {"user_id": _("This person is not enrolled in the course.")})
+    if (
+        badge.course_id is not None
+        and not db.session.execute(
+            db.select(Enrollment.id).where(Enrollment.user_id == student.id, Enrollment.course_id == badge.course_id)
+        ).first()
+    ):
+        raise ServiceError(
+            "not_enrolled",
+            _("This person is not enrolled in the course."),
+            409,
+            {"user_id": _("This person is not enrolled in the course.")},
+        )
     if len((reason or "").strip()) > REASON_MAX:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"reason": _("The text is too long (%(n)d characters at most).", n=REASON_MAX)})
+        raise ServiceError(
+            "invalid",
+            _("Please correct the marked fields."),
+            400,
+            {"reason": _("The text is too long (%(n)d characters at most).", n=REASON_MAX)},
+        )
     award = grant(badge, student.id, awarded_by=teacher, narrative=(reason or "").strip())
     if award is None:
         raise ServiceError("already_held", _("%(name)s already holds this badge.", name=student.name), 409)
@@ -261,13 +313,19 @@ def award_by_hand(badge: Badge, student_id: int, teacher: User, reason: str) -> 
 def revoke(award: BadgeAward, teacher: User, reason: str) -> BadgeAward:
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"reason": _("Say why the badge is revoked.")})
+        raise ServiceError(
+            "invalid", _("Please correct the marked fields."), 400, {"reason": _("Say why the badge is revoked.")}
+        )
     if len(reason) > REASON_MAX:
-        raise ServiceError("invalid", _("Please correct the marked fields."), 400,
-                           {"reason": _("The text is too long (%(n)d characters at most).", n=REASON_MAX)})
+        raise ServiceError(
+            "invalid",
+            _("Please correct the marked fields."),
+            400,
+            {"reason": _("The text is too long (%(n)d characters at most).", n=REASON_MAX)},
+        )
     changed = db.session.execute(
-        db.update(BadgeAward).where(BadgeAward.id == award.id, BadgeAward.revoked_at.is_(None))
+        db.update(BadgeAward)
+        .where(BadgeAward.id == award.id, BadgeAward.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_by=teacher.id, revocation_reason=reason)
     ).rowcount
     db.session.commit()
@@ -284,8 +342,9 @@ def check(user_id: int, course_id: int | None) -> list[BadgeAward]:
     ensure_builtin_badges()
     held = set(db.session.execute(db.select(BadgeAward.badge_id).where(BadgeAward.user_id == user_id)).scalars())
     query = db.select(Badge).where(Badge.active.is_(True))
-    query = query.where(Badge.course_id.is_(None) | (Badge.course_id == course_id) if course_id
-                        else Badge.course_id.is_(None))
+    query = query.where(
+        Badge.course_id.is_(None) | (Badge.course_id == course_id) if course_id else Badge.course_id.is_(None)
+    )
     kinds = criteria_by_kind()
     granted = []
     for badge in db.session.execute(query.order_by(Badge.id)).scalars().all():
@@ -312,17 +371,24 @@ def is_current(award: BadgeAward, now=None) -> bool:
 
 def awards_of(user_id: int) -> list[BadgeAward]:
     """Every badge the person holds or held (revoked and expired included), newest first."""
-    return list(db.session.execute(
-        db.select(BadgeAward).where(BadgeAward.user_id == user_id)
-        .order_by(BadgeAward.awarded_at.desc(), BadgeAward.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(BadgeAward)
+            .where(BadgeAward.user_id == user_id)
+            .order_by(BadgeAward.awarded_at.desc(), BadgeAward.id.desc())
+        ).scalars()
+    )
 
 
 def awards_of_badge(badge: Badge) -> list[tuple[BadgeAward, User]]:
-    return list(db.session.execute(
-        db.select(BadgeAward, User).join(User, User.id == BadgeAward.user_id)
-        .where(BadgeAward.badge_id == badge.id).order_by(BadgeAward.awarded_at.desc())
-    ).all())
+    return list(
+        db.session.execute(
+            db.select(BadgeAward, User)
+            .join(User, User.id == BadgeAward.user_id)
+            .where(BadgeAward.badge_id == badge.id)
+            .order_by(BadgeAward.awarded_at.desc())
+        ).all()
+    )
 
 
 def current(now=None):

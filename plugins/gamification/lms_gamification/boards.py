@@ -4,6 +4,7 @@
 ``:w<Monday>`` (UTC) makes the board of that week. Weekly boards are kept for
 ``WEEKS_KEPT`` weeks; only the current one is shown.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

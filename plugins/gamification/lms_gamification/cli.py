@@ -1,4 +1,5 @@
 """``lms gamification ...``: maintenance commands for operators."""
+
 from __future__ import annotations
 
 import time
@@ -22,5 +23,7 @@ def rebuild_command():
     started = time.perf_counter()
     report = rebuild()
     target = "SQL and Redis" if connection() is not None else "SQL"
-    click.echo(f"rebuilt {report.boards} leaderboards ({report.rows} rows, {report.changed} changed, "
-               f"{report.removed} removed) in {target} in {time.perf_counter() - started:.1f}s")
+    click.echo(
+        f"rebuilt {report.boards} leaderboards ({report.rows} rows, {report.changed} changed, "
+        f"{report.removed} removed) in {target} in {time.perf_counter() - started:.1f}s"
+    )

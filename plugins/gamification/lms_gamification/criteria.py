@@ -4,6 +4,7 @@ Every kind, the plugin's own included, comes through the
 ``lms_gamification_badge_criteria`` hook, so a third-party kind is offered in the badge
 editor and checked exactly like the built-in ones.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,8 +63,9 @@ class BadgeCriterion:
                 errors[param.name] = _("Enter a whole number.")
                 continue
             if not param.minimum <= value <= param.maximum:
-                errors[param.name] = _("Enter a number from %(low)d to %(high)d.", low=param.minimum,
-                                       high=param.maximum)
+                errors[param.name] = _(
+                    "Enter a number from %(low)d to %(high)d.", low=param.minimum, high=param.maximum
+                )
                 continue
             values[param.name] = value
         return values, errors
@@ -71,7 +73,8 @@ class BadgeCriterion:
 
 def _passed_quiz_count(user_id: int, course_id: int | None) -> int:
     query = db.select(db.func.count(db.distinct(Attempt.quiz_id))).where(
-        Attempt.user_id == user_id, Attempt.passed.is_(True))
+        Attempt.user_id == user_id, Attempt.passed.is_(True)
+    )
     if course_id is not None:
         query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
     return db.session.execute(query).scalar_one()
@@ -86,8 +89,9 @@ def quizzes_passed(user_id, course_id, params) -> bool:
 
 
 def perfect_score(user_id, course_id, params) -> bool:
-    query = db.select(Attempt.id).where(Attempt.user_id == user_id, Attempt.percent >= 100,
-                                        Attempt.submitted_at.is_not(None))
+    query = db.select(Attempt.id).where(
+        Attempt.user_id == user_id, Attempt.percent >= 100, Attempt.submitted_at.is_not(None)
+    )
     if course_id is not None:
         query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
     return db.session.execute(query.limit(1)).first() is not None
@@ -102,7 +106,8 @@ def course_completed(user_id, course_id, params) -> bool:
 
 def assignment_early(user_id, course_id, params) -> bool:
     query = db.select(SubmissionFact.submission_id).where(
-        SubmissionFact.user_id == user_id, SubmissionFact.hours_early >= params.get("hours", 24))
+        SubmissionFact.user_id == user_id, SubmissionFact.hours_early >= params.get("hours", 24)
+    )
     if course_id is not None:
         query = query.where(SubmissionFact.course_id == course_id)
     return db.session.execute(query.limit(1)).first() is not None
@@ -125,19 +130,29 @@ def builtin_criteria() -> list[BadgeCriterion]:
         BadgeCriterion("first_quiz_passed", _l("First quiz passed"), first_quiz_passed),
         BadgeCriterion("perfect_score", _l("A perfect score in a quiz"), perfect_score),
         BadgeCriterion(
-            "quizzes_passed", _l("A number of quizzes passed"), quizzes_passed,
+            "quizzes_passed",
+            _l("A number of quizzes passed"),
+            quizzes_passed,
             params=(CriterionParam("count", _l("Quizzes"), default=5),),
-            describe=lambda p: _("Pass %(count)d quizzes.", count=p.get("count", 5))),
+            describe=lambda p: _("Pass %(count)d quizzes.", count=p.get("count", 5)),
+        ),
         BadgeCriterion("course_completed", _l("Course completed"), course_completed),
         BadgeCriterion(
-            "assignment_early", _l("An assignment handed in early"), assignment_early,
+            "assignment_early",
+            _l("An assignment handed in early"),
+            assignment_early,
             params=(CriterionParam("hours", _l("Hours before the deadline"), default=24),),
-            describe=lambda p: _("Hand in an assignment at least %(hours)d hours before its deadline.",
-                                 hours=p.get("hours", 24))),
+            describe=lambda p: _(
+                "Hand in an assignment at least %(hours)d hours before its deadline.", hours=p.get("hours", 24)
+            ),
+        ),
         BadgeCriterion(
-            "active_streak", _l("A streak of active days"), active_streak,
+            "active_streak",
+            _l("A streak of active days"),
+            active_streak,
             params=(CriterionParam("days", _l("Days in a row"), default=7, minimum=2, maximum=3650),),
-            describe=lambda p: _("Be active %(days)d days in a row.", days=p.get("days", 7))),
+            describe=lambda p: _("Be active %(days)d days in a row.", days=p.get("days", 7)),
+        ),
     ]
 
 

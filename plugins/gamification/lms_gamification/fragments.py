@@ -2,6 +2,7 @@
 
 Both are on every page view of a busy site, so the course fragment reads what it shows
 in one query and renders its small template without the page's context processors."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -41,8 +42,13 @@ def course_summary(user_info, course_info) -> dict:
         me = RedisStandings().standing(board, user.id, top_n=0, radius=0).me
         rank = me.rank if me is not None else None
     return {
-        "course": course, "staff": staff, "follows": follows, "points": points, "mode": mode,
-        "level": levels.level_of(points, levels.levels_for(course.id)), "rank": rank,
+        "course": course,
+        "staff": staff,
+        "follows": follows,
+        "points": points,
+        "mode": mode,
+        "level": levels.level_of(points, levels.levels_for(course.id)),
+        "rank": rank,
     }
 
 
@@ -51,8 +57,11 @@ def _points_mode_rank(board: str, user_id: int, course_id: int, with_rank: bool)
     the viewer's rank, in one round trip."""
     # On the session's connection, past the ORM: both tables are only ever written by
     # statements (upserts), never by pending ORM objects, so there is nothing to flush.
-    row = db.session.connection().execute(_summary_statement(with_rank),
-                                          {"board": board, "user_id": user_id, "course_id": course_id}).one()
+    row = (
+        db.session.connection()
+        .execute(_summary_statement(with_rank), {"board": board, "user_id": user_id, "course_id": course_id})
+        .one()
+    )
     points, mode = row[0] or 0, row[1] or "full"
     return points, mode, (row[2] + 1 if with_rank else None)
 
@@ -64,13 +73,23 @@ def _summary_statement(with_rank: bool):
     shown on the board with more points; a hidden viewer sees where they would stand."""
     board, user_id = db.bindparam("board"), db.bindparam("user_id")
     mine = db.select(Score.points).where(Score.board == board, Score.user_id == user_id).scalar_subquery()
-    mode = db.select(CourseSettings.leaderboard).where(
-        CourseSettings.course_id == db.bindparam("course_id")).scalar_subquery()
+    mode = (
+        db.select(CourseSettings.leaderboard)
+        .where(CourseSettings.course_id == db.bindparam("course_id"))
+        .scalar_subquery()
+    )
     if not with_rank:
         return db.select(mine, mode)
-    ahead = db.select(db.func.count()).select_from(Score).where(
-        Score.board == board, Score.hidden == False, Score.points > mine  # noqa: E712 (an index condition)
-    ).scalar_subquery()
+    ahead = (
+        db.select(db.func.count())
+        .select_from(Score)
+        .where(
+            Score.board == board,
+            Score.hidden.is_(False),
+            Score.points > mine,
+        )
+        .scalar_subquery()
+    )
     return db.select(mine, mode, ahead)
 
 

@@ -10,6 +10,7 @@ Implement them like the core's hooks::
         return [BadgeCriterion("course_points", lazy_gettext("Points in the course"), points_reached,
                                params=(CriterionParam("points", lazy_gettext("Points"), default=100),))]
 """
+
 from lms_core import hookspec
 
 

@@ -4,6 +4,7 @@ Each job reads what it needs by id, so it works from any worker, and is safe to 
 twice: awards are keyed by their cause, badges by badge and person, level
 announcements by level and person.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -43,8 +44,9 @@ def quiz_passed(user_id: int, attempt_id: int) -> None:
         return
     quiz = attempt.quiz
     activity.mark_active(user_id, quiz.course_id, attempt.submitted_at or utcnow(), user.timezone)
-    changes = rules.award_quiz_pass(user_id, quiz.course_id, quiz.id, quiz.title, attempt.number,
-                                    attempt.percent or 0.0)
+    changes = rules.award_quiz_pass(
+        user_id, quiz.course_id, quiz.id, quiz.title, attempt.number, attempt.percent or 0.0
+    )
     settle(user_id, quiz.course_id, changes)
 
 
@@ -66,16 +68,18 @@ def course_completed(user_id: int, course_id: int) -> None:
     settle(user_id, course_id, rules.award_course(user_id, course_id, course.title))
 
 
-def assignment_graded(user_id: int, course_id: int, assignment_id: int, title: str, grade_points: float,
-                      max_points: float) -> None:
+def assignment_graded(
+    user_id: int, course_id: int, assignment_id: int, title: str, grade_points: float, max_points: float
+) -> None:
     if db.session.get(User, user_id) is None or db.session.get(Course, course_id) is None:
         return
     changes = rules.award_assignment(user_id, course_id, assignment_id, title, grade_points, max_points)
     settle(user_id, course_id, changes)
 
 
-def submission_created(user_id: int, course_id: int, assignment_id: int, submission_id: int,
-                       submitted_at: str, deadline: str | None) -> None:
+def submission_created(
+    user_id: int, course_id: int, assignment_id: int, submission_id: int, submitted_at: str, deadline: str | None
+) -> None:
     user = db.session.get(User, user_id)
     if user is None or db.session.get(Course, course_id) is None:
         return

@@ -6,6 +6,7 @@ Standings come from Redis sorted sets when ``REDIS_URL`` is set and from the
 the same answer. Hidden people are not on any board; a hidden viewer still sees where
 they would stand.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,12 +65,18 @@ class SqlStandings:
     def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS) -> Standing:
         visible = (Score.board == board) & (Score.hidden == False)  # noqa: E712 (an index condition)
         order = (Score.points.desc(), Score.user_id.desc())
-        top = db.session.execute(db.select(Score.user_id, Score.points).where(visible).order_by(*order)
-                                 .limit(top_n)).all()
+        top = db.session.execute(
+            db.select(Score.user_id, Score.points).where(visible).order_by(*order).limit(top_n)
+        ).all()
         total = db.session.execute(db.select(db.func.count()).select_from(Score).where(visible)).scalar_one()
         result = Standing(ranked([tuple(r) for r in top], 0, 0), total)
-        mine = db.session.execute(db.select(Score.points, Score.hidden).where(
-            Score.board == board, Score.user_id == user_id)).first() if user_id else None
+        mine = (
+            db.session.execute(
+                db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
+            ).first()
+            if user_id
+            else None
+        )
         if mine is None:
             return result
         points, hidden = mine.points, bool(mine.hidden)
@@ -78,15 +85,27 @@ class SqlStandings:
         behind = ~ahead if hidden else (Score.points < points) | ((Score.points == points) & (Score.user_id < user_id))
         position, above_me = db.session.execute(
             db.select(db.func.count(), db.func.coalesce(db.func.sum(db.case((better, 1), else_=0)), 0))
-            .select_from(Score).where(visible & ahead)).one()
-        before = db.session.execute(db.select(Score.user_id, Score.points).where(visible & ahead)
-                                    .order_by(Score.points.asc(), Score.user_id.asc()).limit(radius)).all()
-        after = db.session.execute(db.select(Score.user_id, Score.points).where(visible & behind)
-                                   .order_by(*order).limit(radius)).all()
+            .select_from(Score)
+            .where(visible & ahead)
+        ).one()
+        before = db.session.execute(
+            db.select(Score.user_id, Score.points)
+            .where(visible & ahead)
+            .order_by(Score.points.asc(), Score.user_id.asc())
+            .limit(radius)
+        ).all()
+        after = db.session.execute(
+            db.select(Score.user_id, Score.points).where(visible & behind).order_by(*order).limit(radius)
+        ).all()
         window = [tuple(r) for r in reversed(before)]
         start = position - len(window)
-        first_above = above_me if not window else db.session.execute(
-            db.select(db.func.count()).select_from(Score).where(visible & (Score.points > window[0][1]))).scalar_one()
+        first_above = (
+            above_me
+            if not window
+            else db.session.execute(
+                db.select(db.func.count()).select_from(Score).where(visible & (Score.points > window[0][1]))
+            ).scalar_one()
+        )
         if not hidden:
             window.append((user_id, points))
         window += [tuple(r) for r in after]
@@ -103,8 +122,15 @@ class RedisStandings:
 
     name = "redis"
 
-    def standing(self, board: str, user_id: int | None, top_n: int = TOP_N, radius: int = RADIUS,
-                 other_board: str | None = None, with_people: bool = False) -> Standing:
+    def standing(
+        self,
+        board: str,
+        user_id: int | None,
+        top_n: int = TOP_N,
+        radius: int = RADIUS,
+        other_board: str | None = None,
+        with_people: bool = False,
+    ) -> Standing:
         found = mirror.standing(board, user_id, top_n, radius, other_board, with_people)
         result = Standing(ranked(found.top, 0, 0), found.total)
         result.people, result.other_points = found.people, found.other_points
@@ -115,8 +141,9 @@ class RedisStandings:
             return result
         if not user_id:
             return result
-        mine = db.session.execute(db.select(Score.points, Score.hidden).where(
-            Score.board == board, Score.user_id == user_id)).first()
+        mine = db.session.execute(
+            db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
+        ).first()
         if mine is None:
             return result
         # Not on the board (hidden): the place they would take, before everybody tied.
@@ -140,8 +167,12 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
     see the whole board). Raises ``ServiceError`` for an unknown period or a board the
     teacher turned off."""
     if period not in PERIODS:
-        raise ServiceError("invalid_period", _("Unknown period: choose “all” or “week”."), 400,
-                           {"period": _("Choose one of the listed options.")})
+        raise ServiceError(
+            "invalid_period",
+            _("Unknown period: choose “all” or “week”."),
+            400,
+            {"period": _("Choose one of the listed options.")},
+        )
     mode = course_mode(course.id) if course else "full"
     if mode == "off" and not staff:
         raise ServiceError("leaderboard_off", _("The leaderboard of this course is turned off."), 403)
@@ -158,13 +189,23 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
     around = []
     if me is not None and (standing.me_hidden or all(t.user_id != viewer.id for t in top)):
         shown = {t.user_id for t in top}
-        around = sorted([e for e in standing.window if e.user_id not in shown] + [me],
-                        key=lambda e: (e.position, e.user_id != viewer.id))
+        around = sorted(
+            [e for e in standing.window if e.user_id not in shown] + [me],
+            key=lambda e: (e.position, e.user_id != viewer.id),
+        )
     people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period, standing)
 
     def describe(entries):
-        return [{"rank": e.rank, "user_id": e.user_id, "points": e.points, "me": e.user_id == viewer.id,
-                 **people[e.user_id]} for e in entries]
+        return [
+            {
+                "rank": e.rank,
+                "user_id": e.user_id,
+                "points": e.points,
+                "me": e.user_id == viewer.id,
+                **people[e.user_id],
+            }
+            for e in entries
+        ]
 
     return {
         "scope": "course" if course else "platform",
@@ -204,8 +245,13 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
     elif standing.other_points:
         points = standing.other_points
     else:  # levels follow all-time points, whatever the period shown
-        points = dict(db.session.execute(db.select(Score.user_id, Score.points).where(
-            Score.board == board_key(course_id), Score.user_id.in_(ids))).all())
+        points = dict(
+            db.session.execute(
+                db.select(Score.user_id, Score.points).where(
+                    Score.board == board_key(course_id), Score.user_id.in_(ids)
+                )
+            ).all()
+        )
     levels = levels_for(course_id)
     level_names = {}  # each level's name translated once, not once per person shown
 
@@ -216,13 +262,20 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
         return level_names[level.position]
 
     scope = str(course_id) if course_id is not None else None
-    return {user_id: {
-        "name": details[user_id]["name"],
-        # Platform badges, and this course's (not other courses'), neither revoked nor expired.
-        "badges": sum(1 for badge_course, expires in details[user_id]["badges"]
-                      if (badge_course is None or badge_course == scope) and (expires is None or expires > now)),
-        "level": level_name(points.get(user_id, 0)),
-    } for user_id in ids if user_id in details}
+    return {
+        user_id: {
+            "name": details[user_id]["name"],
+            # Platform badges, and this course's (not other courses'), neither revoked nor expired.
+            "badges": sum(
+                1
+                for badge_course, expires in details[user_id]["badges"]
+                if (badge_course is None or badge_course == scope) and (expires is None or expires > now)
+            ),
+            "level": level_name(points.get(user_id, 0)),
+        }
+        for user_id in ids
+        if user_id in details
+    }
 
 
 def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
@@ -231,11 +284,16 @@ def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
     rows = db.session.execute(
         db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
         .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
-        .where(User.id.in_(user_ids))).all()
+        .where(User.id.in_(user_ids))
+    ).all()
     details: dict[int, dict] = {}
     for user_id, name, award_id, badge_course, expires_at in rows:
         person = details.setdefault(user_id, {"name": name, "badges": []})
         if award_id is not None:
-            person["badges"].append([str(badge_course) if badge_course is not None else None,
-                                     expires_at.timestamp() if expires_at is not None else None])
+            person["badges"].append(
+                [
+                    str(badge_course) if badge_course is not None else None,
+                    expires_at.timestamp() if expires_at is not None else None,
+                ]
+            )
     return details

@@ -6,6 +6,7 @@ worker finds the row already there and changes nothing. Awards that may change l
 (a regraded assignment, a better score) are rewritten to their new value with a
 compare-and-set, and the difference is what moves the totals.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,8 +41,15 @@ class LedgerChange:
     scores: list[ScoreRow] = field(default_factory=list)
 
 
-def record(user_id: int, course_id: int | None, rule: str, cause: str, points: int,
-           details: dict | None = None, mode: str = ONCE) -> LedgerChange | None:
+def record(
+    user_id: int,
+    course_id: int | None,
+    rule: str,
+    cause: str,
+    points: int,
+    details: dict | None = None,
+    mode: str = ONCE,
+) -> LedgerChange | None:
     """Award ``points`` to a person for ``cause`` and move their totals; commits.
 
     Returns the change, or ``None`` when nothing changed (already awarded, or the new
@@ -54,14 +62,25 @@ def record(user_id: int, course_id: int | None, rule: str, cause: str, points: i
     now = utcnow()
     for _try in range(COMPARE_AND_SET_TRIES):
         existing = db.session.execute(
-            db.select(PointAward.id, PointAward.points, PointAward.created_at)
-            .where(PointAward.user_id == user_id, PointAward.cause == cause)
+            db.select(PointAward.id, PointAward.points, PointAward.created_at).where(
+                PointAward.user_id == user_id, PointAward.cause == cause
+            )
         ).first()
         if existing is None:
             inserted = db.session.execute(
-                insert(PointAward).values(user_id=user_id, course_id=course_id, rule=rule, cause=cause,
-                                          points=points, details=details, created_at=now, updated_at=now)
-                .on_conflict_do_nothing(index_elements=["user_id", "cause"]).returning(PointAward.id)
+                insert(PointAward)
+                .values(
+                    user_id=user_id,
+                    course_id=course_id,
+                    rule=rule,
+                    cause=cause,
+                    points=points,
+                    details=details,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["user_id", "cause"])
+                .returning(PointAward.id)
             ).scalar_one_or_none()
             if inserted is not None:
                 delta, created_at = points, now
@@ -76,7 +95,8 @@ def record(user_id: int, course_id: int | None, rule: str, cause: str, points: i
         if target == existing.points:
             return None
         changed = db.session.execute(
-            db.update(PointAward).where(PointAward.id == existing.id, PointAward.points == existing.points)
+            db.update(PointAward)
+            .where(PointAward.id == existing.id, PointAward.points == existing.points)
             .values(points=target, details=details, updated_at=now)
         ).rowcount
         if changed:
@@ -93,16 +113,15 @@ def record(user_id: int, course_id: int | None, rule: str, cause: str, points: i
 def add_to_scores(user_id: int, boards: list[str], delta: int, now) -> list[ScoreRow]:
     """Add ``delta`` to the person's row on each board, atomically in the database
     (no read-modify-write), and return the rows as they now are."""
-    hidden = db.func.coalesce(
-        db.select(Profile.hidden).where(Profile.user_id == user_id).scalar_subquery(), False)
+    hidden = db.func.coalesce(db.select(Profile.hidden).where(Profile.user_id == user_id).scalar_subquery(), False)
     rows = []
     for board in boards:
-        statement = insert(Score).values(board=board, user_id=user_id, points=delta, hidden=hidden, version=1,
-                                         updated_at=now)
+        statement = insert(Score).values(
+            board=board, user_id=user_id, points=delta, hidden=hidden, version=1, updated_at=now
+        )
         statement = statement.on_conflict_do_update(
             index_elements=["board", "user_id"],
-            set_={"points": Score.points + statement.excluded.points, "version": Score.version + 1,
-                  "updated_at": now},
+            set_={"points": Score.points + statement.excluded.points, "version": Score.version + 1, "updated_at": now},
         ).returning(Score.board, Score.points, Score.version, Score.hidden)
         row = db.session.execute(statement).one()
         rows.append(ScoreRow(row.board, user_id, row.points, row.version, bool(row.hidden)))
@@ -127,13 +146,20 @@ def publish(changes: list[LedgerChange]) -> None:
 
 
 def total_points(user_id: int, board: str = "all") -> int:
-    return db.session.execute(
-        db.select(Score.points).where(Score.board == board, Score.user_id == user_id)
-    ).scalar_one_or_none() or 0
+    return (
+        db.session.execute(
+            db.select(Score.points).where(Score.board == board, Score.user_id == user_id)
+        ).scalar_one_or_none()
+        or 0
+    )
 
 
 def history(user_id: int, limit: int = 200) -> list[PointAward]:
-    return list(db.session.execute(
-        db.select(PointAward).where(PointAward.user_id == user_id)
-        .order_by(PointAward.created_at.desc(), PointAward.id.desc()).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(PointAward)
+            .where(PointAward.user_id == user_id)
+            .order_by(PointAward.created_at.desc(), PointAward.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

@@ -1,6 +1,7 @@
 """Levels: points thresholds with names. A course uses its teachers' levels, or the
 platform's (set by an admin), or the built-in ones; the platform's leaderboard uses the
 platform's. Reaching a level is announced once, even if points drop and rise again."""
+
 from __future__ import annotations
 
 import time
@@ -48,8 +49,12 @@ def _stored(scope: str) -> list[tuple[int, str]]:
     hit = memo.get(scope)
     if hit is not None and now - hit[0] < MEMO_SECONDS:
         return hit[1]
-    rows = [tuple(r) for r in db.session.execute(
-        db.select(Level.threshold, Level.name).where(Level.scope == scope).order_by(Level.position)).all()]
+    rows = [
+        tuple(r)
+        for r in db.session.execute(
+            db.select(Level.threshold, Level.name).where(Level.scope == scope).order_by(Level.position)
+        ).all()
+    ]
     memo[scope] = (now, rows)
     return rows
 
@@ -116,20 +121,26 @@ def announce_new_levels(user_id: int, course_id: int | None) -> list[LevelInfo]:
     """Tell the person about each scope's highest newly reached level (platform, and the
     course when given); returns the levels announced."""
     announced = []
-    for scope_course in ([None, course_id] if course_id else [None]):
+    for scope_course in [None, course_id] if course_id else [None]:
         board = f"c{scope_course}" if scope_course else "all"
-        points = db.session.execute(db.select(Score.points).where(
-            Score.board == board, Score.user_id == user_id)).scalar_one_or_none() or 0
+        points = (
+            db.session.execute(
+                db.select(Score.points).where(Score.board == board, Score.user_id == user_id)
+            ).scalar_one_or_none()
+            or 0
+        )
         levels = levels_for(scope_course)
         reached = level_of(points, levels)
         if reached.position <= 1:
             continue
         scope = scope_of(scope_course)
         new = []
-        for level in levels[1:reached.position]:
+        for level in levels[1 : reached.position]:
             inserted = db.session.execute(
-                insert(LevelUp).values(user_id=user_id, scope=scope, position=level.position)
-                .on_conflict_do_nothing(index_elements=["user_id", "scope", "position"]).returning(LevelUp.id)
+                insert(LevelUp)
+                .values(user_id=user_id, scope=scope, position=level.position)
+                .on_conflict_do_nothing(index_elements=["user_id", "scope", "position"])
+                .returning(LevelUp.id)
             ).scalar_one_or_none()
             if inserted is not None:
                 new.append(level)
@@ -150,5 +161,10 @@ def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
             return _("You reached the level “%(level)s” in “%(course)s”", level=str(level.name), course=course_title)
         return _("You reached the level “%(level)s”", level=str(level.name))
 
-    notify(user_id, "gamification.level", title=title, url=path_for("gamification.profile"),
-           params={"level": str(level.name), "course": course_title or ""})
+    notify(
+        user_id,
+        "gamification.level",
+        title=title,
+        url=path_for("gamification.profile"),
+        params={"level": str(level.name), "course": course_title or ""},
+    )

@@ -6,6 +6,7 @@ carries the row's version and is ignored when Redis already holds a newer one, s
 writes may arrive twice or out of order (two workers, a retried job, the repair
 sweep) and the mirror still ends equal to the table. Hidden people are not members.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -133,8 +134,13 @@ def apply(rows: list[ScoreRow]) -> int:
     keys, args = [], []
     for row in rows:
         keys += [board_key(row.board), versions_key(row.board)]
-        args += [member(row.user_id), row.points, row.version, "1" if row.hidden else "0",
-                 WEEKLY_TTL if is_weekly(row.board) else 0]
+        args += [
+            member(row.user_id),
+            row.points,
+            row.version,
+            "1" if row.hidden else "0",
+            WEEKLY_TTL if is_weekly(row.board) else 0,
+        ]
     return int(_script(redis, _APPLY)(keys=keys, args=args))
 
 
@@ -150,7 +156,7 @@ def reload(boards: dict[str, list[ScoreRow]]) -> None:
         pipe = redis.pipeline(transaction=False)
         pipe.delete(temp_board, temp_versions)
         for start in range(0, len(rows), 5000):
-            chunk = rows[start:start + 5000]
+            chunk = rows[start : start + 5000]
             visible = {member(r.user_id): r.points for r in chunk if not r.hidden}
             if visible:
                 pipe.zadd(temp_board, visible)
@@ -167,7 +173,7 @@ def reload(boards: dict[str, list[ScoreRow]]) -> None:
         pipe.execute()
     for prefix in (f"{PREFIX}board:", f"{PREFIX}versions:"):
         for key in redis.scan_iter(prefix + "*", count=1000):
-            name = key.decode()[len(prefix):]
+            name = key.decode()[len(prefix) :]
             if name not in boards and not name.endswith(":building"):
                 redis.delete(key)
 
@@ -203,19 +209,32 @@ class RedisStanding:
     other_points: dict[int, int]
 
 
-def standing(board: str, user_id: int | None, top_n: int, radius: int, other_board: str | None = None,
-             with_people: bool = True) -> RedisStanding:
+def standing(
+    board: str, user_id: int | None, top_n: int, radius: int, other_board: str | None = None, with_people: bool = True
+) -> RedisStanding:
     """The top, the viewer's window and the people to show, in one round trip."""
     raw = _script(connection(), _STANDING)(
         keys=[board_key(board)],
-        args=[member(user_id) if user_id else "", top_n, radius, PERSON_PREFIX if with_people else "",
-              board_key(other_board) if other_board else ""])
+        args=[
+            member(user_id) if user_id else "",
+            top_n,
+            radius,
+            PERSON_PREFIX if with_people else "",
+            board_key(other_board) if other_board else "",
+        ],
+    )
     top, total, position, start, above, window, ids, people, others = raw
     ids = [user_id_of(i) for i in ids]
     return RedisStanding(
-        _pairs(top), int(total), int(position) if position is not None else None, int(start), int(above),
-        _pairs(window), {i: (p.decode() if p is not None else None) for i, p in zip(ids, people or [None] * len(ids))},
-        {i: int(float(o)) for i, o in zip(ids, others or [])})
+        _pairs(top),
+        int(total),
+        int(position) if position is not None else None,
+        int(start),
+        int(above),
+        _pairs(window),
+        {i: (p.decode() if p is not None else None) for i, p in zip(ids, people or [None] * len(ids))},
+        {i: int(float(o)) for i, o in zip(ids, others or [])},
+    )
 
 
 def remember_people(details: dict[int, str]) -> None:
@@ -240,5 +259,6 @@ def around_score(board: str, points: int, radius: int):
     """``(total, position, window_start, above_window, window)`` for someone not on the
     board with ``points``: the place they would take, before everybody tied with them."""
     total, position, start, above, window = _script(connection(), _AROUND_SCORE)(
-        keys=[board_key(board)], args=[points, radius])
+        keys=[board_key(board)], args=[points, radius]
+    )
     return int(total), int(position), int(start), int(above), _pairs(window)

@@ -4,10 +4,22 @@ The ledger (``PointAward``) is the source of truth for points. ``Score`` rows su
 per leaderboard and per person; Redis sorted sets mirror them when ``REDIS_URL`` is
 set. Both can be rebuilt from the ledger with ``lms gamification rebuild``.
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from lms_core import db

@@ -6,6 +6,7 @@ that its ``id`` is the URL it fetched, and finds the recipient by hashing the e-
 address with the assertion's salt. A revoked assertion answers 410 with
 ``revoked: true``. Names are written in the platform's default language.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,15 +73,24 @@ def recipient_identity(email: str, salt: str) -> str:
 def assertion(award: BadgeAward) -> dict:
     url = public_url("gamification.openbadges_assertion", uid=award.uid)
     if award.revoked_at is not None:
-        return {"@context": CONTEXT, "type": "Assertion", "id": url, "revoked": True,
-                "revocationReason": award.revocation_reason or ""}
+        return {
+            "@context": CONTEXT,
+            "type": "Assertion",
+            "id": url,
+            "revoked": True,
+            "revocationReason": award.revocation_reason or "",
+        }
     recipient = db.session.get(User, award.user_id)
     document = {
         "@context": CONTEXT,
         "type": "Assertion",
         "id": url,
-        "recipient": {"type": "email", "hashed": True, "salt": award.salt,
-                      "identity": recipient_identity(recipient.email, award.salt)},
+        "recipient": {
+            "type": "email",
+            "hashed": True,
+            "salt": award.salt,
+            "identity": recipient_identity(recipient.email, award.salt),
+        },
         "badge": public_url("gamification.openbadges_badge", badge_id=award.badge_id),
         "verification": {"type": "hosted"},
         "issuedOn": _iso(award.awarded_at),

@@ -3,6 +3,7 @@
 Event hooks enqueue a job with ids only, so the work happens in a worker (or inline
 without Redis) and a retried job is as safe as a replayed event.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -81,8 +82,10 @@ def lms_gamification_badge_criteria():
 def lms_navigation_links(user):
     if user is None:
         return []
-    links = [NavLink(_("Leaderboard"), url_for("gamification.platform_leaderboard")),
-             NavLink(_("My points"), url_for("gamification.profile"))]
+    links = [
+        NavLink(_("Leaderboard"), url_for("gamification.platform_leaderboard")),
+        NavLink(_("My points"), url_for("gamification.profile")),
+    ]
     if user.role == "admin":
         links.append(NavLink(_("Gamification"), url_for("gamification.platform_settings"), area="admin"))
     return links
@@ -131,15 +134,29 @@ def on_course_completed(user, course, enrollment):
 
 @hookimpl(optionalhook=True)
 def on_assignment_graded(user, assignment, submission, grade):
-    enqueue(jobs.assignment_graded, user.id, assignment.course_id, assignment.id, assignment.title,
-            float(grade.points), float(grade.max_points))
+    enqueue(
+        jobs.assignment_graded,
+        user.id,
+        assignment.course_id,
+        assignment.id,
+        assignment.title,
+        float(grade.points),
+        float(grade.max_points),
+    )
 
 
 @hookimpl(optionalhook=True)
 def on_submission_created(user, assignment, submission):
     deadline = assignment.due_at
-    enqueue(jobs.submission_created, user.id, assignment.course_id, assignment.id, submission.id,
-            submission.submitted_at.isoformat(), deadline.isoformat() if deadline else None)
+    enqueue(
+        jobs.submission_created,
+        user.id,
+        assignment.course_id,
+        assignment.id,
+        submission.id,
+        submission.submitted_at.isoformat(),
+        deadline.isoformat() if deadline else None,
+    )
 
 
 @hookimpl(optionalhook=True)
@@ -148,20 +165,38 @@ def lms_notification_scenarios():
     from flask_babel import lazy_gettext as _l
 
     return [
-        {"name": "gamification.badge", "label": _l("Badge earned"),
-         "description": _l("Sent to a learner who earns a badge."), "audience": "learner",
-         "channels": ["push", "telegram", "email"], "frequency": "immediately", "urgent": False,
-         "templates": {"subject": _l("You earned the badge “{{ badge }}”"),
-                       "text": _l("You earned the badge “{{ badge }}”: {{ description }}\n\n{{ url }}"),
-                       "short": _l("New badge: “{{ badge }}”")},
-         "sample": {"badge": "First quiz", "description": "Passed a first quiz."}},
-        {"name": "gamification.level", "label": _l("Level reached"),
-         "description": _l("Sent to a learner who reaches a new level."), "audience": "learner",
-         "channels": ["push", "telegram", "email"], "frequency": "immediately", "urgent": False,
-         "templates": {"subject": _l("You reached the level “{{ level }}”"),
-                       "text": _l("You reached the level “{{ level }}”{% if course %} in “{{ course }}”{% endif %}.\n\n{{ url }}"),
-                       "short": _l("New level: “{{ level }}”")},
-         "sample": {"level": "Explorer", "course": "Python 101"}},
+        {
+            "name": "gamification.badge",
+            "label": _l("Badge earned"),
+            "description": _l("Sent to a learner who earns a badge."),
+            "audience": "learner",
+            "channels": ["push", "telegram", "email"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("You earned the badge “{{ badge }}”"),
+                "text": _l("You earned the badge “{{ badge }}”: {{ description }}\n\n{{ url }}"),
+                "short": _l("New badge: “{{ badge }}”"),
+            },
+            "sample": {"badge": "First quiz", "description": "Passed a first quiz."},
+        },
+        {
+            "name": "gamification.level",
+            "label": _l("Level reached"),
+            "description": _l("Sent to a learner who reaches a new level."),
+            "audience": "learner",
+            "channels": ["push", "telegram", "email"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("You reached the level “{{ level }}”"),
+                "text": _l(
+                    "You reached the level “{{ level }}”{% if course %} in “{{ course }}”{% endif %}.\n\n{{ url }}"
+                ),
+                "short": _l("New level: “{{ level }}”"),
+            },
+            "sample": {"level": "Explorer", "course": "Python 101"},
+        },
     ]
 
 

@@ -4,6 +4,7 @@ The points come from the course's rules, falling back to the platform's defaults
 by an admin), falling back to ``DEFAULT_POINTS``. Every award names its cause, which
 keeps it to one per person and cause (see ``lms_gamification.ledger``).
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -47,7 +48,7 @@ def stored_rules(course_id: int | None) -> dict[str, int | None]:
 def effective_rules(course_id: int | None) -> dict[str, int]:
     def compute():
         values = dict(DEFAULT_POINTS)
-        for scope_course in ([None, course_id] if course_id else [None]):
+        for scope_course in [None, course_id] if course_id else [None]:
             values.update({k: v for k, v in stored_rules(scope_course).items() if v is not None})
         return values
 
@@ -73,8 +74,7 @@ def set_rules(course_id: int | None, raw: dict) -> dict[str, int | None]:
         values[name] = value
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
-    row = db.session.get(PointRules, scope_of(course_id)) or PointRules(scope=scope_of(course_id),
-                                                                       course_id=course_id)
+    row = db.session.get(PointRules, scope_of(course_id)) or PointRules(scope=scope_of(course_id), course_id=course_id)
     for name, value in values.items():
         setattr(row, name, value)
     db.session.add(row)
@@ -90,43 +90,67 @@ def proportion(points: int, share: float) -> int:
 # ---------------------------------------------------------------- awards per event
 
 
-def award_quiz_pass(user_id: int, course_id: int, quiz_id: int, quiz_title: str, attempt_number: int,
-                    percent: float) -> list[ledger.LedgerChange]:
+def award_quiz_pass(
+    user_id: int, course_id: int, quiz_id: int, quiz_title: str, attempt_number: int, percent: float
+) -> list[ledger.LedgerChange]:
     """Base points once per quiz, the score bonus raised by a better retake, and the
     first-attempt bonus only for attempt number 1."""
     rules = effective_rules(course_id)
     details = {"quiz": quiz_title, "percent": percent, "attempt": attempt_number}
     awards = [
         ("quiz_pass", f"quiz:{quiz_id}:pass", rules["quiz_pass"], ledger.ONCE),
-        ("quiz_score_bonus", f"quiz:{quiz_id}:score", proportion(rules["quiz_score_bonus"], percent / 100),
-         ledger.BEST),
+        (
+            "quiz_score_bonus",
+            f"quiz:{quiz_id}:score",
+            proportion(rules["quiz_score_bonus"], percent / 100),
+            ledger.BEST,
+        ),
     ]
     if attempt_number == 1:
-        awards.append(("quiz_first_attempt_bonus", f"quiz:{quiz_id}:first-attempt",
-                       rules["quiz_first_attempt_bonus"], ledger.ONCE))
+        awards.append(
+            (
+                "quiz_first_attempt_bonus",
+                f"quiz:{quiz_id}:first-attempt",
+                rules["quiz_first_attempt_bonus"],
+                ledger.ONCE,
+            )
+        )
     return _record_all(user_id, course_id, awards, details)
 
 
 def award_lesson(user_id: int, course_id: int, lesson_id: int, lesson_title: str) -> list[ledger.LedgerChange]:
     points = effective_rules(course_id)["lesson_completed"]
-    return _record_all(user_id, course_id, [("lesson_completed", f"lesson:{lesson_id}:done", points, ledger.ONCE)],
-                       {"lesson": lesson_title})
+    return _record_all(
+        user_id,
+        course_id,
+        [("lesson_completed", f"lesson:{lesson_id}:done", points, ledger.ONCE)],
+        {"lesson": lesson_title},
+    )
 
 
 def award_course(user_id: int, course_id: int, course_title: str) -> list[ledger.LedgerChange]:
     points = effective_rules(course_id)["course_completed"]
-    return _record_all(user_id, course_id, [("course_completed", f"course:{course_id}:completed", points,
-                                             ledger.ONCE)], {"course": course_title})
+    return _record_all(
+        user_id,
+        course_id,
+        [("course_completed", f"course:{course_id}:completed", points, ledger.ONCE)],
+        {"course": course_title},
+    )
 
 
-def award_assignment(user_id: int, course_id: int, assignment_id: int, assignment_title: str,
-                     grade_points: float, max_points: float) -> list[ledger.LedgerChange]:
+def award_assignment(
+    user_id: int, course_id: int, assignment_id: int, assignment_title: str, grade_points: float, max_points: float
+) -> list[ledger.LedgerChange]:
     """In proportion to the grade; a regrade replaces the earlier value (up or down)."""
     share = grade_points / max_points if max_points else 0.0
     points = proportion(effective_rules(course_id)["assignment_graded"], share)
     details = {"assignment": assignment_title, "grade": grade_points, "max": max_points}
-    return _record_all(user_id, course_id, [("assignment_graded", f"assignment:{assignment_id}:grade", points,
-                                             ledger.REPLACE)], details)
+    return _record_all(
+        user_id,
+        course_id,
+        [("assignment_graded", f"assignment:{assignment_id}:grade", points, ledger.REPLACE)],
+        details,
+    )
 
 
 def _record_all(user_id, course_id, awards, details) -> list[ledger.LedgerChange]:
@@ -145,15 +169,22 @@ def describe(award) -> str:
     d = award.details or {}
     texts = {
         "quiz_pass": lambda: _("Passed the quiz “%(title)s”", title=d.get("quiz", "")),
-        "quiz_score_bonus": lambda: _("Score bonus for the quiz “%(title)s” (best score %(percent)s %%)",
-                                      title=d.get("quiz", ""), percent=_number(d.get("percent"))),
-        "quiz_first_attempt_bonus": lambda: _("Passed the quiz “%(title)s” on the first attempt",
-                                              title=d.get("quiz", "")),
+        "quiz_score_bonus": lambda: _(
+            "Score bonus for the quiz “%(title)s” (best score %(percent)s %%)",
+            title=d.get("quiz", ""),
+            percent=_number(d.get("percent")),
+        ),
+        "quiz_first_attempt_bonus": lambda: _(
+            "Passed the quiz “%(title)s” on the first attempt", title=d.get("quiz", "")
+        ),
         "lesson_completed": lambda: _("Completed the lesson “%(title)s”", title=d.get("lesson", "")),
         "course_completed": lambda: _("Completed the course “%(title)s”", title=d.get("course", "")),
-        "assignment_graded": lambda: _("Assignment “%(title)s” graded %(grade)s of %(max)s",
-                                       title=d.get("assignment", ""), grade=_number(d.get("grade")),
-                                       max=_number(d.get("max"))),
+        "assignment_graded": lambda: _(
+            "Assignment “%(title)s” graded %(grade)s of %(max)s",
+            title=d.get("assignment", ""),
+            grade=_number(d.get("grade")),
+            max=_number(d.get("max")),
+        ),
     }
     text = texts.get(award.rule)
     return text() if text else award.rule

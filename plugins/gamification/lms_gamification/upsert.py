@@ -1,5 +1,6 @@
 """``INSERT ... ON CONFLICT`` for the database in use (PostgreSQL or SQLite): the
 statement every idempotent write of this plugin is built on."""
+
 from __future__ import annotations
 
 from lms_core import db

@@ -1,5 +1,6 @@
 """The plugin's pages: leaderboards, the learner's profile, teachers' badge and points
 settings, the admin's defaults, badge images and the public Open Badges documents."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -14,9 +15,14 @@ from lms_gamification.boards import board_key
 from lms_gamification.criteria import criteria_by_kind
 from lms_gamification.models import Badge, BadgeAward
 
-bp = Blueprint("gamification", __name__, url_prefix="/gamification", template_folder="templates",
-               static_folder="static", static_url_path="/static")
-
+bp = Blueprint(
+    "gamification",
+    __name__,
+    url_prefix="/gamification",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 def _require_badge_manager(badge_or_course_id) -> Course | None:
@@ -31,8 +37,11 @@ def _require_badge_manager(badge_or_course_id) -> Course | None:
 
 
 def _badges_page(course: Course | None):
-    return redirect(url_for("gamification.course_badges", course_id=course.id) if course
-                    else url_for("gamification.platform_badges")), 303
+    return redirect(
+        url_for("gamification.course_badges", course_id=course.id)
+        if course
+        else url_for("gamification.platform_badges")
+    ), 303
 
 
 # ---------------------------------------------------------------- leaderboards
@@ -65,15 +74,30 @@ def course_leaderboard(course_id):
 def profile():
     user = current_user
     total = ledger.total_points(user.id)
-    course_rows = db.session.execute(
-        db.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-        .where(Enrollment.user_id == user.id).order_by(Course.title)).scalars().all()
+    course_rows = (
+        db.session.execute(
+            db.select(Course)
+            .join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user.id)
+            .order_by(Course.title)
+        )
+        .scalars()
+        .all()
+    )
     per_course = [(c, ledger.total_points(user.id, board_key(c.id))) for c in course_rows]
     return render_template(
-        "gamification/profile.html", total=total, level=levels.level_of(total, levels.levels_for(None)),
-        per_course=per_course, history=ledger.history(user.id), awards=badges.awards_of(user.id),
-        hidden=privacy.is_hidden(user.id), describe=rules.describe, badge_name=badges.badge_name,
-        badge_description=badges.badge_description, is_current=badges.is_current)
+        "gamification/profile.html",
+        total=total,
+        level=levels.level_of(total, levels.levels_for(None)),
+        per_course=per_course,
+        history=ledger.history(user.id),
+        awards=badges.awards_of(user.id),
+        hidden=privacy.is_hidden(user.id),
+        describe=rules.describe,
+        badge_name=badges.badge_name,
+        badge_description=badges.badge_description,
+        is_current=badges.is_current,
+    )
 
 
 @bp.post("/me/privacy")
@@ -81,8 +105,9 @@ def profile():
 def set_privacy():
     hidden = request.form.get("hidden") == "1"
     privacy.set_hidden(current_user.id, hidden)
-    flash(_("You are now hidden from leaderboards.") if hidden else _("You are shown on leaderboards again."),
-          "success")
+    flash(
+        _("You are now hidden from leaderboards.") if hidden else _("You are shown on leaderboards again."), "success"
+    )
     return redirect(url_for("gamification.profile")), 303
 
 
@@ -126,16 +151,26 @@ def _settings_page(course: Course | None):
             flash(_("Saved."), "success")
             return redirect(request.path), 303
     return render_template(
-        "gamification/settings.html", course=course, errors=errors, stored=rules.stored_rules(course_id),
-        effective=rules.effective_rules(course_id), defaults=rules.effective_rules(None) if course else
-        rules.DEFAULT_POINTS, labels=rules.RULE_LABELS, levels=levels.levels_for(course_id),
-        mode=privacy.course_mode(course.id) if course else None, modes=_mode_labels(), form=request.form,
+        "gamification/settings.html",
+        course=course,
+        errors=errors,
+        stored=rules.stored_rules(course_id),
+        effective=rules.effective_rules(course_id),
+        defaults=rules.effective_rules(None) if course else rules.DEFAULT_POINTS,
+        labels=rules.RULE_LABELS,
+        levels=levels.levels_for(course_id),
+        mode=privacy.course_mode(course.id) if course else None,
+        modes=_mode_labels(),
+        form=request.form,
     ), status
 
 
 def _mode_labels():
-    return {"full": _("Shown in full"), "neighbours": _("Each student sees only the ranks around their own"),
-            "off": _("Turned off")}
+    return {
+        "full": _("Shown in full"),
+        "neighbours": _("Each student sees only the ranks around their own"),
+        "off": _("Turned off"),
+    }
 
 
 # ---------------------------------------------------------------- badges
@@ -168,10 +203,16 @@ def _badge_list(course: Course | None):
         else:
             flash(_("The badge was created."), "success")
             return _badges_page(course)
-    return render_template("gamification/badges.html", course=course,
-                           items=badges.badges_of_scope(course.id if course else None), errors=errors,
-                           form=request.form, criteria=criteria_by_kind(), badge_name=badges.badge_name,
-                           criterion_sentence=badges.criterion_sentence), status
+    return render_template(
+        "gamification/badges.html",
+        course=course,
+        items=badges.badges_of_scope(course.id if course else None),
+        errors=errors,
+        form=request.form,
+        criteria=criteria_by_kind(),
+        badge_name=badges.badge_name,
+        criterion_sentence=badges.criterion_sentence,
+    ), status
 
 
 def _badge_fields() -> dict:
@@ -181,7 +222,7 @@ def _badge_fields() -> dict:
         "name": request.form.get("name", ""),
         "description": request.form.get("description", ""),
         "criterion": criterion,
-        "params": {k[len(prefix):]: v for k, v in request.form.items() if k.startswith(prefix)},
+        "params": {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)},
         "valid_days": request.form.get("valid_days", ""),
         "active": request.form.get("active") == "1",
     }
@@ -209,13 +250,29 @@ def badge(badge_id):
 def _badge_page(badge, course, errors=None, status=200):
     students = []
     if course is not None:
-        students = db.session.execute(
-            db.select(User).join(Enrollment, Enrollment.user_id == User.id)
-            .where(Enrollment.course_id == course.id).order_by(User.name)).scalars().all()
-    return render_template("gamification/badge.html", badge=badge, course=course, errors=errors or {},
-                           form=request.form, criteria=criteria_by_kind(), holders=badges.awards_of_badge(badge),
-                           students=students, badge_name=badges.badge_name, is_current=badges.is_current,
-                           badge_description=badges.badge_description), status
+        students = (
+            db.session.execute(
+                db.select(User)
+                .join(Enrollment, Enrollment.user_id == User.id)
+                .where(Enrollment.course_id == course.id)
+                .order_by(User.name)
+            )
+            .scalars()
+            .all()
+        )
+    return render_template(
+        "gamification/badge.html",
+        badge=badge,
+        course=course,
+        errors=errors or {},
+        form=request.form,
+        criteria=criteria_by_kind(),
+        holders=badges.awards_of_badge(badge),
+        students=students,
+        badge_name=badges.badge_name,
+        is_current=badges.is_current,
+        badge_description=badges.badge_description,
+    ), status
 
 
 @bp.post("/badges/<int:badge_id>/award")

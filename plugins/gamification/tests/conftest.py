@@ -4,6 +4,7 @@ Every test runs with this plugin alone (``LMS_PLUGINS=gamification``), so the te
 whether or not other plugins are installed; the assignments plugin's events are fired
 through a small stand-in plugin that declares them (``assignment_events``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ def plugins(app):
 def settle(app, run_jobs):
     """Run the jobs the last action queued (with Redis; without it they already ran), in
     an app context of their own as a worker would, so the test's session stays usable."""
+
     def run():
         with app.app_context():
             run_jobs()
@@ -39,6 +41,7 @@ def settle(app, run_jobs):
 @pytest.fixture
 def pass_quiz(factory, settle):
     """Submit an attempt with ``right`` of the quiz's questions answered correctly."""
+
     def submit(student, quiz, right=None):
         answers = factory.answers(quiz)
         wrong = factory.answers(quiz, correct=False)
@@ -53,8 +56,9 @@ def pass_quiz(factory, settle):
 
 
 def four_questions():
-    return [{"kind": "single", "text": f"Question {n}", "choices": [("right", True), ("wrong", False)]}
-            for n in range(4)]
+    return [
+        {"kind": "single", "text": f"Question {n}", "choices": [("right", True), ("wrong", False)]} for n in range(4)
+    ]
 
 
 @pytest.fixture
@@ -128,8 +132,9 @@ def assignment_events(app, plugins, settle):
 
     def graded(user, assignment, submission, points, grade_id=1):
         grade = GradeInfo(grade_id, submission.id, points, assignment.max_points)
-        plugins.call_each("on_assignment_graded", user=_info(user), assignment=assignment, submission=submission,
-                          grade=grade)
+        plugins.call_each(
+            "on_assignment_graded", user=_info(user), assignment=assignment, submission=submission, grade=grade
+        )
         settle()
 
     return SimpleNamespace(submitted=submitted, graded=graded, Assignment=AssignmentInfo)

@@ -1,5 +1,6 @@
 """Points and badges from the assignments plugin's events (declared by that plugin, so
 this plugin loads and works without it)."""
+
 from datetime import timedelta
 
 from lms_core import db
@@ -48,8 +49,7 @@ def test_a_regrade_adjusts_the_points_instead_of_adding(factory, assignment_even
         assert ledger.total_points(student.id, board) == 18
 
 
-def test_handing_in_a_day_early_earns_the_early_bird_badge_and_a_late_hand_in_does_not(
-        factory, assignment_events):
+def test_handing_in_a_day_early_earns_the_early_bird_badge_and_a_late_hand_in_does_not(factory, assignment_events):
     course = factory.course()
     early, late = factory.user(), factory.user()
     for student in (early, late):

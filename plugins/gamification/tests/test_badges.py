@@ -1,5 +1,6 @@
 """Badges: each kind of criterion, teachers' course badges, awarding by hand, revoking,
 expiry and criteria added by another plugin."""
+
 import io
 from datetime import date, datetime, timedelta, timezone
 
@@ -29,8 +30,9 @@ def png(size=(64, 64), color=(200, 30, 30)) -> bytes:
 
 
 def course_badge(course, criterion, params=None, **fields):
-    badge = Badge(course_id=course.id, name=fields.pop("name", "Course badge"), criterion=criterion,
-                  params=params or {}, **fields)
+    badge = Badge(
+        course_id=course.id, name=fields.pop("name", "Course badge"), criterion=criterion, params=params or {}, **fields
+    )
     db.session.add(badge)
     db.session.commit()
     return badge
@@ -45,8 +47,11 @@ def test_passing_a_first_quiz_earns_first_steps_and_a_notification_in_the_studen
     pass_quiz(student, factory.quiz(course), right=1)
 
     assert "First steps" in held(student)
-    titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == student.id,
-                                                                     Notification.kind == "gamification.badge"))
+    titles = db.session.execute(
+        db.select(Notification.title).where(
+            Notification.user_id == student.id, Notification.kind == "gamification.badge"
+        )
+    )
     assert "Вы получили значок «Первые шаги»" in titles.scalars().all()
 
 
@@ -126,8 +131,14 @@ def test_a_badge_is_held_once_however_often_its_criterion_is_checked(factory, pa
     assert badges.check(student.id, course.id) == []
     assert badges.check(student.id, None) == []
     assert held(student).count("First steps") == 1
-    assert db.session.execute(db.select(db.func.count()).select_from(Notification).where(
-        Notification.kind == "gamification.badge", Notification.user_id == student.id)).scalar_one() == 2
+    assert (
+        db.session.execute(
+            db.select(db.func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "gamification.badge", Notification.user_id == student.id)
+        ).scalar_one()
+        == 2
+    )
 
 
 def test_a_teacher_creates_a_course_badge_with_an_image(client, factory, login):
@@ -135,38 +146,63 @@ def test_a_teacher_creates_a_course_badge_with_an_image(client, factory, login):
     course = factory.course(teacher=teacher)
     login(client, teacher)
 
-    response = client.post(f"/gamification/courses/{course.id}/badges", data={
-        "name": "Star gazer", "description": "Passed three quizzes.", "criterion": "quizzes_passed",
-        "params.quizzes_passed.count": "3", "valid_days": "365", "active": "1",
-        "image": (io.BytesIO(png((600, 300))), "star.png"),
-    }, content_type="multipart/form-data")
+    response = client.post(
+        f"/gamification/courses/{course.id}/badges",
+        data={
+            "name": "Star gazer",
+            "description": "Passed three quizzes.",
+            "criterion": "quizzes_passed",
+            "params.quizzes_passed.count": "3",
+            "valid_days": "365",
+            "active": "1",
+            "image": (io.BytesIO(png((600, 300))), "star.png"),
+        },
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 303
     badge = db.session.execute(db.select(Badge).where(Badge.course_id == course.id)).scalar_one()
-    assert (badge.name, badge.criterion, badge.params, badge.valid_days) == ("Star gazer", "quizzes_passed",
-                                                                            {"count": 3}, 365)
+    assert (badge.name, badge.criterion, badge.params, badge.valid_days) == (
+        "Star gazer",
+        "quizzes_passed",
+        {"count": 3},
+        365,
+    )
     image = client.get(f"/gamification/badges/{badge.id}/image")
     assert image.mimetype == "image/png"
     with Image.open(io.BytesIO(image.data)) as stored:
         assert stored.size == (256, 128)  # re-encoded, scaled to fit
-    assert client.get(f"/gamification/badges/{badge.id}/image",
-                      headers={"If-None-Match": image.headers["ETag"]}).status_code == 304
+    assert (
+        client.get(
+            f"/gamification/badges/{badge.id}/image", headers={"If-None-Match": image.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
-@pytest.mark.parametrize("upload, message", [
-    (b"<svg onload='alert(1)'></svg>", "The image must be a PNG, JPEG, GIF or WebP picture."),
-    (b"", "The image file is empty."),
-    (png((8, 8)), "The image is too small (at least 32 pixels on each side)."),
-    (b"\x89PNG" + b"0" * (1024 * 1024 + 1), "The image is too large (1 MB at most)."),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (b"<svg onload='alert(1)'></svg>", "The image must be a PNG, JPEG, GIF or WebP picture."),
+        (b"", "The image file is empty."),
+        (png((8, 8)), "The image is too small (at least 32 pixels on each side)."),
+        (b"\x89PNG" + b"0" * (1024 * 1024 + 1), "The image is too large (1 MB at most)."),
+    ],
+)
 def test_a_bad_badge_image_is_refused_and_nothing_is_created(client, factory, login, upload, message):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     login(client, teacher)
 
-    response = client.post(f"/gamification/courses/{course.id}/badges", data={
-        "name": "Broken", "criterion": "first_quiz_passed", "image": (io.BytesIO(upload), "evil.png"),
-    }, content_type="multipart/form-data")
+    response = client.post(
+        f"/gamification/courses/{course.id}/badges",
+        data={
+            "name": "Broken",
+            "criterion": "first_quiz_passed",
+            "image": (io.BytesIO(upload), "evil.png"),
+        },
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -178,8 +214,9 @@ def test_a_badge_needs_a_name_and_a_known_criterion(client, factory, login):
     course = factory.course(teacher=teacher)
     login(client, teacher)
 
-    response = client.post(f"/gamification/courses/{course.id}/badges",
-                           data={"name": "", "criterion": "being_nice", "valid_days": "0"})
+    response = client.post(
+        f"/gamification/courses/{course.id}/badges", data={"name": "", "criterion": "being_nice", "valid_days": "0"}
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -188,7 +225,8 @@ def test_a_badge_needs_a_name_and_a_known_criterion(client, factory, login):
 
 
 def test_a_teacher_awards_by_hand_revokes_with_a_reason_and_criteria_never_give_it_back(
-        client, factory, login, pass_quiz):
+    client, factory, login, pass_quiz
+):
     teacher = factory.user(role="teacher")
     course = factory.course(teacher=teacher)
     factory.lesson(course)
@@ -197,18 +235,20 @@ def test_a_teacher_awards_by_hand_revokes_with_a_reason_and_criteria_never_give_
     factory.enrol(student, course)
     login(client, teacher)
 
-    response = client.post(f"/gamification/badges/{helper_badge.id}/award",
-                           data={"user_id": student.id, "reason": "Helped everyone in the forum"})
+    response = client.post(
+        f"/gamification/badges/{helper_badge.id}/award",
+        data={"user_id": student.id, "reason": "Helped everyone in the forum"},
+    )
     assert response.status_code == 303
     award = db.session.execute(db.select(BadgeAward).where(BadgeAward.badge_id == helper_badge.id)).scalar_one()
     assert award.awarded_by == teacher.id and award.narrative == "Helped everyone in the forum"
-    assert client.post(f"/gamification/badges/{helper_badge.id}/award",
-                       data={"user_id": student.id}).status_code == 409
+    assert client.post(f"/gamification/badges/{helper_badge.id}/award", data={"user_id": student.id}).status_code == 409
 
     no_reason = client.post(f"/gamification/awards/{award.id}/revoke", data={"reason": "  "})
     assert no_reason.status_code == 400 and "Say why the badge is revoked." in no_reason.get_data(as_text=True)
-    assert client.post(f"/gamification/awards/{award.id}/revoke",
-                       data={"reason": "Given by mistake"}).status_code == 303
+    assert (
+        client.post(f"/gamification/awards/{award.id}/revoke", data={"reason": "Given by mistake"}).status_code == 303
+    )
     db.session.expire_all()
     assert held(student) == [] and award.revocation_reason == "Given by mistake"
 
@@ -263,15 +303,22 @@ def test_an_expired_badge_is_shown_as_expired_and_no_longer_counts(client, facto
 
 
 def test_another_plugin_adds_a_kind_of_criterion_that_the_editor_offers_and_badges_use(
-        app, client, factory, login, pass_quiz, plugins):
+    app, client, factory, login, pass_quiz, plugins
+):
     def course_points_reached(user_id, course_id, params):
         return ledger.total_points(user_id, f"c{course_id}") >= params["points"]
 
     class CoursePointsCriterion:
         @hookimpl
         def lms_gamification_badge_criteria(self):
-            return [BadgeCriterion("course_points", lazy_gettext("Points in the course"), course_points_reached,
-                                   params=(CriterionParam("points", lazy_gettext("Points"), default=100),))]
+            return [
+                BadgeCriterion(
+                    "course_points",
+                    lazy_gettext("Points in the course"),
+                    course_points_reached,
+                    params=(CriterionParam("points", lazy_gettext("Points"), default=100),),
+                )
+            ]
 
     plugins.register(CoursePointsCriterion(), name="course_points")
     teacher = factory.user(role="teacher")
@@ -280,9 +327,18 @@ def test_another_plugin_adds_a_kind_of_criterion_that_the_editor_offers_and_badg
     login(client, teacher)
     page = client.get(f"/gamification/courses/{course.id}/badges").get_data(as_text=True)
     assert "Points in the course" in page and 'name="params.course_points.points"' in page
-    assert client.post(f"/gamification/courses/{course.id}/badges", data={
-        "name": "Thirty", "criterion": "course_points", "params.course_points.points": "30", "active": "1",
-    }).status_code == 303
+    assert (
+        client.post(
+            f"/gamification/courses/{course.id}/badges",
+            data={
+                "name": "Thirty",
+                "criterion": "course_points",
+                "params.course_points.points": "30",
+                "active": "1",
+            },
+        ).status_code
+        == 303
+    )
     student = factory.user()
     factory.enrol(student, course)
 

@@ -1,5 +1,6 @@
 """Several workers awarding at once (threads, each with its own database session, as
 rq workers have): nothing is awarded twice and nothing is lost."""
+
 import threading
 
 from lms_core import db
@@ -54,8 +55,9 @@ def test_different_awards_for_one_student_at_once_lose_nothing(app, factory):
     course = factory.course()
     student = factory.user()
 
-    errors = run_at_once(app, lambda n: ledger.record(student.id, course.id, "lesson_completed",
-                                                      f"lesson:{n}:done", n + 1))
+    errors = run_at_once(
+        app, lambda n: ledger.record(student.id, course.id, "lesson_completed", f"lesson:{n}:done", n + 1)
+    )
 
     assert errors == []
     assert scores_of(student, course) == {"all": 36, f"c{course.id}": 36}  # 1 + 2 + ... + 8
@@ -65,8 +67,12 @@ def test_racing_regrades_leave_the_totals_equal_to_the_ledger(app, factory):
     course = factory.course()
     student = factory.user()
 
-    errors = run_at_once(app, lambda n: ledger.record(student.id, course.id, "assignment_graded",
-                                                      "assignment:1:grade", 5 * n, mode=ledger.REPLACE))
+    errors = run_at_once(
+        app,
+        lambda n: ledger.record(
+            student.id, course.id, "assignment_graded", "assignment:1:grade", 5 * n, mode=ledger.REPLACE
+        ),
+    )
 
     assert errors == []
     award = db.session.execute(db.select(PointAward)).scalar_one()

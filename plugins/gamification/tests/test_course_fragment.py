@@ -1,5 +1,6 @@
 """The course page's points box shows the same rank as the course's leaderboard, and
 costs the page one query of its own (besides the permission check)."""
+
 import itertools
 
 from sqlalchemy import event

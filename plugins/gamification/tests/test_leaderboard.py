@@ -1,5 +1,6 @@
 """Leaderboards: ranks with ties, the viewer's own rank and neighbours, weekly boards,
 privacy, the teacher's settings, and Redis giving the same ranking as SQL."""
+
 import itertools
 import random
 from datetime import timedelta
@@ -50,7 +51,12 @@ def test_a_student_outside_the_top_ten_sees_their_own_rank_and_the_ranks_around_
 
     assert [e["name"] for e in board["top"]] == [f"P{n:02d}" for n in range(10)]
     assert [(e["rank"], e["name"], e["me"]) for e in board["around"]] == [
-        (11, "P10", False), (12, "P11", False), (13, "P12", True), (14, "P13", False), (15, "P14", False)]
+        (11, "P10", False),
+        (12, "P11", False),
+        (13, "P12", True),
+        (14, "P13", False),
+        (15, "P14", False),
+    ]
     assert board["me"]["rank"] == 13 and board["me"]["points"] == 40
 
 
@@ -99,8 +105,12 @@ def test_a_teacher_can_show_students_only_their_neighbours_or_turn_the_board_off
         factory.enrol(student, course)
         give(student, 10 * (n + 1), course)
     login(client, teacher)
-    assert client.post(f"/gamification/courses/{course.id}/settings",
-                       data={"part": "board", "leaderboard": "neighbours"}).status_code == 303
+    assert (
+        client.post(
+            f"/gamification/courses/{course.id}/settings", data={"part": "board", "leaderboard": "neighbours"}
+        ).status_code
+        == 303
+    )
 
     board = view(students[0], course)
     assert board["top"] == [] and [e["name"] for e in board["around"]] == ["S2", "S1", "S0"]
@@ -145,8 +155,13 @@ def test_redis_and_sql_give_the_same_ranking(app, factory):
         for viewer in [None, *people]:
             user_id = viewer.id if viewer else None
             sql, redis = SqlStandings().standing(board, user_id), RedisStandings().standing(board, user_id)
-            assert (sql.top, sql.total, sql.me, sql.me_hidden, sql.window) == \
-                   (redis.top, redis.total, redis.me, redis.me_hidden, redis.window), (board, user_id)
+            assert (sql.top, sql.total, sql.me, sql.me_hidden, sql.window) == (
+                redis.top,
+                redis.total,
+                redis.me,
+                redis.me_hidden,
+                redis.window,
+            ), (board, user_id)
 
 
 def test_rebuild_restores_every_board_from_the_ledger(app, factory):

@@ -1,4 +1,5 @@
 """The plugin's own Alembic history creates exactly the tables its models describe."""
+
 from sqlalchemy import inspect
 
 from lms_core import db

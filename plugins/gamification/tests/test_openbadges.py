@@ -1,4 +1,5 @@
 """Open Badges 2.0 hosted verification: a verifier follows the public JSON documents."""
+
 import hashlib
 
 from lms_core import db
@@ -9,8 +10,14 @@ from lms_gamification.models import Badge, BadgeAward
 
 def earn(factory, **badge_fields):
     course = factory.course()
-    badge = Badge(course_id=course.id, name="Star gazer", description="Watched the sky.",
-                  criterion="quizzes_passed", params={"count": 3}, **badge_fields)
+    badge = Badge(
+        course_id=course.id,
+        name="Star gazer",
+        description="Watched the sky.",
+        criterion="quizzes_passed",
+        params={"count": 3},
+        **badge_fields,
+    )
     db.session.add(badge)
     db.session.commit()
     student = factory.user(email="Learner@Example.org")
@@ -53,9 +60,12 @@ def test_a_revoked_assertion_answers_gone_with_the_reason(client, factory):
 
     assert response.status_code == 410
     assert response.get_json() == {
-        "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
         "id": f"http://localhost/gamification/openbadges/assertions/{award.uid}",
-        "revoked": True, "revocationReason": "Copied the answers"}
+        "revoked": True,
+        "revocationReason": "Copied the answers",
+    }
 
 
 def test_an_unknown_assertion_is_not_found(client):

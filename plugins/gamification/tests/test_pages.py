@@ -1,4 +1,5 @@
 """The pages people use, in English and Russian."""
+
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -59,15 +60,19 @@ def test_an_admin_sets_up_platform_badges_and_awards_one_by_e_mail(client, facto
     for name in ("First steps", "Perfectionist", "Quiz enthusiast", "Graduate", "Early bird", "On a roll"):
         assert name in page
     badge = db.session.execute(db.select(Badge).where(Badge.builtin == "ten-quizzes")).scalar_one()
-    edited = client.post(f"/gamification/badges/{badge.id}", data={
-        "name": "", "criterion": "quizzes_passed", "params.quizzes_passed.count": "20", "active": "1"})
+    edited = client.post(
+        f"/gamification/badges/{badge.id}",
+        data={"name": "", "criterion": "quizzes_passed", "params.quizzes_passed.count": "20", "active": "1"},
+    )
     assert edited.status_code == 303
     db.session.refresh(badge)
     assert badge.params == {"count": 20} and badge.name == ""
     awarded = client.post(f"/gamification/badges/{badge.id}/award", data={"email": "ADA@example.org"})
     assert awarded.status_code == 303
-    assert db.session.execute(db.select(BadgeAward.user_id).where(BadgeAward.badge_id == badge.id)).scalar_one() \
+    assert (
+        db.session.execute(db.select(BadgeAward.user_id).where(BadgeAward.badge_id == badge.id)).scalar_one()
         == student.id
+    )
     assert "Gamification" in client.get("/dashboard").get_data(as_text=True)  # the admin menu link
 
 
@@ -83,9 +88,14 @@ def test_every_interface_string_has_a_russian_translation():
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
     messages = [m for m in catalogue if m.id]
-    in_code = {found[2] for found in extract_from_dir(
-        str(CATALOGUE.parents[3]), method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
-        keywords={**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None})}
+    in_code = {
+        found[2]
+        for found in extract_from_dir(
+            str(CATALOGUE.parents[3]),
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            keywords={**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None},
+        )
+    }
     assert in_code - {m.id for m in messages} == set()
     untranslated = [m.id for m in messages if not (all(m.string) if m.pluralizable else m.string)]
     assert untranslated == []

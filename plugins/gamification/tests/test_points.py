@@ -1,4 +1,5 @@
 """Points for what students do, once per cause, with the course's rules."""
+
 from lms_core import db
 from lms_core.services import progress
 
@@ -7,12 +8,14 @@ from lms_gamification.models import ActiveDay, PointAward
 
 
 def causes(user):
-    return dict(db.session.execute(db.select(PointAward.cause, PointAward.points)
-                                   .where(PointAward.user_id == user.id)).all())
+    return dict(
+        db.session.execute(db.select(PointAward.cause, PointAward.points).where(PointAward.user_id == user.id)).all()
+    )
 
 
 def test_a_student_who_passes_a_quiz_first_time_with_full_marks_gets_base_bonus_and_first_attempt_points(
-        factory, pass_quiz):
+    factory, pass_quiz
+):
     course = factory.course()
     quiz = factory.quiz(course)
     factory.lesson(course)  # keeps the course from completing, so only quiz points count
@@ -21,14 +24,16 @@ def test_a_student_who_passes_a_quiz_first_time_with_full_marks_gets_base_bonus_
 
     pass_quiz(student, quiz)
 
-    assert causes(student) == {f"quiz:{quiz.id}:pass": 10, f"quiz:{quiz.id}:score": 5,
-                               f"quiz:{quiz.id}:first-attempt": 5}
+    assert causes(student) == {
+        f"quiz:{quiz.id}:pass": 10,
+        f"quiz:{quiz.id}:score": 5,
+        f"quiz:{quiz.id}:first-attempt": 5,
+    }
     assert ledger.total_points(student.id) == 20
     assert ledger.total_points(student.id, f"c{course.id}") == 20
 
 
-def test_a_retake_raises_only_the_score_bonus_and_never_repeats_the_first_attempt_bonus(
-        factory, pass_quiz, questions):
+def test_a_retake_raises_only_the_score_bonus_and_never_repeats_the_first_attempt_bonus(factory, pass_quiz, questions):
     course = factory.course()
     factory.lesson(course)
     quiz = factory.quiz(course, pass_percent=50, questions=questions())
@@ -41,8 +46,11 @@ def test_a_retake_raises_only_the_score_bonus_and_never_repeats_the_first_attemp
     assert ledger.total_points(student.id) == 19
     pass_quiz(student, quiz, right=4)  # 100 %: the bonus rises to 5, base and first-attempt stay
 
-    assert causes(student) == {f"quiz:{quiz.id}:pass": 10, f"quiz:{quiz.id}:score": 5,
-                               f"quiz:{quiz.id}:first-attempt": 5}
+    assert causes(student) == {
+        f"quiz:{quiz.id}:pass": 10,
+        f"quiz:{quiz.id}:score": 5,
+        f"quiz:{quiz.id}:first-attempt": 5,
+    }
     assert ledger.total_points(student.id) == 20
 
 
@@ -76,8 +84,11 @@ def test_completing_lessons_and_the_course_earns_points_once(factory, settle):
     progress.complete_lesson(student, second)
     settle()
 
-    assert causes(student) == {f"lesson:{first.id}:done": 2, f"lesson:{second.id}:done": 2,
-                               f"course:{course.id}:completed": 50}
+    assert causes(student) == {
+        f"lesson:{first.id}:done": 2,
+        f"lesson:{second.id}:done": 2,
+        f"course:{course.id}:completed": 50,
+    }
 
 
 def test_a_replayed_event_and_a_retried_job_award_nothing_twice(factory, pass_quiz, plugins, settle):
@@ -94,8 +105,9 @@ def test_a_replayed_event_and_a_retried_job_award_nothing_twice(factory, pass_qu
     attempt = pass_quiz(student, quiz)
 
     attempt = db.session.get(Attempt, attempt.id)
-    plugins.call_each("on_quiz_passed", user=UserInfo.of(student), quiz=QuizInfo.of(quiz),
-                      attempt=AttemptInfo.of(attempt))
+    plugins.call_each(
+        "on_quiz_passed", user=UserInfo.of(student), quiz=QuizInfo.of(quiz), attempt=AttemptInfo.of(attempt)
+    )
     settle()
     jobs.quiz_passed(student.id, attempt.id)  # a job rq retried after it had done its work
 
@@ -109,12 +121,16 @@ def test_a_teachers_course_rules_override_the_admins_defaults(app, client, facto
     for course in (own, other):
         factory.lesson(course)
     login(client, admin)
-    assert client.post("/gamification/admin", data={"part": "rules", "quiz_pass": "30", "quiz_score_bonus": "0",
-                                                      "quiz_first_attempt_bonus": "0"}).status_code == 303
+    assert (
+        client.post(
+            "/gamification/admin",
+            data={"part": "rules", "quiz_pass": "30", "quiz_score_bonus": "0", "quiz_first_attempt_bonus": "0"},
+        ).status_code
+        == 303
+    )
     client.post("/logout")
     login(client, teacher)
-    response = client.post(f"/gamification/courses/{own.id}/settings",
-                           data={"part": "rules", "quiz_pass": "7"})
+    response = client.post(f"/gamification/courses/{own.id}/settings", data={"part": "rules", "quiz_pass": "7"})
     assert response.status_code == 303
 
     student = factory.user()
@@ -132,8 +148,10 @@ def test_bad_points_values_are_refused_with_a_message_and_nothing_is_saved(clien
     course = factory.course(teacher=teacher)
     login(client, teacher)
 
-    response = client.post(f"/gamification/courses/{course.id}/settings",
-                           data={"part": "rules", "quiz_pass": "lots", "lesson_completed": "-3"})
+    response = client.post(
+        f"/gamification/courses/{course.id}/settings",
+        data={"part": "rules", "quiz_pass": "lots", "lesson_completed": "-3"},
+    )
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -147,6 +165,10 @@ def test_a_student_cannot_change_a_courses_points(client, factory, login):
     factory.enrol(student, course)
     login(client, student)
 
-    assert client.post(f"/gamification/courses/{course.id}/settings",
-                       data={"part": "rules", "quiz_pass": "1000"}).status_code == 403
+    assert (
+        client.post(
+            f"/gamification/courses/{course.id}/settings", data={"part": "rules", "quiz_pass": "1000"}
+        ).status_code
+        == 403
+    )
     assert rules.stored_rules(course.id)["quiz_pass"] is None

@@ -1,4 +1,5 @@
 """A course leaderboard's open pages hear about changes live, over Socket.IO."""
+
 import threading
 import time
 
@@ -32,6 +33,7 @@ def received(socket, event, timeout=5.0):
 
 def close(*sockets, timeout=3.0):
     """Disconnect without letting a slow close hang the test run."""
+
     def run():
         for socket in sockets:
             if socket.is_connected():
@@ -50,7 +52,8 @@ def open_socket(app, factory, login, user):
 
 @in_process
 def test_a_classmates_new_points_reach_an_open_course_leaderboard_without_saying_whose(
-        without_message_queue, app, factory, login, pass_quiz):
+    without_message_queue, app, factory, login, pass_quiz
+):
     course = factory.course()
     factory.lesson(course)
     watcher, achiever = factory.user(), factory.user()

@@ -1,6 +1,7 @@
 """The admin's pages: channel settings (Telegram bot, SMS provider, cap and cost, Web
 Push keys) with the providers' last errors, scenario defaults and locks, templates per
 language with a preview, the delivery log, and announcements to everyone or a role."""
+
 from __future__ import annotations
 
 
@@ -37,8 +38,12 @@ def admin_settings():
             elif part == "push":
                 subject = request.form.get("subject", "").strip()
                 if subject and not subject.startswith(("mailto:", "https://")):
-                    raise ServiceError("invalid", _("The settings were not saved."), 400,
-                                       {"subject": _("Use a mailto: or https:// address.")})
+                    raise ServiceError(
+                        "invalid",
+                        _("The settings were not saved."),
+                        400,
+                        {"subject": _("Use a mailto: or https:// address.")},
+                    )
                 value = settings.get("vapid")
                 value["subject"] = subject
                 settings.put("vapid", value)
@@ -49,10 +54,19 @@ def admin_settings():
             flash(exc.message, "error")
     usage = sms.usage()
     return render_template(
-        "notifications/admin_settings.html", telegram=telegram.bot(), sms_config=settings.get("sms"),
-        providers=sms.PROVIDERS, usage=usage, month=sms.month_key(), push_key=push.public_key(),
-        vapid=settings.get("vapid"), errors=errors, provider_errors=settings.provider_errors(),
-        channel_labels=channel_labels(), webhook_url=url_for("lms_notifications.telegram_webhook", _external=True)), status
+        "notifications/admin_settings.html",
+        telegram=telegram.bot(),
+        sms_config=settings.get("sms"),
+        providers=sms.PROVIDERS,
+        usage=usage,
+        month=sms.month_key(),
+        push_key=push.public_key(),
+        vapid=settings.get("vapid"),
+        errors=errors,
+        provider_errors=settings.provider_errors(),
+        channel_labels=channel_labels(),
+        webhook_url=url_for("lms_notifications.telegram_webhook", _external=True),
+    ), status
 
 
 def _save_telegram(form) -> None:
@@ -67,17 +81,28 @@ def _save_telegram(form) -> None:
         current = telegram.set_token(token)
     except DeliveryError as exc:
         settings.record_provider_error("telegram", str(exc))
-        raise ServiceError("provider", _("Telegram did not accept the token: %(error)s", error=str(exc)), 400,
-                           {"token": _("Telegram did not accept the token: %(error)s", error=str(exc))}) from exc
+        raise ServiceError(
+            "provider",
+            _("Telegram did not accept the token: %(error)s", error=str(exc)),
+            400,
+            {"token": _("Telegram did not accept the token: %(error)s", error=str(exc))},
+        ) from exc
     settings.record_provider_error("telegram", None)
     if form.get("webhook"):
         try:
-            telegram.call("setWebhook", {"url": url_for("lms_notifications.telegram_webhook", _external=True),
-                                         "secret_token": current["webhook_secret"], "allowed_updates": ["message"]})
+            telegram.call(
+                "setWebhook",
+                {
+                    "url": url_for("lms_notifications.telegram_webhook", _external=True),
+                    "secret_token": current["webhook_secret"],
+                    "allowed_updates": ["message"],
+                },
+            )
             settings.update("telegram", webhook=True)
         except DeliveryError as exc:
-            raise ServiceError("provider", _("Telegram refused the webhook: %(error)s", error=str(exc)), 400,
-                               {"webhook": str(exc)}) from exc
+            raise ServiceError(
+                "provider", _("Telegram refused the webhook: %(error)s", error=str(exc)), 400, {"webhook": str(exc)}
+            ) from exc
     else:
         settings.update("telegram", webhook=False)
 
@@ -136,8 +161,13 @@ def admin_scenarios():
         scenarios.save_defaults(name, chosen, frequency, bool(request.form.get("locked")))
         flash(_("The defaults were saved."), "success")
         return redirect(url_for("lms_notifications.admin_scenarios") + f"#{name}"), 303
-    return render_template("notifications/admin_scenarios.html", catalogue=catalogue, channels=scenarios.CHANNELS,
-                           channel_labels=channel_labels(), frequency_labels=frequency_labels())
+    return render_template(
+        "notifications/admin_scenarios.html",
+        catalogue=catalogue,
+        channels=scenarios.CHANNELS,
+        channel_labels=channel_labels(),
+        frequency_labels=frequency_labels(),
+    )
 
 
 @bp.route("/admin/scenarios/<name>", methods=["GET", "POST"])
@@ -170,21 +200,36 @@ def admin_scenario(name):
             flash(_("The templates were saved."), "success")
             return redirect(url_for("lms_notifications.admin_scenario", name=name, language=language)), 303
     message, broken = templating.render(scenario, language, _sample(scenario), overrides=overrides)
-    return render_template("notifications/admin_scenario.html", scenario=scenario, language=language,
-                           languages=languages, sources=sources, defaults=defaults, message=message, broken=broken,
-                           errors=errors, sms_cost=sms.cost_of(message.short), parts=scenarios.PARTS), status
+    return render_template(
+        "notifications/admin_scenario.html",
+        scenario=scenario,
+        language=language,
+        languages=languages,
+        sources=sources,
+        defaults=defaults,
+        message=message,
+        broken=broken,
+        errors=errors,
+        sms_cost=sms.cost_of(message.short),
+        parts=scenarios.PARTS,
+    ), status
 
 
 def _sample(scenario) -> dict:
-    return dict(scenario.sample) | {"user_name": current_user.name, "site_name": current_app.config["LMS_SITE_NAME"],
-                                    "url": current_app.config.get("LMS_BASE_URL", "") + "/",
-                                    "title": str(scenario.label), "body": str(scenario.description)}
+    return dict(scenario.sample) | {
+        "user_name": current_user.name,
+        "site_name": current_app.config["LMS_SITE_NAME"],
+        "url": current_app.config.get("LMS_BASE_URL", "") + "/",
+        "title": str(scenario.label),
+        "body": str(scenario.description),
+    }
 
 
 def _save_templates(name: str, language: str, submitted: dict) -> None:
     for part, source in submitted.items():
-        row = db.session.execute(db.select(Template).where(
-            Template.scenario == name, Template.language == language, Template.part == part)).scalar_one_or_none()
+        row = db.session.execute(
+            db.select(Template).where(Template.scenario == name, Template.language == language, Template.part == part)
+        ).scalar_one_or_none()
         if source.strip():
             if row is None:
                 db.session.add(Template(scenario=name, language=language, part=part, source=source))
@@ -214,13 +259,23 @@ def admin_deliveries():
         query = query.where(User.email == filters["email"][:254].lower())
     raw_page = request.args.get("page", "1")
     page = min(int(raw_page), 10**6) if raw_page.isascii() and raw_page.isdigit() and int(raw_page) > 0 else 1
-    rows = db.session.execute(query.order_by(Delivery.id.desc()).offset((page - 1) * PAGE_SIZE)
-                              .limit(PAGE_SIZE + 1)).all()
-    return render_template("notifications/admin_deliveries.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
-                           page=page, filters=filters, statuses=STATUSES, channels=scenarios.CHANNELS,
-                           status_labels=status_labels(), channel_labels=channel_labels(),
-                           catalogue=scenarios.catalogue(), provider_errors=settings.provider_errors(),
-                           explain=explain)
+    rows = db.session.execute(
+        query.order_by(Delivery.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
+    return render_template(
+        "notifications/admin_deliveries.html",
+        rows=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        page=page,
+        filters=filters,
+        statuses=STATUSES,
+        channels=scenarios.CHANNELS,
+        status_labels=status_labels(),
+        channel_labels=channel_labels(),
+        catalogue=scenarios.catalogue(),
+        provider_errors=settings.provider_errors(),
+        explain=explain,
+    )
 
 
 # ---------------------------------------------------------------- announcements to everyone or a role
@@ -233,16 +288,27 @@ def admin_announcements():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            item = announcements.create(current_user, request.form.get("subject", ""), request.form.get("body", ""),
-                                        audience=request.form.get("audience", ""))
+            item = announcements.create(
+                current_user,
+                request.form.get("subject", ""),
+                request.form.get("body", ""),
+                audience=request.form.get("audience", ""),
+            )
             flash(_("The announcement is on its way to %(num)d people.", num=item.recipients), "success")
             return redirect(url_for("lms_notifications.announcement", announcement_id=item.id)), 303
         except ServiceError as exc:
             errors, status = exc.fields, exc.status
-    audiences = {"everyone": _("Everyone"), "student": _("Students"), "teacher": _("Teachers"),
-                 "admin": _("Administrators")}
-    return render_template("notifications/announcements.html", course=None, errors=errors, form=request.form,
-                           items=[(a, announcements.report(a)) for a in announcements.platform_wide()],
-                           audiences=audiences), status
-
-
+    audiences = {
+        "everyone": _("Everyone"),
+        "student": _("Students"),
+        "teacher": _("Teachers"),
+        "admin": _("Administrators"),
+    }
+    return render_template(
+        "notifications/announcements.html",
+        course=None,
+        errors=errors,
+        form=request.form,
+        items=[(a, announcements.report(a)) for a in announcements.platform_wide()],
+        audiences=audiences,
+    ), status

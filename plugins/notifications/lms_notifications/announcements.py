@@ -10,6 +10,7 @@ written in the same transaction as the entry: a retried batch skips them, progre
 their count, and a batch that never ran (Redis down, a dead worker) is found and
 enqueued again by the periodic sweep.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,9 +52,11 @@ def _check(subject: str, body: str) -> tuple[str, str]:
 
 def recipients_query(announcement: Announcement):
     if announcement.course_id is not None:
-        query = (db.select(User.id).join(Enrollment, Enrollment.user_id == User.id)
-                 .where(Enrollment.course_id == announcement.course_id,
-                        Enrollment.status.in_(("active", "completed"))))
+        query = (
+            db.select(User.id)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.course_id == announcement.course_id, Enrollment.status.in_(("active", "completed")))
+        )
     else:
         query = db.select(User.id)
         if announcement.audience != "everyone":
@@ -68,10 +71,16 @@ def create(author, subject: str, body: str, course: Course | None = None, audien
     """Store an announcement and queue its batches (the teacher's or admin's click)."""
     subject, body = _check(subject, body)
     if course is None and audience not in AUDIENCES:
-        raise ServiceError("invalid", _("The announcement was not sent."), 400,
-                           {"audience": _("Choose one of the offered values.")})
-    announcement = Announcement(author_id=author.id, course_id=course.id if course else None,
-                                audience="course" if course else audience, subject=subject, body=body)
+        raise ServiceError(
+            "invalid", _("The announcement was not sent."), 400, {"audience": _("Choose one of the offered values.")}
+        )
+    announcement = Announcement(
+        author_id=author.id,
+        course_id=course.id if course else None,
+        audience="course" if course else audience,
+        subject=subject,
+        body=body,
+    )
     db.session.add(announcement)
     db.session.flush()
     ids = db.session.execute(recipients_query(announcement)).scalars().all()
@@ -82,7 +91,7 @@ def create(author, subject: str, body: str, course: Course | None = None, audien
         announcement.finished_at = utcnow()
     db.session.commit()
     for number, start in enumerate(range(0, len(ids), size), start=1):
-        _enqueue_batch(announcement.id, ids[start:start + size], number)
+        _enqueue_batch(announcement.id, ids[start : start + size], number)
     return announcement
 
 
@@ -105,30 +114,64 @@ def send_batch(announcement_id: int, user_ids: list[int], number: int = 0) -> di
     if announcement is None:
         return {}
     now = utcnow()
-    done = set(db.session.execute(db.select(Delivery.user_id).where(
-        Delivery.announcement_id == announcement_id, Delivery.channel == "inapp",
-        Delivery.user_id.in_(list(user_ids)))).scalars())
+    done = set(
+        db.session.execute(
+            db.select(Delivery.user_id).where(
+                Delivery.announcement_id == announcement_id,
+                Delivery.channel == "inapp",
+                Delivery.user_id.in_(list(user_ids)),
+            )
+        ).scalars()
+    )
     # Snapshots: plain values that the commits below cannot expire (no reload per recipient).
-    users = [UserInfo.of(u) for u in db.session.execute(db.select(User).where(
-        User.id.in_([i for i in user_ids if i not in done]), User.active.is_(True)).order_by(User.id)).scalars()]
+    users = [
+        UserInfo.of(u)
+        for u in db.session.execute(
+            db.select(User)
+            .where(User.id.in_([i for i in user_ids if i not in done]), User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    ]
     if not users:
         _finish_if_complete(announcement)
         return {"sent": 0, "failed": 0, "skipped": 0}
     scenario = scenarios.get(ANNOUNCEMENT)
     course = db.session.get(Course, announcement.course_id) if announcement.course_id else None
     author = db.session.get(User, announcement.author_id) if announcement.author_id else None
-    params = {"subject": announcement.subject, "body": announcement.body, "author": author.name if author else "",
-              "course": course.title if course else ""}
+    params = {
+        "subject": announcement.subject,
+        "body": announcement.body,
+        "author": author.name if author else "",
+        "course": course.title if course else "",
+    }
     url = f"/courses/{course.slug}" if course else None
 
     # The inbox markers go into the session first: notify_many commits them with the
     # inbox entries, in one transaction.
-    db.session.execute(db.insert(Delivery), [
-        {"key": _marker_key(announcement_id, u.id, "inapp"), "announcement_id": announcement_id, "user_id": u.id,
-         "scenario": ANNOUNCEMENT, "channel": "inapp", "frequency": "immediately", "status": SENT, "fallback": [],
-         "attempts": 1, "due_at": now, "sent_at": now, "created_at": now, "updated_at": now} for u in users])
-    inbox = notify_many([u.id for u in users], ANNOUNCEMENT, announcement.subject, announcement.body, url=url,
-                        params=params)
+    db.session.execute(
+        db.insert(Delivery),
+        [
+            {
+                "key": _marker_key(announcement_id, u.id, "inapp"),
+                "announcement_id": announcement_id,
+                "user_id": u.id,
+                "scenario": ANNOUNCEMENT,
+                "channel": "inapp",
+                "frequency": "immediately",
+                "status": SENT,
+                "fallback": [],
+                "attempts": 1,
+                "due_at": now,
+                "sent_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for u in users
+        ],
+    )
+    inbox = notify_many(
+        [u.id for u in users], ANNOUNCEMENT, announcement.subject, announcement.body, url=url, params=params
+    )
 
     choices = _choices([u.id for u in users], scenario)
     reach = preferences.Reach([u.id for u in users])
@@ -137,17 +180,45 @@ def send_batch(announcement_id: int, user_ids: list[int], number: int = 0) -> di
         own = choices.get(user.id, {})
         plans = preferences.choose(scenario, user, own, reach, now)
         if not plans:
-            turned_off = all(preferences.effective(scenario, c, own) == "off"
-                             for c in scenario.fallback) if scenario.fallback else True
-            rows.append(_row(announcement_id, user.id, inbox.get(user.id), "email", "immediately", now, SKIPPED,
-                             "turned off by the recipient" if turned_off else "no channel reaches the recipient"))
+            turned_off = (
+                all(preferences.effective(scenario, c, own) == "off" for c in scenario.fallback)
+                if scenario.fallback
+                else True
+            )
+            rows.append(
+                _row(
+                    announcement_id,
+                    user.id,
+                    inbox.get(user.id),
+                    "email",
+                    "immediately",
+                    now,
+                    SKIPPED,
+                    "turned off by the recipient" if turned_off else "no channel reaches the recipient",
+                )
+            )
             skipped += 1
             continue
         for p in plans:
-            rows.append(_row(announcement_id, user.id, inbox.get(user.id), p.channel, p.frequency, p.due_at, QUEUED,
-                             None, list(p.fallback)))
-    result = db.session.execute(db.insert(Delivery).returning(Delivery.id, Delivery.user_id, Delivery.channel,
-                                                              Delivery.frequency, Delivery.due_at), rows).all()
+            rows.append(
+                _row(
+                    announcement_id,
+                    user.id,
+                    inbox.get(user.id),
+                    p.channel,
+                    p.frequency,
+                    p.due_at,
+                    QUEUED,
+                    None,
+                    list(p.fallback),
+                )
+            )
+    result = db.session.execute(
+        db.insert(Delivery).returning(
+            Delivery.id, Delivery.user_id, Delivery.channel, Delivery.frequency, Delivery.due_at
+        ),
+        rows,
+    ).all()
     db.session.commit()
     due = [r for r in result if r.frequency == "immediately" and r.due_at <= now and r.id]
     emails = [r.id for r in due if r.channel == "email"]
@@ -163,17 +234,30 @@ def send_batch(announcement_id: int, user_ids: list[int], number: int = 0) -> di
 
 def _row(announcement_id, user_id, notification_id, channel, frequency, due_at, status, error, fallback=()):
     now = utcnow()
-    return {"key": _marker_key(announcement_id, user_id, channel), "announcement_id": announcement_id,
-            "notification_id": notification_id, "user_id": user_id, "scenario": ANNOUNCEMENT, "channel": channel,
-            "frequency": frequency, "status": status, "error": error, "fallback": list(fallback), "attempts": 0,
-            "due_at": due_at, "created_at": now, "updated_at": now}
+    return {
+        "key": _marker_key(announcement_id, user_id, channel),
+        "announcement_id": announcement_id,
+        "notification_id": notification_id,
+        "user_id": user_id,
+        "scenario": ANNOUNCEMENT,
+        "channel": channel,
+        "frequency": frequency,
+        "status": status,
+        "error": error,
+        "fallback": list(fallback),
+        "attempts": 0,
+        "due_at": due_at,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _choices(user_ids: list[int], scenario) -> dict:
     """Every recipient's choices for the scenario in one query: {user_id: {(scenario, channel): f}}."""
     out: dict[int, dict] = {}
-    for p in db.session.execute(db.select(Preference).where(
-            Preference.user_id.in_(user_ids), Preference.scenario == scenario.name)).scalars():
+    for p in db.session.execute(
+        db.select(Preference).where(Preference.user_id.in_(user_ids), Preference.scenario == scenario.name)
+    ).scalars():
         out.setdefault(p.user_id, {})[(p.scenario, p.channel)] = p.frequency
     return out
 
@@ -185,8 +269,12 @@ def _send_emails(ids: list[int], users: dict, scenario, params: dict, url, now: 
     if not claimed:
         return outcome
     owners = dict(db.session.execute(db.select(Delivery.id, Delivery.user_id).where(Delivery.id.in_(claimed))).all())
-    base = params | {"site_name": _site_name(), "url": _absolute(url), "title": params["subject"],
-                     "body": params["body"]}
+    base = params | {
+        "site_name": _site_name(),
+        "url": _absolute(url),
+        "title": params["subject"],
+        "body": params["body"],
+    }
     sources: dict[str, dict] = {}
     rendered: dict[tuple, object] = {}
     items = []
@@ -200,8 +288,9 @@ def _send_emails(ids: list[int], users: dict, scenario, params: dict, url, now: 
         personal = any("user_name" in source for source in sources[language].values())
         key = (language, user.name if personal else None)
         if key not in rendered:
-            rendered[key] = templating.render(scenario, language, base | {"user_name": user.name},
-                                              admin=sources[language])[0]
+            rendered[key] = templating.render(
+                scenario, language, base | {"user_name": user.name}, admin=sources[language]
+            )[0]
         items.append((delivery_id, user, rendered[key]))
     channel = all_channels()["email"]
     sent, failed = [], []
@@ -209,8 +298,17 @@ def _send_emails(ids: list[int], users: dict, scenario, params: dict, url, now: 
         if isinstance(result, DeliveryError):
             failed.append((delivery_id, result))
         else:
-            sent.append({"id": delivery_id, "status": SENT, "sent_at": now, "error": None, "address": user.email,
-                         "provider_ref": None, "updated_at": now})
+            sent.append(
+                {
+                    "id": delivery_id,
+                    "status": SENT,
+                    "sent_at": now,
+                    "error": None,
+                    "address": user.email,
+                    "provider_ref": None,
+                    "updated_at": now,
+                }
+            )
     if sent:
         db.session.execute(db.update(Delivery), sent)  # one bulk UPDATE by primary key
     db.session.commit()
@@ -242,29 +340,40 @@ def _finish_if_complete(announcement: Announcement) -> None:
         return
     handled = processed(announcement.id)
     if handled >= announcement.recipients:
-        db.session.execute(db.update(Announcement).where(Announcement.id == announcement.id,
-                                                         Announcement.finished_at.is_(None))
-                           .values(finished_at=utcnow()))
+        db.session.execute(
+            db.update(Announcement)
+            .where(Announcement.id == announcement.id, Announcement.finished_at.is_(None))
+            .values(finished_at=utcnow())
+        )
         db.session.commit()
 
 
 def processed(announcement_id: int) -> int:
-    return db.session.execute(db.select(db.func.count(Delivery.id)).where(
-        Delivery.announcement_id == announcement_id, Delivery.channel == "inapp")).scalar_one()
+    return db.session.execute(
+        db.select(db.func.count(Delivery.id)).where(
+            Delivery.announcement_id == announcement_id, Delivery.channel == "inapp"
+        )
+    ).scalar_one()
 
 
 def report(announcement: Announcement) -> dict:
     """Progress and outcome: handled recipients, and messages by state."""
-    counts = dict(db.session.execute(
-        db.select(Delivery.status, db.func.count(Delivery.id)).where(
-            Delivery.announcement_id == announcement.id, Delivery.channel != "inapp")
-        .group_by(Delivery.status)).all())
+    counts = dict(
+        db.session.execute(
+            db.select(Delivery.status, db.func.count(Delivery.id))
+            .where(Delivery.announcement_id == announcement.id, Delivery.channel != "inapp")
+            .group_by(Delivery.status)
+        ).all()
+    )
     handled = processed(announcement.id)
     return {
-        "id": announcement.id, "recipients": announcement.recipients, "handled": handled,
+        "id": announcement.id,
+        "recipients": announcement.recipients,
+        "handled": handled,
         "percent": 100 if not announcement.recipients else int(100 * handled / announcement.recipients),
         "finished": announcement.finished_at is not None,
-        "sent": counts.get("sent", 0), "failed": counts.get("given_up", 0) + counts.get("retrying", 0),
+        "sent": counts.get("sent", 0),
+        "failed": counts.get("given_up", 0) + counts.get("retrying", 0),
         "skipped": counts.get("skipped", 0),
         "waiting": counts.get("queued", 0) + counts.get("sending", 0),
     }
@@ -272,13 +381,23 @@ def report(announcement: Announcement) -> dict:
 
 def resume_stalled(now: datetime) -> int:
     """Enqueue again the recipients of announcements whose batches never ran."""
-    stalled = db.session.execute(db.select(Announcement).where(
-        Announcement.finished_at.is_(None), Announcement.created_at < now - STALLED)).scalars().all()
+    stalled = (
+        db.session.execute(
+            db.select(Announcement).where(Announcement.finished_at.is_(None), Announcement.created_at < now - STALLED)
+        )
+        .scalars()
+        .all()
+    )
     count = 0
     size = max(1, int(settings.config("NOTIFICATIONS_BATCH_SIZE")))
     for announcement in stalled:
-        handled = set(db.session.execute(db.select(Delivery.user_id).where(
-            Delivery.announcement_id == announcement.id, Delivery.channel == "inapp")).scalars())
+        handled = set(
+            db.session.execute(
+                db.select(Delivery.user_id).where(
+                    Delivery.announcement_id == announcement.id, Delivery.channel == "inapp"
+                )
+            ).scalars()
+        )
         missing = [i for i in db.session.execute(recipients_query(announcement)).scalars() if i not in handled]
         if not missing:
             _finish_if_complete(announcement)
@@ -287,16 +406,29 @@ def resume_stalled(now: datetime) -> int:
                 db.session.commit()
             continue
         for number, start in enumerate(range(0, len(missing), size), start=1):
-            _enqueue_batch(announcement.id, missing[start:start + size], number)
+            _enqueue_batch(announcement.id, missing[start : start + size], number)
             count += 1
     return count
 
 
 def for_course(course_id: int):
-    return db.session.execute(db.select(Announcement).where(Announcement.course_id == course_id)
-                              .order_by(Announcement.id.desc()).limit(50)).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Announcement)
+            .where(Announcement.course_id == course_id)
+            .order_by(Announcement.id.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def platform_wide():
-    return db.session.execute(db.select(Announcement).where(Announcement.course_id.is_(None))
-                              .order_by(Announcement.id.desc()).limit(50)).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Announcement).where(Announcement.course_id.is_(None)).order_by(Announcement.id.desc()).limit(50)
+        )
+        .scalars()
+        .all()
+    )

@@ -3,6 +3,7 @@ the start, "starts today" within the last hours. Each (course, learner, occurren
 start date) is claimed in ``notifications_course_starts`` in the same transaction as the
 notification, so a second run, a retried job or two workers never send one twice; a
 moved start date is a new occurrence."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -26,15 +27,27 @@ TODAY = timedelta(hours=3)
 def send_due(now: datetime | None = None) -> dict:
     now = now or utcnow()
     sent = {"tomorrow": 0, "today": 0}
-    courses = db.session.execute(db.select(Course).where(
-        Course.published.is_(True), Course.starts_at > now, Course.starts_at <= now + TOMORROW)
-        .order_by(Course.starts_at)).scalars().all()
+    courses = (
+        db.session.execute(
+            db.select(Course)
+            .where(Course.published.is_(True), Course.starts_at > now, Course.starts_at <= now + TOMORROW)
+            .order_by(Course.starts_at)
+        )
+        .scalars()
+        .all()
+    )
     for course in courses:
         occurrence = "today" if course.starts_at - now <= TODAY else "tomorrow"
-        learners = db.session.execute(
-            db.select(User).join(Enrollment, Enrollment.user_id == User.id)
-            .where(Enrollment.course_id == course.id, Enrollment.status == "active", User.active.is_(True))
-            .order_by(User.id)).scalars().all()
+        learners = (
+            db.session.execute(
+                db.select(User)
+                .join(Enrollment, Enrollment.user_id == User.id)
+                .where(Enrollment.course_id == course.id, Enrollment.status == "active", User.active.is_(True))
+                .order_by(User.id)
+            )
+            .scalars()
+            .all()
+        )
         for learner in learners:
             if _claim(course, learner, occurrence):
                 _tell(course, learner, occurrence)
@@ -43,8 +56,9 @@ def send_due(now: datetime | None = None) -> dict:
 
 
 def _claim(course, learner, occurrence) -> bool:
-    db.session.add(CourseStartSent(course_id=course.id, user_id=learner.id, occurrence=occurrence,
-                                   starts_at=course.starts_at))
+    db.session.add(
+        CourseStartSent(course_id=course.id, user_id=learner.id, occurrence=occurrence, starts_at=course.starts_at)
+    )
     try:
         db.session.flush()
     except IntegrityError:
@@ -55,8 +69,9 @@ def _claim(course, learner, occurrence) -> bool:
 
 def _when(learner, moment, occurrence) -> str:
     locale = learner.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
-    return format_datetime(moment, "short" if occurrence == "today" else "medium",
-                           tzinfo=preferences.zone_of(learner), locale=locale)
+    return format_datetime(
+        moment, "short" if occurrence == "today" else "medium", tzinfo=preferences.zone_of(learner), locale=locale
+    )
 
 
 def _tell(course, learner, occurrence) -> None:

@@ -6,6 +6,7 @@ a retried job, a second worker or the periodic sweep that finds the same row can
 send it twice. The row's unique ``key`` (message, recipient, channel) keeps a message
 from being planned twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ from lms_core.models.base import utcnow
 from lms_notifications import preferences, scenarios, settings, templating
 from lms_notifications.channels import all_channels
 from lms_notifications.channels.base import DeliveryError
-from lms_notifications.models import (GIVEN_UP, QUEUED, RETRYING, SENDING, SENT, SKIPPED, Delivery)
+from lms_notifications.models import GIVEN_UP, QUEUED, RETRYING, SENDING, SENT, SKIPPED, Delivery
 
 log = logging.getLogger("lms.notifications")
 
@@ -49,9 +50,18 @@ def plan(notification_id: int, now: datetime | None = None) -> list[int]:
     reach = preferences.Reach([user.id])
     due = []
     for p in preferences.choose(scenario, user, choices, reach, now):
-        row = Delivery(key=key_for(notification.id, p.channel), notification_id=notification.id, user_id=user.id,
-                       scenario=scenario.name, channel=p.channel, frequency=p.frequency, status=QUEUED,
-                       fallback=list(p.fallback), due_at=p.due_at, attempts=0)
+        row = Delivery(
+            key=key_for(notification.id, p.channel),
+            notification_id=notification.id,
+            user_id=user.id,
+            scenario=scenario.name,
+            channel=p.channel,
+            frequency=p.frequency,
+            status=QUEUED,
+            fallback=list(p.fallback),
+            due_at=p.due_at,
+            attempts=0,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(row)
@@ -71,11 +81,16 @@ def claim(delivery_ids, now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     if not delivery_ids:
         return []
-    claimed = db.session.execute(
-        db.update(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status.in_((QUEUED, RETRYING)),
-                                  Delivery.due_at <= now)
-        .values(status=SENDING, attempts=Delivery.attempts + 1, updated_at=now)
-        .returning(Delivery.id)).scalars().all()
+    claimed = (
+        db.session.execute(
+            db.update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status.in_((QUEUED, RETRYING)), Delivery.due_at <= now)
+            .values(status=SENDING, attempts=Delivery.attempts + 1, updated_at=now)
+            .returning(Delivery.id)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     return sorted(claimed)
 
@@ -85,16 +100,19 @@ def rate_limited(user_id: int, channel: str, now: datetime) -> bool:
     if not limit:
         return False
     since = now - timedelta(seconds=int(settings.config("NOTIFICATIONS_RATE_WINDOW")))
-    count = db.session.execute(db.select(db.func.count(Delivery.id)).where(
-        Delivery.user_id == user_id, Delivery.channel == channel, Delivery.status == SENT,
-        Delivery.sent_at >= since)).scalar_one()
+    count = db.session.execute(
+        db.select(db.func.count(Delivery.id)).where(
+            Delivery.user_id == user_id, Delivery.channel == channel, Delivery.status == SENT, Delivery.sent_at >= since
+        )
+    ).scalar_one()
     return count >= limit
 
 
 def message_for(delivery: Delivery, user: User, notification: Notification) -> templating.Message:
     scenario = scenarios.get(delivery.scenario)
-    message, _broken = templating.render(scenario, templating.language_of(user),
-                                         templating.context_for(notification, user))
+    message, _broken = templating.render(
+        scenario, templating.language_of(user), templating.context_for(notification, user)
+    )
     return message
 
 
@@ -179,10 +197,19 @@ def give_up(delivery: Delivery, error: str, now: datetime) -> Delivery | None:
         channel = remaining.pop(0)
         if not reach.address(user, channel):
             continue
-        row = Delivery(key=key_for(delivery.notification_id, channel), notification_id=delivery.notification_id,
-                       announcement_id=delivery.announcement_id, user_id=delivery.user_id,
-                       scenario=delivery.scenario, channel=channel, frequency="immediately", status=QUEUED,
-                       fallback=remaining, due_at=now, attempts=0)
+        row = Delivery(
+            key=key_for(delivery.notification_id, channel),
+            notification_id=delivery.notification_id,
+            announcement_id=delivery.announcement_id,
+            user_id=delivery.user_id,
+            scenario=delivery.scenario,
+            channel=channel,
+            frequency="immediately",
+            status=QUEUED,
+            fallback=remaining,
+            due_at=now,
+            attempts=0,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(row)
@@ -211,26 +238,37 @@ def mask(channel: str, address) -> str | None:
 
 def due_ids(now: datetime, limit: int = 1000) -> list[int]:
     """Immediate messages whose time has come (quiet hours over, retry due)."""
-    return db.session.execute(
-        db.select(Delivery.id).where(Delivery.status.in_((QUEUED, RETRYING)), Delivery.due_at <= now,
-                                     Delivery.frequency == "immediately")
-        .order_by(Delivery.due_at).limit(limit)).scalars().all()
+    return (
+        db.session.execute(
+            db.select(Delivery.id)
+            .where(Delivery.status.in_((QUEUED, RETRYING)), Delivery.due_at <= now, Delivery.frequency == "immediately")
+            .order_by(Delivery.due_at)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def release_stale(now: datetime) -> int:
     """Claims of a process that died mid-send are retried (delivery is at least once)."""
     released = db.session.execute(
-        db.update(Delivery).where(Delivery.status == SENDING, Delivery.updated_at < now - STALE_SENDING)
-        .values(status=RETRYING, due_at=now, error="interrupted: the sending process stopped")).rowcount
+        db.update(Delivery)
+        .where(Delivery.status == SENDING, Delivery.updated_at < now - STALE_SENDING)
+        .values(status=RETRYING, due_at=now, error="interrupted: the sending process stopped")
+    ).rowcount
     db.session.commit()
     return released
 
 
 def digest_groups(now: datetime) -> list[tuple[int, str]]:
     return db.session.execute(
-        db.select(Delivery.user_id, Delivery.channel).where(
-            Delivery.status.in_((QUEUED, RETRYING)), Delivery.frequency.in_(("daily", "weekly")),
-            Delivery.due_at <= now).distinct()).all()
+        db.select(Delivery.user_id, Delivery.channel)
+        .where(
+            Delivery.status.in_((QUEUED, RETRYING)), Delivery.frequency.in_(("daily", "weekly")), Delivery.due_at <= now
+        )
+        .distinct()
+    ).all()
 
 
 def send_digest(user_id: int, channel_name: str, now: datetime | None = None) -> int:
@@ -238,9 +276,19 @@ def send_digest(user_id: int, channel_name: str, now: datetime | None = None) ->
     from flask_babel import force_locale, ngettext
 
     now = now or utcnow()
-    ids = db.session.execute(db.select(Delivery.id).where(
-        Delivery.user_id == user_id, Delivery.channel == channel_name, Delivery.status.in_((QUEUED, RETRYING)),
-        Delivery.frequency.in_(("daily", "weekly")), Delivery.due_at <= now)).scalars().all()
+    ids = (
+        db.session.execute(
+            db.select(Delivery.id).where(
+                Delivery.user_id == user_id,
+                Delivery.channel == channel_name,
+                Delivery.status.in_((QUEUED, RETRYING)),
+                Delivery.frequency.in_(("daily", "weekly")),
+                Delivery.due_at <= now,
+            )
+        )
+        .scalars()
+        .all()
+    )
     claimed = claim(ids, now)
     if not claimed:
         return 0
@@ -259,8 +307,14 @@ def send_digest(user_id: int, channel_name: str, now: datetime | None = None) ->
         lines = [f"• {m.subject}" + (f"\n  {m.url}" if m.url else "") for m in items]
         text = "\n".join(lines)
         short = ngettext("%(num)d new notification", "%(num)d new notifications", len(items))
-    digest = templating.Message(subject=subject, text=text, html=templating.paragraphs(text.replace("\n•", "\n\n•")),
-                                short=short, url=None, scenario=rows[0].scenario if len({r.scenario for r in rows}) == 1 else "")
+    digest = templating.Message(
+        subject=subject,
+        text=text,
+        html=templating.paragraphs(text.replace("\n•", "\n\n•")),
+        short=short,
+        url=None,
+        scenario=rows[0].scenario if len({r.scenario for r in rows}) == 1 else "",
+    )
     if address is None or not items:
         for row in rows:
             give_up(row, "the recipient can no longer be reached on this channel", now)

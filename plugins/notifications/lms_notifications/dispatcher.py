@@ -1,6 +1,7 @@
 """The plugin's one entry in the core's ``lms_notification_channels``: every stored
 notification is handed to it (in a job), and it plans and sends the message on the
 channels the scenario and the recipient's preferences choose."""
+
 from __future__ import annotations
 
 from lms_core import NotificationChannel

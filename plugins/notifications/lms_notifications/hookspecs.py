@@ -10,6 +10,7 @@ Implement them with ``optionalhook=True`` so your plugin also loads without this
 
 The contract of a scenario dict is in the plugin's README ("Declaring scenarios").
 """
+
 from lms_core import hookspec
 
 

@@ -1,4 +1,5 @@
 """The plugin's jobs and periodic tasks (module-level functions: rq enqueues them by name)."""
+
 from __future__ import annotations
 
 from lms_core import db, enqueue
@@ -29,7 +30,7 @@ def dispatch() -> dict:
     released = delivery.release_stale(now)
     ids = delivery.due_ids(now)
     for start in range(0, len(ids), SEND_CHUNK):
-        enqueue(send_deliveries, ids[start:start + SEND_CHUNK])
+        enqueue(send_deliveries, ids[start : start + SEND_CHUNK])
     groups = delivery.digest_groups(now)
     for user_id, channel in groups:
         enqueue(send_digest, user_id, channel)

@@ -1,4 +1,5 @@
 """The notifications plugin's tables (all named ``notifications_*``)."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -9,7 +10,14 @@ from lms_core.models.base import UTCDateTime, utcnow
 
 # Delivery states, as the admin and the user see them.
 QUEUED, SENDING, SENT, RETRYING, FAILED, GIVEN_UP, SKIPPED = (
-    "queued", "sending", "sent", "retrying", "failed", "given_up", "skipped")
+    "queued",
+    "sending",
+    "sent",
+    "retrying",
+    "failed",
+    "given_up",
+    "skipped",
+)
 STATUSES = (QUEUED, SENDING, SENT, RETRYING, GIVEN_UP, SKIPPED)
 
 
@@ -32,7 +40,8 @@ class Delivery(db.Model):
     key: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     announcement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("notifications_announcements.id", ondelete="CASCADE"))
+        ForeignKey("notifications_announcements.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     scenario: Mapped[str] = mapped_column(String(64), nullable=False)
     channel: Mapped[str] = mapped_column(String(16), nullable=False)

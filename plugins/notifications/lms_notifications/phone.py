@@ -1,4 +1,5 @@
 """A phone number verified by a code sent by SMS (on the preferences page)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,14 +37,25 @@ def request_code(user_id: int, raw_phone: str) -> None:
 
     phone = normalise(raw_phone)
     if not E164.match(phone):
-        raise ServiceError("invalid", _("The phone number was not saved."), 400,
-                           {"phone": _("Give the number in international form, for example +79161234567.")})
+        raise ServiceError(
+            "invalid",
+            _("The phone number was not saved."),
+            400,
+            {"phone": _("Give the number in international form, for example +79161234567.")},
+        )
     profile = profile_of(user_id, create=True)
     now = utcnow()
-    if (profile.phone_code_expires_at is not None and profile.phone == phone
-            and profile.phone_code_expires_at - CODE_LIFETIME + RESEND_AFTER > now):
-        raise ServiceError("too_soon", _("A code was sent a moment ago; wait a minute before asking again."), 429,
-                           {"phone": _("Wait a minute before asking for a new code.")})
+    if (
+        profile.phone_code_expires_at is not None
+        and profile.phone == phone
+        and profile.phone_code_expires_at - CODE_LIFETIME + RESEND_AFTER > now
+    ):
+        raise ServiceError(
+            "too_soon",
+            _("A code was sent a moment ago; wait a minute before asking again."),
+            429,
+            {"phone": _("Wait a minute before asking for a new code.")},
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     from flask_babel import force_locale
 
@@ -60,8 +72,12 @@ def request_code(user_id: int, raw_phone: str) -> None:
 
         if exc.configuration:
             settings.record_provider_error("sms", str(exc))
-        raise ServiceError("sms_failed", _("The code could not be sent by SMS: %(error)s", error=str(exc)), 502,
-                           {"phone": _("The code could not be sent. Try again later.")}) from exc
+        raise ServiceError(
+            "sms_failed",
+            _("The code could not be sent by SMS: %(error)s", error=str(exc)),
+            502,
+            {"phone": _("The code could not be sent. Try again later.")},
+        ) from exc
     profile = profile_of(user_id, create=True)
     profile.phone, profile.phone_verified_at = phone, None
     profile.phone_code_hash, profile.phone_code_expires_at = _hash(user_id, code), now + CODE_LIFETIME
@@ -75,13 +91,18 @@ def verify(user_id: int, code: str) -> None:
     if profile is None or profile.phone_code_hash is None or profile.phone_code_expires_at is None:
         raise ServiceError("no_code", _("Ask for a code first."), 400, {"code": _("Ask for a code first.")})
     if profile.phone_code_expires_at < now or profile.phone_code_attempts >= MAX_ATTEMPTS:
-        raise ServiceError("expired", _("This code has expired: ask for a new one."), 400,
-                           {"code": _("This code has expired: ask for a new one.")})
+        raise ServiceError(
+            "expired",
+            _("This code has expired: ask for a new one."),
+            400,
+            {"code": _("This code has expired: ask for a new one.")},
+        )
     profile.phone_code_attempts += 1
     if not hmac.compare_digest(profile.phone_code_hash, _hash(user_id, (code or "").strip())):
         db.session.commit()
-        raise ServiceError("wrong_code", _("That is not the code we sent."), 400,
-                           {"code": _("That is not the code we sent.")})
+        raise ServiceError(
+            "wrong_code", _("That is not the code we sent."), 400, {"code": _("That is not the code we sent.")}
+        )
     profile.phone_verified_at = now
     profile.phone_code_hash = profile.phone_code_expires_at = None
     db.session.commit()

@@ -1,5 +1,6 @@
 """The notifications plugin's hook implementations (the ``lms.plugins`` entry point).
 Kept thin: each hook hands over to the module that holds the logic."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,7 +59,9 @@ def lms_periodic_tasks():
 
     return [
         PeriodicTask("notifications.dispatch", jobs.dispatch, interval("NOTIFICATIONS_DISPATCH_INTERVAL")),
-        PeriodicTask("notifications.course_starts", jobs.course_starts, interval("NOTIFICATIONS_COURSE_START_INTERVAL")),
+        PeriodicTask(
+            "notifications.course_starts", jobs.course_starts, interval("NOTIFICATIONS_COURSE_START_INTERVAL")
+        ),
         PeriodicTask("notifications.telegram", jobs.telegram_updates, interval("NOTIFICATIONS_DISPATCH_INTERVAL")),
     ]
 

@@ -1,6 +1,7 @@
 """What each user wants: scenario x channel frequencies, quiet hours in their own
 time zone, and where they can be reached; and the rule that picks the channels of one
 message from those, the scenario's fallback order and the admin's defaults and locks."""
+
 from __future__ import annotations
 
 import re
@@ -168,10 +169,20 @@ class Reach:
         from lms_notifications.models import Profile, PushSubscription
 
         ids = list(user_ids)
-        self.profiles = {p.user_id: p for p in db.session.execute(
-            db.select(Profile).where(Profile.user_id.in_(ids))).scalars()} if ids else {}
-        self.push_users = set(db.session.execute(db.select(PushSubscription.user_id).where(
-            PushSubscription.user_id.in_(ids)).distinct()).scalars()) if ids else set()
+        self.profiles = (
+            {p.user_id: p for p in db.session.execute(db.select(Profile).where(Profile.user_id.in_(ids))).scalars()}
+            if ids
+            else {}
+        )
+        self.push_users = (
+            set(
+                db.session.execute(
+                    db.select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids)).distinct()
+                ).scalars()
+            )
+            if ids
+            else set()
+        )
         self.channels = all_channels()
         self.configured = {name: channel.configured() for name, channel in self.channels.items()}
 

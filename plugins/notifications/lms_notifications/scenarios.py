@@ -5,6 +5,7 @@ Plugins declare theirs through the ``lms_notification_scenarios`` hook (see
 ``hookspecs.py``); this plugin declares the core's own (course start) and the
 announcements. The admin's defaults (``ScenarioSetting``) are applied on top.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,52 +56,74 @@ def own_scenarios() -> list[dict]:
     """The scenarios this plugin sends itself (the core's course start, announcements)."""
     return [
         {
-            "name": COURSE_TOMORROW, "label": _l("Course starts tomorrow"),
+            "name": COURSE_TOMORROW,
+            "label": _l("Course starts tomorrow"),
             "description": _l("Sent to enrolled learners a day before the course's start date."),
-            "audience": "learner", "channels": ["email", "telegram", "push"], "frequency": "immediately",
+            "audience": "learner",
+            "channels": ["email", "telegram", "push"],
+            "frequency": "immediately",
             "urgent": False,
             "templates": {
                 "subject": _l("“{{ course }}” starts tomorrow"),
-                "text": _l("Hello {{ user_name }},\n\nthe course “{{ course }}” starts on {{ starts_at }}.\n\n{{ url }}"),
+                "text": _l(
+                    "Hello {{ user_name }},\n\nthe course “{{ course }}” starts on {{ starts_at }}.\n\n{{ url }}"
+                ),
                 "short": _l("“{{ course }}” starts tomorrow, {{ starts_at }}"),
             },
             "sample": {"course": "Python 101", "starts_at": "2 Dec 2026, 10:00"},
         },
         {
-            "name": COURSE_TODAY, "label": _l("Course starts today"),
+            "name": COURSE_TODAY,
+            "label": _l("Course starts today"),
             "description": _l("Sent to enrolled learners a few hours before the course starts."),
-            "audience": "learner", "channels": ["push", "telegram", "sms", "email"], "frequency": "immediately",
+            "audience": "learner",
+            "channels": ["push", "telegram", "sms", "email"],
+            "frequency": "immediately",
             "urgent": True,
             "templates": {
                 "subject": _l("“{{ course }}” starts today at {{ starts_at }}"),
-                "text": _l("Hello {{ user_name }},\n\nthe course “{{ course }}” starts today: {{ starts_at }}.\n\n{{ url }}"),
+                "text": _l(
+                    "Hello {{ user_name }},\n\nthe course “{{ course }}” starts today: {{ starts_at }}.\n\n{{ url }}"
+                ),
                 "short": _l("“{{ course }}” starts today, {{ starts_at }}"),
             },
             "sample": {"course": "Python 101", "starts_at": "10:00"},
         },
         {
-            "name": ANNOUNCEMENT, "label": _l("Announcements"),
+            "name": ANNOUNCEMENT,
+            "label": _l("Announcements"),
             "description": _l("Messages from your teachers to a course, or from the administrators."),
-            "audience": "anyone", "channels": ["email"], "frequency": "immediately", "urgent": False,
+            "audience": "anyone",
+            "channels": ["email"],
+            "frequency": "immediately",
+            "urgent": False,
             "templates": {
                 "subject": "{{ subject }}",
                 "text": "{{ body }}\n\n— {{ author }}{% if course %}, {{ course }}{% endif %}",
                 "short": "{{ subject }}",
             },
-            "sample": {"subject": "Room change", "body": "Tomorrow's lecture is in room 101.", "author": "Ada Lovelace",
-                       "course": "Python 101"},
+            "sample": {
+                "subject": "Room change",
+                "body": "Tomorrow's lecture is in room 101.",
+                "author": "Ada Lovelace",
+                "course": "Python 101",
+            },
         },
     ]
 
 
 def _from_dict(data: dict, plugin: str) -> Scenario:
     return Scenario(
-        name=data["name"], label=data.get("label") or data["name"], description=data.get("description", ""),
+        name=data["name"],
+        label=data.get("label") or data["name"],
+        description=data.get("description", ""),
         audience=data.get("audience", "anyone") if data.get("audience") in AUDIENCES else "anyone",
         channels=[c for c in data.get("channels", ["email"]) if c in CHANNELS or c == "inapp"],
         frequency=data.get("frequency") if data.get("frequency") in FREQUENCIES else "immediately",
-        urgent=bool(data.get("urgent", False)), templates=dict(data.get("templates") or {}),
-        sample=dict(data.get("sample") or {}), plugin=plugin,
+        urgent=bool(data.get("urgent", False)),
+        templates=dict(data.get("templates") or {}),
+        sample=dict(data.get("sample") or {}),
+        plugin=plugin,
     )
 
 
@@ -143,8 +166,12 @@ def _apply(scenario: Scenario, setting) -> Scenario:
         return scenario
     from dataclasses import replace
 
-    return replace(scenario, channels=list(setting.channels) or scenario.channels, frequency=setting.frequency,
-                   locked=setting.locked)
+    return replace(
+        scenario,
+        channels=list(setting.channels) or scenario.channels,
+        frequency=setting.frequency,
+        locked=setting.locked,
+    )
 
 
 def save_defaults(name: str, channels: list[str], frequency: str, locked: bool) -> None:

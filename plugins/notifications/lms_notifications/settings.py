@@ -2,6 +2,7 @@
 providers, batch size, limits), and what the admin gives on the settings page (bot
 token, SMS provider and credentials, cap and cost, VAPID keys), kept in
 ``notifications_settings``. Providers' last errors are kept there too, for the admin."""
+
 from __future__ import annotations
 
 from lms_core import PluginSettings, db

@@ -5,6 +5,7 @@ admin's version per language. Admin templates run in Jinja's sandbox (no attribu
 access to internals, no imports); a template that fails to compile or to render falls
 back to the scenario's default, so a typo by an admin never loses a message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,9 @@ def render_source(source: str, params: dict, autoescape: bool = False) -> str:
 def admin_sources(scenario_name: str, language: str) -> dict[str, str]:
     from lms_notifications.models import Template
 
-    rows = db.session.execute(db.select(Template).where(
-        Template.scenario == scenario_name, Template.language == language)).scalars()
+    rows = db.session.execute(
+        db.select(Template).where(Template.scenario == scenario_name, Template.language == language)
+    ).scalars()
     return {row.part: row.source for row in rows}
 
 
@@ -78,8 +80,14 @@ def paragraphs(text: str) -> str:
     return "\n".join(f"<p>{Markup('<br>').join(escape(p).split(chr(10)))}</p>" for p in parts)
 
 
-def render(scenario, language: str, params: dict, overrides: dict | None = None,
-           use_admin: bool = True, admin: dict | None = None) -> tuple[Message, list[str]]:
+def render(
+    scenario,
+    language: str,
+    params: dict,
+    overrides: dict | None = None,
+    use_admin: bool = True,
+    admin: dict | None = None,
+) -> tuple[Message, list[str]]:
     """The message of ``scenario`` in ``language``. Returns it and the parts whose
     admin template was broken (rendered from the default instead). ``admin``: the
     admin's sources when the caller has read them already (a batch)."""
@@ -102,8 +110,9 @@ def render(scenario, language: str, params: dict, overrides: dict | None = None,
             html = paragraphs(out["text"])
     subject = " ".join(out["subject"].split())[:300]
     short = " ".join((out["short"] or subject).split())
-    return Message(subject=subject, text=out["text"].strip(), html=html, short=short,
-                   url=params.get("url"), scenario=scenario.name), broken
+    return Message(
+        subject=subject, text=out["text"].strip(), html=html, short=short, url=params.get("url"), scenario=scenario.name
+    ), broken
 
 
 def _render_part(part, custom, default, params, broken, autoescape=False) -> str:

@@ -1,6 +1,7 @@
 """The plugin's pages for everyone: notification settings (preferences, quiet hours,
 phone, Telegram, Web Push, the delivery log), the one-click unsubscribe, the bot's
 webhook, and teachers' course announcements. The admin's pages are in ``admin.py``."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -14,22 +15,33 @@ from lms_notifications.channels import push, telegram
 from lms_notifications.channels.email import clear_failing, read_unsubscribe_token
 from lms_notifications.models import Announcement, Delivery
 
-bp = Blueprint("lms_notifications", __name__, url_prefix="/notifications", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "lms_notifications",
+    __name__,
+    url_prefix="/notifications",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
 
 def channel_labels() -> dict:
-    return {"email": _("E-mail"), "sms": _("SMS"), "push": _("Browser"), "telegram": _("Telegram"),
-            "inapp": _("Inbox")}
+    return {"email": _("E-mail"), "sms": _("SMS"), "push": _("Browser"), "telegram": _("Telegram"), "inapp": _("Inbox")}
 
 
 def frequency_labels() -> dict:
-    return {"immediately": _("Immediately"), "daily": _("Daily digest"), "weekly": _("Weekly digest"),
-            "off": _("Off")}
+    return {"immediately": _("Immediately"), "daily": _("Daily digest"), "weekly": _("Weekly digest"), "off": _("Off")}
 
 
 def status_labels() -> dict:
-    return {"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "retrying": _("Failed, will retry"),
-            "given_up": _("Given up"), "skipped": _("Skipped")}
+    return {
+        "queued": _("Queued"),
+        "sending": _("Sending"),
+        "sent": _("Sent"),
+        "retrying": _("Failed, will retry"),
+        "given_up": _("Given up"),
+        "skipped": _("Skipped"),
+    }
 
 
 def explain(error: str | None) -> str:
@@ -41,7 +53,9 @@ def explain(error: str | None) -> str:
         "rate limit reached for this person and channel": _("Rate limit reached for this person and channel."),
         "turned off by the recipient": _("Turned off by the recipient."),
         "no channel reaches the recipient": _("No channel reaches the recipient."),
-        "the recipient can no longer be reached on this channel": _("The recipient can no longer be reached on this channel."),
+        "the recipient can no longer be reached on this channel": _(
+            "The recipient can no longer be reached on this channel."
+        ),
         "the recipient or the message no longer exists": _("The recipient or the message no longer exists."),
         "SMS: this month's cap is reached": _("SMS: this month's cap is reached."),
         "SMS: no provider is set": _("SMS: no provider is set."),
@@ -51,8 +65,11 @@ def explain(error: str | None) -> str:
 
 
 def visible_scenarios(user) -> list:
-    audience = {"student": ("learner", "anyone"), "teacher": ("learner", "teacher", "anyone"),
-                "admin": ("learner", "teacher", "admin", "anyone")}.get(user.role, ("learner", "anyone"))
+    audience = {
+        "student": ("learner", "anyone"),
+        "teacher": ("learner", "teacher", "anyone"),
+        "admin": ("learner", "teacher", "admin", "anyone"),
+    }.get(user.role, ("learner", "anyone"))
     return [s for s in scenarios.catalogue() if s.audience in audience]
 
 
@@ -94,15 +111,32 @@ def render_settings(user, errors=None):
     offered = [name for name, channel in all_channels().items() if channel.configured()]
     grid = [(s, {c: preferences.effective(s, c, choices) for c in offered}) for s in listed]
     profile = preferences.profile_of(user.id)
-    recent = db.session.execute(
-        db.select(Delivery).where(Delivery.user_id == user.id, Delivery.channel != "inapp")
-        .order_by(Delivery.id.desc()).limit(20)).scalars().all()
+    recent = (
+        db.session.execute(
+            db.select(Delivery)
+            .where(Delivery.user_id == user.id, Delivery.channel != "inapp")
+            .order_by(Delivery.id.desc())
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
     labels = {s.name: s.label for s in scenarios.declared().values()}
     return render_template(
-        "notifications/preferences.html", grid=grid, channels=offered, channel_labels=channel_labels(),
-        frequency_labels=frequency_labels(), status_labels=status_labels(), profile=profile, errors=errors or {},
-        subscriptions=push.subscriptions_of(user.id), telegram_bot=telegram.bot().get("username"),
-        recent=recent, scenario_labels=labels, form=request.form if request.method == "POST" else {})
+        "notifications/preferences.html",
+        grid=grid,
+        channels=offered,
+        channel_labels=channel_labels(),
+        frequency_labels=frequency_labels(),
+        status_labels=status_labels(),
+        profile=profile,
+        errors=errors or {},
+        subscriptions=push.subscriptions_of(user.id),
+        telegram_bot=telegram.bot().get("username"),
+        recent=recent,
+        scenario_labels=labels,
+        form=request.form if request.method == "POST" else {},
+    )
 
 
 @bp.post("/phone")
@@ -179,11 +213,12 @@ def email_confirm():
     try:
         send_confirmation(current_user)
     except DeliveryError as exc:
-        flash(_("The mail server still refuses %(address)s: %(error)s", address=current_user.email, error=str(exc)),
-              "error")
+        flash(
+            _("The mail server still refuses %(address)s: %(error)s", address=current_user.email, error=str(exc)),
+            "error",
+        )
         return redirect(url_for("lms_notifications.preferences") + "#email"), 303
-    flash(_("We sent a link to %(address)s: open it to receive e-mail again.", address=current_user.email),
-          "success")
+    flash(_("We sent a link to %(address)s: open it to receive e-mail again.", address=current_user.email), "success")
     return redirect(url_for("lms_notifications.preferences") + "#email"), 303
 
 
@@ -265,9 +300,12 @@ def one_click_unsubscribe(token):
             return "", 200  # the mail client's one-click request wants no page
     from flask_babel import force_locale
 
-    language = ((current_user.locale if current_user else None) or user.locale
-                or request.accept_languages.best_match(current_app.config["LMS_LANGUAGES"])
-                or current_app.config["LMS_DEFAULT_LANGUAGE"])
+    language = (
+        (current_user.locale if current_user else None)
+        or user.locale
+        or request.accept_languages.best_match(current_app.config["LMS_LANGUAGES"])
+        or current_app.config["LMS_DEFAULT_LANGUAGE"]
+    )
     with force_locale(language):
         return render_template("notifications/unsubscribed.html", scenario=scenario, done=done, token=token)
 
@@ -283,15 +321,21 @@ def course_announcements(course_id):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            announcement = announcements.create(current_user, request.form.get("subject", ""),
-                                                request.form.get("body", ""), course=course)
+            announcement = announcements.create(
+                current_user, request.form.get("subject", ""), request.form.get("body", ""), course=course
+            )
             flash(_("The announcement is on its way to %(num)d people.", num=announcement.recipients), "success")
             return redirect(url_for("lms_notifications.announcement", announcement_id=announcement.id)), 303
         except ServiceError as exc:
             errors, status = exc.fields, exc.status
-    return render_template("notifications/announcements.html", course=course, errors=errors, form=request.form,
-                           items=[(a, announcements.report(a)) for a in announcements.for_course(course.id)],
-                           audiences=None), status
+    return render_template(
+        "notifications/announcements.html",
+        course=course,
+        errors=errors,
+        form=request.form,
+        items=[(a, announcements.report(a)) for a in announcements.for_course(course.id)],
+        audiences=None,
+    ), status
 
 
 def _announcement_or_404(announcement_id: int) -> Announcement:
@@ -308,8 +352,9 @@ def _announcement_or_404(announcement_id: int) -> Announcement:
 def announcement(announcement_id):
     item = _announcement_or_404(announcement_id)
     course = db.session.get(Course, item.course_id) if item.course_id else None
-    return render_template("notifications/announcement.html", item=item, course=course,
-                           report=announcements.report(item))
+    return render_template(
+        "notifications/announcement.html", item=item, course=course, report=announcements.report(item)
+    )
 
 
 @bp.get("/announcements/<int:announcement_id>/progress")

@@ -2,6 +2,7 @@
 Twilio's REST API, SMS.ru's HTTP API, the Telegram Bot API and a Web Push service (it
 records every request), browsers' push subscriptions with real keys, and a local SMTP
 server (aiosmtpd)."""
+
 from __future__ import annotations
 
 import base64
@@ -85,18 +86,32 @@ class Providers:
         self.requests.append({"kind": "twilio", "sid": sid, "form": form, "auth": auth})
         expected = "Basic " + base64.b64encode(f"{self.TWILIO_SID}:{self.TWILIO_TOKEN}".encode()).decode()
         if self.mode.get("twilio") == "bad_credential" or auth != expected or sid != self.TWILIO_SID:
-            return 401, {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003",
-                         "status": 401}
-        return 201, {"sid": f"SM{len(self.requests):032d}", "status": "queued", "to": form.get("To"),
-                     "from": form.get("From"), "body": form.get("Body"), "num_segments": "1"}
+            return 401, {
+                "code": 20003,
+                "message": "Authenticate",
+                "more_info": "https://www.twilio.com/docs/errors/20003",
+                "status": 401,
+            }
+        return 201, {
+            "sid": f"SM{len(self.requests):032d}",
+            "status": "queued",
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "body": form.get("Body"),
+            "num_segments": "1",
+        }
 
     def _smsru(self, body):
         form = dict(urllib.parse.parse_qsl(body.decode()))
         self.requests.append({"kind": "smsru", "form": form})
         if form.get("api_id") != self.SMSRU_API_ID or self.mode.get("smsru") == "bad_credential":
             return 200, {"status": "ERROR", "status_code": 200, "status_text": "Неправильный api_id"}
-        return 200, {"status": "OK", "status_code": 100, "balance": 4122.56,
-                     "sms": {form["to"]: {"status": "OK", "status_code": 100, "sms_id": "000000-10000001"}}}
+        return 200, {
+            "status": "OK",
+            "status_code": 100,
+            "balance": 4122.56,
+            "sms": {form["to"]: {"status": "OK", "status_code": 100, "sms_id": "000000-10000001"}},
+        }
 
     def _telegram(self, token, method, body):
         data = json.loads(body or b"{}")
@@ -104,16 +119,20 @@ class Providers:
         if token != self.BOT_TOKEN or self.mode.get("telegram") == "bad_credential":
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         if method == "getMe":
-            return 200, {"ok": True, "result": {"id": 123456, "is_bot": True, "first_name": "LMS",
-                                                "username": self.BOT_USERNAME}}
+            return 200, {
+                "ok": True,
+                "result": {"id": 123456, "is_bot": True, "first_name": "LMS", "username": self.BOT_USERNAME},
+            }
         if method == "getUpdates":
             offset = int(data.get("offset") or 0)
             return 200, {"ok": True, "result": [u for u in self.updates if u["update_id"] >= offset]}
         if method == "sendMessage":
             if self.mode.get("telegram") == "blocked":
                 return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
-            return 200, {"ok": True, "result": {"message_id": len(self.requests), "chat": {"id": data["chat_id"]},
-                                                "text": data["text"]}}
+            return 200, {
+                "ok": True,
+                "result": {"message_id": len(self.requests), "chat": {"id": data["chat_id"]}, "text": data["text"]},
+            }
         if method == "setWebhook":
             return 200, {"ok": True, "result": True, "description": "Webhook was set"}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -141,18 +160,22 @@ class Browser:
         from cryptography.hazmat.primitives.asymmetric import ec
 
         self.private_key = ec.generate_private_key(ec.SECP256R1())
-        raw = self.private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                         serialization.PublicFormat.UncompressedPoint)
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         self.auth = os.urandom(16)
         self.endpoint = endpoint
-        self.keys = {"p256dh": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
-                     "auth": base64.urlsafe_b64encode(self.auth).rstrip(b"=").decode()}
+        self.keys = {
+            "p256dh": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+            "auth": base64.urlsafe_b64encode(self.auth).rstrip(b"=").decode(),
+        }
 
     def decrypt(self, body: bytes) -> dict:
         import http_ece
 
-        return json.loads(http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth,
-                                           version="aes128gcm"))
+        return json.loads(
+            http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
+        )
 
 
 @pytest.fixture
@@ -165,8 +188,17 @@ def browser_subscription(providers):
 def sms_twilio(app, providers):
     from lms_notifications import settings
 
-    settings.put("sms", {"provider": "twilio", "twilio_sid": Providers.TWILIO_SID, "twilio_token": Providers.TWILIO_TOKEN,
-                         "twilio_from": "+15005550006", "cost_per_segment": 0.05, "currency": "USD"})
+    settings.put(
+        "sms",
+        {
+            "provider": "twilio",
+            "twilio_sid": Providers.TWILIO_SID,
+            "twilio_token": Providers.TWILIO_TOKEN,
+            "twilio_from": "+15005550006",
+            "cost_per_segment": 0.05,
+            "currency": "USD",
+        },
+    )
     return providers
 
 
@@ -174,8 +206,9 @@ def sms_twilio(app, providers):
 def sms_smsru(app, providers):
     from lms_notifications import settings
 
-    settings.put("sms", {"provider": "smsru", "smsru_api_id": Providers.SMSRU_API_ID, "cost_per_segment": 2.5,
-                         "currency": "RUB"})
+    settings.put(
+        "sms", {"provider": "smsru", "smsru_api_id": Providers.SMSRU_API_ID, "cost_per_segment": 2.5, "currency": "RUB"}
+    )
     return providers
 
 
@@ -235,6 +268,7 @@ def addresses():
 @pytest.fixture
 def deliveries(app):
     """The delivery log as the admin reads it (inbox markers aside), oldest first."""
+
     def read(**filters):
         from lms_core import db
 
@@ -253,6 +287,7 @@ def deliveries(app):
 def send_now(app, run_jobs):
     """Run what is queued (rq with Redis; inline jobs already ran) and the periodic
     dispatch at a given time, as the scheduler would."""
+
     def run(now=None):
         from lms_notifications import delivery, jobs
 

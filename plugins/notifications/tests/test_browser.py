@@ -1,6 +1,7 @@
 """The notification settings page in headless Chromium against the real server, in
 English and Russian, wide and narrow (screenshots go to ``$LMS_SCREENSHOTS`` or the
 test's folder)."""
+
 import os
 from pathlib import Path
 
@@ -60,8 +61,9 @@ def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, 
     page.screenshot(path=str(folder / "notifications-preferences-ru-1280.png"), full_page=True)
 
 
-def test_the_admin_previews_a_template_and_follows_an_announcement(live_server, browser_page, factory, tmp_path,
-                                                                  run_jobs):
+def test_the_admin_previews_a_template_and_follows_an_announcement(
+    live_server, browser_page, factory, tmp_path, run_jobs
+):
     admin = factory.user(role="admin", name="Grace Admin")
     for _ in range(3):
         factory.user()

@@ -1,5 +1,6 @@
 """SMS (Twilio, SMS.ru), Telegram and Web Push against local servers that answer like
 the providers; what the plugin sent is checked on the server's side."""
+
 from __future__ import annotations
 
 import base64
@@ -13,12 +14,18 @@ TODAY = "notifications.course_starts_today"  # urgent; push, telegram, sms, emai
 
 
 def starts_today(user, course="Python 101"):
-    return notify(user, TODAY, title=f"“{course}” starts today", url="/courses/python",
-                  params={"course": course, "starts_at": "10:00"})
+    return notify(
+        user,
+        TODAY,
+        title=f"“{course}” starts today",
+        url="/courses/python",
+        params={"course": course, "starts_at": "10:00"},
+    )
 
 
-def test_a_learner_with_a_confirmed_phone_gets_the_sms_through_twilio(app, factory, sms_twilio, addresses,
-                                                                         deliveries, run_jobs):
+def test_a_learner_with_a_confirmed_phone_gets_the_sms_through_twilio(
+    app, factory, sms_twilio, addresses, deliveries, run_jobs
+):
     learner = factory.user(name="Ann")
     addresses.phone(learner, "+447700900123")
     starts_today(learner)
@@ -45,7 +52,8 @@ def test_the_sms_goes_out_in_russian_through_sms_ru(app, factory, sms_smsru, add
 
 
 def test_a_bad_credential_shows_on_the_admin_page_and_the_message_is_retried_until_it_goes_out(
-        app, client, factory, sms_twilio, addresses, deliveries, send_now):
+    app, client, factory, sms_twilio, addresses, deliveries, send_now
+):
     from lms_notifications import settings
 
     admin, learner = factory.user(role="admin"), factory.user()
@@ -74,7 +82,8 @@ def test_a_bad_credential_shows_on_the_admin_page_and_the_message_is_retried_unt
 
 
 def test_a_provider_that_stays_down_is_given_up_and_the_next_channel_takes_over(
-        app, factory, sms_twilio, telegram_bot, addresses, deliveries, send_now):
+    app, factory, sms_twilio, telegram_bot, addresses, deliveries, send_now
+):
     learner = factory.user()
     addresses.phone(learner)
     addresses.telegram(learner, "4242")
@@ -94,8 +103,9 @@ def test_a_provider_that_stays_down_is_given_up_and_the_next_channel_takes_over(
     assert message["data"]["chat_id"] == "4242" and "starts today" in message["data"]["text"]
 
 
-def test_the_monthly_cap_stops_sms_and_the_admin_sees_length_and_cost(app, client, factory, sms_twilio, addresses,
-                                                                      deliveries, run_jobs):
+def test_the_monthly_cap_stops_sms_and_the_admin_sees_length_and_cost(
+    app, client, factory, sms_twilio, addresses, deliveries, run_jobs
+):
     from lms_notifications import settings
     from lms_notifications.channels import sms
 
@@ -145,8 +155,7 @@ def test_a_phone_code_that_cannot_be_sent_is_a_clear_error(app, client, factory,
     assert "The code could not be sent by SMS: Twilio 401: Authenticate" in response.get_data(as_text=True)
 
 
-def test_a_user_links_telegram_through_the_one_time_deep_link(app, client, factory, telegram_bot, deliveries,
-                                                             run_jobs):
+def test_a_user_links_telegram_through_the_one_time_deep_link(app, client, factory, telegram_bot, deliveries, run_jobs):
     from lms_notifications import jobs
     from lms_notifications.preferences import profile_of
 
@@ -157,8 +166,12 @@ def test_a_user_links_telegram_through_the_one_time_deep_link(app, client, facto
     link = response.headers["Location"]
     assert link.startswith(f"https://t.me/{telegram_bot.BOT_USERNAME}?start=")
     token = link.split("start=", 1)[1]
-    telegram_bot.updates.append({"update_id": 501, "message": {"message_id": 1, "chat": {"id": 98765, "type": "private"},
-                                                               "text": f"/start {token}"}})
+    telegram_bot.updates.append(
+        {
+            "update_id": 501,
+            "message": {"message_id": 1, "chat": {"id": 98765, "type": "private"}, "text": f"/start {token}"},
+        }
+    )
     assert jobs.telegram_updates() == 1
     assert profile_of(learner.id).telegram_chat_id == "98765"
     assert jobs.telegram_updates() == 0  # the update was consumed (offset), the token is spent
@@ -183,8 +196,9 @@ def test_the_bot_webhook_needs_its_secret(app, client, factory, telegram_bot):
     update = {"update_id": 9, "message": {"chat": {"id": 5}, "text": f"/start {token}"}}
     assert client.post("/notifications/telegram/webhook", json=update).status_code == 403
     secret = telegram.bot()["webhook_secret"]
-    ok = client.post("/notifications/telegram/webhook", json=update,
-                     headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    ok = client.post(
+        "/notifications/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
     assert ok.status_code == 200 and profile_of(learner.id).telegram_chat_id == "5"
 
 
@@ -196,15 +210,17 @@ def test_a_bad_bot_token_is_refused_on_the_admin_page(app, client, factory, prov
 
 
 def test_web_push_is_encrypted_for_the_browser_and_a_gone_subscription_is_deleted(
-        app, client, factory, providers, browser_subscription, deliveries, run_jobs):
+    app, client, factory, providers, browser_subscription, deliveries, run_jobs
+):
     from lms_notifications.channels import push
 
     learner = factory.user()
     browser = browser_subscription()
     login(client, learner)
     key = client.get("/notifications/push/key").get_json()["public_key"]
-    assert client.post("/notifications/push/subscribe", json={"endpoint": browser.endpoint, "keys": browser.keys}
-                       ).get_json() == {"subscribed": True}
+    assert client.post(
+        "/notifications/push/subscribe", json={"endpoint": browser.endpoint, "keys": browser.keys}
+    ).get_json() == {"subscribed": True}
     # The same browser subscribing again is still one subscription.
     client.post("/notifications/push/subscribe", json={"endpoint": browser.endpoint, "keys": browser.keys})
     assert len(push.subscriptions_of(learner.id)) == 1
@@ -214,10 +230,14 @@ def test_web_push_is_encrypted_for_the_browser_and_a_gone_subscription_is_delete
     run_jobs()
     [received] = providers.of("push")
     assert received["headers"]["content-encoding"] == "aes128gcm"
-    assert f"k={key}" in received["headers"]["authorization"] and received["headers"]["authorization"].startswith("vapid ")
-    assert browser.decrypt(received["body"]) == {"title": "“Python 101” starts today at 10:00",
-                                                 "body": "“Python 101” starts today, 10:00",
-                                                 "url": "http://localhost/courses/python"}
+    assert f"k={key}" in received["headers"]["authorization"] and received["headers"]["authorization"].startswith(
+        "vapid "
+    )
+    assert browser.decrypt(received["body"]) == {
+        "title": "“Python 101” starts today at 10:00",
+        "body": "“Python 101” starts today, 10:00",
+        "url": "http://localhost/courses/python",
+    }
     assert deliveries()[0].status == "sent"
 
     providers.push_status = 410
@@ -228,7 +248,8 @@ def test_web_push_is_encrypted_for_the_browser_and_a_gone_subscription_is_delete
 
 
 def test_a_user_who_blocked_the_bot_is_unlinked_and_the_next_channel_takes_over(
-        app, factory, telegram_bot, addresses, smtp_server, deliveries, run_jobs):
+    app, factory, telegram_bot, addresses, smtp_server, deliveries, run_jobs
+):
     from lms_notifications import scenarios
     from lms_notifications.preferences import profile_of
 
@@ -249,16 +270,29 @@ def test_the_admin_sets_up_sms_and_bad_values_are_refused_field_by_field(app, cl
     from lms_notifications import settings
 
     login(client, factory.user(role="admin", locale="ru"))
-    bad = client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "cost_per_segment": "nan",
-                                                    "monthly_cap": "١٠"})
+    bad = client.post(
+        "/notifications/admin",
+        data={"part": "sms", "provider": "smsru", "cost_per_segment": "nan", "monthly_cap": "١٠"},
+    )
     page = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "Введите цену, например 0.05." in page and "Введите целое число" in page
     assert settings.get("sms") == {}
-    ok = client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "smsru_api_id": "key",
-                                                   "cost_per_segment": "2.5", "currency": "RUB", "monthly_cap": "1000"})
+    ok = client.post(
+        "/notifications/admin",
+        data={
+            "part": "sms",
+            "provider": "smsru",
+            "smsru_api_id": "key",
+            "cost_per_segment": "2.5",
+            "currency": "RUB",
+            "monthly_cap": "1000",
+        },
+    )
     assert ok.status_code == 303
     assert (settings.get("sms")["provider"], settings.get("sms")["monthly_cap"]) == ("smsru", 1000)
     # An empty secret keeps the stored one.
-    client.post("/notifications/admin", data={"part": "sms", "provider": "smsru", "cost_per_segment": "2.5",
-                                              "monthly_cap": "1000"})
+    client.post(
+        "/notifications/admin",
+        data={"part": "sms", "provider": "smsru", "cost_per_segment": "2.5", "monthly_cap": "1000"},
+    )
     assert settings.get("sms")["smsru_api_id"] == "key"

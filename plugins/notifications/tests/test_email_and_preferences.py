@@ -1,6 +1,7 @@
 """E-mail through the core's mail service to a real SMTP server (aiosmtpd), and what
 each user chose: one-click unsubscribe, refused addresses, digests, quiet hours,
 locks, the rate limit, and a retried job that never sends twice."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -16,8 +17,13 @@ TODAY = "notifications.course_starts_today"  # urgent
 
 
 def starts_tomorrow(user, course="Python 101"):
-    return notify(user, TOMORROW, title=f"“{course}” starts tomorrow", url="/courses/python",
-                  params={"course": course, "starts_at": "2 Dec 2026, 10:00"})
+    return notify(
+        user,
+        TOMORROW,
+        title=f"“{course}” starts tomorrow",
+        url="/courses/python",
+        params={"course": course, "starts_at": "2 Dec 2026, 10:00"},
+    )
 
 
 def test_the_email_has_text_html_and_a_one_click_unsubscribe(app, client, factory, smtp_server, deliveries, run_jobs):
@@ -47,8 +53,9 @@ def test_the_email_has_text_html_and_a_one_click_unsubscribe(app, client, factor
     assert "Больше не получать «Курс начинается завтра» по почте?" in page
 
 
-def test_a_permanent_refusal_stops_mail_until_the_user_confirms_the_address(app, client, factory, smtp_server,
-                                                                           deliveries, run_jobs):
+def test_a_permanent_refusal_stops_mail_until_the_user_confirms_the_address(
+    app, client, factory, smtp_server, deliveries, run_jobs
+):
     learner = factory.user()
     smtp_server.refuse(learner.email, "550 5.1.1 No such mailbox")
     starts_tomorrow(learner)
@@ -78,7 +85,8 @@ def test_a_permanent_refusal_stops_mail_until_the_user_confirms_the_address(app,
 
 
 def test_a_server_that_is_down_is_shown_to_the_admin_and_the_mail_goes_out_later_once(
-        app, client, factory, smtp_server, deliveries, send_now):
+    app, client, factory, smtp_server, deliveries, send_now
+):
     learner, admin = factory.user(), factory.user(role="admin")
     port = app.extensions["mailman"].port
     app.extensions["mailman"].port = 9  # nothing listens there
@@ -113,8 +121,9 @@ def test_a_retried_job_never_sends_twice(app, factory, smtp_server, deliveries, 
     assert len(deliveries()) == 1
 
 
-def test_a_daily_digest_gathers_the_messages_into_one_mail_the_next_morning(app, factory, addresses, smtp_server,
-                                                                          deliveries, send_now):
+def test_a_daily_digest_gathers_the_messages_into_one_mail_the_next_morning(
+    app, factory, addresses, smtp_server, deliveries, send_now
+):
     learner = factory.user(timezone="Europe/Moscow")
     addresses.choose(learner, TOMORROW, "email", "daily")
     starts_tomorrow(learner, "Python 101")
@@ -133,15 +142,18 @@ def test_a_daily_digest_gathers_the_messages_into_one_mail_the_next_morning(app,
     assert {r.status for r in deliveries()} == {"sent"}
 
 
-def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(app, factory, smtp_server, deliveries,
-                                                                       send_now):
+def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(
+    app, factory, smtp_server, deliveries, send_now
+):
     from lms_notifications import delivery, preferences
 
     learner = factory.user(timezone="Europe/Moscow")
     preferences.set_quiet_hours(learner.id, "22:00", "07:00")
     night = datetime(2026, 12, 1, 20, 30, tzinfo=timezone.utc)  # 23:30 in Moscow
     # Stored in the inbox only; planned below as if it were 23:30 in Moscow.
-    [quiet] = notify_many([learner.id], TOMORROW, "Tomorrow", params={"course": "Python", "starts_at": "10:00"}).values()
+    [quiet] = notify_many(
+        [learner.id], TOMORROW, "Tomorrow", params={"course": "Python", "starts_at": "10:00"}
+    ).values()
     [urgent] = notify_many([learner.id], TODAY, "Today", params={"course": "SQL", "starts_at": "10:00"}).values()
     quiet, urgent = db.session.get(Notification, quiet), db.session.get(Notification, urgent)
     delivery.send(delivery.plan(quiet.id, now=night), now=night)
@@ -156,8 +168,9 @@ def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(app, fac
     assert len(smtp_server.wait_for(2)) == 2
 
 
-def test_a_user_turns_a_scenario_off_but_cannot_change_a_locked_one(app, client, factory, smtp_server, deliveries,
-                                                                   run_jobs):
+def test_a_user_turns_a_scenario_off_but_cannot_change_a_locked_one(
+    app, client, factory, smtp_server, deliveries, run_jobs
+):
     from lms_notifications import scenarios
 
     learner = factory.user(locale="ru")

@@ -1,6 +1,7 @@
 """The scenario catalogue: what the project's plugins declare, templates an admin edits
 per language (sandboxed, previewed, falling back to the default when broken), and the
 course start reminders from ``courses.starts_at``."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -20,10 +21,17 @@ def test_the_project_plugins_declare_their_scenarios_and_the_admin_sees_them(app
     from lms_notifications import scenarios
 
     names = {s.name: s for s in scenarios.catalogue()}
-    for name in ("notifications.course_starts_tomorrow", "notifications.course_starts_today",
-                 "notifications.announcement", "assignments.reminder", "assignments.grade_released",
-                 "assignments.submission_received", "certificates.issued", "gamification.badge",
-                 "gamification.level"):
+    for name in (
+        "notifications.course_starts_tomorrow",
+        "notifications.course_starts_today",
+        "notifications.announcement",
+        "assignments.reminder",
+        "assignments.grade_released",
+        "assignments.submission_received",
+        "certificates.issued",
+        "gamification.badge",
+        "gamification.level",
+    ):
         assert name in names, name
     assert names["assignments.submission_received"].audience == "teacher"
     assert names["gamification.badge"].plugin == "gamification"
@@ -33,8 +41,7 @@ def test_the_project_plugins_declare_their_scenarios_and_the_admin_sees_them(app
 
 
 @ALL
-def test_a_deadline_reminder_is_written_from_its_scenario_in_the_students_language(app, factory, smtp_server,
-                                                                                 run_jobs):
+def test_a_deadline_reminder_is_written_from_its_scenario_in_the_students_language(app, factory, smtp_server, run_jobs):
     from lms_assignments import authoring, reminders
 
     teacher = factory.user(role="teacher")
@@ -42,8 +49,9 @@ def test_a_deadline_reminder_is_written_from_its_scenario_in_the_students_langua
     student = factory.user(locale="ru", name="Иван")
     factory.enrol(student, course)
     due = utcnow() + timedelta(hours=20)
-    assignment = authoring.create_assignment(teacher, course, {"title": "Эссе", "description": "x", "due_at": due,
-                                                                "max_points": 10, "reminder_hours": [24]})
+    assignment = authoring.create_assignment(
+        teacher, course, {"title": "Эссе", "description": "x", "due_at": due, "max_points": 10, "reminder_hours": [24]}
+    )
     assert reminders.send_reminders()["reminders"] == 1
     run_jobs()
     [mail] = smtp_server.wait_for(1)
@@ -60,14 +68,20 @@ def test_teachers_hear_of_a_hand_in_in_their_daily_digest(app, factory, smtp_ser
     course = factory.course(teacher=teacher)
     student = factory.user(name="Ann Smith")
     factory.enrol(student, course)
-    assignment = authoring.create_assignment(teacher, course, {"title": "Essay", "description": "x",
-                                                                "due_at": utcnow() + timedelta(days=3),
-                                                                "max_points": 10})
+    assignment = authoring.create_assignment(
+        teacher,
+        course,
+        {"title": "Essay", "description": "x", "due_at": utcnow() + timedelta(days=3), "max_points": 10},
+    )
     submissions.save(student, assignment, text="Done", links=None, uploads=[], submit=True)
     run_jobs()
     [row] = deliveries(user_id=teacher.id, scenario="assignments.submission_received")
     assert (row.scenario, row.channel, row.frequency, row.status) == (
-        "assignments.submission_received", "email", "daily", "queued")
+        "assignments.submission_received",
+        "email",
+        "daily",
+        "queued",
+    )
     from lms_notifications import delivery
 
     delivery.send_digest(teacher.id, "email", row.due_at + timedelta(minutes=1))
@@ -77,8 +91,9 @@ def test_teachers_hear_of_a_hand_in_in_their_daily_digest(app, factory, smtp_ser
     assert "Ann Smith handed in “Essay”" in mail.get_body(("plain",)).get_content()
 
 
-def test_an_admin_edits_the_russian_template_previews_it_and_a_broken_one_is_refused(app, client, factory,
-                                                                                   smtp_server, run_jobs):
+def test_an_admin_edits_the_russian_template_previews_it_and_a_broken_one_is_refused(
+    app, client, factory, smtp_server, run_jobs
+):
     admin = factory.user(role="admin")
     login(client, admin)
     url = f"/notifications/admin/scenarios/{TOMORROW}?language=ru"
@@ -88,11 +103,14 @@ def test_an_admin_edits_the_russian_template_previews_it_and_a_broken_one_is_ref
     assert preview.status_code == 200 and "Скоро: PYTHON 101" in preview.get_data(as_text=True)
     broken = client.post(url, data={"language": "ru", "action": "save", "subject": "{% if course %}unclosed"})
     assert broken.status_code == 400 and "does not work with the sample data" in broken.get_data(as_text=True)
-    escape = client.post(url, data={"language": "ru", "action": "save",
-                                    "subject": "{{ ''.__class__.__mro__[1].__subclasses__() }}"})
+    escape = client.post(
+        url, data={"language": "ru", "action": "save", "subject": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}
+    )
     assert escape.status_code == 400 and "SecurityError" in escape.get_data(as_text=True)
-    saved = client.post(url, data={"language": "ru", "action": "save", "subject": "Завтра: {{ course }}",
-                                   "short": "Завтра {{ course }}"})
+    saved = client.post(
+        url,
+        data={"language": "ru", "action": "save", "subject": "Завтра: {{ course }}", "short": "Завтра {{ course }}"},
+    )
     assert saved.status_code == 303
 
     ru, en = factory.user(locale="ru"), factory.user(locale="en")
@@ -128,9 +146,17 @@ def test_the_teacher_sets_the_start_date_in_their_time_zone(app, client, factory
     teacher = factory.user(role="teacher", timezone="Europe/Moscow")
     course = factory.course(teacher=teacher, title="Python 101")
     login(client, teacher)
-    response = client.post(f"/teach/courses/{course.id}", data={
-        "title": "Python 101", "slug": course.slug, "summary": "", "default_language": "en", "published": "y",
-        "starts_at": "2031-03-01T10:00"})
+    response = client.post(
+        f"/teach/courses/{course.id}",
+        data={
+            "title": "Python 101",
+            "slug": course.slug,
+            "summary": "",
+            "default_language": "en",
+            "published": "y",
+            "starts_at": "2031-03-01T10:00",
+        },
+    )
     assert response.status_code == 303
     db.session.refresh(course)
     assert course.starts_at == datetime(2031, 3, 1, 7, 0, tzinfo=timezone.utc)
@@ -154,12 +180,24 @@ def test_learners_hear_the_day_before_and_on_the_day_and_never_twice(app, factor
     assert course_start.send_due(starts - timedelta(hours=19)) == {"tomorrow": 0, "today": 0}
     assert course_start.send_due(starts - timedelta(hours=2)) == {"tomorrow": 0, "today": 2}
     assert course_start.send_due(starts - timedelta(hours=1)) == {"tomorrow": 0, "today": 0}
-    titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == ann.id)
-                                .order_by(Notification.id)).scalars().all()
-    assert titles == ["“Python 101” starts tomorrow, Mar 1, 2031, 10:00:00\u202fAM",
-                      "“Python 101” starts today at 3/1/31, 10:00\u202fAM"]
-    bob_titles = db.session.execute(db.select(Notification.title).where(Notification.user_id == bob.id)
-                                    .order_by(Notification.id)).scalars().all()
+    titles = (
+        db.session.execute(
+            db.select(Notification.title).where(Notification.user_id == ann.id).order_by(Notification.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert titles == [
+        "“Python 101” starts tomorrow, Mar 1, 2031, 10:00:00\u202fAM",
+        "“Python 101” starts today at 3/1/31, 10:00\u202fAM",
+    ]
+    bob_titles = (
+        db.session.execute(
+            db.select(Notification.title).where(Notification.user_id == bob.id).order_by(Notification.id)
+        )
+        .scalars()
+        .all()
+    )
     assert bob_titles[0].startswith("«Python 101» начинается завтра")
 
     course.starts_at = starts + timedelta(days=7)  # moved: a new occurrence
@@ -171,9 +209,18 @@ def test_the_admin_sets_a_scenarios_fallback_order_frequency_and_lock(app, clien
     from lms_notifications import scenarios
 
     login(client, factory.user(role="admin"))
-    response = client.post("/notifications/admin/scenarios", data={
-        "scenario": TOMORROW, "channels": ["email", "telegram", "sms"], "rank-email": "3", "rank-telegram": "1",
-        "rank-sms": "2", "frequency": "daily", "locked": "1"})
+    response = client.post(
+        "/notifications/admin/scenarios",
+        data={
+            "scenario": TOMORROW,
+            "channels": ["email", "telegram", "sms"],
+            "rank-email": "3",
+            "rank-telegram": "1",
+            "rank-sms": "2",
+            "frequency": "daily",
+            "locked": "1",
+        },
+    )
     assert response.status_code == 303
     scenario = scenarios.get(TOMORROW)
     assert (scenario.fallback, scenario.frequency, scenario.locked) == (["telegram", "sms", "email"], "daily", True)

@@ -1,4 +1,5 @@
 """What the plugin adds to the course page: the price and the way to pay."""
+
 from __future__ import annotations
 
 from lms_core import db, render_fragment
@@ -8,8 +9,11 @@ from lms_payments.models import Price
 
 
 def course_page(user, course) -> list:
-    prices = db.session.execute(db.select(Price).where(Price.course_id == course.id)
-                                .order_by(Price.currency)).scalars().all()
+    prices = (
+        db.session.execute(db.select(Price).where(Price.course_id == course.id).order_by(Price.currency))
+        .scalars()
+        .all()
+    )
     if user is not None and user.role in ("teacher", "admin"):
         from lms_core.models import Course, User
         from lms_core import can
@@ -21,10 +25,19 @@ def course_page(user, course) -> list:
     status = None
     order = None
     if user is not None:
-        status = db.session.execute(db.select(Enrollment.status).where(
-            Enrollment.user_id == user.id, Enrollment.course_id == course.id)).scalar_one_or_none()
+        status = db.session.execute(
+            db.select(Enrollment.status).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        ).scalar_one_or_none()
         if status in ("active", "completed"):
             return []
         order = orders.open_order(user.id, course.id)
-    return [render_fragment("payments/_course_fragment.html", course=course, prices=prices, now=utcnow(),
-                            pending=status == "pending", order=order)]
+    return [
+        render_fragment(
+            "payments/_course_fragment.html",
+            course=course,
+            prices=prices,
+            now=utcnow(),
+            pending=status == "pending",
+            order=order,
+        )
+    ]

@@ -13,6 +13,7 @@ A third party adds a payment provider like this::
     def lms_payments_providers():
         return [Paypal()]
 """
+
 from lms_core import hookspec
 
 

@@ -1,5 +1,6 @@
 """The plugin's jobs: webhooks handled after they were stored, refunds made at the
 provider, checkouts closed, and the reconciliation sweep."""
+
 from __future__ import annotations
 
 import logging
@@ -70,27 +71,64 @@ def reconcile_sweep() -> None:
     """
     now = utcnow()
     asked_before = now - timedelta(seconds=setting("PAYMENTS_RECONCILE_AFTER"))
-    stale = db.session.execute(db.select(Order.id).where(
-        Order.status == "pending", Order.created_at < asked_before).order_by(Order.id).limit(BATCH)).scalars().all()
+    stale = (
+        db.session.execute(
+            db.select(Order.id)
+            .where(Order.status == "pending", Order.created_at < asked_before)
+            .order_by(Order.id)
+            .limit(BATCH)
+        )
+        .scalars()
+        .all()
+    )
     for order_id in stale:
         order = db.session.get(Order, order_id)
         try:
             orders.reconcile(order)
         except providers.ProviderError as exc:
             log.warning("order %s: %s", order_id, exc.message)
-    enrolled = db.select(Enrollment.id).where(
-        Enrollment.user_id == Order.user_id, Enrollment.course_id == Order.course_id,
-        Enrollment.status.in_(("active", "completed"))).exists()
-    for order in db.session.execute(db.select(Order).where(
-            Order.status.in_(("paid", "partially_refunded")), Order.user_id.is_not(None),
-            Order.course_id.is_not(None), ~enrolled).order_by(Order.id).limit(BATCH)).scalars().all():
+    enrolled = (
+        db.select(Enrollment.id)
+        .where(
+            Enrollment.user_id == Order.user_id,
+            Enrollment.course_id == Order.course_id,
+            Enrollment.status.in_(("active", "completed")),
+        )
+        .exists()
+    )
+    for order in (
+        db.session.execute(
+            db.select(Order)
+            .where(
+                Order.status.in_(("paid", "partially_refunded")),
+                Order.user_id.is_not(None),
+                Order.course_id.is_not(None),
+                ~enrolled,
+            )
+            .order_by(Order.id)
+            .limit(BATCH)
+        )
+        .scalars()
+        .all()
+    ):
         orders.grant_access(order)
     retry_before = now - timedelta(seconds=EVENT_RETRY_AFTER)
-    for event_id in db.session.execute(db.select(ProviderEvent.id).where(
-            ProviderEvent.processed_at.is_(None), ProviderEvent.received_at < retry_before)
-            .order_by(ProviderEvent.id).limit(BATCH)).scalars().all():
+    for event_id in (
+        db.session.execute(
+            db.select(ProviderEvent.id)
+            .where(ProviderEvent.processed_at.is_(None), ProviderEvent.received_at < retry_before)
+            .order_by(ProviderEvent.id)
+            .limit(BATCH)
+        )
+        .scalars()
+        .all()
+    ):
         enqueue(process_event_job, event_id)
-    for refund_id in db.session.execute(db.select(Refund.id).where(
-            Refund.status == "pending", Refund.created_at < retry_before).limit(BATCH)).scalars().all():
+    for refund_id in (
+        db.session.execute(
+            db.select(Refund.id).where(Refund.status == "pending", Refund.created_at < retry_before).limit(BATCH)
+        )
+        .scalars()
+        .all()
+    ):
         enqueue(refund_job, refund_id)
-

@@ -3,10 +3,10 @@
 Amounts are integers in the currency's minor units. Orders are financial records:
 they outlive the course and the enrolment they paid for (no cascading delete).
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core import db
@@ -49,8 +49,11 @@ class Price(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     def current_amount(self, now) -> int:
-        if self.sale_amount and (self.sale_starts_at is None or self.sale_starts_at <= now) and (
-                self.sale_ends_at is None or now < self.sale_ends_at):
+        if (
+            self.sale_amount
+            and (self.sale_starts_at is None or self.sale_starts_at <= now)
+            and (self.sale_ends_at is None or now < self.sale_ends_at)
+        ):
             return self.sale_amount
         return self.amount
 
@@ -60,9 +63,11 @@ class Coupon(db.Model):
 
     __tablename__ = "payments_coupons"
     __table_args__ = (
-        CheckConstraint("(kind = 'percent' AND percent BETWEEN 1 AND 100 AND amount IS NULL) OR "
-                        "(kind = 'fixed' AND amount > 0 AND currency IS NOT NULL AND percent IS NULL)",
-                        name="kind_fields"),
+        CheckConstraint(
+            "(kind = 'percent' AND percent BETWEEN 1 AND 100 AND amount IS NULL) OR "
+            "(kind = 'fixed' AND amount > 0 AND currency IS NOT NULL AND percent IS NULL)",
+            name="kind_fields",
+        ),
         CheckConstraint("max_uses IS NULL OR used_count <= max_uses", name="within_limit"),
     )
 
@@ -138,8 +143,9 @@ class CouponRedemption(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     coupon_id: Mapped[int] = mapped_column(ForeignKey("payments_coupons.id", ondelete="CASCADE"), nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("payments_orders.id", ondelete="CASCADE"), nullable=False,
-                                          unique=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("payments_orders.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     released_at = mapped_column(UTCDateTime)
 
@@ -156,8 +162,9 @@ class Refund(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("payments_orders.id", ondelete="CASCADE"), nullable=False,
-                                          index=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("payments_orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
     reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")  # pending succeeded failed
@@ -175,8 +182,10 @@ class ProviderEvent(db.Model):
     handled in a job."""
 
     __tablename__ = "payments_provider_events"
-    __table_args__ = (UniqueConstraint("provider", "event_id"),
-                      Index("ix_payments_provider_events_unprocessed", "processed_at", "received_at"))
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id"),
+        Index("ix_payments_provider_events_unprocessed", "processed_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(40), nullable=False)

@@ -3,6 +3,7 @@
 ``1990.50 RUB`` is ``(199050, "RUB")``; the number of minor digits comes from the
 currency (ISO 4217, through Babel): two for RUB, EUR and USD, none for JPY.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -59,8 +60,9 @@ def parse(text: str, currency: str, locale=None) -> int:
     try:
         minor = from_decimal(value, currency)
     except MoneyError:
-        raise MoneyError(_("%(currency)s amounts have at most %(digits)d decimals.",
-                           currency=currency, digits=exponent(currency))) from None
+        raise MoneyError(
+            _("%(currency)s amounts have at most %(digits)d decimals.", currency=currency, digits=exponent(currency))
+        ) from None
     if minor <= 0:
         raise MoneyError(_("The amount must be more than zero."))
     if minor >= MAX_MINOR:

@@ -10,6 +10,7 @@ A payment that succeeds after its order expired or was cancelled is recorded and
 honoured (the learner gets access); if the learner already paid for the course through
 another order, it is a double payment and is refunded in full.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,27 +41,41 @@ def move(order: Order, target: str, **values) -> bool:
     """Move ``order`` to ``target`` if its current status allows it; returns whether
     this call made the move (another process may have made it first). Commits."""
     allowed = sources_of(target)
-    moved = db.session.execute(
-        db.update(Order).where(Order.id == order.id, Order.status.in_(allowed))
-        .values(status=target, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    moved = (
+        db.session.execute(
+            db.update(Order)
+            .where(Order.id == order.id, Order.status.in_(allowed))
+            .values(status=target, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.commit()
     db.session.refresh(order)
     return moved
 
 
 def paid_order(user_id: int, course_id: int, exclude: int | None = None) -> Order | None:
-    query = db.select(Order).where(Order.user_id == user_id, Order.course_id == course_id,
-                                   Order.status.in_(PAID_STATES))
+    query = db.select(Order).where(
+        Order.user_id == user_id, Order.course_id == course_id, Order.status.in_(PAID_STATES)
+    )
     if exclude is not None:
         query = query.where(Order.id != exclude)
     return db.session.execute(query.order_by(Order.id).limit(1)).scalar_one_or_none()
 
 
 def open_order(user_id: int, course_id: int) -> Order | None:
-    return db.session.execute(db.select(Order).where(
-        Order.user_id == user_id, Order.course_id == course_id, Order.status.in_(OPEN_STATES),
-        Order.expires_at > utcnow()).order_by(Order.id.desc()).limit(1)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Order)
+        .where(
+            Order.user_id == user_id,
+            Order.course_id == course_id,
+            Order.status.in_(OPEN_STATES),
+            Order.expires_at > utcnow(),
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 # ------------------------------------------------------------------------ checkout
@@ -77,26 +92,41 @@ def checkout(user: User, course: Course, currency: str, provider_name: str, coup
         raise ServiceError("already_paid", _("You have already paid for this course."), 409)
     provider = providers.get(provider_name)
     if provider is None or not provider.configured() or not provider.supports(currency):
-        raise ServiceError("provider_unavailable", _("Choose a way to pay."), 400,
-                           fields={"provider": _("Choose a way to pay.")})
+        raise ServiceError(
+            "provider_unavailable", _("Choose a way to pay."), 400, fields={"provider": _("Choose a way to pay.")}
+        )
     quote = pricing.quote(course.id, currency, user.id, coupon_code)
     if enrollment is None:  # held by this plugin's lms_before_enroll until paid
         enrollment = enrolment.enroll(user, course)
 
     existing = open_order(user.id, course.id)
     if existing is not None and (existing.provider, existing.currency, existing.total, existing.coupon_id) == (
-            provider.name if quote.total else FREE, currency, quote.total, quote.coupon.id if quote.coupon else None):
+        provider.name if quote.total else FREE,
+        currency,
+        quote.total,
+        quote.coupon.id if quote.coupon else None,
+    ):
         return existing if existing.checkout_url else start(existing)
     if existing is not None:
         cancel(existing, _("Replaced by a new order."))
 
-    order = Order(public_id=secrets.token_urlsafe(16)[:22], user_id=user.id, course_id=course.id,
-                  course_title=course.title[:200], buyer_name=user.name[:200], buyer_email=user.email,
-                  currency=currency, list_amount=quote.list_amount, discount=quote.discount, total=quote.total,
-                  coupon_id=quote.coupon.id if quote.coupon else None,
-                  provider=provider.name if quote.total else FREE, status="pending",
-                  idempotency_key=secrets.token_hex(16),
-                  expires_at=utcnow() + timedelta(seconds=setting("PAYMENTS_ORDER_TTL")))
+    order = Order(
+        public_id=secrets.token_urlsafe(16)[:22],
+        user_id=user.id,
+        course_id=course.id,
+        course_title=course.title[:200],
+        buyer_name=user.name[:200],
+        buyer_email=user.email,
+        currency=currency,
+        list_amount=quote.list_amount,
+        discount=quote.discount,
+        total=quote.total,
+        coupon_id=quote.coupon.id if quote.coupon else None,
+        provider=provider.name if quote.total else FREE,
+        status="pending",
+        idempotency_key=secrets.token_hex(16),
+        expires_at=utcnow() + timedelta(seconds=setting("PAYMENTS_ORDER_TTL")),
+    )
     db.session.add(order)
     try:
         db.session.flush()
@@ -127,11 +157,19 @@ def start(order: Order) -> Order:
         db.session.commit()
         if not exc.temporary:
             fail(order, exc.message)
-            raise ServiceError("provider_refused", _(
-                "The payment service refused this payment. Nothing was charged. "
-                "Please choose another way to pay or contact us."), 502) from None
-        raise ServiceError("provider_down", _(
-            "The payment service is not answering. Nothing was charged; please try again in a minute."), 503) from None
+            raise ServiceError(
+                "provider_refused",
+                _(
+                    "The payment service refused this payment. Nothing was charged. "
+                    "Please choose another way to pay or contact us."
+                ),
+                502,
+            ) from None
+        raise ServiceError(
+            "provider_down",
+            _("The payment service is not answering. Nothing was charged; please try again in a minute."),
+            503,
+        ) from None
     order.provider_ref, order.checkout_url, order.error = started.reference, started.url, None
     db.session.commit()
     return order
@@ -171,8 +209,10 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
     """Record a payment the provider confirmed (``state``), then give access. Returns
     whether this call recorded it (``False``: it was recorded before)."""
     if state.amount is not None and (state.amount != order.total or (state.currency or "").upper() != order.currency):
-        message = (f"paid {state.amount} {state.currency} for an order of {order.total} {order.currency}: "
-                   f"not honoured, check it at the provider")
+        message = (
+            f"paid {state.amount} {state.currency} for an order of {order.total} {order.currency}: "
+            f"not honoured, check it at the provider"
+        )
         log.error("order %s: %s", order.id, message)
         order.error = message
         db.session.commit()
@@ -190,13 +230,23 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
     grant_access(order)
     if order.user_id:
         course_title, amount = order.course_title, format_money(order.total, order.currency)
-        notify(order.user_id, PAYMENT_KIND,
-               title=lambda: _("Payment received for “%(course)s”", course=course_title),
-               body=lambda: _("We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
-                              amount=format_money(order.total, order.currency), number=order.number),
-               url=path_for("payments.orders"),
-               params={"course": course_title, "amount": amount, "number": order.number,
-                       "receipt_url": path_for("payments.receipt", public_id=order.public_id)})
+        notify(
+            order.user_id,
+            PAYMENT_KIND,
+            title=lambda: _("Payment received for “%(course)s”", course=course_title),
+            body=lambda: _(
+                "We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
+                amount=format_money(order.total, order.currency),
+                number=order.number,
+            ),
+            url=path_for("payments.orders"),
+            params={
+                "course": course_title,
+                "amount": amount,
+                "number": order.number,
+                "receipt_url": path_for("payments.receipt", public_id=order.public_id),
+            },
+        )
     return True
 
 
@@ -262,4 +312,3 @@ def reconcile(order: Order) -> None:
         fail(order, _("The payment was declined or cancelled."))
     elif state.status == "expired" or order.expires_at <= utcnow():
         expire(order)
-

@@ -3,6 +3,7 @@
 A paid course holds every enrolment (``lms_before_enroll``) until an order is paid;
 checkout, webhooks and refunds live in the views and jobs, never in a hook.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,8 +41,12 @@ def lms_before_enroll(user, course):
 
     if not pricing.is_paid(course.id) or orders.paid_order(user.id, course.id):
         return None
-    return Refusal(_("Waiting for payment."), code="payment_required", hold=True,
-                   url=url_for("payments.checkout", course_id=course.id))
+    return Refusal(
+        _("Waiting for payment."),
+        code="payment_required",
+        hold=True,
+        url=url_for("payments.checkout", course_id=course.id),
+    )
 
 
 @hookimpl
@@ -93,20 +98,28 @@ def lms_course_page_fragments(user, course):
 
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
-    return [{
-        "name": "payments.received",
-        "label": _l("Payment received"),
-        "description": _l("Sent with the receipt when a learner's payment for a course is confirmed."),
-        "audience": "learner",
-        "channels": ["email"],
-        "frequency": "immediately",
-        "urgent": True,
-        "templates": {
-            "subject": _l("Payment received for “{{ course }}”"),
-            "text": _l("We received {{ amount }} for “{{ course }}” (order {{ number }}). "
-                       "You are enrolled. Your receipt: {{ receipt_url }}"),
-            "short": _l("Payment of {{ amount }} received: you are enrolled in “{{ course }}”."),
-        },
-        "sample": {"course": "Python 101", "amount": "1 990,00 ₽", "number": "ORD-000042",
-                   "receipt_url": "https://lms.example.org/payments/orders/abc/receipt.pdf"},
-    }]
+    return [
+        {
+            "name": "payments.received",
+            "label": _l("Payment received"),
+            "description": _l("Sent with the receipt when a learner's payment for a course is confirmed."),
+            "audience": "learner",
+            "channels": ["email"],
+            "frequency": "immediately",
+            "urgent": True,
+            "templates": {
+                "subject": _l("Payment received for “{{ course }}”"),
+                "text": _l(
+                    "We received {{ amount }} for “{{ course }}” (order {{ number }}). "
+                    "You are enrolled. Your receipt: {{ receipt_url }}"
+                ),
+                "short": _l("Payment of {{ amount }} received: you are enrolled in “{{ course }}”."),
+            },
+            "sample": {
+                "course": "Python 101",
+                "amount": "1 990,00 ₽",
+                "number": "ORD-000042",
+                "receipt_url": "https://lms.example.org/payments/orders/abc/receipt.pdf",
+            },
+        }
+    ]

@@ -1,4 +1,5 @@
 """Course prices: one per currency, with an optional sale price between two dates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ class Quote:
 
 
 def prices(course_id: int) -> list[Price]:
-    return db.session.execute(db.select(Price).where(Price.course_id == course_id)
-                              .order_by(Price.currency)).scalars().all()
+    return (
+        db.session.execute(db.select(Price).where(Price.course_id == course_id).order_by(Price.currency))
+        .scalars()
+        .all()
+    )
 
 
 def is_paid(course_id: int) -> bool:
@@ -36,11 +40,16 @@ def is_paid(course_id: int) -> bool:
 
 
 def price_in(course_id: int, currency: str) -> Price:
-    price = db.session.execute(db.select(Price).where(Price.course_id == course_id, Price.currency == currency)
-                               ).scalar_one_or_none()
+    price = db.session.execute(
+        db.select(Price).where(Price.course_id == course_id, Price.currency == currency)
+    ).scalar_one_or_none()
     if price is None:
-        raise ServiceError("currency_not_offered", _("This course is not sold in %(currency)s.",
-                                                     currency=currency[:3]), 400, fields={"currency": _("Choose a currency.")})
+        raise ServiceError(
+            "currency_not_offered",
+            _("This course is not sold in %(currency)s.", currency=currency[:3]),
+            400,
+            fields={"currency": _("Choose a currency.")},
+        )
     return price
 
 
@@ -51,8 +60,9 @@ def quote(course_id: int, currency: str, user_id: int, coupon_code: str | None =
     return Quote(currency, amount, coupons.discount(coupon, amount), coupon)
 
 
-def set_price(course_id: int, currency: str, amount: int, sale_amount: int | None = None,
-              sale_starts_at=None, sale_ends_at=None) -> Price:
+def set_price(
+    course_id: int, currency: str, amount: int, sale_amount: int | None = None, sale_starts_at=None, sale_ends_at=None
+) -> Price:
     """Create or change the course's price in ``currency`` (amounts in minor units)."""
     fields = {}
     if currency not in currencies():
@@ -65,8 +75,9 @@ def set_price(course_id: int, currency: str, amount: int, sale_amount: int | Non
         fields["sale_amount"] = _("Give the sale price for these dates.")
     if fields:
         raise ServiceError("invalid_price", _("Please correct the price."), 400, fields=fields)
-    price = db.session.execute(db.select(Price).where(Price.course_id == course_id, Price.currency == currency)
-                               ).scalar_one_or_none() or Price(course_id=course_id, currency=currency)
+    price = db.session.execute(
+        db.select(Price).where(Price.course_id == course_id, Price.currency == currency)
+    ).scalar_one_or_none() or Price(course_id=course_id, currency=currency)
     price.amount, price.sale_amount = amount, sale_amount
     price.sale_starts_at, price.sale_ends_at = sale_starts_at, sale_ends_at
     db.session.add(price)

@@ -1,5 +1,6 @@
 """Receipts and invoices as PDF (fpdf2 with the core's Unicode font), in the buyer's
 language, with the seller's details from the settings."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -24,8 +25,9 @@ def _language(order) -> str:
 
 def receipt_pdf(order) -> bytes:
     with force_locale(_language(order)):
-        return _document(order, _("Receipt"), _("Paid on %(date)s", date=format_date(order.paid_at, "long")),
-                         _("Paid"), bank=False)
+        return _document(
+            order, _("Receipt"), _("Paid on %(date)s", date=format_date(order.paid_at, "long")), _("Paid"), bank=False
+        )
 
 
 def invoice_pdf(order) -> bytes:
@@ -80,6 +82,12 @@ def _document(order, title: str, dated: str, total_label: str, bank: bool) -> by
             if line.strip():
                 pdf.cell(0, 5, line.strip(), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
-        pdf.multi_cell(0, 5, _("Payment reference: %(number)s. Please quote it, so that we can match your payment.",
-                               number=order.number))
+        pdf.multi_cell(
+            0,
+            5,
+            _(
+                "Payment reference: %(number)s. Please quote it, so that we can match your payment.",
+                number=order.number,
+            ),
+        )
     return bytes(pdf.output())

@@ -5,6 +5,7 @@ Each refund the provider knows is one row, keyed by the provider's id, so a webh
 that reports a refund we made ourselves, or reports it twice, counts it once.
 ``Order.refunded`` is always the sum of the succeeded rows.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -19,8 +20,11 @@ from lms_payments.models import PAID_STATES, Order, Refund
 
 
 def pending_amount(order_id: int) -> int:
-    return db.session.execute(db.select(db.func.coalesce(db.func.sum(Refund.amount), 0)).where(
-        Refund.order_id == order_id, Refund.status == "pending")).scalar_one()
+    return db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(Refund.amount), 0)).where(
+            Refund.order_id == order_id, Refund.status == "pending"
+        )
+    ).scalar_one()
 
 
 def request(order: Order, amount: int, reason: str, requested_by: int | None) -> Refund:
@@ -29,10 +33,21 @@ def request(order: Order, amount: int, reason: str, requested_by: int | None) ->
         raise ServiceError("not_refundable", _("Only a paid order can be refunded."), 409)
     left = order.total - order.refunded - pending_amount(order.id)
     if not isinstance(amount, int) or amount <= 0 or amount > left:
-        raise ServiceError("invalid_amount", _("Refund between 0 and what is left to refund."), 400,
-                           fields={"amount": _("At most what is left to refund.")})
-    refund = Refund(order_id=order.id, amount=amount, reason=(reason or "")[:500], status="pending",
-                    source="admin", idempotency_key=secrets.token_hex(16), requested_by=requested_by)
+        raise ServiceError(
+            "invalid_amount",
+            _("Refund between 0 and what is left to refund."),
+            400,
+            fields={"amount": _("At most what is left to refund.")},
+        )
+    refund = Refund(
+        order_id=order.id,
+        amount=amount,
+        reason=(reason or "")[:500],
+        status="pending",
+        source="admin",
+        idempotency_key=secrets.token_hex(16),
+        requested_by=requested_by,
+    )
     db.session.add(refund)
     db.session.commit()
     from lms_payments import jobs
@@ -44,22 +59,40 @@ def request(order: Order, amount: int, reason: str, requested_by: int | None) ->
 def record(order: Order, provider_ref: str, amount: int, key: str | None = None) -> None:
     """The provider says refund ``provider_ref`` of ``amount`` succeeded. ``key`` is
     our idempotency key when the provider echoes it (metadata)."""
-    existing = db.session.execute(db.select(Refund).where(
-        Refund.order_id == order.id, Refund.provider_ref == provider_ref)).scalar_one_or_none()
+    existing = db.session.execute(
+        db.select(Refund).where(Refund.order_id == order.id, Refund.provider_ref == provider_ref)
+    ).scalar_one_or_none()
     if existing is None:
         mine = None
         if key:
             mine = db.session.execute(db.select(Refund).where(Refund.idempotency_key == key)).scalar_one_or_none()
         if mine is None:  # one we asked for whose answer has not been stored yet
-            mine = db.session.execute(db.select(Refund).where(
-                Refund.order_id == order.id, Refund.status == "pending", Refund.provider_ref.is_(None),
-                Refund.amount == amount).order_by(Refund.id).limit(1)).scalar_one_or_none()
+            mine = db.session.execute(
+                db.select(Refund)
+                .where(
+                    Refund.order_id == order.id,
+                    Refund.status == "pending",
+                    Refund.provider_ref.is_(None),
+                    Refund.amount == amount,
+                )
+                .order_by(Refund.id)
+                .limit(1)
+            ).scalar_one_or_none()
         if mine is not None:
             mine.provider_ref, mine.status, mine.completed_at, mine.error = provider_ref, "succeeded", utcnow(), None
         else:
-            db.session.add(Refund(order_id=order.id, amount=amount, status="succeeded", source="provider",
-                                  provider_ref=provider_ref, idempotency_key=secrets.token_hex(16),
-                                  reason=_("Refunded at the payment service."), completed_at=utcnow()))
+            db.session.add(
+                Refund(
+                    order_id=order.id,
+                    amount=amount,
+                    status="succeeded",
+                    source="provider",
+                    provider_ref=provider_ref,
+                    idempotency_key=secrets.token_hex(16),
+                    reason=_("Refunded at the payment service."),
+                    completed_at=utcnow(),
+                )
+            )
     elif existing.status != "succeeded":
         existing.status, existing.completed_at = "succeeded", utcnow()
     elif key:
@@ -75,8 +108,11 @@ def record(order: Order, provider_ref: str, amount: int, key: str | None = None)
 
 def settle(order: Order) -> None:
     """Bring ``order.refunded`` and its status in line with its succeeded refunds."""
-    total = db.session.execute(db.select(db.func.coalesce(db.func.sum(Refund.amount), 0)).where(
-        Refund.order_id == order.id, Refund.status == "succeeded")).scalar_one()
+    total = db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(Refund.amount), 0)).where(
+            Refund.order_id == order.id, Refund.status == "succeeded"
+        )
+    ).scalar_one()
     db.session.refresh(order)
     if total <= order.refunded:
         return

@@ -1,4 +1,5 @@
 """The admin's view of orders: filters, one page at a time, totals per course and month."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,8 +55,9 @@ def _query(f: Filters):
         query = query.where(Order.course_id == f.course_id)
     if f.search:
         like = f"%{f.search.replace('%', '').replace('_', '')}%"
-        query = query.where(Order.buyer_email.ilike(like) | Order.buyer_name.ilike(like) |
-                            Order.course_title.ilike(like))
+        query = query.where(
+            Order.buyer_email.ilike(like) | Order.buyer_name.ilike(like) | Order.course_title.ilike(like)
+        )
     if f.since:
         query = query.where(Order.created_at >= f.since)
     if f.until:
@@ -64,8 +66,16 @@ def _query(f: Filters):
 
 
 def orders_page(f: Filters, page: int):
-    rows = db.session.execute(_query(f).order_by(Order.created_at.desc(), Order.id.desc())
-                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    rows = (
+        db.session.execute(
+            _query(f)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+        .scalars()
+        .all()
+    )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
@@ -84,9 +94,16 @@ def totals_by_course(f: Filters) -> list:
     """Per course and currency: paid orders, money taken, refunded, net."""
     paid = _paid(f)
     return db.session.execute(
-        db.select(paid.c.course_title, paid.c.currency, db.func.count(), db.func.sum(paid.c.total),
-                  db.func.sum(paid.c.refunded))
-        .group_by(paid.c.course_title, paid.c.currency).order_by(db.func.sum(paid.c.total).desc()).limit(100)
+        db.select(
+            paid.c.course_title,
+            paid.c.currency,
+            db.func.count(),
+            db.func.sum(paid.c.total),
+            db.func.sum(paid.c.refunded),
+        )
+        .group_by(paid.c.course_title, paid.c.currency)
+        .order_by(db.func.sum(paid.c.total).desc())
+        .limit(100)
     ).all()
 
 
@@ -95,8 +112,10 @@ def totals_by_month(f: Filters) -> list:
     paid = _paid(f)
     sums: dict[tuple[str, str], list[int]] = {}
     for paid_at, currency, total, refunded in db.session.execute(
-            db.select(paid.c.paid_at, paid.c.currency, paid.c.total, paid.c.refunded)
-            .where(paid.c.paid_at.is_not(None)).execution_options(yield_per=1000)):
+        db.select(paid.c.paid_at, paid.c.currency, paid.c.total, paid.c.refunded)
+        .where(paid.c.paid_at.is_not(None))
+        .execution_options(yield_per=1000)
+    ):
         at = paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=timezone.utc)
         row = sums.setdefault((at.strftime("%Y-%m"), currency), [0, 0, 0])
         row[0] += 1

@@ -1,6 +1,7 @@
 """The plugin's settings, with their defaults. Each may be set in the app's config or,
 for deployments configured through the environment, as an environment variable of
 the same name. Secrets are read from here only, and never logged."""
+
 from __future__ import annotations
 
 from lms_core import PluginSettings

@@ -1,6 +1,7 @@
 """The plugin's pages under ``/payments``: a course's checkout, a learner's orders with
 receipts and invoices, the course staff's prices, and the admin's orders (filters,
 totals, CSV, refunds, marking invoices paid) and coupons."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,14 @@ from lms_payments.models import ORDER_STATES, Coupon, Order, Refund
 from lms_payments.money import MoneyError, format_money, parse
 from lms_payments.settings import currencies
 
-bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "payments",
+    __name__,
+    url_prefix="/payments",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 MAX_CODE = 40
 
@@ -89,16 +96,29 @@ def checkout(course_id):
             return redirect(order.checkout_url), 303
     if errors and request.method == "POST" and status == 200:
         status = 400
-    return render_template("payments/checkout.html", course=course, prices=prices, currency=currency,
-                           quote=quote, code=code, offered=offered, errors=errors,
-                           open_order=orders.open_order(current_user.id, course.id)), status
+    return render_template(
+        "payments/checkout.html",
+        course=course,
+        prices=prices,
+        currency=currency,
+        quote=quote,
+        code=code,
+        offered=offered,
+        errors=errors,
+        open_order=orders.open_order(current_user.id, course.id),
+    ), status
 
 
 @bp.route("/orders", endpoint="orders")
 @login_required
 def orders_page():
-    mine = db.session.execute(db.select(Order).where(Order.user_id == current_user.id)
-                              .order_by(Order.created_at.desc()).limit(200)).scalars().all()
+    mine = (
+        db.session.execute(
+            db.select(Order).where(Order.user_id == current_user.id).order_by(Order.created_at.desc()).limit(200)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("payments/orders.html", orders=mine)
 
 
@@ -107,8 +127,7 @@ def orders_page():
 def order(public_id):
     order = own_order(public_id)
     course = db.session.get(Course, order.course_id) if order.course_id else None
-    return render_template("payments/order.html", order=order, course=course,
-                           provider=providers.get(order.provider))
+    return render_template("payments/order.html", order=order, course=course, provider=providers.get(order.provider))
 
 
 @bp.route("/orders/<public_id>/return")
@@ -127,8 +146,10 @@ def order_return(public_id):
         flash(_("Payment received. You are enrolled. Enjoy the course!"), "success")
         return redirect(url_for("catalogue.course", slug=course.slug)), 303
     if order.status == "pending":
-        flash(_("We are waiting for the payment service to confirm your payment. "
-                "This page shows it as soon as it does."), "info")
+        flash(
+            _("We are waiting for the payment service to confirm your payment. This page shows it as soon as it does."),
+            "info",
+        )
     return redirect(url_for("payments.order", public_id=order.public_id)), 303
 
 
@@ -165,8 +186,10 @@ def prices(course_id):
     require("course.edit", course)
     errors, values = {}, {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "")[:40] for k in
-                  ("currency", "amount", "sale_amount", "sale_starts_at", "sale_ends_at")}
+        values = {
+            k: request.form.get(k, "")[:40]
+            for k in ("currency", "amount", "sale_amount", "sale_starts_at", "sale_ends_at")
+        }
         if request.form.get("action") == "remove":
             pricing.remove_price(course.id, values["currency"])
             flash(_("The price in %(currency)s was removed.", currency=values["currency"]), "success")
@@ -184,8 +207,14 @@ def prices(course_id):
             else:
                 flash(_("The price was saved."), "success")
                 return redirect(url_for("payments.prices", course_id=course.id)), 303
-    return render_template("payments/prices.html", course=course, prices=pricing.prices(course.id),
-                           currencies=currencies(), errors=errors, values=values), 400 if errors else 200
+    return render_template(
+        "payments/prices.html",
+        course=course,
+        prices=pricing.prices(course.id),
+        currencies=currencies(),
+        errors=errors,
+        values=values,
+    ), 400 if errors else 200
 
 
 def _money_field(text, currency, name, errors):
@@ -223,21 +252,60 @@ def admin_orders():
         return _csv(reports.orders(filters, limit=None))
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     rows, more = reports.orders_page(filters, page)
-    return render_template("payments/admin_orders.html", orders=rows, page=page, more=more, filters=filters,
-                           errors=errors, states=ORDER_STATES, providers=providers.all_providers(),
-                           by_course=reports.totals_by_course(filters), by_month=reports.totals_by_month(filters))
+    return render_template(
+        "payments/admin_orders.html",
+        orders=rows,
+        page=page,
+        more=more,
+        filters=filters,
+        errors=errors,
+        states=ORDER_STATES,
+        providers=providers.all_providers(),
+        by_course=reports.totals_by_course(filters),
+        by_month=reports.totals_by_month(filters),
+    )
 
 
 def _csv(rows) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["number", "created_at", "paid_at", "status", "buyer_name", "buyer_email", "course", "currency",
-                     "list_amount", "discount", "total", "refunded", "provider", "provider_ref"])
+    writer.writerow(
+        [
+            "number",
+            "created_at",
+            "paid_at",
+            "status",
+            "buyer_name",
+            "buyer_email",
+            "course",
+            "currency",
+            "list_amount",
+            "discount",
+            "total",
+            "refunded",
+            "provider",
+            "provider_ref",
+        ]
+    )
     for o in rows:
-        writer.writerow([o.number, o.created_at.isoformat(), o.paid_at.isoformat() if o.paid_at else "", o.status,
-                         o.buyer_name, o.buyer_email, o.course_title, o.currency, money_plain_filter(o.list_amount, o.currency),
-                         money_plain_filter(o.discount, o.currency), money_plain_filter(o.total, o.currency),
-                         money_plain_filter(o.refunded, o.currency), o.provider, o.provider_ref or ""])
+        writer.writerow(
+            [
+                o.number,
+                o.created_at.isoformat(),
+                o.paid_at.isoformat() if o.paid_at else "",
+                o.status,
+                o.buyer_name,
+                o.buyer_email,
+                o.course_title,
+                o.currency,
+                money_plain_filter(o.list_amount, o.currency),
+                money_plain_filter(o.discount, o.currency),
+                money_plain_filter(o.total, o.currency),
+                money_plain_filter(o.refunded, o.currency),
+                o.provider,
+                o.provider_ref or "",
+            ]
+        )
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response
@@ -260,8 +328,11 @@ def admin_order(public_id):
                     refunds.request(order, amount, request.form.get("reason", "")[:500], current_user.id)
                     flash(_("The refund was asked for; its state is below."), "success")
             elif action == "mark_paid" and order.provider == "invoice":
-                orders.confirm_paid(order, providers.PaymentState(order.number, "succeeded", order.total,
-                                                                  order.currency), source="admin")
+                orders.confirm_paid(
+                    order,
+                    providers.PaymentState(order.number, "succeeded", order.total, order.currency),
+                    source="admin",
+                )
                 order.note = _("Marked paid by %(name)s.", name=current_user.name)
                 db.session.commit()
                 flash(_("The order is paid and the learner enrolled."), "success")
@@ -276,11 +347,16 @@ def admin_order(public_id):
             errors["form"] = exc.message
         if not errors:
             return redirect(url_for("payments.admin_order", public_id=order.public_id)), 303
-    history = db.session.execute(db.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
-                                 ).scalars().all()
-    return render_template("payments/admin_order.html", order=order, refunds=history, errors=errors,
-                           refundable=order.total - order.refunded - refunds.pending_amount(order.id)), \
-        400 if errors else 200
+    history = (
+        db.session.execute(db.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).scalars().all()
+    )
+    return render_template(
+        "payments/admin_order.html",
+        order=order,
+        refunds=history,
+        errors=errors,
+        refundable=order.total - order.refunded - refunds.pending_amount(order.id),
+    ), 400 if errors else 200
 
 
 # ------------------------------------------------------------------ admins: coupons
@@ -292,9 +368,21 @@ def admin_coupons():
     require("admin.access")
     errors, values = {}, {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "")[:60] for k in ("code", "kind", "percent", "amount", "currency",
-                                                             "course_id", "valid_from", "valid_until",
-                                                             "max_uses", "max_uses_per_user")}
+        values = {
+            k: request.form.get(k, "")[:60]
+            for k in (
+                "code",
+                "kind",
+                "percent",
+                "amount",
+                "currency",
+                "course_id",
+                "valid_from",
+                "valid_until",
+                "max_uses",
+                "max_uses_per_user",
+            )
+        }
         coupon = _coupon_from(values, errors)
         if not errors:
             db.session.add(coupon)
@@ -307,8 +395,14 @@ def admin_coupons():
                 flash(_("Coupon %(code)s created.", code=coupon.code), "success")
                 return redirect(url_for("payments.admin_coupons")), 303
     listing = db.session.execute(db.select(Coupon).order_by(Coupon.created_at.desc()).limit(500)).scalars().all()
-    return render_template("payments/admin_coupons.html", coupons=listing, errors=errors, values=values,
-                           currencies=currencies(), now=utcnow()), 400 if errors else 200
+    return render_template(
+        "payments/admin_coupons.html",
+        coupons=listing,
+        errors=errors,
+        values=values,
+        currencies=currencies(),
+        now=utcnow(),
+    ), 400 if errors else 200
 
 
 @bp.post("/admin/coupons/<int:coupon_id>/toggle")
@@ -343,8 +437,11 @@ def _coupon_from(values, errors) -> Coupon:
     if coupon.valid_from and coupon.valid_until and coupon.valid_until <= coupon.valid_from:
         errors["valid_until"] = _("The end must come after the start.")
     coupon.max_uses = _int_field(values["max_uses"], "max_uses", errors, 1, 10**9) if values["max_uses"] else None
-    coupon.max_uses_per_user = _int_field(values["max_uses_per_user"], "max_uses_per_user", errors, 1, 10**6) \
-        if values["max_uses_per_user"] else None
+    coupon.max_uses_per_user = (
+        _int_field(values["max_uses_per_user"], "max_uses_per_user", errors, 1, 10**6)
+        if values["max_uses_per_user"]
+        else None
+    )
     return coupon
 
 
@@ -357,4 +454,3 @@ def _int_field(text, name, errors, low, high):
         errors[name] = _("A whole number from %(low)d to %(high)d.", low=low, high=high)
         return None
     return value
-

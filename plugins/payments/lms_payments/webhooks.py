@@ -4,6 +4,7 @@ They answer fast and do nothing but check and store: the provider's documented
 request only (a signature where the provider signs), stored once per event id
 (redeliveries are answered 200 and dropped), and handled in a job.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ def receive(name):
     except providers.WebhookRejected as exc:
         log.warning("webhook for %s refused: %s", name, exc)
         return jsonify(error={"code": "rejected", "message": str(exc)}), exc.status
-    row = ProviderEvent(provider=provider.name, event_id=event.event_id[:200], type=event.type[:100],
-                        payload=event.payload)
+    row = ProviderEvent(
+        provider=provider.name, event_id=event.event_id[:200], type=event.type[:100], payload=event.payload
+    )
     db.session.add(row)
     try:
         db.session.commit()

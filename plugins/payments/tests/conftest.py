@@ -1,5 +1,6 @@
 """Fixtures for the payments plugin's tests: the app runs with this plugin only, and
 Stripe and YooKassa are local servers answering like them (tests/providers_fake.py)."""
+
 from __future__ import annotations
 
 import sys
@@ -87,22 +88,28 @@ class Shop:
     def pay_with(self, course, provider, currency="RUB", coupon=""):
         """Enrol and submit the checkout; returns the response (a redirect to pay)."""
         self.client.post(f"/courses/{course.slug}/enrol")
-        return self.client.post(f"/payments/courses/{course.id}/checkout", data={
-            "currency": currency, "provider": provider, "coupon": coupon, "action": "pay"})
+        return self.client.post(
+            f"/payments/courses/{course.id}/checkout",
+            data={"currency": currency, "provider": provider, "coupon": coupon, "action": "pay"},
+        )
 
     @staticmethod
     def enrollment(user, course):
         db.session.expire_all()
-        return db.session.execute(db.select(Enrollment).where(
-            Enrollment.user_id == user.id, Enrollment.course_id == course.id)).scalar_one_or_none()
+        return db.session.execute(
+            db.select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        ).scalar_one_or_none()
 
     @staticmethod
     def order_of(user):
         from lms_payments.models import Order
 
         db.session.expire_all()
-        return db.session.execute(db.select(Order).where(Order.user_id == user.id).order_by(Order.id.desc())
-                                  ).scalars().first()
+        return (
+            db.session.execute(db.select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()))
+            .scalars()
+            .first()
+        )
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Local HTTP servers that answer like Stripe's and YooKassa's APIs (the documented
 request and response shapes), each with the provider's hosted payment page, so the
 tests see exactly what the plugin sends and nothing leaves the machine."""
+
 from __future__ import annotations
 
 import base64
@@ -39,8 +40,11 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 parsed = urlparse(self.path)
-                form = dict(parse_qsl(body, keep_blank_values=True)) if "x-www-form-urlencoded" in (
-                    self.headers.get("Content-Type") or "") else {}
+                form = (
+                    dict(parse_qsl(body, keep_blank_values=True))
+                    if "x-www-form-urlencoded" in (self.headers.get("Content-Type") or "")
+                    else {}
+                )
                 form.update(dict(parse_qsl(parsed.query)))
                 with fake.lock:
                     fake.requests.append(Recorded(self.command, parsed.path, dict(self.headers), body, form))
@@ -74,10 +78,13 @@ class FakeServer:
 
     @staticmethod
     def page(title, action):
-        return (200, {"Content-Type": "text/html; charset=utf-8"},
-                f'<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1>'
-                f'<form method="post" action="{action}"><button id="provider-pay" type="submit">Pay</button></form>'
-                f'</body></html>')
+        return (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            f'<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1>'
+            f'<form method="post" action="{action}"><button id="provider-pay" type="submit">Pay</button></form>'
+            f'</body></html>',
+        )
 
 
 # ------------------------------------------------------------------------ Stripe
@@ -100,8 +107,7 @@ class FakeStripe(FakeServer):
         if self.down:
             return 503, {}, {"error": {"type": "api_error", "message": "Service unavailable"}}
         if headers.get("Authorization") != f"Bearer {self.secret_key}":
-            return 401, {}, {"error": {"type": "invalid_request_error",
-                                       "message": "Invalid API Key provided: sk_****"}}
+            return 401, {}, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_****"}}
         key = headers.get("Idempotency-Key")
         if method == "POST" and key and key in self.idempotent:
             return 200, {"Idempotent-Replayed": "true"}, self.idempotent[key]
@@ -114,15 +120,23 @@ class FakeStripe(FakeServer):
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v1/checkout/sessions":
             sid = f"cs_test_{next(self.numbers)}"
-            session = {"id": sid, "object": "checkout.session", "url": f"{self.base}/pay/{sid}", "status": "open",
-                       "payment_status": "unpaid", "mode": form.get("mode"),
-                       "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
-                       "currency": form["line_items[0][price_data][currency]"],
-                       "client_reference_id": form.get("client_reference_id"),
-                       "customer_email": form.get("customer_email"),
-                       "metadata": {"order": form.get("metadata[order]")},
-                       "success_url": form.get("success_url"), "cancel_url": form.get("cancel_url"),
-                       "payment_intent": None, "expires_at": int(form.get("expires_at", 0))}
+            session = {
+                "id": sid,
+                "object": "checkout.session",
+                "url": f"{self.base}/pay/{sid}",
+                "status": "open",
+                "payment_status": "unpaid",
+                "mode": form.get("mode"),
+                "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
+                "currency": form["line_items[0][price_data][currency]"],
+                "client_reference_id": form.get("client_reference_id"),
+                "customer_email": form.get("customer_email"),
+                "metadata": {"order": form.get("metadata[order]")},
+                "success_url": form.get("success_url"),
+                "cancel_url": form.get("cancel_url"),
+                "payment_intent": None,
+                "expires_at": int(form.get("expires_at", 0)),
+            }
             self.sessions[sid] = session
             return 200, session
         if parts[:3] == ["v1", "checkout", "sessions"] and len(parts) >= 4:
@@ -131,20 +145,32 @@ class FakeStripe(FakeServer):
                 return 404, {"error": {"type": "invalid_request_error", "message": "No such checkout.session"}}
             if method == "POST" and parts[4:] == ["expire"]:
                 if session["status"] != "open":
-                    return 400, {"error": {"type": "invalid_request_error",
-                                           "message": "Only Checkout Sessions with a status of open can be expired."}}
+                    return 400, {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "Only Checkout Sessions with a status of open can be expired.",
+                        }
+                    }
                 session["status"] = "expired"
             return 200, session
         if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
             intent = self.intents.get(parts[2])
-            return (200, intent) if intent else (404, {"error": {"type": "invalid_request_error",
-                                                                  "message": "No such payment_intent"}})
+            return (
+                (200, intent)
+                if intent
+                else (404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}})
+            )
         if method == "POST" and path == "/v1/refunds":
             intent = self.intents.get(form.get("payment_intent"))
             amount = int(form.get("amount") or (intent or {}).get("amount", 0))
             if intent is None or amount > intent["amount"] - intent["amount_refunded"]:
-                return 400, {"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
-                                       "message": "Charge has already been refunded."}}
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_already_refunded",
+                        "message": "Charge has already been refunded.",
+                    }
+                }
             return 200, self.make_refund(intent, amount, form.get("metadata[refund]"))
         if method == "GET" and path == "/v1/refunds":
             data = [r for r in self.refunds.values() if r["payment_intent"] == form.get("payment_intent")]
@@ -152,9 +178,15 @@ class FakeStripe(FakeServer):
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({path})"}}
 
     def make_refund(self, intent, amount, key=None):
-        refund = {"id": f"re_{next(self.numbers)}", "object": "refund", "amount": amount,
-                  "currency": intent["currency"], "payment_intent": intent["id"], "status": "succeeded",
-                  "metadata": {"refund": key} if key else {}}
+        refund = {
+            "id": f"re_{next(self.numbers)}",
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "status": "succeeded",
+            "metadata": {"refund": key} if key else {},
+        }
         intent["amount_refunded"] += amount
         self.refunds[refund["id"]] = refund
         return refund
@@ -173,27 +205,45 @@ class FakeStripe(FakeServer):
     def pay(self, sid):
         """The learner pays on the hosted page: the session completes with a PaymentIntent."""
         session = self.sessions[sid]
-        intent = {"id": f"pi_{next(self.numbers)}", "object": "payment_intent", "amount": session["amount_total"],
-                  "currency": session["currency"], "status": "succeeded", "amount_refunded": 0,
-                  "metadata": dict(session["metadata"])}
+        intent = {
+            "id": f"pi_{next(self.numbers)}",
+            "object": "payment_intent",
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "status": "succeeded",
+            "amount_refunded": 0,
+            "metadata": dict(session["metadata"]),
+        }
         self.intents[intent["id"]] = intent
         session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
         return session
 
     def event(self, kind, obj, event_id=None):
-        return {"id": event_id or f"evt_{next(self.numbers)}", "object": "event", "type": kind,
-                "api_version": "2025-01-27", "created": int(time.time()), "data": {"object": dict(obj)}}
+        return {
+            "id": event_id or f"evt_{next(self.numbers)}",
+            "object": "event",
+            "type": kind,
+            "api_version": "2025-01-27",
+            "created": int(time.time()),
+            "data": {"object": dict(obj)},
+        }
 
     def sign(self, payload: str, timestamp=None, secrets=None) -> str:
         timestamp = int(time.time()) if timestamp is None else timestamp
-        signatures = [hmac.new(s.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
-                      for s in (secrets or [self.webhook_secret])]
+        signatures = [
+            hmac.new(s.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+            for s in (secrets or [self.webhook_secret])
+        ]
         return f"t={timestamp}," + ",".join(f"v1={s}" for s in signatures)
 
     def deliver(self, event):
         payload = json.dumps(event)
-        return requests.post(self.webhook_url, data=payload, timeout=10, headers={
-            "Content-Type": "application/json", "Stripe-Signature": self.sign(payload)})
+        return requests.post(
+            self.webhook_url,
+            data=payload,
+            timeout=10,
+            headers={"Content-Type": "application/json", "Stripe-Signature": self.sign(payload)},
+        )
 
 
 # ------------------------------------------------------------------------ YooKassa
@@ -213,17 +263,32 @@ class FakeYooKassa(FakeServer):
         if path.startswith("/checkout/"):
             return self.hosted_page(method, path.split("/")[2])
         if self.down:
-            return 500, {}, {"type": "error", "code": "internal_server_error",
-                             "description": "Internal server error"}
+            return 500, {}, {"type": "error", "code": "internal_server_error", "description": "Internal server error"}
         expected = "Basic " + base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
         if headers.get("Authorization") != expected:
-            return 401, {}, {"type": "error", "id": str(uuid.uuid4()), "code": "invalid_credentials",
-                             "description": "Basic authentication failed"}
+            return (
+                401,
+                {},
+                {
+                    "type": "error",
+                    "id": str(uuid.uuid4()),
+                    "code": "invalid_credentials",
+                    "description": "Basic authentication failed",
+                },
+            )
         if method == "POST":
             key = headers.get("Idempotence-Key")
             if not key:
-                return 400, {}, {"type": "error", "code": "invalid_request", "parameter": "Idempotence-Key",
-                                 "description": "Idempotence key is missing"}
+                return (
+                    400,
+                    {},
+                    {
+                        "type": "error",
+                        "code": "invalid_request",
+                        "parameter": "Idempotence-Key",
+                        "description": "Idempotence key is missing",
+                    },
+                )
             if key in self.idempotent:
                 return 200, {}, self.idempotent[key]
         status, answer = self.api(method, path, json.loads(body) if body else {})
@@ -235,12 +300,23 @@ class FakeYooKassa(FakeServer):
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v3/payments":
             pid = str(uuid.uuid4())
-            payment = {"id": pid, "status": "pending", "paid": False, "amount": body["amount"],
-                       "description": body.get("description"), "metadata": body.get("metadata", {}),
-                       "confirmation": {"type": "redirect", "return_url": body["confirmation"]["return_url"],
-                                        "confirmation_url": f"{self.base}/checkout/{pid}"},
-                       "created_at": "2026-12-01T10:00:00.000Z", "test": True, "refundable": False,
-                       "recipient": {"account_id": self.shop_id, "gateway_id": "1"}}
+            payment = {
+                "id": pid,
+                "status": "pending",
+                "paid": False,
+                "amount": body["amount"],
+                "description": body.get("description"),
+                "metadata": body.get("metadata", {}),
+                "confirmation": {
+                    "type": "redirect",
+                    "return_url": body["confirmation"]["return_url"],
+                    "confirmation_url": f"{self.base}/checkout/{pid}",
+                },
+                "created_at": "2026-12-01T10:00:00.000Z",
+                "test": True,
+                "refundable": False,
+                "recipient": {"account_id": self.shop_id, "gateway_id": "1"},
+            }
             self.payments[pid] = payment
             return 200, payment
         if parts[:2] == ["v3", "payments"] and len(parts) >= 3:
@@ -249,8 +325,11 @@ class FakeYooKassa(FakeServer):
                 return 404, {"type": "error", "code": "not_found", "description": "Payment not found"}
             if method == "POST" and parts[3:] == ["cancel"]:
                 if payment["status"] == "succeeded":
-                    return 400, {"type": "error", "code": "invalid_request",
-                                 "description": "Payment is in succeeded status"}
+                    return 400, {
+                        "type": "error",
+                        "code": "invalid_request",
+                        "description": "Payment is in succeeded status",
+                    }
                 payment["status"] = "canceled"
             return 200, payment
         if method == "POST" and path == "/v3/refunds":
@@ -264,9 +343,14 @@ class FakeYooKassa(FakeServer):
         return 404, {"type": "error", "code": "not_found", "description": path}
 
     def make_refund(self, payment, value, description=None):
-        refund = {"id": str(uuid.uuid4()), "payment_id": payment["id"], "status": "succeeded",
-                  "amount": {"value": value, "currency": payment["amount"]["currency"]},
-                  "created_at": "2026-12-01T11:00:00.000Z", "description": description}
+        refund = {
+            "id": str(uuid.uuid4()),
+            "payment_id": payment["id"],
+            "status": "succeeded",
+            "amount": {"value": value, "currency": payment["amount"]["currency"]},
+            "created_at": "2026-12-01T11:00:00.000Z",
+            "description": description,
+        }
         self.refunds[refund["id"]] = refund
         done = float((payment.get("refunded_amount") or {}).get("value", 0)) + float(value)
         payment["refunded_amount"] = {"value": f"{done:.2f}", "currency": payment["amount"]["currency"]}
@@ -277,16 +361,18 @@ class FakeYooKassa(FakeServer):
         if payment is None:
             return 404, {}, "no such payment"
         if method == "GET":
-            return self.page(f"YooKassa {payment['amount']['value']} {payment['amount']['currency']}",
-                             f"/checkout/{pid}")
+            return self.page(
+                f"YooKassa {payment['amount']['value']} {payment['amount']['currency']}", f"/checkout/{pid}"
+            )
         self.pay(pid)
         if self.notification_url:
             requests.post(self.notification_url, json=self.notification("payment.succeeded", payment), timeout=10)
         return 303, {"Location": payment["confirmation"]["return_url"]}, ""
 
     def pay(self, pid):
-        self.payments[pid].update(status="succeeded", paid=True, captured_at="2026-12-01T10:05:00.000Z",
-                                  refundable=True)
+        self.payments[pid].update(
+            status="succeeded", paid=True, captured_at="2026-12-01T10:05:00.000Z", refundable=True
+        )
         return self.payments[pid]
 
     @staticmethod

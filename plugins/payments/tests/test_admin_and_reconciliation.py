@@ -1,4 +1,5 @@
 """The admin's orders, and the sweep that repairs what a lost webhook or a crash left."""
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,10 @@ def test_an_admin_filters_orders_sees_totals_and_exports_them(shop, client, fake
     exported = client.get("/payments/admin/orders?format=csv")
     assert exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
-    assert [(r["buyer_name"], r["status"], r["total"]) for r in rows] == [("Анна", "paid", "1500.00"),
-                                                                          ("Борис", "pending", "1500.00")]
+    assert [(r["buyer_name"], r["status"], r["total"]) for r in rows] == [
+        ("Анна", "paid", "1500.00"),
+        ("Борис", "pending", "1500.00"),
+    ]
     bad = client.get("/payments/admin/orders?since=yesterday&course_id=٣")
     assert bad.status_code == 200 and "A date (YYYY-MM-DD)." in bad.get_data(as_text=True)
 
@@ -63,8 +66,9 @@ def test_the_sweep_expires_abandoned_orders_and_closes_them_at_stripe(shop, clie
     student = shop.student()
     shop.pay_with(course, "stripe")
     order = shop.order_of(student)
-    db.session.execute(db.update(Order).values(created_at=utcnow() - timedelta(days=2),
-                                               expires_at=utcnow() - timedelta(days=1)))
+    db.session.execute(
+        db.update(Order).values(created_at=utcnow() - timedelta(days=2), expires_at=utcnow() - timedelta(days=1))
+    )
     db.session.commit()
 
     jobs.reconcile_sweep()

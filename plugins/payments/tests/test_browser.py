@@ -1,4 +1,5 @@
 """The whole purchase in Chromium: enrol, checkout, the provider's page, back, access."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,14 @@ from lms_core.testing import browser_login
 
 pytestmark = pytest.mark.browser
 
-SETTINGS = ("PAYMENTS_STRIPE_SECRET_KEY", "PAYMENTS_STRIPE_WEBHOOK_SECRET", "PAYMENTS_STRIPE_API_BASE",
-            "PAYMENTS_YOOKASSA_SHOP_ID", "PAYMENTS_YOOKASSA_SECRET_KEY", "PAYMENTS_YOOKASSA_API_BASE")
+SETTINGS = (
+    "PAYMENTS_STRIPE_SECRET_KEY",
+    "PAYMENTS_STRIPE_WEBHOOK_SECRET",
+    "PAYMENTS_STRIPE_API_BASE",
+    "PAYMENTS_YOOKASSA_SHOP_ID",
+    "PAYMENTS_YOOKASSA_SECRET_KEY",
+    "PAYMENTS_YOOKASSA_API_BASE",
+)
 
 
 @pytest.fixture
@@ -30,8 +37,9 @@ def shots_folder(tmp_path) -> Path:
     return folder
 
 
-def test_a_learner_buys_a_course_through_stripe_in_the_browser(shop, factory, shop_server, browser_page, tmp_path,
-                                                               fake_stripe):
+def test_a_learner_buys_a_course_through_stripe_in_the_browser(
+    shop, factory, shop_server, browser_page, tmp_path, fake_stripe
+):
     course = shop.course(amount=249000, title="Data analysis")
     student = factory.user(name="Anna Petrova")
     page, shots = browser_page, shots_folder(tmp_path)
@@ -60,8 +68,9 @@ def test_a_learner_buys_a_course_through_stripe_in_the_browser(shop, factory, sh
     assert shop.order_of(student).status == "paid"
 
 
-def test_the_checkout_speaks_russian_with_roubles_formatted_the_russian_way(shop, factory, shop_server,
-                                                                            browser_page, tmp_path):
+def test_the_checkout_speaks_russian_with_roubles_formatted_the_russian_way(
+    shop, factory, shop_server, browser_page, tmp_path
+):
     course = shop.course(amount=249000, title="Анализ данных")
     student = factory.user(name="Анна Петрова", locale="ru")
     page, shots = browser_page, shots_folder(tmp_path)

@@ -1,4 +1,5 @@
 """Coupons: a discount at checkout, limits that hold when learners race for the last use."""
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,9 @@ def test_a_percentage_coupon_lowers_the_price_at_checkout(shop, client, fake_str
     shop.pay_with(course, "stripe", coupon="spring25")
     order = shop.order_of(student)
     assert (order.list_amount, order.discount, order.total) == (200000, 50000, 150000)
-    assert fake_stripe.calls("POST", "/v1/checkout/sessions")[0].form["line_items[0][price_data][unit_amount]"] == "150000"
+    assert (
+        fake_stripe.calls("POST", "/v1/checkout/sessions")[0].form["line_items[0][price_data][unit_amount]"] == "150000"
+    )
 
 
 def test_coupons_that_do_not_apply_are_explained_at_the_field(shop, client):
@@ -46,9 +49,12 @@ def test_coupons_that_do_not_apply_are_explained_at_the_field(shop, client):
     make("FIVEUSD", kind="fixed", amount=500, currency="USD")
     client.post(f"/courses/{course.slug}/enrol")
 
-    answers = {code: client.post(f"/payments/courses/{course.id}/checkout",
-                                 data={"coupon": code, "currency": "EUR", "action": "apply"}).get_data(as_text=True)
-               for code in ("OTHER10", "OLD", "FIVEUSD", "NOPE")}
+    answers = {
+        code: client.post(
+            f"/payments/courses/{course.id}/checkout", data={"coupon": code, "currency": "EUR", "action": "apply"}
+        ).get_data(as_text=True)
+        for code in ("OTHER10", "OLD", "FIVEUSD", "NOPE")
+    }
 
     assert "Этот купон — для другого курса." in answers["OTHER10"]
     assert "Этот купон сейчас не действует." in answers["OLD"]
@@ -66,9 +72,20 @@ def test_two_learners_racing_for_the_last_use_cannot_both_take_it(shop, app, fac
 
     def take(user_id):
         with app.app_context():
-            order = Order(public_id=f"race{user_id}", user_id=user_id, course_id=course.id, course_title="x",
-                          buyer_name="x", buyer_email="x@example.org", currency="RUB", list_amount=1, total=1,
-                          provider="stripe", idempotency_key=f"race-{user_id}", expires_at=utcnow())
+            order = Order(
+                public_id=f"race{user_id}",
+                user_id=user_id,
+                course_id=course.id,
+                course_title="x",
+                buyer_name="x",
+                buyer_email="x@example.org",
+                currency="RUB",
+                list_amount=1,
+                total=1,
+                provider="stripe",
+                idempotency_key=f"race-{user_id}",
+                expires_at=utcnow(),
+            )
             db.session.add(order)
             db.session.flush()
             try:
@@ -131,14 +148,17 @@ def test_a_hundred_percent_coupon_enrols_without_any_provider(shop, client, fake
     assert fake_stripe.requests == [] and enrolments_seen == [(student.id, course.id)]
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"code": "x", "kind": "percent", "percent": "10"}, "code"),
-    ({"code": "OK10", "kind": "percent", "percent": "101"}, "percent"),
-    ({"code": "OK10", "kind": "percent", "percent": "١٠"}, "percent"),
-    ({"code": "OK10", "kind": "fixed", "amount": "NaN", "currency": "RUB"}, "amount"),
-    ({"code": "OK10", "kind": "percent", "percent": "10", "max_uses": "99999999999999999999"}, "max_uses"),
-    ({"code": "OK10", "kind": "percent", "percent": "10", "course_id": "999999"}, "course_id"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"code": "x", "kind": "percent", "percent": "10"}, "code"),
+        ({"code": "OK10", "kind": "percent", "percent": "101"}, "percent"),
+        ({"code": "OK10", "kind": "percent", "percent": "١٠"}, "percent"),
+        ({"code": "OK10", "kind": "fixed", "amount": "NaN", "currency": "RUB"}, "amount"),
+        ({"code": "OK10", "kind": "percent", "percent": "10", "max_uses": "99999999999999999999"}, "max_uses"),
+        ({"code": "OK10", "kind": "percent", "percent": "10", "course_id": "999999"}, "course_id"),
+    ],
+)
 def test_an_admin_gets_a_message_at_the_field_for_a_bad_coupon(client, factory, login, values, field):
     login(client, factory.user(role="admin"))
     response = client.post("/payments/admin/coupons", data=values)

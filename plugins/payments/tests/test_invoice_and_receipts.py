@@ -1,5 +1,6 @@
 """Bank transfer: an invoice the learner pays at their bank, an admin who marks it
 paid, and a receipt in the learner's language."""
+
 from __future__ import annotations
 
 from io import BytesIO

@@ -1,5 +1,6 @@
 """Money going back: refunds asked by an admin or made at Stripe, chargebacks, and
 events that arrive out of order."""
+
 from __future__ import annotations
 
 import json
@@ -17,16 +18,21 @@ def paid(shop, client, fake_stripe):
     student = shop.student()
     shop.pay_with(course, "stripe")
     order = shop.order_of(student)
-    stripe_webhook(client, fake_stripe, fake_stripe.event("checkout.session.completed",
-                                                          fake_stripe.pay(order.provider_ref)))
+    stripe_webhook(
+        client, fake_stripe, fake_stripe.event("checkout.session.completed", fake_stripe.pay(order.provider_ref))
+    )
     assert shop.enrollment(student, course).status == "active"
     return course, student, shop.order_of(student)
 
 
 def stripe_webhook(client, fake, event):
     payload = json.dumps(event)
-    response = client.post("/payments/webhooks/stripe", data=payload, content_type="application/json",
-                           headers={"Stripe-Signature": fake.sign(payload)})
+    response = client.post(
+        "/payments/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": fake.sign(payload)},
+    )
     assert response.status_code == 200
     return response
 
@@ -61,8 +67,14 @@ def test_stripe_reporting_our_own_refund_counts_it_once(paid, shop, client, fake
     client.post(f"/payments/admin/orders/{order.public_id}", data={"action": "refund", "amount": "1000"})
     [refund] = fake_stripe.refunds.values()
 
-    stripe_webhook(client, fake_stripe, fake_stripe.event("charge.refunded", {
-        "id": "ch_1", "object": "charge", "payment_intent": order.payment_ref, "amount_refunded": 100000}))
+    stripe_webhook(
+        client,
+        fake_stripe,
+        fake_stripe.event(
+            "charge.refunded",
+            {"id": "ch_1", "object": "charge", "payment_intent": order.payment_ref, "amount_refunded": 100000},
+        ),
+    )
     stripe_webhook(client, fake_stripe, fake_stripe.event("refund.updated", refund))
 
     assert shop.order_of(student).refunded == 100000
@@ -74,8 +86,14 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded(paid, shop, client, fake
     intent = fake_stripe.intents[order.payment_ref]
     fake_stripe.make_refund(intent, 100000)  # by the shop owner, at Stripe
 
-    stripe_webhook(client, fake_stripe, fake_stripe.event("charge.refunded", {
-        "id": "ch_1", "object": "charge", "payment_intent": order.payment_ref, "amount_refunded": 100000}))
+    stripe_webhook(
+        client,
+        fake_stripe,
+        fake_stripe.event(
+            "charge.refunded",
+            {"id": "ch_1", "object": "charge", "payment_intent": order.payment_ref, "amount_refunded": 100000},
+        ),
+    )
 
     assert shop.order_of(student).status == "refunded"
     assert db.session.execute(db.select(Refund.source)).scalar_one() == "provider"
@@ -84,8 +102,13 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded(paid, shop, client, fake
 
 def test_a_chargeback_ends_access_and_a_won_dispute_restores_it(paid, shop, client, fake_stripe):
     course, student, order = paid
-    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": order.payment_ref, "amount": 100000,
-               "status": "needs_response"}
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "payment_intent": order.payment_ref,
+        "amount": 100000,
+        "status": "needs_response",
+    }
 
     stripe_webhook(client, fake_stripe, fake_stripe.event("charge.dispute.created", dispute))
 
@@ -130,8 +153,7 @@ def test_a_deployment_may_drop_progress_with_a_full_refund(paid, shop, client, f
     assert db.session.execute(db.select(db.func.count(LessonCompletion.id))).scalar_one() == 0
 
 
-def test_stripe_down_during_a_refund_keeps_it_pending_for_a_retry(paid, shop, client, fake_stripe, factory, login,
-                                                                   app):
+def test_stripe_down_during_a_refund_keeps_it_pending_for_a_retry(paid, shop, client, fake_stripe, factory, login, app):
     from lms_payments import jobs
 
     course, student, order = paid

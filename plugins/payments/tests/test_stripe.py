@@ -1,4 +1,5 @@
 """Paying for a course with Stripe Checkout, told as the learner and the admin live it."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ def completed(fake, order, event_id=None):
 
 def post_webhook(client, fake, event, **sign):
     payload = json.dumps(event)
-    return client.post("/payments/webhooks/stripe", data=payload, content_type="application/json",
-                       headers={"Stripe-Signature": fake.sign(payload, **sign)})
+    return client.post(
+        "/payments/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": fake.sign(payload, **sign)},
+    )
 
 
 def test_a_learner_pays_on_stripes_page_and_is_enrolled_once(shop, client, fake_stripe, enrolments_seen):
@@ -32,7 +37,9 @@ def test_a_learner_pays_on_stripes_page_and_is_enrolled_once(shop, client, fake_
 
     response = shop.pay_with(course, "stripe")
     order = shop.order_of(student)
-    assert response.status_code == 303 and response.headers["Location"] == f"{fake_stripe.base}/pay/{order.provider_ref}"
+    assert (
+        response.status_code == 303 and response.headers["Location"] == f"{fake_stripe.base}/pay/{order.provider_ref}"
+    )
     [created] = fake_stripe.calls("POST", "/v1/checkout/sessions")
     assert created.form["mode"] == "payment"
     assert created.form["line_items[0][price_data][unit_amount]"] == "199050"
@@ -66,12 +73,20 @@ def test_a_webhook_without_a_valid_recent_signature_is_refused_and_changes_nothi
     event = completed(fake_stripe, order)
     payload = json.dumps(event)
 
-    forged = client.post("/payments/webhooks/stripe", data=payload, content_type="application/json",
-                         headers={"Stripe-Signature": fake_stripe.sign(payload, secrets=["whsec_someone_else"])})
+    forged = client.post(
+        "/payments/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": fake_stripe.sign(payload, secrets=["whsec_someone_else"])},
+    )
     unsigned = client.post("/payments/webhooks/stripe", data=payload, content_type="application/json")
     stale = post_webhook(client, fake_stripe, event, timestamp=int(time.time()) - 3600)
-    tampered = client.post("/payments/webhooks/stripe", data=payload.replace("paid", "PAID"),
-                           content_type="application/json", headers={"Stripe-Signature": fake_stripe.sign(payload)})
+    tampered = client.post(
+        "/payments/webhooks/stripe",
+        data=payload.replace("paid", "PAID"),
+        content_type="application/json",
+        headers={"Stripe-Signature": fake_stripe.sign(payload)},
+    )
 
     assert [r.status_code for r in (forged, unsigned, stale, tampered)] == [400, 400, 400, 400]
     assert db.session.execute(db.select(db.func.count(ProviderEvent.id))).scalar_one() == 0
@@ -163,9 +178,11 @@ def test_concurrent_webhooks_for_one_order_enrol_once(shop, client, fake_stripe,
     shop.pay_with(course, "stripe")
     order = shop.order_of(student)
     session = fake_stripe.pay(order.provider_ref)
-    events = [fake_stripe.event("checkout.session.completed", session),
-              fake_stripe.event("checkout.session.async_payment_succeeded", session),
-              fake_stripe.event("checkout.session.completed", session)]
+    events = [
+        fake_stripe.event("checkout.session.completed", session),
+        fake_stripe.event("checkout.session.async_payment_succeeded", session),
+        fake_stripe.event("checkout.session.completed", session),
+    ]
     answers = []
 
     def deliver(event):

@@ -1,5 +1,6 @@
 """Paying with YooKassa: every call carries our idempotence key, and a notification
 is only believed once YooKassa's API confirms it."""
+
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,10 @@ def test_a_learner_pays_through_yookassa_and_is_enrolled(shop, client, fake_yook
     response = shop.pay_with(course, "yookassa")
 
     order = shop.order_of(student)
-    assert response.status_code == 303 and response.headers["Location"] == f"{fake_yookassa.base}/checkout/{order.provider_ref}"
+    assert (
+        response.status_code == 303
+        and response.headers["Location"] == f"{fake_yookassa.base}/checkout/{order.provider_ref}"
+    )
     [created] = fake_yookassa.calls("POST", "/v3/payments")
     import json
 
@@ -57,12 +61,18 @@ def test_a_forged_notification_gives_no_access(shop, client, fake_yookassa):
 
 def test_malformed_notifications_are_refused(shop, client, fake_yookassa):
     shop.student()
-    bad = [client.post("/payments/webhooks/yookassa", data="not json", content_type="application/json"),
-           client.post("/payments/webhooks/yookassa", json={"type": "notification", "event": "payment.stolen",
-                                                             "object": {"id": "x"}}),
-           client.post("/payments/webhooks/yookassa", json={"type": "notification", "event": "payment.succeeded",
-                                                             "object": {"id": 12}}),
-           client.post("/payments/webhooks/yookassa", json=[1, 2])]
+    bad = [
+        client.post("/payments/webhooks/yookassa", data="not json", content_type="application/json"),
+        client.post(
+            "/payments/webhooks/yookassa",
+            json={"type": "notification", "event": "payment.stolen", "object": {"id": "x"}},
+        ),
+        client.post(
+            "/payments/webhooks/yookassa",
+            json={"type": "notification", "event": "payment.succeeded", "object": {"id": 12}},
+        ),
+        client.post("/payments/webhooks/yookassa", json=[1, 2]),
+    ]
     assert [r.status_code for r in bad] == [400, 400, 400, 400]
     assert all(r.json["error"]["code"] == "rejected" for r in bad)
     assert db.session.execute(db.select(db.func.count(ProviderEvent.id))).scalar_one() == 0
@@ -78,8 +88,10 @@ def test_a_refund_goes_through_yookassa_once_and_ends_access(shop, client, fake_
     admin = factory.user(role="admin")
     login(client, admin)
 
-    response = client.post(f"/payments/admin/orders/{order.public_id}", data={
-        "action": "refund", "amount": "1000.00", "reason": "Changed my mind"})
+    response = client.post(
+        f"/payments/admin/orders/{order.public_id}",
+        data={"action": "refund", "amount": "1000.00", "reason": "Changed my mind"},
+    )
 
     assert response.status_code == 303
     [refund] = fake_yookassa.calls("POST", "/v3/refunds")

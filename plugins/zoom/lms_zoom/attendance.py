@@ -5,6 +5,7 @@ kept as a history and the newest one counts.
 
 Also the plugin's part of course completion and the function the gradebook calls.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,10 @@ HEARTBEAT_GAP = timedelta(minutes=3)  # a join page that stopped beating for lon
 def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetime, left_at: datetime | None) -> bool:
     """Add an interval once per ``source_key``; a known key only gains its end. Returns
     whether anything changed (a redelivered report changes nothing)."""
-    row = db.session.execute(db.select(AttendanceInterval).where(
-        AttendanceInterval.occurrence_id == occurrence_id, AttendanceInterval.source_key == source_key)
+    row = db.session.execute(
+        db.select(AttendanceInterval).where(
+            AttendanceInterval.occurrence_id == occurrence_id, AttendanceInterval.source_key == source_key
+        )
     ).scalar_one_or_none()
     if row is not None:
         if left_at is not None and row.left_at != left_at and (row.left_at is None or left_at > row.left_at):
@@ -39,8 +42,15 @@ def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetim
             return True
         return False
     with db.session.begin_nested():
-        db.session.add(AttendanceInterval(occurrence_id=occurrence_id, user_id=user_id, source_key=source_key,
-                                          joined_at=joined_at, left_at=left_at))
+        db.session.add(
+            AttendanceInterval(
+                occurrence_id=occurrence_id,
+                user_id=user_id,
+                source_key=source_key,
+                joined_at=joined_at,
+                left_at=left_at,
+            )
+        )
         try:
             db.session.flush()
         except IntegrityError:  # the same report, handled at the same moment elsewhere
@@ -61,10 +71,21 @@ def record_once(*args) -> bool:
 
 def close_open(occurrence_id: int, user_id: int, left_at: datetime, source_prefix: str) -> bool:
     """A "left" event: end the user's latest open interval from this source."""
-    row = db.session.execute(db.select(AttendanceInterval).where(
-        AttendanceInterval.occurrence_id == occurrence_id, AttendanceInterval.user_id == user_id,
-        AttendanceInterval.left_at.is_(None), AttendanceInterval.source_key.startswith(source_prefix),
-        AttendanceInterval.joined_at <= left_at).order_by(AttendanceInterval.joined_at.desc())).scalars().first()
+    row = (
+        db.session.execute(
+            db.select(AttendanceInterval)
+            .where(
+                AttendanceInterval.occurrence_id == occurrence_id,
+                AttendanceInterval.user_id == user_id,
+                AttendanceInterval.left_at.is_(None),
+                AttendanceInterval.source_key.startswith(source_prefix),
+                AttendanceInterval.joined_at <= left_at,
+            )
+            .order_by(AttendanceInterval.joined_at.desc())
+        )
+        .scalars()
+        .first()
+    )
     if row is None:
         return False
     row.left_at = left_at
@@ -73,8 +94,15 @@ def close_open(occurrence_id: int, user_id: int, left_at: datetime, source_prefi
 
 def close_all(occurrence: Occurrence, ended_at: datetime) -> int:
     """The meeting ended: whoever was still in it left then."""
-    rows = db.session.execute(db.select(AttendanceInterval).where(
-        AttendanceInterval.occurrence_id == occurrence.id, AttendanceInterval.left_at.is_(None))).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(AttendanceInterval).where(
+                AttendanceInterval.occurrence_id == occurrence.id, AttendanceInterval.left_at.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
     for row in rows:
         row.left_at = max(ended_at, row.joined_at)
     return len(rows)
@@ -85,9 +113,19 @@ def heartbeat(occurrence: Occurrence, user_id: int, visit: str, now: datetime | 
     interval runs on to now; a beat after a long gap starts a new interval."""
     now = now or utcnow()
     key = f"page:{visit}"
-    row = db.session.execute(db.select(AttendanceInterval).where(
-        AttendanceInterval.occurrence_id == occurrence.id, AttendanceInterval.user_id == user_id,
-        AttendanceInterval.source_key.startswith(key)).order_by(AttendanceInterval.joined_at.desc())).scalars().first()
+    row = (
+        db.session.execute(
+            db.select(AttendanceInterval)
+            .where(
+                AttendanceInterval.occurrence_id == occurrence.id,
+                AttendanceInterval.user_id == user_id,
+                AttendanceInterval.source_key.startswith(key),
+            )
+            .order_by(AttendanceInterval.joined_at.desc())
+        )
+        .scalars()
+        .first()
+    )
     if row is not None and row.left_at is not None and now - row.left_at <= HEARTBEAT_GAP:
         row.left_at = max(row.left_at, now)
     else:
@@ -137,8 +175,9 @@ def occurrence_rows(occurrence: Occurrence, users: list[User], now: datetime | N
     rows = {u.id: Row(user=u) for u in users}
     cap = min(now, occurrence.ended_at or occurrence.ends_at + timedelta(hours=2))
     spans: dict[int, list] = {}
-    for interval in db.session.execute(db.select(AttendanceInterval).where(
-            AttendanceInterval.occurrence_id == occurrence.id)).scalars():
+    for interval in db.session.execute(
+        db.select(AttendanceInterval).where(AttendanceInterval.occurrence_id == occurrence.id)
+    ).scalars():
         row = rows.get(interval.user_id)
         if row is None:
             continue
@@ -150,9 +189,11 @@ def occurrence_rows(occurrence: Occurrence, users: list[User], now: datetime | N
         spans.setdefault(interval.user_id, []).append((interval.joined_at, end))
     for user_id, intervals in spans.items():
         rows[user_id].measured = merged_minutes(intervals)
-    for correction in db.session.execute(db.select(AttendanceCorrection).where(
-            AttendanceCorrection.occurrence_id == occurrence.id)
-            .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())).scalars():
+    for correction in db.session.execute(
+        db.select(AttendanceCorrection)
+        .where(AttendanceCorrection.occurrence_id == occurrence.id)
+        .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())
+    ).scalars():
         if correction.user_id in rows:
             rows[correction.user_id].corrections.append(correction)
     return list(rows.values())
@@ -164,20 +205,27 @@ def minutes_of(occurrence_ids: list[int], user_id: int, now: datetime | None = N
     if not occurrence_ids:
         return {}
     now = now or utcnow()
-    occurrences = {o.id: o for o in db.session.execute(
-        db.select(Occurrence).where(Occurrence.id.in_(occurrence_ids))).scalars()}
+    occurrences = {
+        o.id: o for o in db.session.execute(db.select(Occurrence).where(Occurrence.id.in_(occurrence_ids))).scalars()
+    }
     spans: dict[int, list] = {}
-    for interval in db.session.execute(db.select(AttendanceInterval).where(
-            AttendanceInterval.occurrence_id.in_(occurrence_ids), AttendanceInterval.user_id == user_id)).scalars():
+    for interval in db.session.execute(
+        db.select(AttendanceInterval).where(
+            AttendanceInterval.occurrence_id.in_(occurrence_ids), AttendanceInterval.user_id == user_id
+        )
+    ).scalars():
         occurrence = occurrences[interval.occurrence_id]
         cap = min(now, occurrence.ended_at or occurrence.ends_at + timedelta(hours=2))
         spans.setdefault(interval.occurrence_id, []).append(
-            (interval.joined_at, interval.left_at or max(cap, interval.joined_at)))
+            (interval.joined_at, interval.left_at or max(cap, interval.joined_at))
+        )
     result = {occurrence_id: merged_minutes(spans.get(occurrence_id, [])) for occurrence_id in occurrences}
     corrected = set()
-    for correction in db.session.execute(db.select(AttendanceCorrection).where(
-            AttendanceCorrection.occurrence_id.in_(occurrence_ids), AttendanceCorrection.user_id == user_id)
-            .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())).scalars():
+    for correction in db.session.execute(
+        db.select(AttendanceCorrection)
+        .where(AttendanceCorrection.occurrence_id.in_(occurrence_ids), AttendanceCorrection.user_id == user_id)
+        .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())
+    ).scalars():
         if correction.occurrence_id not in corrected:  # the newest one counts
             result[correction.occurrence_id] = correction.minutes
             corrected.add(correction.occurrence_id)
@@ -188,7 +236,9 @@ def percent(minutes: int, occurrence: Occurrence) -> int:
     return min(100, round(100 * minutes / occurrence.duration_minutes)) if occurrence.duration_minutes else 0
 
 
-def correct(teacher: User, occurrence: Occurrence, user_id: int, minutes_text: str, reason: str) -> AttendanceCorrection:
+def correct(
+    teacher: User, occurrence: Occurrence, user_id: int, minutes_text: str, reason: str
+) -> AttendanceCorrection:
     from lms_zoom import sessions
 
     errors = {}
@@ -197,7 +247,9 @@ def correct(teacher: User, occurrence: Occurrence, user_id: int, minutes_text: s
         if not 0 <= minutes <= occurrence.duration_minutes + 240:
             raise ValueError
     except (TypeError, ValueError):
-        errors["minutes"] = _("Enter the minutes attended, between 0 and %(max)d.", max=occurrence.duration_minutes + 240)
+        errors["minutes"] = _(
+            "Enter the minutes attended, between 0 and %(max)d.", max=occurrence.duration_minutes + 240
+        )
         minutes = None
     reason = (reason or "").strip()
     if not reason:
@@ -206,8 +258,9 @@ def correct(teacher: User, occurrence: Occurrence, user_id: int, minutes_text: s
         errors["user"] = _("This person is not a learner of the course.")
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
-    row = AttendanceCorrection(occurrence_id=occurrence.id, user_id=user_id, minutes=minutes, reason=reason[:2000],
-                               corrected_by=teacher.id)
+    row = AttendanceCorrection(
+        occurrence_id=occurrence.id, user_id=user_id, minutes=minutes, reason=reason[:2000], corrected_by=teacher.id
+    )
     db.session.add(row)
     db.session.commit()
     recheck_completion(occurrence.session.course_id, [user_id])
@@ -217,13 +270,33 @@ def correct(teacher: User, occurrence: Occurrence, user_id: int, minutes_text: s
 def csv_export(occurrence: Occurrence, rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Name"), _("E-mail"), _("Joins"), _("First join (UTC)"), _("Last leave (UTC)"),
-                     _("Minutes measured"), _("Minutes"), _("Percent"), _("Correction reason")])
+    writer.writerow(
+        [
+            _("Name"),
+            _("E-mail"),
+            _("Joins"),
+            _("First join (UTC)"),
+            _("Last leave (UTC)"),
+            _("Minutes measured"),
+            _("Minutes"),
+            _("Percent"),
+            _("Correction reason"),
+        ]
+    )
     for row in rows:
-        writer.writerow([_cell(row.user.name), _cell(row.user.email), row.joins,
-                         row.first_join.isoformat() if row.first_join else "",
-                         row.last_leave.isoformat() if row.last_leave else "", row.measured, row.minutes,
-                         percent(row.minutes, occurrence), _cell(row.correction.reason) if row.correction else ""])
+        writer.writerow(
+            [
+                _cell(row.user.name),
+                _cell(row.user.email),
+                row.joins,
+                row.first_join.isoformat() if row.first_join else "",
+                row.last_leave.isoformat() if row.last_leave else "",
+                row.measured,
+                row.minutes,
+                percent(row.minutes, occurrence),
+                _cell(row.correction.reason) if row.correction else "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -238,9 +311,13 @@ def _cell(text: str) -> str:
 def _counted_sessions(course_id: int) -> list[LiveSession]:
     from sqlalchemy.orm import selectinload
 
-    return list(db.session.execute(db.select(LiveSession).where(
-        LiveSession.course_id == course_id, LiveSession.state == READY)
-        .options(selectinload(LiveSession.occurrences))).scalars())
+    return list(
+        db.session.execute(
+            db.select(LiveSession)
+            .where(LiveSession.course_id == course_id, LiveSession.state == READY)
+            .options(selectinload(LiveSession.occurrences))
+        ).scalars()
+    )
 
 
 def requirements(user, course) -> list[Requirement]:
@@ -257,17 +334,36 @@ def requirements(user, course) -> list[Requirement]:
     result = []
     for session in counted:
         met = any(percent(minutes.get(o.id, 0), o) >= session.completion_percent for o in session.occurrences)
-        result.append(Requirement(
-            label=_("Attend at least %(percent)d%% of the live lecture “%(title)s”", percent=session.completion_percent,
-                    title=session.title),
-            met=met, url=path_for("zoom.session", session_id=session.id)))
+        result.append(
+            Requirement(
+                label=_(
+                    "Attend at least %(percent)d%% of the live lecture “%(title)s”",
+                    percent=session.completion_percent,
+                    title=session.title,
+                ),
+                met=met,
+                url=path_for("zoom.session", session_id=session.id),
+            )
+        )
     if rule is not None:
-        attended = sum(1 for s in sessions_ for o in s.occurrences
-                       if not o.cancelled and percent(minutes.get(o.id, 0), o) >= rule.percent)
-        result.append(Requirement(
-            label=_("Attend at least %(num)d live lectures (%(percent)d%% of each)", num=rule.sessions,
-                    percent=rule.percent) + f" — {attended}/{rule.sessions}",
-            met=attended >= rule.sessions, url=path_for("zoom.course_sessions", course_id=course.id)))
+        attended = sum(
+            1
+            for s in sessions_
+            for o in s.occurrences
+            if not o.cancelled and percent(minutes.get(o.id, 0), o) >= rule.percent
+        )
+        result.append(
+            Requirement(
+                label=_(
+                    "Attend at least %(num)d live lectures (%(percent)d%% of each)",
+                    num=rule.sessions,
+                    percent=rule.percent,
+                )
+                + f" — {attended}/{rule.sessions}",
+                met=attended >= rule.sessions,
+                url=path_for("zoom.course_sessions", course_id=course.id),
+            )
+        )
     return result
 
 
@@ -284,8 +380,12 @@ def set_rule(course_id: int, sessions_text: str, percent_text: str) -> CourseRul
         if not (1 <= count <= 500 and 1 <= share <= 100):
             raise ValueError
     except ValueError:
-        raise ServiceError("invalid", _("Enter a number of lectures and a percentage between 1 and 100."), 400,
-                           {"sessions": _("Enter a number of lectures and a percentage between 1 and 100.")}) from None
+        raise ServiceError(
+            "invalid",
+            _("Enter a number of lectures and a percentage between 1 and 100."),
+            400,
+            {"sessions": _("Enter a number of lectures and a percentage between 1 and 100.")},
+        ) from None
     if rule is None:
         rule = CourseRule(course_id=course_id, sessions=count, percent=share)
         db.session.add(rule)
@@ -323,6 +423,13 @@ def gradebook_items(course_id: int) -> list[dict]:
                 continue
             rows = occurrence_rows(occurrence, users, now)
             title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
-            items.append({"key": f"zoom:occurrence:{occurrence.id}", "title": title, "date": occurrence.starts_at,
-                          "max_points": 100, "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows}})
+            items.append(
+                {
+                    "key": f"zoom:occurrence:{occurrence.id}",
+                    "title": title,
+                    "date": occurrence.starts_at,
+                    "max_points": 100,
+                    "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows},
+                }
+            )
     return items

@@ -2,6 +2,7 @@
 cannot log in) and a course's (behind a signature of the course id). Each occurrence is
 one event with a stable UID, so a moved lecture moves in the calendar and a cancelled
 one disappears."""
+
 from __future__ import annotations
 
 import secrets
@@ -61,8 +62,9 @@ def build(name: str, occurrences) -> bytes:
     stamp = utcnow()
     for occurrence in occurrences:
         session = occurrence.session
-        course = courses.get(session.course_id) or courses.setdefault(session.course_id,
-                                                                      db.session.get(Course, session.course_id))
+        course = courses.get(session.course_id) or courses.setdefault(
+            session.course_id, db.session.get(Course, session.course_id)
+        )
         event = Event()
         event.add("uid", f"zoom-occurrence-{occurrence.id}@{current_app.config['LMS_BASE_URL'].split('//')[-1]}")
         event.add("dtstamp", stamp)

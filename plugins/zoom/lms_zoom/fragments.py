@@ -1,6 +1,7 @@
 """What the plugin adds to the core's pages: the course page's upcoming live sessions
 and recordings, and the dashboard's sessions of the coming week. Times are shown in the
 viewer's time zone (the ``datetime`` filter)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,27 +27,49 @@ def course_fragment(user, course) -> list:
     if not staff and not can(viewer, "zoom.view", course_row):
         return []
     upcoming = sessions.upcoming([course.id], limit=COURSE_LIMIT)
-    recordings = list(db.session.execute(
-        db.select(Recording).join(Occurrence, Occurrence.id == Recording.occurrence_id)
-        .join(LiveSession, LiveSession.id == Occurrence.session_id)
-        .where(LiveSession.course_id == course.id, Recording.removed_at.is_(None))
-        .options(contains_eager(Recording.occurrence).contains_eager(Occurrence.session))
-        .order_by(Occurrence.starts_at.desc()).limit(COURSE_LIMIT)).scalars())
+    recordings = list(
+        db.session.execute(
+            db.select(Recording)
+            .join(Occurrence, Occurrence.id == Recording.occurrence_id)
+            .join(LiveSession, LiveSession.id == Occurrence.session_id)
+            .where(LiveSession.course_id == course.id, Recording.removed_at.is_(None))
+            .options(contains_eager(Recording.occurrence).contains_eager(Occurrence.session))
+            .order_by(Occurrence.starts_at.desc())
+            .limit(COURSE_LIMIT)
+        ).scalars()
+    )
     if not upcoming and not recordings and not staff:
         return []
-    return [render_fragment("zoom/_course_fragment.html", course=course_row, upcoming=upcoming, staff=staff,
-                            recordings=recordings, can_join_now=sessions.can_join_now, now=utcnow())]
+    return [
+        render_fragment(
+            "zoom/_course_fragment.html",
+            course=course_row,
+            upcoming=upcoming,
+            staff=staff,
+            recordings=recordings,
+            can_join_now=sessions.can_join_now,
+            now=utcnow(),
+        )
+    ]
 
 
 def dashboard_fragment(user) -> list:
     if user is None:
         return []
     now = utcnow()
-    upcoming = [o for o in sessions.upcoming(None, user_id=user.id, limit=10, now=now)
-                if o.starts_at < now + DASHBOARD_WINDOW]
+    upcoming = [
+        o for o in sessions.upcoming(None, user_id=user.id, limit=10, now=now) if o.starts_at < now + DASHBOARD_WINDOW
+    ]
     if not upcoming:
         return []
-    courses = {c.id: c for c in db.session.execute(db.select(Course).where(
-        Course.id.in_({o.session.course_id for o in upcoming}))).scalars()}
-    return [render_fragment("zoom/_dashboard_fragment.html", upcoming=upcoming, courses=courses,
-                            can_join_now=sessions.can_join_now)]
+    courses = {
+        c.id: c
+        for c in db.session.execute(
+            db.select(Course).where(Course.id.in_({o.session.course_id for o in upcoming}))
+        ).scalars()
+    }
+    return [
+        render_fragment(
+            "zoom/_dashboard_fragment.html", upcoming=upcoming, courses=courses, can_join_now=sessions.can_join_now
+        )
+    ]

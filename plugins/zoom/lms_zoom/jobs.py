@@ -7,6 +7,7 @@ teacher) and, when trying again may help, raises so rq retries the job with back
 ``repair`` retries what is still pending later (also without Redis, where jobs run
 inline), up to ``ZOOM_MAX_ATTEMPTS``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ def create_meeting(session_id: int) -> str | None:
     db.session.commit()  # a token the provider gave us is kept even if what follows fails
     db.session.expire_all()
     session = db.session.get(LiveSession, session_id)
-    made = SimpleNamespace(meeting_id=created.meeting_id, meeting=created.meeting, occurrences=session.occurrences,
-                           id=session.id)
+    made = SimpleNamespace(
+        meeting_id=created.meeting_id, meeting=created.meeting, occurrences=session.occurrences, id=session.id
+    )
     if session.state != PENDING:  # cancelled while we waited: take the meeting back
         _take_back(provider, made)
         return session.state
@@ -151,10 +153,21 @@ def send_reminders(now=None) -> int:
     """Periodic task ``zoom.reminders``: "starts in 15 minutes", once per learner and occurrence."""
     now = now or utcnow()
     soon = now + timedelta(minutes=float(settings.get("ZOOM_REMINDER_MINUTES")))
-    due = db.session.execute(
-        db.select(Occurrence).join(LiveSession, LiveSession.id == Occurrence.session_id)
-        .where(LiveSession.state == READY, Occurrence.cancelled.is_(False), Occurrence.starts_at > now,
-               Occurrence.starts_at <= soon).order_by(Occurrence.starts_at)).scalars().all()
+    due = (
+        db.session.execute(
+            db.select(Occurrence)
+            .join(LiveSession, LiveSession.id == Occurrence.session_id)
+            .where(
+                LiveSession.state == READY,
+                Occurrence.cancelled.is_(False),
+                Occurrence.starts_at > now,
+                Occurrence.starts_at <= soon,
+            )
+            .order_by(Occurrence.starts_at)
+        )
+        .scalars()
+        .all()
+    )
     told = 0
     for occurrence in due:
         for learner in sessions.learners(occurrence.session.course_id):
@@ -185,8 +198,9 @@ def after_occurrence(occurrence_id: int) -> int:
             raise
         intervals, found = None, None
     for interval in intervals or []:
-        added += attendance.record_once(occurrence.id, interval.user_id, interval.source_key, interval.joined_at,
-                                        interval.left_at)
+        added += attendance.record_once(
+            occurrence.id, interval.user_id, interval.source_key, interval.joined_at, interval.left_at
+        )
     for recording in found or []:
         save_recording(occurrence, session.provider, recording)
     occurrence.attendance_fetched_at = utcnow()
@@ -196,12 +210,21 @@ def after_occurrence(occurrence_id: int) -> int:
 
 
 def save_recording(occurrence: Occurrence, provider: str, found) -> bool:
-    exists = db.session.execute(db.select(Recording.id).where(
-        Recording.provider == provider, Recording.external_id == found.external_id)).first()
+    exists = db.session.execute(
+        db.select(Recording.id).where(Recording.provider == provider, Recording.external_id == found.external_id)
+    ).first()
     if exists:
         return False  # known, or removed by the teacher: a redelivery brings nothing back
-    db.session.add(Recording(occurrence_id=occurrence.id, provider=provider, external_id=found.external_id,
-                             url=found.url, duration_seconds=found.duration_seconds, recorded_at=found.recorded_at))
+    db.session.add(
+        Recording(
+            occurrence_id=occurrence.id,
+            provider=provider,
+            external_id=found.external_id,
+            url=found.url,
+            duration_seconds=found.duration_seconds,
+            recorded_at=found.recorded_at,
+        )
+    )
     db.session.flush()
     return True
 
@@ -212,18 +235,34 @@ def repair(now=None) -> dict:
     now = now or utcnow()
     limit = int(settings.get("ZOOM_MAX_ATTEMPTS"))
     quiet = now - timedelta(minutes=1)
-    todo = db.session.execute(db.select(LiveSession.id, LiveSession.state, LiveSession.needs_sync).where(
-        db.or_(LiveSession.state.in_((PENDING, CANCELLING)),
-               db.and_(LiveSession.state == READY, LiveSession.needs_sync.is_(True))),
-        LiveSession.attempts < limit, LiveSession.updated_at < quiet)).all()
+    todo = db.session.execute(
+        db.select(LiveSession.id, LiveSession.state, LiveSession.needs_sync).where(
+            db.or_(
+                LiveSession.state.in_((PENDING, CANCELLING)),
+                db.and_(LiveSession.state == READY, LiveSession.needs_sync.is_(True)),
+            ),
+            LiveSession.attempts < limit,
+            LiveSession.updated_at < quiet,
+        )
+    ).all()
     for session_id, state, _needs_sync in todo:
         job = {PENDING: create_meeting, CANCELLING: delete_meeting}.get(state, sync_meeting)
         enqueue(job, session_id)
-    ended = db.session.execute(
-        db.select(Occurrence).join(LiveSession, LiveSession.id == Occurrence.session_id)
-        .where(LiveSession.state == READY, Occurrence.attendance_fetched_at.is_(None),
-               Occurrence.cancelled.is_(False), Occurrence.starts_at > now - REPORT_WINDOW,
-               Occurrence.starts_at < now)).scalars().all()
+    ended = (
+        db.session.execute(
+            db.select(Occurrence)
+            .join(LiveSession, LiveSession.id == Occurrence.session_id)
+            .where(
+                LiveSession.state == READY,
+                Occurrence.attendance_fetched_at.is_(None),
+                Occurrence.cancelled.is_(False),
+                Occurrence.starts_at > now - REPORT_WINDOW,
+                Occurrence.starts_at < now,
+            )
+        )
+        .scalars()
+        .all()
+    )
     reports = 0
     for occurrence in ended:
         if occurrence.ends_at + AFTER_MEETING <= now:

@@ -1,6 +1,7 @@
 """What learners are told, and the notification scenarios the notifications plugin
 reads (``lms_notification_scenarios``). Times are written in each recipient's own
 time zone and language; ``params`` carry the same values for the scenario templates."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -33,65 +34,128 @@ def send(user: User, kind: str, session, occurrence) -> None:
     course = db.session.get(Course, session.course_id)
     starts_at = when(user, occurrence.starts_at) if occurrence is not None else ""
     url = path_for("zoom.session", session_id=session.id)
-    params = {"title": session.title, "course": course.title, "starts_at": starts_at,
-              "duration": session.duration_minutes, "provider": session.provider}
+    params = {
+        "title": session.title,
+        "course": course.title,
+        "starts_at": starts_at,
+        "duration": session.duration_minutes,
+        "provider": session.provider,
+    }
     texts = {
-        "scheduled": (lambda: _("Live lecture scheduled: “%(title)s”", title=session.title),
-                      lambda: _("A live lecture of “%(course)s” is scheduled for %(when)s. Join it from the course "
-                                "page when it starts.", course=course.title, when=starts_at)),
-        "moved": (lambda: _("Live lecture moved: “%(title)s”", title=session.title),
-                  lambda: _("The live lecture “%(title)s” of “%(course)s” now starts %(when)s.", title=session.title,
-                            course=course.title, when=starts_at)),
-        "cancelled": (lambda: _("Live lecture cancelled: “%(title)s”", title=session.title),
-                      lambda: _("The live lecture “%(title)s” of “%(course)s” is cancelled.", title=session.title,
-                                course=course.title)),
-        "starting": (lambda: _("Live lecture “%(title)s” starts soon", title=session.title),
-                     lambda: _("The live lecture “%(title)s” of “%(course)s” starts at %(when)s. Join it from the "
-                               "session page.", title=session.title, course=course.title, when=starts_at)),
+        "scheduled": (
+            lambda: _("Live lecture scheduled: “%(title)s”", title=session.title),
+            lambda: _(
+                "A live lecture of “%(course)s” is scheduled for %(when)s. Join it from the course "
+                "page when it starts.",
+                course=course.title,
+                when=starts_at,
+            ),
+        ),
+        "moved": (
+            lambda: _("Live lecture moved: “%(title)s”", title=session.title),
+            lambda: _(
+                "The live lecture “%(title)s” of “%(course)s” now starts %(when)s.",
+                title=session.title,
+                course=course.title,
+                when=starts_at,
+            ),
+        ),
+        "cancelled": (
+            lambda: _("Live lecture cancelled: “%(title)s”", title=session.title),
+            lambda: _(
+                "The live lecture “%(title)s” of “%(course)s” is cancelled.", title=session.title, course=course.title
+            ),
+        ),
+        "starting": (
+            lambda: _("Live lecture “%(title)s” starts soon", title=session.title),
+            lambda: _(
+                "The live lecture “%(title)s” of “%(course)s” starts at %(when)s. Join it from the session page.",
+                title=session.title,
+                course=course.title,
+                when=starts_at,
+            ),
+        ),
     }
     title, body = texts[kind]
     notify(user, KINDS[kind], title, body, url=url, params=params)
 
 
-_SAMPLE = {"title": "Python 101: loops", "course": "Python 101", "starts_at": "3 December 2026, 10:00 CET",
-           "duration": 90, "provider": "jitsi"}
+_SAMPLE = {
+    "title": "Python 101: loops",
+    "course": "Python 101",
+    "starts_at": "3 December 2026, 10:00 CET",
+    "duration": 90,
+    "provider": "jitsi",
+}
 
 
 def scenarios() -> list[dict]:
     """The four scenarios of the notification contract (docs: SCENARIOS)."""
     return [
-        {"name": SCHEDULED, "label": _l("Live lecture scheduled"),
-         "description": _l("Sent to the learners of a course when a live lecture is scheduled."),
-         "audience": "learner", "channels": ["email", "push"], "frequency": "immediately", "urgent": False,
-         "templates": {
-             "subject": _l("Live lecture scheduled: “{{ title }}”"),
-             "text": _l("A live lecture of “{{ course }}” is scheduled for {{ starts_at }}. Join it from the course "
-                        "page when it starts: {{ url }}"),
-             "short": _l("Live lecture “{{ title }}”: {{ starts_at }}"),
-         }, "sample": _SAMPLE},
-        {"name": MOVED, "label": _l("Live lecture moved"),
-         "description": _l("Sent when a live lecture is rescheduled."),
-         "audience": "learner", "channels": ["email", "push"], "frequency": "immediately", "urgent": True,
-         "templates": {
-             "subject": _l("Live lecture moved: “{{ title }}”"),
-             "text": _l("The live lecture “{{ title }}” of “{{ course }}” now starts {{ starts_at }}. {{ url }}"),
-             "short": _l("“{{ title }}” moved to {{ starts_at }}"),
-         }, "sample": _SAMPLE},
-        {"name": CANCELLED, "label": _l("Live lecture cancelled"),
-         "description": _l("Sent when a teacher cancels a live lecture."),
-         "audience": "learner", "channels": ["email", "push"], "frequency": "immediately", "urgent": True,
-         "templates": {
-             "subject": _l("Live lecture cancelled: “{{ title }}”"),
-             "text": _l("The live lecture “{{ title }}” of “{{ course }}” is cancelled."),
-             "short": _l("“{{ title }}” is cancelled"),
-         }, "sample": _SAMPLE},
-        {"name": STARTING, "label": _l("Live lecture starts soon"),
-         "description": _l("Sent 15 minutes before a live lecture starts."),
-         "audience": "learner", "channels": ["push", "email"], "frequency": "immediately", "urgent": True,
-         "templates": {
-             "subject": _l("Live lecture “{{ title }}” starts at {{ starts_at }}"),
-             "text": _l("The live lecture “{{ title }}” of “{{ course }}” starts at {{ starts_at }}. Join it here: "
-                        "{{ url }}"),
-             "short": _l("“{{ title }}” starts at {{ starts_at }}: {{ url }}"),
-         }, "sample": _SAMPLE},
+        {
+            "name": SCHEDULED,
+            "label": _l("Live lecture scheduled"),
+            "description": _l("Sent to the learners of a course when a live lecture is scheduled."),
+            "audience": "learner",
+            "channels": ["email", "push"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("Live lecture scheduled: “{{ title }}”"),
+                "text": _l(
+                    "A live lecture of “{{ course }}” is scheduled for {{ starts_at }}. Join it from the course "
+                    "page when it starts: {{ url }}"
+                ),
+                "short": _l("Live lecture “{{ title }}”: {{ starts_at }}"),
+            },
+            "sample": _SAMPLE,
+        },
+        {
+            "name": MOVED,
+            "label": _l("Live lecture moved"),
+            "description": _l("Sent when a live lecture is rescheduled."),
+            "audience": "learner",
+            "channels": ["email", "push"],
+            "frequency": "immediately",
+            "urgent": True,
+            "templates": {
+                "subject": _l("Live lecture moved: “{{ title }}”"),
+                "text": _l("The live lecture “{{ title }}” of “{{ course }}” now starts {{ starts_at }}. {{ url }}"),
+                "short": _l("“{{ title }}” moved to {{ starts_at }}"),
+            },
+            "sample": _SAMPLE,
+        },
+        {
+            "name": CANCELLED,
+            "label": _l("Live lecture cancelled"),
+            "description": _l("Sent when a teacher cancels a live lecture."),
+            "audience": "learner",
+            "channels": ["email", "push"],
+            "frequency": "immediately",
+            "urgent": True,
+            "templates": {
+                "subject": _l("Live lecture cancelled: “{{ title }}”"),
+                "text": _l("The live lecture “{{ title }}” of “{{ course }}” is cancelled."),
+                "short": _l("“{{ title }}” is cancelled"),
+            },
+            "sample": _SAMPLE,
+        },
+        {
+            "name": STARTING,
+            "label": _l("Live lecture starts soon"),
+            "description": _l("Sent 15 minutes before a live lecture starts."),
+            "audience": "learner",
+            "channels": ["push", "email"],
+            "frequency": "immediately",
+            "urgent": True,
+            "templates": {
+                "subject": _l("Live lecture “{{ title }}” starts at {{ starts_at }}"),
+                "text": _l(
+                    "The live lecture “{{ title }}” of “{{ course }}” starts at {{ starts_at }}. Join it here: "
+                    "{{ url }}"
+                ),
+                "short": _l("“{{ title }}” starts at {{ starts_at }}: {{ url }}"),
+            },
+            "sample": _SAMPLE,
+        },
     ]

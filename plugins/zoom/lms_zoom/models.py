@@ -1,6 +1,7 @@
 """The live-lectures plugin's tables (``zoom_*``): sessions and their occurrences, the
 meeting each has at its provider, attendance keyed on the LMS account, recordings,
 webhook deliveries (for idempotency) and the bookkeeping of reminders and tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -53,7 +54,8 @@ class LiveSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
     occurrences: Mapped[list["Occurrence"]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="Occurrence.starts_at")
+        back_populates="session", cascade="all, delete-orphan", order_by="Occurrence.starts_at"
+    )
 
     @property
     def visible(self) -> bool:

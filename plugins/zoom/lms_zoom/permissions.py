@@ -1,6 +1,7 @@
 """Who may do what with live sessions (answered through ``lms_permission_allowed``).
 The course's staff schedule, see attendance and remove recordings; enrolled learners
 see the course's ready sessions, join them and watch the recordings."""
+
 from __future__ import annotations
 
 from lms_core import db, is_enrolled, is_staff

@@ -1,5 +1,6 @@
 """The live-lectures plugin's hook implementations (the ``lms.plugins`` entry point
 ``zoom``). Kept thin: each hook hands over to the module that holds the logic."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ provider's error and a retry button, and shown to nobody else. Times are stored 
 UTC; the teacher's wall-clock time in the session's time zone decides the occurrences,
 so a weekly lecture stays at 10:00 across a daylight-saving change.
 """
+
 from __future__ import annotations
 
 import re
@@ -83,7 +84,11 @@ def parse(form, course: Course, session: LiveSession | None = None) -> dict:
             first = datetime.combine(day, at.replace(second=0, microsecond=0), zone)
     except ValueError:
         errors["start_date"] = _("Enter the date and time of the start.")
-    if first is not None and (session is None or first != session.starts_at) and first < utcnow() - timedelta(minutes=5):
+    if (
+        first is not None
+        and (session is None or first != session.starts_at)
+        and first < utcnow() - timedelta(minutes=5)
+    ):
         errors["start_date"] = _("The start is in the past.")
     values["starts_at"] = first
 
@@ -125,7 +130,9 @@ def parse(form, course: Course, session: LiveSession | None = None) -> dict:
 
     provider = form.get("provider") or (session.provider if session else providers.default())
     if session is not None and provider != session.provider:
-        errors["provider"] = _("The provider of a scheduled session cannot be changed; cancel it and schedule a new one.")
+        errors["provider"] = _(
+            "The provider of a scheduled session cannot be changed; cancel it and schedule a new one."
+        )
     elif provider not in providers.enabled():
         errors["provider"] = _("This video service is not available on this site.")
     values["provider"] = provider
@@ -166,8 +173,9 @@ def schedule(teacher: User, course: Course, values: dict) -> LiveSession:
     session = LiveSession(course_id=course.id, created_by=teacher.id, state=PENDING, meeting={})
     _apply(session, values)
     for number, starts_at in enumerate(values["times"], start=1):
-        session.occurrences.append(Occurrence(number=number, starts_at=starts_at,
-                                              duration_minutes=values["duration_minutes"]))
+        session.occurrences.append(
+            Occurrence(number=number, starts_at=starts_at, duration_minutes=values["duration_minutes"])
+        )
     db.session.add(session)
     db.session.commit()
     from lms_zoom import jobs
@@ -177,8 +185,19 @@ def schedule(teacher: User, course: Course, values: dict) -> LiveSession:
 
 
 def _apply(session: LiveSession, values: dict) -> None:
-    for name in ("title", "description", "starts_at", "duration_minutes", "timezone", "recurrence", "provider",
-                 "waiting_room", "passcode", "completion_percent", "in_gradebook"):
+    for name in (
+        "title",
+        "description",
+        "starts_at",
+        "duration_minutes",
+        "timezone",
+        "recurrence",
+        "provider",
+        "waiting_room",
+        "passcode",
+        "completion_percent",
+        "in_gradebook",
+    ):
         setattr(session, name, values[name])
 
 
@@ -193,13 +212,14 @@ def edit(teacher: User, session: LiveSession, values: dict) -> LiveSession:
     future = [o for o in session.occurrences if o.starts_at > now]
     for occurrence, starts_at in zip(future, future_times):
         occurrence.starts_at, occurrence.duration_minutes = starts_at, values["duration_minutes"]
-    for occurrence in future[len(future_times):]:
+    for occurrence in future[len(future_times) :]:
         session.occurrences.remove(occurrence)
     number = max((o.number for o in session.occurrences), default=0)
-    for starts_at in future_times[len(future):]:
+    for starts_at in future_times[len(future) :]:
         number += 1
-        session.occurrences.append(Occurrence(number=number, starts_at=starts_at,
-                                              duration_minutes=values["duration_minutes"]))
+        session.occurrences.append(
+            Occurrence(number=number, starts_at=starts_at, duration_minutes=values["duration_minutes"])
+        )
     session.occurrences.sort(key=lambda o: o.starts_at)
     after = [(o.starts_at, o.duration_minutes) for o in session.occurrences if o.starts_at > now]
     moved = before != after
@@ -257,18 +277,28 @@ def course_sessions(course_id: int, staff: bool) -> list[LiveSession]:
         query = query.where(LiveSession.state != CANCELLED)
     from sqlalchemy.orm import selectinload
 
-    return list(db.session.execute(query.options(selectinload(LiveSession.occurrences))
-                                   .order_by(LiveSession.starts_at, LiveSession.id)).scalars())
+    return list(
+        db.session.execute(
+            query.options(selectinload(LiveSession.occurrences)).order_by(LiveSession.starts_at, LiveSession.id)
+        ).scalars()
+    )
 
 
-def upcoming(course_ids: list[int] | None, *, user_id: int | None = None, limit: int = 10,
-             now: datetime | None = None) -> list[Occurrence]:
+def upcoming(
+    course_ids: list[int] | None, *, user_id: int | None = None, limit: int = 10, now: datetime | None = None
+) -> list[Occurrence]:
     """Occurrences not over yet of ready sessions, on these courses or the courses
     ``user_id`` is enrolled in (or teaches)."""
     now = now or utcnow()
-    query = (db.select(Occurrence).join(LiveSession, LiveSession.id == Occurrence.session_id)
-             .where(LiveSession.state == READY, Occurrence.cancelled.is_(False),
-                    Occurrence.starts_at > now - timedelta(minutes=MAX_DURATION)))
+    query = (
+        db.select(Occurrence)
+        .join(LiveSession, LiveSession.id == Occurrence.session_id)
+        .where(
+            LiveSession.state == READY,
+            Occurrence.cancelled.is_(False),
+            Occurrence.starts_at > now - timedelta(minutes=MAX_DURATION),
+        )
+    )
     if course_ids is not None:
         query = query.where(LiveSession.course_id.in_(course_ids))
     if user_id is not None:
@@ -283,17 +313,24 @@ def upcoming(course_ids: list[int] | None, *, user_id: int | None = None, limit:
 def user_course_ids(user_id: int):
     from lms_core.models import CourseStaff
 
-    enrolled = db.select(Enrollment.course_id).where(Enrollment.user_id == user_id,
-                                                     Enrollment.status.in_(("active", "completed")))
+    enrolled = db.select(Enrollment.course_id).where(
+        Enrollment.user_id == user_id, Enrollment.status.in_(("active", "completed"))
+    )
     teaching = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
     return enrolled.union(teaching)
 
 
 def learners(course_id: int) -> list[User]:
-    return list(db.session.execute(
-        db.select(User).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.course_id == course_id, Enrollment.status.in_(("active", "completed")),
-               User.active.is_(True)).order_by(User.name, User.id)).scalars())
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(
+                Enrollment.course_id == course_id, Enrollment.status.in_(("active", "completed")), User.active.is_(True)
+            )
+            .order_by(User.name, User.id)
+        ).scalars()
+    )
 
 
 def join_opens(occurrence: Occurrence) -> datetime:
@@ -302,8 +339,11 @@ def join_opens(occurrence: Occurrence) -> datetime:
 
 def can_join_now(occurrence: Occurrence, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return (occurrence.session.state == READY and not occurrence.cancelled
-            and join_opens(occurrence) <= now < occurrence.ends_at)
+    return (
+        occurrence.session.state == READY
+        and not occurrence.cancelled
+        and join_opens(occurrence) <= now < occurrence.ends_at
+    )
 
 
 def next_occurrence(session: LiveSession, now: datetime | None = None) -> Occurrence | None:

@@ -2,6 +2,7 @@
 for deployments configured through the environment, as an environment variable of the
 same name. Secrets come only from here; every provider's base URL is a setting too, so
 a deployment (or a test) can point it at another server."""
+
 from __future__ import annotations
 
 from lms_core import PluginSettings

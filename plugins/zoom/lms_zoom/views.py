@@ -1,6 +1,7 @@
 """The plugin's pages: a course's live sessions, scheduling, a session, joining through
 the LMS (a link signed for the viewer), attendance, recordings and calendar feeds.
 Webhooks live on their own blueprint (``hooks_bp``), outside CSRF protection."""
+
 from __future__ import annotations
 
 import secrets
@@ -17,8 +18,9 @@ from lms_zoom import attendance, calendar, providers, sessions, webhooks
 from lms_zoom.models import PENDING, READY, CourseRule, LiveSession, Occurrence, Recording
 from lms_zoom.providers import ProviderError
 
-bp = Blueprint("zoom", __name__, url_prefix="/zoom", template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint(
+    "zoom", __name__, url_prefix="/zoom", template_folder="templates", static_folder="static", static_url_path="/static"
+)
 hooks_bp = Blueprint("zoom_hooks", __name__, url_prefix="/zoom/webhooks")
 JOIN_LINK_AGE = 12 * 3600
 WEEKDAYS = range(7)
@@ -89,13 +91,17 @@ def _read_join(token: str) -> dict:
     try:
         data = _join_serializer().loads(token, max_age=JOIN_LINK_AGE)
     except SignatureExpired:
-        raise ServiceError("join_link_expired", _("This join link has expired. Open the session page again."), 410) from None
+        raise ServiceError(
+            "join_link_expired", _("This join link has expired. Open the session page again."), 410
+        ) from None
     except BadSignature:
         raise ServiceError("join_link_invalid", _("This join link is not valid."), 404) from None
     if current_user is None or data.get("u") != current_user.id:
-        raise ServiceError("join_link_other_user",
-                           _("This join link was made for another account. Log in as yourself and join from the "
-                             "session page."), 403)
+        raise ServiceError(
+            "join_link_other_user",
+            _("This join link was made for another account. Log in as yourself and join from the session page."),
+            403,
+        )
     return data
 
 
@@ -114,31 +120,52 @@ def course_sessions(course_id):
     staff = can(current_user, "zoom.manage", course)
     rows = sessions.course_sessions(course.id, staff)
     recordings = _recordings(course.id)
-    return render_template("zoom/course.html", course=course, staff=staff, sessions_=rows, now=utcnow(),
-                           recordings=recordings, rule=db.session.get(CourseRule, course.id),
-                           course_calendar=public_url("zoom.course_calendar", course_id=course.id,
-                                                      signature=calendar.course_signature(course.id)),
-                           next_occurrence=sessions.next_occurrence, can_join_now=sessions.can_join_now,
-                           join_opens=sessions.join_opens)
+    return render_template(
+        "zoom/course.html",
+        course=course,
+        staff=staff,
+        sessions_=rows,
+        now=utcnow(),
+        recordings=recordings,
+        rule=db.session.get(CourseRule, course.id),
+        course_calendar=public_url(
+            "zoom.course_calendar", course_id=course.id, signature=calendar.course_signature(course.id)
+        ),
+        next_occurrence=sessions.next_occurrence,
+        can_join_now=sessions.can_join_now,
+        join_opens=sessions.join_opens,
+    )
 
 
 def _recordings(course_id: int) -> list[Recording]:
-    return list(db.session.execute(
-        db.select(Recording).join(Occurrence, Occurrence.id == Recording.occurrence_id)
-        .join(LiveSession, LiveSession.id == Occurrence.session_id)
-        .where(LiveSession.course_id == course_id, Recording.removed_at.is_(None))
-        .order_by(Occurrence.starts_at.desc())).scalars())
+    return list(
+        db.session.execute(
+            db.select(Recording)
+            .join(Occurrence, Occurrence.id == Recording.occurrence_id)
+            .join(LiveSession, LiveSession.id == Occurrence.session_id)
+            .where(LiveSession.course_id == course_id, Recording.removed_at.is_(None))
+            .order_by(Occurrence.starts_at.desc())
+        ).scalars()
+    )
 
 
 def _form_page(course, session=None, error=None, status=200):
     now = utcnow()
     form = request.form if request.method == "POST" else None
-    return render_template("zoom/form.html", course=course, session=session, error=error, form=form,
-                           providers_=providers.enabled(), default_provider=providers.default(),
-                           provider_objects={n: providers.get(n) for n in providers.NAMES},
-                           time_zones=sorted(available_timezones()), weekdays=WEEKDAYS,
-                           time_zone=(current_user.timezone or current_app.config["LMS_DEFAULT_TIMEZONE"]),
-                           now=now), status
+    return render_template(
+        "zoom/form.html",
+        course=course,
+        session=session,
+        error=error,
+        form=form,
+        providers_=providers.enabled(),
+        default_provider=providers.default(),
+        provider_objects={n: providers.get(n) for n in providers.NAMES},
+        time_zones=sorted(available_timezones()),
+        weekdays=WEEKDAYS,
+        time_zone=(current_user.timezone or current_app.config["LMS_DEFAULT_TIMEZONE"]),
+        now=now,
+    ), status
 
 
 @bp.route("/courses/<int:course_id>/new", methods=["GET", "POST"])
@@ -179,9 +206,18 @@ def session(session_id):
     mine = {}
     if not staff:
         mine = attendance.minutes_of([o.id for o in live.occurrences if o.starts_at <= utcnow()], current_user.id)
-    return render_template("zoom/session.html", course=course, live=live, staff=staff, now=utcnow(), mine=mine,
-                           next_occurrence=sessions.next_occurrence(live), can_join_now=sessions.can_join_now,
-                           join_opens=sessions.join_opens, percent=attendance.percent)
+    return render_template(
+        "zoom/session.html",
+        course=course,
+        live=live,
+        staff=staff,
+        now=utcnow(),
+        mine=mine,
+        next_occurrence=sessions.next_occurrence(live),
+        can_join_now=sessions.can_join_now,
+        join_opens=sessions.join_opens,
+        percent=attendance.percent,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -231,20 +267,38 @@ def join(token):
     if not can(current_user, "zoom.view", occurrence):
         abort(403)
     if not sessions.can_join_now(occurrence):
-        raise ServiceError("not_open", _("You can join from %(when)s until the end of the session.",
-                                         when=_format(sessions.join_opens(occurrence))), 409)
+        raise ServiceError(
+            "not_open",
+            _(
+                "You can join from %(when)s until the end of the session.",
+                when=_format(sessions.join_opens(occurrence)),
+            ),
+            409,
+        )
     moderator = can(current_user, "zoom.manage", course)
     try:
         target = providers.get(live.provider).join(live, occurrence, db.session.get(User, current_user.id), moderator)
     except ProviderError as exc:
         current_app.logger.warning("join live session %s: %s", live.id, exc)
-        raise ServiceError("provider_unavailable",
-                           _("%(provider)s is not answering right now. Try again in a minute.",
-                             provider=zoom_provider_label(live.provider)), 503) from exc
+        raise ServiceError(
+            "provider_unavailable",
+            _(
+                "%(provider)s is not answering right now. Try again in a minute.",
+                provider=zoom_provider_label(live.provider),
+            ),
+            503,
+        ) from exc
     if target.url:
         return redirect(target.url)
-    return render_template("zoom/room.html", course=course, live=live, occurrence=occurrence, embed=target.embed,
-                           beat_url=url_for("zoom.beat", token=token), staff=moderator)
+    return render_template(
+        "zoom/room.html",
+        course=course,
+        live=live,
+        occurrence=occurrence,
+        embed=target.embed,
+        beat_url=url_for("zoom.beat", token=token),
+        staff=moderator,
+    )
 
 
 def _format(value) -> str:
@@ -281,17 +335,24 @@ def occurrence_attendance(occurrence_id):
     if request.method == "POST":
         try:
             user_id = int(request.form.get("user_id") or 0)
-            attendance.correct(current_user, occurrence, user_id, request.form.get("minutes"),
-                               request.form.get("reason"))
+            attendance.correct(
+                current_user, occurrence, user_id, request.form.get("minutes"), request.form.get("reason")
+            )
             flash(_("The attendance was corrected."), "success")
             return redirect(url_for("zoom.occurrence_attendance", occurrence_id=occurrence.id))
         except (ServiceError, ValueError) as exc:
             error = exc if isinstance(exc, ServiceError) else ServiceError("invalid", _("Choose a learner."), 400)
             status = error.status
     rows = attendance.occurrence_rows(occurrence, sessions.learners(occurrence.session.course_id))
-    return render_template("zoom/attendance.html", occurrence=occurrence, live=occurrence.session,
-                           course=db.session.get(Course, occurrence.session.course_id), rows=rows, error=error,
-                           percent=attendance.percent), status
+    return render_template(
+        "zoom/attendance.html",
+        occurrence=occurrence,
+        live=occurrence.session,
+        course=db.session.get(Course, occurrence.session.course_id),
+        rows=rows,
+        error=error,
+        percent=attendance.percent,
+    ), status
 
 
 @bp.route("/occurrences/<int:occurrence_id>/attendance.csv")
@@ -302,8 +363,11 @@ def attendance_csv(occurrence_id):
         abort(403)
     rows = attendance.occurrence_rows(occurrence, sessions.learners(occurrence.session.course_id))
     name = f"attendance-{occurrence.session_id}-{occurrence.number}.csv"
-    return Response(attendance.csv_export(occurrence, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(
+        attendance.csv_export(occurrence, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
 
 
 @bp.route("/recordings/<int:recording_id>/remove", methods=["POST"])
@@ -371,11 +435,22 @@ def admin():
     if not can(current_user, "admin.access"):
         abort(403)
     rows = [(name, providers.get(name)) for name in providers.NAMES]
-    failing = list(db.session.execute(db.select(LiveSession).where(
-        LiveSession.state == PENDING, LiveSession.last_error.is_not(None)).order_by(LiveSession.updated_at.desc())
-        .limit(50)).scalars())
-    return render_template("zoom/admin.html", rows=rows, enabled=providers.enabled(), default=providers.default(),
-                           failing=failing, webhook_url=public_url("zoom_hooks.zoom"))
+    failing = list(
+        db.session.execute(
+            db.select(LiveSession)
+            .where(LiveSession.state == PENDING, LiveSession.last_error.is_not(None))
+            .order_by(LiveSession.updated_at.desc())
+            .limit(50)
+        ).scalars()
+    )
+    return render_template(
+        "zoom/admin.html",
+        rows=rows,
+        enabled=providers.enabled(),
+        default=providers.default(),
+        failing=failing,
+        webhook_url=public_url("zoom_hooks.zoom"),
+    )
 
 
 # --------------------------------------------------------------------------- webhooks
@@ -396,8 +471,9 @@ def zoom():
 @hooks_bp.route("/bbb/<token>/analytics", methods=["POST"])
 def bbb_analytics(token):
     try:
-        return jsonify(webhooks.receive_bbb_analytics(token, request.get_data(),
-                                                      request.headers.get("Authorization", "")))
+        return jsonify(
+            webhooks.receive_bbb_analytics(token, request.get_data(), request.headers.get("Authorization", ""))
+        )
     except webhooks.Refused as exc:
         return _refused(exc)
 
@@ -408,6 +484,3 @@ def bbb_ended(token):
         return jsonify(webhooks.receive_bbb_ended(token, request.values.get("meetingID", "")))
     except webhooks.Refused as exc:
         return _refused(exc)
-
-
-

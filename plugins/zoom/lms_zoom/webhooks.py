@@ -8,6 +8,7 @@ every callback URL we give BigBlueButton carries a signature of its own. A deliv
 stored under a key made from its content, so a redelivery is recognised and changes
 nothing; the work is done in a job (``process``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,8 +73,9 @@ def receive_zoom(body: bytes, headers) -> dict:
         return {"plainToken": plain, "encryptedToken": _hmac(secret, plain)}
     if event not in ZOOM_EVENTS:
         return {"status": "ignored"}
-    key = hashlib.sha256(json.dumps([event, message.get("event_ts"), message.get("payload")],
-                                    sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([event, message.get("event_ts"), message.get("payload")], sort_keys=True).encode()
+    ).hexdigest()
     return {"status": _store("zoom", key, event, message)}
 
 
@@ -98,8 +100,10 @@ def _serializer() -> URLSafeSerializer:
 
 def bbb_callbacks(occurrence: Occurrence) -> dict:
     token = _serializer().dumps(occurrence.id)
-    return {"analytics": public_url("zoom_hooks.bbb_analytics", token=token),
-            "end": public_url("zoom_hooks.bbb_ended", token=token)}
+    return {
+        "analytics": public_url("zoom_hooks.bbb_analytics", token=token),
+        "end": public_url("zoom_hooks.bbb_ended", token=token),
+    }
 
 
 def bbb_occurrence(token: str) -> Occurrence:
@@ -132,9 +136,14 @@ def receive_bbb_analytics(token: str, body: bytes, authorization: str) -> dict:
 
 def receive_bbb_ended(token: str, meeting_id: str) -> dict:
     occurrence = bbb_occurrence(token)
-    return {"status": _store("bigbluebutton", hashlib.sha256(f"ended:{occurrence.id}".encode()).hexdigest(), "ended",
-                             {"occurrence_id": occurrence.id, "meeting_id": meeting_id,
-                              "at": utcnow().isoformat()})}
+    return {
+        "status": _store(
+            "bigbluebutton",
+            hashlib.sha256(f"ended:{occurrence.id}".encode()).hexdigest(),
+            "ended",
+            {"occurrence_id": occurrence.id, "meeting_id": meeting_id, "at": utcnow().isoformat()},
+        )
+    }
 
 
 # --------------------------------------------------------------------------- the job
@@ -144,10 +153,14 @@ def process(delivery_id: int) -> bool:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.processed_at is not None:
         return False
-    handler = {("zoom", "meeting.participant_joined"): _zoom_joined, ("zoom", "meeting.participant_left"): _zoom_left,
-               ("zoom", "meeting.ended"): _zoom_ended, ("zoom", "recording.completed"): _zoom_recording,
-               ("bigbluebutton", "analytics"): _bbb_analytics, ("bigbluebutton", "ended"): _bbb_ended}[
-        (delivery.provider, delivery.event)]
+    handler = {
+        ("zoom", "meeting.participant_joined"): _zoom_joined,
+        ("zoom", "meeting.participant_left"): _zoom_left,
+        ("zoom", "meeting.ended"): _zoom_ended,
+        ("zoom", "recording.completed"): _zoom_recording,
+        ("bigbluebutton", "analytics"): _bbb_analytics,
+        ("bigbluebutton", "ended"): _bbb_ended,
+    }[(delivery.provider, delivery.event)]
     after = handler(delivery.body)
     delivery.processed_at = utcnow()
     db.session.commit()
@@ -157,8 +170,9 @@ def process(delivery_id: int) -> bool:
 
 
 def _zoom_session(obj: dict) -> LiveSession | None:
-    return db.session.execute(db.select(LiveSession).where(
-        LiveSession.provider == "zoom", LiveSession.meeting_id == str(obj.get("id")))).scalar_one_or_none()
+    return db.session.execute(
+        db.select(LiveSession).where(LiveSession.provider == "zoom", LiveSession.meeting_id == str(obj.get("id")))
+    ).scalar_one_or_none()
 
 
 def _occurrence_at(session: LiveSession, moment: datetime | None) -> Occurrence | None:
@@ -176,8 +190,10 @@ def _zoom_participant(body: dict):
     participant = obj.get("participant") or {}
     if session is None or not participant.get("registrant_id"):
         return None, None, participant  # the host, a guest without registration: nobody of ours
-    registrant = db.session.execute(db.select(Registrant).where(
-        Registrant.session_id == session.id, Registrant.registrant_id == str(participant["registrant_id"]))
+    registrant = db.session.execute(
+        db.select(Registrant).where(
+            Registrant.session_id == session.id, Registrant.registrant_id == str(participant["registrant_id"])
+        )
     ).scalar_one_or_none()
     return session, registrant, participant
 
@@ -190,8 +206,9 @@ def _zoom_joined(body: dict):
     occurrence = _occurrence_at(session, joined)
     if occurrence is not None:
         who = participant.get("participant_uuid") or participant.get("id") or participant.get("user_id")
-        attendance.record_once(occurrence.id, registrant.user_id, f"zoom:{who}:{participant.get('join_time')}",
-                               joined, None)
+        attendance.record_once(
+            occurrence.id, registrant.user_id, f"zoom:{who}:{participant.get('join_time')}", joined, None
+        )
     return None
 
 
@@ -240,9 +257,16 @@ def _zoom_recording(body: dict):
         seconds = int((end - start).total_seconds())
     elif obj.get("duration"):
         seconds = int(obj["duration"]) * 60
-    save_recording(occurrence, "zoom", FoundRecording(
-        external_id=str(obj.get("uuid") or first.get("id")), url=obj.get("share_url") or first.get("play_url"),
-        duration_seconds=seconds, recorded_at=start))
+    save_recording(
+        occurrence,
+        "zoom",
+        FoundRecording(
+            external_id=str(obj.get("uuid") or first.get("id")),
+            url=obj.get("share_url") or first.get("play_url"),
+            duration_seconds=seconds,
+            recorded_at=start,
+        ),
+    )
     return None
 
 
@@ -278,8 +302,9 @@ def _bbb_analytics(body: dict):
             if joined is None:
                 continue
             left = leaves[number] if number < len(leaves) else _bbb_time(data.get("finish"))
-            attendance.record_once(occurrence.id, int(ext), f"bbb:{body.get('internal_meeting_id')}:{ext}:{number}",
-                                   joined, left)
+            attendance.record_once(
+                occurrence.id, int(ext), f"bbb:{body.get('internal_meeting_id')}:{ext}:{number}", joined, left
+            )
     finish = _bbb_time(data.get("finish"))
     if finish is not None:
         occurrence.ended_at = occurrence.ended_at or finish

@@ -2,6 +2,7 @@
 sessions scheduled through the plugin's own services, and local HTTP servers that
 answer like Zoom, Microsoft Graph (with Entra ID's token endpoint, over HTTPS) and
 BigBlueButton, recording every request the plugin sends."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,15 @@ class Live:
         from zoneinfo import ZoneInfo, available_timezones
 
         local = start.astimezone(ZoneInfo(tz if tz in available_timezones() else "UTC"))
-        data = {"title": "Loops and lists", "description": "Bring questions.", "start_date": local.date().isoformat(),
-                "start_time": local.strftime("%H:%M"), "duration": "60", "timezone": tz, "repeat": "none"}
+        data = {
+            "title": "Loops and lists",
+            "description": "Bring questions.",
+            "start_date": local.date().isoformat(),
+            "start_time": local.strftime("%H:%M"),
+            "duration": "60",
+            "timezone": tz,
+            "repeat": "none",
+        }
         weekdays = fields.pop("weekdays", None)
         data.update({k: str(v) for k, v in fields.items()})
         form = MultiDict(data)
@@ -137,16 +145,24 @@ class LocalServer:
                 parts = urllib.parse.urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = Recorded(self.command, parts.path, dict(urllib.parse.parse_qsl(parts.query)),
-                                   {k.lower(): v for k, v in self.headers.items()}, body)
+                request = Recorded(
+                    self.command,
+                    parts.path,
+                    dict(urllib.parse.parse_qsl(parts.query)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 request.raw_query = parts.query
                 owner.requests.append(request)
                 if owner.down:
                     status, kind, payload = 503, "application/json", {"message": "Service Unavailable"}
                 else:
                     status, kind, payload = owner.answer(request)
-                data = payload if isinstance(payload, bytes) else (
-                    json.dumps(payload).encode() if not isinstance(payload, str) else payload.encode())
+                data = (
+                    payload
+                    if isinstance(payload, bytes)
+                    else (json.dumps(payload).encode() if not isinstance(payload, str) else payload.encode())
+                )
                 self.send_response(status)
                 if status != 204:
                     self.send_header("Content-Type", kind)
@@ -192,13 +208,29 @@ class FakeZoom:
 
         if req.path == "/oauth/token":
             expected = "Basic " + base64.b64encode(f"{self.CLIENT_ID}:{self.CLIENT_SECRET}".encode()).decode()
-            if self.refuse or req.headers.get("authorization") != expected or req.query.get(
-                    "account_id") != self.ACCOUNT or req.query.get("grant_type") != "account_credentials":
-                return 400, "application/json", {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+            if (
+                self.refuse
+                or req.headers.get("authorization") != expected
+                or req.query.get("account_id") != self.ACCOUNT
+                or req.query.get("grant_type") != "account_credentials"
+            ):
+                return (
+                    400,
+                    "application/json",
+                    {"reason": "Invalid client_id or client_secret", "error": "invalid_client"},
+                )
             token = f"zoom-token-{len(self.tokens) + 1}"
             self.tokens.append(token)
-            return 200, "application/json", {"access_token": token, "token_type": "bearer",
-                                             "expires_in": self.expires_in, "scope": "meeting:write:admin"}
+            return (
+                200,
+                "application/json",
+                {
+                    "access_token": token,
+                    "token_type": "bearer",
+                    "expires_in": self.expires_in,
+                    "scope": "meeting:write:admin",
+                },
+            )
         if req.headers.get("authorization") != f"Bearer {self.tokens[-1] if self.tokens else ''}":
             return 401, "application/json", {"code": 124, "message": "Invalid access token."}
         segments = [s for s in req.path.split("/") if s]
@@ -208,10 +240,15 @@ class FakeZoom:
             body = req.json()
             meeting_id = self.next_id
             self.next_id += 1
-            meeting = dict(body, id=meeting_id, uuid=f"uuid-{meeting_id}==", host_id="host-1",
-                           join_url=f"https://zoom.example/j/{meeting_id}",
-                           start_url=f"https://zoom.example/s/{meeting_id}?zak=secret",
-                           registration_url=f"https://zoom.example/meeting/register/{meeting_id}")
+            meeting = dict(
+                body,
+                id=meeting_id,
+                uuid=f"uuid-{meeting_id}==",
+                host_id="host-1",
+                join_url=f"https://zoom.example/j/{meeting_id}",
+                start_url=f"https://zoom.example/s/{meeting_id}?zak=secret",
+                registration_url=f"https://zoom.example/meeting/register/{meeting_id}",
+            )
             meeting["occurrences"] = self._occurrences(body)
             meeting["registrants"] = []
             self.meetings[meeting_id] = meeting
@@ -224,10 +261,17 @@ class FakeZoom:
                 registrant = req.json()
                 registrant_id = f"reg-{len(meeting['registrants']) + 1}-{meeting['id']}"
                 meeting["registrants"].append(dict(registrant, registrant_id=registrant_id))
-                return 201, "application/json", {
-                    "id": meeting["id"], "registrant_id": registrant_id, "topic": meeting["topic"],
-                    "start_time": meeting["start_time"],
-                    "join_url": f"https://zoom.example/w/{meeting['id']}?tk={registrant_id}"}
+                return (
+                    201,
+                    "application/json",
+                    {
+                        "id": meeting["id"],
+                        "registrant_id": registrant_id,
+                        "topic": meeting["topic"],
+                        "start_time": meeting["start_time"],
+                        "join_url": f"https://zoom.example/w/{meeting['id']}?tk={registrant_id}",
+                    },
+                )
             if req.method == "GET":
                 return 200, "application/json", meeting
             if req.method == "PATCH":
@@ -254,9 +298,14 @@ class FakeZoom:
         found, day = [], start
         while len(found) < (count or 60) and (until is None or day <= until):
             if (day.weekday() + 1) % 7 + 1 in days:
-                found.append({"occurrence_id": str(int(day.astimezone(timezone.utc).timestamp() * 1000)),
-                              "start_time": day.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                              "duration": body["duration"], "status": "available"})
+                found.append(
+                    {
+                        "occurrence_id": str(int(day.astimezone(timezone.utc).timestamp() * 1000)),
+                        "start_time": day.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "duration": body["duration"],
+                        "status": "available",
+                    }
+                )
             day = datetime.combine(day.date() + timedelta(days=1), day.timetz().replace(tzinfo=None), zone)
         return found
 
@@ -264,9 +313,15 @@ class FakeZoom:
 @pytest.fixture
 def zoom_server(app):
     fake = FakeZoom()
-    app.config.update(ZOOM_ZOOM_ACCOUNT_ID=fake.ACCOUNT, ZOOM_ZOOM_CLIENT_ID=fake.CLIENT_ID,
-                      ZOOM_ZOOM_CLIENT_SECRET=fake.CLIENT_SECRET, ZOOM_ZOOM_WEBHOOK_SECRET="hook-secret-token",
-                      ZOOM_ZOOM_OAUTH_URL=fake.url, ZOOM_ZOOM_API_URL=fake.url + "/v2", ZOOM_HTTP_TIMEOUT=3)
+    app.config.update(
+        ZOOM_ZOOM_ACCOUNT_ID=fake.ACCOUNT,
+        ZOOM_ZOOM_CLIENT_ID=fake.CLIENT_ID,
+        ZOOM_ZOOM_CLIENT_SECRET=fake.CLIENT_SECRET,
+        ZOOM_ZOOM_WEBHOOK_SECRET="hook-secret-token",
+        ZOOM_ZOOM_OAUTH_URL=fake.url,
+        ZOOM_ZOOM_API_URL=fake.url + "/v2",
+        ZOOM_HTTP_TIMEOUT=3,
+    )
     yield fake
     fake.server.stop()
 
@@ -289,46 +344,86 @@ class FakeBigBlueButton:
     def answer(self, req):
         call = req.path.rsplit("/", 1)[-1]
         if req.raw_query.startswith("checksum="):
-            query, given = "", req.raw_query[len("checksum="):]
+            query, given = "", req.raw_query[len("checksum=") :]
         else:
             query, _, given = req.raw_query.rpartition("&checksum=")
         if hashlib.sha256((call + query + self.SECRET).encode()).hexdigest() != given:
-            return 200, "text/xml", ("<response><returncode>FAILED</returncode><messageKey>checksumError"
-                                     "</messageKey><message>Checksums do not match</message></response>")
+            return (
+                200,
+                "text/xml",
+                (
+                    "<response><returncode>FAILED</returncode><messageKey>checksumError"
+                    "</messageKey><message>Checksums do not match</message></response>"
+                ),
+            )
         if call == "getMeetings":
             return 200, "text/xml", "<response><returncode>SUCCESS</returncode><meetings/></response>"
         if call == "create":
             meeting_id = req.query["meetingID"]
             self.running.setdefault(meeting_id, dict(req.query))
-            return 200, "text/xml", (f"<response><returncode>SUCCESS</returncode><meetingID>{meeting_id}</meetingID>"
-                                     f"<internalMeetingID>internal-{meeting_id}</internalMeetingID>"
-                                     "<createTime>1701424800000</createTime><hasBeenForciblyEnded>false"
-                                     "</hasBeenForciblyEnded><messageKey/><message/></response>")
+            return (
+                200,
+                "text/xml",
+                (
+                    f"<response><returncode>SUCCESS</returncode><meetingID>{meeting_id}</meetingID>"
+                    f"<internalMeetingID>internal-{meeting_id}</internalMeetingID>"
+                    "<createTime>1701424800000</createTime><hasBeenForciblyEnded>false"
+                    "</hasBeenForciblyEnded><messageKey/><message/></response>"
+                ),
+            )
         if call == "end":
             if self.running.pop(req.query["meetingID"], None) is None:
-                return 200, "text/xml", ("<response><returncode>FAILED</returncode><messageKey>notFound</messageKey>"
-                                         "<message>We could not find a meeting with that meeting ID</message></response>")
-            return 200, "text/xml", ("<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest"
-                                     "</messageKey><message/></response>")
+                return (
+                    200,
+                    "text/xml",
+                    (
+                        "<response><returncode>FAILED</returncode><messageKey>notFound</messageKey>"
+                        "<message>We could not find a meeting with that meeting ID</message></response>"
+                    ),
+                )
+            return (
+                200,
+                "text/xml",
+                (
+                    "<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest"
+                    "</messageKey><message/></response>"
+                ),
+            )
         if call == "getRecordings":
             items = "".join(
                 f"<recording><recordID>{r['id']}</recordID><meetingID>{req.query['meetingID']}</meetingID>"
                 f"<published>true</published><state>published</state><startTime>{r['start']}</startTime>"
                 f"<endTime>{r['start'] + 3600000}</endTime><playback><format><type>presentation</type>"
                 f"<url>{r['url']}</url><length>{r['minutes']}</length></format></playback></recording>"
-                for r in self.recordings.get(req.query.get("meetingID"), []))
+                for r in self.recordings.get(req.query.get("meetingID"), [])
+            )
             if not items:
-                return 200, "text/xml", ("<response><returncode>SUCCESS</returncode><recordings/><messageKey>"
-                                         "noRecordings</messageKey><message>There are no recordings</message></response>")
-            return 200, "text/xml", f"<response><returncode>SUCCESS</returncode><recordings>{items}</recordings></response>"
-        return 200, "text/xml", "<response><returncode>FAILED</returncode><messageKey>unsupportedRequest</messageKey></response>"
+                return (
+                    200,
+                    "text/xml",
+                    (
+                        "<response><returncode>SUCCESS</returncode><recordings/><messageKey>"
+                        "noRecordings</messageKey><message>There are no recordings</message></response>"
+                    ),
+                )
+            return (
+                200,
+                "text/xml",
+                f"<response><returncode>SUCCESS</returncode><recordings>{items}</recordings></response>",
+            )
+        return (
+            200,
+            "text/xml",
+            "<response><returncode>FAILED</returncode><messageKey>unsupportedRequest</messageKey></response>",
+        )
 
 
 @pytest.fixture
 def bbb_server(app):
     fake = FakeBigBlueButton()
-    app.config.update(ZOOM_BBB_URL=fake.url, ZOOM_BBB_SECRET=fake.SECRET, ZOOM_BBB_CHECKSUM="sha256",
-                      ZOOM_HTTP_TIMEOUT=3)
+    app.config.update(
+        ZOOM_BBB_URL=fake.url, ZOOM_BBB_SECRET=fake.SECRET, ZOOM_BBB_CHECKSUM="sha256", ZOOM_HTTP_TIMEOUT=3
+    )
     yield fake
     fake.server.stop()
 
@@ -345,16 +440,23 @@ def _self_signed(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "graph-cert.pem", tmp_path / "graph-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context, cert_path
@@ -377,29 +479,51 @@ class FakeGraph:
     def answer(self, req):
         base = f"/{self.TENANT}"
         if req.path == f"{base}/v2.0/.well-known/openid-configuration":
-            return 200, "application/json", {
-                "issuer": f"{self.url}{base}/v2.0", "token_endpoint": f"{self.url}{base}/oauth2/v2.0/token",
-                "authorization_endpoint": f"{self.url}{base}/oauth2/v2.0/authorize",
-                "device_authorization_endpoint": f"{self.url}{base}/oauth2/v2.0/devicecode"}
+            return (
+                200,
+                "application/json",
+                {
+                    "issuer": f"{self.url}{base}/v2.0",
+                    "token_endpoint": f"{self.url}{base}/oauth2/v2.0/token",
+                    "authorization_endpoint": f"{self.url}{base}/oauth2/v2.0/authorize",
+                    "device_authorization_endpoint": f"{self.url}{base}/oauth2/v2.0/devicecode",
+                },
+            )
         if req.path == f"{base}/oauth2/v2.0/token":
             form = dict(urllib.parse.parse_qsl(req.body.decode()))
             if form.get("client_id") != self.CLIENT_ID or form.get("client_secret") != self.SECRET:
-                return 401, "application/json", {"error": "invalid_client",
-                                                 "error_description": "AADSTS7000215: Invalid client secret provided."}
+                return (
+                    401,
+                    "application/json",
+                    {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."},
+                )
             self.tokens += 1
-            return 200, "application/json", {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                                             "access_token": f"graph-token-{self.tokens}"}
+            return (
+                200,
+                "application/json",
+                {
+                    "token_type": "Bearer",
+                    "expires_in": 3599,
+                    "ext_expires_in": 3599,
+                    "access_token": f"graph-token-{self.tokens}",
+                },
+            )
         if not (req.headers.get("authorization") or "").startswith("Bearer graph-token-"):
             return 401, "application/json", {"error": {"code": "InvalidAuthenticationToken", "message": "Bad token"}}
         prefix = "/v1.0/users/" + urllib.parse.quote(self.ORGANIZER, safe="") + "/onlineMeetings"
         if not req.path.startswith(prefix):
             return 404, "application/json", {"error": {"code": "NotFound", "message": req.path}}
-        rest = [s for s in req.path[len(prefix):].split("/") if s]
+        rest = [s for s in req.path[len(prefix) :].split("/") if s]
         if not rest and req.method == "POST":
             body = req.json()
             meeting_id = f"MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_{len(self.meetings) + 1}"
-            meeting = dict(body, id=meeting_id, joinWebUrl=f"https://teams.example/l/meetup-join/{len(self.meetings) + 1}",
-                           creationDateTime="2026-12-01T10:00:00Z", participants={"organizer": {"upn": self.ORGANIZER}})
+            meeting = dict(
+                body,
+                id=meeting_id,
+                joinWebUrl=f"https://teams.example/l/meetup-join/{len(self.meetings) + 1}",
+                creationDateTime="2026-12-01T10:00:00Z",
+                participants={"organizer": {"upn": self.ORGANIZER}},
+            )
             self.meetings[meeting_id] = meeting
             return 201, "application/json", meeting
         meeting = self.meetings.get(rest[0]) if rest else None
@@ -414,8 +538,11 @@ class FakeGraph:
         if len(rest) >= 2 and rest[1] == "attendanceReports":
             reports = self.reports.get(rest[0], [])
             if len(rest) == 2:
-                return 200, "application/json", {"value": [{k: v for k, v in r.items() if k != "attendanceRecords"}
-                                                            for r in reports]}
+                return (
+                    200,
+                    "application/json",
+                    {"value": [{k: v for k, v in r.items() if k != "attendanceRecords"} for r in reports]},
+                )
             report = next(r for r in reports if r["id"] == rest[2])
             if req.query.get("$expand") != "attendanceRecords":
                 report = {k: v for k, v in report.items() if k != "attendanceRecords"}
@@ -428,10 +555,16 @@ def graph_server(app, tmp_path):
     from lms_zoom.providers import teams
 
     fake = FakeGraph(tmp_path)
-    app.config.update(ZOOM_TEAMS_TENANT_ID=fake.TENANT, ZOOM_TEAMS_CLIENT_ID=fake.CLIENT_ID,
-                      ZOOM_TEAMS_CLIENT_SECRET=fake.SECRET, ZOOM_TEAMS_ORGANIZER=fake.ORGANIZER,
-                      ZOOM_TEAMS_AUTHORITY_URL=fake.url, ZOOM_TEAMS_GRAPH_URL=fake.url + "/v1.0",
-                      ZOOM_TEAMS_CA_BUNDLE=str(fake.ca_path), ZOOM_HTTP_TIMEOUT=3)
+    app.config.update(
+        ZOOM_TEAMS_TENANT_ID=fake.TENANT,
+        ZOOM_TEAMS_CLIENT_ID=fake.CLIENT_ID,
+        ZOOM_TEAMS_CLIENT_SECRET=fake.SECRET,
+        ZOOM_TEAMS_ORGANIZER=fake.ORGANIZER,
+        ZOOM_TEAMS_AUTHORITY_URL=fake.url,
+        ZOOM_TEAMS_GRAPH_URL=fake.url + "/v1.0",
+        ZOOM_TEAMS_CA_BUNDLE=str(fake.ca_path),
+        ZOOM_HTTP_TIMEOUT=3,
+    )
     teams._APPS.clear()
     yield fake
     teams._APPS.clear()

@@ -1,6 +1,7 @@
 """The JSON API: a learner lists a course's lectures and gets a join link signed for
 them while a lecture is open; the staff see states and attendance; the document
 describes every route."""
+
 from __future__ import annotations
 
 from lms_core.testing import login
@@ -20,8 +21,10 @@ def test_a_learner_lists_the_lectures_and_gets_their_own_join_link(live, client,
     assert by_title["Later"]["occurrences"][0]["join_url"] is None
     page = client.get(now_occurrence["join_url"].replace("http://localhost", ""))
     assert page.status_code == 200 and open_now.meeting["room"] in page.get_data(as_text=True)
-    assert client.get(f"/api/v1/zoom/occurrences/{open_now.occurrences[0].id}/attendance").json["error"]["code"] == \
-        "forbidden"
+    assert (
+        client.get(f"/api/v1/zoom/occurrences/{open_now.occurrences[0].id}/attendance").json["error"]["code"]
+        == "forbidden"
+    )
     outsider = factory.app.test_client()
     login(outsider, factory.user())
     assert outsider.get(f"/api/v1/zoom/courses/{course.id}/sessions").status_code == 403
@@ -36,8 +39,19 @@ def test_the_staff_see_states_and_attendance(live, client, at):
     [item] = client.get(f"/api/v1/zoom/courses/{course.id}/sessions").json["sessions"]
     assert item["state"] == "ready" and item["last_error"] is None
     rows = client.get(f"/api/v1/zoom/occurrences/{session.occurrences[0].id}/attendance").json["learners"]
-    assert rows == [{"user_id": anna.id, "name": anna.name, "joins": 0, "first_join": None, "last_leave": None,
-                     "measured_minutes": 0, "minutes": 0, "percent": 0, "correction_reason": None}]
+    assert rows == [
+        {
+            "user_id": anna.id,
+            "name": anna.name,
+            "joins": 0,
+            "first_join": None,
+            "last_leave": None,
+            "measured_minutes": 0,
+            "minutes": 0,
+            "percent": 0,
+            "correction_reason": None,
+        }
+    ]
 
 
 def test_the_openapi_document_describes_the_plugins_routes(client):
@@ -45,4 +59,6 @@ def test_the_openapi_document_describes_the_plugins_routes(client):
 
     document = client.get("/api/v1/openapi.json").json
     validate(document)
-    assert {"/zoom/courses/{course_id}/sessions", "/zoom/occurrences/{occurrence_id}/attendance"} <= set(document["paths"])
+    assert {"/zoom/courses/{course_id}/sessions", "/zoom/occurrences/{occurrence_id}/attendance"} <= set(
+        document["paths"]
+    )

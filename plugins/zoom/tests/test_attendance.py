@@ -1,6 +1,7 @@
 """Attendance as the teacher sees it: minutes from merged intervals, corrections with a
 reason and their history, the CSV export, attendance as a completion requirement, and
 what the gradebook will read."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,13 @@ def _intervals(occurrence, user, *spans):
 
     start = occurrence.starts_at
     for number, (a, b) in enumerate(spans):
-        attendance.record_once(occurrence.id, user.id, f"test:{user.id}:{number}", start + timedelta(minutes=a),
-                               start + timedelta(minutes=b))
+        attendance.record_once(
+            occurrence.id,
+            user.id,
+            f"test:{user.id}:{number}",
+            start + timedelta(minutes=a),
+            start + timedelta(minutes=b),
+        )
     db.session.commit()
 
 
@@ -41,15 +47,24 @@ def test_the_teacher_sees_attendance_corrects_it_with_a_reason_and_exports_it(li
     login(client, teacher)
     page = client.get(f"/zoom/occurrences/{occurrence.id}/attendance").get_data(as_text=True)
     assert f'data-user="{anna.id}"' in page and f'data-user="{boris.id}"' in page
-    refused = client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
-                          data={"user_id": boris.id, "minutes": "40", "reason": ""})
+    refused = client.post(
+        f"/zoom/occurrences/{occurrence.id}/attendance", data={"user_id": boris.id, "minutes": "40", "reason": ""}
+    )
     assert refused.status_code == 400 and 'data-field="reason"' in refused.get_data(as_text=True)
-    assert client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
-                       data={"user_id": boris.id, "minutes": "-3", "reason": "x"}).status_code == 400
-    client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
-                data={"user_id": boris.id, "minutes": "40", "reason": "Joined by phone; Zoom did not see him"})
-    client.post(f"/zoom/occurrences/{occurrence.id}/attendance",
-                data={"user_id": boris.id, "minutes": "55", "reason": "Stayed after the end"})
+    assert (
+        client.post(
+            f"/zoom/occurrences/{occurrence.id}/attendance", data={"user_id": boris.id, "minutes": "-3", "reason": "x"}
+        ).status_code
+        == 400
+    )
+    client.post(
+        f"/zoom/occurrences/{occurrence.id}/attendance",
+        data={"user_id": boris.id, "minutes": "40", "reason": "Joined by phone; Zoom did not see him"},
+    )
+    client.post(
+        f"/zoom/occurrences/{occurrence.id}/attendance",
+        data={"user_id": boris.id, "minutes": "55", "reason": "Stayed after the end"},
+    )
     page = client.get(f"/zoom/occurrences/{occurrence.id}/attendance").get_data(as_text=True)
     assert "Joined by phone" in page and "Stayed after the end" in page  # the history is kept
     exported = client.get(f"/zoom/occurrences/{occurrence.id}/attendance.csv")
@@ -144,8 +159,16 @@ def test_completion_reads_attendance_in_a_few_queries_however_many_dates(live, a
 
     course, teacher, (anna,) = live.course()
     start = at(days=1)
-    series = live.schedule(course, teacher, start, repeat="weekly", weekdays=[0, 1, 2, 3, 4, 5, 6], ends="count",
-                           count=30, counts_for_completion="1")
+    series = live.schedule(
+        course,
+        teacher,
+        start,
+        repeat="weekly",
+        weekdays=[0, 1, 2, 3, 4, 5, 6],
+        ends="count",
+        count=30,
+        counts_for_completion="1",
+    )
     _intervals(series.occurrences[3], anna, (0, 50))
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731

@@ -2,6 +2,7 @@
 BigBlueButton does: the secret checked at scheduling, the meeting created when people
 join (teacher as moderator, learners as viewers, each with their LMS user id), the
 analytics callback giving attendance by account, and recordings from getRecordings."""
+
 from __future__ import annotations
 
 import json
@@ -59,10 +60,19 @@ def test_joining_creates_the_meeting_and_signs_a_join_url_with_the_lms_user_id(l
 
 
 def _analytics(session, occurrence, attendees):
-    return {"version": "1.0", "meeting_id": f"{session.meeting['prefix']}-1", "internal_meeting_id": "internal-1",
-            "data": {"metadata": {"bbb_origin": "lms"}, "duration": 3600,
-                     "start": occurrence.starts_at.isoformat(), "finish": (occurrence.ends_at).isoformat(),
-                     "attendees": attendees, "files": ["default.pdf"]}}
+    return {
+        "version": "1.0",
+        "meeting_id": f"{session.meeting['prefix']}-1",
+        "internal_meeting_id": "internal-1",
+        "data": {
+            "metadata": {"bbb_origin": "lms"},
+            "duration": 3600,
+            "start": occurrence.starts_at.isoformat(),
+            "finish": (occurrence.ends_at).isoformat(),
+            "attendees": attendees,
+            "files": ["default.pdf"],
+        },
+    }
 
 
 def test_the_analytics_callback_gives_attendance_by_account_not_by_name(live, bbb_server, client, at, run_jobs):
@@ -73,23 +83,41 @@ def test_the_analytics_callback_gives_attendance_by_account_not_by_name(live, bb
     occurrence = session.occurrences[0]
     start = occurrence.starts_at
     attendees = [
-        {"ext_user_id": str(anna.id), "name": "Learner", "moderator": False,
-         "joins": [(start + timedelta(minutes=1)).isoformat(), (start + timedelta(minutes=30)).isoformat()],
-         "leaves": [(start + timedelta(minutes=21)).isoformat(), (start + timedelta(minutes=50)).isoformat()],
-         "duration": 2400, "recent_talking_time": "", "engagement": {"chats": 1, "talks": 0}},
-        {"ext_user_id": "w_guest", "name": twin.name, "moderator": False, "joins": [start.isoformat()],
-         "leaves": [(start + timedelta(minutes=60)).isoformat()], "duration": 3600},
+        {
+            "ext_user_id": str(anna.id),
+            "name": "Learner",
+            "moderator": False,
+            "joins": [(start + timedelta(minutes=1)).isoformat(), (start + timedelta(minutes=30)).isoformat()],
+            "leaves": [(start + timedelta(minutes=21)).isoformat(), (start + timedelta(minutes=50)).isoformat()],
+            "duration": 2400,
+            "recent_talking_time": "",
+            "engagement": {"chats": 1, "talks": 0},
+        },
+        {
+            "ext_user_id": "w_guest",
+            "name": twin.name,
+            "moderator": False,
+            "joins": [start.isoformat()],
+            "leaves": [(start + timedelta(minutes=60)).isoformat()],
+            "duration": 3600,
+        },
     ]
     body = json.dumps(_analytics(session, occurrence, attendees)).encode()
     url = webhooks.bbb_callbacks(occurrence)["analytics"].replace("http://localhost", "")
     good = jwt.encode({"exp": int(time.time()) + 3600}, bbb_server.SECRET, algorithm="HS512")
     bad = jwt.encode({"exp": int(time.time()) + 3600}, "guess" * 13, algorithm="HS512")
     assert client.post(url, data=body, headers={"Authorization": f"Bearer {bad}"}).status_code == 401
-    assert client.post(url.replace("/bbb/", "/bbb/x"), data=body,
-                       headers={"Authorization": f"Bearer {good}"}).status_code == 401
+    assert (
+        client.post(url.replace("/bbb/", "/bbb/x"), data=body, headers={"Authorization": f"Bearer {good}"}).status_code
+        == 401
+    )
     for _ in range(2):
-        assert client.post(url, data=body, content_type="application/json",
-                           headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        assert (
+            client.post(
+                url, data=body, content_type="application/json", headers={"Authorization": f"Bearer {good}"}
+            ).status_code
+            == 200
+        )
     run_jobs()
     rows = {r.user.id: r for r in attendance.occurrence_rows(live.fresh(occurrence), [anna, twin])}
     assert rows[anna.id].measured == 40 and rows[anna.id].joins == 2
@@ -103,8 +131,13 @@ def test_recordings_come_from_get_recordings_after_the_meeting(live, bbb_server,
     session = live.schedule(course, teacher, at(minutes=5), provider="bigbluebutton")
     occurrence = session.occurrences[0]
     bbb_server.recordings[f"{session.meeting['prefix']}-1"] = [
-        {"id": "rec-183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1701424800000", "start": 1701424800000,
-         "url": "https://bbb.example/playback/presentation/2.3/rec-1", "minutes": 47}]
+        {
+            "id": "rec-183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1701424800000",
+            "start": 1701424800000,
+            "url": "https://bbb.example/playback/presentation/2.3/rec-1",
+            "minutes": 47,
+        }
+    ]
     assert jobs.repair(now=occurrence.ends_at + timedelta(minutes=10))["reports"] == 1
     run_jobs()
     assert bbb_server.server.calls("GET", "/getRecordings")[-1].query["meetingID"] == f"{session.meeting['prefix']}-1"

@@ -3,6 +3,7 @@ joins a Jitsi lecture through the LMS link; the page builds the room from the pl
 own script, on a self-hosted "Jitsi server" (a local HTTP server) with a JWT carrying
 the learner's LMS id, and the page's heartbeats record the attendance. Nothing leaves
 127.0.0.1. Screenshots in English and Russian at 1280 and 390 px."""
+
 from __future__ import annotations
 
 import os
@@ -79,8 +80,12 @@ def test_a_learner_joins_a_jitsi_lecture_through_the_lms_link(server, browser_pa
     assert src.path == "/" + session.meeting["room"]
     claims = jwt.decode(parse_qs(src.query)["jwt"][0], JITSI_SECRET, algorithms=["HS256"], audience="jitsi")
     assert claims["room"] == session.meeting["room"] and claims["iss"] == "lms"
-    assert claims["context"]["user"] == {"id": str(anna.id), "name": "Anna Learner", "email": anna.email,
-                                         "moderator": False}
+    assert claims["context"]["user"] == {
+        "id": str(anna.id),
+        "name": "Anna Learner",
+        "email": anna.email,
+        "moderator": False,
+    }
     assert 'userInfo.displayName=%22Anna%20Learner%22' in src.fragment
     for _ in range(50):  # the room is loaded from the (local) Jitsi server
         if any(r.path == "/" + session.meeting["room"] for r in jitsi.requests):
@@ -120,8 +125,16 @@ def test_screenshots_of_the_teachers_pages_in_english_and_russian(server, browse
     base, _jitsi = server
     course, teacher, learners = live.course(learners=3, title="Python 101")
     session = live.schedule(course, teacher, at(minutes=5), title="Loops and lists")
-    live.schedule(course, teacher, at(days=2), title="Weekly seminar", repeat="weekly",
-                  weekdays=[at(days=2).weekday()], ends="count", count=6)
+    live.schedule(
+        course,
+        teacher,
+        at(days=2),
+        title="Weekly seminar",
+        repeat="weekly",
+        weekdays=[at(days=2).weekday()],
+        ends="count",
+        count=6,
+    )
     page = browser_page
     _offline(page, [base])
     for language in ("en", "ru"):

@@ -1,6 +1,7 @@
 """A teacher schedules live lectures on Jitsi (the default, no account needed); the
 learners are told, see them on the course page in their own time zone, get reminded
 once, and join through a link made for them alone."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -15,8 +16,15 @@ def test_a_teacher_schedules_a_weekly_lecture_and_the_learners_are_told(live, cl
     course, teacher, (anna, boris) = live.course(learners=2)
     login(client, teacher)
     start = at(days=3)
-    form = live.form(start, timezone="Europe/Berlin", repeat="weekly", weekdays=[start.weekday(), (start.weekday() + 2) % 7],
-                     ends="count", count=4, title="Weekly seminar")
+    form = live.form(
+        start,
+        timezone="Europe/Berlin",
+        repeat="weekly",
+        weekdays=[start.weekday(), (start.weekday() + 2) % 7],
+        ends="count",
+        count=4,
+        title="Weekly seminar",
+    )
     response = client.post(f"/zoom/courses/{course.id}/new", data=form)
     assert response.status_code == 302
     run_jobs()
@@ -56,8 +64,16 @@ def test_a_form_with_mistakes_says_what_is_wrong_in_russian_and_saves_nothing(li
     teacher.locale = "ru"
     db.session.commit()
     login(client, teacher)
-    form = live.form(at(days=-2), title="", duration="2", repeat="weekly", ends="count", count="500",
-                     timezone="Mars/Olympus", provider="zoom")
+    form = live.form(
+        at(days=-2),
+        title="",
+        duration="2",
+        repeat="weekly",
+        ends="count",
+        count="500",
+        timezone="Mars/Olympus",
+        provider="zoom",
+    )
     response = client.post(f"/zoom/courses/{course.id}/new", data=form)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -159,8 +175,9 @@ def test_calendar_feeds_for_a_user_and_for_a_course(live, client, at):
     from icalendar import Calendar
 
     course, teacher, (anna,) = live.course()
-    session = live.schedule(course, teacher, at(days=1), repeat="weekly", weekdays=[at(days=1).weekday()],
-                            ends="count", count=3)
+    session = live.schedule(
+        course, teacher, at(days=1), repeat="weekly", weekdays=[at(days=1).weekday()], ends="count", count=3
+    )
     login(client, anna)
     page = client.get("/zoom/calendar").get_data(as_text=True)
     feed = page.split('id="feed-url" readonly value="')[1].split('"')[0]

@@ -1,6 +1,7 @@
 """Microsoft Teams through Graph, against a local HTTPS server answering like Entra ID
 (OpenID configuration, client-credentials token) and Graph's onlineMeetings and
 attendanceReports."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,8 +37,9 @@ def test_a_wrong_client_secret_is_shown_to_the_teacher(live, graph_server, app, 
     assert graph_server.meetings == {}
 
 
-def test_learners_join_through_the_lms_and_attendance_reports_are_read_by_email(live, graph_server, client, at,
-                                                                              run_jobs):
+def test_learners_join_through_the_lms_and_attendance_reports_are_read_by_email(
+    live, graph_server, client, at, run_jobs
+):
     from lms_zoom import attendance, jobs
 
     course, teacher, (anna, twin) = live.course(learners=2)
@@ -52,17 +54,36 @@ def test_learners_join_through_the_lms_and_attendance_reports_are_read_by_email(
     def stamp(minutes):
         return (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.1234567Z")
 
-    graph_server.reports[session.meeting_id] = [{
-        "id": "c9b6db1c-d5eb-427d-a5c0-20088d9b22d7", "totalParticipantCount": 2,
-        "meetingStartDateTime": stamp(0), "meetingEndDateTime": stamp(60),
-        "attendanceRecords": [
-            {"id": "rec-anna", "emailAddress": anna.email.upper(), "totalAttendanceInSeconds": 2700, "role": "Attendee",
-             "identity": {"id": "aad-1", "displayName": "Learner 1", "tenantId": None},
-             "attendanceIntervals": [{"joinDateTime": stamp(3), "leaveDateTime": stamp(48), "durationInSeconds": 2700}]},
-            {"id": "rec-guest", "emailAddress": None, "totalAttendanceInSeconds": 3600, "role": "Attendee",
-             "identity": {"id": None, "displayName": twin.name, "tenantId": None},
-             "attendanceIntervals": [{"joinDateTime": stamp(0), "leaveDateTime": stamp(60), "durationInSeconds": 3600}]},
-        ]}]
+    graph_server.reports[session.meeting_id] = [
+        {
+            "id": "c9b6db1c-d5eb-427d-a5c0-20088d9b22d7",
+            "totalParticipantCount": 2,
+            "meetingStartDateTime": stamp(0),
+            "meetingEndDateTime": stamp(60),
+            "attendanceRecords": [
+                {
+                    "id": "rec-anna",
+                    "emailAddress": anna.email.upper(),
+                    "totalAttendanceInSeconds": 2700,
+                    "role": "Attendee",
+                    "identity": {"id": "aad-1", "displayName": "Learner 1", "tenantId": None},
+                    "attendanceIntervals": [
+                        {"joinDateTime": stamp(3), "leaveDateTime": stamp(48), "durationInSeconds": 2700}
+                    ],
+                },
+                {
+                    "id": "rec-guest",
+                    "emailAddress": None,
+                    "totalAttendanceInSeconds": 3600,
+                    "role": "Attendee",
+                    "identity": {"id": None, "displayName": twin.name, "tenantId": None},
+                    "attendanceIntervals": [
+                        {"joinDateTime": stamp(0), "leaveDateTime": stamp(60), "durationInSeconds": 3600}
+                    ],
+                },
+            ],
+        }
+    ]
     assert jobs.repair(now=occurrence.ends_at + timedelta(minutes=6))["reports"] == 1
     run_jobs()
     expand = graph_server.server.calls("GET", "/attendanceReports/")[-1]

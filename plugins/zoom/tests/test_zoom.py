@@ -2,6 +2,7 @@
 exact requests the plugin sends, the token kept and refreshed, an outage or refused
 credentials leaving the lecture "not created yet" with a retry, registrants giving
 each learner their own link, and signed webhooks handled once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,19 @@ SECRET = "hook-secret-token"
 def test_scheduling_creates_a_recurring_zoom_meeting_with_the_documented_request(live, zoom_server, at):
     course, teacher, _ = live.course()
     start = at(days=2).replace(hour=9, minute=0)
-    session = live.schedule(course, teacher, start, provider="zoom", timezone="Europe/Moscow", repeat="weekly",
-                            weekdays=[start.weekday()], ends="count", count=3, waiting_room="1", passcode="abc123")
+    session = live.schedule(
+        course,
+        teacher,
+        start,
+        provider="zoom",
+        timezone="Europe/Moscow",
+        repeat="weekly",
+        weekdays=[start.weekday()],
+        ends="count",
+        count=3,
+        waiting_room="1",
+        passcode="abc123",
+    )
     token_call, create = zoom_server.server.requests[:2]
     assert token_call.method == "POST" and token_call.path == "/oauth/token"
     assert token_call.query == {"grant_type": "account_credentials", "account_id": "acct-42"}
@@ -31,13 +43,18 @@ def test_scheduling_creates_a_recurring_zoom_meeting_with_the_documented_request
     from zoneinfo import ZoneInfo
 
     assert body["start_time"] == start.astimezone(ZoneInfo("Europe/Moscow")).strftime("%Y-%m-%dT%H:%M:%S")
-    assert body["recurrence"] == {"type": 2, "repeat_interval": 1, "end_times": 3,
-                                  "weekly_days": str((start.weekday() + 1) % 7 + 1)}
+    assert body["recurrence"] == {
+        "type": 2,
+        "repeat_interval": 1,
+        "end_times": 3,
+        "weekly_days": str((start.weekday() + 1) % 7 + 1),
+    }
     assert body["settings"]["waiting_room"] is True and body["settings"]["approval_type"] == 0
     assert body["password"] == "abc123"
     assert session.state == "ready" and session.meeting_id == str(next(iter(zoom_server.meetings)))
     assert [o.provider_occurrence_id for o in session.occurrences] == [
-        o["occurrence_id"] for o in zoom_server.meetings[int(session.meeting_id)]["occurrences"]]
+        o["occurrence_id"] for o in zoom_server.meetings[int(session.meeting_id)]["occurrences"]
+    ]
 
 
 def test_the_token_is_kept_until_shortly_before_it_expires(live, zoom_server, at):
@@ -55,8 +72,9 @@ def test_the_token_is_kept_until_shortly_before_it_expires(live, zoom_server, at
     assert zoom_server.server.calls("POST", "/meetings")[-1].headers["authorization"] == "Bearer zoom-token-2"
 
 
-def test_zoom_down_leaves_the_lecture_not_created_with_the_error_and_a_retry(live, zoom_server, client, at,
-                                                                           notifications, run_jobs):
+def test_zoom_down_leaves_the_lecture_not_created_with_the_error_and_a_retry(
+    live, zoom_server, client, at, notifications, run_jobs
+):
     course, teacher, (anna,) = live.course()
     zoom_server.server.down = True
     session = live.schedule(course, teacher, at(days=1), provider="zoom")
@@ -109,8 +127,9 @@ def test_editing_a_zoom_lecture_patches_the_meeting(live, zoom_server, client, a
     course, teacher, _ = live.course()
     session = live.schedule(course, teacher, at(days=1), provider="zoom")
     login(client, teacher)
-    client.post(f"/zoom/sessions/{session.id}/edit", data=live.form(at(days=1), provider="zoom", duration="90",
-                                                                    title="Longer"))
+    client.post(
+        f"/zoom/sessions/{session.id}/edit", data=live.form(at(days=1), provider="zoom", duration="90", title="Longer")
+    )
     run_jobs()
     patch = zoom_server.server.calls("PATCH")[-1]
     assert patch.path == f"/v2/meetings/{session.meeting_id}"
@@ -149,15 +168,23 @@ def _signed(client, body: dict, timestamp=None, secret=SECRET):
     raw = json.dumps(body).encode()
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{raw.decode()}".encode(), hashlib.sha256).hexdigest()
-    return client.post("/zoom/webhooks/zoom", data=raw, content_type="application/json",
-                       headers={"x-zm-request-timestamp": timestamp, "x-zm-signature": signature})
+    return client.post(
+        "/zoom/webhooks/zoom",
+        data=raw,
+        content_type="application/json",
+        headers={"x-zm-request-timestamp": timestamp, "x-zm-signature": signature},
+    )
 
 
 def test_the_url_validation_challenge_is_answered(client, zoom_server):
-    answer = _signed(client, {"event": "endpoint.url_validation", "event_ts": 1, "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}})
+    answer = _signed(
+        client, {"event": "endpoint.url_validation", "event_ts": 1, "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}}
+    )
     assert answer.status_code == 200
-    assert answer.json == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": hmac.new(
-        SECRET.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest()}
+    assert answer.json == {
+        "plainToken": "qgg8vlvZRS6UYooatFL8Aw",
+        "encryptedToken": hmac.new(SECRET.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest(),
+    }
 
 
 def test_bad_signatures_and_stale_timestamps_are_refused(client, zoom_server):
@@ -173,17 +200,34 @@ def test_bad_signatures_and_stale_timestamps_are_refused(client, zoom_server):
 
 
 def _participant(event, session, registrant_id, when, key):
-    participant = {"user_id": "16778240", "user_name": "Learner 1", "id": "iFxeBPYun6SAiWUzBcEkX",
-                   "participant_uuid": "pu-1", "registrant_id": registrant_id, "email": "x@example.org"}
+    participant = {
+        "user_id": "16778240",
+        "user_name": "Learner 1",
+        "id": "iFxeBPYun6SAiWUzBcEkX",
+        "participant_uuid": "pu-1",
+        "registrant_id": registrant_id,
+        "email": "x@example.org",
+    }
     participant[key] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"event": event, "event_ts": int(when.timestamp() * 1000),
-            "payload": {"account_id": "acct-42", "object": {"id": session.meeting_id, "uuid": "4444AAA==",
-                                                            "host_id": "host-1", "topic": session.title, "type": 2,
-                                                            "duration": 60, "participant": participant}}}
+    return {
+        "event": event,
+        "event_ts": int(when.timestamp() * 1000),
+        "payload": {
+            "account_id": "acct-42",
+            "object": {
+                "id": session.meeting_id,
+                "uuid": "4444AAA==",
+                "host_id": "host-1",
+                "topic": session.title,
+                "type": 2,
+                "duration": 60,
+                "participant": participant,
+            },
+        },
+    }
 
 
-def test_participant_webhooks_give_exact_minutes_once_even_when_redelivered(live, zoom_server, client, at,
-                                                                            run_jobs):
+def test_participant_webhooks_give_exact_minutes_once_even_when_redelivered(live, zoom_server, client, at, run_jobs):
     from lms_zoom import attendance
 
     course, teacher, (anna, twin) = live.course(learners=2)
@@ -194,7 +238,9 @@ def test_participant_webhooks_give_exact_minutes_once_even_when_redelivered(live
     client.get(_join_link(client, session.id))
     registrant_id = zoom_server.meetings[int(session.meeting_id)]["registrants"][0]["registrant_id"]
     start = session.occurrences[0].starts_at
-    joined = _participant("meeting.participant_joined", session, registrant_id, start + timedelta(minutes=2), "join_time")
+    joined = _participant(
+        "meeting.participant_joined", session, registrant_id, start + timedelta(minutes=2), "join_time"
+    )
     left = _participant("meeting.participant_left", session, registrant_id, start + timedelta(minutes=47), "leave_time")
     for body in (joined, left, joined, left):  # Zoom redelivers when it is unsure we got it
         assert _signed(client, body).status_code == 200
@@ -206,18 +252,39 @@ def test_participant_webhooks_give_exact_minutes_once_even_when_redelivered(live
     assert _signed(client, left).json == {"status": "duplicate"}
 
 
-def test_a_recording_reported_by_zoom_is_shown_to_learners_and_can_be_removed(live, zoom_server, client, factory, at,
-                                                                             run_jobs):
+def test_a_recording_reported_by_zoom_is_shown_to_learners_and_can_be_removed(
+    live, zoom_server, client, factory, at, run_jobs
+):
     course, teacher, (anna,) = live.course()
     session = live.schedule(course, teacher, at(minutes=5), provider="zoom")
     start = session.occurrences[0].starts_at
-    body = {"event": "recording.completed", "event_ts": 1700000000000, "payload": {"account_id": "acct-42", "object": {
-        "id": int(session.meeting_id), "uuid": "rec-uuid==", "host_id": "host-1", "topic": session.title,
-        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "duration": 58, "share_url": "https://zoom.example/rec/share/abc",
-        "recording_files": [{"id": "f1", "file_type": "MP4", "recording_type": "shared_screen_with_speaker_view",
-                             "recording_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             "recording_end": (start + timedelta(minutes=58)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             "play_url": "https://zoom.example/rec/play/abc", "status": "completed"}]}}}
+    body = {
+        "event": "recording.completed",
+        "event_ts": 1700000000000,
+        "payload": {
+            "account_id": "acct-42",
+            "object": {
+                "id": int(session.meeting_id),
+                "uuid": "rec-uuid==",
+                "host_id": "host-1",
+                "topic": session.title,
+                "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "duration": 58,
+                "share_url": "https://zoom.example/rec/share/abc",
+                "recording_files": [
+                    {
+                        "id": "f1",
+                        "file_type": "MP4",
+                        "recording_type": "shared_screen_with_speaker_view",
+                        "recording_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "recording_end": (start + timedelta(minutes=58)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "play_url": "https://zoom.example/rec/play/abc",
+                        "status": "completed",
+                    }
+                ],
+            },
+        },
+    }
     assert _signed(client, body).status_code == 200
     run_jobs()
     login(client, anna)
@@ -241,8 +308,9 @@ def test_a_recording_reported_by_zoom_is_shown_to_learners_and_can_be_removed(li
     assert "zoom-recordings" not in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
-def test_a_lecture_cancelled_while_its_meeting_is_being_created_leaves_nothing_at_zoom(live, zoom_server, monkeypatch,
-                                                                                      at):
+def test_a_lecture_cancelled_while_its_meeting_is_being_created_leaves_nothing_at_zoom(
+    live, zoom_server, monkeypatch, at
+):
     from lms_zoom.models import LiveSession
     from lms_zoom.providers.zoom import ZoomProvider
 

@@ -1,4 +1,5 @@
 """The delivery channels, by name."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """What every delivery channel is: where a user can be reached, and how one message
 (or a batch) is sent. Providers' errors are raised as ``DeliveryError``."""
+
 from __future__ import annotations
 
 

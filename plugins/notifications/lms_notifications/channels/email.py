@@ -1,6 +1,7 @@
 """E-mail through the core's mail service: HTML and text, ``List-Unsubscribe`` with a
 signed one-click URL (RFC 8058) per scenario. A permanent refusal (5xx) marks the
 address as failing: no more mail to it until the user confirms it again."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -40,8 +41,10 @@ def unsubscribe_url(user_id: int, scenario: str) -> str:
 def headers_for(user, message) -> dict:
     if not message.scenario:
         return {}
-    return {"List-Unsubscribe": f"<{unsubscribe_url(user.id, message.scenario)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(user.id, message.scenario)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 def mark_failing(user_id: int, address: str, reason: str) -> None:
@@ -62,7 +65,8 @@ def confirm_token(user_id: int, address: str) -> str:
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT).dumps(
-        {"u": user_id, "a": address})
+        {"u": user_id, "a": address}
+    )
 
 
 def read_confirm_token(token: str) -> tuple[int, str] | None:
@@ -70,7 +74,8 @@ def read_confirm_token(token: str) -> tuple[int, str] | None:
 
     try:
         data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT).loads(
-            token, max_age=CONFIRM_LIFETIME)
+            token, max_age=CONFIRM_LIFETIME
+        )
     except BadData:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("a"), str):
@@ -128,17 +133,25 @@ class EmailChannel(Channel):
         from lms_core import MailMessage, PermanentMailError, deliver_mail
 
         items = list(items)
-        messages = [MailMessage(to=address, subject=message.subject, text=_with_footer(message, user),
-                                html=message.html, headers=headers_for(user, message))
-                    for user, address, message in items]
+        messages = [
+            MailMessage(
+                to=address,
+                subject=message.subject,
+                text=_with_footer(message, user),
+                html=message.html,
+                headers=headers_for(user, message),
+            )
+            for user, address, message in items
+        ]
         outcomes = deliver_mail(messages) if messages else []
         for (user, address, _message), outcome in zip(items, outcomes):
             if outcome is None:
                 yield address
             elif isinstance(outcome, PermanentMailError):
                 mark_failing(user.id, address, str(outcome))
-                yield DeliveryError(f"SMTP {outcome.code or ''} refused {address} for good: {outcome}".strip(),
-                                    permanent=True)
+                yield DeliveryError(
+                    f"SMTP {outcome.code or ''} refused {address} for good: {outcome}".strip(), permanent=True
+                )
             else:
                 yield DeliveryError(f"SMTP: {outcome}")
 

@@ -4,6 +4,7 @@ The deployment's VAPID key pair is made on first use and kept in the settings ta
 the browser subscribes with its public key (static/push.js and the service worker
 static/sw.js). One subscription per browser (its endpoint); a push service that answers
 404 or 410 has forgotten the subscription, so it is deleted."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +49,9 @@ def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str, user_agent: s
 
     if not endpoint.startswith("https://") and not current_app.config.get("TESTING"):
         raise ValueError("endpoint")
-    row = db.session.execute(db.select(PushSubscription).where(
-        PushSubscription.endpoint_hash == endpoint_hash(endpoint))).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(PushSubscription).where(PushSubscription.endpoint_hash == endpoint_hash(endpoint))
+    ).scalar_one_or_none()
     if row is None:
         row = PushSubscription(endpoint_hash=endpoint_hash(endpoint), endpoint=endpoint)
         db.session.add(row)
@@ -61,8 +63,11 @@ def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str, user_agent: s
 def unsubscribe(user_id: int, endpoint: str) -> bool:
     from lms_notifications.models import PushSubscription
 
-    removed = db.session.execute(db.delete(PushSubscription).where(
-        PushSubscription.user_id == user_id, PushSubscription.endpoint_hash == endpoint_hash(endpoint))).rowcount
+    removed = db.session.execute(
+        db.delete(PushSubscription).where(
+            PushSubscription.user_id == user_id, PushSubscription.endpoint_hash == endpoint_hash(endpoint)
+        )
+    ).rowcount
     db.session.commit()
     return bool(removed)
 
@@ -70,8 +75,13 @@ def unsubscribe(user_id: int, endpoint: str) -> bool:
 def subscriptions_of(user_id: int):
     from lms_notifications.models import PushSubscription
 
-    return db.session.execute(db.select(PushSubscription).where(PushSubscription.user_id == user_id)
-                              .order_by(PushSubscription.id)).scalars().all()
+    return (
+        db.session.execute(
+            db.select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 class PushChannel(Channel):
@@ -84,16 +94,21 @@ class PushChannel(Channel):
     def send(self, user, address: str, message) -> str | None:
         from pywebpush import WebPushException, webpush
 
-        payload = json.dumps({"title": message.subject, "body": message.short, "url": message.url},
-                             ensure_ascii=False)
+        payload = json.dumps({"title": message.subject, "body": message.short, "url": message.url}, ensure_ascii=False)
         subject = settings.get("vapid").get("subject") or f"mailto:admin@{_host()}"
         sent, errors, gone = 0, [], []
         vapid = _vapid()
         for sub in subscriptions_of(user.id):
             info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
             try:
-                webpush(info, data=payload, vapid_private_key=vapid, vapid_claims={"sub": subject}, ttl=86400,
-                        timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT"))
+                webpush(
+                    info,
+                    data=payload,
+                    vapid_private_key=vapid,
+                    vapid_claims={"sub": subject},
+                    ttl=86400,
+                    timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT"),
+                )
                 sent += 1
             except WebPushException as exc:
                 status = getattr(exc.response, "status_code", None)

@@ -3,6 +3,7 @@ resource, form-encoded, HTTP basic auth) and SMS.ru's HTTP API (``/sms/send`` wi
 ``json=1``). Messages are counted in segments (GSM-7: 160 characters, 153 per part of a
 long message; anything else UCS-2: 70, 67 per part) for the cost shown to the admin
 and the deployment's monthly cap."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,10 @@ from lms_core import db
 from lms_notifications import settings
 from lms_notifications.channels.base import Channel, DeliveryError, http_error
 
-GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM7_EXTENDED = set("^{}\\[~]|€")  # two septets each
 
 
@@ -55,12 +58,15 @@ class Twilio(Provider):
 
     def send(self, phone: str, text: str) -> str:
         if not (self.sid and self.token and self.sender):
-            raise DeliveryError("Twilio: the account SID, auth token and sender number must be set",
-                                configuration=True)
+            raise DeliveryError("Twilio: the account SID, auth token and sender number must be set", configuration=True)
         url = f"{self.base}/2010-04-01/Accounts/{self.sid}/Messages.json"
         try:
-            response = requests.post(url, data={"To": phone, "From": self.sender, "Body": text},
-                                     auth=(self.sid, self.token), timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT"))
+            response = requests.post(
+                url,
+                data={"To": phone, "From": self.sender, "Body": text},
+                auth=(self.sid, self.token),
+                timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT"),
+            )
         except requests.RequestException as exc:
             raise http_error("Twilio", exc) from exc
         try:
@@ -72,8 +78,9 @@ class Twilio(Provider):
         message = f"Twilio {response.status_code}: {body.get('message') or response.text[:200]}"
         if body.get("code"):
             message += f" (code {body['code']})"
-        raise DeliveryError(message, configuration=response.status_code in (401, 403),
-                            permanent=response.status_code == 400)
+        raise DeliveryError(
+            message, configuration=response.status_code in (401, 403), permanent=response.status_code == 400
+        )
 
 
 class SmsRu(Provider):
@@ -96,8 +103,9 @@ class SmsRu(Provider):
         if self.sender:
             data["from"] = self.sender
         try:
-            response = requests.post(f"{self.base}/sms/send", data=data,
-                                     timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT"))
+            response = requests.post(
+                f"{self.base}/sms/send", data=data, timeout=settings.config("NOTIFICATIONS_HTTP_TIMEOUT")
+            )
             body = response.json()
         except requests.RequestException as exc:
             raise http_error("SMS.ru", exc) from exc
@@ -106,12 +114,13 @@ class SmsRu(Provider):
         if body.get("status") != "OK":
             code = body.get("status_code")
             # 200-299 of the request: api_id, balance, sender problems (the admin's to fix)
-            raise DeliveryError(f"SMS.ru {code}: {body.get('status_text', '')}",
-                                configuration=isinstance(code, int) and 200 <= code < 300)
+            raise DeliveryError(
+                f"SMS.ru {code}: {body.get('status_text', '')}",
+                configuration=isinstance(code, int) and 200 <= code < 300,
+            )
         result = (body.get("sms") or {}).get(number) or {}
         if result.get("status") != "OK":
-            raise DeliveryError(f"SMS.ru {result.get('status_code')}: {result.get('status_text', '')}",
-                                permanent=True)
+            raise DeliveryError(f"SMS.ru {result.get('status_code')}: {result.get('status_text', '')}", permanent=True)
         return str(result.get("sms_id"))
 
 
@@ -129,8 +138,13 @@ def cost_of(text: str, config: dict | None = None) -> dict:
     config = config if config is not None else settings.get("sms")
     parts, encoding = segments(text)
     price = float(config.get("cost_per_segment") or 0)
-    return {"length": len(text), "segments": parts, "encoding": encoding, "cost": round(parts * price, 4),
-            "currency": config.get("currency") or ""}
+    return {
+        "length": len(text),
+        "segments": parts,
+        "encoding": encoding,
+        "cost": round(parts * price, 4),
+        "currency": config.get("currency") or "",
+    }
 
 
 def usage(month: str | None = None):
@@ -157,8 +171,9 @@ def claim_quota(parts: int) -> bool:
     query = db.update(SmsUsage).where(SmsUsage.month == month)
     if cap:
         query = query.where(SmsUsage.segments + parts <= cap)
-    claimed = db.session.execute(query.values(messages=SmsUsage.messages + 1,
-                                              segments=SmsUsage.segments + parts)).rowcount
+    claimed = db.session.execute(
+        query.values(messages=SmsUsage.messages + 1, segments=SmsUsage.segments + parts)
+    ).rowcount
     db.session.commit()
     return bool(claimed)
 

@@ -2,6 +2,7 @@
 chat a user linked through a one-time deep link ``https://t.me/<bot>?start=<token>``.
 The bot's updates (the ``/start <token>`` message) arrive by webhook or, without one,
 by ``getUpdates`` in a periodic task."""
+
 from __future__ import annotations
 
 import hmac
@@ -39,8 +40,11 @@ def call(method: str, payload: dict | None = None, token: str | None = None) -> 
         raise DeliveryError(f"Telegram {response.status_code}: not a JSON answer") from None
     if not body.get("ok"):
         code = body.get("error_code", response.status_code)
-        raise DeliveryError(f"Telegram {code}: {body.get('description', '')}", configuration=code in (401, 404),
-                            permanent=code in (400, 403))
+        raise DeliveryError(
+            f"Telegram {code}: {body.get('description', '')}",
+            configuration=code in (401, 404),
+            permanent=code in (400, 403),
+        )
     return body.get("result")
 
 
@@ -48,8 +52,12 @@ def set_token(token: str) -> dict:
     """Check the admin's token with ``getMe`` and keep it with the bot's username."""
     me = call("getMe", token=token)
     current = bot()
-    current.update(token=token, username=me.get("username", ""), offset=0,
-                   webhook_secret=current.get("webhook_secret") or secrets.token_urlsafe(24))
+    current.update(
+        token=token,
+        username=me.get("username", ""),
+        offset=0,
+        webhook_secret=current.get("webhook_secret") or secrets.token_urlsafe(24),
+    )
     settings.put("telegram", current)
     return current
 
@@ -104,8 +112,10 @@ def poll() -> int:
     current = bot()
     if not current.get("token") or current.get("webhook") or not settings.config("NOTIFICATIONS_TELEGRAM_POLL"):
         return 0
-    updates = call("getUpdates", {"offset": int(current.get("offset") or 0), "timeout": 0,
-                                  "allowed_updates": ["message"]}) or []
+    updates = (
+        call("getUpdates", {"offset": int(current.get("offset") or 0), "timeout": 0, "allowed_updates": ["message"]})
+        or []
+    )
     linked = 0
     for update in updates:
         linked += handle_update(update)

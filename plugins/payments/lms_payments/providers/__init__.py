@@ -5,6 +5,7 @@ The plugin offers its own three (Stripe, YooKassa, bank transfer) through the
 thin client: every call has a timeout, raises ``ProviderError`` on failure, and sends
 the order's (or refund's) idempotency key, so a retried call never charges twice.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

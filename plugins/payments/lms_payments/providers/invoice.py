@@ -4,6 +4,7 @@ The learner downloads an invoice (PDF) with the seller's bank details and the or
 number as the payment reference; an admin marks the order paid when the money arrives
 (and records refunds made by transfer the same way).
 """
+
 from __future__ import annotations
 
 from flask import url_for

@@ -5,14 +5,21 @@ The learner pays on Stripe's page; ``checkout.session.completed`` (and the
 secret (``Stripe-Signature``: a timestamp within the tolerance and one or more
 ``v1`` HMACs, checked by ``stripe.Webhook``). Refunds, disputes and expiry follow.
 """
+
 from __future__ import annotations
 
 import json
 
 from flask_babel import lazy_gettext as _l
 
-from lms_payments.providers import (Checkout, IncomingEvent, PaymentProvider, PaymentState, ProviderError,
-                                    WebhookRejected)
+from lms_payments.providers import (
+    Checkout,
+    IncomingEvent,
+    PaymentProvider,
+    PaymentState,
+    ProviderError,
+    WebhookRejected,
+)
 from lms_payments.settings import setting
 
 SESSION_LIFETIME_MAX = 24 * 3600 - 60  # Stripe accepts expires_at up to 24 hours ahead
@@ -33,7 +40,8 @@ class StripeProvider(PaymentProvider):
         return stripe.StripeClient(
             setting("PAYMENTS_STRIPE_SECRET_KEY"),
             base_addresses={"api": setting("PAYMENTS_STRIPE_API_BASE").rstrip("/")},
-            http_client=stripe.RequestsClient(timeout=timeout), max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=timeout),
+            max_network_retries=2,
         )
 
     def _call(self, call):
@@ -45,28 +53,43 @@ class StripeProvider(PaymentProvider):
         except stripe.AuthenticationError:
             raise ProviderError("Stripe refused the secret key (authentication failed)", temporary=False) from None
         except stripe.InvalidRequestError as exc:
-            raise ProviderError(f"Stripe refused the request: {exc.user_message or exc.code}", temporary=False) \
-                from None
+            raise ProviderError(
+                f"Stripe refused the request: {exc.user_message or exc.code}", temporary=False
+            ) from None
         except stripe.StripeError as exc:  # connection, rate limit, Stripe's own errors: try again later
             raise ProviderError(f"Stripe did not answer: {type(exc).__name__}", temporary=True) from None
 
     def start_checkout(self, order, return_url, cancel_url) -> Checkout:
         from lms_core.models import utcnow
 
-        lifetime = max(SESSION_LIFETIME_MIN, min(SESSION_LIFETIME_MAX, int((order.expires_at - utcnow()).total_seconds())))
+        lifetime = max(
+            SESSION_LIFETIME_MIN, min(SESSION_LIFETIME_MAX, int((order.expires_at - utcnow()).total_seconds()))
+        )
         params = {
             "mode": "payment",
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": order.currency.lower(), "unit_amount": order.total,
-                "product_data": {"name": order.course_title}}}],
-            "success_url": return_url, "cancel_url": cancel_url,
-            "client_reference_id": order.public_id, "customer_email": order.buyer_email,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": order.currency.lower(),
+                        "unit_amount": order.total,
+                        "product_data": {"name": order.course_title},
+                    },
+                }
+            ],
+            "success_url": return_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": order.public_id,
+            "customer_email": order.buyer_email,
             "metadata": {"order": order.public_id},
             "payment_intent_data": {"metadata": {"order": order.public_id}},
             "expires_at": int(utcnow().timestamp()) + lifetime,
         }
-        session = self._call(lambda v1: v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"checkout-{order.idempotency_key}"}))
+        session = self._call(
+            lambda v1: v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": f"checkout-{order.idempotency_key}"}
+            )
+        )
         return Checkout(session["id"], session["url"])
 
     def fetch(self, order) -> PaymentState:
@@ -81,16 +104,26 @@ class StripeProvider(PaymentProvider):
             status = "expired"
         else:
             status = "pending"
-        return PaymentState(session.get("payment_intent") or session["id"], status,
-                            session.get("amount_total"), (session.get("currency") or "").upper() or None)
+        return PaymentState(
+            session.get("payment_intent") or session["id"],
+            status,
+            session.get("amount_total"),
+            (session.get("currency") or "").upper() or None,
+        )
 
     def refund(self, order, refund) -> str:
         if not order.payment_ref:
             raise ProviderError("the order has no Stripe payment to refund", temporary=False)
-        created = self._call(lambda v1: v1.refunds.create(
-            params={"payment_intent": order.payment_ref, "amount": refund.amount,
-                    "metadata": {"refund": refund.idempotency_key, "order": order.public_id}},
-            options={"idempotency_key": f"refund-{refund.idempotency_key}"}))
+        created = self._call(
+            lambda v1: v1.refunds.create(
+                params={
+                    "payment_intent": order.payment_ref,
+                    "amount": refund.amount,
+                    "metadata": {"refund": refund.idempotency_key, "order": order.public_id},
+                },
+                options={"idempotency_key": f"refund-{refund.idempotency_key}"},
+            )
+        )
         if created.get("status") == "failed":
             raise ProviderError(f"Stripe could not refund: {created.get('failure_reason')}", temporary=False)
         return created["id"]
@@ -129,8 +162,12 @@ class StripeProvider(PaymentProvider):
             raise WebhookRejected("Stripe webhooks are not configured", 404)
         body = request.get_data(cache=False)
         try:
-            stripe.WebhookSignature.verify_header(body, request.headers.get("Stripe-Signature"), secret,
-                                                  tolerance=setting("PAYMENTS_STRIPE_WEBHOOK_TOLERANCE"))
+            stripe.WebhookSignature.verify_header(
+                body,
+                request.headers.get("Stripe-Signature"),
+                secret,
+                tolerance=setting("PAYMENTS_STRIPE_WEBHOOK_TOLERANCE"),
+            )
         except stripe.SignatureVerificationError:
             raise WebhookRejected("bad or stale Stripe-Signature", 400) from None
         try:
@@ -186,5 +223,3 @@ def _order_by_public_id(public_id):
     if not isinstance(public_id, str):
         return None
     return db.session.execute(db.select(Order).where(Order.public_id == public_id)).scalar_one_or_none()
-
-

@@ -8,6 +8,7 @@ the configured timeout; a failure raises ``ProviderError`` (``retryable`` when t
 again later may help: a timeout, a 5xx, a rate limit) or ``ProviderRefused`` (the
 provider refuses our credentials: the admin has to fix the settings).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -121,8 +122,12 @@ def _registry() -> dict[str, type[Provider]]:
 
 
 NAMES = ("jitsi", "zoom", "teams", "bigbluebutton")
-LABELS = {"jitsi": _l("Jitsi Meet"), "zoom": _l("Zoom"), "teams": _l("Microsoft Teams"),
-          "bigbluebutton": _l("BigBlueButton")}
+LABELS = {
+    "jitsi": _l("Jitsi Meet"),
+    "zoom": _l("Zoom"),
+    "teams": _l("Microsoft Teams"),
+    "bigbluebutton": _l("BigBlueButton"),
+}
 
 
 def get(name: str) -> Provider:

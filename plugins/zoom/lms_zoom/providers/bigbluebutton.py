@@ -9,6 +9,7 @@ as VIEWER, so the analytics callback (``meta_analytics-callback-url``, a JSON do
 sent after the meeting with a JWT signed with the same secret) reports attendance by
 LMS account. Recordings come from ``getRecordings``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,15 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from lms_zoom import settings
-from lms_zoom.providers import (Created, FoundRecording, JoinTarget, NotConfigured, Provider, ProviderError,
-                                ProviderRefused)
+from lms_zoom.providers import (
+    Created,
+    FoundRecording,
+    JoinTarget,
+    NotConfigured,
+    Provider,
+    ProviderError,
+    ProviderRefused,
+)
 from lms_zoom.providers.http import call
 
 ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
@@ -77,8 +85,11 @@ class BigBlueButtonProvider(Provider):
     def start(self, session, occurrence, callbacks: dict) -> None:
         """Create the occurrence's meeting (idempotent while it runs)."""
         params = {
-            "name": session.title[:200], "meetingID": self.meeting_id(session, occurrence),
-            "record": "true", "autoStartRecording": "false", "allowStartStopRecording": "true",
+            "name": session.title[:200],
+            "meetingID": self.meeting_id(session, occurrence),
+            "record": "true",
+            "autoStartRecording": "false",
+            "allowStartStopRecording": "true",
             "duration": str(occurrence.duration_minutes + 60),
             "guestPolicy": "ASK_MODERATOR" if session.waiting_room else "ALWAYS_ACCEPT",
             "meetingKeepEvents": "true",
@@ -92,10 +103,19 @@ class BigBlueButtonProvider(Provider):
         from lms_zoom import webhooks
 
         self.start(session, occurrence, webhooks.bbb_callbacks(occurrence))
-        return JoinTarget(url=self.signed_url("join", {
-            "fullName": user.name, "meetingID": self.meeting_id(session, occurrence),
-            "role": "MODERATOR" if moderator else "VIEWER", "userID": str(user.id),
-            "guest": "false", "redirect": "true"}))
+        return JoinTarget(
+            url=self.signed_url(
+                "join",
+                {
+                    "fullName": user.name,
+                    "meetingID": self.meeting_id(session, occurrence),
+                    "role": "MODERATOR" if moderator else "VIEWER",
+                    "userID": str(user.id),
+                    "guest": "false",
+                    "redirect": "true",
+                },
+            )
+        )
 
     def end(self, session, occurrence) -> None:
         self.api("end", {"meetingID": self.meeting_id(session, occurrence)})
@@ -112,10 +132,15 @@ class BigBlueButtonProvider(Provider):
                     continue
                 length = playback.findtext("length")
                 start = recording.findtext("startTime")
-                found.append(FoundRecording(
-                    external_id=f"{record_id}:{playback.findtext('type')}", url=playback.findtext("url"),
-                    duration_seconds=int(length) * 60 if length and length.isdigit() else None,
-                    recorded_at=datetime.fromtimestamp(int(start) / 1000, timezone.utc) if start and start.isdigit()
-                    else None))
+                found.append(
+                    FoundRecording(
+                        external_id=f"{record_id}:{playback.findtext('type')}",
+                        url=playback.findtext("url"),
+                        duration_seconds=int(length) * 60 if length and length.isdigit() else None,
+                        recorded_at=datetime.fromtimestamp(int(start) / 1000, timezone.utc)
+                        if start and start.isdigit()
+                        else None,
+                    )
+                )
                 break
         return found

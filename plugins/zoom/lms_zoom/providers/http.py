@@ -1,5 +1,6 @@
 """The one way the providers talk to other hosts: ``requests`` with the configured
 timeout, errors turned into ``ProviderError`` / ``ProviderRefused``."""
+
 from __future__ import annotations
 
 import requests
@@ -23,11 +24,13 @@ def call(method: str, url: str, *, expect=(200, 201, 204), allow_missing=False, 
         return response
     detail = _detail(response)
     if response.status_code in (401, 403):
-        raise ProviderRefused(f"{_host(url)} refused the credentials ({response.status_code}: {detail}).",
-                              response.status_code)
+        raise ProviderRefused(
+            f"{_host(url)} refused the credentials ({response.status_code}: {detail}).", response.status_code
+        )
     retryable = response.status_code >= 500 or response.status_code == 429
-    raise ProviderError(f"{_host(url)} answered {response.status_code}: {detail}", retryable=retryable,
-                        status=response.status_code)
+    raise ProviderError(
+        f"{_host(url)} answered {response.status_code}: {detail}", retryable=retryable, status=response.status_code
+    )
 
 
 def _host(url: str) -> str:

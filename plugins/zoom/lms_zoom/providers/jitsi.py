@@ -7,6 +7,7 @@ gets a JWT per learner carrying the LMS user id, so the room knows who is who, a
 teachers join as moderators. Jitsi reports nothing back, so the join page itself tells
 the LMS while the learner is in the room (heartbeats, see ``attendance.heartbeat``).
 """
+
 from __future__ import annotations
 
 import re
@@ -49,15 +50,26 @@ class JitsiProvider(Provider):
             return None
         now = int(time.time())
         claims = {
-            "aud": "jitsi", "iss": app_id, "sub": urlsplit(self.base_url).hostname, "room": session.meeting["room"],
-            "nbf": now - 60, "exp": int(occurrence.ends_at.timestamp()) + 3 * 3600,
-            "context": {"user": {"id": str(user.id), "name": user.name, "email": user.email,
-                                 "moderator": moderator},
-                        "features": {"recording": moderator}},
+            "aud": "jitsi",
+            "iss": app_id,
+            "sub": urlsplit(self.base_url).hostname,
+            "room": session.meeting["room"],
+            "nbf": now - 60,
+            "exp": int(occurrence.ends_at.timestamp()) + 3 * 3600,
+            "context": {
+                "user": {"id": str(user.id), "name": user.name, "email": user.email, "moderator": moderator},
+                "features": {"recording": moderator},
+            },
             "moderator": moderator,
         }
         return jwt.encode(claims, secret, algorithm="HS256")
 
     def join(self, session, occurrence, user, moderator: bool) -> JoinTarget:
-        return JoinTarget(embed={"base": self.base_url, "room": session.meeting["room"],
-                                 "jwt": self.token(session, occurrence, user, moderator), "name": user.name})
+        return JoinTarget(
+            embed={
+                "base": self.base_url,
+                "room": session.meeting["room"],
+                "jwt": self.token(session, occurrence, user, moderator),
+                "name": user.name,
+            }
+        )

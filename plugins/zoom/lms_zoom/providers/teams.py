@@ -12,6 +12,7 @@
   and each report with ``attendanceRecords``; a record is matched to an LMS account by
   its e-mail address (the account's identity in the tenant), never by display name.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -39,7 +40,7 @@ def parse_time(value: str | None) -> datetime | None:
     if "." in value:  # Graph sends up to seven decimals; Python reads six
         head, _, tail = value.partition(".")
         digits = "".join(ch for ch in tail if ch.isdigit())
-        value = f"{head}.{digits[:6]}{tail[len(digits):]}"
+        value = f"{head}.{digits[:6]}{tail[len(digits) :]}"
     parsed = datetime.fromisoformat(value)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
@@ -66,8 +67,15 @@ class TeamsProvider(Provider):
     has_passcode = False
 
     def configured(self) -> bool:
-        return all(settings.get(k) for k in ("ZOOM_TEAMS_TENANT_ID", "ZOOM_TEAMS_CLIENT_ID",
-                                             "ZOOM_TEAMS_CLIENT_SECRET", "ZOOM_TEAMS_ORGANIZER"))
+        return all(
+            settings.get(k)
+            for k in (
+                "ZOOM_TEAMS_TENANT_ID",
+                "ZOOM_TEAMS_CLIENT_ID",
+                "ZOOM_TEAMS_CLIENT_SECRET",
+                "ZOOM_TEAMS_ORGANIZER",
+            )
+        )
 
     @property
     def verify(self):
@@ -77,13 +85,22 @@ class TeamsProvider(Provider):
         if not self.configured():
             raise NotConfigured(self.name)
         authority = settings.get("ZOOM_TEAMS_AUTHORITY_URL").rstrip("/") + "/" + settings.get("ZOOM_TEAMS_TENANT_ID")
-        key = (authority, settings.get("ZOOM_TEAMS_CLIENT_ID"), settings.get("ZOOM_TEAMS_CLIENT_SECRET"), str(self.verify))
+        key = (
+            authority,
+            settings.get("ZOOM_TEAMS_CLIENT_ID"),
+            settings.get("ZOOM_TEAMS_CLIENT_SECRET"),
+            str(self.verify),
+        )
         app = _APPS.get(key)
         try:
             if app is None:
                 app = msal.ConfidentialClientApplication(
-                    key[1], client_credential=key[2], authority=authority, instance_discovery=False,
-                    http_client=_Session(self.verify, float(settings.get("ZOOM_HTTP_TIMEOUT"))))
+                    key[1],
+                    client_credential=key[2],
+                    authority=authority,
+                    instance_discovery=False,
+                    http_client=_Session(self.verify, float(settings.get("ZOOM_HTTP_TIMEOUT"))),
+                )
                 _APPS[key] = app
             graph = settings.get("ZOOM_TEAMS_GRAPH_URL").rstrip("/")
             scope = graph.rsplit("/", 1)[0] if graph.rsplit("/", 1)[-1].startswith(("v1", "beta")) else graph
@@ -103,8 +120,9 @@ class TeamsProvider(Provider):
 
     def graph(self, method: str, path: str, **kwargs):
         url = settings.get("ZOOM_TEAMS_GRAPH_URL").rstrip("/") + path
-        return call(method, url, headers={"Authorization": f"Bearer {self.access_token()}"}, verify=self.verify,
-                    **kwargs)
+        return call(
+            method, url, headers={"Authorization": f"Bearer {self.access_token()}"}, verify=self.verify, **kwargs
+        )
 
     def _meetings(self) -> str:
         return f"/users/{quote(settings.get('ZOOM_TEAMS_ORGANIZER'), safe='')}/onlineMeetings"
@@ -116,8 +134,10 @@ class TeamsProvider(Provider):
             "subject": session.title[:200],
             "startDateTime": graph_time(session.starts_at),
             "endDateTime": graph_time(end),
-            "lobbyBypassSettings": {"scope": "organizer" if session.waiting_room else "organization",
-                                    "isDialInBypassEnabled": False},
+            "lobbyBypassSettings": {
+                "scope": "organizer" if session.waiting_room else "organization",
+                "isDialInBypassEnabled": False,
+            },
             "allowedPresenters": "organizer",
             "recordAutomatically": False,
         }
@@ -127,8 +147,9 @@ class TeamsProvider(Provider):
         return Created(meeting_id=answer["id"], meeting={"join_url": answer.get("joinWebUrl") or answer.get("joinUrl")})
 
     def update(self, session):
-        answer = self.graph("PATCH", f"{self._meetings()}/{session.meeting_id}", json=self.meeting_body(session),
-                            expect=(200,)).json()
+        answer = self.graph(
+            "PATCH", f"{self._meetings()}/{session.meeting_id}", json=self.meeting_body(session), expect=(200,)
+        ).json()
         return {"join_url": answer.get("joinWebUrl") or session.meeting.get("join_url")}
 
     def delete(self, session) -> None:
@@ -145,10 +166,12 @@ class TeamsProvider(Provider):
         for report in reports:
             started = parse_time(report.get("meetingStartDateTime"))
             if started is None or abs(started - occurrence.starts_at) > REPORT_MATCH + timedelta(
-                    minutes=occurrence.duration_minutes):
+                minutes=occurrence.duration_minutes
+            ):
                 continue
-            detail = self.graph("GET", f"{base}/{report['id']}", params={"$expand": "attendanceRecords"},
-                                expect=(200,)).json()
+            detail = self.graph(
+                "GET", f"{base}/{report['id']}", params={"$expand": "attendanceRecords"}, expect=(200,)
+            ).json()
             for record in detail.get("attendanceRecords", []):
                 user_id = users_by_email.get((record.get("emailAddress") or "").strip().lower())
                 if user_id is None:
@@ -157,6 +180,12 @@ class TeamsProvider(Provider):
                     joined = parse_time(interval.get("joinDateTime"))
                     if joined is None:
                         continue
-                    found.append(Interval(user_id=user_id, source_key=f"teams:{report['id']}:{record.get('id')}:{number}",
-                                          joined_at=joined, left_at=parse_time(interval.get("leaveDateTime"))))
+                    found.append(
+                        Interval(
+                            user_id=user_id,
+                            source_key=f"teams:{report['id']}:{record.get('id')}:{number}",
+                            joined_at=joined,
+                            left_at=parse_time(interval.get("leaveDateTime")),
+                        )
+                    )
         return found

@@ -10,6 +10,7 @@
   URL, and the ``registrant_id`` Zoom sends in participant webhooks says who joined.
 * Webhooks are verified in ``lms_zoom.webhooks``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,11 +57,15 @@ class ZoomProvider(Provider):
         if row is not None and not fresh and row.expires_at - TOKEN_MARGIN > utcnow():
             return row.access_token
         basic = base64.b64encode(
-            f"{settings.get('ZOOM_ZOOM_CLIENT_ID')}:{settings.get('ZOOM_ZOOM_CLIENT_SECRET')}".encode()).decode()
-        response = call("POST", settings.get("ZOOM_ZOOM_OAUTH_URL").rstrip("/") + "/oauth/token",
-                        params={"grant_type": "account_credentials",
-                                "account_id": settings.get("ZOOM_ZOOM_ACCOUNT_ID")},
-                        headers={"Authorization": f"Basic {basic}"}, expect=(200,))
+            f"{settings.get('ZOOM_ZOOM_CLIENT_ID')}:{settings.get('ZOOM_ZOOM_CLIENT_SECRET')}".encode()
+        ).decode()
+        response = call(
+            "POST",
+            settings.get("ZOOM_ZOOM_OAUTH_URL").rstrip("/") + "/oauth/token",
+            params={"grant_type": "account_credentials", "account_id": settings.get("ZOOM_ZOOM_ACCOUNT_ID")},
+            headers={"Authorization": f"Basic {basic}"},
+            expect=(200,),
+        )
         body = response.json()
         expires_at = utcnow() + timedelta(seconds=int(body.get("expires_in", 3600)))
         if row is None:
@@ -105,30 +110,42 @@ class ZoomProvider(Provider):
         if session.passcode:
             body["password"] = session.passcode
         if session.recurrence:
-            recurrence = {"type": 2, "repeat_interval": 1,
-                          "weekly_days": ",".join(str(zoom_weekday(d)) for d in sorted(session.recurrence["weekdays"]))}
+            recurrence = {
+                "type": 2,
+                "repeat_interval": 1,
+                "weekly_days": ",".join(str(zoom_weekday(d)) for d in sorted(session.recurrence["weekdays"])),
+            }
             if session.recurrence.get("count"):
                 recurrence["end_times"] = int(session.recurrence["count"])
             else:
-                until = datetime.combine(datetime.fromisoformat(session.recurrence["until"]).date(),
-                                         time(23, 59, 59), tz)
+                until = datetime.combine(
+                    datetime.fromisoformat(session.recurrence["until"]).date(), time(23, 59, 59), tz
+                )
                 recurrence["end_date_time"] = until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             body["type"] = 8
             body["recurrence"] = recurrence
         return body
 
     def _occurrence_ids(self, session, answer: dict) -> dict[int, str]:
-        by_start = {parse_time(o.get("start_time")): str(o["occurrence_id"])
-                    for o in answer.get("occurrences") or [] if o.get("status", "available") != "deleted"}
+        by_start = {
+            parse_time(o.get("start_time")): str(o["occurrence_id"])
+            for o in answer.get("occurrences") or []
+            if o.get("status", "available") != "deleted"
+        }
         return {o.number: by_start[o.starts_at] for o in session.occurrences if o.starts_at in by_start}
 
     def create(self, session) -> Created:
         user = settings.get("ZOOM_ZOOM_USER") or "me"
         answer = self.api("POST", f"/users/{user}/meetings", json=self.meeting_body(session), expect=(201,)).json()
-        return Created(meeting_id=str(answer["id"]),
-                       meeting={"uuid": answer.get("uuid"), "join_url": answer.get("join_url"),
-                                "registration_url": answer.get("registration_url")},
-                       occurrences=self._occurrence_ids(session, answer))
+        return Created(
+            meeting_id=str(answer["id"]),
+            meeting={
+                "uuid": answer.get("uuid"),
+                "join_url": answer.get("join_url"),
+                "registration_url": answer.get("registration_url"),
+            },
+            occurrences=self._occurrence_ids(session, answer),
+        )
 
     def update(self, session):
         self.api("PATCH", f"/meetings/{session.meeting_id}", json=self.meeting_body(session), expect=(204,))
@@ -137,16 +154,24 @@ class ZoomProvider(Provider):
 
     def delete(self, session) -> None:
         if session.meeting_id:
-            self.api("DELETE", f"/meetings/{session.meeting_id}", params={"schedule_for_reminder": "false"},
-                     expect=(204,), allow_missing=True)
+            self.api(
+                "DELETE",
+                f"/meetings/{session.meeting_id}",
+                params={"schedule_for_reminder": "false"},
+                expect=(204,),
+                allow_missing=True,
+            )
 
     # ------------------------------------------------------------------ joining
 
     def register(self, session, user) -> dict:
         first, _, last = user.name.partition(" ")
-        return self.api("POST", f"/meetings/{session.meeting_id}/registrants",
-                        json={"email": user.email, "first_name": first[:64] or user.email, "last_name": last[:64]},
-                        expect=(201,)).json()
+        return self.api(
+            "POST",
+            f"/meetings/{session.meeting_id}/registrants",
+            json={"email": user.email, "first_name": first[:64] or user.email, "last_name": last[:64]},
+            expect=(201,),
+        ).json()
 
     def join(self, session, occurrence, user, moderator: bool) -> JoinTarget:
         if moderator:
@@ -155,12 +180,17 @@ class ZoomProvider(Provider):
             return JoinTarget(url=answer["start_url"])
         from lms_zoom.models import Registrant
 
-        registrant = db.session.execute(db.select(Registrant).where(
-            Registrant.session_id == session.id, Registrant.user_id == user.id)).scalar_one_or_none()
+        registrant = db.session.execute(
+            db.select(Registrant).where(Registrant.session_id == session.id, Registrant.user_id == user.id)
+        ).scalar_one_or_none()
         if registrant is None:
             answer = self.register(session, user)
-            registrant = Registrant(session_id=session.id, user_id=user.id, registrant_id=str(answer["registrant_id"]),
-                                    join_url=answer["join_url"])
+            registrant = Registrant(
+                session_id=session.id,
+                user_id=user.id,
+                registrant_id=str(answer["registrant_id"]),
+                join_url=answer["join_url"],
+            )
             db.session.add(registrant)
             db.session.commit()
         return JoinTarget(url=registrant.join_url)

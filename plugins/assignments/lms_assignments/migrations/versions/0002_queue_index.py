@@ -3,6 +3,7 @@
 Revision ID: assignments_0002
 Revises: assignments_0001
 """
+
 from alembic import op
 
 revision = 'assignments_0002'
@@ -12,8 +13,9 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_assignments_submissions_assignment_submitted', 'assignments_submissions',
-                    ['assignment_id', 'submitted_at'])
+    op.create_index(
+        'ix_assignments_submissions_assignment_submitted', 'assignments_submissions', ['assignment_id', 'submitted_at']
+    )
 
 
 def downgrade():
