@@ -116,17 +116,29 @@ def check(user: User, code: str) -> bool:
         return False
     step = _matching_step(user, code)
     if step is not None:
-        user.totp_last_step = step
+        # Compare and set: of two requests racing with the same code, one logs in.
+        taken = db.session.execute(
+            db.update(User)
+            .where(User.id == user.id, db.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         db.session.commit()
-        return True
+        db.session.refresh(user)
+        return taken == 1
     wanted = _recovery_hash(code)
     for row in db.session.execute(
         db.select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     ).scalars():
         if hmac.compare_digest(row.code_hash, wanted):
-            row.used_at = utcnow()
+            used = db.session.execute(
+                db.update(RecoveryCode)
+                .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
             db.session.commit()
-            return True
+            return used == 1
     return False
 
 

@@ -207,9 +207,16 @@ def telegram_webhook():
 @login_required
 def email_confirm():
     """The user says their address works again: a link is mailed to it to prove it."""
+    from lms_core.services import throttle
     from lms_notifications.channels.base import DeliveryError
     from lms_notifications.channels.email import send_confirmation
 
+    # Each click opens an SMTP connection: a few are free, then the waits grow.
+    wait = throttle.wait_seconds("notifications.email-confirm", str(current_user.id), free=2)
+    if wait:
+        flash(_("Please wait %(seconds)d seconds before asking for another link.", seconds=wait), "error")
+        return redirect(url_for("lms_notifications.preferences") + "#email"), 303
+    throttle.failed("notifications.email-confirm", str(current_user.id))
     try:
         send_confirmation(current_user)
     except DeliveryError as exc:

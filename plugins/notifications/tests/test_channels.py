@@ -103,6 +103,25 @@ def test_a_provider_that_stays_down_is_given_up_and_the_next_channel_takes_over(
     assert message["data"]["chat_id"] == "4242" and "starts today" in message["data"]["text"]
 
 
+def test_an_unreachable_bot_api_never_puts_the_bot_token_into_the_error(
+    app, factory, telegram_bot, addresses, deliveries, send_now
+):
+    from lms_notifications import scenarios
+
+    from .conftest import Providers
+
+    learner = factory.user()
+    addresses.telegram(learner, "4242")
+    scenarios.save_defaults(TODAY, ["telegram"], "immediately", False)
+    app.config["NOTIFICATIONS_TELEGRAM_API_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    starts_today(learner)
+    send_now(utcnow() + timedelta(seconds=1))
+
+    [telegram] = deliveries()
+    assert "could not reach the service" in telegram.error
+    assert Providers.BOT_TOKEN not in telegram.error  # the token is part of every Bot API address
+
+
 def test_the_monthly_cap_stops_sms_and_the_admin_sees_length_and_cost(
     app, client, factory, sms_twilio, addresses, deliveries, run_jobs
 ):

@@ -75,6 +75,9 @@ def test_a_permanent_refusal_stops_mail_until_the_user_confirms_the_address(
     smtp_server.refusals.clear()
     assert client.post("/notifications/email/confirm").status_code == 303
     [confirmation] = smtp_server.wait_for(1)
+    client.post("/notifications/email/confirm")  # clicking on and on opens no SMTP connection
+    assert "Please wait" in client.get("/notifications/preferences").get_data(as_text=True)
+    assert len(smtp_server.messages) == 1
     link = confirmation.get_body(("plain",)).get_content().split("http://localhost", 1)[1].split()[0]
     assert client.get(link[:-2] + "xx").status_code == 303
     assert "so we stopped sending it" in client.get("/notifications/preferences").get_data(as_text=True)

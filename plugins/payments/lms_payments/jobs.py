@@ -38,6 +38,15 @@ def process_event_job(event_id: int) -> None:
     db.session.commit()
 
 
+def handle_again_job(provider_name: str, event_id: str) -> None:
+    """A repeated hint (an unsigned notification): ask the provider again."""
+    event = db.session.execute(
+        db.select(ProviderEvent).where(ProviderEvent.provider == provider_name, ProviderEvent.event_id == event_id)
+    ).scalar_one_or_none()
+    if event is not None:
+        providers.get(provider_name).handle_event(providers.IncomingEvent(event.event_id, event.type, event.payload))
+
+
 def refund_job(refund_id: int) -> None:
     refund = db.session.get(Refund, refund_id)
     if refund is None or refund.status != "pending":

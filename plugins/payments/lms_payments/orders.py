@@ -17,10 +17,9 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, db, enqueue, notify, path_for
+from lms_core import ServiceError, db, enqueue, notify, path_for, public_url
 from lms_core.models import Course, User, utcnow
 from lms_core.services import enrolment
 from lms_payments import coupons, pricing, providers
@@ -147,8 +146,9 @@ def start(order: Order) -> Order:
     the address to pay at). A provider that does not answer leaves the order open, to
     be tried again with the same idempotency key; one that refuses fails it."""
     provider = providers.get(order.provider)
-    return_url = url_for("payments.order_return", public_id=order.public_id, _external=True)
-    cancel_url = url_for("payments.checkout", course_id=order.course_id, _external=True)
+    # On the deployment's public address, never the request's Host header.
+    return_url = public_url("payments.order_return", public_id=order.public_id)
+    cancel_url = public_url("payments.checkout", course_id=order.course_id)
     try:
         started = provider.start_checkout(order, return_url, cancel_url)
     except providers.ProviderError as exc:

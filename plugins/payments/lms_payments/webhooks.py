@@ -43,6 +43,10 @@ def receive(name):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        if provider.webhooks_are_hints:
+            from lms_payments import jobs
+
+            enqueue(jobs.handle_again_job, provider.name, event.event_id)
         return jsonify(received=True, duplicate=True)
     from lms_payments import jobs
 

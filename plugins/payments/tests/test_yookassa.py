@@ -59,6 +59,21 @@ def test_a_forged_notification_gives_no_access(shop, client, fake_yookassa):
     assert shop.order_of(student).status == "pending"
 
 
+def test_a_forgery_sent_early_does_not_swallow_yookassas_real_notification(shop, client, fake_yookassa):
+    course = shop.course()
+    student = shop.student()
+    shop.pay_with(course, "yookassa")
+    order = shop.order_of(student)
+    early = dict(fake_yookassa.payments[order.provider_ref], status="succeeded")
+    notify_lms(client, fake_yookassa, "payment.succeeded", early)  # somebody knew the payment id
+    assert shop.enrollment(student, course).status == "pending"
+
+    real = notify_lms(client, fake_yookassa, "payment.succeeded", fake_yookassa.pay(order.provider_ref))
+
+    assert real.json["duplicate"] is True  # the same key as the forgery ...
+    assert shop.enrollment(student, course).status == "active"  # ... but YooKassa was asked again
+
+
 def test_malformed_notifications_are_refused(shop, client, fake_yookassa):
     shop.student()
     bad = [

@@ -268,4 +268,21 @@ def repair(now=None) -> dict:
         if occurrence.ends_at + AFTER_MEETING <= now:
             enqueue(after_occurrence, occurrence.id)
             reports += 1
-    return {"retried": len(todo), "reports": reports}
+    # Webhooks stored but never handled (Redis was down when they arrived, or their job
+    # ran out of retries): handled again, so no attendance or recording is lost.
+    from lms_zoom.models import WebhookDelivery
+    from lms_zoom.webhooks import process
+
+    unhandled = (
+        db.session.execute(
+            db.select(WebhookDelivery.id)
+            .where(WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at < now - timedelta(minutes=2))
+            .order_by(WebhookDelivery.id)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    for delivery_id in unhandled:
+        enqueue(process, delivery_id)
+    return {"retried": len(todo), "reports": reports, "webhooks": len(unhandled)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core import db
@@ -157,7 +157,10 @@ class WebhookDelivery(db.Model):
     recognised and changes nothing."""
 
     __tablename__ = "zoom_webhook_deliveries"
-    __table_args__ = (UniqueConstraint("provider", "delivery_key"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "delivery_key"),
+        Index("ix_zoom_webhook_deliveries_unhandled", "processed_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(20), nullable=False)

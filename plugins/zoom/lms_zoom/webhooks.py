@@ -86,6 +86,11 @@ def _store(provider: str, key: str, event: str, body: dict) -> str:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        stored = db.session.execute(
+            db.select(WebhookDelivery).where(WebhookDelivery.provider == provider, WebhookDelivery.delivery_key == key)
+        ).scalar_one_or_none()
+        if stored is not None and stored.processed_at is None:
+            enqueue(process, stored.id)  # stored but never handled (the queue was down): handle it now
         return "duplicate"
     enqueue(process, delivery.id)
     return "accepted"
@@ -120,9 +125,11 @@ def bbb_occurrence(token: str) -> Occurrence:
 def receive_bbb_analytics(token: str, body: bytes, authorization: str) -> dict:
     occurrence = bbb_occurrence(token)
     secret = settings.get("ZOOM_BBB_SECRET")
+    if not secret:  # never accept a token signed with an empty key
+        raise Refused("not_found", 404)
     bearer = authorization[7:] if authorization.lower().startswith("bearer ") else ""
     try:
-        jwt.decode(bearer, secret or "", algorithms=["HS512", "HS384", "HS256"], options={"require": ["exp"]})
+        jwt.decode(bearer, secret, algorithms=["HS512", "HS384", "HS256"], options={"require": ["exp"]})
     except jwt.PyJWTError:
         raise Refused("bad_signature") from None
     try:

@@ -252,6 +252,32 @@ def test_participant_webhooks_give_exact_minutes_once_even_when_redelivered(live
     assert _signed(client, left).json == {"status": "duplicate"}
 
 
+def test_a_webhook_stored_while_the_queue_was_down_is_handled_by_the_repair_task(
+    live, zoom_server, client, at, run_jobs, monkeypatch
+):
+    from lms_zoom import attendance, jobs
+
+    course, teacher, (anna,) = live.course()
+    session = live.schedule(course, teacher, at(minutes=5), provider="zoom")
+    login(client, anna)
+    client.get(_join_link(client, session.id))
+    registrant_id = zoom_server.meetings[int(session.meeting_id)]["registrants"][0]["registrant_id"]
+    start = session.occurrences[0].starts_at
+    joined = _participant("meeting.participant_joined", session, registrant_id, start, "join_time")
+    left = _participant("meeting.participant_left", session, registrant_id, start + timedelta(minutes=30), "leave_time")
+    monkeypatch.setattr("lms_zoom.webhooks.enqueue", lambda *args, **kwargs: None)  # the queue loses them
+    for body in (joined, left):
+        assert _signed(client, body).status_code == 200
+    monkeypatch.undo()
+    run_jobs()
+    assert attendance.occurrence_rows(live.fresh(session).occurrences[0], [anna])[0].measured == 0
+
+    assert jobs.repair(now=start + timedelta(hours=2))["webhooks"] == 2
+    run_jobs()
+
+    assert attendance.occurrence_rows(live.fresh(session).occurrences[0], [anna])[0].measured == 30
+
+
 def test_a_recording_reported_by_zoom_is_shown_to_learners_and_can_be_removed(
     live, zoom_server, client, factory, at, run_jobs
 ):

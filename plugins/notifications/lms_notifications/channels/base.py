@@ -43,5 +43,7 @@ class Channel:
 
 
 def http_error(provider: str, exc) -> DeliveryError:
-    """A ``requests`` exception as a clear message: the provider is unreachable."""
-    return DeliveryError(f"{provider}: could not reach the service ({type(exc).__name__}: {exc})")
+    """A ``requests`` exception as a clear message: the provider is unreachable. Only the
+    kind of failure is kept: the exception's text holds the URL, and a URL may hold a
+    secret (Telegram's bot token is part of every Bot API address)."""
+    return DeliveryError(f"{provider}: could not reach the service ({type(exc).__name__})")

@@ -68,6 +68,10 @@ class PaymentProvider(ABC):
     label = "Provider"
     # Whether the learner is sent to the provider's page (True) or stays with us.
     redirects: bool = True
+    # Whether a webhook is only a hint that is confirmed at the provider's API (unsigned
+    # notifications): then a repeated one is handled again, since handling is idempotent
+    # and the first copy may have been somebody else's forgery sent too early.
+    webhooks_are_hints: bool = False
 
     @abstractmethod
     def configured(self) -> bool:

@@ -31,6 +31,7 @@ STATES = {"succeeded": "succeeded", "canceled": "canceled", "pending": "pending"
 class YooKassaProvider(PaymentProvider):
     name = "yookassa"
     label = _l("Bank card, SBP, YooMoney (YooKassa)")
+    webhooks_are_hints = True
 
     def configured(self) -> bool:
         return bool(setting("PAYMENTS_YOOKASSA_SHOP_ID") and setting("PAYMENTS_YOOKASSA_SECRET_KEY"))
