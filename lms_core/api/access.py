@@ -63,7 +63,8 @@ def csrf_checked() -> bool:
 
 
 def not_found(model) -> ServiceError:
-    return ServiceError("not_found", str(NOT_FOUND[model]), 404)
+    # A plugin's own model (find(Occurrence, id)) has no message of the core's.
+    return ServiceError("not_found", str(NOT_FOUND.get(model) or _l("Nothing was found with this id.")), 404)
 
 
 def find(model, object_id: int):

@@ -60,6 +60,15 @@ def lms_blueprints(app):
 
 
 @hookimpl
+def lms_content_security_policy(app):
+    """The checkout form's answer is a redirect to the provider's page: the policy's
+    form-action must allow it."""
+    from lms_payments.providers import checkout_origins
+
+    return {"form-action": checkout_origins()} if checkout_origins() else None
+
+
+@hookimpl
 def lms_migrations_folder():
     return PACKAGE / "migrations" / "versions"
 

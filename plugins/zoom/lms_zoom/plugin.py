@@ -25,6 +25,20 @@ def lms_blueprints(app):
 
 
 @hookimpl
+def lms_content_security_policy(app):
+    """The Jitsi server's meeting is framed in the LMS page (camera and microphone
+    follow from frame-src in the core's Permissions-Policy)."""
+    from urllib.parse import urlsplit
+
+    from lms_zoom.settings import settings
+
+    parts = urlsplit(settings.get("ZOOM_JITSI_URL") or "")
+    if not parts.scheme or not parts.netloc:
+        return None
+    return {"frame-src": [f"{parts.scheme}://{parts.netloc}"]}
+
+
+@hookimpl
 def lms_openapi():
     from lms_zoom import openapi
 

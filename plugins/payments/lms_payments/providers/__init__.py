@@ -80,6 +80,11 @@ class PaymentProvider(ABC):
     def supports(self, currency: str) -> bool:
         return True
 
+    def checkout_origins(self) -> list[str]:
+        """The origins (``https://host``) of the pages the learner pays on, for the
+        Content-Security-Policy's form-action."""
+        return []
+
     @abstractmethod
     def start_checkout(self, order, return_url: str, cancel_url: str) -> Checkout:
         """Create the payment at the provider for ``order`` (its ``idempotency_key``
@@ -103,6 +108,22 @@ class PaymentProvider(ABC):
 
     def handle_event(self, event: IncomingEvent) -> None:  # noqa: B027 - optional, like verify_webhook
         """Act on a stored webhook, in a job (use ``lms_payments.orders``)."""
+
+
+def origin_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def checkout_origins() -> list[str]:
+    """Where the checkout may send the learner: each configured provider's pages."""
+    origins: list[str] = []
+    for provider in all_providers().values():
+        if provider.configured():
+            origins.extend(o for o in provider.checkout_origins() if o not in origins)
+    return origins
 
 
 def all_providers() -> dict[str, PaymentProvider]:

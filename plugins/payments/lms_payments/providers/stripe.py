@@ -13,6 +13,7 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from lms_payments.providers import (
+    origin_of,
     Checkout,
     IncomingEvent,
     PaymentProvider,
@@ -32,6 +33,10 @@ class StripeProvider(PaymentProvider):
 
     def configured(self) -> bool:
         return bool(setting("PAYMENTS_STRIPE_SECRET_KEY"))
+
+    def checkout_origins(self) -> list[str]:
+        # Stripe's hosted pages; a non-default API base (a test server, a proxy) serves its own.
+        return ["https://checkout.stripe.com", origin_of(setting("PAYMENTS_STRIPE_API_BASE"))]
 
     def client(self):
         import stripe

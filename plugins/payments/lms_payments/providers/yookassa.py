@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms_payments.money import decimal_string, from_decimal
 from lms_payments.providers import (
+    origin_of,
     Checkout,
     IncomingEvent,
     PaymentProvider,
@@ -35,6 +36,9 @@ class YooKassaProvider(PaymentProvider):
 
     def configured(self) -> bool:
         return bool(setting("PAYMENTS_YOOKASSA_SHOP_ID") and setting("PAYMENTS_YOOKASSA_SECRET_KEY"))
+
+    def checkout_origins(self) -> list[str]:
+        return ["https://yoomoney.ru", origin_of(setting("PAYMENTS_YOOKASSA_API_BASE"))]
 
     def _request(self, method: str, path: str, body: dict | None = None, key: str | None = None) -> dict:
         url = setting("PAYMENTS_YOOKASSA_API_BASE").rstrip("/") + path
