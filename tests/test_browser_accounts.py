@@ -41,7 +41,13 @@ def test_a_teacher_turns_on_two_factor_and_logs_in_with_a_code(live_server, brow
 
     qr = page.locator("#two-factor-setup img.qr")
     qr.wait_for()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 100", qr.element_handle())
+    loaded = page.evaluate(
+        "img => new Promise(done => { const seen = () => done([img.complete, img.naturalWidth]);"
+        " if (img.complete) { seen(); } else { img.addEventListener('load', seen);"
+        " img.addEventListener('error', seen); } })",
+        qr.element_handle(),
+    )
+    assert loaded[0] and loaded[1] > 100, loaded
     shots(page, "two-factor-setup-en")
     secret = page.inner_text("#totp-secret").strip()
     page.fill("input[name='code-code']", "000000")

@@ -24,7 +24,11 @@ def plugin_rows() -> list[dict]:
     folders = migration_folders()
     from lms_core.delivery import waiting_by_plugin
 
-    waiting = waiting_by_plugin()
+    try:
+        waiting = waiting_by_plugin() if migrated else {}
+    except SQLAlchemyError:  # a deployment whose upgrade to the event log has not run yet
+        db.session.rollback()
+        waiting = {}
     rows = []
     for name, info in sorted(plugins.installed.items()):
         last = (
