@@ -1,0 +1,1 @@
+"""SCORM packages (import, player, export) and xAPI statements to an LRS."""
