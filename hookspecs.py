@@ -49,7 +49,16 @@ if TYPE_CHECKING:  # the contract's types; hookspecs itself imports nothing of t
     import click
     from flask import Blueprint, Flask
 
-    from lms_core.contracts import NavLink, NotificationChannel, PeriodicTask, Refusal, Requirement
+    from lms_core.contracts import (
+        GradebookItem,
+        NavLink,
+        NotificationChannel,
+        PeriodicTask,
+        Refusal,
+        Requirement,
+        TodoItem,
+        WorkspaceTab,
+    )
     from lms_core.payloads import (
         AttemptInfo,
         CourseInfo,
@@ -179,6 +188,32 @@ def lms_course_page_fragments(user: UserInfo | None, course: CourseInfo) -> str 
 @hookspec
 def lms_dashboard_fragments(user: UserInfo) -> str | None:
     """Called when a user's dashboard is rendered. Returns a list of HTML fragments."""
+
+
+@hookspec
+def lms_course_workspace_tabs(user: UserInfo, course: CourseInfo) -> list[WorkspaceTab]:
+    """Called when a page of a course's teacher workspace is rendered, for a user who
+    may edit the course. Returns a list of ``lms_core.WorkspaceTab`` (key, label, url,
+    optional count) for the plugin's teacher pages of this course (grading,
+    certificates, live sessions, prices...); return only tabs ``user`` may open."""
+
+
+@hookspec
+def lms_gradebook_items(course: CourseInfo, user_ids: list[int] | None) -> list[GradebookItem]:
+    """Called when a course's gradebook is built (a page of it, a learner's own grades,
+    an export). Returns a list of ``lms_core.GradebookItem``: the plugin's graded items
+    of ``course`` with the points of the learners in ``user_ids`` (the learners being
+    shown; ``None`` means every learner of the course). Read them in a constant number
+    of queries, not one per learner."""
+
+
+@hookspec
+def lms_teacher_todo(user: UserInfo) -> list[TodoItem]:
+    """Called for a teacher's (or admin's) "To do" list and the count in the menu.
+    Returns a list of ``lms_core.TodoItem`` (label, url, count, course_id): work waiting
+    in the courses ``user`` teaches (hand-ins to grade, learners past a deadline,
+    questions to answer); leave out items whose count is 0. Keep it cheap: it is
+    counted on the teacher's pages (the core caches the total for a minute)."""
 
 
 @hookspec(firstresult=True)

@@ -12,7 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hookspecs import hookimpl, hookspec
-from lms_core.contracts import NavLink, NotificationChannel, PeriodicTask, Refusal, Requirement
+from lms_core.contracts import (
+    GradebookItem,
+    NavLink,
+    NotificationChannel,
+    PeriodicTask,
+    Refusal,
+    Requirement,
+    TodoItem,
+    WorkspaceTab,
+)
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
     from flask_babel import gettext, lazy_gettext
@@ -49,6 +58,9 @@ __all__ = [
     "PeriodicTask",
     "Refusal",
     "Requirement",
+    "WorkspaceTab",
+    "GradebookItem",
+    "TodoItem",
     "call_hook",
     "call_first_hook",
     "check_hook",

@@ -88,9 +88,9 @@ def _trust_proxies(app) -> None:
 
 def _register_blueprints(app, plugins) -> None:
     from lms_core.api import api_blueprint
-    from lms_core.web import account, admin, auth, catalogue, learn, notifications, teach  # noqa: F401 (account: routes of auth)
+    from lms_core.web import account, admin, auth, catalogue, grades, learn, notifications, teach  # noqa: F401 (account: routes of auth)
 
-    for module in (auth, catalogue, learn, notifications, teach, admin):
+    for module in (auth, catalogue, learn, grades, notifications, teach, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_blueprint)
 

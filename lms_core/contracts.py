@@ -75,3 +75,49 @@ class NotificationChannel(ABC):
     @abstractmethod
     def deliver(self, notification: NotificationInfo, user: UserInfo) -> None:
         """Send ``notification`` to ``user``; raise to have the job retried."""
+
+
+@dataclass(frozen=True)
+class WorkspaceTab:
+    """A tab of a course's teacher workspace (``lms_course_workspace_tabs``).
+
+    ``key`` names the tab (the page it opens marks it current with the same key: pass
+    it to the ``course_tabs`` macro); ``count`` is shown beside the label when set (work
+    waiting, e.g. hand-ins to grade); tabs are sorted by ``order`` then label.
+    """
+
+    key: str
+    label: str
+    url: str
+    count: int | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class GradebookItem:
+    """One graded column of a course's gradebook (``lms_gradebook_items``).
+
+    ``key`` is stable and unique in the course (``"<plugin>:<kind>:<id>"``): overrides
+    and categories are stored against it. ``scores`` maps a learner's user id to the
+    points they have (learners without a grade yet are left out: "missing");
+    ``max_points`` is the item's maximum (greater than 0). ``url`` opens the item for
+    the teacher.
+    """
+
+    key: str
+    title: str
+    max_points: float
+    scores: dict[int, float]
+    url: str | None = None
+    date: Any = None
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """Work waiting for a teacher (``lms_teacher_todo``): ``count`` things at ``url``
+    (e.g. "3 hand-ins to grade"), in the course ``course_id`` when it belongs to one."""
+
+    label: str
+    url: str
+    count: int
+    course_id: int | None = None

@@ -518,6 +518,90 @@ def test_hook_lms_course_page_fragments(app, client, factory, login):
     assert seen[-1][0] == UserInfo.of(student)
 
 
+def test_hook_lms_course_workspace_tabs(app, client, factory, login):
+    from lms_core import WorkspaceTab
+
+    seen = []
+
+    @hookimpl
+    def lms_course_workspace_tabs(user, course):
+        seen.append((user.id, course.id))
+        return [
+            WorkspaceTab("forum", "Forum", f"/forum/{course.id}", count=3, order=5),
+            WorkspaceTab("wiki", "Wiki", f"/wiki/{course.id}"),
+        ]
+
+    register_plugin(app, "forum", lms_course_workspace_tabs)
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    login(client, teacher)
+
+    page = text(client.get(f"/teach/courses/{course.id}"))
+
+    assert re.search(rf'<a href="/forum/{course.id}" data-tab="forum"\s*>Forum <span class="count">3</span></a>', page)
+    assert page.index('data-tab="forum"') < page.index('data-tab="wiki"')  # by order, after the core's tabs
+    assert page.index('data-tab="gradebook"') < page.index('data-tab="forum"')
+    assert seen == [(teacher.id, course.id)]  # once a page, however often the tabs are drawn
+    # Only for people who may edit the course: a student asking never reaches the hook.
+    login(client, enrolled_student(factory, course))
+    assert client.get(f"/teach/courses/{course.id}").status_code == 403
+    assert len(seen) == 1
+
+
+def test_hook_lms_gradebook_items(app, client, factory, login):
+    from lms_core import GradebookItem
+
+    asked = []
+
+    @hookimpl
+    def lms_gradebook_items(course, user_ids):
+        asked.append(user_ids)
+        return [
+            GradebookItem("visits:visit:1", "Museum visit", 10, {uid: 7.5 for uid in (user_ids or [])}),
+            GradebookItem("visits:broken", "Broken", 0, {}),  # no maximum: left out
+        ]
+
+    register_plugin(app, "visits", lms_gradebook_items)
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    student = enrolled_student(factory, course, name="Vera")
+    login(client, teacher)
+
+    page = text(client.get(f"/teach/courses/{course.id}/gradebook"))
+
+    assert 'data-key="visits:visit:1"' in page and "Museum visit" in page
+    assert "Broken" not in page
+    assert asked == [[student.id]]  # only the learners of the page
+    row = page[page.index(f'data-user="{student.id}"') :]
+    assert ">7.5<" in row[: row.index("</tr>")]
+    assert "75%" in row[: row.index("</tr>")]  # the only item: the total is its percentage
+
+
+def test_hook_lms_teacher_todo(app, client, factory, login):
+    from lms_core import TodoItem
+
+    counts = {"questions": 4}
+
+    @hookimpl
+    def lms_teacher_todo(user):
+        return [
+            TodoItem("Questions to answer", "/chat/inbox", counts["questions"]),
+            TodoItem("Nothing here", "/nothing", 0),  # a count of 0 is not shown
+        ]
+
+    register_plugin(app, "chat", lms_teacher_todo)
+    teacher = factory.user(role="teacher")
+    login(client, teacher)
+
+    page = text(client.get("/teach/todo"))
+
+    assert 'href="/chat/inbox">Questions to answer</a> <span class="nav-count">4</span>' in page
+    assert "Nothing here" not in page
+    assert "To do (4)" in page  # the count in the menu
+    login(client, enrolled_student(factory, factory.course()))
+    assert client.get("/teach/todo").status_code == 403
+
+
 def test_hook_lms_dashboard_fragments(app, client, factory, login):
     @hookimpl
     def lms_dashboard_fragments(user):

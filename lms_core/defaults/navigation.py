@@ -17,6 +17,14 @@ def lms_navigation_links(user):
     links.append(NavLink(_("My learning"), url_for("learn.dashboard")))
     if user.role in ("teacher", "admin"):
         links.append(NavLink(_("Teaching"), url_for("teach.index")))
+        links.append(_todo_link(user))
     if user.role == "admin":
         links.append(NavLink(_("Administration"), url_for("admin.index"), area="admin"))
     return links
+
+
+def _todo_link(user) -> NavLink:
+    from lms_core.web.teach.todo import todo_count
+
+    waiting = todo_count(user)
+    return NavLink(_("To do (%(num)d)", num=waiting) if waiting else _("To do"), url_for("teach.todo"))

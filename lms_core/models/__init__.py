@@ -8,6 +8,7 @@ from lms_core.models.courses import Course, CourseStaff, Lesson, Translation
 from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
 from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
 from lms_core.models.notifications import Notification
+from lms_core.models.gradebook import GradebookCategory, GradebookPlacement, GradebookSettings, GradeOverride
 from lms_core.models.platform import Event, EventDelivery, JobFailure, PeriodicRun, PluginError, PluginState
 
 __all__ = [
@@ -30,6 +31,10 @@ __all__ = [
     "Enrollment",
     "LessonCompletion",
     "Notification",
+    "GradebookCategory",
+    "GradebookPlacement",
+    "GradebookSettings",
+    "GradeOverride",
     "Event",
     "EventDelivery",
     "JobFailure",

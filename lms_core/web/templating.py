@@ -22,6 +22,26 @@ def navigation_links(user):
     return core + others
 
 
+def workspace_tabs(course) -> list:
+    """The plugins' tabs of a course's teacher workspace (``lms_course_workspace_tabs``),
+    sorted by order then label; computed once per request and course."""
+    from lms_core.payloads import CourseInfo
+
+    from lms_core.permissions import can
+
+    memo = g.setdefault("lms_workspace_tabs", {})
+    if course.id not in memo:
+        user = g.get("user")
+        if user is None or not can(user, "course.edit", course):
+            memo[course.id] = []
+            return []
+        tabs = get_plugin_manager().call_flat(
+            "lms_course_workspace_tabs", user=_snapshot(user), course=CourseInfo.of(course)
+        )
+        memo[course.id] = sorted(tabs, key=lambda tab: (tab.order, str(tab.label)))
+    return memo[course.id]
+
+
 def fragments(hook_name: str, **kwargs) -> Markup:
     """Join the HTML fragments plugins contribute to a page; plain strings are escaped."""
     parts = get_plugin_manager().call_flat(hook_name, **kwargs)
@@ -84,6 +104,7 @@ def _language_names() -> dict:
 
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["workspace_tabs"] = workspace_tabs
     app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""

@@ -77,10 +77,23 @@ def course(course_id):
         form.starts_at.data = _local_start(course)  # obj would give the UTC value
         form.default_language.choices = language_choices()
         return render_editor(course, form=form)
+    return save_settings(course)
+
+
+@bp.route("/courses/<int:course_id>/settings", methods=["GET", "POST"])
+def settings(course_id):
+    """The course's fields and its teachers, a tab of its own in the workspace."""
+    course = editable_course(course_id)
+    if request.method == "GET":
+        return render_editor(course, view="settings")
+    return save_settings(course)
+
+
+def save_settings(course: Course):
     form = CourseForm()
     form.default_language.choices = language_choices()
     if not form.validate():
-        return render_editor(course, form=form, status=400)
+        return render_editor(course, form=form, status=400, view="settings")
     try:
         courses.update_course(
             course,
@@ -93,9 +106,9 @@ def course(course_id):
         )
     except ServiceError as exc:
         mark_errors(form, exc)
-        return render_editor(course, form=form, status=failed(exc))
+        return render_editor(course, form=form, status=failed(exc), view="settings")
     flash(_("The course was saved."), "success")
-    return redirect(url_for("teach.course", course_id=course.id)), 303
+    return redirect(url_for("teach.settings", course_id=course.id)), 303
 
 
 def _local_start(course: Course):
@@ -113,7 +126,7 @@ def _utc_start(local):
     return to_utc(local).replace(tzinfo=timezone.utc) if local else None
 
 
-def render_editor(course: Course, form=None, staff_form=None, status: int = 200):
+def render_editor(course: Course, form=None, staff_form=None, status: int = 200, view: str = "content"):
     if form is None:
         form = CourseForm(obj=course, formdata=None)
         form.starts_at.data = _local_start(course)
@@ -130,6 +143,7 @@ def render_editor(course: Course, form=None, staff_form=None, status: int = 200)
         staff_form=staff_form or StaffForm(formdata=None),
         outline=courses.outline(course, include_unpublished=True),
         enrolled=enrolled,
+        view=view,
     ), status
 
 
@@ -158,14 +172,14 @@ def add_staff(course_id):
     course = editable_course(course_id)
     staff_form = StaffForm()
     if not staff_form.validate():
-        return render_editor(course, staff_form=staff_form, status=400)
+        return render_editor(course, staff_form=staff_form, status=400, view="settings")
     try:
         member = courses.add_staff(course, staff_form.email.data)
     except ServiceError as exc:
         mark_errors(staff_form, exc)
-        return render_editor(course, staff_form=staff_form, status=failed(exc))
+        return render_editor(course, staff_form=staff_form, status=failed(exc), view="settings")
     flash(_("%(name)s now teaches this course.", name=member.user.name), "success")
-    return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303
+    return redirect(url_for("teach.settings", course_id=course.id, _anchor="staff")), 303
 
 
 @bp.route("/courses/<int:course_id>/staff/<int:user_id>/remove", methods=["POST"])
@@ -175,9 +189,9 @@ def remove_staff(course_id, user_id):
         courses.remove_staff(course, user_id)
     except ServiceError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303
+        return redirect(url_for("teach.settings", course_id=course.id, _anchor="staff")), 303
     if user_id == g.user.id and not g.user.is_admin:
         flash(_("You no longer teach this course."), "success")
         return redirect(url_for("teach.index")), 303
     flash(_("The teacher was removed from the course."), "success")
-    return redirect(url_for("teach.course", course_id=course.id, _anchor="staff")), 303
+    return redirect(url_for("teach.settings", course_id=course.id, _anchor="staff")), 303

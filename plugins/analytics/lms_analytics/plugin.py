@@ -103,3 +103,15 @@ def on_course_completed(user, course, enrollment):
 @hookimpl
 def on_user_registered(user):
     enqueue(jobs.learner_registered, user.id)
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab("analytics", _("Analytics"), url_for("analytics.course_overview", course_id=course.id), order=80),
+    ]

@@ -112,8 +112,13 @@ def tell_teachers(submission_id: int) -> int:
         .scalars()
         .all()
     )
+    from lms_assignments import notices
+
+    daily = notices.daily_teachers(t.id for t in teachers)  # they get the summary instead
     told = 0
     for teacher in teachers:
+        if teacher.id in daily:
+            continue
         title = messages.title_for(teacher, assignment)
         told += reminders.notify_once(
             teacher,
@@ -126,6 +131,13 @@ def tell_teachers(submission_id: int) -> int:
             params={"student": student.name, "assignment": title, "number": submission.number},
         )
     return told
+
+
+def send_hand_in_digests() -> int:
+    """Periodic task ``assignments.hand_in_digest``: the daily summaries of hand-ins."""
+    from lms_assignments import notices
+
+    return notices.send_digests()
 
 
 def send_reminders() -> dict:

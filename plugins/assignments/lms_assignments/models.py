@@ -233,3 +233,17 @@ class SentReminder(db.Model):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)  # "before-24h", "missing-alert"
     due_at = mapped_column(UTCDateTime, nullable=False)
     sent_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+NOTICE_MODES = ("each", "daily")
+
+
+class TeacherNotices(db.Model):
+    """How a teacher hears of hand-ins: one notification each (the default, no row), or
+    one daily summary; ``digest_until`` is the end of the last summary sent."""
+
+    __tablename__ = "assignments_teacher_notices"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), nullable=False, default="each")
+    digest_until = mapped_column(UTCDateTime)

@@ -50,6 +50,7 @@ def lms_periodic_tasks():
     return [
         PeriodicTask("assignments.reminders", jobs.send_reminders, interval("ASSIGNMENTS_REMINDER_INTERVAL")),
         PeriodicTask("assignments.repair", jobs.repair, interval("ASSIGNMENTS_REPAIR_INTERVAL")),
+        PeriodicTask("assignments.hand_in_digest", jobs.send_hand_in_digests, interval("ASSIGNMENTS_DIGEST_INTERVAL")),
     ]
 
 
@@ -101,3 +102,36 @@ def lms_analytics_assignment_stats(course):
     from lms_assignments import analytics
 
     return analytics.assignment_stats(course)
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    from lms_assignments import workspace
+
+    return workspace.tabs(user, course)
+
+
+@hookimpl
+def lms_gradebook_items(course, user_ids):
+    from lms_assignments import workspace
+
+    return workspace.gradebook_items(course, user_ids)
+
+
+@hookimpl
+def lms_teacher_todo(user):
+    from lms_assignments import workspace
+
+    return workspace.todo(user)
+
+
+@hookimpl
+def lms_navigation_links(user):
+    """On the account page of teachers: how they hear of hand-ins."""
+    from flask import url_for
+
+    from lms_core import NavLink, gettext as _
+
+    if user is None or user.role not in ("teacher", "admin"):
+        return None
+    return [NavLink(_("Hand-in notifications"), url_for("assignments.notices"), area="account")]

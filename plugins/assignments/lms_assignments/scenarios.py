@@ -75,6 +75,21 @@ def scenarios() -> list[dict]:
             "sample": {"student": "Ann Smith", "assignment": "Essay", "number": 1},
         },
         {
+            "name": "assignments.hand_in_digest",
+            "label": _l("Daily summary of hand-ins"),
+            "description": _l("Sent once a day to teachers who chose a summary instead of a notice for each hand-in."),
+            "audience": "teacher",
+            "channels": ["email"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("{{ count }} new hand-in(s) today"),
+                "text": _l("{{ count }} new hand-in(s) in your courses today.\n\n{{ url }}"),
+                "short": _l("{{ count }} new hand-in(s) today"),
+            },
+            "sample": {"count": 3, "assignments": [{"title": "Essay", "count": 3}]},
+        },
+        {
             "name": "assignments.missing",
             "label": _l("Missing hand-ins"),
             "description": _l(

@@ -15,5 +15,6 @@ settings = PluginSettings(
         "ASSIGNMENTS_UPLOAD_FOLDER": None,  # default: <instance folder>/assignment-files
         "ASSIGNMENTS_REMINDER_INTERVAL": 300,  # seconds between reminder sweeps
         "ASSIGNMENTS_REPAIR_INTERVAL": 3600,
+        "ASSIGNMENTS_DIGEST_INTERVAL": 900,  # seconds between checks for due daily summaries
     }
 )

@@ -88,6 +88,32 @@ def upload_too_large(exc):
     return render_template("errors/error.html", status=413, message=message), 413
 
 
+# --------------------------------------------------------------------------- hand-in notices
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@login_required
+def notices():
+    """A teacher chooses: a notification for each hand-in, or a daily summary."""
+    from lms_assignments import notices as notice_service
+
+    if current_user.role not in ("teacher", "admin"):
+        abort(403)
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            notice_service.set_mode(current_user, request.form.get("mode", ""))
+        except ServiceError as exc:
+            error, status = exc.fields.get("mode", exc.message), 400
+        else:
+            flash(_("Your choice was saved."), "success")
+            return redirect(url_for("assignments.notices")), 303
+    return render_template(
+        "assignments/notices.html", mode=notice_service.mode_of(current_user.id), error=error
+    ), status
+
+
 # --------------------------------------------------------------------------- lists
 
 
@@ -284,7 +310,17 @@ def translations(assignment_id):
 def _assignment_page(assignment, status=200, error=None, posted=None):
     course = assignment.course
     staff = can(current_user, "assignments.grade", assignment)
-    context = {"assignment": assignment, "course": course, "staff": staff, "error": error, "posted": posted}
+    # ?preview=1: a teacher sees the page as a learner does, nothing can be handed in.
+    preview = staff and request.args.get("preview") == "1"
+    staff = staff and not preview
+    context = {
+        "assignment": assignment,
+        "course": course,
+        "staff": staff,
+        "preview": preview,
+        "error": error,
+        "posted": posted,
+    }
     if staff:
         counts = submission_service.queue_counts(assignment)
         enrolled = db.session.execute(
@@ -372,6 +408,7 @@ def grading_queue(assignment_id):
         states=submission_service.QUEUE_STATES,
         page=page,
         has_next=has_next,
+        graded_count=submission_service.queue_counts(assignment)["graded"],
     )
 
 

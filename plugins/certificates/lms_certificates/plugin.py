@@ -129,3 +129,15 @@ def lms_notification_scenarios():
             "sample": {"course": "Python 101", "number": "LMS-2026-000123-7"},
         }
     ]
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab("certificates", _("Certificates"), url_for("certificates.course", course_id=course.id), order=40),
+    ]

@@ -215,3 +215,20 @@ def lms_analytics_hidden_learners(user_ids):
     from lms_gamification import analytics
 
     return analytics.hidden_learners(user_ids)
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab(
+            "gamification",
+            _("Points and badges"),
+            url_for("gamification.course_settings", course_id=course.id),
+            order=50,
+        ),
+    ]

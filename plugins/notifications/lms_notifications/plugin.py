@@ -81,3 +81,20 @@ def lms_course_page_fragments(user, course):
     from lms_notifications.views import course_fragment
 
     return course_fragment(user, course)
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab(
+            "announcements",
+            _("Announcements"),
+            url_for("lms_notifications.course_announcements", course_id=course.id),
+            order=30,
+        ),
+    ]

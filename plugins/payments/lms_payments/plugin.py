@@ -132,3 +132,15 @@ def lms_notification_scenarios():
             },
         }
     ]
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab("prices", _("Prices"), url_for("payments.prices", course_id=course.id), order=70),
+    ]

@@ -98,3 +98,33 @@ def lms_navigation_links(user):
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
     return messages.scenarios()
+
+
+@hookimpl
+def lms_course_workspace_tabs(user, course):
+    """The plugin's teacher page of the course, a tab of the course workspace."""
+    from flask import url_for
+
+    from lms_core import WorkspaceTab, gettext as _
+
+    return [
+        WorkspaceTab("live", _("Live sessions"), url_for("zoom.course_sessions", course_id=course.id), order=20),
+    ]
+
+
+@hookimpl
+def lms_gradebook_items(course, user_ids):
+    """Attendance of the lectures marked "in the gradebook", as a percentage per date."""
+    from lms_core import GradebookItem
+
+    wanted = None if user_ids is None else set(user_ids)
+    return [
+        GradebookItem(
+            item["key"],
+            item["title"],
+            float(item["max_points"]),
+            {uid: float(p) for uid, p in item["scores"].items() if wanted is None or uid in wanted},
+            date=item["date"],
+        )
+        for item in attendance.gradebook_items(course.id)
+    ]

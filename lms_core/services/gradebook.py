@@ -1,0 +1,510 @@
+"""A course's gradebook: learners × graded items, with categories, weights, drop-lowest,
+the course total, pass/fail, an optional letter scale and teachers' overrides.
+
+Items are the course's published quizzes (best attempt) and what plugins add through
+``lms_gradebook_items``. Nothing is computed per learner with its own query: one page of
+learners costs the same few statements whatever the size of the course (the learners,
+the quizzes' best scores, the overrides, the course's settings), plus what plugins read.
+
+The total: in each category the points of its items (a missing grade counts 0) over
+their maximum, after dropping the ``drop_lowest`` lowest items by percentage (at least
+one item stays); categories are weighted by their weights (items without a category are
+"Other", with the course's ``other_weight``), over the categories that have items.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from flask_babel import gettext as _
+
+from lms_core.contracts import GradebookItem
+from lms_core.extensions import db
+from lms_core.models import (
+    Attempt,
+    Course,
+    Enrollment,
+    GradebookCategory,
+    GradebookPlacement,
+    GradebookSettings,
+    GradeOverride,
+    Question,
+    Quiz,
+    User,
+    utcnow,
+)
+from lms_core.services import ServiceError
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 50
+LEARNER_STATES = ("active", "completed")
+MAX_CATEGORIES = 50
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    max_points: float
+    url: str | None
+    category_id: int | None
+    source: str  # "quiz" or the plugin's item
+
+
+@dataclass
+class Cell:
+    points: float | None
+    overridden: bool = False
+    original: float | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.points is None
+
+
+@dataclass
+class Row:
+    user: User
+    cells: dict[str, Cell]
+    total: float | None  # percent
+    passed: bool | None
+    letter: str | None
+    missing: list[str] = field(default_factory=list)  # keys of items without a grade
+    categories: dict[int | None, float | None] = field(default_factory=dict)  # percent per category
+
+
+@dataclass
+class Group:
+    id: int | None
+    name: str
+    weight: float
+    drop_lowest: int
+
+
+@dataclass
+class Book:
+    course: Course
+    settings: GradebookSettings
+    columns: list[Column]
+    groups: list[Group]
+    rows: list[Row]
+    total_learners: int
+    page: int
+    pages: int
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def invalid(field_name: str, message: str) -> ServiceError:
+    return ServiceError("invalid", message, 400, {field_name: message})
+
+
+def settings_of(course: Course) -> GradebookSettings:
+    found = db.session.get(GradebookSettings, course.id)
+    return found if found is not None else GradebookSettings(course_id=course.id, pass_percent=50, other_weight=100)
+
+
+def categories_of(course: Course) -> list[GradebookCategory]:
+    return list(
+        db.session.execute(
+            db.select(GradebookCategory)
+            .where(GradebookCategory.course_id == course.id)
+            .order_by(GradebookCategory.position, GradebookCategory.id)
+        ).scalars()
+    )
+
+
+def parse_letter_scale(text: str) -> list | None:
+    """``"A 90, B 80, C 70, F 0"`` (or one per line, ``A: 90``) → ``[["A", 90.0], ...]``
+    highest first; empty text → None. Raises ServiceError on the field ``letter_scale``."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    scale = []
+    for part in text.replace("\n", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        letter, _sep, number = part.replace(":", " ").replace("=", " ").rpartition(" ")
+        letter = letter.strip()
+        try:
+            minimum = float(number.replace("%", ""))
+        except ValueError:
+            minimum = None
+        if not letter or len(letter) > 10 or minimum is None or not 0 <= minimum <= 100:
+            raise invalid(
+                "letter_scale",
+                _('Write each grade as a letter and its lowest percentage, e.g. "A 90, B 80, C 70, F 0".'),
+            )
+        scale.append([letter, minimum])
+    scale.sort(key=lambda pair: -pair[1])
+    if len({minimum for _l, minimum in scale}) != len(scale):
+        raise invalid("letter_scale", _("Two grades have the same lowest percentage."))
+    return scale
+
+
+def format_letter_scale(scale) -> str:
+    return ", ".join(f"{letter} {minimum:g}" for letter, minimum in scale or [])
+
+
+def save_settings(course: Course, pass_percent, other_weight, letter_scale_text: str) -> GradebookSettings:
+    scale = parse_letter_scale(letter_scale_text)
+    pass_value = _number(pass_percent, "pass_percent", 0, 100)
+    other = _number(other_weight, "other_weight", 0, 1000)
+    found = db.session.get(GradebookSettings, course.id)
+    if found is None:
+        found = GradebookSettings(course_id=course.id)
+        db.session.add(found)
+    found.pass_percent, found.other_weight, found.letter_scale = pass_value, other, scale
+    db.session.commit()
+    return found
+
+
+def _number(value, field_name: str, low: float, high: float) -> float:
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number != number or not low <= number <= high:
+        raise invalid(field_name, _("Enter a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}"))
+    return number
+
+
+def save_category(course: Course, name: str, weight, drop_lowest, category: GradebookCategory | None = None):
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise invalid("name", _("Give the category a name (up to 100 characters)."))
+    weight_value = _number(weight, "weight", 0, 1000)
+    drop = _number(drop_lowest or 0, "drop_lowest", 0, 50)
+    if drop != int(drop):
+        raise invalid("drop_lowest", _("Enter a whole number from 0 to 50."))
+    clash = db.session.execute(
+        db.select(GradebookCategory.id).where(
+            GradebookCategory.course_id == course.id, db.func.lower(GradebookCategory.name) == name.lower()
+        )
+    ).scalar()
+    if clash is not None and (category is None or clash != category.id):
+        raise invalid("name", _("The course already has a category with this name."))
+    if category is None:
+        count = db.session.execute(
+            db.select(db.func.count(GradebookCategory.id)).where(GradebookCategory.course_id == course.id)
+        ).scalar_one()
+        if count >= MAX_CATEGORIES:
+            raise invalid("name", _("A course has at most %(num)d categories.", num=MAX_CATEGORIES))
+        category = GradebookCategory(course_id=course.id, position=count)
+        db.session.add(category)
+    category.name, category.weight, category.drop_lowest = name, weight_value, int(drop)
+    db.session.commit()
+    return category
+
+
+def delete_category(course: Course, category_id: int) -> None:
+    category = db.session.get(GradebookCategory, category_id)
+    if category is None or category.course_id != course.id:
+        raise ServiceError("not_found", _("There is no such category."), 404)
+    db.session.execute(db.delete(GradebookPlacement).where(GradebookPlacement.category_id == category.id))
+    db.session.delete(category)
+    db.session.commit()
+
+
+def place_items(course: Course, placements: dict[str, int | None]) -> None:
+    """Put items (by key) into categories (by id, or None for "Other"), all at once."""
+    valid = {c.id for c in categories_of(course)}
+    for key, category_id in placements.items():
+        if category_id is not None and category_id not in valid:
+            raise invalid(f"item-{key}", _("There is no such category."))
+    existing = {
+        p.item_key: p
+        for p in db.session.execute(
+            db.select(GradebookPlacement).where(GradebookPlacement.course_id == course.id)
+        ).scalars()
+    }
+    for key, category_id in placements.items():
+        row = existing.get(key)
+        if category_id is None:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(GradebookPlacement(course_id=course.id, item_key=key[:120], category_id=category_id))
+        else:
+            row.category_id = category_id
+    db.session.commit()
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def quiz_key(quiz_id: int) -> str:
+    return f"quiz:{quiz_id}"
+
+
+def _quiz_columns(course: Course) -> list[tuple[int, Column]]:
+    from flask import url_for
+
+    from lms_core.i18n import localized
+
+    rows = db.session.execute(
+        db.select(Quiz, db.func.coalesce(db.func.sum(Question.points), 0))
+        .outerjoin(Question, Question.quiz_id == Quiz.id)
+        .where(Quiz.course_id == course.id, Quiz.published.is_(True))
+        .group_by(Quiz.id)
+        .order_by(Quiz.position, Quiz.id)
+    ).all()
+    return [
+        (
+            quiz.id,
+            Column(
+                quiz_key(quiz.id),
+                localized(quiz, "title", course),
+                float(points),
+                url_for("teach.quiz", quiz_id=quiz.id),
+                None,
+                "quiz",
+            ),
+        )
+        for quiz, points in rows
+        if points > 0
+    ]
+
+
+def _plugin_items(course: Course, user_ids: list[int] | None) -> list[GradebookItem]:
+    from lms_core.payloads import CourseInfo
+    from lms_core.plugins import get_plugin_manager
+
+    items = []
+    seen = set()
+    for item in get_plugin_manager().call_flat("lms_gradebook_items", course=CourseInfo.of(course), user_ids=user_ids):
+        if not isinstance(item, GradebookItem) or not item.max_points or item.max_points <= 0 or item.key in seen:
+            log.warning("lms_gradebook_items returned an item the gradebook cannot use: %r", item)
+            continue
+        seen.add(item.key)
+        items.append(item)
+    return items
+
+
+def _best_quiz_percents(quiz_ids: list[int], user_ids: list[int]) -> dict[tuple[int, int], float]:
+    if not quiz_ids or not user_ids:
+        return {}
+    return {
+        (user_id, quiz_id): best
+        for user_id, quiz_id, best in db.session.execute(
+            db.select(Attempt.user_id, Attempt.quiz_id, db.func.max(Attempt.percent))
+            .where(
+                Attempt.quiz_id.in_(quiz_ids),
+                Attempt.user_id.in_(user_ids),
+                Attempt.submitted_at.is_not(None),
+            )
+            .group_by(Attempt.user_id, Attempt.quiz_id)
+        ).all()
+        if best is not None
+    }
+
+
+def _current_overrides(course_id: int, user_ids: list[int]) -> dict[tuple[int, str], float | None]:
+    if not user_ids:
+        return {}
+    latest = (
+        db.select(db.func.max(GradeOverride.id))
+        .where(GradeOverride.course_id == course_id, GradeOverride.user_id.in_(user_ids))
+        .group_by(GradeOverride.user_id, GradeOverride.item_key)
+    )
+    return {
+        (user_id, key): points
+        for user_id, key, points in db.session.execute(
+            db.select(GradeOverride.user_id, GradeOverride.item_key, GradeOverride.points).where(
+                GradeOverride.id.in_(latest)
+            )
+        ).all()
+    }
+
+
+# ----------------------------------------------------------------------------- the book
+
+
+def _learners_query(course: Course):
+    return (
+        db.select(User)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES))
+    )
+
+
+def count_learners(course: Course) -> int:
+    return db.session.execute(
+        db.select(db.func.count(Enrollment.id)).where(
+            Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES)
+        )
+    ).scalar_one()
+
+
+def build(course: Course, users: list[User], total_learners: int = 0, page: int = 1, per_page: int = PER_PAGE) -> Book:
+    """The gradebook of ``users`` (one page of the course's learners, or one learner)."""
+    settings = settings_of(course)
+    categories = categories_of(course)
+    placements = dict(
+        db.session.execute(
+            db.select(GradebookPlacement.item_key, GradebookPlacement.category_id).where(
+                GradebookPlacement.course_id == course.id
+            )
+        ).all()
+    )
+    user_ids = [user.id for user in users]
+    quiz_columns = _quiz_columns(course)
+    best = _best_quiz_percents([quiz_id for quiz_id, _c in quiz_columns], user_ids)
+    columns = [column for _id, column in quiz_columns]
+    scores: dict[str, dict[int, float]] = {}
+    for quiz_id, column in quiz_columns:
+        scores[column.key] = {
+            user_id: best[(user_id, quiz_id)] * column.max_points / 100
+            for user_id in user_ids
+            if (user_id, quiz_id) in best
+        }
+    for item in _plugin_items(course, user_ids):
+        columns.append(Column(item.key, str(item.title), float(item.max_points), item.url, None, "plugin"))
+        scores[item.key] = {int(k): float(v) for k, v in (item.scores or {}).items() if v is not None}
+    for column in columns:
+        column.category_id = placements.get(column.key)
+    overrides = _current_overrides(course.id, user_ids)
+    groups = [Group(c.id, c.name, c.weight, c.drop_lowest) for c in categories]
+    groups.append(Group(None, _("Other"), settings.other_weight, 0))
+    rows = [_row(user, columns, scores, overrides, groups, settings) for user in users]
+    pages = max((total_learners + per_page - 1) // per_page, 1)
+    return Book(course, settings, columns, groups, rows, total_learners, page, pages)
+
+
+def _row(user, columns, scores, overrides, groups, settings) -> Row:
+    cells = {}
+    missing = []
+    for column in columns:
+        original = scores[column.key].get(user.id)
+        if (user.id, column.key) in overrides and overrides[(user.id, column.key)] is not None:
+            cells[column.key] = Cell(overrides[(user.id, column.key)], True, original)
+        else:
+            cells[column.key] = Cell(original)
+            if original is None:
+                missing.append(column.key)
+    per_group: dict[int | None, float | None] = {}
+    weighted, weights = 0.0, 0.0
+    for group in groups:
+        marks = [(cells[c.key].points or 0.0, c.max_points) for c in columns if c.category_id == group.id]
+        if not marks:
+            per_group[group.id] = None
+            continue
+        if group.drop_lowest:
+            marks.sort(key=lambda mark: mark[0] / mark[1])
+            marks = marks[min(group.drop_lowest, len(marks) - 1) :]
+        percent = 100 * sum(p for p, _m in marks) / sum(m for _p, m in marks)
+        per_group[group.id] = percent
+        if group.weight > 0:
+            weighted += percent * group.weight
+            weights += group.weight
+    total = round(weighted / weights, 2) if weights else None
+    letter = None
+    if total is not None and settings.letter_scale:
+        letter = next((name for name, minimum in settings.letter_scale if total >= minimum), None)
+    passed = None if total is None else total >= settings.pass_percent
+    return Row(user, cells, total, passed, letter, missing, per_group)
+
+
+def book_page(course: Course, page: int = 1, per_page: int = PER_PAGE) -> Book:
+    total = count_learners(course)
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    users = list(
+        db.session.execute(
+            _learners_query(course).order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+        ).scalars()
+    )
+    return build(course, users, total, page, per_page)
+
+
+def learner_book(course: Course, user: User) -> Book:
+    return build(course, [user], 1)
+
+
+def all_pages(course: Course, per_page: int = 500) -> Iterator[Book]:
+    """The whole gradebook, in pages (keyset on name and id, for exports)."""
+    total = count_learners(course)
+    after = None
+    page = 0
+    while True:
+        query = _learners_query(course).order_by(User.name, User.id)
+        if after is not None:
+            query = query.where(db.tuple_(User.name, User.id) > after)
+        users = list(db.session.execute(query.limit(per_page)).scalars())
+        if not users:
+            return
+        page += 1
+        yield build(course, users, total, page, per_page)
+        after = (users[-1].name, users[-1].id)
+
+
+# ----------------------------------------------------------------------------- overrides
+
+
+def is_learner(course: Course, user_id: int) -> bool:
+    return (
+        db.session.execute(
+            db.select(Enrollment.id).where(
+                Enrollment.course_id == course.id,
+                Enrollment.user_id == user_id,
+                Enrollment.status.in_(LEARNER_STATES),
+            )
+        ).scalar()
+        is not None
+    )
+
+
+def override(course: Course, learner_id: int, item_key: str, points, reason: str, by: User) -> GradeOverride:
+    """Set (``points`` a number) or remove (``points`` empty) a learner's grade of one
+    item, with a reason; every change is kept in the history."""
+    if not is_learner(course, learner_id):
+        raise ServiceError("not_found", _("This person is not a learner of the course."), 404)
+    learner = db.session.get(User, learner_id)
+    book = learner_book(course, learner)
+    column = next((c for c in book.columns if c.key == item_key), None)
+    if column is None:
+        raise ServiceError("not_found", _("The course has no such graded item."), 404)
+    reason = (reason or "").strip()
+    errors = {}
+    value = None
+    if str(points if points is not None else "").strip():
+        try:
+            value = _number(points, "points", 0, column.max_points)
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if not reason:
+        errors["reason"] = _("Say why the grade is changed: the learner and other teachers see it.")
+    elif len(reason) > 1000:
+        errors["reason"] = _("Keep the reason under 1000 characters.")
+    if errors:
+        raise ServiceError("invalid", next(iter(errors.values())), 400, errors)
+    row = GradeOverride(
+        course_id=course.id,
+        user_id=learner_id,
+        item_key=item_key,
+        points=value,
+        reason=reason,
+        changed_by_id=by.id,
+        changed_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def history(course: Course, learner_id: int, item_key: str | None = None) -> list[tuple[GradeOverride, User | None]]:
+    changer = db.aliased(User)
+    query = (
+        db.select(GradeOverride, changer)
+        .outerjoin(changer, changer.id == GradeOverride.changed_by_id)
+        .where(GradeOverride.course_id == course.id, GradeOverride.user_id == learner_id)
+        .order_by(GradeOverride.id.desc())
+    )
+    if item_key is not None:
+        query = query.where(GradeOverride.item_key == item_key)
+    return list(db.session.execute(query).all())

@@ -1,0 +1,172 @@
+"""The plugin's parts of the teacher's workspace: the Assignments tab of a course (with
+the number of hand-ins waiting), the assignments' columns in the core's gradebook, and
+the teacher's "To do" (hand-ins to grade, learners past a deadline without a hand-in)."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from lms_core import GradebookItem, TodoItem, WorkspaceTab, can, db, gettext as _, localized
+from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
+
+from lms_assignments.models import Assignment, DeadlineExtension, Submission, SubmissionGrade
+
+
+def _waiting(*columns):
+    """Over the latest hand-ins (no later one by the same student) not graded yet."""
+    later = db.aliased(Submission)
+    newer = (
+        db.select(later.id)
+        .where(
+            later.assignment_id == Submission.assignment_id,
+            later.user_id == Submission.user_id,
+            later.number > Submission.number,
+            later.status != "draft",
+        )
+        .exists()
+    )
+    return (
+        db.select(*columns)
+        .select_from(Submission)
+        .outerjoin(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+        .where(Submission.status == "submitted", SubmissionGrade.id.is_(None), ~newer)
+    )
+
+
+def tabs(user, course) -> list[WorkspaceTab]:
+    row = db.session.get(Course, course.id)
+    person = db.session.get(User, user.id) if user is not None else None
+    if row is None or person is None or not can(person, "assignments.manage", row):
+        return []
+    waiting = db.session.execute(
+        _waiting(db.func.count(Submission.id))
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == course.id)
+    ).scalar_one()
+    return [
+        WorkspaceTab(
+            "assignments",
+            _("Assignments and grading"),
+            url_for("assignments.course_list", course_id=course.id),
+            count=int(waiting) or None,
+            order=10,
+        )
+    ]
+
+
+def gradebook_items(course, user_ids) -> list[GradebookItem]:
+    """One column per published assignment: each learner's best released grade (a grade
+    not released yet is not shown, to teachers either: the gradebook is what learners see)."""
+    row = db.session.get(Course, course.id)
+    assignments = list(
+        db.session.execute(
+            db.select(Assignment)
+            .where(Assignment.course_id == course.id, Assignment.published.is_(True))
+            .order_by(Assignment.position, Assignment.id)
+        ).scalars()
+    )
+    if not assignments:
+        return []
+    scores: dict[int, dict[int, float]] = {a.id: {} for a in assignments}
+    if user_ids is None or user_ids:
+        query = (
+            db.select(Submission.assignment_id, Submission.user_id, db.func.max(SubmissionGrade.points))
+            .join(SubmissionGrade, SubmissionGrade.submission_id == Submission.id)
+            .where(Submission.assignment_id.in_(list(scores)), SubmissionGrade.released_at.is_not(None))
+            .group_by(Submission.assignment_id, Submission.user_id)
+        )
+        if user_ids is not None:
+            query = query.where(Submission.user_id.in_(user_ids))
+        for assignment_id, user_id, points in db.session.execute(query).all():
+            scores[assignment_id][user_id] = float(points)
+    return [
+        GradebookItem(
+            f"assignments:assignment:{a.id}",
+            localized(a, "title", row) if row is not None else a.title,
+            float(a.max_points),
+            scores[a.id],
+            url=url_for("assignments.grading_queue", assignment_id=a.id),
+            date=a.due_at,
+        )
+        for a in assignments
+        if a.max_points and a.max_points > 0
+    ]
+
+
+def todo(user) -> list[TodoItem]:
+    taught = db.select(Assignment.id).join(Course, Course.id == Assignment.course_id)
+    if user.role != "admin":
+        taught = taught.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == user.id)
+    assignment_ids = taught.scalar_subquery()
+    items = []
+    waiting = dict(
+        db.session.execute(
+            _waiting(Submission.assignment_id, db.func.count(Submission.id))
+            .where(Submission.assignment_id.in_(assignment_ids))
+            .group_by(Submission.assignment_id)
+        ).all()
+    )
+    now = utcnow()
+    handed_in = (
+        db.select(Submission.id)
+        .where(
+            Submission.assignment_id == Assignment.id,
+            Submission.user_id == Enrollment.user_id,
+            Submission.status != "draft",
+        )
+        .exists()
+    )
+    extended = (
+        db.select(DeadlineExtension.id)
+        .where(
+            DeadlineExtension.assignment_id == Assignment.id,
+            DeadlineExtension.user_id == Enrollment.user_id,
+            DeadlineExtension.due_at > now,
+        )
+        .exists()
+    )
+    overdue = dict(
+        db.session.execute(
+            db.select(Assignment.id, db.func.count(Enrollment.id))
+            .join(Enrollment, Enrollment.course_id == Assignment.course_id)
+            .where(
+                Assignment.id.in_(assignment_ids),
+                Assignment.published.is_(True),
+                Assignment.required.is_(True),
+                Assignment.due_at < now,
+                Enrollment.status == "active",
+                ~handed_in,
+                ~extended,
+            )
+            .group_by(Assignment.id)
+        ).all()
+    )
+    ids = set(waiting) | set(overdue)
+    if not ids:
+        return []
+    assignments = {
+        a.id: a
+        for a in db.session.execute(
+            db.select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.course_id, Assignment.position)
+        ).scalars()
+    }
+    for assignment_id, assignment in assignments.items():
+        if waiting.get(assignment_id):
+            items.append(
+                TodoItem(
+                    _("“%(title)s”: hand-ins to grade", title=assignment.title),
+                    url_for("assignments.grading_queue", assignment_id=assignment_id, state="to_grade"),
+                    int(waiting[assignment_id]),
+                    assignment.course_id,
+                )
+            )
+        if overdue.get(assignment_id):
+            items.append(
+                TodoItem(
+                    _("“%(title)s”: learners past the deadline without a hand-in", title=assignment.title),
+                    url_for("assignments.extensions", assignment_id=assignment_id),
+                    int(overdue[assignment_id]),
+                    assignment.course_id,
+                )
+            )
+    return items
