@@ -1,4 +1,4 @@
-"""Does a page's cost grow with the platform? Six pages served by gunicorn (2 sync
+"""Does a page's cost grow with the platform? Seven pages served by gunicorn (2 sync
 workers, every installed plugin) on the demo data (``lms demo``) and on the large
 platform (``lms demo --size large``: 20,000 users, 200 courses, 1,000,000 activity
 facts, 200,000 attempts, 500,000 point awards, 5,000 certificates), in the same run.
@@ -54,6 +54,7 @@ PAGES = [
     Page("students", "teacher's students page", "teacher", 'id="students"'),
     Page("queue", "grading queue", "teacher", 'id="queue"'),
     Page("leaderboard", "leaderboard", "student", 'id="leaderboard"'),
+    Page("gradebook", "teacher's gradebook (a page)", "teacher", 'id="gradebook"'),
 ]
 
 
@@ -130,6 +131,7 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
             "students": f"/teach/courses/{taught.id}/students",
             "queue": f"/assignments/{queue_id}/queue" if queue_id else None,
             "leaderboard": "/gamification/leaderboard" if plugins.is_enabled("gamification") else None,
+            "gradebook": f"/teach/courses/{taught.id}/gradebook",
         }
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = {

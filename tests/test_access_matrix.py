@@ -12,7 +12,7 @@ from lms_core.extensions import db
 from lms_core.models import Notification
 from lms_core.services import quizzes
 
-CORE_BLUEPRINTS = {"auth", "catalogue", "learn", "notifications", "teach", "admin", "api"}
+CORE_BLUEPRINTS = {"auth", "catalogue", "learn", "grades", "notifications", "teach", "admin", "api"}
 
 # Who, of the strangers around the course, may use an endpoint of each level. The
 # course's own teacher and learner are tested in the feature tests.
@@ -54,6 +54,8 @@ ACCESS = {
     "api.mark_notification_read": USER,  # someone else's notification: 404
     "teach.index": TEACHER,
     "teach.create_course": TEACHER,
+    "teach.todo": TEACHER,
+    "grades.mine": ENROLLED,  # a learner's own grades; staff are sent to the gradebook
     "api.create_course": TEACHER,
     "learn.lesson": ENROLLED,
     "api.get_lesson": ENROLLED,

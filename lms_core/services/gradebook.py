@@ -152,9 +152,20 @@ def format_letter_scale(scale) -> str:
 
 
 def save_settings(course: Course, pass_percent, other_weight, letter_scale_text: str) -> GradebookSettings:
-    scale = parse_letter_scale(letter_scale_text)
-    pass_value = _number(pass_percent, "pass_percent", 0, 100)
-    other = _number(other_weight, "other_weight", 0, 1000)
+    errors: dict[str, str] = {}
+    values = {}
+    for name, read in (
+        ("letter_scale", lambda: parse_letter_scale(letter_scale_text)),
+        ("pass_percent", lambda: _number(pass_percent, "pass_percent", 0, 100)),
+        ("other_weight", lambda: _number(other_weight, "other_weight", 0, 1000)),
+    ):
+        try:
+            values[name] = read()
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if errors:  # every field's problem at once, nothing saved
+        raise ServiceError("invalid", next(iter(errors.values())), 400, errors)
+    scale, pass_value, other = values["letter_scale"], values["pass_percent"], values["other_weight"]
     found = db.session.get(GradebookSettings, course.id)
     if found is None:
         found = GradebookSettings(course_id=course.id)
@@ -176,12 +187,22 @@ def _number(value, field_name: str, low: float, high: float) -> float:
 
 def save_category(course: Course, name: str, weight, drop_lowest, category: GradebookCategory | None = None):
     name = (name or "").strip()
+    errors: dict[str, str] = {}
     if not name or len(name) > 100:
-        raise invalid("name", _("Give the category a name (up to 100 characters)."))
-    weight_value = _number(weight, "weight", 0, 1000)
-    drop = _number(drop_lowest or 0, "drop_lowest", 0, 50)
-    if drop != int(drop):
-        raise invalid("drop_lowest", _("Enter a whole number from 0 to 50."))
+        errors["name"] = _("Give the category a name (up to 100 characters).")
+    weight_value = drop = 0.0
+    try:
+        weight_value = _number(weight, "weight", 0, 1000)
+    except ServiceError as exc:
+        errors.update(exc.fields)
+    try:
+        drop = _number(drop_lowest or 0, "drop_lowest", 0, 50)
+        if drop != int(drop):
+            raise invalid("drop_lowest", _("Enter a whole number from 0 to 50."))
+    except ServiceError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ServiceError("invalid", next(iter(errors.values())), 400, errors)
     clash = db.session.execute(
         db.select(GradebookCategory.id).where(
             GradebookCategory.course_id == course.id, db.func.lower(GradebookCategory.name) == name.lower()
@@ -243,9 +264,8 @@ def quiz_key(quiz_id: int) -> str:
 
 
 def _quiz_columns(course: Course) -> list[tuple[int, Column]]:
-    from flask import url_for
-
     from lms_core.i18n import localized
+    from lms_core.urls import path_for
 
     rows = db.session.execute(
         db.select(Quiz, db.func.coalesce(db.func.sum(Question.points), 0))
@@ -261,7 +281,7 @@ def _quiz_columns(course: Course) -> list[tuple[int, Column]]:
                 quiz_key(quiz.id),
                 localized(quiz, "title", course),
                 float(points),
-                url_for("teach.quiz", quiz_id=quiz.id),
+                path_for("teach.quiz", quiz_id=quiz.id),
                 None,
                 "quiz",
             ),

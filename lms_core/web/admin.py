@@ -100,7 +100,32 @@ def _show_field_errors(form, exc: ServiceError) -> None:
 
 @bp.route("/plugins")
 def plugins():
-    return render_template("admin/plugins.html", plugins=platform.plugin_rows(), form=PluginForm())
+    rows = platform.plugin_rows()
+    for row in rows:
+        row["disabling"] = disabling_consequences(row["name"], row["hooks"])
+    return render_template("admin/plugins.html", plugins=rows, form=PluginForm())
+
+
+def disabling_consequences(name: str, hooks) -> str:
+    """What disabling a plugin changes, from the hooks it implements: the question the
+    Disable button asks before it is sent (static confirm.js, no inline script)."""
+    effects = {
+        "lms_completion_requirements": _(
+            "The course completion requirements it adds disappear: learners who met every other "
+            "requirement complete their courses."
+        ),
+        "lms_before_enroll": _("It no longer checks enrolments (a payment, say): enrolment works without it."),
+        "lms_gradebook_items": _("Its columns leave the gradebooks and the course totals change."),
+        "lms_course_workspace_tabs": _("Its tabs leave the teachers' course workspaces."),
+        "lms_blueprints": _("Its pages answer “not found”."),
+        "lms_periodic_tasks": _("Its periodic tasks stop."),
+        "lms_notification_channels": _("Notifications are no longer sent through its channels."),
+    }
+    lines = [text for hook, text in effects.items() if hook in hooks]
+    if any(hook.startswith("on_") for hook in hooks):
+        lines.append(_("Events that happen while it is disabled are not delivered to it."))
+    lines.append(_("Its data is kept; enabling it again restores everything."))
+    return "\n".join([_("Disable the plugin %(name)s?", name=name), *("• " + line for line in lines)])
 
 
 @bp.route("/plugins/<name>/enable", methods=["POST"])

@@ -3,11 +3,12 @@ teacher's changes and the reason), the total, pass or fail, and what is still mi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 
 from lms_core.auth import login_required
 from lms_core.defaults.permissions import is_enrolled
 from lms_core.extensions import db
+from lms_core.permissions import can
 from lms_core.models import Course, GradeOverride
 from lms_core.services import gradebook as books
 
@@ -18,6 +19,8 @@ bp = Blueprint("grades", __name__)
 @login_required
 def mine(course_id):
     course = db.get_or_404(Course, course_id)
+    if can(g.user, "course.view_students", course):
+        return redirect(url_for("teach.gradebook", course_id=course.id)), 303
     if not is_enrolled(g.user, course):
         abort(404)
     book = books.learner_book(course, g.user)

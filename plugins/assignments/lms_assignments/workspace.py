@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from lms_core import GradebookItem, TodoItem, WorkspaceTab, can, db, gettext as _, localized
+from lms_core import GradebookItem, TodoItem, WorkspaceTab, can, db, gettext as _, localized, path_for
 from lms_core.models import Course, CourseStaff, Enrollment, User, utcnow
 
 from lms_assignments.models import Assignment, DeadlineExtension, Submission, SubmissionGrade
@@ -85,7 +85,7 @@ def gradebook_items(course, user_ids) -> list[GradebookItem]:
             localized(a, "title", row) if row is not None else a.title,
             float(a.max_points),
             scores[a.id],
-            url=url_for("assignments.grading_queue", assignment_id=a.id),
+            url=path_for("assignments.grading_queue", assignment_id=a.id),
             date=a.due_at,
         )
         for a in assignments

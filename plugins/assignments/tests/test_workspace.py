@@ -1,0 +1,153 @@
+"""The plugin in the teacher's workspace (issue 11): its tab with the hand-ins waiting,
+its columns in the core's gradebook, the teacher's "To do", hand-in notices (each or a
+daily summary), a preview of an assignment as a learner sees it, and a question before
+"Release all graded"."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from lms_core.extensions import db
+from lms_core.models import Notification
+from lms_core.services import gradebook as books
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_assignments_tab_counts_hand_ins_waiting_and_opens_the_list(client, login, assignments, factory):
+    course, teacher, student = assignments.course_with_student()
+    essay = assignments.create(course, teacher)
+    assignments.hand_in(student, essay)
+    other = factory.user()
+    factory.enrol(other, course)
+    assignments.hand_in(other, essay)
+    login(client, teacher)
+
+    page = text(client.get(f"/teach/courses/{course.id}"))
+    assert re.search(
+        rf'<a href="/assignments/course/{course.id}" data-tab="assignments"\s*>Assignments and grading <span class="count">2</span>',
+        page,
+    )
+    listing = text(client.get(f"/assignments/course/{course.id}"))
+    assert 'data-tab="assignments" aria-current="page"' in listing and 'data-tab="gradebook"' in listing
+
+
+def test_released_grades_are_columns_of_the_gradebook(client, login, assignments, factory, run_jobs):
+    from lms_assignments import grading
+
+    course, teacher, student = assignments.course_with_student()
+    essay = assignments.create(course, teacher, title="Essay", max_points=10)
+    submission = assignments.hand_in(student, essay)
+    grading.grade_submission(teacher, submission, score="8")
+    key = f"assignments:assignment:{essay.id}"
+
+    [row] = books.learner_book(course, student).rows
+    assert row.cells[key].missing  # graded, not released: the learner does not see it, nor does the book
+
+    grading.release(submission)
+    [row] = books.learner_book(course, student).rows
+    assert row.cells[key].points == 8 and row.total == 80.0
+    login(client, teacher)
+    page = text(client.get(f"/teach/courses/{course.id}/gradebook"))
+    assert f'data-key="{key}"' in page and "Essay" in page
+
+
+def test_the_teachers_to_do_lists_hand_ins_to_grade_and_learners_past_the_deadline(client, login, assignments, factory):
+    course, teacher, student = assignments.course_with_student(title="Rocks")
+    essay = assignments.create(course, teacher, title="Essay")
+    assignments.hand_in(student, essay)
+    late = assignments.create(
+        course,
+        teacher,
+        title="Old one",
+        opens_at=datetime.now(timezone.utc) - timedelta(days=5),
+        due_at=datetime.now(timezone.utc) + timedelta(days=1),
+    )
+    from lms_assignments.models import Assignment
+
+    db.session.execute(
+        db.update(Assignment)
+        .where(Assignment.id == late.id)
+        .values(due_at=datetime.now(timezone.utc) - timedelta(days=1))
+    )
+    db.session.commit()
+    login(client, teacher)
+
+    page = text(client.get("/teach/todo"))
+
+    assert "“Essay”: hand-ins to grade</a> <span class=\"nav-count\">1</span>" in page
+    assert "“Old one”: learners past the deadline without a hand-in</a> <span class=\"nav-count\">1</span>" in page
+    assert "To do (2)" in page
+    login(client, factory.user(role="teacher"))  # another teacher has nothing to do here
+    assert 'id="todo-empty"' in text(client.get("/teach/todo"))
+
+
+def test_a_teacher_on_a_daily_summary_gets_one_summary_instead_of_a_notice_each(
+    client, login, assignments, factory, run_jobs
+):
+    from lms_assignments import notices
+
+    course, teacher, student = assignments.course_with_student()
+    essay = assignments.create(course, teacher, title="Essay")
+    login(client, teacher)
+    assert client.post("/assignments/notices", data={"mode": "weekly"}).status_code == 400
+    assert client.post("/assignments/notices", data={"mode": "daily"}).status_code == 303
+    assert 'value="daily" checked' in text(client.get("/assignments/notices"))
+
+    assignments.hand_in(student, essay)
+    run_jobs()
+    kinds = lambda: [
+        n.kind for n in db.session.execute(db.select(Notification).where(Notification.user_id == teacher.id)).scalars()
+    ]  # noqa: E731
+    assert "assignments.submission_received" not in kinds()
+
+    assert notices.send_digests() == 0  # the first summary is due a day after choosing
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1, minutes=1)
+    assert notices.send_digests(now=tomorrow) == 1
+    assert notices.send_digests(now=tomorrow) == 0  # once
+    [digest] = db.session.execute(
+        db.select(Notification).where(
+            Notification.user_id == teacher.id, Notification.kind == "assignments.hand_in_digest"
+        )
+    ).scalars()
+    assert digest.title == "1 new hand-in today" and "“Essay”: 1" in digest.body
+    assert digest.params["count"] == 1
+
+    # Back to "each": the next hand-in is told at once.
+    client.post("/assignments/notices", data={"mode": "each"})
+    other = factory.user()
+    factory.enrol(other, course)
+    assignments.hand_in(other, essay)
+    run_jobs()
+    assert "assignments.submission_received" in kinds()
+
+
+def test_a_teacher_previews_an_assignment_as_a_learner_without_handing_in(client, login, assignments):
+    course, teacher, _student = assignments.course_with_student()
+    essay = assignments.create(course, teacher, title="Essay")
+    login(client, teacher)
+
+    staff_page = text(client.get(f"/assignments/{essay.id}"))
+    assert f'href="/assignments/{essay.id}?preview=1"' in staff_page
+    page = text(client.get(f"/assignments/{essay.id}?preview=1"))
+    assert 'id="preview-banner"' in page and 'id="hand-in-form"' in page and 'id="staff-tools"' not in page
+    assert re.search(r'id="submit-work" disabled', page)
+    assert "Enrol" not in page
+
+
+def test_release_all_says_how_many_grades_go_out(client, login, assignments, factory):
+    from lms_assignments import grading
+
+    course, teacher, student = assignments.course_with_student()
+    essay = assignments.create(course, teacher)
+    login(client, teacher)
+    page = text(client.get(f"/assignments/{essay.id}/queue"))
+    assert re.search(r'id="release-all" disabled', page)  # nothing to release
+
+    grading.grade_submission(teacher, assignments.hand_in(student, essay), score="5")
+    page = text(client.get(f"/assignments/{essay.id}/queue"))
+    assert 'data-confirm="Release 1 graded hand-in? The learner sees the grade' in page
+    assert "Release all graded (1)" in page
