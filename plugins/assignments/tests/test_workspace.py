@@ -99,9 +99,11 @@ def test_a_teacher_on_a_daily_summary_gets_one_summary_instead_of_a_notice_each(
 
     assignments.hand_in(student, essay)
     run_jobs()
-    kinds = lambda: [
-        n.kind for n in db.session.execute(db.select(Notification).where(Notification.user_id == teacher.id)).scalars()
-    ]  # noqa: E731
+
+    def kinds():
+        query = db.select(Notification.kind).where(Notification.user_id == teacher.id)
+        return list(db.session.execute(query).scalars())
+
     assert "assignments.submission_received" not in kinds()
 
     assert notices.send_digests() == 0  # the first summary is due a day after choosing
