@@ -46,8 +46,9 @@ PINNED = {
     "dashboard": 16,
     "catalogue": 2,
     "students": 16,
-    "queue": 6,
+    "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     "leaderboard": {"sql": 9, "redis": 2},
+    "gradebook": 0,  # a page of the core's gradebook, with the assignments' columns
 }
 
 
@@ -165,6 +166,7 @@ class Platform:
             "dashboard": ("student", "/dashboard"),
             "catalogue": ("student", "/"),
             "students": ("teacher", f"/teach/courses/{self.course.id}/students"),
+            "gradebook": ("teacher", f"/teach/courses/{self.course.id}/gradebook"),
         }
         if self.assignment is not None:
             paths["queue"] = ("teacher", f"/assignments/{self.assignment.id}/queue")
