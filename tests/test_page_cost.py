@@ -48,7 +48,7 @@ PINNED = {
     "students": 16,
     "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     "leaderboard": {"sql": 9, "redis": 2},
-    "gradebook": 0,  # a page of the core's gradebook, with the assignments' columns
+    "gradebook": 16,  # a page of the core's gradebook (50 learners), with the assignments' columns
 }
 
 
