@@ -50,7 +50,7 @@ PINNED = {
     "students": 17,
     "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     "leaderboard": {"sql": 9, "redis": 2},
-    "gradebook": 16,  # a page of the core's gradebook (50 learners), with the assignments' columns
+    "gradebook": 18,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
 }
 
 
