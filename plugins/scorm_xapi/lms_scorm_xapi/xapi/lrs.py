@@ -10,6 +10,7 @@ timeouts, 401/403, 429, 5xx) is worth trying again later.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import requests
@@ -56,7 +57,7 @@ def put_statement(statement: dict, lrs: dict | None = None, session: requests.Se
     except requests.Timeout as exc:
         raise LrsError(f"the LRS did not answer within {timeout[0]:g}/{timeout[1]:g} s: {exc}") from exc
     except requests.RequestException as exc:
-        raise LrsError(f"the LRS could not be reached: {exc}") from exc
+        raise LrsError(f"the LRS could not be reached: {_reason(exc)}") from exc
     status = response.status_code
     if status in (200, 204):
         return Sent(status, duplicate=False)
@@ -68,6 +69,13 @@ def put_statement(statement: dict, lrs: dict | None = None, session: requests.Se
     if status in (401, 403):
         raise LrsError(f"the LRS refused the credentials ({status}): {detail}", status)
     raise LrsError(f"the LRS answered {status}: {detail}", status)
+
+
+def _reason(exc: Exception) -> str:
+    """The operating system's words for a failed connection ("[Errno 111] Connection
+    refused"), not urllib3's three nested reprs."""
+    found = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
+    return found.group(0).strip() if found else f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _detail(response) -> str:
@@ -97,7 +105,7 @@ def check(lrs: dict) -> str:
             raise LrsError(f"the LRS answered {response.status_code}: {_detail(response)}", response.status_code)
         about = requests.get(base + "/about", headers=headers, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
-        raise LrsError(f"the LRS could not be reached: {exc}") from exc
+        raise LrsError(f"the LRS could not be reached: {_reason(exc)}") from exc
     try:
         versions = about.json().get("version") or [] if about.status_code == 200 else []
     except ValueError:
