@@ -297,3 +297,35 @@ def test_several_senders_of_one_learner_send_each_statement_once_in_order(app, f
     jobs.send_learner(learner.id)  # whatever a lost race left
     assert [s["id"] for s in lrs.statements()] == [r.id for r in _rows()]
     assert all(r.attempts == 1 for r in _rows())
+
+
+def test_with_redis_down_the_event_log_delivers_the_event_again_and_it_is_sent_once(app, factory, lrs, run_jobs):
+    """The hook could not enqueue its job (Redis down): it fails, so the event log keeps
+    the delivery and tries it again; the statement it had written is found, not doubled."""
+    from lms_core.models import EventDelivery
+
+    learner = factory.user()
+    course = factory.course()
+    url, connection = app.config.get("REDIS_URL"), app.extensions.pop("lms_redis", None)
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    try:
+        factory.enrol(learner, course)
+    finally:
+        app.config["REDIS_URL"] = url
+        app.extensions.pop("lms_redis", None)
+        if connection is not None:
+            app.extensions["lms_redis"] = connection
+    (delivery,) = (
+        db.session.execute(db.select(EventDelivery).where(EventDelivery.target == "scorm_xapi")).scalars().all()
+    )
+    assert delivery.delivered_at is None and delivery.attempts == 1 and "Connection" in delivery.last_error
+    (row,) = _rows(learner.id)
+    assert row.status == "pending" and lrs.statements() == []
+
+    result = app.test_cli_runner().invoke(lms_command, ["events", "replay", "--failed", "--plugin", "scorm_xapi"])
+    assert result.exit_code == 0, result.output
+    run_jobs()
+    assert [s["id"] for s in lrs.statements()] == [row.id]
+    assert len(_rows(learner.id)) == 1
+    db.session.expire_all()
+    assert db.session.get(EventDelivery, (delivery.event_id, delivery.target)).delivered_at is not None
