@@ -23,7 +23,7 @@ def _no_sideways_scroll(page) -> bool:
 
 
 def test_an_admin_reads_the_statement_log_and_fixes_the_lrs_settings_in_the_browser(
-    live_server, browser_page, factory, tmp_path
+    live_server, browser_page, factory, tmp_path, run_jobs
 ):
     from lms_scorm_xapi.xapi import settings
     from lms_scorm_xapi.xapi.models import Statement
@@ -36,6 +36,7 @@ def test_an_admin_reads_the_statement_log_and_fixes_the_lrs_settings_in_the_brow
     learner = factory.user(email="a-learner-with-a-rather-long-address@example.org")
     for title in ("Organic chemistry for beginners", "Safety in the laboratory"):
         factory.enrol(learner, factory.course(title=title))
+    run_jobs()  # with Redis the sender's job waits on rq
     page = browser_page
     browser_login(page, live_server, admin)
 
@@ -76,6 +77,7 @@ def test_an_admin_reads_the_statement_log_and_fixes_the_lrs_settings_in_the_brow
     page.check("input[name=statement]")
     page.click("button:has-text('Отправить выбранные снова')")
     page.wait_for_selector(".flash-success")
+    run_jobs()
     db.session.expire_all()
     first = db.session.execute(db.select(Statement).order_by(Statement.order_key)).scalars().first()
     assert first.attempts == 1 and first.retried == 2  # tried again (and failed again: the LRS is still down)

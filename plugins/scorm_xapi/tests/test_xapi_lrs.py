@@ -329,3 +329,36 @@ def test_with_redis_down_the_event_log_delivers_the_event_again_and_it_is_sent_o
     assert len(_rows(learner.id)) == 1
     db.session.expire_all()
     assert db.session.get(EventDelivery, (delivery.event_id, delivery.target)).delivered_at is not None
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="scorm_xapi,assignments")
+def test_an_assignment_handed_in_and_graded_is_submitted_then_scored(app, factory, lrs, run_jobs):
+    from datetime import datetime, timezone
+
+    from lms_assignments import authoring, grading, submissions
+
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher, title="Essays")
+    student = factory.user()
+    factory.enrol(student, course)
+    assignment = authoring.create_assignment(
+        teacher,
+        course,
+        {
+            "title": "Essay on atoms",
+            "description": "Write.",
+            "due_at": datetime.now(timezone.utc) + timedelta(days=7),
+            "max_points": 10,
+        },
+    )
+    submission = submissions.save(student, assignment, text="My answer", submit=True)
+    grading.grade_submission(teacher, submission, score=7)
+    grading.release(submission)
+    run_jobs()
+    about_it = [s for s in lrs.statements() if s["object"]["id"].endswith(f"/assignment/{assignment.id}")]
+    assert [s["verb"]["id"] for s in about_it] == ["http://activitystrea.ms/schema/1.0/submit", ADL + "scored"]
+    assert about_it[0]["object"]["definition"]["name"] == {"en-US": "Essay on atoms"}
+    scored = about_it[1]["result"]
+    assert scored["score"] == {"raw": 7.0, "min": 0.0, "max": 10.0, "scaled": 0.7}
+    assert scored["success"] is (7 >= assignment.pass_points)
+    assert about_it[1]["context"]["contextActivities"]["parent"][0]["id"].endswith(f"/course/{course.id}")
