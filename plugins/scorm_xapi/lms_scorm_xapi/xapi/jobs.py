@@ -79,21 +79,25 @@ def send_learner(user_id: int) -> dict:
         if not _claim(user_id, now):
             return counts  # another sender has this learner: it goes on to the newest
         try:
-            _send_claimed(user_id, counts)
+            more = _send_claimed(user_id, counts)
         finally:
             db.session.rollback()
             _release(user_id)
+        if more:
+            enqueue(send_learner, user_id)  # a long backlog: hand over, so other learners get a turn
+            return counts
         # a statement written while we released would find the slot taken: look once more
         if counts["failed"] or not _due(_next(user_id), utcnow()):
             db.session.rollback()
             return counts
 
 
-def _send_claimed(user_id: int, counts: dict) -> None:
+def _send_claimed(user_id: int, counts: dict) -> bool:
+    """Send up to a batch; returns whether more are due after it."""
     lrs = settings.lrs()
     user = db.session.get(User, user_id)
     if user is None:
-        return
+        return False
     actor = actor_for(user.id, user.email, lrs["actor"])
     batch = int(settings.config("SCORM_XAPI_BATCH"))
     with requests.Session() as http:
@@ -101,18 +105,17 @@ def _send_claimed(user_id: int, counts: dict) -> None:
             row = _next(user_id)
             now = utcnow()
             if not _due(row, now):
-                return  # nothing left, or the oldest waits for its retry (or the admin)
+                return False  # nothing left, or the oldest waits for its retry (or the admin)
             _send_one(row, actor, lrs, http, counts)
             if row.status != SENT and row.status != REJECTED:
-                return
+                return False
             db.session.execute(
                 db.update(Learner)
                 .where(Learner.user_id == user_id)
                 .values(claimed_until=utcnow() + timedelta(seconds=_claim_seconds()))
             )
             db.session.commit()
-    if _due(_next(user_id), utcnow()):
-        enqueue(send_learner, user_id)  # a long backlog: hand over, so other jobs get a turn
+    return _due(_next(user_id), utcnow())
 
 
 def _send_one(row: Statement, actor: dict, lrs: dict, http, counts: dict) -> None:
