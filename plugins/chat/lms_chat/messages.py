@@ -68,9 +68,11 @@ def post(
     from lms_chat.mentions import mentioned
 
     mentioned(room, message, user)
+    message.author, message.reply_to, message.reaction_counts = user, parent, {}
+    payload = serialize(message)  # before the commit expires the row: no query to read it again
     commit()  # the message, its read mark and the mentions' notifications together
-    db.session.refresh(room)
-    broadcast(room, "chat:message", serialize(message))
+    broadcast(room, "chat:message", payload)
+    message.reaction_counts = {}
     return message, True
 
 

@@ -57,8 +57,10 @@ def lms_course_page_fragments(user, course):
 def on_unenrolled(user, course, reason, event):
     """A learner who leaves or is removed loses the course's rooms at once: their chat
     sockets close in every process, and every later join or send asks again."""
+    from lms_chat.rooms import forget_roles
     from lms_chat.sockets import close_access
 
+    forget_roles()
     close_access(user.id)
 
 

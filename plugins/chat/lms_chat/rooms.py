@@ -15,14 +15,24 @@ MEMBER = "member"
 
 
 def role(user: User | None, course: Course) -> str | None:
-    """``"staff"``, ``"member"`` (an active or completed enrolment) or ``None``."""
+    """``"staff"``, ``"member"`` (an active or completed enrolment) or ``None``; asked
+    once per request or Socket.IO event (a new event asks the database again)."""
     if user is None or not user.active:
         return None
-    if is_staff(user, course):
-        return STAFF
-    if is_enrolled(user, course):
-        return MEMBER
-    return None
+    from flask import g
+
+    known = g.setdefault("chat_roles", {})
+    key = (user.id, course.id)
+    if key not in known:
+        known[key] = STAFF if is_staff(user, course) else MEMBER if is_enrolled(user, course) else None
+    return known[key]
+
+
+def forget_roles() -> None:
+    """After a change of enrolment within the same request (tests, the CLI)."""
+    from flask import g
+
+    g.pop("chat_roles", None)
 
 
 def course_room(course: Course) -> ChatRoom:

@@ -48,7 +48,7 @@
     meta.appendChild(document.createTextNode(" "));
     var when = el("a", "chat-time muted");
     when.href = "#m" + m.seq;
-    var time = el("time", "", new Date(m.created_at).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" }));
+    var time = el("time", "", new Date(m.created_at).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "medium" }));
     time.setAttribute("datetime", m.created_at);
     when.appendChild(time);
     meta.appendChild(when);
