@@ -226,7 +226,7 @@ def test_files_are_served_per_launch_with_their_types_and_a_policy(client, login
         answer = client.get(f"/scorm/run/{token}/content/{path}")
         assert answer.status_code == 200 and answer.mimetype == kind, path
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
-        assert "frame-ancestors 'self'" in answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self' http://localhost" in answer.headers["Content-Security-Policy"]
     # This launch's token reads this package only.
     assert client.get(f"/scorm/run/{token}/content/other/page.html").status_code == 404
     assert client.get(f"/scorm/run/{token}/content/../../lms.sqlite3").status_code == 404

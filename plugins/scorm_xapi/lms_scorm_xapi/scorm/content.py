@@ -57,11 +57,12 @@ def runtime_headers(response):
 
 def package_headers(response):
     """A package's own file: authoring tools' pages need inline scripts and styles, so
-    the policy is loose inside, but the page is framed only by its runtime page and
-    talks only to its own origin."""
+    the policy is loose inside, but the page is framed only by its runtime page (in
+    the site's player: frame-ancestors names every ancestor) and talks only to its own
+    origin."""
     response.headers["Content-Security-Policy"] = (
         "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob: https:; connect-src 'self' data: blob:; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self' {site_origin()}"
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["X-Content-Type-Options"] = "nosniff"

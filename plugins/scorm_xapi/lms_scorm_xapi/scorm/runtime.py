@@ -218,10 +218,9 @@ def _plain_number(value: float) -> str:
 
 def check_commit(body) -> dict[str, str]:
     """The flattened data model a commit carries: ``{"cmi.x.y": value}``."""
-    if isinstance(body, dict) and isinstance(body.get("cmi"), dict) and not any(k.startswith("cmi.") for k in body):
-        body = _flatten(body)
     if not isinstance(body, dict):
         raise ServiceError("invalid_commit", _("A commit is a JSON object of data model elements."), 400)
+    body = _flatten(body)  # nested (scorm-again's "json" format) or already flat; empty lists drop out
     if len(body) > MAX_ELEMENTS:
         raise ServiceError("invalid_commit", _("A commit has too many elements."), 400)
     data = {}

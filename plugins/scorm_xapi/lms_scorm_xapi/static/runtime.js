@@ -13,6 +13,17 @@
   var finished = false;
   var api = null;
 
+  // scorm-again caps cmi.suspend_data at 64,000 characters (the spec: 4,096 in 1.2);
+  // real packages write more, and the LMS keeps whatever they write.
+  function uncapSuspendData(cmi) {
+    var value = "";
+    Object.defineProperty(cmi, "suspend_data", {
+      configurable: true, enumerable: true,
+      get: function () { return value; },
+      set: function (v) { value = String(v); }
+    });
+  }
+
   function url(extra) {
     seq += 1;
     return commitUrl + "?seq=" + seq + (extra || "");
@@ -51,6 +62,7 @@
         api = new window.Scorm12API(settings);
         window.API = api;
       }
+      uncapSuspendData(api.cmi);
       api.loadFromFlattenedJSON(answer.data || {}, "");
       var commitEvent = version === "2004" ? "Commit" : "LMSCommit";
       var finishEvent = version === "2004" ? "Terminate" : "LMSFinish";
