@@ -48,7 +48,9 @@ def wait_for(check, timeout=10.0):
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out: {[(a.id, a.commits, {k: v[:30] for k, v in a.data.items()}) for a in db.session.execute(db.select(ScormAttempt)).scalars()]}")
+    raise AssertionError(
+        f"timed out: {[(a.id, a.commits, {k: v[:30] for k, v in a.data.items()}) for a in db.session.execute(db.select(ScormAttempt)).scalars()]}"
+    )
 
 
 def import_as(app, teacher, course, data):
@@ -93,7 +95,10 @@ def test_a_learner_plays_a_scorm_12_sco_closes_the_tab_resumes_and_finishes(
     assert frame.url.startswith(f"{scorm_server.replace('127.0.0.1', 'localhost')}/scorm/run/")
     assert frame.locator("#state").inner_text() == "ready 1.2 entry=ab-initio suspend=0 learner=Learner, Lena"
     # The SCO cannot reach the LMS page: another origin.
-    assert frame.evaluate("() => { try { return window.top.document.title; } catch (e) { return 'blocked'; } }") == "blocked"
+    assert (
+        frame.evaluate("() => { try { return window.top.document.title; } catch (e) { return 'blocked'; } }")
+        == "blocked"
+    )
     assert frame.evaluate("() => window.scoSaveProgress(65536)") == "true"
     attempt = wait_for(lambda: db.session.execute(db.select(ScormAttempt)).scalar_one_or_none())
     wait_for(lambda: len(db.session.get(ScormAttempt, attempt.id).data.get("cmi.suspend_data", "")) == 65536)
