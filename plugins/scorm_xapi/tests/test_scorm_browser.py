@@ -157,3 +157,43 @@ def test_a_scorm_2004_sco_reports_to_api_1484_11_in_russian(app, scorm_course, s
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=shots / "report-en-1280.png", full_page=True)
+
+
+def test_round_trip_an_exported_quiz_is_played_and_its_completion_recorded(
+    app, factory, scorm_course, scorm_server, browser_page
+):
+    from lms_scorm_xapi.scorm import export
+
+    teacher, course, learner = scorm_course
+    native = factory.course(teacher=teacher, title="Ladders")
+    factory.lesson(native, title="Why ladders fail", body="Three **reasons**.")
+    factory.quiz(native, title="Ladder check", pass_percent=50)
+    with app.test_request_context():
+        data = export.build_package(native, "2004")
+    package = import_as(app, teacher, course, data)
+    lesson_sco, quiz_sco = package.scos
+    page = browser_page
+    browser_login(page, scorm_server, learner)
+    page.goto(f"{scorm_server}/scorm/scos/{lesson_sco.id}")
+    wait_for(
+        lambda: db.session.execute(
+            db.select(LessonCompletion).where(LessonCompletion.lesson_id == lesson_sco.lesson_id)
+        ).first()
+    )
+    page.goto(f"{scorm_server}/scorm/scos/{quiz_sco.id}")
+    frame = None
+    for _ in range(100):
+        frame = next((f for f in page.frames if "/content/quiz_" in f.url), None)
+        if frame is not None and frame.locator("#submit-quiz").count():
+            break
+        page.wait_for_timeout(100)
+    frame.get_by_label("right").check()
+    frame.click("#submit-quiz")
+    wait_for(
+        lambda: db.session.execute(
+            db.select(LessonCompletion).where(LessonCompletion.lesson_id == quiz_sco.lesson_id)
+        ).first()
+    )
+    attempt = db.session.execute(db.select(ScormAttempt).where(ScormAttempt.sco_id == quiz_sco.id)).scalar_one()
+    assert (attempt.success_status, attempt.score_percent, attempt.finished) == ("passed", 100.0, True)
+    assert attempt.data["cmi.interactions.0.result"] == "correct"

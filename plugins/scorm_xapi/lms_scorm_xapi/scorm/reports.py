@@ -93,3 +93,19 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def status_label(value: str) -> str:
+    """A SCORM status word in the reader's language (unknown words as they are)."""
+    from flask_babel import gettext as _
+
+    labels = {
+        "not attempted": _("not attempted"),
+        "incomplete": _("incomplete"),
+        "completed": _("completed"),
+        "passed": _("passed"),
+        "failed": _("failed"),
+        "browsed": _("browsed"),
+        "unknown": _("unknown"),
+    }
+    return labels.get(value, value)

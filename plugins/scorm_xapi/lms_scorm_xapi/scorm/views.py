@@ -4,6 +4,7 @@ content origin, the runtime page and the package's files."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from lms_core import ServiceError, current_user, db, login_required, mark_form_errors, refused_status, require
 from lms_core.models import Course, Lesson, LessonCompletion
 
-from lms_scorm_xapi.scorm import content, packages, reports, runtime
+from lms_scorm_xapi.scorm import content, export, packages, reports, runtime
 from lms_scorm_xapi.scorm.forms import RulesForm, UploadForm
 from lms_scorm_xapi.scorm.models import ScormPackage, ScormSco
 
@@ -113,6 +114,7 @@ def package(package_id):
             upload=upload,
             report=reports.package_report(package),
             duration=reports.duration,
+            status=reports.status_label,
         ),
         status,
     )
@@ -130,6 +132,7 @@ def attempt(package_id, attempt_id):
         package=package,
         course=db.session.get(Course, package.course_id),
         duration=reports.duration,
+        status=reports.status_label,
         **found,
     )
 
@@ -166,6 +169,22 @@ def play(sco_id):
         done=done,
         attempts_left=runtime.attempts_left(current_user.id, sco),
     ), (409 if error else 200)
+
+
+@bp.route("/courses/<int:course_id>/export/<version>")
+@login_required
+def export_course(course_id, version):
+    course = db.get_or_404(Course, course_id)
+    require("course.edit", course)
+    if version not in export.VERSIONS:
+        abort(404)
+    data = export.build_package(course, version)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.file_name(course, version),
+    )
 
 
 # ---------------------------------------------------------------- on the content origin
