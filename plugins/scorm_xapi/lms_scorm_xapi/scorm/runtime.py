@@ -79,11 +79,23 @@ def read_token(token: str) -> Launch:
         raise ServiceError("token_expired", _("This activity was opened too long ago: open it again."), 401) from None
     except BadSignature:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401) from None
-    sco = db.session.get(ScormSco, payload["s"])
-    version = db.session.get(ScormPackageVersion, payload["v"])
-    attempt = db.session.get(ScormAttempt, payload["a"]) if payload["a"] else None
-    if sco is None or version is None or (payload["a"] and attempt is None):
+    # One statement: a commit is the hottest path of the plugin (see bench/scorm.py).
+    entities = [ScormSco, ScormPackageVersion, ScormPackage]
+    query = (db.select(*entities, ScormAttempt) if payload["a"] else db.select(*entities)).join(
+        ScormPackage, ScormPackage.id == ScormSco.package_id
+    )
+    query = query.where(
+        ScormSco.id == payload["s"],
+        ScormPackageVersion.id == payload["v"],
+        ScormPackageVersion.package_id == ScormPackage.id,
+    )
+    if payload["a"]:
+        query = query.where(ScormAttempt.id == payload["a"], ScormAttempt.sco_id == ScormSco.id)
+    row = db.session.execute(query).first()
+    if row is None:
         raise ServiceError("not_found", _("This activity no longer exists."), 404)
+    sco, version = row[0], row[1]
+    attempt = row[3] if payload["a"] else None
     return Launch(attempt, sco, version, payload["u"], payload["n"])
 
 
@@ -308,6 +320,7 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
     if seq is not None and attempt.launch == launch.nonce and seq <= attempt.launch_seq:
         return attempt  # an older commit of this launch arriving late (a beacon): already have newer
     version_2004 = is_2004(launch.version)
+    before = (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     merged = dict(attempt.data or {})
     merged.update(data)
     attempt.data = merged
@@ -340,8 +353,12 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
         attempt.launch = launch.nonce
         attempt.launch_seq = seq
     attempt.updated_at = utcnow()
+    changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
+    package = launch.sco.package  # loaded with the token's statement
+    could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
     db.session.commit()
-    _apply_rule(attempt, launch.sco)
+    if changed and could_meet:  # most commits only save progress: no completion to check
+        _apply_rule(attempt, launch.sco)
     return attempt
 
 
