@@ -3,6 +3,8 @@ manifest's order; bad packages are refused with a clear message and leave nothin
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from conftest import upload
 from scorm_builders import PackageSpec, Sco, build, manifest_xml, zip_of
@@ -180,13 +182,22 @@ def test_a_new_version_keeps_the_sco_rows_and_hides_a_dropped_one(client, login,
     upload(client, f"/scorm/courses/{course.id}/packages", build(PackageSpec(scos=THREE)))
     package = db.session.execute(db.select(ScormPackage)).scalar_one()
     ids = {s.identifier: (s.id, s.lesson_id) for s in package.scos}
+    from lms_scorm_xapi.scorm.models import ScormAttempt
+
+    learner = scorm_course[2]
+    db.session.add(
+        ScormAttempt(sco_id=ids["intro"][0], user_id=learner.id, number=1, data={"cmi.suspend_data": "kept"})
+    )
+    db.session.commit()
     renamed = [
         Sco("intro", "Introduction (new)", "intro/start.html"),
         THREE[2],
         Sco("extra", "Extra", "extra/index.html"),
     ]
-    response = upload(
-        client, f"/scorm/packages/{package.id}", build(PackageSpec(scos=renamed)), name="v2.zip", action="version"
+    response = client.post(
+        f"/scorm/packages/{package.id}",
+        data={"version-package": (io.BytesIO(build(PackageSpec(scos=renamed))), "v2.zip"), "action": "version"},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     db.session.expire_all()
@@ -198,6 +209,8 @@ def test_a_new_version_keeps_the_sco_rows_and_hides_a_dropped_one(client, login,
     assert not by_id["hazards"].active
     assert not db.session.get(Lesson, by_id["hazards"].lesson_id).published
     assert by_id["extra"].active
+    kept = db.session.execute(db.select(ScormAttempt)).scalar_one()
+    assert (kept.sco_id, kept.data["cmi.suspend_data"]) == (ids["intro"][0], "kept")
 
 
 def test_entities_in_the_manifest_are_not_resolved(client, login, scorm_course, tmp_path):
