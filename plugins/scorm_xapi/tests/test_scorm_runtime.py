@@ -87,6 +87,14 @@ def test_a_learner_commits_64_kb_of_suspend_data_and_resumes_later(client, playe
     assert db.session.execute(db.select(db.func.count()).select_from(ScormAttempt)).scalar() == 1
 
 
+def test_suspend_data_larger_than_the_api_body_cap_is_kept(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    huge = "z" * (3 * 1024 * 1024)
+    assert commit(client, token, {"cmi.suspend_data": huge}, seq=1).status_code == 200
+    assert db.session.execute(db.select(ScormAttempt)).scalar_one().data["cmi.suspend_data"] == huge
+
+
 def test_a_beacon_sent_as_text_plain_is_taken_and_a_late_one_ignored(client, played):
     _package, sco, _learner, _course = played
     token = launch(client, sco)

@@ -19,6 +19,8 @@ from lms_core import ServiceError, api_blueprint
 
 from lms_scorm_xapi.scorm import content, runtime
 
+MAX_COMMIT_BYTES = 16 * 1024 * 1024
+
 bp = api_blueprint("scorm_xapi_runtime", __name__, "/scorm/runtime", public=("state", "commit"))
 
 
@@ -41,6 +43,9 @@ def state(token):
 @bp.post("/<token>/commit")
 def commit(token):
     content.only_on_content_origin()
+    # The API's 1 MiB cap on JSON bodies would cap suspend_data: real packages write
+    # more than SCORM's 4,096 (1.2) or 64,000 (2004) characters.
+    request.max_content_length = MAX_COMMIT_BYTES
     try:
         launch = runtime.read_token(token)
         try:
