@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from lms_core import Requirement, db, localized, path_for
 from lms_core.models import Course
-from lms_core.services.progress import courses_in_view, learners_in_view
+from lms_core.services.progress import courses_in_view, learners_in_view, view_memo
 
 from lms_assignments import authoring, messages
 from lms_assignments.models import SubmissionGrade, Submission
@@ -32,9 +32,9 @@ def requirements(user, course) -> list[Requirement]:
 
 
 def _worded(course_id: int, assignments) -> list[tuple]:
-    """(assignment, label, url) per required assignment, worded once per request: a page
-    about fifty learners asks for the same labels fifty times."""
-    memo = g.setdefault("lms_assignments_requirement_labels", {})
+    """(assignment, label, url) per required assignment, worded once while a page works
+    out many learners' progress: fifty learners ask for the same labels fifty times."""
+    memo = view_memo("assignments.requirement_labels")
     key = (course_id, str(get_locale()), tuple(a.id for a in assignments))
     if key not in memo:
         course_row = db.session.get(Course, course_id)  # in the identity map: no query

@@ -1,11 +1,15 @@
 """The SCORM/xAPI plugin's hook implementations (the entry point ``scorm_xapi``).
-Kept thin: each hook hands over to the module that holds the logic."""
+Kept thin: each hook hands over to the module that holds the logic. The SCORM half
+lives in ``scorm/``; every event hook turns a learning record into an xAPI statement
+(``xapi.recording``); sending happens in jobs (``xapi.jobs``), never here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from lms_core import hookimpl
+from lms_core import NavLink, PeriodicTask, hookimpl, lazy_gettext as _l
+from lms_scorm_xapi.xapi import models as xapi_models  # noqa: F401  (the tables must be known to migrations)
 
 from lms_scorm_xapi.scorm import models as scorm_models  # noqa: F401  (the tables must be known to migrations)
 
@@ -25,8 +29,9 @@ def lms_translations_folder():
 @hookimpl
 def lms_blueprints(app):
     from lms_scorm_xapi.scorm import api, views
+    from lms_scorm_xapi.xapi import views as xapi_views
 
-    return [views.bp, api.bp]
+    return [views.bp, api.bp, xapi_views.bp]
 
 
 @hookimpl
@@ -52,7 +57,88 @@ def lms_course_page_fragments(user, course):
 
 
 @hookimpl
+def lms_cli_commands():
+    from lms_scorm_xapi.xapi.cli import scorm_xapi_group
+
+    return [scorm_xapi_group]
+
+
+@hookimpl
+def lms_periodic_tasks():
+    from lms_scorm_xapi.xapi import jobs, settings
+
+    return [PeriodicTask("scorm_xapi.xapi.send", jobs.send_due, int(settings.config("SCORM_XAPI_SEND_INTERVAL")))]
+
+
+@hookimpl
 def lms_navigation_links(user):
+    from flask import url_for
+
     from lms_scorm_xapi.scorm import fragments
 
-    return fragments.navigation_links(user)
+    links = fragments.navigation_links(user)
+    if user is not None and user.role == "admin":
+        links.append(NavLink(_l("xAPI"), url_for("scorm_xapi_xapi.statement_log"), area="admin"))
+    return links
+
+
+# ---------------------------------------------------------------- learning records -> xAPI
+
+
+@hookimpl
+def on_enrolled(user, course, enrollment, event):
+    from lms_scorm_xapi.xapi import recording
+
+    recording.enrolled(user, course, enrollment, event)
+
+
+@hookimpl
+def on_lesson_completed(user, lesson, event):
+    from lms_scorm_xapi.xapi import recording
+
+    recording.lesson_completed(user, lesson, event)
+
+
+@hookimpl
+def on_quiz_submitted(user, quiz, attempt, event):
+    from lms_scorm_xapi.xapi import recording
+
+    recording.quiz_submitted(user, quiz, attempt, event)
+
+
+@hookimpl
+def on_quiz_passed(user, quiz, attempt, event):
+    from lms_scorm_xapi.xapi import recording
+
+    recording.quiz_passed(user, quiz, attempt, event)
+
+
+@hookimpl
+def on_course_completed(user, course, enrollment, event):
+    from lms_scorm_xapi.xapi import recording
+
+    recording.course_completed(user, course, enrollment, event)
+
+
+@hookimpl(optionalhook=True)
+def on_submission_created(user, assignment, submission, event):
+    """The assignments plugin's event, when it is installed."""
+    from lms_scorm_xapi.xapi import recording
+
+    recording.assignment_submitted(user, assignment, submission, event)
+
+
+@hookimpl(optionalhook=True)
+def on_assignment_graded(user, assignment, submission, grade, event):
+    """The assignments plugin's event, when it is installed."""
+    from lms_scorm_xapi.xapi import recording
+
+    recording.assignment_graded(user, assignment, submission, grade, event)
+
+
+@hookimpl(optionalhook=True)
+def on_live_session_attended(user, session, occurrence, minutes, event):
+    """The live-lectures plugin's event, once it declares it (see the plugin's README)."""
+    from lms_scorm_xapi.xapi import recording
+
+    recording.live_session_attended(user, session, occurrence, minutes, event)

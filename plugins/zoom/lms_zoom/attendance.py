@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +21,7 @@ from lms_core.models import User, utcnow
 
 from lms_zoom.models import READY, AttendanceCorrection, AttendanceInterval, CourseRule, LiveSession, Occurrence
 from lms_core import path_for
-from lms_core.services.progress import learners_in_view
+from lms_core.services.progress import courses_in_view, learners_in_view, view_memo
 
 HEARTBEAT_GAP = timedelta(minutes=3)  # a join page that stopped beating for longer has left
 
@@ -336,28 +335,36 @@ def _counted_sessions(course_id: int) -> list[LiveSession]:
     )
 
 
-_RULES_MEMO = "lms_zoom_course_rules"
-_MINUTES_MEMO = "lms_zoom_minutes_in_view"
-
-
-def _course_rules(course_id: int) -> tuple[list[LiveSession], CourseRule | None]:
-    """The course's counted sessions and its rule: read once per request, however many
-    learners' progress the page shows (a teacher's list of learners asks per learner)."""
-    if not has_request_context():
-        return _counted_sessions(course_id), db.session.get(CourseRule, course_id)
-    memo = g.setdefault(_RULES_MEMO, {})
+def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], CourseRule | None]:
+    """The course's counted sessions and its rule: read once while a page works out many
+    learners' progress (a teacher's list of learners asks per learner), for every
+    course in view at once (a learner's dashboard asks per course)."""
+    memo = view_memo("zoom.course_rules")
     if course_id not in memo:
-        memo[course_id] = (_counted_sessions(course_id), db.session.get(CourseRule, course_id))
+        from sqlalchemy.orm import selectinload
+
+        in_view = courses_in_view(user_id)
+        wanted = [c for c in in_view if c not in memo] if course_id in in_view else [course_id]
+        found: dict[int, tuple[list, CourseRule | None]] = {c: ([], None) for c in wanted}
+        for session in db.session.execute(
+            db.select(LiveSession)
+            .where(LiveSession.course_id.in_(wanted), LiveSession.state == READY)
+            .options(selectinload(LiveSession.occurrences))
+        ).scalars():
+            found[session.course_id][0].append(session)
+        for rule in db.session.execute(db.select(CourseRule).where(CourseRule.course_id.in_(wanted))).scalars():
+            found[rule.course_id] = (found[rule.course_id][0], rule)
+        memo.update(found)
     return memo[course_id]
 
 
 def _minutes_in_view(occurrence_ids: list[int], user_id: int, course_id: int) -> dict[int, int]:
     """One learner's minutes, or, when the core works out many learners' progress at
-    once, every one of theirs in one go (answered from a memo for the request)."""
-    in_view = learners_in_view(course_id) if has_request_context() else []
+    once, every one of theirs in one go (answered from the view's memo)."""
+    in_view = learners_in_view(course_id)
     if user_id not in in_view or len(in_view) < 2:
         return minutes_of(occurrence_ids, user_id)
-    memo = g.setdefault(_MINUTES_MEMO, {})
+    memo = view_memo("zoom.minutes")
     if (course_id, user_id) not in memo:
         for other, minutes in minutes_of_many(occurrence_ids, in_view).items():
             memo[(course_id, other)] = minutes
@@ -368,7 +375,7 @@ def requirements(user, course) -> list[Requirement]:
     """``lms_completion_requirements``: every session that counts towards completion
     (attend at least X% of it, of any of its occurrences for a series), and the
     course's rule "attend N sessions" when the teacher set one."""
-    sessions_, rule = _course_rules(course.id)
+    sessions_, rule = _course_rules(course.id, user.id)
     counted = [s for s in sessions_ if s.completion_percent]
     if not counted and rule is None:
         return []

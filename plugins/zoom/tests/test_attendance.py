@@ -178,3 +178,25 @@ def test_completion_reads_attendance_in_a_few_queries_however_many_dates(live, a
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert req.met and len(statements) <= 8  # not one per date
+
+
+def test_a_teachers_page_of_learners_reads_attendance_once_however_many_learners(live, app, client, at):
+    """The course's sessions, rule and every learner's minutes in a few statements for
+    the whole page (each learner's requirement is asked in turn)."""
+    from lms_core.testing import count_sql
+
+    def statements_of_students_page(learners: int) -> int:
+        course, teacher, people = live.course(learners=learners)
+        session = live.schedule(course, teacher, at(minutes=2), counts_for_completion="1", completion_percent="70")
+        for person in people:
+            _intervals(session.occurrences[0], person, (0, 45))
+        login(client, teacher)
+        path = f"/teach/courses/{course.id}/students"
+        assert client.get(path).status_code == 200
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            html = client.get(path).get_data(as_text=True)
+        assert html.count('class="student"') == learners
+        return sql.count
+
+    assert statements_of_students_page(2) == statements_of_students_page(6)
