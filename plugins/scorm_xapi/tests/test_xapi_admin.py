@@ -5,7 +5,6 @@ send: SCO attempts from the SCORM player, live sessions attended."""
 from __future__ import annotations
 
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -191,21 +190,14 @@ def test_the_scorm_player_records_sco_attempts_with_its_own_commit(app, factory,
         record_sco_attempt(user_id=learner.id, sco_id=8, sco_title="x", course_id=None, attempt_key="k", verb="won")
 
 
+@pytest.mark.lms_config(LMS_PLUGINS="scorm_xapi,zoom")
 def test_a_live_session_attended_is_sent_when_the_live_lectures_plugin_fires_it(app, factory, lrs, run_jobs):
-    """The live-lectures plugin declares ``on_live_session_attended``; its event is
-    sent as "attended" with the minutes as duration."""
-    from lms_core import hookspec
+    """The live-lectures plugin declares ``on_live_session_attended`` (and fires it once
+    a meeting's attendance is final, plugins/zoom/tests/test_attendance.py); its event
+    is sent as "attended" with the minutes as duration."""
     from lms_core.events import commit, emit
     from lms_core.payloads import UserInfo
-    from lms_core.testing import get_plugin_manager
 
-    @hookspec
-    def on_live_session_attended(user, session, occurrence, minutes, event):
-        """A learner attended a live session's occurrence for ``minutes``."""
-
-    specs = types.ModuleType("live_lecture_specs")
-    specs.on_live_session_attended = on_live_session_attended
-    get_plugin_manager(app).pm.add_hookspecs(specs)
     learner = factory.user()
     course = factory.course(title="Live chemistry")
     emit(

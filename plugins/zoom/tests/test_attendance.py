@@ -200,3 +200,34 @@ def test_a_teachers_page_of_learners_reads_attendance_once_however_many_learners
         return sql.count
 
     assert statements_of_students_page(2) == statements_of_students_page(6)
+
+
+def test_hook_on_live_session_attended(live, app, at):
+    """Once a meeting's attendance is final (after it, its report read), every learner
+    who was there is announced once, with their minutes."""
+    from lms_core import hookimpl
+    from lms_core.testing import get_plugin_manager
+
+    from lms_zoom import jobs
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def on_live_session_attended(self, user, session, occurrence, minutes, event):
+            heard.append((user.id, session["title"], session["course_id"], occurrence["id"], minutes, event.id))
+
+    get_plugin_manager(app).register(Listener(), name="listener")
+    course, teacher, (anna, boris) = live.course(learners=2)
+    lecture = live.schedule(course, teacher, at(minutes=2), title="Week 1")
+    occurrence = lecture.occurrences[0]
+    occurrence.starts_at = at(minutes=-120)  # it took place
+    db.session.commit()
+    _intervals(occurrence, anna, (0, 45))  # boris never came
+
+    jobs.after_occurrence(occurrence.id)
+    jobs.after_occurrence(occurrence.id)  # a retried job tells nobody twice
+
+    [(user_id, title, course_id, occurrence_id, minutes, event_id)] = heard
+    assert (user_id, title, course_id, occurrence_id, minutes) == (anna.id, "Week 1", course.id, occurrence.id, 45)
+    assert event_id
