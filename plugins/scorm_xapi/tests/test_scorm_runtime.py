@@ -141,6 +141,17 @@ def test_passing_completes_the_lesson_and_the_course(client, played):
     assert db.session.execute(db.select(Event.hook)).scalars().all().count("on_lesson_completed") == 1
     items = runtime.gradebook_items(course.id)
     assert items[0]["key"] == f"scorm:sco:{sco.id}" and items[0]["scores"] == {learner.id: 85.0}
+    # The attempt's learning records, once each, beside the course's own (xAPI half).
+    from lms_scorm_xapi.xapi.models import Statement
+
+    sco_verbs = (
+        db.session.execute(
+            db.select(Statement.verb).where(Statement.object_kind == "sco").order_by(Statement.order_key)
+        )
+        .scalars()
+        .all()
+    )
+    assert sco_verbs == ["attempted", "completed", "passed"]
 
 
 def test_the_manual_done_button_is_gone_for_a_sco_lesson(client, played):

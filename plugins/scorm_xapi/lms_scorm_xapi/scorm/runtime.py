@@ -356,10 +356,42 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     package = launch.sco.package  # loaded with the token's statement
     could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
+    _learning_records(attempt, launch.sco, package, before)
     db.session.commit()
     if changed and could_meet:  # most commits only save progress: no completion to check
         _apply_rule(attempt, launch.sco)
     return attempt
+
+
+def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple) -> None:
+    """xAPI statements of the attempt, in the transaction that stores it: "attempted"
+    on its first commit, then "completed", "passed" or "failed" when the SCO first
+    reports it (each once per attempt: recording a verb again for the key changes
+    nothing)."""
+    from lms_scorm_xapi.xapi import record_sco_attempt
+
+    was_completed = before[0] in ("completed", "passed")
+    verbs = []
+    if attempt.commits == 1:
+        verbs.append("attempted")
+    if attempt.completion_status in ("completed", "passed") and not was_completed:
+        verbs.append("completed")
+    if attempt.success_status in ("passed", "failed") and attempt.success_status != before[1]:
+        verbs.append(attempt.success_status)
+    for verb in verbs:
+        record_sco_attempt(
+            user_id=attempt.user_id,
+            sco_id=sco.id,
+            sco_title=sco.title,
+            course_id=package.course_id,
+            attempt_key=f"sco-attempt:{attempt.id}",
+            verb=verb,
+            score=attempt.score_percent if verb in ("passed", "failed", "completed") else None,
+            max_score=100 if attempt.score_percent is not None else None,
+            success={"passed": True, "failed": False}.get(verb),
+            completion=True if verb == "completed" else None,
+            duration_seconds=attempt.total_seconds or None,
+        )
 
 
 # ------------------------------------------------------------------ completion and grades
