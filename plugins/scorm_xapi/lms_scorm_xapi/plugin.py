@@ -1,7 +1,7 @@
 """The SCORM/xAPI plugin's hook implementations (the entry point ``scorm_xapi``).
-
-Every event hook turns a learning record into an xAPI statement (``xapi.recording``);
-sending happens in jobs (``xapi.jobs``), never here.
+Kept thin: each hook hands over to the module that holds the logic. The SCORM half
+lives in ``scorm/``; every event hook turns a learning record into an xAPI statement
+(``xapi.recording``); sending happens in jobs (``xapi.jobs``), never here.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from lms_core import NavLink, PeriodicTask, hookimpl, lazy_gettext as _l
 from lms_scorm_xapi.xapi import models as xapi_models  # noqa: F401  (the tables must be known to migrations)
+
+from lms_scorm_xapi.scorm import models as scorm_models  # noqa: F401  (the tables must be known to migrations)
 
 PACKAGE = Path(__file__).parent
 
@@ -26,9 +28,32 @@ def lms_translations_folder():
 
 @hookimpl
 def lms_blueprints(app):
+    from lms_scorm_xapi.scorm import api, views
     from lms_scorm_xapi.xapi import views as xapi_views
 
-    return [xapi_views.bp]
+    return [views.bp, api.bp, xapi_views.bp]
+
+
+@hookimpl
+def lms_content_security_policy(app):
+    from lms_scorm_xapi.scorm.content import content_origin
+
+    origin = content_origin()
+    return {"frame-src": [origin]} if origin else None
+
+
+@hookimpl
+def lms_permission_allowed(user, action, target):
+    from lms_scorm_xapi.scorm import permissions
+
+    return permissions.allowed(user, action, target)
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    from lms_scorm_xapi.scorm import fragments
+
+    return fragments.course_fragment(user, course)
 
 
 @hookimpl
@@ -49,9 +74,12 @@ def lms_periodic_tasks():
 def lms_navigation_links(user):
     from flask import url_for
 
-    if user is None or user.role != "admin":
-        return []
-    return [NavLink(_l("xAPI"), url_for("scorm_xapi_xapi.statement_log"), area="admin")]
+    from lms_scorm_xapi.scorm import fragments
+
+    links = fragments.navigation_links(user)
+    if user is not None and user.role == "admin":
+        links.append(NavLink(_l("xAPI"), url_for("scorm_xapi_xapi.statement_log"), area="admin"))
+    return links
 
 
 # ---------------------------------------------------------------- learning records -> xAPI

@@ -1,0 +1,267 @@
+"""SCORM commits under load: 200 learners, each committing their SCO's data once a
+second (a typical SCO commits on every page, and scorm-again's autocommit does so on
+a timer), against the commit endpoint of the SCORM plugin, for ``--seconds``.
+
+The goal (issue 14): the commit endpoint's p99 stays under 100 ms on this machine. The
+baseline, measured in the same run with the same schedule and server: the bare Flask
+app of ``bench/hello.py``. Both are served by gunicorn with ``--workers`` sync workers;
+the LMS on PostgreSQL (``--database-url``, recreated) or SQLite.
+
+    .venv/bin/python -m bench.scorm [--learners 200] [--seconds 20] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.servers import REPOSITORY, gunicorn
+
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/lms_bench_scorm"
+GOAL_P99_MS = 100.0
+SECRET = "bench-scorm"
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="bench" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+ xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+<metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+<organizations default="o"><organization identifier="o"><title>Bench</title>
+<item identifier="i1" identifierref="r1"><title>Page</title></item></organization></organizations>
+<resources><resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html">
+<file href="index.html"/></resource></resources></manifest>"""
+
+
+def package_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("imsmanifest.xml", MANIFEST)
+        archive.writestr("index.html", "<p>bench</p>")
+    return buffer.getvalue()
+
+
+def prepare(database_url: str, instance: Path, learners: int) -> list[str]:
+    """The platform: a course with one SCO and ``learners`` enrolled learners, each with
+    a launched attempt; returns their runtime tokens."""
+    from werkzeug.datastructures import FileStorage
+
+    from lms_core import migrate
+    from lms_core.app import create_app
+    from lms_core.config import normalise_database_url
+    from lms_core.extensions import db
+    from lms_core.models import Enrollment, User
+    from lms_core.services import accounts, courses
+    from lms_scorm_xapi.scorm import packages, runtime
+
+    if database_url.startswith("postgresql"):
+        from bench.leaderboard import recreate_postgres_database
+
+        recreate_postgres_database(database_url)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "SECRET_KEY": SECRET,
+            "LMS_PLUGINS": "scorm_xapi",
+            "LMS_PLUGINS_STRICT": True,
+            "TESTING": True,
+        },
+        instance_path=str(instance),
+    )
+    with app.app_context(), app.test_request_context():
+        migrate.upgrade()
+        teacher = accounts.register("teacher@bench.example", "Bench Teacher", "bench-password-1", role="teacher")
+        course = courses.create_course(teacher, "Bench", "", "en")
+        course.published = True
+        db.session.commit()
+        package = packages.import_package(FileStorage(io.BytesIO(package_zip()), "bench.zip"), course, teacher)
+        sco = package.scos[0]
+        first = accounts.register("learner0@bench.example", "Learner 0", "bench-password-1")
+        users = [first] + [
+            User(
+                email=f"learner{n}@bench.example",
+                name=f"Learner {n}",
+                password_hash=first.password_hash,
+                role="student",
+            )
+            for n in range(1, learners)
+        ]
+        db.session.add_all(users[1:])
+        db.session.flush()
+        db.session.add_all(Enrollment(user_id=u.id, course_id=course.id, status="active") for u in users)
+        db.session.commit()
+        return [runtime.launch(user, sco)[1] for user in users]
+
+
+def commit_body(n: int, tick: int) -> bytes:
+    data = {
+        "cmi.core.lesson_status": "incomplete",
+        "cmi.core.lesson_location": f"page-{tick}",
+        "cmi.core.exit": "suspend",
+        "cmi.core.session_time": f"00:00:{tick % 60:02d}",
+        "cmi.core.score.raw": str(tick % 100),
+        "cmi.suspend_data": (f"{n}:{tick}:" + "progress-" * 200)[:2000],
+    }
+    for i in range(5):
+        data[f"cmi.interactions.{i}.id"] = f"q{i}"
+        data[f"cmi.interactions.{i}.result"] = "correct" if (tick + i) % 2 else "wrong"
+    return json.dumps(data).encode()
+
+
+def _learner(base: str, path_of, n: int, start: float, seconds: float, out: list, errors: list) -> None:
+    parts = urlsplit(base)
+    tick = 0
+    offset = (n % 100) / 100  # spread the learners over the second
+    while True:
+        due = start + offset + tick
+        if due > start + seconds or time.monotonic() > start + seconds:
+            return  # a learner that fell behind sends no backlog: the run stays bounded
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        method, path, body = path_of(n, tick)
+        began = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            conn.request(method, path, body=body, headers={"Content-Type": "text/plain"} if body else {})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status != 200:
+                errors.append(response.status)
+        except OSError as error:
+            errors.append(str(error))
+        out.append(time.perf_counter() - began)
+        tick += 1
+
+
+def _process(
+    base: str, kind: str, tokens: list[str], first: int, count: int, start: float, seconds: float, queue
+) -> None:
+    def path_of(n, tick):
+        if kind == "hello":
+            return "GET", "/", None
+        return "POST", f"/scorm/runtime/{tokens[n]}/commit?seq={tick + 1}", commit_body(n, tick)
+
+    out, errors = [], []
+    threads = [
+        threading.Thread(target=_learner, args=(base, path_of, n, start, seconds, out, errors), daemon=True)
+        for n in range(first, first + count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    queue.put((out, errors))
+
+
+def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float, processes: int = 4) -> dict:
+    queue = multiprocessing.Queue()
+    start = time.monotonic() + 1.0
+    share = -(-learners // processes)
+    workers = []
+    for p in range(processes):
+        first = p * share
+        count = max(0, min(share, learners - first))
+        if count:
+            proc = multiprocessing.Process(
+                target=_process, args=(base, kind, tokens, first, count, start, seconds, queue)
+            )
+            proc.start()
+            workers.append(proc)
+    latencies, errors = [], []
+    for _ in workers:
+        out, errs = queue.get(timeout=seconds + 120)
+        latencies += out
+        errors += errs
+    for proc in workers:
+        proc.join(timeout=10)
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "max_ms": 1000 * latencies[-1],
+        "per_second": len(latencies) / seconds,
+    }
+
+
+def run(learners: int, seconds: float, workers: int, database_url: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-scorm-") as folder:
+        instance = Path(folder) / "instance"
+        if not database_url:
+            database_url = f"sqlite:///{folder}/bench.sqlite3"
+        tokens = prepare(database_url, instance, learners)
+        env = {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET,
+            "LMS_PLUGINS": "scorm_xapi",
+            "LMS_INSTANCE_PATH": str(instance),
+            "REDIS_URL": None,
+        }
+        with gunicorn("bench.hello:create_app()", {}, Path(folder) / "hello.log", workers=workers) as base:
+            hello = drive(base, "hello", tokens, learners, seconds)
+        with gunicorn(
+            "lms_core.app:create_app()", env, Path(folder) / "lms.log", workers=workers, probe_path="/login"
+        ) as base:
+            commits = drive(base, "commit", tokens, learners, seconds)
+        from sqlalchemy import create_engine, text
+
+        from lms_core.config import normalise_database_url
+
+        engine = create_engine(normalise_database_url(database_url))
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT SUM(commits) FROM scorm_xapi_attempts")).scalar()
+        engine.dispose()
+    return {
+        "learners": learners,
+        "seconds": seconds,
+        "workers": workers,
+        "hello": hello,
+        "commit": commits,
+        "stored_commits": stored,
+    }
+
+
+def report(result: dict) -> str:
+    hello, commit = result["hello"], result["commit"]
+    met = commit["p99_ms"] < GOAL_P99_MS and commit["errors"] == 0
+    lines = [
+        f"SCORM commits: {result['learners']} learners once a second for {result['seconds']:g} s, "
+        f"gunicorn {result['workers']} sync workers",
+        f"  hello (baseline): {hello['per_second']:.0f} req/s, p50 {hello['p50_ms']:.1f} ms, p99 {hello['p99_ms']:.1f} ms, errors {hello['errors']}",
+        f"  SCORM commit:     {commit['per_second']:.0f} req/s, p50 {commit['p50_ms']:.1f} ms, p99 {commit['p99_ms']:.1f} ms, "
+        f"max {commit['max_ms']:.1f} ms, errors {commit['errors']}, stored {result['stored_commits']}",
+        f"  ratio commit p99 / hello p99: {commit['p99_ms'] / hello['p99_ms']:.2f}",
+        f"  goal p99 < {GOAL_P99_MS:.0f} ms: {'MET' if met else 'NOT MET'}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE, help="PostgreSQL (recreated), or '' for SQLite")
+    args = parser.parse_args(argv)
+    result = run(args.learners, args.seconds, args.workers, args.database_url)
+    print(report(result))
+    folder = REPOSITORY / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    (folder / f"scorm-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+    return 0 if result["commit"]["p99_ms"] < GOAL_P99_MS and result["commit"]["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

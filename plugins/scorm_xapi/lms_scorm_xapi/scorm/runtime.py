@@ -1,0 +1,520 @@
+"""The runtime's side on the server: launching an attempt, taking commits, and what an
+attempt means for the course (completion of the SCO's lesson, the graded score).
+
+The player in the learner's page frames a *runtime page* served from the content
+origin; it authenticates with a signed token in its URL, never with the site's cookies
+(the content origin has none), so a commit needs no CSRF token: the token is not sent
+by the browser on its own, and it names one attempt of one learner. That is also what
+lets ``navigator.sendBeacon`` (which cannot set headers) deliver the last commit when
+the tab closes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lms_core import ServiceError, db
+from lms_core.models import Enrollment, Lesson, LessonCompletion, User, utcnow
+from lms_core.services import progress
+
+from lms_scorm_xapi.scorm.models import ScormAttempt, ScormPackage, ScormPackageVersion, ScormSco
+from lms_scorm_xapi.scorm.settings import settings
+
+SALT = "lms-scorm-runtime"
+MAX_ELEMENTS = 20000
+MAX_VALUE_CHARS = 4 * 1024 * 1024
+CLOSED_12 = ("completed", "passed", "failed")
+# Elements the LMS sets on every launch; a SCO's own copy is never replayed.
+PER_LAUNCH = (
+    "cmi.core.session_time",
+    "cmi.session_time",
+    "cmi.core.exit",
+    "cmi.exit",
+    "cmi.core.entry",
+    "cmi.entry",
+    "cmi.core.student_id",
+    "cmi.core.student_name",
+    "cmi.learner_id",
+    "cmi.learner_name",
+    "cmi.core.lesson_mode",
+    "cmi.mode",
+    "cmi.core.credit",
+    "cmi.credit",
+    "cmi.launch_data",
+    "cmi.student_data.mastery_score",
+    "cmi.scaled_passing_score",
+    "cmi.core._children",
+)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+@dataclass
+class Launch:
+    attempt: ScormAttempt | None  # None: a preview by the course's staff (nothing stored)
+    sco: ScormSco
+    version: ScormPackageVersion
+    user_id: int
+    nonce: str
+
+
+def token_for(attempt: ScormAttempt | None, sco: ScormSco, version: ScormPackageVersion, user: User) -> str:
+    return _serializer().dumps(
+        {"a": attempt.id if attempt else None, "s": sco.id, "v": version.id, "u": user.id, "n": secrets.token_hex(8)}
+    )
+
+
+def read_token(token: str) -> Launch:
+    try:
+        payload = _serializer().loads(token, max_age=int(settings.get("SCORM_TOKEN_SECONDS")))
+    except SignatureExpired:
+        raise ServiceError("token_expired", _("This activity was opened too long ago: open it again."), 401) from None
+    except BadSignature:
+        raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401) from None
+    # One statement: a commit is the hottest path of the plugin (see bench/scorm.py).
+    entities = [ScormSco, ScormPackageVersion, ScormPackage]
+    query = (db.select(*entities, ScormAttempt) if payload["a"] else db.select(*entities)).join(
+        ScormPackage, ScormPackage.id == ScormSco.package_id
+    )
+    query = query.where(
+        ScormSco.id == payload["s"],
+        ScormPackageVersion.id == payload["v"],
+        ScormPackageVersion.package_id == ScormPackage.id,
+    )
+    if payload["a"]:
+        query = query.where(ScormAttempt.id == payload["a"], ScormAttempt.sco_id == ScormSco.id)
+    row = db.session.execute(query).first()
+    if row is None:
+        raise ServiceError("not_found", _("This activity no longer exists."), 404)
+    sco, version = row[0], row[1]
+    attempt = row[3] if payload["a"] else None
+    return Launch(attempt, sco, version, payload["u"], payload["n"])
+
+
+def is_2004(version: ScormPackageVersion) -> bool:
+    return version.scorm_version.startswith("2004")
+
+
+def _closed(attempt: ScormAttempt, version_2004: bool) -> bool:
+    """A finished attempt that is over (not suspended, and reported done)."""
+    if not attempt.finished or attempt.suspended:
+        return False
+    if version_2004:
+        return attempt.completion_status == "completed" or attempt.success_status in ("passed", "failed")
+    return attempt.completion_status in CLOSED_12
+
+
+def attempts_of(user_id: int, sco_id: int) -> list[ScormAttempt]:
+    return list(
+        db.session.execute(
+            db.select(ScormAttempt)
+            .where(ScormAttempt.user_id == user_id, ScormAttempt.sco_id == sco_id)
+            .order_by(ScormAttempt.number)
+        ).scalars()
+    )
+
+
+def learning(user: User, lesson: Lesson) -> bool:
+    """Whether the user's attempts are recorded (an enrolled learner), not a preview."""
+    return (
+        db.session.execute(
+            db.select(Enrollment.id).where(
+                Enrollment.user_id == user.id,
+                Enrollment.course_id == lesson.course_id,
+                Enrollment.status.in_(("active", "completed")),
+            )
+        ).first()
+        is not None
+    )
+
+
+def launch(user: User, sco: ScormSco, *, new_attempt: bool = False) -> tuple[ScormAttempt | None, str]:
+    """The attempt a learner continues (or a new one when the last is over and the
+    package allows another); returns it and the runtime token. Staff who are not
+    enrolled preview: nothing is stored."""
+    package = sco.package
+    version = package.current_version
+    lesson = db.session.get(Lesson, sco.lesson_id)
+    if not learning(user, lesson):
+        return None, token_for(None, sco, version, user)
+    attempts = attempts_of(user.id, sco.id)
+    last = attempts[-1] if attempts else None
+    allowed = package.attempts_allowed
+    if last is not None and not (new_attempt or _closed(last, is_2004(version))):
+        attempt = last
+    else:
+        if last is not None and allowed and len(attempts) >= allowed:
+            raise ServiceError(
+                "no_attempts_left",
+                _("You have used all %(count)d attempts of this activity.", count=allowed),
+                409,
+            )
+        attempt = ScormAttempt(
+            sco_id=sco.id, user_id=user.id, number=(last.number + 1) if last else 1, version_id=version.id, data={}
+        )
+        db.session.add(attempt)
+        db.session.flush()
+    attempt.version_id = version.id
+    token = token_for(attempt, sco, version, user)
+    db.session.commit()
+    if package.completion_rule == "viewed":
+        _complete(user, lesson)
+    return attempt, token
+
+
+def attempts_left(user_id: int, sco: ScormSco) -> int | None:
+    allowed = sco.package.attempts_allowed
+    if not allowed:
+        return None
+    return max(0, allowed - len(attempts_of(user_id, sco.id)))
+
+
+def initial_state(launch: Launch) -> dict:
+    """What the runtime loads before the SCO starts: the attempt's stored elements
+    and the ones the LMS sets on each launch."""
+    user = db.session.get(User, launch.user_id)
+    sco = launch.sco
+    attempt = launch.attempt
+    stored = dict(attempt.data) if attempt is not None else {}
+    data = {key: value for key, value in stored.items() if key not in PER_LAUNCH and not key.endswith("._count")}
+    resumed = attempt is not None and attempt.suspended
+    mode = "normal" if attempt is not None else "browse"
+    if is_2004(launch.version):
+        data.update(
+            {
+                "cmi.learner_id": str(user.id),
+                "cmi.learner_name": _name_for_scorm(user.name),
+                "cmi.mode": mode,
+                "cmi.credit": "credit" if attempt is not None else "no-credit",
+                "cmi.entry": "resume" if resumed else ("ab-initio" if not stored else ""),
+                "cmi.launch_data": sco.launch_data,
+            }
+        )
+        if sco.mastery_score is not None:
+            data["cmi.scaled_passing_score"] = str(sco.mastery_score)
+    else:
+        data.update(
+            {
+                "cmi.core.student_id": str(user.id),
+                "cmi.core.student_name": _name_for_scorm(user.name),
+                "cmi.core.lesson_mode": mode,
+                "cmi.core.credit": "credit" if attempt is not None else "no-credit",
+                "cmi.core.entry": "resume" if resumed else ("ab-initio" if not stored else ""),
+                "cmi.launch_data": sco.launch_data,
+            }
+        )
+        if sco.mastery_score is not None:
+            data["cmi.student_data.mastery_score"] = _plain_number(sco.mastery_score)
+    return data
+
+
+def _name_for_scorm(name: str) -> str:
+    """SCORM's "Last, First" form."""
+    parts = (name or "").split()
+    if len(parts) < 2:
+        return name or ""
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+
+
+def _plain_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_commit(body) -> dict[str, str]:
+    """The flattened data model a commit carries: ``{"cmi.x.y": value}``."""
+    if not isinstance(body, dict):
+        raise ServiceError("invalid_commit", _("A commit is a JSON object of data model elements."), 400)
+    body = _flatten(body)  # nested (scorm-again's "json" format) or already flat; empty lists drop out
+    if len(body) > MAX_ELEMENTS:
+        raise ServiceError("invalid_commit", _("A commit has too many elements."), 400)
+    data = {}
+    for key, value in body.items():
+        if not isinstance(key, str) or not re.fullmatch(r"(cmi|adl)(\.[A-Za-z0-9_]+)+", key):
+            raise ServiceError("invalid_commit", _("“%(key)s” is not a data model element.", key=str(key)[:80]), 400)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if isinstance(value, (int, float)):
+            value = _plain_number(value)
+        if not isinstance(value, str) or len(value) > MAX_VALUE_CHARS:
+            raise ServiceError("invalid_commit", _("The value of “%(key)s” is not accepted.", key=key[:80]), 400)
+        data[key] = value
+    return data
+
+
+def _flatten(value, prefix: str = "") -> dict:
+    out = {}
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            out.update(_flatten(inner, f"{prefix}.{index}"))
+    else:
+        out[prefix] = value
+    return out
+
+
+def seconds_of(value: str | None) -> float:
+    """SCORM 1.2 ``HHHH:MM:SS.SS`` or 2004 ``PT1H2M3.4S`` as seconds."""
+    if not value:
+        return 0.0
+    match = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)", value.strip())
+    if match:
+        hours, minutes, secs = match.groups()
+        return int(hours) * 3600 + int(minutes) * 60 + float(secs)
+    match = re.fullmatch(
+        r"P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?"
+        r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?",
+        value.strip(),
+    )
+    if match:
+        y, mo, d, h, mi, s = (float(x) if x else 0.0 for x in match.groups())
+        return y * 31557600 + mo * 2629800 + d * 86400 + h * 3600 + mi * 60 + s
+    return 0.0
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def score_percent(data: dict, version_2004: bool) -> float | None:
+    if version_2004:
+        scaled = _float(data.get("cmi.score.scaled"))
+        if scaled is not None:
+            return max(0.0, min(100.0, scaled * 100))
+        prefix = "cmi.score"
+    else:
+        prefix = "cmi.core.score"
+    raw = _float(data.get(f"{prefix}.raw"))
+    if raw is None:
+        return None
+    low = _float(data.get(f"{prefix}.min"))
+    high = _float(data.get(f"{prefix}.max"))
+    if high is not None and high > (low or 0):
+        return max(0.0, min(100.0, 100 * (raw - (low or 0)) / (high - (low or 0))))
+    return max(0.0, min(100.0, raw))
+
+
+def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = None) -> ScormAttempt | None:
+    """Store a commit: every element, and the status, score and times copied out.
+    Returns the attempt (``None`` for a preview, where nothing is stored)."""
+    data = check_commit(body)
+    attempt = launch.attempt
+    if attempt is None:
+        return None
+    if attempt.user_id != launch.user_id or attempt.sco_id != launch.sco.id:
+        raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
+    if seq is not None and attempt.launch == launch.nonce and seq <= attempt.launch_seq:
+        return attempt  # an older commit of this launch arriving late (a beacon): already have newer
+    version_2004 = is_2004(launch.version)
+    before = (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
+    merged = dict(attempt.data or {})
+    merged.update(data)
+    attempt.data = merged
+    if version_2004:
+        attempt.completion_status = merged.get("cmi.completion_status") or "unknown"
+        attempt.success_status = merged.get("cmi.success_status") or "unknown"
+        exit_value = data.get("cmi.exit", "")
+        session = data.get("cmi.session_time")
+    else:
+        status = merged.get("cmi.core.lesson_status") or "not attempted"
+        attempt.completion_status = status
+        attempt.success_status = status if status in ("passed", "failed") else "unknown"
+        exit_value = data.get("cmi.core.exit", "")
+        session = data.get("cmi.core.session_time")
+    attempt.score_percent = score_percent(merged, version_2004)
+    if session:
+        attempt.session_seconds = seconds_of(session)
+    total = merged.get("cmi.total_time" if version_2004 else "cmi.core.total_time")
+    if total:
+        attempt.total_seconds = max(attempt.total_seconds or 0, seconds_of(total))
+    elif session:
+        attempt.total_seconds = max(attempt.total_seconds or 0, attempt.session_seconds)
+    if terminate:
+        attempt.finished = True
+        attempt.suspended = exit_value == "suspend"
+    elif exit_value:
+        attempt.suspended = exit_value == "suspend"
+    attempt.commits = (attempt.commits or 0) + 1
+    if seq is not None:
+        attempt.launch = launch.nonce
+        attempt.launch_seq = seq
+    attempt.updated_at = utcnow()
+    changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
+    package = launch.sco.package  # loaded with the token's statement
+    could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
+    _learning_records(attempt, launch.sco, package, before)
+    db.session.commit()
+    if changed and could_meet:  # most commits only save progress: no completion to check
+        _apply_rule(attempt, launch.sco)
+    return attempt
+
+
+def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple) -> None:
+    """xAPI statements of the attempt, in the transaction that stores it: "attempted"
+    on its first commit, then "completed", "passed" or "failed" when the SCO first
+    reports it (each once per attempt: recording a verb again for the key changes
+    nothing)."""
+    from lms_scorm_xapi.xapi import record_sco_attempt
+
+    was_completed = before[0] in ("completed", "passed")
+    verbs = []
+    if attempt.commits == 1:
+        verbs.append("attempted")
+    if attempt.completion_status in ("completed", "passed") and not was_completed:
+        verbs.append("completed")
+    if attempt.success_status in ("passed", "failed") and attempt.success_status != before[1]:
+        verbs.append(attempt.success_status)
+    for verb in verbs:
+        record_sco_attempt(
+            user_id=attempt.user_id,
+            sco_id=sco.id,
+            sco_title=sco.title,
+            course_id=package.course_id,
+            attempt_key=f"sco-attempt:{attempt.id}",
+            verb=verb,
+            score=attempt.score_percent if verb in ("passed", "failed", "completed") else None,
+            max_score=100 if attempt.score_percent is not None else None,
+            success={"passed": True, "failed": False}.get(verb),
+            completion=True if verb == "completed" else None,
+            duration_seconds=attempt.total_seconds or None,
+        )
+
+
+# ------------------------------------------------------------------ completion and grades
+
+
+def attempt_meets(attempt: ScormAttempt, package: ScormPackage, version_2004: bool) -> bool:
+    rule = package.completion_rule
+    if rule == "viewed":
+        return True
+    if rule == "passed":
+        return attempt.success_status == "passed"
+    if rule == "completed":
+        if version_2004:
+            return attempt.completion_status == "completed" or attempt.success_status == "passed"
+        return attempt.completion_status in ("completed", "passed")
+    return False  # "score" is judged on the graded score of all attempts
+
+
+def graded_score(attempts: list[ScormAttempt], grading: str) -> float | None:
+    scored = [a.score_percent for a in sorted(attempts, key=lambda a: a.number) if a.score_percent is not None]
+    if not scored:
+        return None
+    if grading == "last":
+        return scored[-1]
+    if grading == "first":
+        return scored[0]
+    if grading == "average":
+        return sum(scored) / len(scored)
+    return max(scored)
+
+
+def sco_done(user_id: int, sco: ScormSco, attempts: list[ScormAttempt] | None = None) -> bool:
+    package = sco.package
+    attempts = attempts if attempts is not None else attempts_of(user_id, sco.id)
+    version_2004 = is_2004(package.current_version)
+    if package.completion_rule == "score":
+        score = graded_score(attempts, package.grading)
+        return score is not None and score >= (package.pass_score or 0)
+    return any(attempt_meets(a, package, version_2004) for a in attempts)
+
+
+def _apply_rule(attempt: ScormAttempt, sco: ScormSco) -> None:
+    if sco_done(attempt.user_id, sco):
+        user = db.session.get(User, attempt.user_id)
+        lesson = db.session.get(Lesson, sco.lesson_id)
+        _complete(user, lesson)
+
+
+def _complete(user: User, lesson: Lesson) -> None:
+    """The SCO's lesson done: ``on_lesson_completed`` (once), then course completion."""
+    already = db.session.execute(
+        db.select(LessonCompletion.id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id
+        )
+    ).first()
+    if not already:
+        progress.complete_lesson(user, lesson)
+
+
+def gradebook_items(course_id: int) -> list[dict]:
+    """For the gradebook: one item per SCO of the course's packages, with each
+    learner's graded score (percent, by the package's grading rule).
+
+    ``[{"key": "scorm:sco:<id>", "title": ..., "date": datetime | None,
+    "max_points": 100, "scores": {user_id: percent}}]``
+    """
+    scos = list(
+        db.session.execute(
+            db.select(ScormSco)
+            .join(ScormPackage, ScormPackage.id == ScormSco.package_id)
+            .where(ScormPackage.course_id == course_id, ScormSco.active.is_(True))
+            .order_by(ScormPackage.id, ScormSco.position)
+        ).scalars()
+    )
+    if not scos:
+        return []
+    by_sco: dict[int, dict[int, list[ScormAttempt]]] = {}
+    rows = db.session.execute(db.select(ScormAttempt).where(ScormAttempt.sco_id.in_([s.id for s in scos]))).scalars()
+    for attempt in rows:
+        by_sco.setdefault(attempt.sco_id, {}).setdefault(attempt.user_id, []).append(attempt)
+    items = []
+    for sco in scos:
+        scores = {}
+        dates = []
+        for user_id, attempts in by_sco.get(sco.id, {}).items():
+            score = graded_score(attempts, sco.package.grading)
+            if score is not None:
+                scores[user_id] = round(score, 2)
+            dates += [a.updated_at for a in attempts]
+        last = max(dates) if dates else None
+        items.append(
+            {"key": f"scorm:sco:{sco.id}", "title": sco.title, "date": last, "max_points": 100, "scores": scores}
+        )
+    return items
+
+
+def recheck_package(package: ScormPackage) -> int:
+    """After the rules changed: the learners who now meet them get the SCO's lesson done.
+    Returns how many lessons were completed."""
+    done = 0
+    for sco in package.scos:
+        if not sco.active:
+            continue
+        user_ids = (
+            db.session.execute(db.select(ScormAttempt.user_id).where(ScormAttempt.sco_id == sco.id).distinct())
+            .scalars()
+            .all()
+        )
+        for user_id in user_ids:
+            if sco_done(user_id, sco):
+                lesson = db.session.get(Lesson, sco.lesson_id)
+                before = _has_completion(user_id, lesson.id)
+                _complete(db.session.get(User, user_id), lesson)
+                done += 0 if before else 1
+    return done
+
+
+def _has_completion(user_id: int, lesson_id: int) -> bool:
+    return (
+        db.session.execute(
+            db.select(LessonCompletion.id).where(
+                LessonCompletion.user_id == user_id, LessonCompletion.lesson_id == lesson_id
+            )
+        ).first()
+        is not None
+    )

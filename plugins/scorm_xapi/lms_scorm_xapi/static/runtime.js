@@ -1,0 +1,79 @@
+// The runtime page (on the content origin): the SCORM API the package looks for
+// (window.API for 1.2, window.API_1484_11 for 2004, from scorm-again), loaded with the
+// attempt's stored elements, then the SCO in the frame below. Every commit is sent to
+// the LMS with a sequence number; when the page goes away without LMSFinish/Terminate
+// the last state goes by navigator.sendBeacon (browsers block synchronous requests on
+// unload). The token in the URLs is the only credential: no cookies, no CSRF header.
+(function () {
+  "use strict";
+  var root = document.getElementById("scorm-runtime");
+  var version = root.dataset.version;
+  var commitUrl = root.dataset.commitUrl;
+  var seq = 0;
+  var finished = false;
+  var api = null;
+
+  // scorm-again caps cmi.suspend_data at 64,000 characters (the spec: 4,096 in 1.2);
+  // real packages write more, and the LMS keeps whatever they write.
+  function uncapSuspendData(cmi) {
+    var value = "";
+    Object.defineProperty(cmi, "suspend_data", {
+      configurable: true, enumerable: true,
+      get: function () { return value; },
+      set: function (v) { value = String(v); }
+    });
+  }
+
+  function url(extra) {
+    seq += 1;
+    return commitUrl + "?seq=" + seq + (extra || "");
+  }
+
+  function state(terminate) {
+    return JSON.stringify(api.renderCommitCMI(terminate));
+  }
+
+  function send(terminate) {
+    var body = state(terminate);
+    var target = url(terminate ? "&terminate=1" : "");
+    // keepalive: the request survives the page going away right after it.
+    return fetch(target, { method: "POST", body: body, keepalive: body.length < 60000,
+                           headers: { "Content-Type": "application/json" }, credentials: "omit" })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) { root.dataset.lastCommit = answer.result ? "ok" : "refused"; return answer; })
+      .catch(function () { root.dataset.lastCommit = "failed"; });
+  }
+
+  function beacon() {
+    if (!api || finished) { return; }
+    var body = new Blob([state(true)], { type: "text/plain" });
+    navigator.sendBeacon(url("&unload=1"), body);
+  }
+
+  fetch(root.dataset.stateUrl, { credentials: "omit" })
+    .then(function (response) { return response.json(); })
+    .then(function (answer) {
+      var settings = { lmsCommitUrl: false, autocommit: false, dataCommitFormat: "flattened", logLevel: 5,
+                       renderCommonCommitFields: false, selfReportSessionTime: false };
+      if (version === "2004") {
+        api = new window.Scorm2004API(settings);
+        window.API_1484_11 = api;
+      } else {
+        api = new window.Scorm12API(settings);
+        window.API = api;
+      }
+      uncapSuspendData(api.cmi);
+      api.loadFromFlattenedJSON(answer.data || {}, "");
+      var commitEvent = version === "2004" ? "Commit" : "LMSCommit";
+      var finishEvent = version === "2004" ? "Terminate" : "LMSFinish";
+      api.on(commitEvent, function () { if (!finished) { send(false); } });
+      api.on(finishEvent, function () { finished = true; send(true); });
+      document.getElementById("sco").src = root.dataset.launchUrl;
+      root.dataset.ready = "1";
+    });
+
+  window.addEventListener("pagehide", beacon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && api && !finished) { send(false); }
+  });
+})();

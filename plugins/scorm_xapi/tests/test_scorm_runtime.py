@@ -1,0 +1,265 @@
+"""A learner plays a SCO: the runtime page and the package's files answer to the launch's
+token only; commits store every element (no cap on suspend_data), resume works, a beacon
+on unload is taken, and completion and score map to the core's lesson completion."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import upload
+from scorm_builders import PackageSpec, Sco, build
+
+from lms_core import db
+from lms_core.models import Enrollment, Event, LessonCompletion
+from lms_scorm_xapi.scorm import runtime
+from lms_scorm_xapi.scorm.models import ScormAttempt, ScormPackage
+
+BIG = "x" * (64 * 1024)
+
+
+def import_package(client, login, course, teacher, **spec):
+    login(client, teacher)
+    response = upload(client, f"/scorm/courses/{course.id}/packages", build(PackageSpec(**spec)))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    client.post("/logout")
+    return db.session.execute(db.select(ScormPackage).order_by(ScormPackage.id.desc())).scalars().first()
+
+
+def launch(client, sco, method="get"):
+    page = getattr(client, method)(f"/scorm/scos/{sco.id}")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    frame = re.search(r'id="scorm-frame" src="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = re.search(r"/scorm/run/([^/]+)/", frame).group(1)
+    return token
+
+
+def commit(client, token, data, seq=None, terminate=False, content_type="application/json"):
+    query = []
+    if seq is not None:
+        query.append(f"seq={seq}")
+    if terminate:
+        query.append("terminate=1")
+    url = f"/scorm/runtime/{token}/commit" + ("?" + "&".join(query) if query else "")
+    return client.post(url, data=json.dumps(data), content_type=content_type)
+
+
+@pytest.fixture
+def played(client, login, scorm_course):
+    teacher, course, learner = scorm_course
+    package = import_package(client, login, course, teacher, version="1.2")
+    login(client, learner)
+    return package, package.scos[0], learner, course
+
+
+def test_a_learner_commits_64_kb_of_suspend_data_and_resumes_later(client, played):
+    package, sco, learner, _course = played
+    token = launch(client, sco)
+    state = client.get(f"/scorm/runtime/{token}/state").get_json()
+    assert state["recorded"] is True
+    assert state["data"]["cmi.core.entry"] == "ab-initio"
+    assert state["data"]["cmi.core.student_name"] == "Learner, Lena"
+    answer = commit(
+        client,
+        token,
+        {
+            "cmi.suspend_data": BIG,
+            "cmi.core.lesson_location": "p3",
+            "cmi.core.lesson_status": "incomplete",
+            "cmi.core.exit": "suspend",
+            "cmi.core.session_time": "00:02:30",
+        },
+        seq=1,
+        terminate=True,
+    )
+    assert answer.get_json() == {"result": True, "errorCode": 0, "recorded": True}
+    attempt = db.session.execute(db.select(ScormAttempt)).scalar_one()
+    assert attempt.data["cmi.suspend_data"] == BIG
+    assert (attempt.completion_status, attempt.suspended, attempt.session_seconds) == ("incomplete", True, 150)
+    # The tab was closed; a new launch continues the same attempt.
+    token = launch(client, sco)
+    state = client.get(f"/scorm/runtime/{token}/state").get_json()["data"]
+    assert state["cmi.suspend_data"] == BIG
+    assert state["cmi.core.lesson_location"] == "p3"
+    assert state["cmi.core.entry"] == "resume"
+    assert "cmi.core.session_time" not in state
+    assert db.session.execute(db.select(db.func.count()).select_from(ScormAttempt)).scalar() == 1
+
+
+def test_suspend_data_larger_than_the_api_body_cap_is_kept(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    huge = "z" * (3 * 1024 * 1024)
+    assert commit(client, token, {"cmi.suspend_data": huge}, seq=1).status_code == 200
+    assert db.session.execute(db.select(ScormAttempt)).scalar_one().data["cmi.suspend_data"] == huge
+
+
+def test_a_beacon_sent_as_text_plain_is_taken_and_a_late_one_ignored(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "p2"}, seq=2).status_code == 200
+    late = commit(client, token, {"cmi.core.lesson_location": "p1"}, seq=1, content_type="text/plain")
+    assert late.status_code == 200
+    attempt = db.session.execute(db.select(ScormAttempt)).scalar_one()
+    assert attempt.data["cmi.core.lesson_location"] == "p2"
+    beacon = commit(client, token, {"cmi.core.lesson_location": "p9"}, seq=3, content_type="text/plain")
+    assert beacon.get_json()["result"] is True
+    db.session.expire_all()
+    assert db.session.get(ScormAttempt, attempt.id).data["cmi.core.lesson_location"] == "p9"
+
+
+def test_commits_need_a_valid_token_not_a_cookie(app, client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    app.config["WTF_CSRF_ENABLED"] = True  # the site's check is on: the token is what counts
+    fresh = app.test_client()  # no cookies at all, as on the content origin
+    assert commit(fresh, token, {"cmi.core.lesson_location": "a"}).status_code == 200
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    answer = commit(fresh, forged, {"cmi.core.lesson_location": "b"})
+    assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "token_invalid"
+    bad = fresh.post(f"/scorm/runtime/{token}/commit", data="{not json", content_type="text/plain")
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_commit"
+    bad = commit(fresh, token, {"window.location": "x"})
+    assert bad.status_code == 400
+
+
+def test_passing_completes_the_lesson_and_the_course(client, played):
+    package, sco, learner, course = played
+    token = launch(client, sco)
+    commit(client, token, {"cmi.core.lesson_status": "incomplete"}, seq=1)
+    assert db.session.execute(db.select(LessonCompletion)).first() is None
+    commit(client, token, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85"}, seq=2, terminate=True)
+    completion = db.session.execute(db.select(LessonCompletion)).scalar_one()
+    assert (completion.user_id, completion.lesson_id) == (learner.id, sco.lesson_id)
+    names = db.session.execute(db.select(Event.hook).order_by(Event.id)).scalars().all()
+    assert names.count("on_lesson_completed") == 1 and "on_course_completed" in names
+    enrollment = db.session.execute(db.select(Enrollment).where(Enrollment.user_id == learner.id)).scalar_one()
+    assert enrollment.status == "completed"
+    # A second commit completes nothing twice.
+    commit(client, token, {"cmi.core.lesson_status": "passed"}, seq=3)
+    assert db.session.execute(db.select(Event.hook)).scalars().all().count("on_lesson_completed") == 1
+    items = runtime.gradebook_items(course.id)
+    assert items[0]["key"] == f"scorm:sco:{sco.id}" and items[0]["scores"] == {learner.id: 85.0}
+    # The attempt's learning records, once each, beside the course's own (xAPI half).
+    from lms_scorm_xapi.xapi.models import Statement
+
+    sco_verbs = (
+        db.session.execute(
+            db.select(Statement.verb).where(Statement.object_kind == "sco").order_by(Statement.order_key)
+        )
+        .scalars()
+        .all()
+    )
+    assert sco_verbs == ["attempted", "completed", "passed"]
+
+
+def test_the_manual_done_button_is_gone_for_a_sco_lesson(client, played):
+    _package, sco, _learner, _course = played
+    page = client.get(f"/lessons/{sco.lesson_id}").get_data(as_text=True)
+    assert "complete-lesson" not in page and f"/scorm/scos/{sco.id}" in page
+    assert client.post(f"/lessons/{sco.lesson_id}/complete").status_code == 403
+    assert db.session.execute(db.select(LessonCompletion)).first() is None
+
+
+@pytest.mark.parametrize(
+    "grading, expected", [("highest", 90.0), ("last", 40.0), ("first", 60.0), ("average", 190 / 3)]
+)
+def test_attempts_are_limited_and_graded_by_the_rule(client, login, scorm_course, grading, expected):
+    teacher, course, learner = scorm_course
+    package = import_package(client, login, course, teacher, version="2004")
+    package.completion_rule, package.pass_score, package.attempts_allowed, package.grading = "score", 95, 3, grading
+    db.session.commit()
+    sco = package.scos[0]
+    login(client, learner)
+    for number, scaled in enumerate(("0.6", "0.9", "0.4"), 1):
+        token = launch(client, sco, "post" if number > 1 else "get")
+        commit(
+            client,
+            token,
+            {"cmi.score.scaled": scaled, "cmi.completion_status": "completed", "cmi.exit": "normal"},
+            seq=1,
+            terminate=True,
+        )
+    assert [a.score_percent for a in runtime.attempts_of(learner.id, sco.id)] == pytest.approx([60, 90, 40])
+    refused = client.post(f"/scorm/scos/{sco.id}")
+    assert refused.status_code == 409 and "all 3 attempts" in refused.get_data(as_text=True)
+    assert runtime.gradebook_items(course.id)[0]["scores"][learner.id] == pytest.approx(round(expected, 2))
+    assert db.session.execute(db.select(LessonCompletion)).first() is None  # 95 % never reached
+    package.pass_score = 50
+    db.session.commit()
+    login(client, teacher)
+    response = client.post(
+        f"/scorm/packages/{package.id}",
+        data={
+            "action": "rules",
+            "rules-completion_rule": "score",
+            "rules-pass_score": "50",
+            "rules-attempts_allowed": "3",
+            "rules-grading": grading,
+        },
+    )
+    assert response.status_code == 303
+    completed = db.session.execute(db.select(LessonCompletion.user_id)).scalars().all()
+    assert completed == ([learner.id] if expected >= 50 else [])  # the last attempt's 40 % is not enough
+
+
+def test_viewed_completes_on_launch(client, login, scorm_course):
+    teacher, course, learner = scorm_course
+    package = import_package(client, login, course, teacher)
+    package.completion_rule = "viewed"
+    db.session.commit()
+    login(client, learner)
+    launch(client, package.scos[0])
+    assert db.session.execute(db.select(LessonCompletion)).scalar_one().user_id == learner.id
+
+
+def test_staff_preview_records_nothing(client, login, scorm_course):
+    teacher, course, _learner = scorm_course
+    package = import_package(client, login, course, teacher)
+    login(client, teacher)
+    token = launch(client, package.scos[0])
+    assert client.get(f"/scorm/runtime/{token}/state").get_json()["recorded"] is False
+    assert commit(client, token, {"cmi.core.lesson_status": "passed"}).get_json()["recorded"] is False
+    assert db.session.execute(db.select(ScormAttempt)).first() is None
+
+
+def test_files_are_served_per_launch_with_their_types_and_a_policy(client, login, scorm_course):
+    teacher, course, learner = scorm_course
+    first = import_package(
+        client, login, course, teacher, extra_files={"shared/data.json": b"{}", "shared/pic.svg": b"<svg/>"}
+    )
+    other = import_package(client, login, course, teacher, title="Other", scos=[Sco("o", "Other", "other/page.html")])
+    login(client, learner)
+    token = launch(client, first.scos[0])
+    runtime_page = client.get(f"/scorm/run/{token}/")
+    assert runtime_page.status_code == 200
+    assert "frame-ancestors http://localhost" in runtime_page.headers["Content-Security-Policy"]
+    assert 'data-launch-url="/scorm/run/' in runtime_page.get_data(as_text=True)
+    for path, kind in [
+        ("sco1/index.html", "text/html"),
+        ("shared/sco.js", "text/javascript"),
+        ("shared/data.json", "application/json"),
+        ("shared/pic.svg", "image/svg+xml"),
+    ]:
+        answer = client.get(f"/scorm/run/{token}/content/{path}")
+        assert answer.status_code == 200 and answer.mimetype == kind, path
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'self' http://localhost" in answer.headers["Content-Security-Policy"]
+    # This launch's token reads this package only.
+    assert client.get(f"/scorm/run/{token}/content/other/page.html").status_code == 404
+    assert client.get(f"/scorm/run/{token}/content/../../lms.sqlite3").status_code == 404
+    other_token = launch(client, other.scos[0])
+    assert client.get(f"/scorm/run/{other_token}/content/other/page.html").status_code == 200
+    assert client.get("/scorm/run/not-a-token/content/sco1/index.html").status_code == 401
+
+
+def test_with_a_content_origin_the_content_answers_only_there(app, client, played):
+    _package, sco, _learner, _course = played
+    app.config["SCORM_CONTENT_ORIGIN"] = "http://content.localhost"
+    page = client.get(f"/scorm/scos/{sco.id}").get_data(as_text=True)
+    frame = re.search(r'id="scorm-frame" src="([^"]+)"', page).group(1)
+    assert frame.startswith("http://content.localhost/scorm/run/")
+    path = frame.removeprefix("http://content.localhost")
+    assert client.get(path).status_code == 404  # not next to the site's cookies
+    assert client.get(path, base_url="http://content.localhost").status_code == 200
