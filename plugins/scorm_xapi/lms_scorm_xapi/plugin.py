@@ -57,6 +57,26 @@ def lms_course_page_fragments(user, course):
 
 
 @hookimpl
+def lms_gradebook_items(course, user_ids):
+    """Each SCO's graded score (percent, by its package's grading rule)."""
+    from lms_core import GradebookItem, path_for
+
+    from lms_scorm_xapi.scorm import runtime
+
+    return [
+        GradebookItem(
+            item["key"],
+            item["title"],
+            float(item["max_points"]),
+            {uid: float(p) for uid, p in item["scores"].items()},
+            url=path_for("scorm_xapi.package", package_id=item["package_id"]) if item.get("package_id") else None,
+            date=item["date"],
+        )
+        for item in runtime.gradebook_items(course.id, user_ids)
+    ]
+
+
+@hookimpl
 def lms_cli_commands():
     from lms_scorm_xapi.xapi.cli import scorm_xapi_group
 

@@ -263,3 +263,21 @@ def test_with_a_content_origin_the_content_answers_only_there(app, client, playe
     path = frame.removeprefix("http://content.localhost")
     assert client.get(path).status_code == 404  # not next to the site's cookies
     assert client.get(path, base_url="http://content.localhost").status_code == 200
+
+
+def test_a_scos_score_is_a_column_of_the_course_gradebook(client, login, played):
+    """Through the core's gradebook hook (lms_gradebook_items), by the package's rule."""
+    _package, sco, learner, course = played
+    token = launch(client, sco)
+    commit(client, token, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85"}, seq=1, terminate=True)
+    from lms_core.testing import get_plugin_manager
+
+    [item] = [
+        i
+        for items in get_plugin_manager().pm.hook.lms_gradebook_items(course=course, user_ids=[learner.id])
+        for i in items
+    ]
+    assert (item.key, item.max_points, item.scores) == (f"scorm:sco:{sco.id}", 100.0, {learner.id: 85.0})
+    assert (
+        get_plugin_manager().pm.hook.lms_gradebook_items(course=course, user_ids=[learner.id + 999])[0][0].scores == {}
+    )

@@ -452,18 +452,21 @@ def recheck_completion(course_id: int, user_ids) -> None:
         check_completion(user_id, course_id)
 
 
-def gradebook_items(course_id: int) -> list[dict]:
+def gradebook_items(course_id: int, user_ids: list[int] | None = None) -> list[dict]:
     """For the gradebook (issue 11): one item per occurrence of the sessions a teacher
     put in the gradebook, with each learner's attendance as a percentage (0-100) of the
     occurrence, corrections applied. Past occurrences only.
 
     ``[{"key": "zoom:occurrence:<id>", "title": ..., "date": datetime, "max_points": 100,
-    "scores": {user_id: percent}}]``
+    "scores": {user_id: percent}}]``; ``user_ids``: only these learners (a gradebook page).
     """
     from lms_zoom import sessions
 
     now = utcnow()
     users = sessions.learners(course_id)
+    if user_ids is not None:
+        wanted = set(user_ids)
+        users = [u for u in users if u.id in wanted]
     items = []
     for session in _counted_sessions(course_id):
         if not session.in_gradebook:

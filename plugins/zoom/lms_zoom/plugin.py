@@ -121,14 +121,13 @@ def lms_gradebook_items(course, user_ids):
     """Attendance of the lectures marked "in the gradebook", as a percentage per date."""
     from lms_core import GradebookItem
 
-    wanted = None if user_ids is None else set(user_ids)
     return [
         GradebookItem(
             item["key"],
             item["title"],
             float(item["max_points"]),
-            {uid: float(p) for uid, p in item["scores"].items() if wanted is None or uid in wanted},
+            {uid: float(p) for uid, p in item["scores"].items()},
             date=item["date"],
         )
-        for item in attendance.gradebook_items(course.id)
+        for item in attendance.gradebook_items(course.id, user_ids)
     ]

@@ -451,12 +451,12 @@ def _complete(user: User, lesson: Lesson) -> None:
         progress.complete_lesson(user, lesson)
 
 
-def gradebook_items(course_id: int) -> list[dict]:
+def gradebook_items(course_id: int, user_ids: list[int] | None = None) -> list[dict]:
     """For the gradebook: one item per SCO of the course's packages, with each
     learner's graded score (percent, by the package's grading rule).
 
     ``[{"key": "scorm:sco:<id>", "title": ..., "date": datetime | None,
-    "max_points": 100, "scores": {user_id: percent}}]``
+    "max_points": 100, "scores": {user_id: percent}}]``; ``user_ids``: only these learners.
     """
     scos = list(
         db.session.execute(
@@ -469,7 +469,10 @@ def gradebook_items(course_id: int) -> list[dict]:
     if not scos:
         return []
     by_sco: dict[int, dict[int, list[ScormAttempt]]] = {}
-    rows = db.session.execute(db.select(ScormAttempt).where(ScormAttempt.sco_id.in_([s.id for s in scos]))).scalars()
+    query = db.select(ScormAttempt).where(ScormAttempt.sco_id.in_([s.id for s in scos]))
+    if user_ids is not None:
+        query = query.where(ScormAttempt.user_id.in_(list(user_ids)))
+    rows = db.session.execute(query).scalars()
     for attempt in rows:
         by_sco.setdefault(attempt.sco_id, {}).setdefault(attempt.user_id, []).append(attempt)
     items = []
@@ -483,7 +486,14 @@ def gradebook_items(course_id: int) -> list[dict]:
             dates += [a.updated_at for a in attempts]
         last = max(dates) if dates else None
         items.append(
-            {"key": f"scorm:sco:{sco.id}", "title": sco.title, "date": last, "max_points": 100, "scores": scores}
+            {
+                "key": f"scorm:sco:{sco.id}",
+                "title": sco.title,
+                "date": last,
+                "max_points": 100,
+                "scores": scores,
+                "package_id": sco.package_id,
+            }
         )
     return items
 
