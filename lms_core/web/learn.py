@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from lms_core import i18n
 from lms_core.auth import login_required, require
+from lms_core.permissions import can
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
 from lms_core.payloads import UserInfo
@@ -88,6 +89,10 @@ def heartbeat(lesson_id):
 def quiz(quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     require("quiz.take", quiz)
+    return render_quiz(quiz)
+
+
+def render_quiz(quiz, given=None, answer_errors=None, status=200):
     attempts = quizzes.attempts_of(g.user.id, quiz.id)
     current = next((a for a in attempts if a.submitted_at is None), None)
     return render_template(
@@ -98,7 +103,11 @@ def quiz(quiz_id):
         current=current,
         attempts_left=quizzes.attempts_left(g.user, quiz),
         deadline=quizzes.deadline(current) if current else None,
-    )
+        closed=quizzes.is_closed(quiz),
+        shuffled=quizzes.shuffled,
+        given=given or {},
+        answer_errors=answer_errors or {},
+    ), status
 
 
 @bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
@@ -124,6 +133,10 @@ def submit_attempt(attempt_id):
     try:
         quizzes.submit_attempt(g.user, attempt, raw)
     except ServiceError as exc:
+        if exc.code == "invalid_answers" and exc.fields:
+            # The page again with what the learner gave and the problem at each question.
+            flash(exc.message, "error")
+            return render_quiz(attempt.quiz, given=raw, answer_errors=exc.fields, status=400)
         flash(exc.message, "error")
         return redirect(url_for("learn.quiz", quiz_id=attempt.quiz_id)), 303
     return redirect(url_for("learn.attempt", attempt_id=attempt.id)), 303
@@ -134,7 +147,13 @@ def submit_attempt(attempt_id):
 def attempt(attempt_id):
     attempt = db.get_or_404(Attempt, attempt_id)
     require("attempt.view", attempt)
-    scored = {str(q.id): quizzes.score_question(q, attempt.answers.get(str(q.id))) for q in attempt.quiz.questions}
+    staff = can(g.user, "course.edit", attempt.quiz.course)
     return render_template(
-        "learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course, scored=scored
+        "learn/attempt.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        course=attempt.quiz.course,
+        scored=quizzes.question_scores(attempt) if attempt.submitted_at else {},
+        show_correct=quizzes.review_shown(attempt, staff=staff),
+        staff=staff,
     )

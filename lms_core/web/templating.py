@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from lms_core import i18n
 from lms_core.plugins import CORE_PLUGIN_PREFIX, get_plugin_manager
 from lms_core.services.markdown import render as render_markdown
+from lms_core.services.markdown import render_inline as render_markdown_inline
 
 
 def navigation_links(user):
@@ -70,6 +71,24 @@ def _common_context(app) -> dict:
     }
 
 
+def format_deadline(moment) -> str:
+    """A deadline in the reader's language and time zone, without seconds, with the zone
+    named: "Dec 1, 2026, 11:59 PM (Europe/Moscow)"."""
+    if not moment:
+        return ""
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_time as babel_time
+    from flask_babel import get_timezone, to_user_timezone
+
+    locale = get_locale()
+    local = to_user_timezone(moment)
+    pattern = str(locale.datetime_formats.get("medium", "{1}, {0}"))
+    text = pattern.replace("{1}", babel_date(local, "medium", locale=locale)).replace(
+        "{0}", babel_time(local, "short", locale=locale)
+    )
+    return f"{text} ({get_timezone()})"
+
+
 _LANGUAGE_NAMES = {}
 
 
@@ -84,7 +103,9 @@ def _language_names() -> dict:
 
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_inline"] = render_markdown_inline
     app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.filters["percent"] = lambda v: format_percent(v / 100, "#,##0.#%") if v is not None else ""

@@ -5,7 +5,7 @@ changes go through ``lms_core.services.courses``, which validates everything bef
 writes, so an invalid form answers 400 with the fields marked and nothing saved.
 """
 
-from lms_core.web.teach import courses, lessons, questions, quizzes, students, translations  # noqa: F401  (routes)
+from lms_core.web.teach import courses, grading, lessons, questions, quizzes, students, translations  # noqa: F401
 from lms_core.web.teach.blueprint import bp
 
 __all__ = ["bp"]
