@@ -28,7 +28,7 @@
     if (!missing.length) { return; }
     event.preventDefault();
     var text = (missing.length === 1 ? warning.dataset.one : warning.dataset.many)
-      .replace("%(numbers)s", missing.join(", "));
+      .replace("{numbers}", missing.join(", "));
     warning.textContent = text + " ";
     var again = document.createElement("button");
     again.type = "submit";
