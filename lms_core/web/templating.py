@@ -71,7 +71,7 @@ def _common_context(app) -> dict:
     }
 
 
-def format_deadline(moment) -> str:
+def format_deadline(moment, with_zone: bool = True) -> str:
     """A deadline in the reader's language and time zone, without seconds, with the zone
     named: "Dec 1, 2026, 11:59 PM (Europe/Moscow)"."""
     if not moment:
@@ -86,7 +86,7 @@ def format_deadline(moment) -> str:
     text = pattern.replace("{1}", babel_date(local, "medium", locale=locale)).replace(
         "{0}", babel_time(local, "short", locale=locale)
     )
-    return f"{text} ({get_timezone()})"
+    return f"{text} ({get_timezone()})" if with_zone else text
 
 
 _LANGUAGE_NAMES = {}
@@ -104,7 +104,11 @@ def _language_names() -> dict:
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["markdown_inline"] = render_markdown_inline
-    app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    # One style per locale: a medium date and the time without seconds ("Dec 1, 2026,
+    # 11:59 PM"); ``|deadline`` adds the time zone. Other formats stay available by name.
+    app.jinja_env.filters["datetime"] = lambda v, f=None: (
+        "" if not v else format_deadline(v, with_zone=False) if f is None else format_datetime(v, f)
+    )
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""

@@ -1,12 +1,23 @@
 // Behaviour every page shares, kept out of the templates so the Content-Security-Policy
-// can forbid inline script: the language menu submits itself, and a form with
-// data-confirm asks before it is sent.
+// can forbid inline script: the language menu submits itself, the header's menus fold
+// on narrow screens, and a form with data-confirm asks before it is sent.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     var language = document.getElementById("language");
     if (language) {
       language.addEventListener("change", function () { language.form.submit(); });
+    }
+    // On narrow screens the header's menus fold behind one button (CSS shows it).
+    var toggle = document.getElementById("menu-toggle");
+    var header = document.querySelector(".topbar");
+    if (toggle && header) {
+      header.classList.add("foldable");
+      toggle.hidden = false;
+      toggle.addEventListener("click", function () {
+        var open = header.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
     }
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
