@@ -65,7 +65,8 @@ def _common_context(app) -> dict:
         "snapshot": _snapshot,
         "localized": i18n.localized,
         "current_locale": str(get_locale()),
-        "language_names": _language_names(),
+        "language_names": _language_names(reader=True),
+        "switcher_languages": _language_names(),
         "site_name": app.config["LMS_SITE_NAME"],
         "unread_notifications": unread_count(user.id) if user is not None else 0,
     }
@@ -92,12 +93,14 @@ def format_deadline(moment, with_zone: bool = True) -> str:
 _LANGUAGE_NAMES = {}
 
 
-def _language_names() -> dict:
+def _language_names(reader: bool = False) -> dict:
+    """Language names in their own language (the switcher) or the reader's, cached per
+    set of languages and reader's locale."""
     from flask import current_app
 
-    key = tuple(current_app.config["LMS_LANGUAGES"])
+    key = (tuple(current_app.config["LMS_LANGUAGES"]), str(get_locale()) if reader else None)
     if key not in _LANGUAGE_NAMES:
-        _LANGUAGE_NAMES[key] = i18n.language_names()
+        _LANGUAGE_NAMES[key] = i18n.language_names(reader=reader)
     return _LANGUAGE_NAMES[key]
 
 

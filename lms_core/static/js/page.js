@@ -19,6 +19,21 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // A search box in front of a long list (time zones): typing keeps the matching options.
+    document.querySelectorAll("input[data-filter-select]").forEach(function (box) {
+      var select = document.getElementById(box.dataset.filterSelect);
+      if (!select) { return; }
+      box.addEventListener("input", function () {
+        var words = box.value.trim().toLowerCase().replace(/ /g, "_");
+        var first = null;
+        Array.prototype.forEach.call(select.options, function (option) {
+          var hit = !words || option.value.toLowerCase().indexOf(words) !== -1 || option.selected;
+          option.hidden = !hit;
+          if (hit && !first && option.value.toLowerCase().indexOf(words) !== -1) { first = option; }
+        });
+        if (first && words) { select.value = first.value; }
+      });
+    });
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
