@@ -43,7 +43,7 @@ pytestmark = pytest.mark.lms_config(LMS_PLUGINS="assignments,certificates,gamifi
 # otherwise.
 PINNED = {
     "course": 14,
-    "dashboard": 16,
+    "dashboard": 17,  # + the upcoming quiz deadlines
     "catalogue": 2,
     "students": 16,
     "queue": 6,

@@ -181,3 +181,23 @@ def bearer(user) -> dict:
     db.session.add(row)
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_dashboard_says_where_to_continue_how_far_and_what_is_due(client, factory, login):
+    from datetime import datetime, timedelta, timezone
+
+    course = factory.course(title="Rivers")
+    lesson = factory.lesson(course, title="The Nile")
+    due = datetime(2031, 3, 4, 17, 30, tzinfo=timezone.utc)
+    quiz = factory.quiz(course, title="Rivers quiz", due_at=due)
+    factory.quiz(course, title="Past quiz", due_at=datetime.now(timezone.utc) - timedelta(days=1))
+    student = factory.user(timezone="Europe/Moscow")
+    factory.enrol(student, course)
+    login(client, student)
+    html = page(client, "/dashboard")
+    assert f'href="/lessons/{lesson.id}"' in html and "Continue:" in html
+    assert "0 of 3 steps done" in html
+    deadlines = html[html.index('id="upcoming-deadlines"') :]
+    assert f'href="/quizzes/{quiz.id}"' in deadlines and "Past quiz" not in deadlines
+    assert "Mar 4, 2031, 8:30" in deadlines and "(Europe/Moscow)" in deadlines  # the reader's zone, no seconds
+    assert "8:30:00" not in deadlines

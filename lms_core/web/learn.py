@@ -9,7 +9,7 @@ from lms_core import i18n
 from lms_core.auth import login_required, require
 from lms_core.permissions import can
 from lms_core.extensions import db
-from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
+from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz, utcnow
 from lms_core.payloads import UserInfo
 from lms_core.services import ServiceError, activity, courses, progress, quizzes
 
@@ -29,7 +29,32 @@ def dashboard():
     i18n.preload_content_translations([course for _enrollment, course in rows])
     found = progress.progress_of_many([(g.user, course, enrollment) for enrollment, course in rows])
     items = [(enrollment, course, item) for (enrollment, course), item in zip(rows, found)]
-    return render_template("learn/dashboard.html", items=items, user_info=UserInfo.of(g.user))
+    # "Continue where you left off": each course's first requirement not met yet.
+    following = {
+        course.id: next((r for r in item.requirements if not r.met and r.url), None) for _e, course, item in items
+    }
+    return render_template(
+        "learn/dashboard.html",
+        items=items,
+        following=following,
+        deadlines=upcoming_quiz_deadlines([course for _enrollment, course in rows]),
+        user_info=UserInfo.of(g.user),
+    )
+
+
+def upcoming_quiz_deadlines(course_rows, limit: int = 10) -> list:
+    """The next deadlines of published quizzes in these courses (one statement)."""
+    ids = [c.id for c in course_rows]
+    if not ids:
+        return []
+    by_id = {c.id: c for c in course_rows}
+    quizzes_due = db.session.execute(
+        db.select(Quiz)
+        .where(Quiz.course_id.in_(ids), Quiz.published.is_(True), Quiz.due_at > utcnow())
+        .order_by(Quiz.due_at)
+        .limit(limit)
+    ).scalars()
+    return [(quiz, by_id[quiz.course_id]) for quiz in quizzes_due]
 
 
 def neighbours(item):
