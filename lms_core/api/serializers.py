@@ -194,11 +194,15 @@ def progress(course_row, state) -> dict:
 
 
 def notification(row) -> dict:
+    """In the caller's current language where the kind's plugin renders it."""
+    from lms_core.services.notifications import shown_texts
+
+    title, body = shown_texts([row])[row.id]
     return {
         "id": row.id,
         "kind": row.kind,
-        "title": row.title,
-        "body": row.body,
+        "title": title,
+        "body": body,
         "url": row.url,
         "created_at": when(row.created_at),
         "read_at": when(row.read_at),
