@@ -273,6 +273,14 @@ def on_notification_created(notification: NotificationInfo, user: UserInfo, even
     """A notification was stored in ``user``'s inbox (channels are delivered separately)."""
 
 
+@hookspec
+def on_sessions_ended(user: UserInfo, session_ids: list[int], event: EventInfo) -> None:
+    """Log-in sessions of ``user`` ended (log-out, a password change or reset, the account
+    page, an admin deactivating the account): whatever a plugin keeps open for them (a
+    live connection, a cached grant) must close. The core's own handler disconnects their
+    Socket.IO connections; while Redis is down it fails and the event log retries it."""
+
+
 # --------------------------------------------------------------------------------------
 # Rendering hooks.
 # --------------------------------------------------------------------------------------

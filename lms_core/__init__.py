@@ -17,7 +17,7 @@ from lms_core.contracts import NavLink, NotificationChannel, PeriodicTask, Refus
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
     from flask_babel import gettext, lazy_gettext
 
-    from lms_core.api.plugin_blueprints import api_blueprint
+    from lms_core.api.plugin_blueprints import api_blueprint, csrf_exempt
     from lms_core.api.validation import json_object
     from lms_core.downloads import send_upload
     from lms_core.app import create_app
@@ -75,6 +75,7 @@ __all__ = [
     "refused_status",
     "render_fragment",
     "api_blueprint",
+    "csrf_exempt",
     "json_object",
     "send_upload",
     "path_for",
@@ -141,6 +142,7 @@ _LAZY = {
     "refused_status": ("lms_core.web.form_errors", "refused_status"),
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
     "api_blueprint": ("lms_core.api.plugin_blueprints", "api_blueprint"),
+    "csrf_exempt": ("lms_core.api.plugin_blueprints", "csrf_exempt"),
     "json_object": ("lms_core.api.validation", "json_object"),
     "send_upload": ("lms_core.downloads", "send_upload"),
     "path_for": ("lms_core.urls", "path_for"),

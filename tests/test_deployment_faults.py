@@ -48,15 +48,12 @@ pytestmark = [
         reason="the deployment test runs on PostgreSQL + Redis",
     ),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to start its own Redis"),
-    # Opt-in for now: after the accounts and security merges it found /login answering 500
-    # while Redis restarted (issue 8 stays open for it); LMS_FAULT_TEST=1 runs it.
-    pytest.mark.skipif(os.environ.get("LMS_FAULT_TEST") != "1", reason="set LMS_FAULT_TEST=1 to run the fault test"),
 ]
 
 STUDENTS = 50
 START_SECONDS = 60
 RUN_SECONDS = 240  # the students' part, at most
-DRAIN_SECONDS = 360  # an abandoned job waits 65 s for its heartbeat to expire; a loaded machine runs jobs slowly
+DRAIN_SECONDS = 480  # an abandoned job waits 65 s for its heartbeat to expire; a loaded machine runs jobs slowly
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 SUBMIT = re.compile(r'action="/attempts/(\d+)/submit"')
 
@@ -280,11 +277,10 @@ def _periodic_job(redis_url, job_id) -> bool:
         return True
 
 
-def current_job_of(redis_url, pid):
-    from redis import Redis as RedisClient
+def current_job_of(connection, pid):
     from rq import Worker
 
-    for worker in Worker.all(connection=RedisClient.from_url(redis_url)):
+    for worker in Worker.all(connection=connection):
         if worker.pid == pid:
             return worker.get_current_job_id()
     return None
@@ -306,12 +302,16 @@ def horse_of(pid: int) -> int | None:
 
 
 def kill_a_worker_mid_job(fleet, redis_url, report) -> None:
-    deadline = time.monotonic() + 30
+    from redis import Redis as RedisClient
+
+    connection = RedisClient.from_url(redis_url)
+    # Jobs last milliseconds: on a loaded machine catching one in flight can take a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         for name in ("worker-1", "worker-2"):
             pid = fleet.processes[name].pid
             horse = horse_of(pid)
-            job_id = current_job_of(redis_url, pid) if horse else None
+            job_id = current_job_of(connection, pid) if horse else None
             if horse and job_id and not _periodic_job(redis_url, job_id):  # a job of the students' events
                 fleet.kill(name)
                 os.kill(horse, signal.SIGKILL)

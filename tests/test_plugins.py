@@ -947,6 +947,29 @@ def test_hook_on_notification_created(app, factory):
     assert (notification.kind, notification.title, notification.url) == ("news", "Timetable changed", "/timetable")
 
 
+def test_hook_on_sessions_ended(app, client, factory, login):
+    from lms_core.models import UserSession
+
+    received = []
+
+    @hookimpl
+    def on_sessions_ended(user, session_ids, event):
+        gone = db.session.execute(db.select(UserSession.id).where(UserSession.id.in_(session_ids))).all()
+        received.append((user, session_ids, event.id, gone))
+
+    register_plugin(app, "closer", on_sessions_ended)
+    student = factory.user()
+    login(client, student)
+    [session_id] = db.session.execute(db.select(UserSession.id).where(UserSession.user_id == student.id)).scalars()
+
+    assert client.post("/logout").status_code in (302, 303)
+
+    [(user, session_ids, event_id, gone)] = received
+    assert isinstance(user, UserInfo) and user.id == student.id
+    assert session_ids == [session_id] and event_id
+    assert gone == [], "delivered after the commit that deleted the session"
+
+
 # ====================================================================== rendering hooks
 
 

@@ -28,6 +28,24 @@ def test_forms_with_the_csrf_token_work(client, factory):
     assert response.status_code == 302
 
 
+@pytest.mark.lms_config(WTF_CSRF_ENABLED=True, LMS_PLUGINS="payments,zoom,notifications")
+def test_only_the_views_that_take_posts_from_outside_skip_the_csrf_check(client):
+    """Webhooks and the one-click unsubscribe are exempt (csrf_exempt); they answer by
+    their own checks (a bad signature or token), never with the form-expired page."""
+    for path in (
+        "/payments/webhooks/stripe",
+        "/zoom/webhooks/zoom",
+        "/notifications/telegram/webhook",
+        "/notifications/unsubscribe/not-a-token",
+    ):
+        response = client.post(path, data="{}", content_type="application/json")
+        assert "The form expired" not in response.get_data(as_text=True), path
+        assert response.status_code < 500, path
+    # The same plugins' own forms still need the token.
+    response = client.post("/notifications/preferences", data={})
+    assert response.status_code == 400 and "The form expired" in response.get_data(as_text=True)
+
+
 def test_passwords_are_stored_as_salted_hashes(factory):
     one, two = factory.user(), factory.user()
     hashes = db.session.execute(db.select(User.password_hash).where(User.id.in_([one.id, two.id]))).scalars().all()

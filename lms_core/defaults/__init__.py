@@ -1,10 +1,11 @@
 """The core's own behaviour, wired through the same hooks third-party plugins use."""
 
-from lms_core.defaults import completion, events, navigation, permissions
+from lms_core.defaults import completion, events, navigation, permissions, sessions
 
 CORE_PLUGINS = [
     ("lms_core.permissions", permissions),
     ("lms_core.completion", completion),
     ("lms_core.navigation", navigation),
     ("lms_core.events", events),
+    ("lms_core.sessions", sessions),
 ]

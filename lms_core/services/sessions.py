@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, request
 from sqlalchemy.orm import joinedload
 
+from lms_core import events
 from lms_core.extensions import db
 from lms_core.models import User, UserSession, utcnow
 from lms_core.models.accounts import secret_hash
@@ -54,10 +55,9 @@ def of_user(user: User) -> list[UserSession]:
 
 def end(record: UserSession) -> None:
     """Log that browser out: the row goes, and so do its live connections."""
-    session_id = record.id
+    _ended(record.user, [record.id])
     db.session.delete(record)
-    db.session.commit()
-    _disconnect([session_id])
+    events.commit()
 
 
 def end_one_of(user: User, session_id: int) -> bool:
@@ -78,12 +78,14 @@ def end_all(user: User, keep: UserSession | None = None) -> int:
     ids = list(db.session.execute(query).scalars())
     if ids:
         db.session.execute(db.delete(UserSession).where(UserSession.id.in_(ids)))
-    db.session.commit()
-    _disconnect(ids)
+        _ended(user, ids)
+    events.commit()
     return len(ids)
 
 
-def _disconnect(session_ids) -> None:
-    from lms_core.realtime import disconnect_sessions
+def _ended(user: User, session_ids: list[int]) -> None:
+    """Their open connections close through the event log (``on_sessions_ended``), so a
+    log-out never fails, nor leaves a connection open, because Redis is restarting."""
+    from lms_core.payloads import UserInfo
 
-    disconnect_sessions(session_ids)
+    events.emit("on_sessions_ended", user=UserInfo.of(user), session_ids=list(session_ids))

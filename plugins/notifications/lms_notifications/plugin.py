@@ -23,10 +23,6 @@ def lms_addhooks(pluginmanager):
 def lms_blueprints(app):
     from lms_notifications import views
 
-    csrf = app.extensions.get("csrf")
-    if csrf is not None:  # the one-click unsubscribe (RFC 8058) and the bot's webhook come from outside
-        csrf.exempt(views.one_click_unsubscribe)
-        csrf.exempt(views.telegram_webhook)
     return [views.bp]
 
 

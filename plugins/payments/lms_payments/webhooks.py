@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import db, enqueue
+from lms_core import csrf_exempt, db, enqueue
 from lms_payments import providers
 from lms_payments.models import ProviderEvent
 
@@ -20,7 +20,8 @@ log = logging.getLogger("lms.payments")
 MAX_BODY = 256 * 1024
 
 # Exempt from the forms' CSRF check (providers sign, or are confirmed, instead): see plugin.py.
-bp = Blueprint("payments_webhooks", __name__, url_prefix="/payments/webhooks")
+# Providers cannot send a form's CSRF token: each notification is verified instead.
+bp = csrf_exempt(Blueprint("payments_webhooks", __name__, url_prefix="/payments/webhooks"))
 
 
 @bp.post("/<name>")
