@@ -37,24 +37,25 @@ def dashboard():
         "learn/dashboard.html",
         items=items,
         following=following,
-        deadlines=upcoming_quiz_deadlines([course for _enrollment, course in rows]),
+        deadlines=upcoming_quiz_deadlines(rows),
         user_info=UserInfo.of(g.user),
     )
 
 
-def upcoming_quiz_deadlines(course_rows, limit: int = 10) -> list:
-    """The next deadlines of published quizzes in these courses (one statement)."""
-    ids = [c.id for c in course_rows]
+def upcoming_quiz_deadlines(rows, limit: int = 10) -> list:
+    """The next deadlines of published quizzes in the courses of these (enrolment,
+    course) rows, in one statement (the ids come from the enrolments: reading the
+    courses' own attributes here could reload them)."""
+    ids = sorted({enrollment.course_id for enrollment, _course in rows})
     if not ids:
         return []
-    by_id = {c.id: c for c in course_rows}
     quizzes_due = db.session.execute(
         db.select(Quiz)
         .where(Quiz.course_id.in_(ids), Quiz.published.is_(True), Quiz.due_at > utcnow())
         .order_by(Quiz.due_at)
         .limit(limit)
     ).scalars()
-    return [(quiz, by_id[quiz.course_id]) for quiz in quizzes_due]
+    return [(quiz, quiz.course) for quiz in quizzes_due]
 
 
 def neighbours(item):
