@@ -248,6 +248,12 @@ def on_enrolled(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, 
 
 
 @hookspec
+def on_unenrolled(user: UserInfo, course: CourseInfo, reason: str, event: EventInfo) -> None:
+    """``user`` lost their access to ``course``: the enrolment was withdrawn
+    (``reason == "withdrawn"``, its progress removed) or put on hold (``"held"``)."""
+
+
+@hookspec
 def on_lesson_completed(user: UserInfo, lesson: LessonInfo, event: EventInfo) -> None:
     """``user`` marked ``lesson`` done for the first time."""
 

@@ -78,11 +78,10 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
     in the Python course with one lesson done (points on the leaderboard), and on the
     demo data an assignment with the student's hand-in (the large data has its own)."""
     from lms_core import migrate
-    from lms_core.auth import auth_version
     from lms_core.demo import load_demo
     from lms_core.demo_large import BIG_COURSE_SLUG, load_large_demo
     from lms_core.extensions import db
-    from lms_core.models import Course, User, utcnow
+    from lms_core.models import Course, User, UserSession, utcnow
     from lms_core.services import enrolment, progress
 
     app = build_app(database_url, secret_key, instance)
@@ -132,11 +131,12 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
             "leaderboard": "/gamification/leaderboard" if plugins.is_enabled("gamification") else None,
         }
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = {
-            who: f"{app.config['SESSION_COOKIE_NAME']}="
-            + serializer.dumps({"user_id": user.id, "auth_version": auth_version(user), "_permanent": True})
-            for who, user in (("student", student), ("teacher", teacher))
-        }
+        cookies = {}
+        for who, user in (("student", student), ("teacher", teacher)):
+            record, key = UserSession.open(user, "127.0.0.1", "bench")  # a server-side session
+            db.session.add(record)
+            db.session.commit()
+            cookies[who] = f"{app.config['SESSION_COOKIE_NAME']}=" + serializer.dumps({"sid": key, "_permanent": True})
         counts = count_statements(app, paths, cookies)
         installed = {name: info.version for name, info in plugins.installed.items() if info.module is not None}
         db.session.remove()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.permissions import can
     from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
     from lms_core.services import ServiceError
+    from lms_core.services.markdown import render as render_markdown
     from lms_core.services.courses import set_translation
     from lms_core.services.notifications import notify
     from lms_core.services.quizzes import score_question
@@ -74,6 +75,7 @@ __all__ = [
     "mark_form_errors",
     "refused_status",
     "render_fragment",
+    "render_markdown",
     "api_blueprint",
     "csrf_exempt",
     "json_object",
@@ -141,6 +143,7 @@ _LAZY = {
     "mark_form_errors": ("lms_core.web.form_errors", "mark_form_errors"),
     "refused_status": ("lms_core.web.form_errors", "refused_status"),
     "render_fragment": ("lms_core.web.templating", "render_fragment"),
+    "render_markdown": ("lms_core.services.markdown", "render"),
     "api_blueprint": ("lms_core.api.plugin_blueprints", "api_blueprint"),
     "csrf_exempt": ("lms_core.api.plugin_blueprints", "csrf_exempt"),
     "json_object": ("lms_core.api.validation", "json_object"),

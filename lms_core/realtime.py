@@ -4,7 +4,12 @@ process and every rq worker can push to a browser.
 
 A socket belongs to a log-in session (``user_sessions``): the handshake needs a live
 session and an allowed ``Origin``, and ending the session disconnects its sockets in
-whichever process holds them (the disconnect travels through the message queue)."""
+whichever process holds them (the disconnect travels through the message queue).
+
+Plugins with their own namespace (the chat plugin's ``/chat``) use the same checks:
+``on_event`` registers a handler, ``accept_socket``/``release_socket`` in its connect and
+disconnect handlers, ``socket_user`` in every other handler, and
+``disconnect_user_sockets`` when someone loses access."""
 
 from __future__ import annotations
 
@@ -68,9 +73,9 @@ def course_room(course_id: int) -> str:
     return f"course:{course_id}"
 
 
-def push(room: str, event: str, data: dict) -> None:
-    """Send ``event`` to everybody in ``room``; safe to call from a job."""
-    socketio.emit(event, data, to=room, namespace="/")
+def push(room: str, event: str, data: dict, namespace: str = "/") -> None:
+    """Send ``event`` to everybody in ``room`` (of ``namespace``); safe to call from a job."""
+    socketio.emit(event, data, to=room, namespace=namespace)
 
 
 def _current_session():
@@ -82,6 +87,90 @@ def _current_session():
     return record
 
 
+def on_event(name: str, namespace: str = "/"):
+    """Decorator: handle the Socket.IO event ``name`` (``"connect"``, ``"disconnect"`` or
+    a client's event) in ``namespace``. A plugin registers its handlers once per process
+    (the Socket.IO server is shared by every app of the process), so a handler checks
+    that its plugin is enabled in ``current_app``."""
+    return socketio.on(name, namespace=namespace)
+
+
+def socket_user():
+    """The ``User`` of the live log-in session behind the current Socket.IO event, or
+    ``None`` when the session has ended or the account is deactivated. Call it in every
+    handler that acts for someone: a socket outlives the checks of its handshake."""
+    record = _current_session()
+    return record.user if record is not None else None
+
+
+def accept_socket(namespace: str = "/"):
+    """For a plugin's ``connect`` handler in its own ``namespace``: the ``User`` of the
+    live session (``None``: return ``False`` to refuse the socket), with the socket
+    recorded under its session, so ending the session (log-out, password change,
+    deactivation) disconnects it in whichever process holds it, and
+    ``disconnect_user_sockets`` finds it. Pair it with ``release_socket`` on disconnect."""
+    record = _current_session()
+    if record is None:
+        return None
+    _track(record.id, _member(namespace, request.sid))
+    session[_SESSION_KEY + namespace] = record.id
+    return record.user
+
+
+def release_socket(namespace: str = "/") -> None:
+    """For a plugin's ``disconnect`` handler: forget the socket ``accept_socket`` recorded."""
+    session_id = session.get(_SESSION_KEY + namespace)
+    if session_id:
+        _untrack(session_id, _member(namespace, request.sid))
+
+
+def disconnect_user_sockets(user_id: int, namespace: str) -> int:
+    """Disconnect every socket ``user_id`` has open in ``namespace`` (recorded by
+    ``accept_socket``), in every process; returns how many were found. The user stays
+    logged in: for example the chat plugin closes a removed learner's chat sockets."""
+    from lms_core.extensions import db
+    from lms_core.models import UserSession
+
+    session_ids = db.session.execute(db.select(UserSession.id).where(UserSession.user_id == user_id)).scalars().all()
+    found = 0
+    redis = _redis()
+    for session_id in session_ids:
+        if redis is not None:
+            members = [m.decode() for m in redis.smembers(_key(session_id))]
+        else:
+            with _local_lock:
+                members = list(_local_sockets().get(session_id, ()))
+        for member in members:
+            member_namespace, sid = _split(member)
+            if member_namespace != namespace:
+                continue
+            found += 1
+            _untrack(session_id, member)
+            _disconnect(sid, namespace)
+    return found
+
+
+_SESSION_KEY = "lms_socket_session"
+
+
+def _member(namespace: str, sid: str) -> str:
+    # The default namespace keeps the bare socket id (what earlier versions stored).
+    return sid if namespace == "/" else f"{namespace}#{sid}"
+
+
+def _split(member: str) -> tuple[str, str]:
+    namespace, _, sid = member.rpartition("#")
+    return (namespace or "/"), sid
+
+
+def _disconnect(sid: str, namespace: str) -> None:
+    try:
+        # With a message queue, a socket of another process is disconnected there.
+        socketio.server.disconnect(sid, namespace=namespace)
+    except Exception:  # a socket already gone is not an error
+        log.debug("socket %s was already gone", sid, exc_info=True)
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     record = _current_session()
@@ -89,14 +178,12 @@ def on_connect(auth=None):
         return False  # refuse anonymous sockets and ended sessions
     join_room(user_room(record.user_id))
     _track(record.id, request.sid)
-    session["lms_socket_session"] = record.id
+    session[_SESSION_KEY] = record.id
 
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
-    session_id = session.get("lms_socket_session")
-    if session_id:
-        _untrack(session_id, request.sid)
+    release_socket("/")
 
 
 @socketio.on("join_course")
@@ -167,9 +254,6 @@ def disconnect_sessions(session_ids) -> None:
         else:
             with _local_lock:
                 sids = list(_local_sockets().pop(session_id, ()))
-        for sid in sids:
-            try:
-                # With a message queue, a socket of another process is disconnected there.
-                socketio.server.disconnect(sid, namespace="/")
-            except Exception:  # a socket already gone is not an error
-                log.debug("socket %s was already gone", sid, exc_info=True)
+        for member in sids:
+            namespace, sid = _split(member)
+            _disconnect(sid, namespace)

@@ -7,7 +7,9 @@
 * ``factory``: builds users, courses, lessons, quizzes and attempts.
 * ``run_jobs``: runs the queued jobs (a no-op without Redis, where jobs run inline).
 * ``live_server``: the real server (``lms run``) in a subprocess on the ``app``
-  fixture's database; ``browser_page``: a Playwright page in Debian's Chromium;
+  fixture's database (``second_live_server``: another web process beside it, sharing
+  Redis; ``running_server(app, folder)``: one more, as a context manager);
+  ``browser_page``: a Playwright page in Debian's Chromium;
   ``browser_login(page, base_url, user)`` logs in through the form.
 * ``smtp_server``: a real SMTP server (aiosmtpd) that keeps what it receives.
 
@@ -22,6 +24,7 @@ internal module either.
 from __future__ import annotations
 
 import itertools
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -487,26 +490,23 @@ def _stop(process) -> None:
         process.wait(timeout=LIVE_SERVER_STOP_SECONDS)
 
 
-@pytest.fixture
-def live_server(app, tmp_path):
-    """The real server (``lms run``: Flask-SocketIO with WebSockets) in a subprocess on a
-    free port, on ``app``'s database and Redis; returns its base URL.
-
-    Rows the test builds with ``factory`` are visible to the server, and what the server
-    writes is visible to the test (expire the session, ``db.session.expire_all()``, before
-    reading it). The server's output is printed when the test fails.
-    """
+@contextlib.contextmanager
+def running_server(app, folder: Path):
+    """Run the real server (``lms run``) in a subprocess on a free port, on ``app``'s
+    database and Redis, with its output in ``folder``; yields its base URL and stops it
+    (bounded) on leaving. ``live_server`` and ``second_live_server`` are built on it."""
     import subprocess
     import sys
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "live-server.log"
+    folder.mkdir(parents=True, exist_ok=True)
+    log_path = folder / f"live-server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "lms_core.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
             env=_server_environment(app, base_url),
-            cwd=tmp_path,
+            cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -516,6 +516,28 @@ def live_server(app, tmp_path):
     finally:
         _stop(process)
         print(f"---- output of `lms run` ({log_path})\n{_tail(log_path)}")  # noqa: T201 - shown when a test fails
+
+
+@pytest.fixture
+def live_server(app, tmp_path):
+    """The real server (``lms run``: Flask-SocketIO with WebSockets) in a subprocess on a
+    free port, on ``app``'s database and Redis; returns its base URL.
+
+    Rows the test builds with ``factory`` are visible to the server, and what the server
+    writes is visible to the test (expire the session, ``db.session.expire_all()``, before
+    reading it). The server's output is printed when the test fails.
+    """
+    with running_server(app, tmp_path) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def second_live_server(app, tmp_path, live_server):
+    """Another web process like ``live_server``, on the same database and Redis: with
+    ``LMS_TEST_REDIS_URL`` set, Socket.IO messages travel between the two through Redis
+    (log in on each: a session cookie is valid on both, the host differs only by port)."""
+    with running_server(app, tmp_path / "second") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

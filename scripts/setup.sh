@@ -50,3 +50,9 @@ for dir in lms_core/translations plugins/*/lms_*/translations examples/*/*/trans
   # Babel 2.19 has no -q; --statistics-free output is one line per catalogue.
   "$VENV/bin/pybabel" compile --use-fuzzy -d "$dir"
 done
+
+# The xAPI tests' LRS: ralph (ralph-malph) in a virtual environment of its own, in a
+# cache folder outside the repository (built once; the tests build it too when missing).
+if [ "$extras" = "test" ] && [ -f plugins/scorm_xapi/tests/xapi_ralph.py ]; then
+  "$VENV/bin/python" plugins/scorm_xapi/tests/xapi_ralph.py --install
+fi

@@ -821,6 +821,30 @@ def test_hook_on_enrolled(app, client, factory, login):
     assert isinstance(enrollment, EnrollmentInfo) and enrollment.status == "active"
 
 
+def test_hook_on_unenrolled(app, factory):
+
+    received = []
+
+    @hookimpl
+    def on_unenrolled(user, course, reason):
+        received.append((user.id, course.slug, reason))
+
+    register_plugin(app, "roster", on_unenrolled)
+    course, held, withdrawn, pending = factory.course(), factory.user(), factory.user(), factory.user()
+    for student in (held, withdrawn, pending):
+        factory.enrol(student, course)
+    pending_row = enrolment.find(pending.id, course.id)
+    pending_row.status = "pending"
+    db.session.commit()
+
+    enrolment.hold(enrolment.find(held.id, course.id).id, "refunded")
+    enrolment.hold(enrolment.find(held.id, course.id).id, "refunded")  # already on hold: no second event
+    enrolment.withdraw(enrolment.find(withdrawn.id, course.id).id)
+    enrolment.withdraw(pending_row.id)  # never had access: nothing lost
+
+    assert received == [(held.id, course.slug, "held"), (withdrawn.id, course.slug, "withdrawn")]
+
+
 def test_event_hooks_are_not_called_for_work_that_was_rolled_back(app, factory):
     received = []
 

@@ -108,4 +108,4 @@ def test_every_core_name_the_docs_mention_is_public():
 
 
 # The names the core's own default plugins are registered under (docs/hooks.md, "Load order").
-DEFAULT_PLUGIN_NAMES = {"lms_core.permissions", "lms_core.completion", "lms_core.navigation"}
+DEFAULT_PLUGIN_NAMES = {"lms_core.permissions", "lms_core.completion", "lms_core.navigation", "lms_core.sessions"}

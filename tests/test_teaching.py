@@ -481,6 +481,23 @@ def test_the_students_page_shows_progress_time_and_attempts(client, factory, log
     assert 'id="quiz-passed"' in page(client, f"/attempts/{passed.id}")
 
 
+def test_the_students_page_shows_each_learners_newest_attempts_and_counts_the_rest(client, factory, login):
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    quiz = factory.quiz(course, title="Drill")
+    persistent = factory.user(name="Pat Persistent")
+    factory.enrol(persistent, course)
+    attempts = [factory.attempt(persistent, quiz, correct=False) for _ in range(5)]
+
+    login(client, teacher)
+    row = re.search(
+        r'<tr class="student" id="student-\d+">(.*?)</tr>', page(client, f"/teach/courses/{course.id}/students"), re.S
+    ).group(1)
+    shown = [int(n) for n in re.findall(r'href="/attempts/(\d+)"', row)]
+    assert shown == [a.id for a in reversed(attempts)][:3]  # the newest three, newest first
+    assert "and 2 earlier attempts" in row
+
+
 @pytest.mark.lms_config(WTF_CSRF_ENABLED=True)
 def test_authoring_forms_need_the_page_s_csrf_token(client, factory):
     teacher = factory.user(role="teacher")

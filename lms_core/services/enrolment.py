@@ -122,9 +122,14 @@ def hold(enrollment_id: int, reason: str) -> Enrollment:
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None:
         raise ServiceError("not_found", _("No such enrolment."), 404)
+    was_active = enrollment.status in ("active", "completed")
     enrollment.status = "pending"
     enrollment.hold_reason = reason[:300]
     forget_remembered()
+    if was_active:
+        events.emit(
+            "on_unenrolled", user=UserInfo.of(enrollment.user), course=CourseInfo.of(enrollment.course), reason="held"
+        )
     events.commit()
     return enrollment
 
@@ -138,6 +143,8 @@ def withdraw(enrollment_id: int) -> None:
     if enrollment is None:
         return
     user_id, course_id = enrollment.user_id, enrollment.course_id
+    was_active = enrollment.status in ("active", "completed")
+    user, course = UserInfo.of(enrollment.user), CourseInfo.of(enrollment.course)
     lessons = db.select(Lesson.id).where(Lesson.course_id == course_id)
     quizzes = db.select(Quiz.id).where(Quiz.course_id == course_id)
     db.session.execute(
@@ -146,4 +153,6 @@ def withdraw(enrollment_id: int) -> None:
     db.session.execute(db.delete(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)))
     db.session.delete(enrollment)
     forget_remembered()
+    if was_active:
+        events.emit("on_unenrolled", user=user, course=course, reason="withdrawn")
     events.commit()

@@ -51,6 +51,7 @@ _IN_VIEW = "lms_progress_in_view"
 # What the core's own requirements keep for one ``progress_of_many`` call.
 OUTLINE_MEMO = "lms_completion_outline"
 PROGRESS_MEMO = "lms_completion_progress"
+_VIEW_MEMOS = "lms_progress_view_memos"
 
 
 def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> list[CourseProgress]:
@@ -69,6 +70,7 @@ def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> lis
         setattr(g, _IN_VIEW, previous)
         g.pop(OUTLINE_MEMO, None)
         g.pop(PROGRESS_MEMO, None)
+        g.pop(_VIEW_MEMOS, None)
 
 
 def learners_progress(
@@ -90,6 +92,16 @@ def learners_in_view(course_id: int) -> list[int]:
     (``progress_of_many``), or an empty list. A requirement hook may load their data
     in one query and answer each of them from a memo kept for the request."""
     return sorted(user_id for user_id, other in _pairs_in_view() if other == course_id)
+
+
+def view_memo(name: str) -> dict:
+    """A dict a requirement hook keeps while ``progress_of_many`` runs (what it read for
+    every learner or course in view on the first call), dropped when it ends; outside
+    such a call a new empty dict each time, so nothing outlives the page that read it.
+    Name it after the plugin: ``view_memo("zoom.course_rules")``."""
+    if not _pairs_in_view():
+        return {}
+    return g.setdefault(_VIEW_MEMOS, {}).setdefault(name, {})
 
 
 def courses_in_view(user_id: int) -> list[int]:

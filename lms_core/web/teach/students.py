@@ -14,6 +14,7 @@ from lms_core.web.teach.blueprint import bp
 
 
 STUDENTS_PER_PAGE = 50
+ATTEMPTS_SHOWN = 3  # per learner, the newest; the page's size must not grow with their history
 
 
 def format_duration(seconds: int) -> str:
@@ -44,16 +45,7 @@ def students(course_id):
         .offset((page - 1) * STUDENTS_PER_PAGE)
     ).all()
     user_ids = [user.id for _enrollment, user in rows]
-    attempts: dict[int, list[Attempt]] = {}
-    if user_ids:
-        for attempt in db.session.execute(
-            db.select(Attempt)
-            .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .options(contains_eager(Attempt.quiz))
-            .where(Quiz.course_id == course.id, Attempt.user_id.in_(user_ids))
-            .order_by(Quiz.position, Quiz.id, Attempt.number)
-        ).scalars():
-            attempts.setdefault(attempt.user_id, []).append(attempt)
+    attempts, attempt_counts = _latest_attempts(course.id, user_ids)
     # One query per kind of data for the whole page, not one per learner.
     progress_by_user = progress.learners_progress(
         [user for _e, user in rows], course, {user.id: enrollment for enrollment, user in rows}
@@ -66,6 +58,7 @@ def students(course_id):
             "percent": progress_by_user[user.id].percent,
             "seconds": seconds.get(user.id, 0),
             "attempts": attempts.get(user.id, []),
+            "more_attempts": attempt_counts.get(user.id, 0) - len(attempts.get(user.id, [])),
         }
         for enrollment, user in rows
     ]
@@ -79,3 +72,38 @@ def students(course_id):
         pages=pages,
         duration=format_duration,
     )
+
+
+def _latest_attempts(course_id: int, user_ids: list[int]) -> tuple[dict[int, list[Attempt]], dict[int, int]]:
+    """Each learner's newest attempts in the course (at most ``ATTEMPTS_SHOWN``) and how
+    many they have in all: two queries for the page, however long the histories."""
+    if not user_ids:
+        return {}, {}
+    newest = (
+        db.select(
+            Attempt.id,
+            db.func.row_number().over(partition_by=Attempt.user_id, order_by=Attempt.id.desc()).label("nth"),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Quiz.course_id == course_id, Attempt.user_id.in_(user_ids))
+        .subquery()
+    )
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in db.session.execute(
+        db.select(Attempt)
+        .join(newest, newest.c.id == Attempt.id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .options(contains_eager(Attempt.quiz))
+        .where(newest.c.nth <= ATTEMPTS_SHOWN)
+        .order_by(Attempt.id.desc())
+    ).scalars():
+        attempts.setdefault(attempt.user_id, []).append(attempt)
+    counts = dict(
+        db.session.execute(
+            db.select(Attempt.user_id, db.func.count(Attempt.id))
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Quiz.course_id == course_id, Attempt.user_id.in_(user_ids))
+            .group_by(Attempt.user_id)
+        ).all()
+    )
+    return attempts, counts

@@ -4,11 +4,12 @@ graded (and released) at or above its pass mark."""
 from __future__ import annotations
 
 from flask import g
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms_core import Requirement, db, localized, path_for
 from lms_core.models import Course
-from lms_core.services.progress import courses_in_view, learners_in_view
+from lms_core.services.progress import courses_in_view, learners_in_view, view_memo
 
 from lms_assignments import authoring, messages
 from lms_assignments.models import SubmissionGrade, Submission
@@ -23,27 +24,34 @@ def requirements(user, course) -> list[Requirement]:
     if not assignments:
         return []
     best = _best_points(user.id, course.id, [a.id for a in assignments])
-    course_row = db.session.get(Course, course.id)  # in the identity map: no query
     result = []
-    for assignment in assignments:
-        title = localized(assignment, "title", course_row)
-        if assignment.pass_points > 0:
-            label = _(
-                "Get at least %(points)s points for “%(title)s”",
-                points=messages.number(assignment.pass_points),
-                title=title,
-            )
-        else:
-            label = _("Hand in “%(title)s” and get it graded", title=title)
+    for assignment, label, url in _worded(course.id, assignments):
         score = best.get(assignment.id)
-        result.append(
-            Requirement(
-                label=label,
-                met=score is not None and score >= assignment.pass_points,
-                url=path_for("assignments.assignment", assignment_id=assignment.id),
-            )
-        )
+        result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points, url=url))
     return result
+
+
+def _worded(course_id: int, assignments) -> list[tuple]:
+    """(assignment, label, url) per required assignment, worded once while a page works
+    out many learners' progress: fifty learners ask for the same labels fifty times."""
+    memo = view_memo("assignments.requirement_labels")
+    key = (course_id, str(get_locale()), tuple(a.id for a in assignments))
+    if key not in memo:
+        course_row = db.session.get(Course, course_id)  # in the identity map: no query
+        worded = []
+        for assignment in assignments:
+            title = localized(assignment, "title", course_row)
+            if assignment.pass_points > 0:
+                label = _(
+                    "Get at least %(points)s points for “%(title)s”",
+                    points=messages.number(assignment.pass_points),
+                    title=title,
+                )
+            else:
+                label = _("Hand in “%(title)s” and get it graded", title=title)
+            worded.append((assignment, label, path_for("assignments.assignment", assignment_id=assignment.id)))
+        memo[key] = worded
+    return memo[key]
 
 
 def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dict[int, float]:

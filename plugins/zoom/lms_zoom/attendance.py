@@ -21,6 +21,7 @@ from lms_core.models import User, utcnow
 
 from lms_zoom.models import READY, AttendanceCorrection, AttendanceInterval, CourseRule, LiveSession, Occurrence
 from lms_core import path_for
+from lms_core.services.progress import courses_in_view, learners_in_view, view_memo
 
 HEARTBEAT_GAP = timedelta(minutes=3)  # a join page that stopped beating for longer has left
 
@@ -202,33 +203,47 @@ def occurrence_rows(occurrence: Occurrence, users: list[User], now: datetime | N
 def minutes_of(occurrence_ids: list[int], user_id: int, now: datetime | None = None) -> dict[int, int]:
     """A learner's minutes per occurrence (corrections applied), in three queries
     whatever the number of occurrences: the course page asks for this on every view."""
-    if not occurrence_ids:
-        return {}
+    return minutes_of_many(occurrence_ids, [user_id], now)[user_id]
+
+
+def minutes_of_many(
+    occurrence_ids: list[int], user_ids: list[int], now: datetime | None = None
+) -> dict[int, dict[int, int]]:
+    """``minutes_of`` for many learners at once (a teacher's page of learners), in the
+    same three queries: user id -> occurrence id -> minutes."""
+    if not occurrence_ids or not user_ids:
+        return {user_id: {} for user_id in user_ids}
     now = now or utcnow()
     occurrences = {
         o.id: o for o in db.session.execute(db.select(Occurrence).where(Occurrence.id.in_(occurrence_ids))).scalars()
     }
-    spans: dict[int, list] = {}
+    spans: dict[tuple[int, int], list] = {}
     for interval in db.session.execute(
         db.select(AttendanceInterval).where(
-            AttendanceInterval.occurrence_id.in_(occurrence_ids), AttendanceInterval.user_id == user_id
+            AttendanceInterval.occurrence_id.in_(occurrence_ids), AttendanceInterval.user_id.in_(user_ids)
         )
     ).scalars():
         occurrence = occurrences[interval.occurrence_id]
         cap = min(now, occurrence.ended_at or occurrence.ends_at + timedelta(hours=2))
-        spans.setdefault(interval.occurrence_id, []).append(
+        spans.setdefault((interval.user_id, interval.occurrence_id), []).append(
             (interval.joined_at, interval.left_at or max(cap, interval.joined_at))
         )
-    result = {occurrence_id: merged_minutes(spans.get(occurrence_id, [])) for occurrence_id in occurrences}
+    result = {
+        user_id: {
+            occurrence_id: merged_minutes(spans.get((user_id, occurrence_id), [])) for occurrence_id in occurrences
+        }
+        for user_id in user_ids
+    }
     corrected = set()
     for correction in db.session.execute(
         db.select(AttendanceCorrection)
-        .where(AttendanceCorrection.occurrence_id.in_(occurrence_ids), AttendanceCorrection.user_id == user_id)
+        .where(AttendanceCorrection.occurrence_id.in_(occurrence_ids), AttendanceCorrection.user_id.in_(user_ids))
         .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())
     ).scalars():
-        if correction.occurrence_id not in corrected:  # the newest one counts
-            result[correction.occurrence_id] = correction.minutes
-            corrected.add(correction.occurrence_id)
+        key = (correction.user_id, correction.occurrence_id)
+        if key not in corrected:  # the newest one counts
+            result[correction.user_id][correction.occurrence_id] = correction.minutes
+            corrected.add(key)
     return result
 
 
@@ -320,17 +335,52 @@ def _counted_sessions(course_id: int) -> list[LiveSession]:
     )
 
 
+def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], CourseRule | None]:
+    """The course's counted sessions and its rule: read once while a page works out many
+    learners' progress (a teacher's list of learners asks per learner), for every
+    course in view at once (a learner's dashboard asks per course)."""
+    memo = view_memo("zoom.course_rules")
+    if course_id not in memo:
+        from sqlalchemy.orm import selectinload
+
+        in_view = courses_in_view(user_id)
+        wanted = [c for c in in_view if c not in memo] if course_id in in_view else [course_id]
+        found: dict[int, tuple[list, CourseRule | None]] = {c: ([], None) for c in wanted}
+        for session in db.session.execute(
+            db.select(LiveSession)
+            .where(LiveSession.course_id.in_(wanted), LiveSession.state == READY)
+            .options(selectinload(LiveSession.occurrences))
+        ).scalars():
+            found[session.course_id][0].append(session)
+        for rule in db.session.execute(db.select(CourseRule).where(CourseRule.course_id.in_(wanted))).scalars():
+            found[rule.course_id] = (found[rule.course_id][0], rule)
+        memo.update(found)
+    return memo[course_id]
+
+
+def _minutes_in_view(occurrence_ids: list[int], user_id: int, course_id: int) -> dict[int, int]:
+    """One learner's minutes, or, when the core works out many learners' progress at
+    once, every one of theirs in one go (answered from the view's memo)."""
+    in_view = learners_in_view(course_id)
+    if user_id not in in_view or len(in_view) < 2:
+        return minutes_of(occurrence_ids, user_id)
+    memo = view_memo("zoom.minutes")
+    if (course_id, user_id) not in memo:
+        for other, minutes in minutes_of_many(occurrence_ids, in_view).items():
+            memo[(course_id, other)] = minutes
+    return memo[(course_id, user_id)]
+
+
 def requirements(user, course) -> list[Requirement]:
     """``lms_completion_requirements``: every session that counts towards completion
     (attend at least X% of it, of any of its occurrences for a series), and the
     course's rule "attend N sessions" when the teacher set one."""
-    sessions_ = _counted_sessions(course.id)
-    rule = db.session.get(CourseRule, course.id)
+    sessions_, rule = _course_rules(course.id, user.id)
     counted = [s for s in sessions_ if s.completion_percent]
     if not counted and rule is None:
         return []
     occurrence_ids = [o.id for s in sessions_ for o in s.occurrences if not o.cancelled]
-    minutes = minutes_of(occurrence_ids, user.id)
+    minutes = _minutes_in_view(occurrence_ids, user.id, course.id)
     result = []
     for session in counted:
         met = any(percent(minutes.get(o.id, 0), o) >= session.completion_percent for o in session.occurrences)

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import db, enqueue
+from lms_core import db, enqueue, events
 from lms_core.models import utcnow
 
 from lms_zoom import attendance, messages, providers, sessions, settings
@@ -204,9 +204,35 @@ def after_occurrence(occurrence_id: int) -> int:
     for recording in found or []:
         save_recording(occurrence, session.provider, recording)
     occurrence.attendance_fetched_at = utcnow()
-    db.session.commit()
+    _attended(session, occurrence, learners)  # in this transaction: once per meeting
+    events.commit()
     attendance.recheck_completion(session.course_id, [u.id for u in learners])
     return added
+
+
+def _attended(session, occurrence, learners) -> None:
+    """``on_live_session_attended`` for every learner who was there, now that the
+    attendance of this meeting is final."""
+    from lms_core.payloads import UserInfo
+
+    minutes = attendance.minutes_of_many([occurrence.id], [u.id for u in learners])
+    session_info = {
+        "id": session.id,
+        "title": session.title,
+        "course_id": session.course_id,
+        "provider": session.provider,
+    }
+    occurrence_info = {"id": occurrence.id, "number": occurrence.number, "starts_at": occurrence.starts_at.isoformat()}
+    for learner in learners:
+        spent = minutes[learner.id].get(occurrence.id, 0)
+        if spent > 0:
+            events.emit(
+                "on_live_session_attended",
+                user=UserInfo.of(learner),
+                session=session_info,
+                occurrence=occurrence_info,
+                minutes=int(spent),
+            )
 
 
 def save_recording(occurrence: Occurrence, provider: str, found) -> bool:

@@ -15,6 +15,13 @@ HERE = Path(__file__).parent
 
 
 @hookimpl
+def lms_addhooks(pluginmanager):
+    from lms_zoom import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
 def lms_blueprints(app):
     from lms_zoom import api, views
 

@@ -178,3 +178,56 @@ def test_completion_reads_attendance_in_a_few_queries_however_many_dates(live, a
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert req.met and len(statements) <= 8  # not one per date
+
+
+def test_a_teachers_page_of_learners_reads_attendance_once_however_many_learners(live, app, client, at):
+    """The course's sessions, rule and every learner's minutes in a few statements for
+    the whole page (each learner's requirement is asked in turn)."""
+    from lms_core.testing import count_sql
+
+    def statements_of_students_page(learners: int) -> int:
+        course, teacher, people = live.course(learners=learners)
+        session = live.schedule(course, teacher, at(minutes=2), counts_for_completion="1", completion_percent="70")
+        for person in people:
+            _intervals(session.occurrences[0], person, (0, 45))
+        login(client, teacher)
+        path = f"/teach/courses/{course.id}/students"
+        assert client.get(path).status_code == 200
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            html = client.get(path).get_data(as_text=True)
+        assert html.count('class="student"') == learners
+        return sql.count
+
+    assert statements_of_students_page(2) == statements_of_students_page(6)
+
+
+def test_hook_on_live_session_attended(live, app, at):
+    """Once a meeting's attendance is final (after it, its report read), every learner
+    who was there is announced once, with their minutes."""
+    from lms_core import hookimpl
+    from lms_core.testing import get_plugin_manager
+
+    from lms_zoom import jobs
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def on_live_session_attended(self, user, session, occurrence, minutes, event):
+            heard.append((user.id, session["title"], session["course_id"], occurrence["id"], minutes, event.id))
+
+    get_plugin_manager(app).register(Listener(), name="listener")
+    course, teacher, (anna, boris) = live.course(learners=2)
+    lecture = live.schedule(course, teacher, at(minutes=2), title="Week 1")
+    occurrence = lecture.occurrences[0]
+    occurrence.starts_at = at(minutes=-120)  # it took place
+    db.session.commit()
+    _intervals(occurrence, anna, (0, 45))  # boris never came
+
+    jobs.after_occurrence(occurrence.id)
+    jobs.after_occurrence(occurrence.id)  # a retried job tells nobody twice
+
+    [(user_id, title, course_id, occurrence_id, minutes, event_id)] = heard
+    assert (user_id, title, course_id, occurrence_id, minutes) == (anna.id, "Week 1", course.id, occurrence.id, 45)
+    assert event_id

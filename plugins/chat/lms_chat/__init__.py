@@ -1,0 +1,1 @@
+"""Course chat and direct messages over Socket.IO (the ``chat`` plugin)."""

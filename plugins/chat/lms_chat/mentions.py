@@ -1,0 +1,65 @@
+"""@mentions: ``@Full Name`` of a member who may read the room notifies them (the
+notification scenario ``chat.mention``), in the same transaction as the message."""
+
+from __future__ import annotations
+
+from lms_core import gettext as _, lazy_gettext as _l, notify, path_for
+
+from lms_chat import rooms
+
+MENTION = "chat.mention"
+
+
+def mentioned(room, message, author) -> list:
+    """The members named with ``@`` in ``message``, notified when it is committed."""
+    if "@" not in message.body:
+        return []
+    text = message.body.casefold()
+    if room.kind == "direct":
+        candidates = [room.user_a if room.user_b_id == author.id else room.user_b]
+    else:
+        candidates = rooms.members(room.course)
+    # The longest name first: "@Ann Lee" is Ann Lee, not also a member called "Ann".
+    found, taken = [], text
+    for member in sorted(candidates, key=lambda m: -len(m.name)):
+        needle = "@" + member.name.casefold()
+        if member.id != author.id and needle in taken and rooms.may_read(member, room):
+            found.append(member)
+            taken = taken.replace(needle, " ")
+    url = path_for("chat.room", room_id=room.id) + f"#m{message.seq}"
+    course = room.course.title
+    for member in found:
+        notify(
+            member,
+            MENTION,
+            lambda: _("%(name)s mentioned you in the chat of “%(course)s”", name=author.name, course=course),
+            message.body[:300],
+            url=url,
+            params={"author": author.name, "course": course, "excerpt": message.body[:300], "url": url},
+        )
+    return found
+
+
+def scenarios() -> list[dict]:
+    return [
+        {
+            "name": MENTION,
+            "label": _l("Mentioned in a chat"),
+            "description": _l("Sent when someone writes @ and your name in a course chat or a direct message."),
+            "audience": "anyone",
+            "channels": ["push", "email"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("{{ author }} mentioned you in the chat of “{{ course }}”"),
+                "text": _l("{{ author }} wrote: {{ excerpt }}\n\nAnswer in the chat: {{ url }}"),
+                "short": _l("{{ author }}: {{ excerpt }}"),
+            },
+            "sample": {
+                "author": "Ann Lee",
+                "course": "Python basics",
+                "excerpt": "@Bob see lesson 3",
+                "url": "/chat/1",
+            },
+        }
+    ]

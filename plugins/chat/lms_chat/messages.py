@@ -1,0 +1,361 @@
+"""Messages: stored first (numbered under the room's lock), then broadcast to the
+room's sockets through the core's message queue, so every web process delivers them."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from lms_core import ServiceError, db, gettext as _, render_markdown
+from lms_core.cache import increment
+from lms_core.events import commit
+from lms_core.models import User, utcnow
+from lms_core.realtime import push
+
+from lms_chat import rooms
+from lms_chat.models import ChatMessage, ChatRead, ChatReaction, ChatRoom
+from lms_chat.settings import settings
+
+NAMESPACE = "/chat"
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+REACTIONS = ("👍", "❤️", "😂", "🎉", "🤔", "👀")
+
+
+def post(
+    user: User, room: ChatRoom, body: str, client_id: str, reply_to: int | None = None
+) -> tuple[ChatMessage, bool]:
+    """Store ``body`` as ``user``'s message, once per ``client_id`` (a resend returns the
+    stored message and ``False``), then broadcast it. Raises ``ServiceError``."""
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise ServiceError("invalid_client_id", _("The message has no valid id; reload the page."), 400)
+    existing = _by_client_id(user, client_id)
+    if existing is not None:
+        if existing.room_id != room.id:
+            raise ServiceError("invalid_client_id", _("The message has no valid id; reload the page."), 409)
+        return existing, False
+    body = _checked_body(body)
+    refusal = rooms.post_refusal(user, room)
+    if refusal is not None:
+        raise refusal
+    _rate_limit(user, room)
+    parent = None
+    if reply_to not in (None, ""):
+        parent = _in_room(room, reply_to)
+        if parent is None or parent.deleted_at is not None:
+            raise ServiceError("reply_not_found", _("The message you answer is gone."), 404)
+        parent = parent.reply_to or parent  # threads are one level deep: answer the thread's first message
+    # The room row's lock is held until the commit: numbers are committed in order.
+    table = ChatRoom.__table__
+    seq = db.session.execute(
+        db.update(table).where(table.c.id == room.id).values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq)
+    ).scalar_one()
+    message = ChatMessage(
+        room_id=room.id, seq=seq, author_id=user.id, client_id=client_id, body=body, reply_to_id=parent and parent.id
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same message, sent twice at once: the other one won
+        db.session.rollback()
+        stored = _by_client_id(user, client_id)
+        if stored is None:
+            raise
+        return stored, False
+    _mark_read(user.id, room.id, seq)
+    from lms_chat.mentions import mentioned
+
+    mentioned(room, message, user)
+    message.author, message.reply_to, message.reaction_counts = user, parent, {}
+    payload = serialize(message)  # before the commit expires the row: no query to read it again
+    commit()  # the message, its read mark and the mentions' notifications together
+    broadcast(room, "chat:message", payload)
+    message.reaction_counts = {}
+    return message, True
+
+
+def _by_client_id(user: User, client_id: str) -> ChatMessage | None:
+    return db.session.execute(
+        db.select(ChatMessage).where(ChatMessage.author_id == user.id, ChatMessage.client_id == client_id)
+    ).scalar_one_or_none()
+
+
+def _checked_body(body) -> str:
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if not body:
+        raise ServiceError("empty", _("Write a message first."), 400)
+    limit = int(settings.get("CHAT_MAX_LENGTH"))
+    if len(body) > limit:
+        raise ServiceError(
+            "too_long",
+            _("A message may be %(limit)d characters long; this one has %(length)d.", limit=limit, length=len(body)),
+            400,
+        )
+    return body
+
+
+def _rate_limit(user: User, room: ChatRoom) -> None:
+    window, limit = int(settings.get("CHAT_RATE_WINDOW")), int(settings.get("CHAT_RATE_LIMIT"))
+    slot = int(time.time() // window)
+    if increment(f"chat:rate:{room.id}:{user.id}:{slot}", window + 1) > limit:
+        wait = max(1, int((slot + 1) * window - time.time()) + 1)
+        raise ServiceError(
+            "rate_limited",
+            _("You are sending messages too fast: wait %(seconds)d seconds and send it again.", seconds=wait),
+            429,
+        )
+
+
+def _in_room(room: ChatRoom, seq) -> ChatMessage | None:
+    try:
+        seq = int(seq)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < seq < 2**31:
+        return None
+    return db.session.execute(
+        db.select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.seq == seq)
+    ).scalar_one_or_none()
+
+
+def message_in(user: User, room: ChatRoom, seq) -> ChatMessage:
+    message = _in_room(room, seq) if rooms.may_read(user, room) else None
+    if message is None:
+        raise ServiceError("not_found", _("There is no such message."), 404)
+    return message
+
+
+def edit(user: User, room: ChatRoom, seq, body: str) -> ChatMessage:
+    message = message_in(user, room, seq)
+    _own_and_recent(user, message)
+    body = _checked_body(body)
+    refusal = rooms.post_refusal(user, room)
+    if refusal is not None:
+        raise refusal
+    if body != message.body:
+        message.body, message.edited_at = body, utcnow()
+        db.session.commit()
+        broadcast(room, "chat:edited", serialize(message))
+    return message
+
+
+def delete(user: User, room: ChatRoom, seq) -> ChatMessage:
+    """The author within the time limit, or the course's staff at any time (logged)."""
+    from lms_chat.moderation import log
+
+    message = message_in(user, room, seq)
+    if message.deleted_at is not None:
+        return message
+    staff = rooms.role(user, room.course) == rooms.STAFF
+    if not staff:
+        _own_and_recent(user, message)
+    message.deleted_at, message.deleted_by_id, message.pinned_at = utcnow(), user.id, None
+    if message.author_id != user.id:
+        log(room, user, "delete", message=message, target_user_id=message.author_id, detail=message.body[:500])
+    db.session.commit()
+    broadcast(room, "chat:deleted", serialize(message))
+    return message
+
+
+def _own_and_recent(user: User, message: ChatMessage) -> None:
+    if message.author_id != user.id or message.deleted_at is not None:
+        raise ServiceError("forbidden", _("You can change only your own messages."), 403)
+    minutes = int(settings.get("CHAT_EDIT_MINUTES"))
+    if utcnow() - message.created_at > timedelta(minutes=minutes):
+        raise ServiceError(
+            "too_late", _("Messages can be changed for %(minutes)d minutes after they are sent.", minutes=minutes), 403
+        )
+
+
+def react(user: User, room: ChatRoom, seq, emoji: str) -> ChatMessage:
+    """Toggle ``user``'s reaction ``emoji`` on a message."""
+    message = message_in(user, room, seq)
+    if emoji not in REACTIONS or message.deleted_at is not None:
+        raise ServiceError("invalid", _("Choose one of the offered reactions."), 400)
+    existing = db.session.get(ChatReaction, (message.id, user.id, emoji))
+    if existing is not None:
+        db.session.delete(existing)
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ChatReaction(message_id=message.id, user_id=user.id, emoji=emoji))
+        except IntegrityError:
+            pass  # a double click: already there
+    db.session.commit()
+    broadcast(room, "chat:edited", serialize(message))
+    return message
+
+
+# ---------------------------------------------------------------- reading
+
+
+def page(room: ChatRoom, before: int | None = None, limit: int | None = None) -> list[ChatMessage]:
+    """The newest messages before number ``before``, oldest first (history, scrolling back)."""
+    limit = min(int(limit or settings.get("CHAT_PAGE_SIZE")), 200)
+    query = db.select(ChatMessage).where(ChatMessage.room_id == room.id)
+    if before:
+        query = query.where(ChatMessage.seq < before)
+    rows = db.session.execute(query.order_by(ChatMessage.seq.desc()).limit(limit)).scalars().all()
+    return _loaded(list(reversed(rows)))
+
+
+def since(room: ChatRoom, after: int) -> tuple[list[ChatMessage], bool]:
+    """What a reconnecting client missed: messages numbered above ``after``, oldest
+    first, at most ``CHAT_REPLAY_LIMIT`` (``True``: there are more)."""
+    limit = int(settings.get("CHAT_REPLAY_LIMIT"))
+    rows = (
+        db.session.execute(
+            db.select(ChatMessage)
+            .where(ChatMessage.room_id == room.id, ChatMessage.seq > after)
+            .order_by(ChatMessage.seq)
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    return _loaded(rows[:limit]), len(rows) > limit
+
+
+def search(room: ChatRoom, words: str, limit: int = 50) -> list[ChatMessage]:
+    words = (words or "").strip()[:100]
+    if not words:
+        return []
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = (
+        db.session.execute(
+            db.select(ChatMessage)
+            .where(
+                ChatMessage.room_id == room.id,
+                ChatMessage.deleted_at.is_(None),
+                ChatMessage.body.ilike(f"%{escaped}%", escape="\\"),
+            )
+            .order_by(ChatMessage.seq.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    return _loaded(rows)
+
+
+def pinned(room: ChatRoom) -> list[ChatMessage]:
+    return _loaded(
+        db.session.execute(
+            db.select(ChatMessage)
+            .where(ChatMessage.room_id == room.id, ChatMessage.pinned_at.is_not(None), ChatMessage.deleted_at.is_(None))
+            .order_by(ChatMessage.pinned_at.desc())
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _loaded(rows: list[ChatMessage]) -> list[ChatMessage]:
+    """Authors, answered messages and reactions of a page in three queries, not one per message."""
+    if not rows:
+        return rows
+    from sqlalchemy.orm import selectinload
+
+    ids = [m.id for m in rows]
+    db.session.execute(
+        db.select(ChatMessage)
+        .where(ChatMessage.id.in_(ids))
+        .options(selectinload(ChatMessage.author), selectinload(ChatMessage.reply_to).selectinload(ChatMessage.author))
+    ).scalars().all()
+    counts: dict[int, dict[str, int]] = {}
+    for message_id, emoji, count in db.session.execute(
+        db.select(ChatReaction.message_id, ChatReaction.emoji, db.func.count())
+        .where(ChatReaction.message_id.in_(ids))
+        .group_by(ChatReaction.message_id, ChatReaction.emoji)
+    ):
+        counts.setdefault(message_id, {})[emoji] = count
+    for message in rows:
+        message.reaction_counts = counts.get(message.id, {})
+    return rows
+
+
+def serialize(message: ChatMessage) -> dict:
+    if not hasattr(message, "reaction_counts"):
+        _loaded([message])
+    gone = message.deleted_at is not None
+    parent = message.reply_to
+    return {
+        "id": message.id,
+        "room": message.room_id,
+        "seq": message.seq,
+        "client_id": message.client_id,
+        "author": {"id": message.author_id, "name": message.author.name},
+        "html": "" if gone else str(render_markdown(message.body)),
+        "body": "" if gone else message.body,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": gone,
+        "pinned": message.pinned_at is not None,
+        "reply_to": None
+        if parent is None
+        else {
+            "seq": parent.seq,
+            "author": parent.author.name,
+            "excerpt": "" if parent.deleted_at else parent.body[:80],
+        },
+        "reactions": message.reaction_counts,
+    }
+
+
+def broadcast(room: ChatRoom, event: str, payload: dict) -> None:
+    push(room.socket_room, event, payload, namespace=NAMESPACE)
+
+
+# ---------------------------------------------------------------- unread counts
+
+
+def _mark_read(user_id: int, room_id: int, seq: int) -> None:
+    read = db.session.get(ChatRead, (room_id, user_id))
+    if read is None:
+        db.session.add(ChatRead(room_id=room_id, user_id=user_id, last_read_seq=seq))
+    elif read.last_read_seq < seq:
+        read.last_read_seq = seq
+
+
+def mark_read(user: User, room: ChatRoom) -> None:
+    db.session.refresh(room)
+    try:
+        with db.session.begin_nested():
+            _mark_read(user.id, room.id, room.last_seq)
+    except IntegrityError:
+        pass  # another tab marked it at the same moment
+    db.session.commit()
+
+
+def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
+    """The rooms ``user`` may read, made so far, with their unread counts (one query)."""
+    from lms_core.models import CourseStaff, Enrollment
+
+    courses = db.select(Enrollment.course_id).where(
+        Enrollment.user_id == user.id, Enrollment.status.in_(("active", "completed"))
+    )
+    staffed = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
+    read = db.aliased(ChatRead)
+    rows = db.session.execute(
+        db.select(ChatRoom, db.func.coalesce(read.last_read_seq, 0))
+        .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
+        .where(
+            db.or_(
+                (ChatRoom.kind == "course") & ChatRoom.course_id.in_(courses) & (ChatRoom.mode != "off"),
+                (ChatRoom.kind == "course") & ChatRoom.course_id.in_(staffed),
+                (ChatRoom.kind == "direct")
+                & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))
+                & (ChatRoom.course_id.in_(courses) | ChatRoom.course_id.in_(staffed)),
+            )
+        )
+        .order_by(ChatRoom.kind, ChatRoom.id)
+        .limit(500)
+    ).all()
+    return [(room, max(0, room.last_seq - seen)) for room, seen in rows]
+
+
+def unread_total(user: User) -> int:
+    return sum(count for _room, count in readable_rooms(user))

@@ -1,0 +1,71 @@
+"""The chat plugin's hook implementations (the ``lms.plugins`` entry point ``chat``).
+Kept thin: each hook hands over to the module that holds the logic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import url_for
+
+from lms_core import NavLink, gettext as _, hookimpl
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def lms_blueprints(app):
+    from lms_chat import sockets, views
+
+    sockets.register()
+    return [views.bp]
+
+
+@hookimpl
+def lms_migrations_folder():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def lms_translations_folder():
+    return HERE / "translations"
+
+
+@hookimpl
+def lms_navigation_links(user):
+    """ "Chats" in the menu, with the number of unread messages of every room."""
+    if user is None:
+        return []
+    from lms_core import db
+    from lms_core.models import User
+
+    from lms_chat.messages import unread_total
+
+    row = db.session.get(User, user.id)
+    unread = unread_total(row) if row is not None else 0
+    label = _("Chats (%(num)d)", num=unread) if unread else _("Chats")
+    return [NavLink(label, url_for("chat.index"))]
+
+
+@hookimpl
+def lms_course_page_fragments(user, course):
+    from lms_chat.fragments import course_fragment
+
+    return course_fragment(user, course)
+
+
+@hookimpl
+def on_unenrolled(user, course, reason, event):
+    """A learner who leaves or is removed loses the course's rooms at once: their chat
+    sockets close in every process, and every later join or send asks again."""
+    from lms_chat.rooms import forget_roles
+    from lms_chat.sockets import close_access
+
+    forget_roles()
+    close_access(user.id)
+
+
+@hookimpl(optionalhook=True)
+def lms_notification_scenarios():
+    from lms_chat.mentions import scenarios
+
+    return scenarios()

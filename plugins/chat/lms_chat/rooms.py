@@ -1,0 +1,162 @@
+"""Who may read and write in which room. Every join, send and page asks these again:
+an enrolment that ended a second ago ends the access with it."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from lms_core import ServiceError, db, gettext as _, is_enrolled, is_staff
+from lms_core.models import Course, User, utcnow
+
+from lms_chat.models import ANNOUNCEMENTS, COURSE, DIRECT, MODES, OFF, OPEN, READ_ONLY, ChatMute, ChatRoom
+
+STAFF = "staff"
+MEMBER = "member"
+
+
+def role(user: User | None, course: Course) -> str | None:
+    """``"staff"``, ``"member"`` (an active or completed enrolment) or ``None``; asked
+    once per request or Socket.IO event (a new event asks the database again)."""
+    if user is None or not user.active:
+        return None
+    from flask import g
+
+    known = g.setdefault("chat_roles", {})
+    key = (user.id, course.id)
+    if key not in known:
+        known[key] = STAFF if is_staff(user, course) else MEMBER if is_enrolled(user, course) else None
+    return known[key]
+
+
+def forget_roles() -> None:
+    """After a change of enrolment within the same request (tests, the CLI)."""
+    from flask import g
+
+    g.pop("chat_roles", None)
+
+
+def course_room(course: Course) -> ChatRoom:
+    """The course's room, made on first use."""
+    key = f"course:{course.id}"
+    room = db.session.execute(db.select(ChatRoom).where(ChatRoom.key == key)).scalar_one_or_none()
+    if room is not None:
+        return room
+    room = ChatRoom(course_id=course.id, kind=COURSE, key=key, mode=OPEN)
+    try:
+        with db.session.begin_nested():
+            db.session.add(room)
+    except IntegrityError:  # another request made it first
+        return db.session.execute(db.select(ChatRoom).where(ChatRoom.key == key)).scalar_one()
+    db.session.commit()
+    return room
+
+
+def find(room_id) -> ChatRoom | None:
+    try:
+        room_id = int(room_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.get(ChatRoom, room_id) if 0 < room_id < 2**31 else None
+
+
+def may_read(user: User | None, room: ChatRoom | None) -> bool:
+    if room is None:
+        return False
+    who = role(user, room.course)
+    if who is None:
+        return False
+    if room.kind == DIRECT:
+        return user.id in (room.user_a_id, room.user_b_id)
+    return who == STAFF or room.mode != OFF
+
+
+def post_refusal(user: User, room: ChatRoom) -> ServiceError | None:
+    """Why ``user`` may not post in ``room`` now, or ``None``."""
+    if not may_read(user, room):
+        return ServiceError("not_found", _("There is no such chat room."), 404)
+    who = role(user, room.course)
+    if room.kind == COURSE:
+        if room.mode == READ_ONLY:
+            return ServiceError("read_only", _("This chat room is read-only."), 403)
+        if room.mode == ANNOUNCEMENTS and who != STAFF:
+            return ServiceError("announcements_only", _("Only the course's staff post in this room."), 403)
+    else:
+        other = room.user_b if room.user_a_id == user.id else room.user_a
+        if role(other, room.course) is None:
+            return ServiceError("left_course", _("%(name)s is no longer in this course.", name=other.name), 403)
+    mute = db.session.get(ChatMute, (room.id, user.id))
+    if mute is not None and mute.until > utcnow():
+        return ServiceError(
+            "muted", _("A moderator muted you in this room until %(when)s.", when=_when(mute.until)), 403
+        )
+    return None
+
+
+def _when(moment) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(moment, "short")
+
+
+def direct_room(user: User, other: User, course: Course) -> ChatRoom:
+    """The conversation of two members of ``course``: a learner and the course's staff,
+    or two learners when the teacher allows it in the course room."""
+    mine, theirs = role(user, course), role(other, course)
+    if mine is None or theirs is None or user.id == other.id:
+        raise ServiceError("not_found", _("There is no such member of this course."), 404)
+    if mine == MEMBER and theirs == MEMBER and not course_room(course).learner_direct:
+        raise ServiceError("direct_off", _("The teacher has not allowed messages between learners here."), 403)
+    low, high = sorted((user.id, other.id))
+    key = f"direct:{course.id}:{low}:{high}"
+    room = db.session.execute(db.select(ChatRoom).where(ChatRoom.key == key)).scalar_one_or_none()
+    if room is not None:
+        return room
+    room = ChatRoom(course_id=course.id, kind=DIRECT, key=key, user_a_id=low, user_b_id=high)
+    try:
+        with db.session.begin_nested():
+            db.session.add(room)
+    except IntegrityError:
+        return db.session.execute(db.select(ChatRoom).where(ChatRoom.key == key)).scalar_one()
+    db.session.commit()
+    return room
+
+
+def set_mode(user: User, room: ChatRoom, mode: str, learner_direct: bool) -> None:
+    from lms_chat.moderation import log
+
+    if room.kind != COURSE or role(user, room.course) != STAFF:
+        raise ServiceError("forbidden", _("Only the course's staff change its chat room."), 403)
+    if mode not in MODES:
+        raise ServiceError("invalid", _("Choose one of the room's modes."), 400)
+    if (room.mode, room.learner_direct) == (mode, learner_direct):
+        return
+    room.mode, room.learner_direct = mode, bool(learner_direct)
+    log(room, user, "mode", detail=f"{mode} learner_direct={int(bool(learner_direct))}")
+    db.session.commit()
+
+
+def title(room: ChatRoom, viewer: User) -> str:
+    if room.kind == COURSE:
+        return room.course.title
+    other = room.user_b if room.user_a_id == viewer.id else room.user_a
+    return other.name
+
+
+def members(course: Course):
+    """The course's staff and active learners, for direct messages (ordered by name)."""
+    from lms_core.models import CourseStaff, Enrollment
+
+    staff = db.select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
+    learners = db.select(Enrollment.user_id).where(
+        Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed"))
+    )
+    return (
+        db.session.execute(
+            db.select(User)
+            .where(User.active.is_(True), User.id.in_(staff.union(learners)))
+            .order_by(User.name)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )

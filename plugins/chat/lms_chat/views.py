@@ -1,0 +1,260 @@
+"""The chat's pages, usable without JavaScript: the list of rooms with unread counts, a
+room's history (page by page, searchable) with a post form, a message's edit form, the
+teacher's settings and the moderation log. ``static/chat/chat.js`` turns a room page
+into a live chat over the ``/chat`` Socket.IO namespace."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+
+from lms_core import ServiceError, current_user, db, gettext as _, login_required, refused_status
+from lms_core.models import Course, User
+
+from lms_chat import messages, moderation, rooms
+from lms_chat.models import ANNOUNCEMENTS, COURSE, DIRECT, MODES, OFF, OPEN, READ_ONLY
+from lms_chat.settings import settings
+
+bp = Blueprint(
+    "chat", __name__, url_prefix="/chat", template_folder="templates", static_folder="static", static_url_path="/static"
+)
+
+
+def _room(room_id: int):
+    room = rooms.find(room_id)
+    if not rooms.may_read(current_user._get_current_object(), room):
+        abort(404)  # the same answer whether the room exists or not
+    return room
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.app_template_global()
+def chat_mode_label(mode: str) -> str:
+    return {
+        OPEN: _("Open: every member writes"),
+        ANNOUNCEMENTS: _("Announcements: only staff write"),
+        READ_ONLY: _("Read-only: nobody writes"),
+        OFF: _("Off: closed to learners"),
+    }[mode]
+
+
+@bp.route("/")
+@login_required
+def index():
+    found = messages.readable_rooms(_user())
+    return render_template(
+        "chat/index.html",
+        course_rooms=[(r, n) for r, n in found if r.kind == COURSE],
+        direct_rooms=[(r, n) for r, n in found if r.kind == DIRECT],
+        title_of=lambda room: rooms.title(room, _user()),
+    )
+
+
+@bp.route("/course/<int:course_id>")
+@login_required
+def course(course_id):
+    course = db.session.get(Course, course_id)
+    if course is None or rooms.role(_user(), course) is None:
+        abort(404)
+    room = rooms.course_room(course)
+    if not rooms.may_read(_user(), room):
+        abort(404)
+    return redirect(url_for("chat.room", room_id=room.id))
+
+
+@bp.route("/<int:room_id>")
+@login_required
+def room(room_id):
+    return _render_room(_room(room_id))
+
+
+def _render_room(room, error: str | None = None, body: str = "", reply_to: str = "", status: int = 200):
+    user = _user()
+    words = request.args.get("q", "").strip()
+    before = request.args.get("before", type=int)
+    found = messages.search(room, words) if words else messages.page(room, before=before)
+    if not words and not before:
+        messages.mark_read(user, room)
+    staff = rooms.role(user, room.course) == rooms.STAFF
+    refusal = rooms.post_refusal(user, room)
+    learners_may_write = room.kind == COURSE and room.learner_direct
+    people = []
+    if room.kind == COURSE:
+        mine = rooms.role(user, room.course)
+        people = [
+            m
+            for m in rooms.members(room.course)
+            if m.id != user.id
+            and (mine == rooms.STAFF or learners_may_write or rooms.role(m, room.course) == rooms.STAFF)
+        ]
+    return (
+        render_template(
+            "chat/room.html",
+            room=room,
+            room_title=rooms.title(room, user),
+            found=found,
+            words=words,
+            before=before,
+            older=found[0].seq if found and found[0].seq > 1 and not words else None,
+            pinned=messages.pinned(room),
+            staff=staff,
+            refusal=refusal,
+            error=error,
+            body=body,
+            reply_to=reply_to,
+            client_id=uuid.uuid4().hex,
+            max_length=settings.get("CHAT_MAX_LENGTH"),
+            edit_minutes=settings.get("CHAT_EDIT_MINUTES"),
+            people=people,
+            modes=MODES,
+            reactions=messages.REACTIONS,
+            mute_minutes=moderation.MUTE_MINUTES,
+            serialize=messages.serialize,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:room_id>", methods=["POST"])
+@login_required
+def post(room_id):
+    room = _room(room_id)
+    body, reply_to = request.form.get("body", ""), request.form.get("reply_to", "")
+    try:
+        message, _created = messages.post(
+            _user(), room, body, request.form.get("client_id", ""), reply_to=reply_to or None
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        status = 429 if error.code == "rate_limited" else (403 if error.status == 403 else refused_status(error))
+        return _render_room(room, error=error.message, body=body, reply_to=reply_to, status=status)
+    return redirect(url_for("chat.room", room_id=room.id, _anchor=f"m{message.seq}"), 303)
+
+
+@bp.route("/<int:room_id>/history")
+@login_required
+def history(room_id):
+    """Older messages as JSON, for scrolling back (``before``: a message number)."""
+    room = _room(room_id)
+    found = messages.page(room, before=request.args.get("before", type=int))
+    return jsonify(messages=[messages.serialize(m) for m in found], more=bool(found) and found[0].seq > 1)
+
+
+def _act(room_id, action):
+    room = _room(room_id)
+    try:
+        action(room)
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_room(
+            room, error=error.message, status=error.status if error.status in (400, 403, 404, 409) else 400
+        )
+    return redirect(url_for("chat.room", room_id=room.id), 303)
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/edit", methods=["GET", "POST"])
+@login_required
+def edit(room_id, seq):
+    room = _room(room_id)
+    try:
+        message = messages.message_in(_user(), room, seq)
+    except ServiceError:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            messages.edit(_user(), room, seq, request.form.get("body", ""))
+            return redirect(url_for("chat.room", room_id=room.id, _anchor=f"m{seq}"), 303)
+        except ServiceError as error_:
+            db.session.rollback()
+            error = error_.message
+            status = error_.status if error_.status in (400, 403) else 400
+            return render_template(
+                "chat/edit.html", room=room, message=message, error=error, body=request.form.get("body", "")
+            ), status
+    return render_template("chat/edit.html", room=room, message=message, error=None, body=message.body)
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/delete", methods=["POST"])
+@login_required
+def delete(room_id, seq):
+    return _act(room_id, lambda room: messages.delete(_user(), room, seq))
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/react", methods=["POST"])
+@login_required
+def react(room_id, seq):
+    return _act(room_id, lambda room: messages.react(_user(), room, seq, request.form.get("emoji", "")))
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/pin", methods=["POST"])
+@login_required
+def pin(room_id, seq):
+    return _act(room_id, lambda room: moderation.pin(_user(), room, seq, request.form.get("pinned", "1") == "1"))
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/report", methods=["POST"])
+@login_required
+def report(room_id, seq):
+    from flask import flash
+
+    def reported(room):
+        moderation.report(_user(), room, seq, request.form.get("reason", ""))
+        flash(_("Thank you: the course's staff will look at the message."), "info")
+
+    return _act(room_id, reported)
+
+
+@bp.route("/<int:room_id>/mute", methods=["POST"])
+@login_required
+def mute(room_id):
+    target = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    return _act(room_id, lambda room: moderation.mute(_user(), room, target, request.form.get("minutes")))
+
+
+@bp.route("/<int:room_id>/unmute", methods=["POST"])
+@login_required
+def unmute(room_id):
+    return _act(room_id, lambda room: moderation.unmute(_user(), room, request.form.get("user_id", type=int)))
+
+
+@bp.route("/<int:room_id>/settings", methods=["POST"])
+@login_required
+def room_settings(room_id):
+    return _act(
+        room_id,
+        lambda room: rooms.set_mode(
+            _user(), room, request.form.get("mode", ""), request.form.get("learner_direct") == "1"
+        ),
+    )
+
+
+@bp.route("/<int:room_id>/direct", methods=["POST"])
+@login_required
+def direct(room_id):
+    room = _room(room_id)
+    other = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    try:
+        if other is None:
+            raise ServiceError("not_found", _("There is no such member of this course."), 404)
+        conversation = rooms.direct_room(_user(), other, room.course)
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_room(room, error=error.message, status=error.status if error.status in (400, 403, 404) else 400)
+    return redirect(url_for("chat.room", room_id=conversation.id), 303)
+
+
+@bp.route("/<int:room_id>/moderation")
+@login_required
+def moderation_log(room_id):
+    room = _room(room_id)
+    try:
+        entries = moderation.journal(_user(), room)
+        reports = moderation.open_reports(_user(), room)
+    except ServiceError:
+        abort(404)
+    return render_template("chat/moderation.html", room=room, entries=entries, reports=reports)
