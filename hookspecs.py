@@ -41,7 +41,7 @@ ever added to a spec, never renamed or removed without a deprecation period.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pluggy
 
@@ -128,6 +128,14 @@ def lms_notification_channels() -> list[NotificationChannel]:
     """Returns a list of ``lms_core.NotificationChannel`` objects (e-mail, SMS, push,
     ...). Every notification is stored in the in-app inbox; each channel's
     ``deliver(notification, user)`` then runs in a job."""
+
+
+@hookspec
+def lms_notification_texts() -> dict[str, Callable[[dict], Any]] | None:
+    """Returns ``{kind: render}`` for the notification kinds the plugin writes:
+    ``render(params)`` gives the title, or ``(title, body)``, in the current language.
+    Called when a notification is shown (the inbox, the API), so each reader sees it in
+    the language they read now; the text stored when it was written is the fallback."""
 
 
 @hookspec

@@ -85,8 +85,8 @@ main.add_command(shell_command)
 
 
 @main.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default=lambda: os.environ.get("HOST") or "127.0.0.1", show_default="HOST or 127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT") or 5000), show_default="PORT or 5000", type=int)
 @click.option("--debug/--no-debug", default=False)
 @with_appcontext
 def run_command(host, port, debug):
@@ -94,8 +94,12 @@ def run_command(host, port, debug):
     behind a proxy in production, see docs/deployment.md)."""
     from flask import current_app
 
+    from lms_core.config import served_address
     from lms_core.extensions import socketio
 
+    if current_app.config.get("LMS_BASE_URL_DERIVED"):
+        # No LMS_BASE_URL: links in mails, certificates and QR codes use this server's address.
+        current_app.config["LMS_BASE_URL"] = served_address(host, port)
     # FlaskGroup marks the process as run from the CLI, which makes app.run() (called by
     # socketio.run) return at once; this command is the server, so lift the mark.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)

@@ -119,6 +119,11 @@ def load_config(app, overrides: dict | None) -> None:
             app.config[name] = convert(value)
     if overrides:
         app.config.update(overrides)
+    if not os.environ.get("LMS_BASE_URL") and "LMS_BASE_URL" not in (overrides or {}):
+        # Unset: the address the app is served on (`make run` / `lms run` read HOST and
+        # PORT; `lms run --host --port` sets it again), never a request's Host header.
+        app.config["LMS_BASE_URL"] = served_address(os.environ.get("HOST"), os.environ.get("PORT"))
+        app.config["LMS_BASE_URL_DERIVED"] = True
     if app.config.get("DATABASE_URL") and not (overrides or {}).get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -132,6 +137,18 @@ def load_config(app, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LMS_DEFAULT_LANGUAGE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LMS_DEFAULT_TIMEZONE"]
+
+
+def served_address(host: str | None, port) -> str:
+    """``http://host:port`` of a server listening on ``host``; a wildcard address
+    (0.0.0.0, ::) is reached as 127.0.0.1."""
+    host = (host or "127.0.0.1").strip()
+    if host in ("0.0.0.0", "::", "[::]", ""):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = str(port or "").strip()
+    return f"http://{host}:{int(port) if port.isdigit() else 5000}"
 
 
 def normalise_database_url(url: str) -> str:

@@ -45,12 +45,17 @@ def translation_directories(app, plugin_folders) -> str:
     return ";".join(folders)
 
 
-def language_names():
-    """Each interface language in its own name, for the switcher."""
+def language_names(reader: bool = False):
+    """Each interface language in its own name (for the language switcher), or with
+    ``reader=True`` in the reader's current language ("Английский" for a Russian
+    reader), for every other place that names a language."""
     from babel import Locale
+    from flask_babel import get_locale
 
+    shown_in = str(get_locale() or current_app.config["LMS_DEFAULT_LANGUAGE"]) if reader else None
     return {
-        code: Locale.parse(code).get_display_name(code).capitalize() for code in current_app.config["LMS_LANGUAGES"]
+        code: (Locale.parse(code).get_display_name(shown_in or code) or code).capitalize()
+        for code in current_app.config["LMS_LANGUAGES"]
     }
 
 

@@ -309,9 +309,13 @@ class Factory:
         time_limit_minutes=None,
         questions=None,
         published=True,
+        review_policy="never",
+        due_at=None,
     ):
         """``questions`` defaults to one single-choice question worth 1 point whose
-        correct option is ``"right"``."""
+        correct option is ``"right"``. A question spec may carry ``tolerance``,
+        ``feedback`` and (matching) ``matches`` besides kind, text, points, choices and
+        accepted_answers."""
         from lms_core.extensions import db
         from lms_core.models import Quiz
         from lms_core.services import courses
@@ -324,6 +328,8 @@ class Factory:
             max_attempts=max_attempts,
             time_limit_minutes=time_limit_minutes,
             published=published,
+            review_policy=review_policy,
+            due_at=due_at,
             position=courses.next_position(course),
         )
         db.session.add(quiz)
@@ -338,6 +344,9 @@ class Factory:
                 spec.get("points", 1),
                 spec.get("choices", ()),
                 spec.get("accepted_answers", ()),
+                tolerance=spec.get("tolerance"),
+                feedback=spec.get("feedback", ""),
+                matches=spec.get("matches", ()),
             )
         return quiz
 
@@ -370,6 +379,13 @@ class Factory:
                 answers[str(q.id)] = next(c.id for c in q.choices if c.correct == correct)
             elif q.kind == "multiple":
                 answers[str(q.id)] = [c.id for c in q.choices if c.correct == correct]
+            elif q.kind in ("matching", "ordering"):
+                ids = [c.id for c in q.choices]
+                answers[str(q.id)] = ids if correct else ids[1:] + ids[:1]
+            elif q.kind == "essay":
+                answers[str(q.id)] = "My essay." if correct else ""
+            elif q.kind == "numeric":
+                answers[str(q.id)] = q.accepted_answers[0] if correct else "-999999"
             else:
                 answers[str(q.id)] = q.accepted_answers[0] if correct else "no idea"
         return answers

@@ -25,17 +25,22 @@ for dir in plugins/*/ examples/*/; do
 done
 "$VENV/bin/python" -m pip install --quiet "${packages[@]}"
 
-# Socket.IO's browser client and Chart.js (the analytics plugin's charts), from the npm
-# registry (not kept in the repository).
+# Socket.IO's browser client, Chart.js (the analytics plugin's charts) and axe-core (the
+# browser tests' accessibility checks, never served), from the npm registry (not kept
+# in the repository).
 CHART_JS=plugins/analytics/lms_analytics/static/vendor/chart.umd.min.js
 # scorm-again: the runtime API (window.API, window.API_1484_11) of the SCORM plugin's player.
 SCORM_AGAIN=plugins/scorm_xapi/lms_scorm_xapi/static/vendor/scorm-again.min.js
+AXE_JS=tests/vendor/axe.min.js
 if [ ! -f lms_core/static/vendor/socket.io.min.js ] || [ package.json -nt lms_core/static/vendor/socket.io.min.js ] \
+   || [ ! -f "$AXE_JS" ] || [ package.json -nt "$AXE_JS" ] \
    || { [ -d plugins/analytics ] && { [ ! -f "$CHART_JS" ] || [ package.json -nt "$CHART_JS" ]; }; } \
    || { [ -d plugins/scorm_xapi ] && { [ ! -f "$SCORM_AGAIN" ] || [ package.json -nt "$SCORM_AGAIN" ]; }; }; then
   npm install --no-audit --no-fund --silent
   mkdir -p lms_core/static/vendor
   cp node_modules/socket.io-client/dist/socket.io.min.js lms_core/static/vendor/
+  mkdir -p "$(dirname "$AXE_JS")"
+  cp node_modules/axe-core/axe.min.js "$AXE_JS"
   if [ -d plugins/analytics ]; then
     mkdir -p "$(dirname "$CHART_JS")"
     cp node_modules/chart.js/dist/chart.umd.min.js "$CHART_JS"

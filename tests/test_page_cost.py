@@ -45,7 +45,7 @@ pytestmark = pytest.mark.lms_config(
 # otherwise.
 PINNED = {
     "course": 19,
-    "dashboard": 19,
+    "dashboard": 20,  # + the upcoming quiz deadlines
     "catalogue": 2,
     "students": 19,
     "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)

@@ -283,6 +283,35 @@ def test_hook_lms_periodic_tasks(app, factory, run_jobs):
     assert DIGESTS == [1]
 
 
+def test_hook_lms_notification_texts(app, factory, client, login):
+    def greeting(params):
+        from flask_babel import get_locale
+
+        if str(get_locale()) == "ru":
+            return f"Привет, {params['name']}", "Текст"
+        return f"Hello, {params['name']}"
+
+    def broken(params):
+        raise KeyError("name")
+
+    @hookimpl
+    def lms_notification_texts():
+        return {"greeter.hello": greeting, "greeter.broken": broken}
+
+    register_plugin(app, "greeter", lms_notification_texts)
+    student = factory.user(locale="en")
+    notify(student, "greeter.hello", "Hello, Ann (as stored)", params={"name": "Ann"})
+    notify(student, "greeter.broken", "Stored text")
+    login(client, student)
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "Hello, Ann" in inbox and "(as stored)" not in inbox and "Stored text" in inbox
+    client.post("/language", data={"language": "ru", "next": "/inbox"})
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "Привет, Ann" in inbox and "Текст" in inbox  # the reader's language now, not the recipient's then
+    listed = client.get("/api/v1/notifications").get_json()["items"]
+    assert {item["title"] for item in listed} == {"Привет, Ann", "Stored text"}
+
+
 def test_hook_lms_notification_channels(app, factory, run_jobs):
     delivered = []
 

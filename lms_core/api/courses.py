@@ -147,4 +147,4 @@ def course_attempts(course_id):
     if user_id is not None:
         query = query.where(Attempt.user_id == user_id)
     query = query.order_by(Attempt.started_at.desc(), Attempt.id.desc())
-    return jsonify(serializers.page_of(query, serializers.attempt, page, per_page))
+    return jsonify(serializers.page_of(query, lambda row: serializers.attempt(row, staff=True), page, per_page))

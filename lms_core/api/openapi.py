@@ -252,14 +252,34 @@ def schemas(languages: list[str]) -> dict:
             },
             required=["id", "text"],
         ),
+        "Match": obj({"id": INTEGER, "text": STRING}),
         "Question": obj(
             {
                 "id": INTEGER,
-                "kind": {"type": "string", "enum": ["single", "multiple", "text"]},
+                "kind": {
+                    "type": "string",
+                    "enum": ["single", "multiple", "text", "numeric", "matching", "ordering", "essay"],
+                },
                 "text": STRING,
                 "points": INTEGER,
-                "choices": {"type": "array", "items": ref("Choice")},
-                "accepted_answers": {"type": "array", "items": STRING, "description": "Only for the course's staff"},
+                "choices": {
+                    "type": "array",
+                    "items": ref("Choice"),
+                    "description": "Options; the items of matching and ordering questions (ordering: shuffled for learners)",
+                },
+                "matches": {
+                    "type": "array",
+                    "items": ref("Match"),
+                    "description": "Matching questions: the texts to match the items with (shuffled for learners); "
+                    "each is named by the id of the item it belongs to",
+                },
+                "accepted_answers": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "Only for the course's staff (text and numeric questions)",
+                },
+                "tolerance": {"type": ["number", "null"], "description": "Only for the course's staff"},
+                "feedback": {"type": "string", "description": "Only for the course's staff"},
             },
             required=["id", "kind", "text", "points", "choices"],
         ),
@@ -275,18 +295,26 @@ def schemas(languages: list[str]) -> dict:
                 "max_attempts": {"type": ["integer", "null"]},
                 "time_limit_minutes": {"type": ["integer", "null"]},
                 "published": BOOLEAN,
+                "review_policy": {
+                    "type": "string",
+                    "enum": ["never", "after_attempt", "after_last_attempt", "after_deadline"],
+                    "description": "When learners see the correct answers and feedback of their attempts",
+                },
+                "due_at": {**MAYBE_WHEN, "description": "The deadline: no attempt starts after it (null: none)"},
                 "attempts_left": {"type": ["integer", "null"], "description": "null: unlimited"},
                 "open_attempt_id": {"type": ["integer", "null"]},
                 "questions": {"type": "array", "items": ref("Question")},
             }
         ),
         "Answer": {
-            "description": "single: a choice id; multiple: a list of choice ids; text: a string",
+            "description": "single: a choice id; multiple: a list of choice ids; text, essay: a string; "
+            "numeric: a number as a string; matching: for each item in the question's order, the id of the match "
+            "picked (null: none); ordering: the item ids in the learner's order",
             "oneOf": [
                 {"type": "integer"},
                 {"type": "string"},
                 {"type": "null"},
-                {"type": "array", "items": {"type": ["integer", "string"]}},
+                {"type": "array", "items": {"type": ["integer", "string", "null"]}},
             ],
         },
         "SubmitAnswers": obj(
@@ -317,12 +345,39 @@ def schemas(languages: list[str]) -> dict:
                 "percent": {"type": ["number", "null"]},
                 "passed": {"type": ["boolean", "null"]},
                 "timed_out": BOOLEAN,
+                "needs_grading": {"type": "boolean", "description": "Submitted, its essays wait for the teacher"},
+                "graded_at": MAYBE_WHEN,
                 "results": {
                     "type": ["object", "null"],
-                    "additionalProperties": {"type": "number"},
-                    "description": "Points earned per question id, once submitted",
+                    "additionalProperties": {"type": ["number", "null"]},
+                    "description": "Points earned per question id, once submitted (null: an essay not graded yet)",
+                },
+                "comments": {"type": "object", "additionalProperties": STRING, "description": "The teacher's"},
+                "review": {
+                    "type": ["object", "null"],
+                    "additionalProperties": obj({"correct_answer": ref("Answer"), "feedback": STRING}),
+                    "description": "Per question id, the correct answer and feedback; null until the quiz's "
+                    "review policy shows them",
                 },
             }
+        ),
+        "GradeAttempt": obj(
+            {
+                "scores": {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[0-9]+$"},
+                    "additionalProperties": {"type": "number", "minimum": 0},
+                    "description": "Essay question id to points",
+                },
+                "comments": {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[0-9]+$"},
+                    "additionalProperties": {"type": "string", "maxLength": 20000},
+                    "description": "Question id to a comment for the learner",
+                },
+            },
+            required=["scores"],
+            additionalProperties=False,
         ),
         "OwnAttempts": obj(
             {"items": {"type": "array", "items": ref("Attempt")}, "attempts_left": {"type": ["integer", "null"]}}
@@ -390,11 +445,12 @@ def parameters(languages: list[str]) -> dict:
 def responses() -> dict:
     described = {
         "Invalid": "Malformed JSON, wrong types or values (`invalid`, with `fields`), a missing CSRF header "
-        "(`csrf_failed`) or answers a service refused (`invalid_answers`)",
+        "(`csrf_failed`) or answers or grades a service refused (`invalid_answers`, `invalid_grades`)",
         "Unauthorized": "No session and no valid bearer token (`unauthorized`)",
         "Forbidden": "The user may not do this (`forbidden`, or a plugin's refusal code)",
         "NotFound": "No such object (`not_found`)",
         "Conflict": "The current state forbids it (`already_enrolled`, `no_attempts_left`, `already_submitted`, "
+        "`quiz_closed`, `not_submitted`, `nothing_to_grade`, "
         "`quiz_empty`, `course_not_published`, `slug_taken`)",
         "TooLarge": "The request body is over 1 MiB (`too_large`)",
         "UnsupportedMediaType": "The body is not `application/json` (`unsupported_media_type`)",
@@ -597,6 +653,18 @@ def paths() -> dict:
                 "attempts",
                 {"200": ok(ref("Attempt"), "The scored attempt")},
                 request_body=body("SubmitAnswers", "The answers"),
+                unsafe=True,
+                errors=("Unauthorized", "Forbidden", "NotFound", "Conflict", *BODY_ERRORS),
+            ),
+        },
+        "/attempts/{attempt_id}/grade": {
+            "parameters": [param("AttemptId")],
+            "post": operation(
+                "gradeAttempt",
+                "Give an attempt's essay answers their points (the course's staff); the first grading completes it",
+                "attempts",
+                {"200": ok(ref("Attempt"), "The graded attempt")},
+                request_body=body("GradeAttempt", "Points and comments per question"),
                 unsafe=True,
                 errors=("Unauthorized", "Forbidden", "NotFound", "Conflict", *BODY_ERRORS),
             ),

@@ -14,6 +14,7 @@ from lms_core.models import Attempt, Quiz
 from lms_core.services import ServiceError, quizzes
 
 SUBMIT_RULES = {"answers": validation.answers}
+GRADE_RULES = {"scores": validation.question_grades, "comments": validation.question_comments}
 
 
 def may_take_or_teach(quiz: Quiz) -> bool:
@@ -45,10 +46,10 @@ def get_quiz(quiz_id):
 def my_attempts(quiz_id):
     """The caller's own attempts; staff list everyone's under the course."""
     quiz = find(Quiz, quiz_id)
-    may_take_or_teach(quiz)
+    staff = may_take_or_teach(quiz)
     return jsonify(
         {
-            "items": [serializers.attempt(a) for a in quizzes.attempts_of(g.user.id, quiz.id)],
+            "items": [serializers.attempt(a, staff) for a in quizzes.attempts_of(g.user.id, quiz.id)],
             "attempts_left": quizzes.attempts_left(g.user, quiz),
         }
     )
@@ -70,7 +71,7 @@ def start_attempt(quiz_id):
 def get_attempt(attempt_id):
     attempt = find(Attempt, attempt_id)
     allow("attempt.view", attempt)
-    return jsonify(serializers.attempt(attempt))
+    return jsonify(serializers.attempt(attempt, allowed("course.edit", attempt.quiz.course)))
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -86,3 +87,15 @@ def submit_attempt(attempt_id):
     if unknown:
         raise validation.invalid({"answers": _("Not questions of this quiz: %(ids)s.", ids=", ".join(unknown))})
     return jsonify(serializers.attempt(quizzes.submit_attempt(g.user, attempt, answers)))
+
+
+@bp.post("/attempts/<int:attempt_id>/grade")
+def grade_attempt(attempt_id):
+    """The teacher's points for an attempt's essay answers (and comments); the first
+    grading completes the attempt."""
+    attempt = find(Attempt, attempt_id)
+    allow("attempt.view", attempt)
+    allow("course.edit", attempt.quiz.course)
+    body = validation.read_body(GRADE_RULES, required=("scores",))
+    graded = quizzes.grade_attempt(g.user, attempt, body["scores"], body.get("comments") or {})
+    return jsonify(serializers.attempt(graded, staff=True))

@@ -1,7 +1,10 @@
 """Rows to JSON. What a learner may see is decided here: correct answers leave the
-server only in :func:`quiz` for the course's staff."""
+server in :func:`quiz` only for the course's staff, and in :func:`attempt` as the
+quiz's review policy allows."""
 
 from __future__ import annotations
+
+from flask import g
 
 from lms_core import i18n
 from lms_core.extensions import db
@@ -90,6 +93,8 @@ def quiz(
         "max_attempts": row.max_attempts,
         "time_limit_minutes": row.time_limit_minutes,
         "published": row.published,
+        "review_policy": row.review_policy,
+        "due_at": when(row.due_at),
         "attempts_left": attempts_left,
         "open_attempt_id": open_attempt_id,
         "questions": [question(q, texts, with_answers) for q in row.questions],
@@ -97,21 +102,31 @@ def quiz(
 
 
 def question(row, texts: ContentTranslations, with_answers: bool) -> dict:
+    """Learners get an ordering question's items and a matching question's matches
+    shuffled (the stored order is the answer); staff get everything as stored."""
+    viewer = g.user.id if g.get("user") is not None else 0
+    items = row.choices if with_answers or row.kind != "ordering" else quizzes.shuffled(row, viewer)
     entry = {
         "id": row.id,
         "kind": row.kind,
         "text": texts.get(row, "text"),
         "points": row.points,
-        "choices": [{"id": c.id, "text": texts.get(c, "text")} for c in row.choices],
+        "choices": [{"id": c.id, "text": texts.get(c, "text")} for c in items],
     }
+    if row.kind == "matching":
+        matches = row.choices if with_answers else quizzes.shuffled(row, viewer)
+        entry["matches"] = [{"id": c.id, "text": texts.get(c, "match") or ""} for c in matches]
     if with_answers:
         for shown, choice in zip(entry["choices"], row.choices):
             shown["correct"] = choice.correct
         entry["accepted_answers"] = list(row.accepted_answers or [])
+        entry["tolerance"] = row.tolerance
+        entry["feedback"] = row.feedback or ""
     return entry
 
 
-def attempt(row) -> dict:
+def attempt(row, staff: bool = False) -> dict:
+    """``staff``: the caller teaches the course (the correct answers whatever the policy)."""
     submitted = row.submitted_at is not None
     deadline = quizzes.deadline(row)
     entry = {
@@ -130,14 +145,29 @@ def attempt(row) -> dict:
         "percent": row.percent,
         "passed": row.passed,
         "timed_out": row.timed_out,
+        "needs_grading": bool(row.needs_grading),
+        "graded_at": when(row.graded_at),
         "results": None,
+        "comments": dict(row.comments or {}) if submitted else {},
+        "review": None,
     }
     if submitted:
-        # Points earned per question: learners see how they did, not what was right.
-        entry["results"] = {
-            str(q.id): quizzes.score_question(q, row.answers.get(str(q.id))) for q in row.quiz.questions
-        }
+        # Points earned per question (null: an essay not graded yet); the correct answers
+        # and feedback only as the quiz's review policy allows.
+        entry["results"] = quizzes.question_scores(row)
+        if quizzes.review_shown(row, staff=staff):
+            texts = ContentTranslations(row.quiz.course, content_language_or_default())
+            entry["review"] = {
+                str(q.id): {"correct_answer": quizzes.correct_answer(q), "feedback": texts.get(q, "feedback") or ""}
+                for q in row.quiz.questions
+            }
     return entry
+
+
+def content_language_or_default() -> str:
+    from lms_core.api.validation import content_language
+
+    return content_language()
 
 
 def enrollment(row) -> dict:
@@ -164,11 +194,15 @@ def progress(course_row, state) -> dict:
 
 
 def notification(row) -> dict:
+    """In the caller's current language where the kind's plugin renders it."""
+    from lms_core.services.notifications import shown_texts
+
+    title, body = shown_texts([row])[row.id]
     return {
         "id": row.id,
         "kind": row.kind,
-        "title": row.title,
-        "body": row.body,
+        "title": title,
+        "body": body,
         "url": row.url,
         "created_at": when(row.created_at),
         "read_at": when(row.read_at),

@@ -394,13 +394,40 @@ def answers(value) -> dict:
 
 
 def _answer_shaped(answer) -> bool:
-    if answer is None or (isinstance(answer, str) and len(answer) <= 1000) or _small_int(answer):
+    # Strings up to an essay's length (each question kind's own limit is the service's);
+    # lists may hold nulls (a matching item left unmatched).
+    if answer is None or (isinstance(answer, str) and len(answer) <= 20000) or _small_int(answer):
         return True
     return (
         isinstance(answer, list)
         and len(answer) <= 100
-        and all(_small_int(item) or (isinstance(item, str) and len(item) <= 1000) for item in answer)
+        and all(item is None or _small_int(item) or (isinstance(item, str) and len(item) <= 1000) for item in answer)
     )
+
+
+def question_grades(value) -> dict:
+    """Essay grades: question id → points (a number from 0)."""
+    if not isinstance(value, dict):
+        raise FieldError(_("Must be an object mapping question ids to points."))
+    for key, points in value.items():
+        if (
+            not is_id(key)
+            or isinstance(points, bool)
+            or not isinstance(points, (int, float))
+            or not 0 <= points <= MAX_INT
+        ):
+            raise FieldError(_("Question %(id)s: the points are a number from 0.", id=key))
+    return value
+
+
+def question_comments(value) -> dict:
+    """Comments for the learner: question id → text."""
+    if not isinstance(value, dict):
+        raise FieldError(_("Must be an object mapping question ids to comments."))
+    for key, text in value.items():
+        if not is_id(key) or not isinstance(text, str) or len(text) > 20000:
+            raise FieldError(_("Question %(id)s: a comment is a text of at most 20000 characters.", id=key))
+    return value
 
 
 def _small_int(value) -> bool:

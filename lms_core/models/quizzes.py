@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core.extensions import db
 from lms_core.models.base import UTCDateTime, utcnow
 
-QUESTION_KINDS = ("single", "multiple", "text")
+QUESTION_KINDS = ("single", "multiple", "text", "numeric", "matching", "ordering", "essay")
+# When a learner sees the correct answers and the teacher's feedback on their attempts.
+REVIEW_POLICIES = ("never", "after_attempt", "after_last_attempt", "after_deadline")
 
 
 class Quiz(db.Model):
@@ -21,6 +23,8 @@ class Quiz(db.Model):
     max_attempts: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     published: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    review_policy: Mapped[str] = mapped_column(String(24), nullable=False, default="never", server_default="never")
+    due_at = mapped_column(UTCDateTime, nullable=True)  # None: no deadline
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     course: Mapped["Course"] = relationship(back_populates="quizzes")  # noqa: F821
@@ -40,15 +44,19 @@ class Question(db.Model):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     points: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    # For "text" questions: accepted answers, compared without case and outer spaces.
+    # For "text" questions: accepted answers, compared without case and outer spaces;
+    # for "numeric" ones: the accepted numbers (as text), each with ``tolerance`` either side.
     accepted_answers: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    # Shown to the learner with the correct answer, when the quiz's review policy allows.
+    feedback: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
     choices: Mapped[list["Choice"]] = relationship(
         back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
     )
 
-    translatable_fields = ("text",)
+    translatable_fields = ("text", "feedback")
 
 
 class Choice(db.Model):
@@ -59,10 +67,13 @@ class Choice(db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     correct: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # "matching" questions: the text this item is matched with. "ordering" questions keep
+    # their items in the correct order (``position``).
+    match: Mapped[str | None] = mapped_column(Text)
 
     question: Mapped[Question] = relationship(back_populates="choices")
 
-    translatable_fields = ("text",)
+    translatable_fields = ("text", "match")
 
 
 class Attempt(db.Model):
@@ -81,6 +92,13 @@ class Attempt(db.Model):
     percent: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     timed_out: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Essay questions wait for the teacher: the attempt is complete (score, passed, events)
+    # once graded. ``manual_scores`` and ``comments`` are keyed by question id.
+    needs_grading: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    manual_scores: Mapped[dict | None] = mapped_column(JSON)
+    comments: Mapped[dict | None] = mapped_column(JSON)
+    graded_at = mapped_column(UTCDateTime)
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     quiz: Mapped[Quiz] = relationship()
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821

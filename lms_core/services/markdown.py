@@ -105,3 +105,12 @@ def render(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)
+
+
+def render_inline(text: str) -> Markup:
+    """Like ``render``, without the paragraph around a one-paragraph text (an option's
+    label, a short answer): ``**bold**`` and `` `code` `` stay inline."""
+    html = str(render(text)).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)

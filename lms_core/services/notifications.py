@@ -44,6 +44,39 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
     return notification
 
 
+def shown_texts(rows) -> dict[int, tuple[str, str]]:
+    """``{notification id: (title, body)}`` in the current language: each kind a plugin
+    renders (``lms_notification_texts``) from its stored params, the stored text
+    otherwise or when rendering fails."""
+    import logging
+
+    from flask import g, has_request_context
+
+    from lms_core.plugins import get_plugin_manager
+
+    renderers = g.get("lms_notification_texts") if has_request_context() else None
+    if renderers is None:
+        renderers = {}
+        for _plugin, texts in get_plugin_manager().call_each_with_names("lms_notification_texts"):
+            renderers.update(texts or {})
+        if has_request_context():
+            g.lms_notification_texts = renderers
+    shown = {}
+    for row in rows:
+        title, body = row.title, row.body
+        render = renderers.get(row.kind)
+        if render is not None:
+            try:
+                result = render(dict(row.params or {}))
+                title, body = result if isinstance(result, tuple) else (result, body)
+                title, body = str(title)[:300], str(body or "")
+            except Exception:  # a plugin's bug must not hide the inbox: keep the stored text
+                logging.getLogger("lms.notifications").exception("rendering notification %s failed", row.id)
+                title, body = row.title, row.body
+        shown[row.id] = (title, body)
+    return shown
+
+
 def push_notification(info: NotificationInfo) -> None:
     from lms_core.realtime import push, user_room
 

@@ -29,6 +29,16 @@ COMMON_TIMEZONES = [
 ]
 
 
+def every_timezone() -> list[str]:
+    """Every IANA zone the system knows, the common ones first (a filter box in front
+    of the list, js/page.js, finds the others)."""
+    from zoneinfo import available_timezones
+
+    known = available_timezones()
+    common = [tz for tz in COMMON_TIMEZONES if tz in known or tz == "UTC"]
+    return common + sorted(known - set(common) - {"localtime", "Factory"})
+
+
 def _language_choices():
     from lms_core.i18n import language_names
 
@@ -46,7 +56,7 @@ def account():
     user = g.user
     form = AccountForm(obj=user, prefix="account")
     form.locale.choices = [(c, n) for c, n in _language_choices()]
-    form.timezone.choices = [(tz, tz) for tz in COMMON_TIMEZONES]
+    form.timezone.choices = [(tz, tz) for tz in every_timezone()]
     password_form = PasswordForm(prefix="password")
     email_form = EmailChangeForm(prefix="email")
     token_form = TokenForm(prefix="token")

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
+    FloatField,
     Form,
     FormField,
     HiddenField,
@@ -160,6 +161,21 @@ class QuizForm(FlaskForm):
     )
     position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(0, MAX_NUMBER)])
     published = BooleanField(_l("Published"), default=True)
+    due_at = DateTimeLocalField(
+        _l("Deadline (empty: none)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+    )
+    review_policy = SelectField(
+        _l("Learners see the correct answers and feedback"),
+        default="never",
+        choices=[
+            SelectChoice("never", _l("Never")),
+            SelectChoice("after_attempt", _l("After each attempt")),
+            SelectChoice("after_last_attempt", _l("After their last attempt")),
+            SelectChoice("after_deadline", _l("After the deadline")),
+        ],
+    )
 
 
 class ChoiceForm(Form):
@@ -168,6 +184,7 @@ class ChoiceForm(Form):
     id = HiddenField()
     text = StringField(_l("Option"))
     correct = BooleanField(_l("Correct"))
+    match = StringField(_l("Matches"))
 
 
 class QuestionForm(FlaskForm):
@@ -177,6 +194,10 @@ class QuestionForm(FlaskForm):
             SelectChoice("single", _l("Single choice")),
             SelectChoice("multiple", _l("Multiple choice")),
             SelectChoice("text", _l("Short text answer")),
+            SelectChoice("numeric", _l("Number (with a tolerance)")),
+            SelectChoice("matching", _l("Matching")),
+            SelectChoice("ordering", _l("Ordering")),
+            SelectChoice("essay", _l("Essay (graded by the teacher)")),
         ],
     )
     text = TextAreaField(_l("Question"), validators=[DataRequired(_l("Enter the question."))])
@@ -189,6 +210,11 @@ class QuestionForm(FlaskForm):
         _l("Position"), validators=[Optional(), NumberRange(1, MAX_NUMBER, _l("Between %(min)s and %(max)s."))]
     )
     accepted_answers = TextAreaField(_l("Accepted answers, one per line"))
+    tolerance = FloatField(
+        _l("Tolerance (±)"),
+        validators=[Optional(), NumberRange(0, 1e12, _l("Between %(min)s and %(max)s."))],
+    )
+    feedback = TextAreaField(_l("Feedback shown with the correct answer (Markdown)"))
     choices = FieldList(FormField(ChoiceForm), min_entries=4)
 
 

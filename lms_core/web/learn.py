@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from lms_core import i18n
 from lms_core.auth import login_required, require
+from lms_core.permissions import can
 from lms_core.extensions import db
-from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
+from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz, utcnow
 from lms_core.payloads import UserInfo
 from lms_core.services import ServiceError, activity, courses, progress, quizzes
 
@@ -28,7 +29,33 @@ def dashboard():
     i18n.preload_content_translations([course for _enrollment, course in rows])
     found = progress.progress_of_many([(g.user, course, enrollment) for enrollment, course in rows])
     items = [(enrollment, course, item) for (enrollment, course), item in zip(rows, found)]
-    return render_template("learn/dashboard.html", items=items, user_info=UserInfo.of(g.user))
+    # "Continue where you left off": each course's first requirement not met yet.
+    following = {
+        course.id: next((r for r in item.requirements if not r.met and r.url), None) for _e, course, item in items
+    }
+    return render_template(
+        "learn/dashboard.html",
+        items=items,
+        following=following,
+        deadlines=upcoming_quiz_deadlines(rows),
+        user_info=UserInfo.of(g.user),
+    )
+
+
+def upcoming_quiz_deadlines(rows, limit: int = 10) -> list:
+    """The next deadlines of published quizzes in the courses of these (enrolment,
+    course) rows, in one statement (the ids come from the enrolments: reading the
+    courses' own attributes here could reload them)."""
+    ids = sorted({enrollment.course_id for enrollment, _course in rows})
+    if not ids:
+        return []
+    quizzes_due = db.session.execute(
+        db.select(Quiz)
+        .where(Quiz.course_id.in_(ids), Quiz.published.is_(True), Quiz.due_at > utcnow())
+        .order_by(Quiz.due_at)
+        .limit(limit)
+    ).scalars()
+    return [(quiz, quiz.course) for quiz in quizzes_due]
 
 
 def neighbours(item):
@@ -88,6 +115,10 @@ def heartbeat(lesson_id):
 def quiz(quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     require("quiz.take", quiz)
+    return render_quiz(quiz)
+
+
+def render_quiz(quiz, given=None, answer_errors=None, status=200):
     attempts = quizzes.attempts_of(g.user.id, quiz.id)
     current = next((a for a in attempts if a.submitted_at is None), None)
     return render_template(
@@ -98,7 +129,11 @@ def quiz(quiz_id):
         current=current,
         attempts_left=quizzes.attempts_left(g.user, quiz),
         deadline=quizzes.deadline(current) if current else None,
-    )
+        closed=quizzes.is_closed(quiz),
+        shuffled=quizzes.shuffled,
+        given=given or {},
+        answer_errors=answer_errors or {},
+    ), status
 
 
 @bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
@@ -124,6 +159,10 @@ def submit_attempt(attempt_id):
     try:
         quizzes.submit_attempt(g.user, attempt, raw)
     except ServiceError as exc:
+        if exc.code == "invalid_answers" and exc.fields:
+            # The page again with what the learner gave and the problem at each question.
+            flash(exc.message, "error")
+            return render_quiz(attempt.quiz, given=raw, answer_errors=exc.fields, status=400)
         flash(exc.message, "error")
         return redirect(url_for("learn.quiz", quiz_id=attempt.quiz_id)), 303
     return redirect(url_for("learn.attempt", attempt_id=attempt.id)), 303
@@ -134,7 +173,13 @@ def submit_attempt(attempt_id):
 def attempt(attempt_id):
     attempt = db.get_or_404(Attempt, attempt_id)
     require("attempt.view", attempt)
-    scored = {str(q.id): quizzes.score_question(q, attempt.answers.get(str(q.id))) for q in attempt.quiz.questions}
+    staff = can(g.user, "course.edit", attempt.quiz.course)
     return render_template(
-        "learn/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course, scored=scored
+        "learn/attempt.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        course=attempt.quiz.course,
+        scored=quizzes.question_scores(attempt) if attempt.submitted_at else {},
+        show_correct=quizzes.review_shown(attempt, staff=staff),
+        staff=staff,
     )

@@ -26,7 +26,7 @@ def inbox():
         .scalars()
         .all()
     )
-    return render_template("notifications/inbox.html", items=items)
+    return render_template("notifications/inbox.html", items=items, texts=notifications.shown_texts(items))
 
 
 @bp.route("/inbox/read", methods=["POST"])

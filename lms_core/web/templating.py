@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from lms_core import i18n
 from lms_core.plugins import CORE_PLUGIN_PREFIX, get_plugin_manager
 from lms_core.services.markdown import render as render_markdown
+from lms_core.services.markdown import render_inline as render_markdown_inline
 
 
 def navigation_links(user):
@@ -84,28 +85,55 @@ def _common_context(app) -> dict:
         "snapshot": _snapshot,
         "localized": i18n.localized,
         "current_locale": str(get_locale()),
-        "language_names": _language_names(),
+        "language_names": _language_names(reader=True),
+        "switcher_languages": _language_names(),
         "site_name": app.config["LMS_SITE_NAME"],
         "unread_notifications": unread_count(user.id) if user is not None else 0,
     }
 
 
+def format_deadline(moment, with_zone: bool = True) -> str:
+    """A deadline in the reader's language and time zone, without seconds, with the zone
+    named: "Dec 1, 2026, 11:59 PM (Europe/Moscow)"."""
+    if not moment:
+        return ""
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_time as babel_time
+    from flask_babel import get_timezone, to_user_timezone
+
+    locale = get_locale()
+    local = to_user_timezone(moment)
+    pattern = str(locale.datetime_formats.get("medium", "{1}, {0}"))
+    text = pattern.replace("{1}", babel_date(local, "medium", locale=locale)).replace(
+        "{0}", babel_time(local, "short", locale=locale)
+    )
+    return f"{text} ({get_timezone()})" if with_zone else text
+
+
 _LANGUAGE_NAMES = {}
 
 
-def _language_names() -> dict:
+def _language_names(reader: bool = False) -> dict:
+    """Language names in their own language (the switcher) or the reader's, cached per
+    set of languages and reader's locale."""
     from flask import current_app
 
-    key = tuple(current_app.config["LMS_LANGUAGES"])
+    key = (tuple(current_app.config["LMS_LANGUAGES"]), str(get_locale()) if reader else None)
     if key not in _LANGUAGE_NAMES:
-        _LANGUAGE_NAMES[key] = i18n.language_names()
+        _LANGUAGE_NAMES[key] = i18n.language_names(reader=reader)
     return _LANGUAGE_NAMES[key]
 
 
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["workspace_tabs"] = workspace_tabs
-    app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["markdown_inline"] = render_markdown_inline
+    # One style per locale: a medium date and the time without seconds ("Dec 1, 2026,
+    # 11:59 PM"); ``|deadline`` adds the time zone. Other formats stay available by name.
+    app.jinja_env.filters["datetime"] = lambda v, f=None: (
+        "" if not v else format_deadline(v, with_zone=False) if f is None else format_datetime(v, f)
+    )
+    app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.filters["percent"] = lambda v: format_percent(v / 100, "#,##0.#%") if v is not None else ""

@@ -4,9 +4,8 @@
     var form = document.getElementById("question-form");
     if (!form) { return; }
     var kind = form.querySelector("select[name=kind]");
-    var parts = form.querySelectorAll("[data-for-kinds]");
     function showParts() {
-      parts.forEach(function (part) {
+      form.querySelectorAll("[data-for-kinds]").forEach(function (part) {
         part.hidden = part.dataset.forKinds.split(" ").indexOf(kind.value) === -1;
       });
     }

@@ -5,7 +5,18 @@ changes go through ``lms_core.services.courses``, which validates everything bef
 writes, so an invalid form answers 400 with the fields marked and nothing saved.
 """
 
-from lms_core.web.teach import courses, gradebook, lessons, preview, todo, questions, quizzes, students, translations  # noqa: F401  (routes)
+from lms_core.web.teach import (  # noqa: F401  (routes)
+    courses,
+    gradebook,
+    grading,
+    lessons,
+    preview,
+    questions,
+    quizzes,
+    students,
+    todo,
+    translations,
+)
 from lms_core.web.teach.blueprint import bp
 
 __all__ = ["bp"]

@@ -22,4 +22,4 @@ def editable_course(course_id: int) -> Course:
 
 
 def language_choices():
-    return [SelectChoice(code, name) for code, name in language_names().items()]
+    return [SelectChoice(code, name) for code, name in language_names(reader=True).items()]

@@ -15,11 +15,15 @@ from lms_core.web.teach.editing import failed, mark_errors
 
 
 def question_input(form) -> dict:
-    choices = []
+    choices, matches = [], []
     for entry in form.choices:
         raw_id = (entry.form.id.data or "").strip()
         choices.append((entry.form.text.data or "", entry.form.correct.data, int(raw_id) if raw_id.isdigit() else None))
+        matches.append(entry.form.match.data or "")
     return dict(
+        matches=matches,
+        tolerance=form.tolerance.data,
+        feedback=form.feedback.data or "",
         kind=form.kind.data,
         text=form.text.data or "",
         points=form.points.data,
@@ -82,7 +86,12 @@ def question(question_id):
                 "points": question.points,
                 "position": question.position,
                 "accepted_answers": "\n".join(question.accepted_answers or []),
-                "choices": [{"id": str(c.id), "text": c.text, "correct": c.correct} for c in question.choices],
+                "tolerance": question.tolerance,
+                "feedback": question.feedback,
+                "choices": [
+                    {"id": str(c.id), "text": c.text, "correct": c.correct, "match": c.match or ""}
+                    for c in question.choices
+                ],
             },
         )
         return render_question(quiz, question, form)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone, to_utc
 
 from lms_core.auth import require
 from lms_core.extensions import db
 from lms_core.models import Quiz
-from lms_core.services import ServiceError, courses
+from lms_core.services import ServiceError, courses, quizzes
 from lms_core.web.forms import QuizForm
 from lms_core.web.teach.blueprint import bp
 from lms_core.web.teach.editing import editable_course, failed, mark_errors
@@ -23,7 +26,20 @@ def quiz_settings(form) -> dict:
         time_limit_minutes=form.time_limit_minutes.data,
         position=form.position.data,
         published=form.published.data,
+        review_policy=form.review_policy.data,
+        due_at=utc_from_local(form.due_at.data),
     )
+
+
+def utc_from_local(local):
+    """A naive time the teacher typed, in their own time zone, as an aware UTC datetime."""
+    if local is None:
+        return None
+    return to_utc(local).replace(tzinfo=timezone.utc)
+
+
+def local_from_utc(moment):
+    return to_user_timezone(moment).replace(tzinfo=None) if moment else None
 
 
 @bp.route("/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -49,6 +65,8 @@ def quiz(quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     require("course.edit", quiz.course)
     form = QuizForm(obj=quiz) if request.method == "GET" else QuizForm()
+    if request.method == "GET":
+        form.due_at.data = local_from_utc(quiz.due_at)  # obj would give the UTC value
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -63,7 +81,12 @@ def quiz(quiz_id):
         else:
             status = 400
     return render_template(
-        "teach/quiz.html", course=quiz.course, quiz=quiz, form=form, submitted=courses.attempt_count(quiz)
+        "teach/quiz.html",
+        course=quiz.course,
+        quiz=quiz,
+        form=form,
+        submitted=courses.attempt_count(quiz),
+        to_grade=len(quizzes.attempts_to_grade([quiz.id])),
     ), status
 
 

@@ -254,20 +254,24 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
     if not claimed:
         db.session.rollback()
         return False
-    course_title = certificate.course_title
-    if reissued:
-        title = lambda: _("Your certificate for “%(course)s” was re-issued", course=course_title)  # noqa: E731
-    else:
-        title = lambda: _("Your certificate for “%(course)s” is ready", course=course_title)  # noqa: E731
+    params = {"course": certificate.course_title, "number": certificate.number, "reissued": bool(reissued)}
     # notify() commits the claim together with the notification, or neither.
     notify(
         certificate.user_id,
         "certificates.issued",
-        title=title,
+        title=lambda: issued_title(params),
         url=path_for("certificates.show", certificate_id=certificate.id),
-        params={"course": course_title, "number": certificate.number, "reissued": bool(reissued)},
+        params=params,
     )
     return True
+
+
+def issued_title(params: dict) -> str:
+    """The notification's title, in the current language (``lms_notification_texts``:
+    each reader sees it in the language they read now)."""
+    if params.get("reissued"):
+        return _("Your certificate for “%(course)s” was re-issued", course=params.get("course", ""))
+    return _("Your certificate for “%(course)s” is ready", course=params.get("course", ""))
 
 
 def issue_and_deliver(enrollment_id: int) -> Certificate | None:

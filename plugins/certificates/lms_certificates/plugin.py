@@ -47,6 +47,13 @@ def lms_openapi():
 
 
 @hookimpl
+def lms_notification_texts():
+    from lms_certificates import issuing
+
+    return {"certificates.issued": issuing.issued_title}
+
+
+@hookimpl
 def lms_migrations_folder():
     return PACKAGE / "migrations" / "versions"
 

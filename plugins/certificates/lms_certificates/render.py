@@ -88,6 +88,7 @@ def drawn_text(certificate: CertificateInfo, text: dict[str, str]) -> str:
             design.signatory_name,
             design.signatory_title,
             certificate.number,
+            printed_link(certificate.verification_url),
             certificate.learner_name,
             certificate.course_title,
             certificate.issuer,
@@ -236,6 +237,16 @@ def _verification_block(pdf, family, certificate, text, qr, width, height, ink):
     pdf.set_font(family, "", 7)
     pdf.set_xy(x - 40, y + size + 5)
     pdf.cell(size + 40, 3.5, text["verify"], align="R")
+    # The link itself beside the code, for a reader without a camera (without the
+    # signature: the page checks the number, the QR code's link also the signature).
+    pdf.set_font(family, "", 6.5)
+    pdf.set_xy(x - 62, y + size - 11)
+    pdf.multi_cell(60, 3, printed_link(certificate.verification_url), align="R")
+
+
+def printed_link(url: str) -> str:
+    """The verification link as printed: without its query (the signature)."""
+    return url.split("?", 1)[0]
 
 
 def _sample_mark(pdf, family, label, width, height):
