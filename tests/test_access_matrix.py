@@ -73,6 +73,7 @@ ACCESS = {
     "api.submit_attempt": SELF,
     "api.update_course": STAFF,
     "api.course_attempts": STAFF,
+    "api.grade_attempt": STAFF,  # an essay graded by the course's teacher
     "admin.index": ADMIN,
     "auth.forgot_password": PUBLIC,
     "auth.reset_password": PUBLIC,

@@ -78,14 +78,15 @@ def upgrade():
             ['user_id'], ['users.id'], name=op.f('fk_gradebook_overrides_user_id_users'), ondelete='CASCADE'
         ),
         sa.ForeignKeyConstraint(
-            ['changed_by_id'], ['users.id'], name=op.f('fk_gradebook_overrides_changed_by_id_users'), ondelete='SET NULL'
+            ['changed_by_id'],
+            ['users.id'],
+            name=op.f('fk_gradebook_overrides_changed_by_id_users'),
+            ondelete='SET NULL',
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_gradebook_overrides')),
     )
     op.create_index(op.f('ix_gradebook_overrides_user_id'), 'gradebook_overrides', ['user_id'])
-    op.create_index(
-        'ix_gradebook_overrides_lookup', 'gradebook_overrides', ['course_id', 'user_id', 'item_key', 'id']
-    )
+    op.create_index('ix_gradebook_overrides_lookup', 'gradebook_overrides', ['course_id', 'user_id', 'item_key', 'id'])
 
 
 def downgrade():
