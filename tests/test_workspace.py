@@ -116,6 +116,26 @@ def test_a_teacher_previews_their_quiz_without_an_attempt_points_or_enrolment(ap
     assert client.get(f"/teach/quizzes/{quiz.id}/preview").status_code == 403
 
 
+def test_the_preview_draws_every_question_kind_as_the_learner_sees_it(client, factory, login):
+    from tests.test_quiz_kinds import NEW_KINDS
+
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    quiz = factory.quiz(course, questions=[*NEW_KINDS, {"kind": "essay", "text": "Why?", "points": 5}])
+    numeric, matching, ordering, essay = quiz.questions
+    login(client, teacher)
+
+    page = text(client.get(f"/teach/quizzes/{quiz.id}/preview"))
+    assert f'inputmode="decimal" name="{numeric.id}"' in page
+    assert page.count(f'<select name="{matching.id}"') == 3 and "Tokyo" in page
+    assert f'name="{ordering.id}"' in page and "Put the items in order" in page
+    assert f'<textarea name="{essay.id}"' in page
+    assert 'type="radio"' not in page and 'type="checkbox"' not in page
+
+    wrong = client.post(f"/teach/quizzes/{quiz.id}/preview", data={str(numeric.id): "pi"})
+    assert wrong.status_code == 400 and 'value="pi"' in text(wrong)  # the error at its question, the input kept
+
+
 @pytest.mark.lms_config(LMS_PLUGINS="assignments,payments")
 def test_disabling_a_plugin_says_what_it_changes_before_it_happens(client, factory, login):
     login(client, factory.user(role="admin"))

@@ -20,6 +20,7 @@ def preview_quiz(quiz_id):
     result = None
     errors: dict[str, str] = {}
     answers: dict = {}
+    raw: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
         raw = {key: request.form.getlist(key) for key in request.form if key.isdigit()}
@@ -46,4 +47,6 @@ def preview_quiz(quiz_id):
         result=result,
         errors=errors,
         answers=answers,
+        raw_given=raw,
+        shuffled=quizzes.shuffled,  # the learner's own inputs (learn/_questions.html), every question kind
     ), status
