@@ -188,14 +188,16 @@ def lms_navigation_links(user: UserInfo | None) -> list[NavLink]:
 
 
 @hookspec
-def lms_course_page_fragments(user: UserInfo | None, course: CourseInfo) -> str | None:
+def lms_course_page_fragments(user: UserInfo | None, course: CourseInfo) -> list[str] | str | None:
     """Called when the course page is rendered. Returns a list of HTML fragments
-    (``markupsafe.Markup`` or plain text, which is escaped) shown under the outline."""
+    (``markupsafe.Markup`` or plain text, which is escaped) shown under the outline;
+    a single fragment may be returned as it is."""
 
 
 @hookspec
-def lms_dashboard_fragments(user: UserInfo) -> str | None:
-    """Called when a user's dashboard is rendered. Returns a list of HTML fragments."""
+def lms_dashboard_fragments(user: UserInfo) -> list[str] | str | None:
+    """Called when a user's dashboard is rendered. Returns a list of HTML fragments
+    (or a single one)."""
 
 
 @hookspec

@@ -331,8 +331,14 @@ class PluginManager:
         return "delivered", None
 
     def call_flat(self, hook_name: str, **kwargs) -> list:
-        """Like ``call_each`` for hooks that return lists: the lists joined."""
-        return [item for result in self.call_each(hook_name, **kwargs) for item in result]
+        """Like ``call_each`` for hooks that return lists: the lists joined. A plugin
+        that returns one string (a single page fragment) counts as a list of one, not
+        as a list of its characters."""
+        return [
+            item
+            for result in self.call_each(hook_name, **kwargs)
+            for item in ([result] if isinstance(result, str) else result)
+        ]
 
     def call_each_with_names(self, hook_name: str, include_disabled: bool = False, **kwargs):
         """``(plugin name, result)`` pairs; setup hooks pass ``include_disabled`` so a

@@ -547,6 +547,16 @@ def test_hook_lms_course_page_fragments(app, client, factory, login):
     assert seen[-1][0] == UserInfo.of(student)
 
 
+def test_a_single_fragment_returned_as_it_is_stays_whole(app, client, factory):
+    @hookimpl
+    def lms_course_page_fragments(user, course):
+        return Markup('<p id="one-box">One fragment</p>')  # not wrapped in a list
+
+    register_plugin(app, "single", lms_course_page_fragments)
+    page = text(client.get(f"/courses/{factory.course().slug}"))
+    assert '<p id="one-box">One fragment</p>' in page
+
+
 def test_hook_lms_course_workspace_tabs(app, client, factory, login):
     from lms_core import WorkspaceTab
 
