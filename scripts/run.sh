@@ -7,7 +7,7 @@ scripts/setup.sh
 export FLASK_APP=lms_core.app:create_app
 # The product's plugins; the tutorial's (examples/lms-plugin-hello) stays installed for the
 # test suite but is not served (its "Greetings" menu item is not for users).
-export LMS_PLUGINS="${LMS_PLUGINS:-assignments,certificates,gamification}"
+export LMS_PLUGINS="${LMS_PLUGINS:-assignments,certificates,gamification,notifications,zoom,payments,analytics,scorm_xapi,chat}"
 .venv/bin/lms db upgrade
 .venv/bin/lms demo
 exec .venv/bin/lms run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

@@ -72,3 +72,13 @@ def test_the_points_box_reads_the_scores_in_one_query(factory, client, login):
 
     assert "Your points in this course: 10" in page and "rank 2<" in page
     assert len([s for s in seen if "gamification_scores" in s]) == 1
+
+
+def test_someone_not_enrolled_is_told_how_to_earn_points_not_shown_an_empty_box(factory, client, login):
+    course = factory.course()
+    visitor = factory.user()
+    page = course_page(client, login, visitor, course)
+    box = page[page.index('id="gamification-course"') :]
+    assert "Enrol to earn points and badges in this course." in box[: box.index("</section>")]
+    factory.enrol(visitor, course)
+    assert "Enrol to earn points" not in course_page(client, login, visitor, course)
