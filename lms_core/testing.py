@@ -361,7 +361,7 @@ class Factory:
         from lms_core.services import quizzes
 
         attempt = quizzes.start_attempt(user, quiz)
-        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct) if answers is None else answers)
+        return quizzes.submit_attempt(user, attempt, self.answers(quiz, correct, user) if answers is None else answers)
 
     def translate(self, course, obj, field: str, language: str, text: str) -> None:
         """Store the translation of one field of a course's object (and commit)."""
@@ -372,7 +372,11 @@ class Factory:
         db.session.commit()
 
     @staticmethod
-    def answers(quiz, correct=True) -> dict:
+    def answers(quiz, correct=True, user=None) -> dict:
+        """Right (or wrong) answers to every question; ``user``: as that learner's page
+        sends them (matching and ordering options by their ``option_code``)."""
+        from lms_core.services.quizzes import option_code
+
         answers = {}
         for q in quiz.questions:
             if q.kind == "single":
@@ -381,7 +385,8 @@ class Factory:
                 answers[str(q.id)] = [c.id for c in q.choices if c.correct == correct]
             elif q.kind in ("matching", "ordering"):
                 ids = [c.id for c in q.choices]
-                answers[str(q.id)] = ids if correct else ids[1:] + ids[:1]
+                ids = ids if correct else ids[1:] + ids[:1]
+                answers[str(q.id)] = [option_code(user.id, q.id, i) for i in ids] if user is not None else ids
             elif q.kind == "essay":
                 answers[str(q.id)] = "My essay." if correct else ""
             elif q.kind == "numeric":

@@ -59,6 +59,8 @@ def test_a_learner_takes_a_quiz_is_warned_of_an_unanswered_question_and_reviews_
     student = factory.user(name="Sam Student", locale=language)
     factory.enrol(student, course)
     single, multiple, matching, ordering, numeric = quiz.questions
+    from lms_core.services.quizzes import option_code
+
     shots = tmp_path / "screenshots"
     shots.mkdir()
     for label, width in WIDTHS.items():
@@ -75,10 +77,10 @@ def test_a_learner_takes_a_quiz_is_warned_of_an_unanswered_question_and_reviews_
             assert "print(len([1, 2]))" in page.inner_text(f"#q{single.id}-text pre code")
             page.check(f"input[name='{single.id}'][value='{single.choices[0].id}']")
             page.check(f"input[name='{multiple.id}'][value='{multiple.choices[0].id}']")
-            for item in matching.choices:
-                page.select_option(f"#q{matching.id}-m{item.id}", str(item.id))
+            for place, item in enumerate(matching.choices, 1):  # options carry the learner's codes, not ids
+                page.select_option(f"#q{matching.id}-m{place}", str(option_code(student.id, matching.id, item.id)))
             for place, item in enumerate(ordering.choices, 1):
-                page.select_option(f"#q{ordering.id}-o{place}", str(item.id))
+                page.select_option(f"#q{ordering.id}-o{place}", str(option_code(student.id, ordering.id, item.id)))
             assert no_sideways_scroll(page), f"the quiz scrolls sideways at {width} px"
             shoot(page, shots, f"quiz-{language}-{label}")
 

@@ -4,6 +4,8 @@ learner sees the correct answers and the feedback."""
 
 from datetime import datetime, timedelta, timezone
 
+import re
+
 import pytest
 
 from lms_core.extensions import db
@@ -63,8 +65,9 @@ def test_matching_and_ordering_give_a_share_of_the_points_per_item_in_place(lear
     course, student = learner
     quiz = factory.quiz(course, questions=NEW_KINDS[1:], max_attempts=5)
     matching, ordering = quiz.questions
-    france, japan, peru = (c.id for c in matching.choices)
-    one, five, nine, twelve = (c.id for c in ordering.choices)
+    # A learner's page names the options by their per-learner codes, never by their ids.
+    france, japan, peru = (quizzes.option_code(student.id, matching.id, c.id) for c in matching.choices)
+    one, five, nine, twelve = (quizzes.option_code(student.id, ordering.id, c.id) for c in ordering.choices)
     # France->Paris right, Japan->Lima and Peru->Tokyo wrong; two of four in place.
     attempt = submit(
         student, quiz, {str(matching.id): [france, peru, japan], str(ordering.id): [one, five, twelve, nine]}
@@ -78,10 +81,33 @@ def test_an_unmatched_item_counts_as_wrong_and_a_foreign_id_is_refused(learner, 
     course, student = learner
     quiz = factory.quiz(course, questions=NEW_KINDS[1:2], max_attempts=5)
     matching = quiz.questions[0]
-    france = matching.choices[0].id
+    france = quizzes.option_code(student.id, matching.id, matching.choices[0].id)
     assert submit(student, quiz, {str(matching.id): [france, None, None]}).score == 1
     with pytest.raises(ServiceError):
         submit(student, quiz, {str(matching.id): [france, 999999, None]})
+
+
+def test_a_matching_or_ordering_answer_cannot_be_read_off_the_page_or_sent_as_ids(learner, factory, client, login):
+    """The right option of a matching item is the item's own row, and ordering items are
+    stored in order: a learner's page and the API name options by per-learner codes."""
+    course, student = learner
+    quiz = factory.quiz(course, questions=NEW_KINDS[1:], max_attempts=5)
+    matching, ordering = quiz.questions
+    ids = [c.id for c in matching.choices] + [c.id for c in ordering.choices]
+    login(client, student)
+    client.post(f"/quizzes/{quiz.id}/start")
+    page = client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    shown = {int(v) for v in re.findall(r'<option value="(\d+)"', page)}
+    assert shown and not shown & set(ids), "an option's id is on the page"
+    api = client.get(f"/api/v1/quizzes/{quiz.id}").get_json()
+    options = {o["id"] for q in api["questions"] for o in q.get("matches", [])} | {
+        o["id"] for q in api["questions"] if q["kind"] == "ordering" for o in q["choices"]
+    }
+    assert options and not options & set(ids), "an option's id is in the API"
+    # Sending the ids themselves (the stored, right order) scores nothing.
+    as_ids = {str(matching.id): [c.id for c in matching.choices], str(ordering.id): [c.id for c in ordering.choices]}
+    with pytest.raises(ServiceError):
+        submit(student, quiz, as_ids)
 
 
 def test_learners_see_ordering_items_and_matches_shuffled_the_same_way_each_time(learner, factory):

@@ -101,6 +101,14 @@ def quiz(
     }
 
 
+def _option_id(row, choice, viewer: int, with_answers: bool) -> int:
+    """A learner's id of a matching or ordering option (``quizzes.option_code``): the
+    choice's own id would give the answer away."""
+    if with_answers or row.kind not in ("matching", "ordering"):
+        return choice.id
+    return quizzes.option_code(viewer, row.id, choice.id)
+
+
 def question(row, texts: ContentTranslations, with_answers: bool) -> dict:
     """Learners get an ordering question's items and a matching question's matches
     shuffled (the stored order is the answer); staff get everything as stored."""
@@ -111,11 +119,14 @@ def question(row, texts: ContentTranslations, with_answers: bool) -> dict:
         "kind": row.kind,
         "text": texts.get(row, "text"),
         "points": row.points,
-        "choices": [{"id": c.id, "text": texts.get(c, "text")} for c in items],
+        "choices": [{"id": _option_id(row, c, viewer, with_answers), "text": texts.get(c, "text")} for c in items],
     }
     if row.kind == "matching":
         matches = row.choices if with_answers else quizzes.shuffled(row, viewer)
-        entry["matches"] = [{"id": c.id, "text": texts.get(c, "match") or ""} for c in matches]
+        entry["choices"] = [{"id": c.id, "text": texts.get(c, "text")} for c in items]  # the items, in order
+        entry["matches"] = [
+            {"id": _option_id(row, c, viewer, with_answers), "text": texts.get(c, "match") or ""} for c in matches
+        ]
     if with_answers:
         for shown, choice in zip(entry["choices"], row.choices):
             shown["correct"] = choice.correct

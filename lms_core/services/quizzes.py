@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -67,6 +70,21 @@ def shuffled(question: Question, user_id: int) -> list[Choice]:
     return items
 
 
+def option_code(user_id: int, question_id: int, choice_id: int) -> int:
+    """What one learner's page and the API call an option of a matching or ordering
+    question, instead of its id: the id would give the answer away (a matching item's
+    right option is the item's own row, ordering items are stored in their order). The
+    same for that learner every time, meaningless to anybody else."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"quiz-option:{user_id}:{question_id}:{choice_id}".encode(), hashlib.sha256).digest()
+    return (int.from_bytes(digest[:4], "big") & 0x7FFFFFFF) or 1
+
+
+def _decoded(question: Question, user_id: int, values: list) -> list:
+    codes = {option_code(user_id, question.id, c.id): c.id for c in question.choices}
+    return [None if v is None else codes.get(v, -1) for v in values]  # -1: not one of the options
+
+
 def start_attempt(user: User, quiz: Quiz) -> Attempt:
     """The open attempt, or a new one when attempts are left."""
     current = open_attempt(user.id, quiz.id)
@@ -105,13 +123,15 @@ def _ids(value) -> list:
     return [None if v in (None, "") else int(v) for v in values]
 
 
-def normalise_answers(quiz: Quiz, raw: dict) -> dict[str, object]:
+def normalise_answers(quiz: Quiz, raw: dict, user_id: int | None = None) -> dict[str, object]:
     """Submitted answers keyed by question id, validated against the quiz; unanswered
     questions are left out.
 
     single: a choice id; multiple: a list of choice ids; text, essay: a string; numeric: a
-    number or its text; matching: for each item in the question's order, the id of the
-    item whose match was picked (or null); ordering: the item ids in the learner's order.
+    number or its text; matching: for each item in the question's order, the option
+    picked for it (or null); ordering: the options in the learner's order. A learner's
+    (``user_id``) matching and ordering options are their ``option_code`` values, turned
+    back into choice ids here; without ``user_id`` (the core's own callers) choice ids.
     """
     answers: dict[str, object] = {}
     errors = {}
@@ -134,6 +154,8 @@ def normalise_answers(quiz: Quiz, raw: dict) -> dict[str, object]:
                 answers[key] = picked
             elif question.kind in ("matching", "ordering"):
                 picked = _ids(value)
+                if user_id is not None:
+                    picked = _decoded(question, user_id, picked)
                 if not set(picked) - {None} <= choice_ids or len(picked) > len(choice_ids):
                     raise ValueError
                 if all(v is None for v in picked):
@@ -256,7 +278,7 @@ def submit_attempt(user: User, attempt: Attempt, raw_answers: dict) -> Attempt:
     if attempt.submitted_at is not None:
         raise ServiceError("already_submitted", _("This attempt has already been submitted."), 409)
     quiz = attempt.quiz
-    answers = normalise_answers(quiz, raw_answers)
+    answers = normalise_answers(quiz, raw_answers, user.id)
     refusal = get_plugin_manager().check(
         "lms_before_quiz_submit",
         user=UserInfo.of(user),

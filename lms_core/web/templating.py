@@ -14,6 +14,7 @@ from lms_core import i18n
 from lms_core.plugins import CORE_PLUGIN_PREFIX, get_plugin_manager
 from lms_core.services.markdown import render as render_markdown
 from lms_core.services.markdown import render_inline as render_markdown_inline
+from lms_core.services.quizzes import option_code as quiz_option_code
 
 
 def navigation_links(user):
@@ -127,6 +128,7 @@ def _language_names(reader: bool = False) -> dict:
 def init_templating(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["workspace_tabs"] = workspace_tabs
+    app.jinja_env.globals["option_code"] = quiz_option_code  # matching and ordering options, per learner
     app.jinja_env.filters["markdown_inline"] = render_markdown_inline
     # One style per locale: a medium date and the time without seconds ("Dec 1, 2026,
     # 11:59 PM"); ``|deadline`` adds the time zone. Other formats stay available by name.

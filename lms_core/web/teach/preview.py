@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from lms_core.auth import require
+from lms_core.auth import current_user, require
 from lms_core.extensions import db
 from lms_core.models import Quiz
 from lms_core.services import ServiceError, quizzes
@@ -25,7 +25,7 @@ def preview_quiz(quiz_id):
     if request.method == "POST":
         raw = {key: request.form.getlist(key) for key in request.form if key.isdigit()}
         try:
-            answers = quizzes.normalise_answers(quiz, raw)
+            answers = quizzes.normalise_answers(quiz, raw, current_user.id)
         except ServiceError as exc:
             errors, status = dict(exc.fields), 400
         else:
