@@ -222,3 +222,11 @@ def test_a_review_after_the_deadline_needs_a_deadline(factory):
     with pytest.raises(ServiceError) as refused:
         courses.create_quiz(course, "Late", review_policy="after_deadline")
     assert "due_at" in refused.value.fields
+
+
+def test_an_empty_list_is_an_unanswered_question_not_an_error(learner, factory):
+    course, student = learner
+    quiz = factory.quiz(course, questions=[*NEW_KINDS[:1], {"kind": "essay", "text": "Why?", "points": 1}])
+    numeric, essay = quiz.questions
+    attempt = submit(student, quiz, {str(numeric.id): [], str(essay.id): []})  # as the API may send them
+    assert attempt.submitted_at is not None and attempt.score == 0

@@ -134,6 +134,8 @@ def test_the_preview_draws_every_question_kind_as_the_learner_sees_it(client, fa
 
     wrong = client.post(f"/teach/quizzes/{quiz.id}/preview", data={str(numeric.id): "pi"})
     assert wrong.status_code == 400 and 'value="pi"' in text(wrong)  # the error at its question, the input kept
+    answered = client.post(f"/teach/quizzes/{quiz.id}/preview", data={str(essay.id): "Because."})
+    assert answered.status_code == 200 and 'id="preview-result"' in text(answered)  # the essay waits for its teacher
 
 
 @pytest.mark.lms_config(LMS_PLUGINS="assignments,payments")

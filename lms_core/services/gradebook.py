@@ -236,6 +236,8 @@ def place_items(course: Course, placements: dict[str, int | None]) -> None:
     """Put items (by key) into categories (by id, or None for "Other"), all at once."""
     valid = {c.id for c in categories_of(course)}
     for key, category_id in placements.items():
+        if len(key) > 120:  # no item's key is this long: not one of the course's
+            raise invalid("item", _("There is no such item."))
         if category_id is not None and category_id not in valid:
             raise invalid(f"item-{key}", _("There is no such category."))
     existing = {

@@ -118,6 +118,14 @@ def start_attempt(user: User, quiz: Quiz) -> Attempt:
 TEXT_LIMITS = {"text": 1000, "numeric": 100, "essay": 20000}
 
 
+def _first(value):
+    """One value of a form's or the API's answer: the first of a list (an empty list, or
+    nothing, is an empty answer)."""
+    if isinstance(value, list):
+        return value[0] if value else ""
+    return "" if value is None else value
+
+
 def _ids(value) -> list:
     values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
     return [None if v in (None, "") else int(v) for v in values]
@@ -143,7 +151,7 @@ def normalise_answers(quiz: Quiz, raw: dict, user_id: int | None = None) -> dict
             if question.kind == "single":
                 if value in (None, "", []):
                     continue
-                value = int(value[0] if isinstance(value, list) else value)
+                value = int(_first(value))
                 if value not in choice_ids:
                     raise ValueError
                 answers[key] = value
@@ -162,7 +170,7 @@ def normalise_answers(quiz: Quiz, raw: dict, user_id: int | None = None) -> dict
                     continue
                 answers[key] = picked + [None] * (len(choice_ids) - len(picked))
             elif question.kind == "numeric":
-                text = "" if value is None else str(value[0] if isinstance(value, list) else value).strip()
+                text = str(_first(value)).strip()
                 if not text:
                     continue
                 if len(text) > TEXT_LIMITS["numeric"] or parse_number(text) is None:
@@ -170,7 +178,7 @@ def normalise_answers(quiz: Quiz, raw: dict, user_id: int | None = None) -> dict
                     continue
                 answers[key] = text
             else:
-                text = "" if value is None else str(value[0] if isinstance(value, list) else value)
+                text = str(_first(value))
                 if len(text) > TEXT_LIMITS.get(question.kind, 1000):
                     errors[key] = _("This answer is too long.")
                     continue

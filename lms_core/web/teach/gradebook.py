@@ -62,7 +62,7 @@ def gradebook_setup(course_id):
                 placements = {}
                 for key, value in form.items():
                     if key.startswith("item-"):
-                        placements[key[5:]] = int(value) if value.isdigit() else None
+                        placements[key[5:]] = int(value) if value.isascii() and value.isdigit() else None
                 books.place_items(course, placements)
                 flash(_("The items were put in their categories."), "success")
             else:
@@ -205,6 +205,6 @@ def gradebook_xlsx(course_id):
 
 def _cell_text(value):
     # A learner's name starting with "=" must stay text, never become a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

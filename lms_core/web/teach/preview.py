@@ -31,7 +31,7 @@ def preview_quiz(quiz_id):
         else:
             points = {str(q.id): quizzes.score_question(q, answers.get(str(q.id))) for q in quiz.questions}
             max_score = float(sum(q.points for q in quiz.questions))
-            score = sum(points.values())
+            score = sum(p or 0 for p in points.values())  # an essay waits for its teacher (None)
             percent = round(100 * score / max_score, 2) if max_score else 0.0
             result = {
                 "points": points,

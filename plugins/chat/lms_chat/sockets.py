@@ -72,7 +72,7 @@ def handler(function):
     @functools.wraps(function)
     def wrapper(data=None):
         if not _enabled():
-            return _refused("not_found", "Not found")
+            return _refused("not_found", _("Not found"))
         try:
             user = socket_user()
             if user is None:

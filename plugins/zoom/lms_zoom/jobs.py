@@ -203,7 +203,18 @@ def after_occurrence(occurrence_id: int) -> int:
         )
     for recording in found or []:
         save_recording(occurrence, session.provider, recording)
-    occurrence.attendance_fetched_at = utcnow()
+    # Claimed with a compare-and-set: two runs of this job (a retry, two workers) cannot
+    # both announce the attendance; the loser's transaction (its intervals included,
+    # which record_once keeps once anyway) is rolled back.
+    claimed = db.session.execute(
+        db.update(Occurrence)
+        .where(Occurrence.id == occurrence.id, Occurrence.attendance_fetched_at.is_(None))
+        .values(attendance_fetched_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return 0
     _attended(session, occurrence, learners)  # in this transaction: once per meeting
     events.commit()
     attendance.recheck_completion(session.course_id, [u.id for u in learners])
