@@ -28,9 +28,10 @@ def lms_translations_folder():
 
 @hookimpl
 def lms_blueprints(app):
-    from lms_scorm_xapi.scorm import api, views
+    from lms_scorm_xapi.scorm import api, content, views
     from lms_scorm_xapi.xapi import views as xapi_views
 
+    app.before_request(content.keep_the_content_origin_to_content)
     return [views.bp, api.bp, xapi_views.bp]
 
 

@@ -263,6 +263,12 @@ def test_with_a_content_origin_the_content_answers_only_there(app, client, playe
     path = frame.removeprefix("http://content.localhost")
     assert client.get(path).status_code == 404  # not next to the site's cookies
     assert client.get(path, base_url="http://content.localhost").status_code == 200
+    # Nothing of the site answers on the content origin: no log-in page a package could
+    # send the learner to (a session on its own origin), no API, no pages.
+    for other in ("/login", "/", "/dashboard", "/api/v1/courses", f"/scorm/scos/{sco.id}"):
+        assert client.get(other, base_url="http://content.localhost").status_code == 404, other
+    assert client.get("/scorm/static/runtime.js", base_url="http://content.localhost").status_code == 200
+    assert client.get("/login").status_code == 200  # the site itself is untouched
 
 
 def test_a_scos_score_is_a_column_of_the_course_gradebook(client, login, played):

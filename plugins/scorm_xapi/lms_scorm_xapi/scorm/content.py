@@ -42,6 +42,28 @@ def only_on_content_origin() -> None:
         abort(404)
 
 
+# What the content origin serves: the runtime page, the package's files, the runtime
+# API and the player's own static files. Nothing else of the site answers there (its
+# log-in page would give a package's script a session of its own on that origin).
+CONTENT_ENDPOINTS = frozenset(
+    {
+        "scorm_xapi.runtime_page",
+        "scorm_xapi.package_file",
+        "scorm_xapi.static",
+        "scorm_xapi_runtime.state",
+        "scorm_xapi_runtime.commit",
+    }
+)
+
+
+def keep_the_content_origin_to_content():
+    """``before_request`` for the whole app: on the content origin's host, 404 for
+    every page but the package content's own."""
+    origin = content_origin()
+    if origin and urlsplit(origin).netloc == request.host and request.endpoint not in CONTENT_ENDPOINTS:
+        abort(404)
+
+
 def runtime_headers(response):
     """The runtime page: our scripts only, framed only by the site."""
     response.headers["Content-Security-Policy"] = (
