@@ -346,7 +346,10 @@ def _completed(user: User, attempt: Attempt, newly_passed: bool, first: bool) ->
 
 
 def attempts_to_grade(quiz_ids) -> list[Attempt]:
-    """Submitted attempts with essays that wait for a grade, oldest first."""
+    """Submitted attempts with essays that wait for a grade, oldest first (with their
+    learners, read in the same go)."""
+    from sqlalchemy.orm import selectinload
+
     ids = list(quiz_ids)
     if not ids:
         return []
@@ -354,9 +357,22 @@ def attempts_to_grade(quiz_ids) -> list[Attempt]:
         db.session.execute(
             db.select(Attempt)
             .where(Attempt.quiz_id.in_(ids), Attempt.needs_grading.is_(True), Attempt.graded_at.is_(None))
+            .options(selectinload(Attempt.user))
             .order_by(Attempt.submitted_at)
         ).scalars()
     )
+
+
+def count_to_grade(quiz_ids) -> int:
+    """How many attempts wait for a teacher's grade (``attempts_to_grade``, counted)."""
+    ids = list(quiz_ids)
+    if not ids:
+        return 0
+    return db.session.execute(
+        db.select(db.func.count(Attempt.id)).where(
+            Attempt.quiz_id.in_(ids), Attempt.needs_grading.is_(True), Attempt.graded_at.is_(None)
+        )
+    ).scalar_one()
 
 
 def grade_attempt(grader: User, attempt: Attempt, scores: dict, comments: dict | None = None) -> Attempt:

@@ -86,7 +86,7 @@ def quiz(quiz_id):
         quiz=quiz,
         form=form,
         submitted=courses.attempt_count(quiz),
-        to_grade=len(quizzes.attempts_to_grade([quiz.id])),
+        to_grade=quizzes.count_to_grade([quiz.id]),
     ), status
 
 

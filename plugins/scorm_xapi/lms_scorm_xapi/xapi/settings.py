@@ -92,8 +92,8 @@ def validate(form) -> dict:
         errors["key"] = _("The key is too long (200 characters at most).")
     if len(secret) > 200:
         errors["secret"] = _("The secret is too long (200 characters at most).")
-    if not secret:
-        secret = current.get("secret", "")  # an empty field keeps the stored secret
+    if not secret and endpoint == (current.get("endpoint") or ""):
+        secret = current.get("secret", "")  # an empty field keeps the stored secret, for the same LRS only
     if endpoint and key and not secret:
         errors["secret"] = _("Enter the secret that goes with the key.")
     if endpoint and secret and not key:
