@@ -52,16 +52,19 @@ class LmsGroup(FlaskGroup):
             params=[VERBOSE_OPTION],
             **kwargs,
         )
-        self._plugin_commands_loaded = False
+        import weakref
+
+        # Per app, not once per process: tests build many apps, each with its own plugins.
+        self._plugin_commands_loaded_for: weakref.WeakSet = weakref.WeakSet()
 
     def _load_plugin_commands_from_app(self, ctx):
-        if self._plugin_commands_loaded:
-            return
-        self._plugin_commands_loaded = True
         try:
             app = ctx.ensure_object(ScriptInfo).load_app()
         except Exception:  # noqa: BLE001 - the error shows again when a command runs
             return
+        if app in self._plugin_commands_loaded_for:
+            return
+        self._plugin_commands_loaded_for.add(app)
         with app.app_context():
             for command in app.extensions["lms_plugins"].call_flat("lms_cli_commands"):
                 if command.name not in self.commands:

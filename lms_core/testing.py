@@ -579,6 +579,14 @@ def browser_page(_lms_browser):
         context.close()
 
 
+def choose_language(page, code: str) -> None:
+    """Switch the interface language with the header's switcher, as a reader would: on a
+    narrow screen the header's menus fold behind the Menu button, opened first."""
+    if not page.is_visible("#language") and page.is_visible("#menu-toggle"):
+        page.click("#menu-toggle")
+    page.select_option("#language", code)
+
+
 def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:
     """Log ``user`` in through the login form in the browser; waits for the dashboard."""
     page.goto(base_url + "/login")

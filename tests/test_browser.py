@@ -7,6 +7,7 @@ from lms_core.models import Enrollment, User
 from lms_core.services import courses
 from lms_core.services.notifications import notify, unread_count
 from lms_core.testing import browser_login
+from lms_core.testing import choose_language
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +62,7 @@ def test_a_student_completes_a_course_in_the_browser_and_switches_to_russian(liv
     enrollment = db.session.execute(db.select(Enrollment).where(Enrollment.user_id == student.id)).scalar_one()
     assert enrollment.status == "completed"
 
-    page.select_option("#language", "ru")  # the switcher submits itself and comes back here
+    choose_language(page, "ru")  # the switcher submits itself and comes back here
     page.wait_for_selector("html[lang='ru']")
     assert page.url == f"{live_server}/courses/{course.slug}"
     assert page.inner_text("h1") == "Астрономия"
@@ -149,7 +150,7 @@ def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_serv
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(tmp_path / f"admin-plugins-events-en-{width}.png"), full_page=True)
-    page.select_option("#language", "ru")
+    choose_language(page, "ru")
     page.wait_for_selector("#plugin-hello .events-given-up:has-text('Доставка прекращена')")
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from lms_core.testing import browser_login
+from lms_core.testing import choose_language
 from tests.test_api_fuzz import world  # noqa: F401 - the shared fixture: a course with every plugin's objects
 
 pytestmark = pytest.mark.browser
@@ -89,7 +90,7 @@ def test_the_main_pages_of_every_role_run_without_a_csp_violation(live_server, b
             page.wait_for_selector("#time-left:has-text(':')")
             problems.extend(page.evaluate("window.__csp || []"))
 
-    page.select_option("#language", "ru")  # the language menu submits itself (page.js)
+    choose_language(page, "ru")  # the language menu submits itself (page.js)
     page.wait_for_selector("html[lang='ru']")
     problems.extend(page.evaluate("window.__csp || []"))
 

@@ -9,6 +9,7 @@ import pytest
 
 from lms_core import db
 from lms_core.testing import browser_login
+from lms_core.testing import choose_language
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +53,7 @@ def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, 
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(folder / "notifications-preferences-en-390.png"), full_page=True)
 
-    page.select_option("#language", "ru")
+    choose_language(page, "ru")
     page.wait_for_selector("h1:has-text('Настройки уведомлений')")
     assert page.input_value(f"select[id='{TOMORROW}:email']") == "daily"
     assert "Сводка за день" in page.inner_text(f"tr[id='scenario-{TOMORROW}']")
@@ -87,7 +88,7 @@ def test_the_admin_previews_a_template_and_follows_an_announcement(
     page.wait_for_selector("[data-field=state]:has-text('finished')")
     assert page.inner_text("[data-field=handled]") == "3"
     page.screenshot(path=str(folder / "notifications-announcement-en-1280.png"), full_page=True)
-    page.select_option("#language", "ru")
+    choose_language(page, "ru")
     page.wait_for_selector("[data-field=state]:has-text('завершено')")
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(folder / "notifications-announcement-ru-390.png"), full_page=True)

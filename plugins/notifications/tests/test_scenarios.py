@@ -160,7 +160,7 @@ def test_the_teacher_sets_the_start_date_in_their_time_zone(app, client, factory
     assert response.status_code == 303
     db.session.refresh(course)
     assert course.starts_at == datetime(2031, 3, 1, 7, 0, tzinfo=timezone.utc)
-    assert 'value="2031-03-01T10:00"' in client.get(f"/teach/courses/{course.id}").get_data(as_text=True)
+    assert 'value="2031-03-01T10:00"' in client.get(f"/teach/courses/{course.id}/settings").get_data(as_text=True)
 
 
 def test_learners_hear_the_day_before_and_on_the_day_and_never_twice(app, factory, deliveries):
