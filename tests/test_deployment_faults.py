@@ -467,7 +467,7 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
 
         inbox = db.session.execute(db.select(Notification.user_id, Notification.kind)).all()
         for _enrollment_id, user_id in completed:
-            assert inbox.count((user_id, "certificate_issued")) == 1, user_id
+            assert inbox.count((user_id, "certificates.issued")) == 1, user_id
         greetings = db.session.execute(db.select(Greeting.user_id, Greeting.quiz_id)).all()
         assert sorted(greetings) == sorted(passed)
         for user in students:
