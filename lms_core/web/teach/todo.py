@@ -12,7 +12,7 @@ from lms_core.payloads import UserInfo
 from lms_core.plugins import get_plugin_manager
 from lms_core.web.teach.blueprint import bp
 
-TODO_CACHE_SECONDS = 60
+WORK_WAITING_COUNT_SECONDS = 60  # how long the menu's "To do (N)" count is cached per teacher
 
 
 def todo_items(user: UserInfo) -> list:
@@ -26,7 +26,10 @@ def todo_items(user: UserInfo) -> list:
 def todo_count(user: UserInfo) -> int:
     """The number beside "To do" in the menu, cached a minute per teacher."""
     return cache.get_or_compute(
-        "teacher_todo", str(user.id), lambda: sum(item.count for item in todo_items(user)), ttl=TODO_CACHE_SECONDS
+        "teacher_todo",
+        str(user.id),
+        lambda: sum(item.count for item in todo_items(user)),
+        ttl=WORK_WAITING_COUNT_SECONDS,
     )
 
 

@@ -180,6 +180,8 @@ def check_zip(stream) -> CheckedZip:
     try:
         with archive.open(members[MANIFEST]) as handle:
             data = handle.read(16 * 1024 * 1024 + 1)
+    # zipfile raises RuntimeError for an encrypted member and NotImplementedError for a
+    # compression method it cannot read: both are a package we refuse, not a crash.
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
         raise refuse("not_a_zip", _("The zip archive is damaged.")) from None
     if len(data) > 16 * 1024 * 1024:
