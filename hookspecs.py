@@ -135,7 +135,10 @@ def lms_notification_texts() -> dict[str, Callable[[dict], Any]] | None:
     """Returns ``{kind: render}`` for the notification kinds the plugin writes:
     ``render(params)`` gives the title, or ``(title, body)``, in the current language.
     Called when a notification is shown (the inbox, the API), so each reader sees it in
-    the language they read now; the text stored when it was written is the fallback."""
+    the language they read now; the text stored when it was written is the fallback (a
+    row without params, a ``render`` that returns ``None`` or raises). ``notify`` without
+    a title renders the new notification with the same function, in the recipient's
+    language."""
 
 
 @hookspec

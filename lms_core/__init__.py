@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services import ServiceError
     from lms_core.services.markdown import render as render_markdown
     from lms_core.services.courses import set_translation
-    from lms_core.services.notifications import notify
+    from lms_core.services.notifications import moment_param, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
     from lms_core.sql import upsert
@@ -72,6 +72,8 @@ __all__ = [
     "redis_connection",
     "notify",
     "notify_many",
+    "notification_when",
+    "moment_param",
     "PluginSettings",
     "upsert",
     "score_question",
@@ -139,6 +141,8 @@ _LAZY = {
     "redis_connection": ("lms_core.jobs", "redis_connection"),
     "notify": ("lms_core.services.notifications", "notify"),
     "notify_many": ("lms_core.services.notifications", "notify_many"),
+    "notification_when": ("lms_core.services.notifications", "notification_when"),
+    "moment_param": ("lms_core.services.notifications", "moment_param"),
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "score_question": ("lms_core.services.quizzes", "score_question"),

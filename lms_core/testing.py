@@ -213,6 +213,18 @@ def login(client, user, password: str = PASSWORD):
     return response
 
 
+def inbox_read_in(client, user, language: str) -> dict[str, tuple[str, str]]:
+    """``{kind: (title, body)}`` of ``user``'s notifications as they read them after
+    switching the interface to ``language`` (the inbox API, signed in through the
+    login form): for tests that a notification written in one language is shown in the
+    reader's. The last of each kind wins."""
+    login(client, user)
+    response = client.post("/language", data={"language": language, "next": "/inbox"})
+    assert response.status_code in (302, 303), f"switching the language failed: {response.status_code}"
+    listed = client.get("/api/v1/notifications?per_page=100").get_json()["items"]
+    return {item["kind"]: (item["title"], item["body"]) for item in reversed(listed)}
+
+
 def session_for(client, user) -> None:
     """Sign ``client`` in as ``user`` without the login form (a server-side session),
     for tests whose app context must outlive requests (Flask-WTF's cached CSRF token)."""

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from contextvars import ContextVar
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import force_locale
 
@@ -8,13 +11,20 @@ from lms_core.extensions import db
 from lms_core.models import Notification, User, utcnow
 from lms_core.payloads import NotificationInfo, UserInfo
 
+# The person a notification is being written for while notify() renders it: its dates
+# are then in the recipient's time zone, not that of whoever caused it.
+_RECIPIENT: ContextVar[User | None] = ContextVar("lms_notification_recipient", default=None)
 
-def notify(user, kind: str, title, body="", url: str | None = None, params: dict | None = None) -> Notification:
+
+def notify(user, kind: str, title=None, body="", url: str | None = None, params: dict | None = None) -> Notification:
     """Store a notification in ``user``'s inbox, push it live and hand it to every
     channel (e-mail, SMS, push, ...) in a job.
 
     ``title`` and ``body`` may be callables taking no argument: they are then
-    rendered in the recipient's language (``lambda: _("Grade released")``).
+    rendered in the recipient's language (``lambda: _("Grade released")``). Without a
+    ``title``, the kind's own renderer (``lms_notification_texts``) draws title and body
+    from ``params`` in the recipient's language: the same function then renders it again
+    in each reader's language whenever it is shown.
     ``user`` is a ``User`` row, a snapshot or an id. ``kind`` names the scenario
     (``"assignments.deadline"``); ``params`` (JSON values) are what the message was
     made from, kept with it so that channels can render the scenario's own templates.
@@ -22,9 +32,12 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
     user_id = user if isinstance(user, int) else user.id
     recipient = db.session.get(User, user_id)
     locale = recipient.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
-    with force_locale(locale):
-        title_text = str(title() if callable(title) else title)
-        body_text = str(body() if callable(body) else body)
+    token = _RECIPIENT.set(recipient)
+    try:
+        with force_locale(locale):
+            title_text, body_text = _texts(kind, title, body, params)
+    finally:
+        _RECIPIENT.reset(token)
     notification = Notification(
         user_id=user_id, kind=kind, title=title_text[:300], body=body_text, url=url, params=dict(params or {})
     )
@@ -44,12 +57,70 @@ def notify(user, kind: str, title, body="", url: str | None = None, params: dict
     return notification
 
 
-def shown_texts(rows) -> dict[int, tuple[str, str]]:
-    """``{notification id: (title, body)}`` in the current language: each kind a plugin
-    renders (``lms_notification_texts``) from its stored params, the stored text
-    otherwise or when rendering fails."""
-    import logging
+def _texts(kind: str, title, body, params) -> tuple[str, str]:
+    """Title and body in the current (forced) language: the kind's renderer when no
+    title is given, else the given texts (callables are called)."""
+    if title is None:
+        render = _renderers().get(kind)
+        if render is None:
+            raise ValueError(f"notify(): no title given and no lms_notification_texts renderer for {kind!r}")
+        result = render(dict(params or {}))
+        title, body = result if isinstance(result, tuple) else (result, body)
+    return str(title() if callable(title) else title), str((body() if callable(body) else body) or "")
 
+
+def moment_param(moment: datetime | None) -> str:
+    """A moment as a notification's params keep it (ISO 8601, UTC), for
+    ``notification_when``."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # the database's UTC without its zone (SQLite)
+        from datetime import timezone
+
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def notification_when(value, fallback: str = "", with_date: bool = True) -> str:
+    """A moment kept in a notification's params (``moment_param``) written in the current
+    language and the reader's time zone, without seconds and with the zone named. While
+    ``notify`` writes it, the reader is the recipient; when it is shown, whoever reads
+    it. ``fallback`` (the text an older row stored) when there is no moment;
+    ``with_date=False`` for the time of day alone ("starts today at ...")."""
+    from babel.dates import format_date, format_time, get_timezone
+    from flask_babel import get_locale
+
+    from lms_core.i18n import select_timezone
+
+    if not value:
+        return fallback
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return fallback or str(value)
+    recipient = _RECIPIENT.get()
+    zone_name = (recipient.timezone if recipient is not None else None) or (
+        select_timezone() if recipient is None else current_app.config["LMS_DEFAULT_TIMEZONE"]
+    )
+    try:
+        zone = get_timezone(zone_name)
+    except LookupError:  # a zone this machine's tz database does not know
+        zone_name = "UTC"
+        zone = get_timezone(zone_name)
+    locale = get_locale()
+    local = moment.astimezone(zone)
+    if not with_date:
+        return f"{format_time(local, 'short', locale=locale)} ({zone_name})"
+    pattern = str(locale.datetime_formats.get("medium", "{1}, {0}"))
+    text = pattern.replace("{1}", format_date(local, "medium", locale=locale)).replace(
+        "{0}", format_time(local, "short", locale=locale)
+    )
+    return f"{text} ({zone_name})"
+
+
+def _renderers() -> dict:
+    """``{kind: render}`` of every enabled plugin (``lms_notification_texts``), once per
+    request (a page lists many notifications)."""
     from flask import g, has_request_context
 
     from lms_core.plugins import get_plugin_manager
@@ -61,13 +132,25 @@ def shown_texts(rows) -> dict[int, tuple[str, str]]:
             renderers.update(texts or {})
         if has_request_context():
             g.lms_notification_texts = renderers
+    return renderers
+
+
+def shown_texts(rows) -> dict[int, tuple[str, str]]:
+    """``{notification id: (title, body)}`` in the current language: each kind a plugin
+    renders (``lms_notification_texts``) from its stored params; the stored text for
+    a row without params, when the renderer returns ``None`` or when it fails."""
+    import logging
+
+    renderers = _renderers()
     shown = {}
     for row in rows:
         title, body = row.title, row.body
-        render = renderers.get(row.kind)
+        render = renderers.get(row.kind) if row.params else None  # a row without params: as stored
         if render is not None:
             try:
-                result = render(dict(row.params or {}))
+                result = render(dict(row.params))
+                if result is None:  # the renderer cannot draw this (older) row
+                    result = (title, body)
                 title, body = result if isinstance(result, tuple) else (result, body)
                 title, body = str(title)[:300], str(body or "")
             except Exception:  # a plugin's bug must not hide the inbox: keep the stored text
@@ -144,12 +227,12 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
 
 
 def notify_many(
-    user_ids, kind: str, title, body="", url: str | None = None, params: dict | None = None, deliver: bool = False
+    user_ids, kind: str, title=None, body="", url: str | None = None, params: dict | None = None, deliver: bool = False
 ) -> dict[int, int]:
     """Store the same notification in many inboxes at once (announcements, bulk jobs):
     one INSERT per language instead of one transaction per recipient. Returns
     ``{user_id: notification_id}``. ``title``/``body`` may be callables rendered once
-    per language. Each is pushed live and fires ``on_notification_created``; with
+    per language; without a ``title`` the kind's renderer draws them (as ``notify``). Each is pushed live and fires ``on_notification_created``; with
     ``deliver=False`` the channels are not handed them (the caller delivers in batch).
     """
     from itertools import groupby
@@ -163,8 +246,8 @@ def notify_many(
     by_language = sorted(((locale or default, user_id) for user_id, locale in recipients))
     for locale, group in groupby(by_language, key=lambda pair: pair[0]):
         with force_locale(locale):
-            title_text = str(title() if callable(title) else title)[:300]
-            body_text = str(body() if callable(body) else body)
+            title_text, body_text = _texts(kind, title, body, params)
+            title_text = title_text[:300]
         rows = [
             {
                 "user_id": user_id,

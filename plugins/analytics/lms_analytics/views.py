@@ -144,14 +144,21 @@ def message(course_id, user_id):
         elif len(body) > MESSAGE_MAX:
             error = _("Keep the message under %(n)s characters.", n=MESSAGE_MAX)
         else:
-            sender = current_user.name
+            from lms_analytics.notices import MESSAGE, message_title
+
+            params = {
+                "course_id": course.id,
+                "sender_id": current_user.id,
+                "sender": current_user.name,
+                "course": course.title,
+            }
             notify(
                 user,
-                "analytics.message",
-                lambda: _("A message from %(name)s about %(course)s", name=sender, course=course.title),
-                body,
+                MESSAGE,
+                lambda: message_title(params),
+                body,  # the teacher's own words: shown as written
                 url=url_for("catalogue.course", slug=course.slug),
-                params={"course_id": course.id, "sender_id": current_user.id},
+                params=params,
             )
             flash(_("Message sent."), "success")
             return redirect(url_for("analytics.course_overview", course_id=course.id) + "#at-risk", 303)

@@ -62,8 +62,7 @@ def grades_released(grade_ids: list[int], updated: bool = False) -> int:
             assignment,
             f"grade-{grade.id}",
             grade.graded_at,
-            "assignments.grade_released",
-            messages.grade_released(student, assignment, grade, updated),
+            messages.GRADE_RELEASED,
             path_for("assignments.submission", submission_id=submission.id),
             params={
                 "assignment": messages.title_for(student, assignment),
@@ -85,8 +84,7 @@ def submission_returned(submission_id: int) -> bool:
         submission.assignment,
         f"returned-{submission.id}",
         submission.returned_at,
-        "assignments.returned",
-        messages.returned(submission.user, submission.assignment, submission),
+        messages.RETURNED,
         path_for("assignments.assignment", assignment_id=submission.assignment_id),
         params={
             "assignment": messages.title_for(submission.user, submission.assignment),
@@ -125,8 +123,7 @@ def tell_teachers(submission_id: int) -> int:
             assignment,
             f"received-{submission.id}",
             submission.submitted_at or utcnow(),
-            "assignments.submission_received",
-            messages.received(student, title, submission.number),
+            messages.RECEIVED,
             path_for("assignments.submission", submission_id=submission.id),
             params={"student": student.name, "assignment": title, "number": submission.number},
         )

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import ngettext
 
 from lms_core import db, gettext as _, notify, path_for
 from lms_core.models import CourseStaff, User, utcnow
 
+from lms_assignments import messages
 from lms_assignments.models import NOTICE_MODES, Assignment, Submission, TeacherNotices
 
 DIGEST_EVERY = timedelta(days=1)
@@ -92,21 +92,12 @@ def send_digests(now=None) -> int:
         if not total:
             db.session.commit()
             continue
-        lines = [(title, count) for title, count in counts]
-
-        def title(total=total):
-            return ngettext("%(num)d new hand-in today", "%(num)d new hand-ins today", total)
-
-        def body(lines=lines):
-            return "\n".join(_("“%(title)s”: %(num)d", title=t, num=c) for t, c in lines)
-
+        lines = [{"title": title, "count": count} for title, count in counts]
         notify(
             row.user_id,
-            "assignments.hand_in_digest",
-            title,
-            body,
+            messages.DIGEST,
             url=path_for("teach.todo"),
-            params={"count": total, "assignments": [{"title": t, "count": c} for t, c in lines]},
+            params={"count": total, "assignments": lines},
         )
         sent += 1
     return sent

@@ -81,6 +81,13 @@ def lms_permission_allowed(user, action, target):
     return permissions.allowed(user, action, target)
 
 
+@hookimpl
+def lms_notification_texts():
+    from lms_assignments import messages
+
+    return messages.texts()
+
+
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
     """The plugin's messages, for the notifications plugin's catalogue (when installed)."""

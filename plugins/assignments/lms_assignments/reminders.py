@@ -20,8 +20,8 @@ from lms_assignments import deadlines, messages
 from lms_assignments.models import Assignment, DeadlineExtension, SentReminder, Submission
 
 ALERT_WINDOW = timedelta(days=7)  # how long after a deadline its alert may still go out
-REMINDER_KIND = "assignments.reminder"
-ALERT_KIND = "assignments.missing"
+REMINDER_KIND = messages.REMINDER
+ALERT_KIND = messages.MISSING
 
 
 def send_reminders(now: datetime | None = None) -> dict:
@@ -111,12 +111,9 @@ def _remind_students(assignment: Assignment, now: datetime) -> int:
         hours = min((h for h in assignment.reminder_hours if due - timedelta(hours=h) <= now), default=None)
         if hours is None or not _record(assignment.id, student.id, f"before-{hours}h", due):
             continue
-        title, body = messages.reminder(student, assignment, due, hours)
         notify(
             student,
             REMINDER_KIND,
-            title,
-            body,
             url=path_for("assignments.assignment", assignment_id=assignment.id),
             params=messages.reminder_params(student, assignment, due, hours),
         )
@@ -148,18 +145,11 @@ def _alert_teachers(assignment: Assignment, now: datetime) -> int:
     for teacher in teachers:
         if not _record(assignment.id, teacher.id, "missing-alert", assignment.due_at):
             continue
-        title, body = messages.missing_alert(teacher, assignment, missing)
         notify(
             teacher,
             ALERT_KIND,
-            title,
-            body,
             url=path_for("assignments.grading_queue", assignment_id=assignment.id),
-            params={
-                "assignment": messages.title_for(teacher, assignment),
-                "count": len(missing),
-                "students": "\n".join(name for name, _extended in missing),
-            },
+            params=messages.missing_params(teacher, assignment, missing),
         )
         count += 1
     return count
@@ -171,14 +161,13 @@ def notify_once(
     kind: str,
     version: datetime,
     notification_kind: str,
-    texts,
     url: str,
-    params: dict | None = None,
+    params: dict,
 ) -> bool:
     """Send a one-off notification (grade released, attempt returned) unless it went
-    out already for this ``version`` (a retried job must not repeat it)."""
+    out already for this ``version`` (a retried job must not repeat it). Its texts are
+    the kind's (``messages.texts``), drawn from ``params``."""
     if not _record(assignment.id, user.id, kind, version):
         return False
-    title, body = texts
-    notify(user, notification_kind, title, body, url=url, params=params)
+    notify(user, notification_kind, url=url, params=params)
     return True

@@ -32,12 +32,20 @@ def mentioned(room, message, author) -> list:
         notify(
             member,
             MENTION,
-            lambda: _("%(name)s mentioned you in the chat of “%(course)s”", name=author.name, course=course),
-            message.body[:300],
             url=url,
             params={"author": author.name, "course": course, "excerpt": message.body[:300], "url": url},
         )
     return found
+
+
+def mention_texts(params: dict) -> tuple[str, str]:
+    """A mention, in the language of whoever reads it (``lms_notification_texts``)."""
+    title = _(
+        "%(name)s mentioned you in the chat of “%(course)s”",
+        name=params.get("author", ""),
+        course=params.get("course", ""),
+    )
+    return title, params.get("excerpt", "")
 
 
 def scenarios() -> list[dict]:

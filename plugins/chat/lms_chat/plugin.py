@@ -31,6 +31,13 @@ def lms_translations_folder():
 
 
 @hookimpl
+def lms_notification_texts():
+    from lms_chat import mentions
+
+    return {mentions.MENTION: mentions.mention_texts}
+
+
+@hookimpl
 def lms_navigation_links(user):
     """ "Chats" in the menu, with the number of unread messages of every room."""
     if user is None:

@@ -270,15 +270,20 @@ def grant(badge: Badge, user_id: int, awarded_by: User | None = None, narrative:
 def _tell_holder(award: BadgeAward) -> None:
     from lms_core import path_for
 
+    from lms_gamification import notices
+
     badge = award.badge
-    notify(
-        award.user_id,
-        "gamification.badge",
-        title=lambda: _("You earned the badge “%(name)s”", name=str(badge_name(badge))),
-        body=lambda: str(badge_description(badge)),
-        url=path_for("gamification.profile"),
-        params={"badge": str(badge_name(badge)), "description": str(badge_description(badge))},
-    )
+    params = {
+        "badge": str(badge_name(badge)),
+        "description": str(badge_description(badge)),
+        # what the texts were made from, so that a reader sees built-in names in their language
+        "builtin": badge.builtin or "",
+        "own_name": bool(badge.name),
+        "own_description": bool(badge.description),
+        "criterion": badge.criterion,
+        "criterion_params": dict(badge.params or {}),
+    }
+    notify(award.user_id, notices.BADGE, url=path_for("gamification.profile"), params=params)
 
 
 def award_by_hand(badge: Badge, student_id: int, teacher: User, reason: str) -> BadgeAward:

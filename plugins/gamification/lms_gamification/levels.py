@@ -154,17 +154,10 @@ def announce_new_levels(user_id: int, course_id: int | None) -> list[LevelInfo]:
 def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
     from lms_core import path_for
 
+    from lms_gamification import notices
+
     course_title = db.session.get(Course, course_id).title if course_id else None
-
-    def title():  # rendered in the recipient's language, built-in level names included
-        if course_title:
-            return _("You reached the level “%(level)s” in “%(course)s”", level=str(level.name), course=course_title)
-        return _("You reached the level “%(level)s”", level=str(level.name))
-
-    notify(
-        user_id,
-        "gamification.level",
-        title=title,
-        url=path_for("gamification.profile"),
-        params={"level": str(level.name), "course": course_title or ""},
-    )
+    params = {"level": str(level.name), "course": course_title or ""}
+    if not isinstance(level.name, str):  # a built-in level: its name is translated when shown
+        params["builtin_level"] = level.position
+    notify(user_id, notices.LEVEL, url=path_for("gamification.profile"), params=params)

@@ -57,6 +57,13 @@ def lms_translations_folder():
 
 
 @hookimpl
+def lms_notification_texts():
+    from lms_gamification import notices
+
+    return notices.texts()
+
+
+@hookimpl
 def lms_periodic_tasks():
     return [PeriodicTask("gamification.repair_leaderboards", jobs.repair_leaderboards, REPAIR_INTERVAL)]
 

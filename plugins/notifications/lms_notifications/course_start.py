@@ -75,12 +75,28 @@ def _when(learner, moment, occurrence) -> str:
 
 
 def _tell(course, learner, occurrence) -> None:
-    when = _when(learner, course.starts_at, occurrence)
-    title = course.title
-    url = f"/courses/{course.slug}"
-    if occurrence == "today":
-        kind, heading = COURSE_TODAY, (lambda: _("“%(course)s” starts today at %(when)s", course=title, when=when))
-    else:
-        kind, heading = COURSE_TOMORROW, (lambda: _("“%(course)s” starts tomorrow, %(when)s", course=title, when=when))
+    from lms_core import moment_param
+
+    kind = COURSE_TODAY if occurrence == "today" else COURSE_TOMORROW
+    params = {
+        "course": course.title,
+        "starts_at": _when(learner, course.starts_at, occurrence),  # for the scenario's templates
+        "starts_at_utc": moment_param(course.starts_at),
+    }
     # notify() commits the claim together with the notification, or neither.
-    notify(learner, kind, title=heading, url=url, params={"course": title, "starts_at": when})
+    notify(learner, kind, url=f"/courses/{course.slug}", params=params)
+
+
+def starts_today(params: dict) -> str:
+    """The notification, in the language of whoever reads it (``lms_notification_texts``)."""
+    from lms_core import notification_when
+
+    when = notification_when(params.get("starts_at_utc"), params.get("starts_at", ""), with_date=False)
+    return _("“%(course)s” starts today at %(when)s", course=params.get("course", ""), when=when)
+
+
+def starts_tomorrow(params: dict) -> str:
+    from lms_core import notification_when
+
+    when = notification_when(params.get("starts_at_utc"), params.get("starts_at", ""))
+    return _("“%(course)s” starts tomorrow, %(when)s", course=params.get("course", ""), when=when)

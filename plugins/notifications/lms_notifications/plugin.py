@@ -44,6 +44,15 @@ def lms_notification_channels():
 
 
 @hookimpl
+def lms_notification_texts():
+    from lms_notifications import course_start
+    from lms_notifications.scenarios import COURSE_TODAY, COURSE_TOMORROW
+
+    # Announcements are shown as their author wrote them: they have no other language.
+    return {COURSE_TODAY: course_start.starts_today, COURSE_TOMORROW: course_start.starts_tomorrow}
+
+
+@hookimpl
 def lms_notification_scenarios():
     return scenarios.own_scenarios()
 

@@ -229,24 +229,15 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
         return True
     grant_access(order)
     if order.user_id:
-        course_title, amount = order.course_title, format_money(order.total, order.currency)
-        notify(
-            order.user_id,
-            PAYMENT_KIND,
-            title=lambda: _("Payment received for “%(course)s”", course=course_title),
-            body=lambda: _(
-                "We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
-                amount=format_money(order.total, order.currency),
-                number=order.number,
-            ),
-            url=path_for("payments.orders"),
-            params={
-                "course": course_title,
-                "amount": amount,
-                "number": order.number,
-                "receipt_url": path_for("payments.receipt", public_id=order.public_id),
-            },
-        )
+        params = {
+            "course": order.course_title,
+            "amount": format_money(order.total, order.currency),  # for the scenario's templates
+            "total": order.total,  # in minor units
+            "currency": order.currency,
+            "number": order.number,
+            "receipt_url": path_for("payments.receipt", public_id=order.public_id),
+        }
+        notify(order.user_id, PAYMENT_KIND, url=path_for("payments.orders"), params=params)
     return True
 
 
@@ -312,3 +303,19 @@ def reconcile(order: Order) -> None:
         fail(order, _("The payment was declined or cancelled."))
     elif state.status == "expired" or order.expires_at <= utcnow():
         expire(order)
+
+
+def payment_texts(params: dict) -> tuple[str, str]:
+    """The payment notification, in the language of whoever reads it
+    (``lms_notification_texts``); the amount in that language's number format."""
+    amount = params.get("amount", "")
+    if isinstance(params.get("total"), int) and params.get("currency"):  # older rows: as written
+        amount = format_money(params["total"], params["currency"])
+    return (
+        _("Payment received for “%(course)s”", course=params.get("course", "")),
+        _(
+            "We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
+            amount=amount,
+            number=params.get("number", ""),
+        ),
+    )

@@ -102,6 +102,13 @@ def lms_course_page_fragments(user, course):
     return fragments.course_page(user, course)
 
 
+@hookimpl
+def lms_notification_texts():
+    from lms_payments import orders
+
+    return {orders.PAYMENT_KIND: orders.payment_texts}
+
+
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
     return [

@@ -31,53 +31,75 @@ def when(user: User, value) -> str:
 
 def send(user: User, kind: str, session, occurrence) -> None:
     """One notification (``kind``: scheduled, moved, cancelled, starting)."""
+    from lms_core import moment_param
+
     course = db.session.get(Course, session.course_id)
-    starts_at = when(user, occurrence.starts_at) if occurrence is not None else ""
-    url = path_for("zoom.session", session_id=session.id)
     params = {
         "title": session.title,
         "course": course.title,
-        "starts_at": starts_at,
+        "starts_at": when(user, occurrence.starts_at) if occurrence is not None else "",  # the scenario's templates
+        "starts_at_utc": moment_param(occurrence.starts_at) if occurrence is not None else "",
         "duration": session.duration_minutes,
         "provider": session.provider,
     }
-    texts = {
-        "scheduled": (
-            lambda: _("Live lecture scheduled: “%(title)s”", title=session.title),
-            lambda: _(
-                "A live lecture of “%(course)s” is scheduled for %(when)s. Join it from the course "
-                "page when it starts.",
-                course=course.title,
-                when=starts_at,
-            ),
+    notify(user, KINDS[kind], url=path_for("zoom.session", session_id=session.id), params=params)
+
+
+def _when_shown(params: dict) -> str:
+    from lms_core import notification_when
+
+    return notification_when(params.get("starts_at_utc"), params.get("starts_at", ""))
+
+
+def scheduled_texts(params: dict) -> tuple[str, str]:
+    """Each kind's texts, in the language of whoever reads them (``lms_notification_texts``)."""
+    return (
+        _("Live lecture scheduled: “%(title)s”", title=params.get("title", "")),
+        _(
+            "A live lecture of “%(course)s” is scheduled for %(when)s. Join it from the course page when it starts.",
+            course=params.get("course", ""),
+            when=_when_shown(params),
         ),
-        "moved": (
-            lambda: _("Live lecture moved: “%(title)s”", title=session.title),
-            lambda: _(
-                "The live lecture “%(title)s” of “%(course)s” now starts %(when)s.",
-                title=session.title,
-                course=course.title,
-                when=starts_at,
-            ),
+    )
+
+
+def moved_texts(params: dict) -> tuple[str, str]:
+    return (
+        _("Live lecture moved: “%(title)s”", title=params.get("title", "")),
+        _(
+            "The live lecture “%(title)s” of “%(course)s” now starts %(when)s.",
+            title=params.get("title", ""),
+            course=params.get("course", ""),
+            when=_when_shown(params),
         ),
-        "cancelled": (
-            lambda: _("Live lecture cancelled: “%(title)s”", title=session.title),
-            lambda: _(
-                "The live lecture “%(title)s” of “%(course)s” is cancelled.", title=session.title, course=course.title
-            ),
+    )
+
+
+def cancelled_texts(params: dict) -> tuple[str, str]:
+    return (
+        _("Live lecture cancelled: “%(title)s”", title=params.get("title", "")),
+        _(
+            "The live lecture “%(title)s” of “%(course)s” is cancelled.",
+            title=params.get("title", ""),
+            course=params.get("course", ""),
         ),
-        "starting": (
-            lambda: _("Live lecture “%(title)s” starts soon", title=session.title),
-            lambda: _(
-                "The live lecture “%(title)s” of “%(course)s” starts at %(when)s. Join it from the session page.",
-                title=session.title,
-                course=course.title,
-                when=starts_at,
-            ),
+    )
+
+
+def starting_texts(params: dict) -> tuple[str, str]:
+    return (
+        _("Live lecture “%(title)s” starts soon", title=params.get("title", "")),
+        _(
+            "The live lecture “%(title)s” of “%(course)s” starts at %(when)s. Join it from the session page.",
+            title=params.get("title", ""),
+            course=params.get("course", ""),
+            when=_when_shown(params),
         ),
-    }
-    title, body = texts[kind]
-    notify(user, KINDS[kind], title, body, url=url, params=params)
+    )
+
+
+def texts() -> dict:
+    return {SCHEDULED: scheduled_texts, MOVED: moved_texts, CANCELLED: cancelled_texts, STARTING: starting_texts}
 
 
 _SAMPLE = {

@@ -99,6 +99,13 @@ def lms_navigation_links(user):
     return []
 
 
+@hookimpl
+def lms_notification_texts():
+    from lms_zoom import messages
+
+    return messages.texts()
+
+
 @hookimpl(optionalhook=True)
 def lms_notification_scenarios():
     return messages.scenarios()
