@@ -312,6 +312,42 @@ def test_hook_lms_notification_texts(app, factory, client, login):
     assert {item["title"] for item in listed} == {"Привет, Ann", "Stored text"}
 
 
+def test_notify_without_a_title_draws_it_with_the_kinds_renderer_and_dates_follow_the_reader(
+    app, factory, client, login
+):
+    from datetime import datetime, timezone
+
+    from flask_babel import gettext
+
+    from lms_core import moment_param, notification_when
+
+    def due(params):
+        if "due" not in params:
+            return None  # an older row: shown as stored
+        return gettext("Due on %(when)s", when=notification_when(params["due"])), "body"
+
+    @hookimpl
+    def lms_notification_texts():
+        return {"clock.due": due}
+
+    register_plugin(app, "clock", lms_notification_texts)
+    moment = datetime(2031, 3, 4, 9, 30, tzinfo=timezone.utc)
+    tokyo = factory.user(locale="en", timezone="Asia/Tokyo")
+    written = notify(tokyo, "clock.due", params={"due": moment_param(moment)})
+    notify(tokyo, "clock.due", "Stored long ago", params={"other": 1})
+    # written in the recipient's zone, whoever's request caused it
+    assert written.title == "Due on Mar 4, 2031, 6:30\u202fPM (Asia/Tokyo)" and written.body == "body"
+    with pytest.raises(ValueError):
+        notify(tokyo, "nobody.renders.this", params={})
+    login(client, tokyo)
+    titles = [item["title"] for item in client.get("/api/v1/notifications").get_json()["items"]]
+    assert sorted(titles) == ["Due on Mar 4, 2031, 6:30\u202fPM (Asia/Tokyo)", "Stored long ago"]
+    client.post("/language", data={"language": "ru", "next": "/inbox"})
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "4 мар. 2031\u202fг., 18:30 (Asia/Tokyo)" in inbox and "Stored long ago" in inbox
+    assert notification_when("not a date", "as stored") == "as stored" and notification_when("", "kept") == "kept"
+
+
 def test_hook_lms_notification_channels(app, factory, run_jobs):
     delivered = []
 

@@ -158,6 +158,11 @@ def test_a_teacher_writes_to_a_learner_at_risk(factory, client, login, app, sett
         client.post(f"/analytics/courses/{course.id}/learners/{stranger.id}/message", data={"body": "hi"}).status_code
         == 404
     )
+    from lms_core.testing import inbox_read_in
+
+    client.post("/logout")
+    title, body = inbox_read_in(client, learner, "ru")["analytics.message"]  # written in English
+    assert title.startswith("Сообщение от Teacher T") and "Algebra" in title and body == "How are you getting on?"
 
 
 def test_assignment_statistics_say_when_no_plugin_provides_them(factory, client, login):

@@ -216,6 +216,16 @@ def test_a_mention_notifies_the_member_named(course):
     assert note.user_id == bob.id and "Ann Lee" in note.title and "/chat/" in note.url
 
 
+def test_a_mention_written_in_english_is_read_in_russian(course, client):
+    from lms_core.testing import inbox_read_in
+
+    ann, bob, _cleo = course.learners
+    bob.locale = "en"
+    post(ann, course.room, "@Bob Stone see lesson 3")
+    title, body = inbox_read_in(client, bob, "ru")["chat.mention"]
+    assert title.startswith("Ann Lee упомянул") and "«" in title and body == "@Bob Stone see lesson 3"
+
+
 def test_direct_messages_between_learner_and_staff_and_between_learners_when_allowed(course, factory):
     from lms_chat import rooms
 

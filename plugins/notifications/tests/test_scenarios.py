@@ -188,8 +188,8 @@ def test_learners_hear_the_day_before_and_on_the_day_and_never_twice(app, factor
         .all()
     )
     assert titles == [
-        "“Python 101” starts tomorrow, Mar 1, 2031, 10:00:00\u202fAM",
-        "“Python 101” starts today at 3/1/31, 10:00\u202fAM",
+        "“Python 101” starts tomorrow, Mar 1, 2031, 10:00\u202fAM (Europe/Moscow)",
+        "“Python 101” starts today at 10:00\u202fAM (Europe/Moscow)",
     ]
     bob_titles = (
         db.session.execute(
@@ -199,6 +199,12 @@ def test_learners_hear_the_day_before_and_on_the_day_and_never_twice(app, factor
         .all()
     )
     assert bob_titles[0].startswith("«Python 101» начинается завтра")
+    # ann wrote English; she reads it in Russian after switching, in her own time zone
+    from lms_core.testing import inbox_read_in
+
+    with app.test_client() as client:
+        shown = inbox_read_in(client, ann, "ru")
+    assert shown["notifications.course_starts_today"][0] == "«Python 101» начинается сегодня в 10:00 (Europe/Moscow)"
 
     course.starts_at = starts + timedelta(days=7)  # moved: a new occurrence
     db.session.commit()

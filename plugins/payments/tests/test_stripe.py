@@ -63,6 +63,11 @@ def test_a_learner_pays_on_stripes_page_and_is_enrolled_once(shop, client, fake_
     assert db.session.execute(db.select(db.func.count(ProviderEvent.id))).scalar_one() == 1
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "Payment received for “Python for analysts”" in inbox
+    # written in English, read in Russian after switching: the amount in Russian's number format
+    client.post("/language", data={"language": "ru", "next": "/inbox"})
+    [item] = [i for i in client.get("/api/v1/notifications").get_json()["items"] if i["kind"] == "payments.received"]
+    assert item["title"] == "Оплата курса «Python for analysts» получена"
+    assert "1\xa0990,50\xa0₽" in item["body"]
 
 
 def test_a_webhook_without_a_valid_recent_signature_is_refused_and_changes_nothing(shop, client, fake_stripe):

@@ -192,3 +192,23 @@ def test_calendar_feeds_for_a_user_and_for_a_course(live, client, at):
     course_feed = course_page.split('id="course-calendar" href="')[1].split('"')[0].replace("http://localhost", "")
     assert len(Calendar.from_ical(client.get(course_feed).data).walk("VEVENT")) == 3
     assert client.get(course_feed.replace(".ics", "x.ics")).status_code == 404
+
+
+def test_a_lecture_announced_in_english_is_read_in_russian_in_the_readers_time_zone(live, client, notifications, at):
+    from datetime import datetime, timezone
+
+    from lms_core.testing import inbox_read_in
+
+    course, teacher, (anna,) = live.course(learners=1)
+    anna.locale, anna.timezone = "en", "Europe/Moscow"
+    db.session.commit()
+    live.schedule(course, teacher, datetime(2031, 3, 4, 9, 30, tzinfo=timezone.utc), title="Loops")
+    [stored] = notifications("zoom.session_scheduled", anna)
+    assert (
+        stored.title == "Live lecture scheduled: “Loops”"
+        and "Mar 4, 2031, 12:30\u202fPM (Europe/Moscow)" in stored.body
+    )
+
+    title, body = inbox_read_in(client, anna, "ru")["zoom.session_scheduled"]
+    assert title == "Назначена онлайн-лекция «Loops»"
+    assert "назначена на 4 мар. 2031\u202fг., 12:30 (Europe/Moscow)" in body
