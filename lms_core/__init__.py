@@ -33,7 +33,14 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.auth import current_user, login_required, require
     from lms_core.defaults.permissions import is_enrolled, is_staff
     from lms_core.extensions import db
-    from lms_core.i18n import ContentTranslations, language_names, localized, select_timezone
+    from lms_core.i18n import (
+        ContentTranslations,
+        content_text,
+        language_names,
+        localized,
+        preload_content_translations,
+        select_timezone,
+    )
     from lms_core.jobs import enqueue, redis_connection
     from lms_core.mail import MailError, MailMessage, PermanentMailError, TemporaryMailError, send_mail, send_mail_batch
     from lms_core.mail import deliver as deliver_mail
@@ -103,6 +110,8 @@ __all__ = [
     "select_timezone",
     "ContentTranslations",
     "localized",
+    "content_text",
+    "preload_content_translations",
     "set_translation",
     # mail
     "send_mail",
@@ -172,6 +181,8 @@ _LAZY = {
     "select_timezone": ("lms_core.i18n", "select_timezone"),
     "ContentTranslations": ("lms_core.i18n", "ContentTranslations"),
     "localized": ("lms_core.i18n", "localized"),
+    "content_text": ("lms_core.i18n", "content_text"),
+    "preload_content_translations": ("lms_core.i18n", "preload_content_translations"),
     "set_translation": ("lms_core.services.courses", "set_translation"),
     # mail
     "send_mail": ("lms_core.mail", "send_mail"),

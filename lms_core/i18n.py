@@ -81,6 +81,10 @@ class ContentTranslations:
         key = (object_type(obj), obj.id, field)
         return self._texts.get(key) or getattr(obj, field)
 
+    def text(self, object_type: str, object_id: int, field: str, default: str) -> str:
+        """As ``get``, for a row read without its model (``"lessons"``, id, ``"title"``)."""
+        return self._texts.get((object_type, object_id, field)) or default
+
 
 def object_type(obj) -> str:
     return type(obj).__tablename__
@@ -127,6 +131,14 @@ def preload_content_translations(courses) -> None:
 def localized(obj, field: str, course=None) -> str:
     course = course or getattr(obj, "course", None) or obj
     return content_translations(course).get(obj, field)
+
+
+def content_text(course, object_type: str, object_id: int, field: str, default: str) -> str:
+    """As ``localized``, for content known by its table and id (a title kept in a
+    plugin's own row, ``"quizzes"``, 12, ``"title"``): the field in the interface
+    language, else ``default``. Call ``preload_content_translations`` first on a page
+    about many courses."""
+    return content_translations(course).text(object_type, object_id, field, default)
 
 
 def format_when(value) -> str:

@@ -93,6 +93,21 @@ def test_course_content_falls_back_to_the_course_language_field_by_field(client,
     assert "Солнце" in page and "Our star." in page
 
 
+def test_completion_requirements_name_lessons_and_quizzes_in_the_readers_language(client, factory, login):
+    course = factory.course(title="Astronomy")
+    lesson = factory.lesson(course, title="The Sun")
+    quiz = factory.quiz(course, title="Moons")
+    courses.set_translation(course, lesson, "title", "ru", "Солнце")
+    db.session.commit()  # the quiz keeps its English title: the course's fallback
+    student = factory.user(locale="ru")
+    factory.enrol(student, course)
+    login(client, student)
+    requirements = {r["label"] for r in client.get(f"/api/v1/courses/{course.id}/progress").get_json()["requirements"]}
+    assert requirements == {"Прочитать урок «Солнце»", f"Сдать тест «{quiz.title}»"}
+    dashboard = client.get("/dashboard").get_data(as_text=True)  # many courses at once: the same words
+    assert "Прочитать урок «Солнце»" in dashboard
+
+
 def test_the_translation_report_lists_missing_and_outdated_fields(factory):
     course = factory.course(title="Astronomy", summary="Stars")
     courses.set_translation(course, course, "title", "ru", "Астрономия")

@@ -3,7 +3,7 @@ published quiz passed. Plugins add theirs through the same hook."""
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
 
 from hookspecs import hookimpl
@@ -31,10 +31,11 @@ def _outline(user_id: int, course_id: int):
     course_ids = courses_in_view(user_id)
     if course_id not in course_ids:
         course = db.session.get(Course, course_id)
-        return _worded(course.lessons, course.quizzes)
+        return _worded(course.lessons, course.quizzes, _translations([course]).get(course.id))
     memo = g.setdefault(OUTLINE_MEMO, {})
     if course_id not in memo:
         wanted = [c for c in course_ids if c not in memo]
+        translations = _translations(_courses(wanted)) if has_request_context() else {}
         lessons = {c: [] for c in wanted}
         quizzes = {c: [] for c in wanted}
         for row in db.session.execute(
@@ -50,19 +51,48 @@ def _outline(user_id: int, course_id: int):
         ):
             quizzes[row.course_id].append(row)
         for c in wanted:
-            memo[c] = _worded(lessons[c], quizzes[c])
+            memo[c] = _worded(lessons[c], quizzes[c], translations.get(c))
     return memo[course_id]
 
 
-def _worded(lessons, quizzes):
+def _courses(course_ids) -> list[Course]:
+    """The courses, from the session when the page has them already (a dashboard has)."""
+    found = [db.session.identity_map.get(db.session.identity_key(Course, c)) for c in course_ids]
+    courses = [c for c in found if c is not None]
+    missing = [c for c in course_ids if c not in {course.id for course in courses}]
+    if missing:
+        courses += db.session.execute(db.select(Course).where(Course.id.in_(missing))).scalars().all()
+    return courses
+
+
+def _translations(courses) -> dict:
+    """Each course's content in the reader's language (with the course's default as the
+    fallback), every course's read in one query and kept for the request."""
+    if not has_request_context():  # a job: the labels are not shown to anyone
+        return {}
+    from lms_core.i18n import content_translations, preload_content_translations
+
+    preload_content_translations(courses)
+    return {course.id: content_translations(course) for course in courses}
+
+
+def _worded(lessons, quizzes, translations=None):
     by_place = lambda item: (item.position, item.id)  # noqa: E731
+
+    def title(kind: str, item) -> str:
+        return translations.text(kind, item.id, "title", item.title) if translations is not None else item.title
+
     return (
         [
-            (lesson.id, _("Read the lesson “%(title)s”", title=lesson.title), _url("learn.lesson", lesson_id=lesson.id))
+            (
+                lesson.id,
+                _("Read the lesson “%(title)s”", title=title("lessons", lesson)),
+                _url("learn.lesson", lesson_id=lesson.id),
+            )
             for lesson in sorted((lesson for lesson in lessons if getattr(lesson, "published", True)), key=by_place)
         ],
         [
-            (quiz.id, _("Pass the quiz “%(title)s”", title=quiz.title), _url("learn.quiz", quiz_id=quiz.id))
+            (quiz.id, _("Pass the quiz “%(title)s”", title=title("quizzes", quiz)), _url("learn.quiz", quiz_id=quiz.id))
             for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)
         ],
     )

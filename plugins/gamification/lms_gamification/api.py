@@ -100,18 +100,20 @@ def me():
 
 @bp.get("/me/history")
 def my_history():
+    awards = ledger.history(current_user.id)
+    reasons = rules.describe_all(awards)
     return jsonify(
         {
             "items": [
                 {
                     "points": a.points,
                     "rule": a.rule,
-                    "reason": rules.describe(a),
+                    "reason": reasons[a.id],
                     "course_id": a.course_id,
                     "awarded_at": a.created_at.isoformat(),
                     "changed_at": a.updated_at.isoformat() if a.updated_at != a.created_at else None,
                 }
-                for a in ledger.history(current_user.id)
+                for a in awards
             ]
         }
     )

@@ -164,9 +164,43 @@ def _record_all(user_id, course_id, awards, details) -> list[ledger.LedgerChange
     return changes
 
 
-def describe(award) -> str:
-    """Why a ledger entry was awarded, in the reader's language."""
-    d = award.details or {}
+# What an award's cause names (``quiz:12:pass``), as content translations name it.
+_CAUSE_OBJECTS = {"quiz": ("quizzes", "quiz"), "lesson": ("lessons", "lesson"), "course": ("courses", "course")}
+_CAUSE_OBJECTS["assignment"] = ("assignments_assignments", "assignment")
+
+
+def describe_all(awards) -> dict[int, str]:
+    """``{award id: why}`` for a page of the ledger, in the reader's language, the
+    quiz, lesson, course or assignment titled as the reader reads the course (its
+    default language as the fallback): every course's translations in one query."""
+    from flask import has_request_context
+
+    from lms_core import content_text, preload_content_translations
+    from lms_core.models import Course
+
+    awards = list(awards)
+    course_ids = sorted({a.course_id for a in awards if a.course_id})
+    courses = {}
+    if course_ids and has_request_context():
+        courses = {c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars()}
+        preload_content_translations(list(courses.values()))
+    described = {}
+    for award in awards:
+        details = dict(award.details or {})
+        kind, _sep, rest = (award.cause or "").partition(":")
+        found = _CAUSE_OBJECTS.get(kind)
+        course = courses.get(award.course_id)
+        object_id = rest.partition(":")[0]
+        if found and course is not None and object_id.isdigit() and details.get(found[1]):
+            details[found[1]] = content_text(course, found[0], int(object_id), "title", details[found[1]])
+        described[award.id] = describe(award, details)
+    return described
+
+
+def describe(award, details: dict | None = None) -> str:
+    """Why a ledger entry was awarded, in the reader's language (``details``: the
+    award's, with titles in the reader's language; see ``describe_all``)."""
+    d = details if details is not None else (award.details or {})
     texts = {
         "quiz_pass": lambda: _("Passed the quiz “%(title)s”", title=d.get("quiz", "")),
         "quiz_score_bonus": lambda: _(

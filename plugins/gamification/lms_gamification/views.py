@@ -85,15 +85,16 @@ def profile():
         .all()
     )
     per_course = [(c, ledger.total_points(user.id, board_key(c.id))) for c in course_rows]
+    history = ledger.history(user.id)
     return render_template(
         "gamification/profile.html",
         total=total,
         level=levels.level_of(total, levels.levels_for(None)),
         per_course=per_course,
-        history=ledger.history(user.id),
+        history=history,
+        reasons=rules.describe_all(history),
         awards=badges.awards_of(user.id),
         hidden=privacy.is_hidden(user.id),
-        describe=rules.describe,
         badge_name=badges.badge_name,
         badge_description=badges.badge_description,
         is_current=badges.is_current,

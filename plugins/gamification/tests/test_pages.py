@@ -31,6 +31,25 @@ def test_a_student_sees_points_on_the_course_page_dashboard_and_profile(client, 
     assert "Passed the quiz “Moons”" in profile and "First steps" in profile and 'id="total-points"' in profile
 
 
+def test_the_points_history_names_the_quiz_in_the_readers_language_with_the_courses_fallback(
+    client, factory, login, pass_quiz
+):
+    course = factory.course(title="Astronomy")
+    factory.lesson(course)
+    moons, planets = factory.quiz(course, title="Moons"), factory.quiz(course, title="Planets")
+    factory.translate(course, moons, "title", "ru", "Луны")  # "Planets" has no Russian title
+    student = factory.user(locale="en")
+    factory.enrol(student, course)
+    pass_quiz(student, moons)
+    pass_quiz(student, planets)
+    login(client, student)
+    client.post("/language", data={"language": "ru", "next": "/gamification/me"})
+    profile = client.get("/gamification/me").get_data(as_text=True)
+    assert "Пройден тест «Луны»" in profile and "Пройден тест «Planets»" in profile and "Moons" not in profile
+    reasons = {item["reason"] for item in client.get("/api/v1/gamification/me/history").get_json()["items"]}
+    assert "Пройден тест «Луны»" in reasons
+
+
 def test_the_pages_speak_russian(client, factory, login, pass_quiz):
     teacher = factory.user(role="teacher", locale="ru")
     course = factory.course(teacher=teacher)
