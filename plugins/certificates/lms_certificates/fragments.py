@@ -75,4 +75,7 @@ def dashboard(user) -> list[Markup]:
     )
     if not certificates:
         return []
-    return [Markup(render_template("certificates/_dashboard_fragment.html", certificates=certificates))]
+    from lms_certificates.issuing import shown_titles
+
+    titles = shown_titles(certificates)
+    return [Markup(render_template("certificates/_dashboard_fragment.html", certificates=certificates, titles=titles))]

@@ -58,6 +58,25 @@ def learner_language(user: User | None, course: Course | None) -> str:
     return current_app.config["LMS_DEFAULT_LANGUAGE"]
 
 
+def shown_titles(certificates) -> dict[int, str]:
+    """``{certificate id: course title}`` in the reader's language, with the course's
+    default language as the fallback, for pages that list certificates (the document
+    itself keeps the language it was issued in). Every course's translations in one
+    query; a deleted course's certificate keeps the title it was issued with."""
+    from lms_core import localized, preload_content_translations
+
+    certificates = list(certificates)
+    wanted = sorted({c.course_id for c in certificates if c.course_id})
+    courses = {}
+    if wanted:
+        courses = {c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(wanted))).scalars()}
+        preload_content_translations(list(courses.values()))
+    return {
+        c.id: localized(courses[c.course_id], "title") if c.course_id in courses else c.course_title
+        for c in certificates
+    }
+
+
 def learner_timezone(user: User | None) -> tzinfo:
     for name in (user.timezone if user else None, current_app.config["LMS_DEFAULT_TIMEZONE"]):
         try:

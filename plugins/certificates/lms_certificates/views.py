@@ -74,7 +74,9 @@ def index():
         .scalars()
         .all()
     )
-    return render_template("certificates/index.html", certificates=certificates)
+    return render_template(
+        "certificates/index.html", certificates=certificates, titles=issuing.shown_titles(certificates)
+    )
 
 
 @bp.route("/<int:certificate_id>")
@@ -87,6 +89,7 @@ def show(certificate_id):
     return render_template(
         "certificates/show.html",
         certificate=certificate,
+        title=issuing.shown_titles([certificate])[certificate.id],
         course=course,
         manage=manage,
         verification_url=issuing.verification_url(certificate.number),

@@ -204,3 +204,26 @@ def test_a_course_whose_teacher_switched_certificates_off_issues_none(graduation
     graduation.complete(course)
 
     assert graduation.certificates() == []
+
+
+def test_titles_follow_the_learners_language_with_the_courses_fallback(graduation, client, login):
+    from lms_core import set_translation
+    from lms_core.testing import inbox_read_in
+
+    translated, untranslated = graduation.course(title="Astronomy"), graduation.course(title="Geology")
+    set_translation(translated, translated, "title", "ru", "Астрономия")
+    db.session.commit()
+    student, _enrollment = graduation.complete(translated, locale="ru")
+    graduation.complete(untranslated, student=student)
+    issued = {c.course_id: c for c in graduation.certificates(student.id)}
+    # the documents: in the learner's language, the course's own title where it has no Russian one
+    assert issued[translated.id].language == issued[untranslated.id].language == "ru"
+    assert issued[translated.id].course_title == "Астрономия" and issued[untranslated.id].course_title == "Geology"
+    assert notifications_of(student.id)[0].title == "Ваш сертификат по курсу «Астрономия» готов"
+
+    shown = inbox_read_in(client, student, "en")  # the learner switches to English: the pages follow
+    assert shown["certificates.issued"][0].startswith("Your certificate for “")
+    page = client.get("/certificates/").get_data(as_text=True)
+    assert "Astronomy" in page and "Астрономия" not in page and "Geology" in page
+    show = client.get(f"/certificates/{issued[translated.id].id}").get_data(as_text=True)
+    assert "Astronomy" in show
