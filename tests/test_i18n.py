@@ -1,5 +1,6 @@
 """The interface in English and Russian; course content with per-language translations."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,17 @@ def test_completion_requirements_name_lessons_and_quizzes_in_the_readers_languag
     assert requirements == {"Прочитать урок «Солнце»", f"Сдать тест «{quiz.title}»"}
     dashboard = client.get("/dashboard").get_data(as_text=True)  # many courses at once: the same words
     assert "Прочитать урок «Солнце»" in dashboard
+
+
+def test_the_editors_content_fields_say_and_carry_the_courses_language(client, factory, login):
+    teacher = factory.user(role="teacher", locale="en")
+    course = factory.course(teacher=teacher, title="Камни", default_language="ru")
+    lesson = factory.lesson(course)
+    login(client, teacher)
+    page = client.get(f"/teach/lessons/{lesson.id}").get_data(as_text=True)
+    assert "In Russian, the course’s language." in page
+    assert re.search(r'<input[^>]*id="title"[^>]*lang="ru"|<input[^>]*lang="ru"[^>]*id="title"', page)
+    assert re.search(r'<textarea[^>]*lang="ru"[^>]*id="body"|<textarea[^>]*id="body"[^>]*lang="ru"', page)
 
 
 def test_the_translation_report_lists_missing_and_outdated_fields(factory):

@@ -383,8 +383,24 @@ def template(course_id):
         form=form,
         template=template,
         languages=languages,
+        built_in=_built_in_texts(languages),
         image_kinds=IMAGE_KINDS,
     ), status
+
+
+def _built_in_texts(languages) -> dict[str, dict[str, str]]:
+    """The built-in heading and wording in each language: each language's field says
+    what an empty field prints in that language, not in the editor's."""
+    from flask_babel import force_locale
+
+    from lms_certificates.render import labels
+
+    texts = {}
+    for code in languages:
+        with force_locale(code):
+            fixed = labels()
+        texts[code] = {"heading": fixed["heading"], "wording": fixed["wording"]}
+    return texts
 
 
 @bp.route("/courses/<int:course_id>/template/preview.pdf")

@@ -56,7 +56,12 @@ def course(graduation, teacher):
 
 def test_a_teacher_saves_a_design_and_previews_it(client, login, teacher, course):
     login(client, teacher)
-    assert client.get(f"/certificates/courses/{course.id}/template").status_code == 200
+    editor = client.get(f"/certificates/courses/{course.id}/template")
+    assert editor.status_code == 200
+    html = editor.get_data(as_text=True)
+    # each language's field says what an empty field prints in that language, and is marked as that language
+    assert "Empty: “Certificate of completion”." in html and "Empty: “Сертификат об окончании курса”." in html
+    assert 'id="heading_ru" lang="ru"' in html or ('name="heading_ru"' in html and 'lang="ru"' in html)
     response = client.post(
         f"/certificates/courses/{course.id}/template",
         data=design_form(
