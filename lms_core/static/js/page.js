@@ -19,6 +19,18 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // The header's "More" and "Administration" menus close when the reader clicks
+    // elsewhere or presses Escape (then the focus goes back to the menu's name).
+    var groups = document.querySelectorAll(".menu-group");
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) { if (!group.contains(event.target)) { group.open = false; } });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      groups.forEach(function (group) {
+        if (group.open) { group.open = false; group.querySelector("summary").focus(); }
+      });
+    });
     // A search box in front of a long list (time zones): typing keeps the matching options.
     document.querySelectorAll("input[data-filter-select]").forEach(function (box) {
       var select = document.getElementById(box.dataset.filterSelect);
