@@ -67,9 +67,16 @@ def shown_titles(certificates) -> dict[int, str]:
 
     certificates = list(certificates)
     wanted = sorted({c.course_id for c in certificates if c.course_id})
-    courses = {}
-    if wanted:
-        courses = {c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(wanted))).scalars()}
+    # the page has usually read these courses already (a dashboard has): no query for them then
+    courses = {
+        course.id: course
+        for course in (db.session.identity_map.get(db.session.identity_key(Course, c)) for c in wanted)
+        if course is not None
+    }
+    missing = [c for c in wanted if c not in courses]
+    if missing:
+        courses.update({c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(missing))).scalars()})
+    if courses:
         preload_content_translations(list(courses.values()))
     return {
         c.id: localized(courses[c.course_id], "title") if c.course_id in courses else c.course_title
