@@ -167,6 +167,10 @@ def app(request, lms_config, _lms_database, tmp_path):
         "LMS_BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "LMS_EVENTS_VERIFY_SNAPSHOTS": True,
+        # Scrypt costs 0.1 s of CPU per hash and per log-in check, and tests make users
+        # and log in by the thousand; a stored hash names its method, so servers started
+        # from a test check these as quickly.
+        "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     redis_url = _redis_url(request)
     if redis_url:
