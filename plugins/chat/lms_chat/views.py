@@ -82,9 +82,9 @@ def _render_room(room, error: str | None = None, body: str = "", reply_to: str =
     known_change = room.last_change  # before the messages are read: the page replays what comes later
     words = request.args.get("q", "").strip()
     before = request.args.get("before", type=int)
-    found = messages.search(room, words) if words else messages.page(room, before=before)
     if not words and not before:
-        messages.mark_read(user, room)
+        messages.mark_read(user, room)  # first: its commit would expire the page's rows (one query each)
+    found = messages.search(room, words) if words else messages.page(room, before=before)
     staff = rooms.role(user, room.course) == rooms.STAFF
     refusal = rooms.post_refusal(user, room)
     learners_may_write = room.kind == COURSE and room.learner_direct
