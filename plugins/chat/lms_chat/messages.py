@@ -409,7 +409,7 @@ def serialize(message: ChatMessage) -> dict:
         if attachment is None
         else {
             "name": attachment.original_name,
-            "size": human_size(attachment.size),
+            "size": attachment.size,  # bytes: each page writes it in its reader's language
             "url": path_for("chat.file", room_id=message.room_id, seq=message.seq),
             "image": attachment.image,
         },

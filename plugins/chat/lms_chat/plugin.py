@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from lms_core import NavLink, gettext as _, hookimpl
+from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -88,3 +88,10 @@ def on_staff_removed(user, course, event):
 
     forget_roles()
     close_access(user.id)
+
+
+@hookimpl
+def lms_periodic_tasks():
+    from lms_chat import jobs
+
+    return [PeriodicTask("chat.orphan_files", jobs.remove_orphan_files, 3600)]

@@ -43,6 +43,11 @@ def chat_mode_label(mode: str) -> str:
     }[mode]
 
 
+@bp.app_template_global()
+def chat_file_size(size: int) -> str:
+    return human_size(size)
+
+
 @bp.route("/")
 @login_required
 def index():

@@ -106,6 +106,28 @@ def test_a_failed_database_write_leaves_no_file_behind(app, course, monkeypatch)
     assert db.session.execute(db.select(db.func.count(ChatMessage.id))).scalar_one() == 0
 
 
+def test_the_periodic_sweep_deletes_files_a_crash_left_without_a_message(app, client, login, course):
+    import os
+    import time
+
+    from werkzeug.datastructures import FileStorage
+
+    from lms_core.uploads import check_upload
+
+    from lms_chat import jobs, messages
+
+    login(client, course.learners[0])
+    client.post(f"/chat/{course.room.id}", data=form("kept", "cat.png", PNG))
+    with app.test_request_context():
+        checked = check_upload(FileStorage(stream=io.BytesIO(PNG), filename="lost.png"), ["png"], 1000)
+        lost = messages.store().path_of(messages.store().write(checked))  # written, never committed
+    old = time.time() - 7200
+    for path in stored_files(app):
+        os.utime(path, (old, old))
+    assert jobs.remove_orphan_files() == 1
+    assert not lost.exists() and len(stored_files(app)) == 1
+
+
 def test_a_deleted_messages_file_is_gone(app, client, login, course):
     from lms_chat import messages
 

@@ -50,6 +50,14 @@
     return node;
   }
 
+  // A file's size in the page's language (the templates come from the server's translations).
+  function sizeText(bytes) {
+    var number = function (n) { return n.toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }); };
+    if (bytes >= 1048576) return t.tMb.replace("{n}", number(Math.round(bytes / 104857.6) / 10));
+    if (bytes >= 1024) return t.tKb.replace("{n}", number(Math.round(bytes / 102.4) / 10));
+    return t.tBytes.replace("{n}", String(bytes));
+  }
+
   function draw(m) {
     var li = el("li", "chat-message" + (m.deleted ? " chat-deleted" : "") + (m.author.id === me ? " chat-mine" : ""));
     li.id = "m" + m.seq;
@@ -100,7 +108,7 @@
       download.setAttribute("download", "");
       file.appendChild(download);
       file.appendChild(document.createTextNode(" "));
-      file.appendChild(el("span", "muted", m.file.size));
+      file.appendChild(el("span", "muted", sizeText(m.file.size)));
       li.appendChild(file);
     }
     var reactions = Object.keys(m.reactions || {});
