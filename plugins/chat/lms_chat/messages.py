@@ -21,7 +21,7 @@ from lms_core.cache import increment
 from lms_core.events import commit
 from lms_core.models import User, utcnow
 from lms_core.realtime import push
-from lms_core.uploads import FileStore, check_upload, human_size
+from lms_core.uploads import FileStore, check_upload
 
 from lms_chat import rooms
 from lms_chat.models import SHARED, ChatAttachment, ChatMessage, ChatRead, ChatReaction, ChatRoom
