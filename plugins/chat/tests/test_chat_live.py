@@ -194,9 +194,10 @@ def test_a_reconnecting_client_receives_the_edits_deletes_and_reactions_it_misse
 
 
 def test_a_room_turned_off_or_a_teacher_removed_drops_their_sockets_at_once(
-    course, factory, live_server, second_live_server, chat_clients
+    course, factory, live_server, second_live_server, chat_clients, client, login
 ):
-    from lms_core.services import courses
+    from lms_core import db
+    from lms_core.models import CourseStaff
 
     from lms_chat import rooms
 
@@ -220,10 +221,12 @@ def test_a_room_turned_off_or_a_teacher_removed_drops_their_sockets_at_once(
     assert ann_socket.messages() == []
 
     helper = factory.user(role="teacher", name="Hal Helper")
-    courses.add_staff(course.course, helper.email)
+    db.session.add(CourseStaff(course_id=course.course.id, user_id=helper.id))
+    db.session.commit()
     helper_socket = chat_clients(live_server, helper)
     assert helper_socket.call("join", {"room": course.room.id})["ok"]  # staff read a room that is off
-    courses.remove_staff(course.course, helper.id)
+    login(client, course.teacher)  # the course's "Teachers" page, in this process: through Redis to the socket
+    assert client.post(f"/teach/courses/{course.course.id}/staff/{helper.id}/remove").status_code in (302, 303)
     assert helper_socket.ended.wait(timeout=10), "the former teacher's chat socket is still open"
     back = chat_clients(live_server, helper_socket.browser)
     assert back.call("join", {"room": course.room.id})["code"] == "not_found"
