@@ -291,6 +291,11 @@ def on_unenrolled(user: UserInfo, course: CourseInfo, reason: str, event: EventI
 
 
 @hookspec
+def on_staff_removed(user: UserInfo, course: CourseInfo, event: EventInfo) -> None:
+    """``user`` was removed from ``course``'s staff (they no longer teach it)."""
+
+
+@hookspec
 def on_lesson_completed(user: UserInfo, lesson: LessonInfo, event: EventInfo) -> None:
     """``user`` marked ``lesson`` done for the first time."""
 

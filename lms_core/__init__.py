@@ -127,6 +127,7 @@ PUBLIC_MODULES = (
     "lms_core.services.enrolment",  # activate, hold, withdraw
     "lms_core.pdf",  # new_document: fpdf2 with the core's Unicode font
     "lms_core.services.throttle",  # wait_seconds, failed, succeeded: throttled guessing per address
+    "lms_core.uploads",  # check_upload, FileStore, FILE_TYPES: uploaded files checked by content, stored whole
     "lms_core.demo_large",  # DemoPlatform, what lms_demo_data receives
     "lms_core.testing",  # the pytest fixtures
 )

@@ -939,6 +939,26 @@ def test_hook_on_unenrolled(app, factory):
     assert received == [(held.id, course.slug, "held"), (withdrawn.id, course.slug, "withdrawn")]
 
 
+def test_hook_on_staff_removed(app, factory):
+    from lms_core.services import ServiceError, courses
+
+    received = []
+
+    @hookimpl
+    def on_staff_removed(user, course):
+        received.append((user.id, course.slug))
+
+    register_plugin(app, "roster", on_staff_removed)
+    owner, co_teacher = factory.user(role="teacher"), factory.user(role="teacher")
+    course = factory.course(teacher=owner)
+    courses.add_staff(course, co_teacher.email)
+    courses.remove_staff(course, co_teacher.id)
+    with pytest.raises(ServiceError):
+        courses.remove_staff(course, owner.id)  # the last teacher stays: no event
+
+    assert received == [(co_teacher.id, course.slug)]
+
+
 def test_event_hooks_are_not_called_for_work_that_was_rolled_back(app, factory):
     received = []
 
