@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from lms_core.extensions import db
 from lms_core.models import Course, CourseStaff, User
 from lms_core.services import ServiceError
+from lms_core.services.courses.catalogue import course_changed
 
 
 def add_staff(course: Course, email: str) -> CourseStaff:
@@ -35,6 +36,7 @@ def add_staff(course: Course, email: str) -> CourseStaff:
         db.session.rollback()
         message = _("%(name)s already teaches this course.", name=user.name)
         raise ServiceError("already_staff", message, 409, {"email": message}) from None
+    course_changed()  # the catalogue names the teachers
     return member
 
 
@@ -46,3 +48,4 @@ def remove_staff(course: Course, user_id: int) -> None:
         raise ServiceError("last_teacher", _("A course needs at least one teacher: add another one first."), 409)
     course.staff.remove(member)
     db.session.commit()
+    course_changed()
