@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the contract's types; hookspecs itself imports nothing of t
         Refusal,
         Requirement,
         TodoItem,
+        UpcomingItem,
         WorkspaceTab,
     )
     from lms_core.payloads import (
@@ -198,6 +199,15 @@ def lms_course_page_fragments(user: UserInfo | None, course: CourseInfo) -> list
 def lms_dashboard_fragments(user: UserInfo) -> list[str] | str | None:
     """Called when a user's dashboard is rendered. Returns a list of HTML fragments
     (or a single one)."""
+
+
+@hookspec
+def lms_dashboard_upcoming(user: UserInfo, course_ids: list[int]) -> list[UpcomingItem]:
+    """Called when a learner's dashboard is rendered. Returns a list of
+    ``lms_core.UpcomingItem``: the plugin's deadlines and live sessions still to come
+    in ``course_ids`` (the courses ``user`` is enrolled in, active or completed), at
+    most ``UPCOMING_LIMIT`` (10), read in a constant number of queries. The dashboard
+    merges every plugin's items (and the core's quiz deadlines) in time order."""
 
 
 @hookspec

@@ -20,6 +20,7 @@ from lms_core.contracts import (
     Refusal,
     Requirement,
     TodoItem,
+    UpcomingItem,
     WorkspaceTab,
 )
 
@@ -62,6 +63,7 @@ __all__ = [
     "WorkspaceTab",
     "GradebookItem",
     "TodoItem",
+    "UpcomingItem",
     "call_hook",
     "call_first_hook",
     "check_hook",

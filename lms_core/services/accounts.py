@@ -114,9 +114,14 @@ def update_profile(user: User, **changes) -> User:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
+    renamed = "name" in changes and changes["name"] != user.name
     for field, value in changes.items():
         setattr(user, field, value)
     db.session.commit()
+    if renamed and user.is_teacher:
+        from lms_core.services.courses.catalogue import course_changed
+
+        course_changed()  # the catalogue's cards name their teachers
     return user
 
 

@@ -7,9 +7,20 @@ The names are re-exported here, so ``from lms_core.services import courses`` and
 from lms_core.services.courses.catalogue import (
     CATALOGUE_CACHE,
     CATALOGUE_PAGE_SIZE,
+    SEARCH_MAX_LENGTH,
+    CataloguePage,
     catalogue_cards,
     course_changed,
     published_courses,
+    search_catalogue,
+)
+from lms_core.services.courses.images import (
+    IMAGE_BOX,
+    IMAGE_MAX_BYTES,
+    course_image,
+    normalise_course_image,
+    remove_course_image,
+    set_course_image,
 )
 from lms_core.services.courses.checks import TITLE_MAX_LENGTH
 from lms_core.services.courses.course import (
@@ -40,6 +51,15 @@ __all__ = [
     "CATALOGUE_CACHE",
     "CATALOGUE_PAGE_SIZE",
     "catalogue_cards",
+    "CataloguePage",
+    "IMAGE_BOX",
+    "IMAGE_MAX_BYTES",
+    "SEARCH_MAX_LENGTH",
+    "course_image",
+    "normalise_course_image",
+    "remove_course_image",
+    "search_catalogue",
+    "set_course_image",
     "CYRILLIC_TO_LATIN",
     "LESSON_BODY_MAX_LENGTH",
     "SLUG_MAX_LENGTH",

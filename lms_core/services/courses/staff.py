@@ -10,6 +10,7 @@ from lms_core.extensions import db
 from lms_core.payloads import CourseInfo, UserInfo
 from lms_core.models import Course, CourseStaff, User
 from lms_core.services import ServiceError
+from lms_core.services.courses.catalogue import course_changed
 
 
 def add_staff(course: Course, email: str) -> CourseStaff:
@@ -37,6 +38,7 @@ def add_staff(course: Course, email: str) -> CourseStaff:
         db.session.rollback()
         message = _("%(name)s already teaches this course.", name=user.name)
         raise ServiceError("already_staff", message, 409, {"email": message}) from None
+    course_changed()  # the catalogue names the teachers
     return member
 
 
@@ -50,3 +52,4 @@ def remove_staff(course: Course, user_id: int) -> None:
     course.staff.remove(member)
     events.emit("on_staff_removed", user=user, course=course_info)
     events.commit()
+    course_changed()
