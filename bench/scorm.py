@@ -99,7 +99,7 @@ def prepare(database_url: str, instance: Path, learners: int) -> list[str]:
         db.session.flush()
         db.session.add_all(Enrollment(user_id=u.id, course_id=course.id, status="active") for u in users)
         db.session.commit()
-        return [runtime.launch(user, sco)[1] for user in users]
+        return [runtime.open_player(user, sco).token for user in users]
 
 
 def commit_body(n: int, tick: int) -> bytes:

@@ -112,7 +112,7 @@ def package(package_id):
             course=course,
             rules=rules,
             upload=upload,
-            report=reports.package_report(package),
+            report=reports.package_report(package, request.args.get("page", 1, type=int)),
             duration=reports.duration,
             status=reports.status_label,
         ),
@@ -140,15 +140,21 @@ def attempt(package_id, attempt_id):
 @bp.route("/scos/<int:sco_id>", methods=["GET", "POST"])
 @login_required
 def play(sco_id):
+    """GET shows the player and stores nothing (the attempt starts when the SCO first
+    calls Initialize); POST starts a new attempt, then shows it (post/redirect/get)."""
     sco = db.get_or_404(ScormSco, sco_id)
     lesson = db.get_or_404(Lesson, sco.lesson_id)
     require("lesson.view", lesson)
     course = db.session.get(Course, lesson.course_id)
     error = None
+    opened = None
     try:
-        attempt, token = runtime.launch(current_user, sco, new_attempt=request.method == "POST")
+        if request.method == "POST":
+            runtime.start_new_attempt(current_user, sco)
+            return redirect(url_for("scorm_xapi.play", sco_id=sco.id)), 303
+        opened = runtime.open_player(current_user, sco)
     except ServiceError as refused:
-        attempt, token, error = None, None, refused.message
+        error = refused
     done = (
         db.session.execute(
             db.select(LessonCompletion.id).where(
@@ -157,18 +163,18 @@ def play(sco_id):
         ).first()
         is not None
     )
-    frame = content.content_url(url_for("scorm_xapi.runtime_page", token=token)) if token else None
+    frame = content.content_url(url_for("scorm_xapi.runtime_page", token=opened.token)) if opened else None
     return render_template(
         "scorm_xapi/player.html",
         sco=sco,
         lesson=lesson,
         course=course,
-        attempt=attempt,
+        opened=opened,
         frame=frame,
-        error=error,
+        error=error.message if error else None,
         done=done,
         attempts_left=runtime.attempts_left(current_user.id, sco),
-    ), (409 if error else 200)
+    ), (error.status if error else 200)
 
 
 @bp.route("/courses/<int:course_id>/export/<version>")

@@ -9,6 +9,7 @@
   var root = document.getElementById("scorm-runtime");
   var version = root.dataset.version;
   var commitUrl = root.dataset.commitUrl;
+  var initializeUrl = root.dataset.initializeUrl;
   var seq = 0;
   var finished = false;
   var api = null;
@@ -64,8 +65,16 @@
       }
       uncapSuspendData(api.cmi);
       api.loadFromFlattenedJSON(answer.data || {}, "");
+      var initializeEvent = version === "2004" ? "Initialize" : "LMSInitialize";
       var commitEvent = version === "2004" ? "Commit" : "LMSCommit";
       var finishEvent = version === "2004" ? "Terminate" : "LMSFinish";
+      // The attempt starts when the SCO does (opening the player stores nothing).
+      api.on(initializeEvent, function () {
+        fetch(initializeUrl, { method: "POST", credentials: "omit", keepalive: true })
+          .then(function (response) { return response.json(); })
+          .then(function (answer) { root.dataset.initialized = answer.result ? "ok" : "refused"; })
+          .catch(function () { root.dataset.initialized = "failed"; });
+      });
       api.on(commitEvent, function () { if (!finished) { send(false); } });
       api.on(finishEvent, function () { finished = true; send(true); });
       document.getElementById("sco").src = root.dataset.launchUrl;
