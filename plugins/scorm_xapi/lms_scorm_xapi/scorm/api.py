@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from lms_core import ServiceError, api_blueprint
 
-from lms_scorm_xapi.scorm import content, runtime
+from lms_scorm_xapi.scorm import content, navigation, runtime
 
 MAX_COMMIT_BYTES = 16 * 1024 * 1024
 
@@ -37,7 +37,13 @@ def state(token):
         launch = runtime.read_token(token)
     except ServiceError as error:
         return _error(error)
-    return jsonify({"data": runtime.initial_state(launch), "recorded": launch.recorded})
+    return jsonify(
+        {
+            "data": runtime.initial_state(launch),
+            "recorded": launch.recorded,
+            "navigation": navigation.request_valid(launch.sco, launch.sco.package.scos),
+        }
+    )
 
 
 @bp.post("/<token>/initialize")

@@ -335,6 +335,7 @@ def _sync_scos(package: ScormPackage, course: Course, manifest: manifests.Manife
         sco.position = index
         sco.launch_data = item.launch_data
         sco.mastery_score = item.mastery_score
+        sco.navigation = item.navigation
         sco.active = True
         seen.add(item.identifier)
     for identifier, sco in existing.items():

@@ -51,6 +51,27 @@
     navigator.sendBeacon(url("&unload=1"), body);
   }
 
+  // SCORM 2004 navigation: what the SCO may ask for (adl.nav.request_valid), and the
+  // request it set before Terminate, passed to the player page once the commit is in.
+  var requested = "";
+  function offerNavigation(valid) {
+    try {
+      api.adl.nav.request_valid.continue = valid.continue || "false";
+      api.adl.nav.request_valid.previous = valid.previous || "false";
+    } catch (e) { /* an older scorm-again: the SCO is told "unknown" */ }
+    api.on("SetValue.adl.nav.request", function (element, value) { requested = String(value || ""); });
+  }
+
+  function navRequest() {
+    if (requested) { return requested; }
+    try { return String(api.adl.nav.request || ""); } catch (e) { return ""; }
+  }
+
+  function passOn(request) {
+    if (!request || request === "_none_" || window.parent === window) { return; }
+    window.parent.postMessage({ type: "scorm-navigate", request: request }, root.dataset.siteOrigin);
+  }
+
   fetch(root.dataset.stateUrl, { credentials: "omit" })
     .then(function (response) { return response.json(); })
     .then(function (answer) {
@@ -64,6 +85,7 @@
         window.API = api;
       }
       uncapSuspendData(api.cmi);
+      if (version === "2004") { offerNavigation(answer.navigation || {}); }
       api.loadFromFlattenedJSON(answer.data || {}, "");
       var initializeEvent = version === "2004" ? "Initialize" : "LMSInitialize";
       var commitEvent = version === "2004" ? "Commit" : "LMSCommit";
@@ -76,7 +98,11 @@
           .catch(function () { root.dataset.initialized = "failed"; });
       });
       api.on(commitEvent, function () { if (!finished) { send(false); } });
-      api.on(finishEvent, function () { finished = true; send(true); });
+      api.on(finishEvent, function () {
+        finished = true;
+        var stored = send(true);
+        if (version === "2004") { stored.then(function () { passOn(navRequest()); }); }
+      });
       document.getElementById("sco").src = root.dataset.launchUrl;
       root.dataset.ready = "1";
     });
