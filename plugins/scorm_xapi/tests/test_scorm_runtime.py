@@ -453,3 +453,21 @@ def test_the_report_is_paginated_and_its_statements_do_not_grow_with_learners(
     login(client, teacher)
     body = client.get(f"/scorm/packages/{package.id}?page=3").get_data(as_text=True)
     assert "Zed 3" in body and "Lena Learner" not in body and "Page 3 of 3" in body
+
+
+def test_a_commit_that_only_saves_progress_is_two_statements(app, client, played):
+    """The hottest path of the plugin (bench/scorm.py): the token's one SELECT (SCO,
+    package, version, attempt, enrolment) and the attempt's UPDATE."""
+    from lms_core.testing import count_sql
+
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    fresh = app.test_client()
+    body = {"cmi.core.lesson_status": "incomplete", "cmi.core.exit": "suspend", "cmi.suspend_data": "x" * 2000}
+    assert commit(fresh, token, body, seq=1).status_code == 200
+    for seq in (2, 3):
+        body["cmi.core.lesson_location"] = f"page-{seq}"
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            assert commit(fresh, token, body, seq=seq, content_type="text/plain").status_code == 200
+        assert sql.count == 2, sql.statements

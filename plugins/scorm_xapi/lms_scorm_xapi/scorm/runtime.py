@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms_core import ServiceError, db
@@ -132,7 +133,10 @@ def read_token(token: str) -> Launch:
     row = db.session.execute(query).first()
     if row is None or (payload["a"] and row[3] is None):
         raise ServiceError("not_found", _("This activity no longer exists."), 404)
-    sco, version, _package, attempt, enrolment_id = row
+    sco, version, package, attempt, enrolment_id = row
+    # The package came with the row: make it the SCO's (the identity map holds it only
+    # weakly, so ``sco.package`` would otherwise be one more SELECT per commit).
+    set_committed_value(sco, "package", package)
     if attempt is not None and attempt.user_id != payload["u"]:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
     return Launch(
