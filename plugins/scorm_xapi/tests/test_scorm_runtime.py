@@ -363,9 +363,9 @@ def test_a_learner_no_longer_enrolled_cannot_commit_with_a_live_token(client, pl
     assert [a.data.get("cmi.core.lesson_location") for a in attempts] == ["a"]
 
 
-def run_at_once(app, calls):
+def run_at_once(app, calls, prepare=None):
     """Each call in its own thread (its own test client, session and connection), all
-    released together by a barrier; returns their results."""
+    released together by a barrier once ``prepare(client)`` has run; returns their results."""
     import threading
 
     barrier, results, errors = threading.Barrier(len(calls)), [None] * len(calls), []
@@ -373,8 +373,11 @@ def run_at_once(app, calls):
     def work(index, call):
         with app.app_context():
             try:
+                other = app.test_client()
+                if prepare is not None:
+                    prepare(other)
                 barrier.wait(timeout=10)
-                results[index] = call(app.test_client())
+                results[index] = call(other)
             except Exception as error:  # reported by the test
                 errors.append(error)
             finally:
@@ -413,12 +416,14 @@ def test_two_new_attempt_requests_at_once_start_one(app, client, login, played):
     commit(client, token, {"cmi.core.lesson_status": "completed"}, seq=1)
 
     def new_attempt(other):
-        login(other, learner)
-        return other.post(f"/scorm/scos/{sco.id}").status_code
+        return other.post(f"/scorm/scos/{sco.id}", data={"after": "1"}).status_code
 
-    assert run_at_once(app, [new_attempt, new_attempt]) == [303, 303]
+    assert run_at_once(app, [new_attempt, new_attempt], prepare=lambda other: login(other, learner)) == [303, 303]
     db.session.expire_all()
     assert [a.number for a in runtime.attempts_of(learner.id, sco.id)] == [1, 2]
+    # The same form sent again later (a double click, a reload) starts nothing more.
+    assert client.post(f"/scorm/scos/{sco.id}", data={"after": "1"}).status_code == 303
+    assert len(runtime.attempts_of(learner.id, sco.id)) == 2
 
 
 def test_the_report_is_paginated_and_its_statements_do_not_grow_with_learners(

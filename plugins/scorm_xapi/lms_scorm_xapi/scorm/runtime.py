@@ -215,18 +215,23 @@ def open_player(user: User, sco: ScormSco) -> Opened:
     return Opened(None, number, token_for(None, sco, version, user, number=number))
 
 
-def start_new_attempt(user: User, sco: ScormSco) -> ScormAttempt:
-    """The learner asked for a new attempt (a POST): the attempt after their last one.
-    Two requests at once (a double click, two tabs) give one new attempt, not an error."""
+def start_new_attempt(user: User, sco: ScormSco, after: int | None = None) -> ScormAttempt:
+    """The learner asked for a new attempt (a POST): the one after attempt ``after``
+    (the one their page showed), or after their last. The same request twice (a double
+    click, a reload, two tabs at once) starts one attempt, not two nor an error."""
     lesson = db.session.get(Lesson, sco.lesson_id)
     if not learning(user, lesson):
         raise ServiceError("not_enrolled", _("You are not enrolled in this course: nothing is recorded."), 403)
-    last = db.session.execute(
-        db.select(db.func.max(ScormAttempt.number)).where(
-            ScormAttempt.user_id == user.id, ScormAttempt.sco_id == sco.id
+    if after is None:
+        after = (
+            db.session.execute(
+                db.select(db.func.max(ScormAttempt.number)).where(
+                    ScormAttempt.user_id == user.id, ScormAttempt.sco_id == sco.id
+                )
+            ).scalar()
+            or 0
         )
-    ).scalar()
-    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, (last or 0) + 1)
+    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, after + 1)
     db.session.commit()
     return attempt
 
@@ -244,7 +249,9 @@ def _check_allowed(package: ScormPackage, number: int) -> None:
 def _ensure_attempt(user_id: int, sco: ScormSco, version: ScormPackageVersion, number: int) -> ScormAttempt:
     """Attempt ``number`` of the learner at the SCO, created unless another request
     created it first: the insert runs in a savepoint, and losing the race on the unique
-    (sco, learner, number) reads the winner's row instead of failing."""
+    (sco, learner, number) reads the winner's row instead of failing. (On SQLite the
+    savepoint, being the connection's first statement of the transaction, commits the
+    new row on its own when released: harmless, the attempt is all it holds.)"""
     _check_allowed(sco.package, number)
     attempt = ScormAttempt(sco_id=sco.id, user_id=user_id, number=number, version_id=version.id, data={})
     try:
