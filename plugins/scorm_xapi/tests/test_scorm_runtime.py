@@ -213,6 +213,8 @@ def test_viewed_completes_on_launch(client, login, scorm_course):
     login(client, learner)
     token = launch(client, package.scos[0])
     assert db.session.execute(db.select(LessonCompletion)).first() is None  # a GET changes nothing
+    # Its runtime page starts the attempt once the content loads (it may never call the API).
+    assert 'data-start-on-load="1"' in client.get(f"/scorm/run/{token}/").get_data(as_text=True)
     assert client.post(f"/scorm/runtime/{token}/initialize").get_json()["recorded"] is True
     assert db.session.execute(db.select(LessonCompletion)).scalar_one().user_id == learner.id
 

@@ -180,7 +180,7 @@ def learning(user: User, lesson: Lesson) -> bool:
             db.select(Enrollment.id).where(
                 Enrollment.user_id == user.id,
                 Enrollment.course_id == lesson.course_id,
-                Enrollment.status.in_(("active", "completed")),
+                Enrollment.status.in_(LEARNING),
             )
         ).first()
         is not None
