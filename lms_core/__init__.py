@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
     from lms_core.services import ServiceError
     from lms_core.services.markdown import render as render_markdown
-    from lms_core.services.courses import set_translation
+    from lms_core.services.courses import add_course, add_lesson, revise_lesson, set_translation
     from lms_core.services.notifications import notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
@@ -77,6 +77,9 @@ __all__ = [
     "PluginSettings",
     "upsert",
     "score_question",
+    "add_course",
+    "add_lesson",
+    "revise_lesson",
     # who is asking and what they may do
     "current_user",
     "login_required",
@@ -145,6 +148,9 @@ _LAZY = {
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
+    "add_course": ("lms_core.services.courses", "add_course"),
+    "add_lesson": ("lms_core.services.courses", "add_lesson"),
+    "revise_lesson": ("lms_core.services.courses", "revise_lesson"),
     "current_user": ("lms_core.auth", "current_user"),
     "login_required": ("lms_core.auth", "login_required"),
     "require": ("lms_core.auth", "require"),

@@ -27,13 +27,21 @@ from lms_core.services.courses.course import (
     CYRILLIC_TO_LATIN,
     SLUG_MAX_LENGTH,
     SLUG_RE,
+    add_course,
     create_course,
     set_course_published,
     slugify,
     unique_slug,
     update_course,
 )
-from lms_core.services.courses.lessons import LESSON_BODY_MAX_LENGTH, create_lesson, delete_lesson, update_lesson
+from lms_core.services.courses.lessons import (
+    LESSON_BODY_MAX_LENGTH,
+    add_lesson,
+    create_lesson,
+    delete_lesson,
+    revise_lesson,
+    update_lesson,
+)
 from lms_core.services.courses.outline import move_in_outline, next_position, outline, recheck_completion_later
 from lms_core.services.courses.questions import add_question, delete_question, update_question
 from lms_core.services.courses.quizzes import attempt_count, create_quiz, delete_quiz, update_quiz
@@ -66,6 +74,8 @@ __all__ = [
     "SLUG_RE",
     "TITLE_MAX_LENGTH",
     "TRANSLATABLE",
+    "add_course",
+    "add_lesson",
     "add_question",
     "add_staff",
     "attempt_count",
@@ -78,6 +88,7 @@ __all__ = [
     "delete_quiz",
     "move_in_outline",
     "next_position",
+    "revise_lesson",
     "outline",
     "published_courses",
     "recheck_completion_later",
