@@ -487,7 +487,9 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
         attempt.suspended = exit_value == "suspend"
     elif exit_value:
         attempt.suspended = exit_value == "suspend"
-    attempt.commits = (attempt.commits or 0) + 1
+    first_commit = not attempt.commits
+    # Counted in SQL: two tabs committing to one attempt at once both count.
+    attempt.commits = db.func.coalesce(ScormAttempt.commits, 0) + 1
     if seq is not None:
         attempt.launch = launch.nonce
         attempt.launch_seq = seq
@@ -495,14 +497,16 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     package = launch.sco.package  # loaded with the token's statement
     could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
-    _learning_records(attempt, launch.sco, package, before)
+    _learning_records(attempt, launch.sco, package, before, first_commit)
     db.session.commit()
     if changed and could_meet:  # most commits only save progress: no completion to check
         _apply_rule(attempt, launch.sco)
     return attempt
 
 
-def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple) -> None:
+def _learning_records(
+    attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple, first_commit: bool
+) -> None:
     """xAPI statements of the attempt, in the transaction that stores it: "attempted"
     on its first commit, then "completed", "passed" or "failed" when the SCO first
     reports it (each once per attempt: recording a verb again for the key changes
@@ -511,7 +515,7 @@ def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackag
 
     was_completed = before[0] in ("completed", "passed")
     verbs = []
-    if attempt.commits == 1:
+    if first_commit:
         verbs.append("attempted")
     if attempt.completion_status in ("completed", "passed") and not was_completed:
         verbs.append("completed")
