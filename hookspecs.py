@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the contract's types; hookspecs itself imports nothing of t
         Refusal,
         Requirement,
         TodoItem,
+        UpcomingItem,
         WorkspaceTab,
     )
     from lms_core.payloads import (
@@ -204,6 +205,15 @@ def lms_dashboard_fragments(user: UserInfo) -> list[str] | str | None:
 
 
 @hookspec
+def lms_dashboard_upcoming(user: UserInfo, course_ids: list[int]) -> list[UpcomingItem]:
+    """Called when a learner's dashboard is rendered. Returns a list of
+    ``lms_core.UpcomingItem``: the plugin's deadlines and live sessions still to come
+    in ``course_ids`` (the courses ``user`` is enrolled in, active or completed), at
+    most ``UPCOMING_LIMIT`` (10), read in a constant number of queries. The dashboard
+    merges every plugin's items (and the core's quiz deadlines) in time order."""
+
+
+@hookspec
 def lms_course_workspace_tabs(user: UserInfo, course: CourseInfo) -> list[WorkspaceTab]:
     """Called when a page of a course's teacher workspace is rendered, for a user who
     may edit the course. Returns a list of ``lms_core.WorkspaceTab`` (key, label, url,
@@ -291,6 +301,11 @@ def on_enrolled(user: UserInfo, course: CourseInfo, enrollment: EnrollmentInfo, 
 def on_unenrolled(user: UserInfo, course: CourseInfo, reason: str, event: EventInfo) -> None:
     """``user`` lost their access to ``course``: the enrolment was withdrawn
     (``reason == "withdrawn"``, its progress removed) or put on hold (``"held"``)."""
+
+
+@hookspec
+def on_staff_removed(user: UserInfo, course: CourseInfo, event: EventInfo) -> None:
+    """``user`` was removed from ``course``'s staff (they no longer teach it)."""
 
 
 @hookspec

@@ -20,6 +20,7 @@ from lms_core.contracts import (
     Refusal,
     Requirement,
     TodoItem,
+    UpcomingItem,
     WorkspaceTab,
 )
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
     from lms_core.services import ServiceError
     from lms_core.services.markdown import render as render_markdown
-    from lms_core.services.courses import set_translation
+    from lms_core.services.courses import add_course, add_lesson, revise_lesson, set_translation
     from lms_core.services.notifications import moment_param, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
@@ -69,6 +70,7 @@ __all__ = [
     "WorkspaceTab",
     "GradebookItem",
     "TodoItem",
+    "UpcomingItem",
     "call_hook",
     "call_first_hook",
     "check_hook",
@@ -84,6 +86,9 @@ __all__ = [
     "PluginSettings",
     "upsert",
     "score_question",
+    "add_course",
+    "add_lesson",
+    "revise_lesson",
     # who is asking and what they may do
     "current_user",
     "login_required",
@@ -138,6 +143,7 @@ PUBLIC_MODULES = (
     "lms_core.services.enrolment",  # activate, hold, withdraw
     "lms_core.pdf",  # new_document: fpdf2 with the core's Unicode font
     "lms_core.services.throttle",  # wait_seconds, failed, succeeded: throttled guessing per address
+    "lms_core.uploads",  # check_upload, FileStore, FILE_TYPES: uploaded files checked by content, stored whole
     "lms_core.demo_large",  # DemoPlatform, what lms_demo_data receives
     "lms_core.testing",  # the pytest fixtures
 )
@@ -155,6 +161,9 @@ _LAZY = {
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
+    "add_course": ("lms_core.services.courses", "add_course"),
+    "add_lesson": ("lms_core.services.courses", "add_lesson"),
+    "revise_lesson": ("lms_core.services.courses", "revise_lesson"),
     "current_user": ("lms_core.auth", "current_user"),
     "login_required": ("lms_core.auth", "login_required"),
     "require": ("lms_core.auth", "require"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:
     from lms_core.payloads import NotificationInfo, UserInfo
@@ -110,6 +111,32 @@ class GradebookItem:
     scores: dict[int, float]
     url: str | None = None
     date: Any = None
+
+
+@dataclass(frozen=True)
+class UpcomingItem:
+    """Something coming up for a learner, on their dashboard (``lms_dashboard_upcoming``):
+    a deadline (``kind="deadline"``: ``at`` is when it is due) or a live session
+    (``kind="live_session"``: ``at`` is its start, ``ends_at`` its end). ``at`` is an
+    aware UTC ``datetime``; the dashboard shows it in the reader's time zone. ``title``
+    (in the reader's language) links to ``url``; ``label`` says what it is ("Assignment"),
+    ``note`` its state ("Draft saved"); ``action_label``/``action_url`` add a button
+    ("Join"). ``course_id`` names the course it belongs to."""
+
+    DEADLINE: ClassVar[str] = "deadline"
+    LIVE_SESSION: ClassVar[str] = "live_session"
+    KINDS: ClassVar[tuple[str, ...]] = (DEADLINE, LIVE_SESSION)
+
+    kind: str
+    title: str
+    url: str
+    at: datetime
+    course_id: int | None = None
+    label: str = ""
+    note: str = ""
+    ends_at: datetime | None = None
+    action_label: str = ""
+    action_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -107,22 +107,48 @@ def table_problems() -> list[tuple[tuple[str, ...], str]]:
 def plugin_migrations_pending(name: str) -> bool:
     """Whether the plugin has migrations that its database has not run (a head
     revision missing from ``<plugin>_alembic_version``)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     plugins = current_app.extensions["lms_plugins"]
     folder = next(
         (str(f) for n, f in plugins.call_each_with_names("lms_migrations_folder", include_disabled=True) if n == name),
         None,
     )
-    if folder is None:
-        return False
-    owner = MigrationOwner(name, folder, f"{name}_alembic_version", set())
-    heads = set(ScriptDirectory.from_config(alembic_config(owner, None)).get_heads())
+    return folder is not None and migrations_pending(name, folder)
+
+
+def migrations_pending(name: str, folder: str) -> bool:
+    """Whether the plugin's database lags behind the migrations in ``folder``: some head
+    revision is missing from the plugin's own version table (``lms db upgrade`` fixes it)."""
+    from alembic.migration import MigrationContext
+
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": owner.version_table})
+        context = MigrationContext.configure(connection, opts={"version_table": f"{name}_alembic_version"})
         current = set(context.get_current_heads())
-    return not heads <= current
+    return not head_revisions(name, folder) <= current
+
+
+_heads: dict[tuple, frozenset[str]] = {}
+
+
+def head_revisions(name: str, folder: str) -> frozenset[str]:
+    """The head revisions of a migrations folder. Alembic reads (compiles) every script
+    to find them, and each application checks every plugin as it starts, so they are
+    kept per process, by the folder's scripts and their modification times: a script
+    added or changed is read again."""
+    from alembic.script import ScriptDirectory
+
+    try:
+        scripts = tuple(
+            sorted(
+                (e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(folder) if e.name.endswith(".py")
+            )
+        )
+    except OSError:
+        scripts = ()
+    key = (name, folder, scripts)
+    if key not in _heads:
+        owner = MigrationOwner(name, folder, f"{name}_alembic_version", set())
+        _heads[key] = frozenset(ScriptDirectory.from_config(alembic_config(owner, None)).get_heads())
+    return _heads[key]
 
 
 def alembic_config(owner: MigrationOwner, connection) -> Config:

@@ -150,6 +150,13 @@ def disconnect_user_sockets(user_id: int, namespace: str) -> int:
     return found
 
 
+def close_socket_room(room: str, namespace: str = "/") -> None:
+    """Take every socket out of ``room`` at once, in every process (through the message
+    queue): for example the chat plugin empties a chat room that was turned off; pages
+    that may still read it join again."""
+    socketio.close_room(room, namespace=namespace)
+
+
 _SESSION_KEY = "lms_socket_session"
 
 

@@ -31,6 +31,7 @@ AFTER_PASSWORD = set()  # only between the password and the two-factor code
 ACCESS = {
     "catalogue.index": PUBLIC,
     "catalogue.course": PUBLIC,
+    "catalogue.course_image": PUBLIC,  # a published course's picture (a draft's: its staff)
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
     "auth.set_language": PUBLIC,

@@ -52,6 +52,7 @@ def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, brows
         for key in keys:
             page.click(f"#workspace-tabs a[data-tab='{key}']")
             page.wait_for_selector(f"#workspace-tabs a[data-tab='{key}'][aria-current='page']")
+            page.wait_for_load_state("load")  # the elements are there before the style sheets on a busy machine
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
                 assert no_sideways_scroll(page), (language, key, width)

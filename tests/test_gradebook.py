@@ -247,3 +247,76 @@ def test_a_page_of_the_gradebook_costs_the_same_for_a_big_course(app, client, lo
     page_two = text(client.get(url + "?page=2"))
     assert page_two.count('<tr data-user="') == 8  # 58 learners: 50 on page one, 8 here
     assert db.session.execute(db.select(db.func.count(Attempt.id))).scalar_one() == 58 * 3
+
+
+def test_a_teacher_finds_learners_by_name_or_e_mail_and_the_pages_keep_the_search(
+    client, login, factory, course_with_grades
+):
+    teacher, course, quizzes, ann, bob = course_with_grades
+    carla = factory.user(name="Carla 100%_done", email="carla@school.example")
+    factory.enrol(carla, course)
+    login(client, teacher)
+    url = f"/teach/courses/{course.id}/gradebook"
+
+    by_name = text(client.get(url + "?q=ANN"))
+    assert 'name="q"' in by_name and 'value="ANN"' in by_name
+    assert f'data-user="{ann.id}"' in by_name and f'data-user="{bob.id}"' not in by_name
+    assert "1 learner found" in by_name
+    by_mail = text(client.get(url + "?q=school.example"))
+    assert f'data-user="{carla.id}"' in by_mail and "carla@school.example" in by_mail
+    assert f'data-user="{carla.id}"' in text(client.get(url + "?q=100%25_"))  # % and _ are literal
+    assert '<tr data-user="' not in text(client.get(url + "?q=1%25%25"))
+    nobody = text(client.get(url + "?q=zed"))
+    assert 'id="gradebook-no-match"' in nobody and "No learner matches" in nobody
+    assert client.get(url + "?q=" + "x" * 5000 + "&show=nonsense&page=-3").status_code == 200
+
+
+def test_a_teacher_shows_only_the_learners_not_passing_or_with_work_missing(client, login, factory, course_with_grades):
+    teacher, course, quizzes, ann, bob = course_with_grades
+    cleo = factory.user(name="Cleo")
+    factory.enrol(cleo, course)
+    for quiz in quizzes:
+        factory.attempt(cleo, quiz, correct=True)  # everything, all right
+    login(client, teacher)
+    url = f"/teach/courses/{course.id}/gradebook"
+
+    def learners(query):
+        return sorted(int(n) for n in re.findall(r'<tr data-user="(\d+)"', text(client.get(url + query))))
+
+    assert learners("") == sorted([ann.id, bob.id, cleo.id])
+    assert learners("?show=failing") == [bob.id]  # Ann has 50 %: the pass mark
+    assert learners("?show=missing") == sorted([ann.id, bob.id])
+    assert learners("?show=missing&q=bo") == [bob.id]
+    assert learners("?show=failing&q=cleo") == []
+
+
+def test_a_search_or_filter_page_costs_the_same_statements_for_a_bigger_course(app, client, login, factory):
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    course_id = course.id
+    quiz = two_point_quiz(factory, course, "Quiz")
+    quiz_id = quiz.id
+    login(client, teacher)
+
+    def add_learners(n):
+        for _ in range(n):
+            learner = factory.user(name="Learner")
+            factory.enrol(learner, db.session.get(Course, course_id))
+            factory.attempt(learner, db.session.get(Quiz, quiz_id), correct=learner.id % 3 == 0)
+
+    def statements(query):
+        url = f"/teach/courses/{course_id}/gradebook{query}"
+        # Memos that live a few seconds (which plugins are enabled) are refilled now, so
+        # none expires between the request that fills the caches and the counted one.
+        app.extensions["lms_plugins"].forget_enabled_state()
+        client.get(url)
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            assert client.get(url).status_code == 200
+        return sql.count
+
+    add_learners(4)
+    small = {q: statements(q) for q in ("?q=learner", "?show=failing", "?show=missing&q=learner")}
+    add_learners(12)  # four times as many learners (one chunk of SCAN_CHUNK either way)
+    assert {q: statements(q) for q in small} == small
+    assert small["?q=learner"] == statements("")

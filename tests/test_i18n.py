@@ -57,6 +57,11 @@ def test_every_interface_string_has_a_russian_translation(package, config, po, t
     }
     missing = sorted(str(w) for w in wanted - translated)
     assert not missing, f"{len(missing)} strings without Russian translation in {po}: {missing[:20]}"
+    # Babel keeps one of two entries for the same text silently (gettext's msgfmt
+    # refuses the file): catalogues appended to by several branches must not repeat one.
+    ids = re.findall(r'^msgid "(.*)"\n(?=msgstr|msgid_plural)', po.read_text(encoding="utf-8"), re.M)
+    repeated = sorted({i for i in ids if ids.count(i) > 1 and i})
+    assert not repeated, f"{po} translates these twice: {repeated}"
 
 
 def test_the_browser_language_is_used_until_the_user_chooses(client):

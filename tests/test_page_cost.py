@@ -37,20 +37,24 @@ TINY = Volumes(
 # The product's own plugins, whichever others are installed: their parts of the pages
 # are counted too (a plugin's requirement asked once per learner shows here).
 pytestmark = pytest.mark.lms_config(
-    LMS_PLUGINS="assignments,certificates,gamification,zoom,payments,notifications,analytics"
+    LMS_PLUGINS="assignments,certificates,gamification,zoom,payments,notifications,analytics,chat"
 )
 
 # Statements of one request of each page, whatever the size (after a first request
 # that fills the caches). Leaderboards read Redis when it is set, the summary table
 # otherwise.
 PINNED = {
-    "course": 19,
-    "dashboard": 20,  # + the upcoming quiz deadlines
-    "catalogue": 2,
-    "students": 19,
-    "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)
-    "leaderboard": {"sql": 9, "redis": 2},
-    "gradebook": 18,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    # The chat adds one statement to every page: the menu's "Chats (n)" unread count
+    # (live, so not cached); and on the course page its room link (role, room + read mark).
+    "course": 21,
+    "dashboard": 21,  # + the upcoming quiz deadlines
+    "catalogue": 3,
+    "students": 20,
+    "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
+    "leaderboard": {"sql": 10, "redis": 3},
+    "gradebook": 19,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    "chats": 5,  # the chat's room list with unread counts
+    "chat_room": 22,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
 }
 
 
@@ -126,6 +130,12 @@ class Platform:
                 self.course,
                 {"title": "Essay", "due_at": datetime.now(timezone.utc) + timedelta(days=3), "max_points": 10},
             )
+        self.chat_room = None
+        if installed(app, "chat"):
+            from lms_chat import rooms
+
+            self.chat_room = rooms.course_room(self.course)
+            self.chat_post(self.teacher)  # each learner answers the newest message
         self.learner(self.student)
         russian = factory.course(teacher=self.teacher, title="Камни", default_language="ru")
         factory.lesson(russian)
@@ -142,7 +152,18 @@ class Platform:
             from lms_assignments import submissions
 
             submissions.save(user, self.assignment, text="My essay.", submit=True)
+        if self.chat_room is not None and course is self.course:
+            self.chat_post(user)
         self.run_jobs()
+
+    def chat_post(self, user):
+        import uuid
+
+        from lms_chat import messages
+
+        newest = messages.page(self.chat_room, limit=1)
+        reply_to = newest[0].seq if newest else None
+        messages.post(user, self.chat_room, f"Hello from {user.name}", uuid.uuid4().hex, reply_to=reply_to)
 
     def grow(self, learners: int = 6, courses_count: int = 30, enrolments: int = 4):
         for _ in range(learners):
@@ -174,6 +195,9 @@ class Platform:
             paths["queue"] = ("teacher", f"/assignments/{self.assignment.id}/queue")
         if installed(self.app, "gamification"):
             paths["leaderboard"] = ("student", "/gamification/leaderboard")
+        if self.chat_room is not None:
+            paths["chats"] = ("student", "/chat/")
+            paths["chat_room"] = ("teacher", f"/chat/{self.chat_room.id}")
         return paths
 
     def statements(self, login) -> dict[str, int]:
@@ -188,6 +212,7 @@ class Platform:
             "student": self.student.id,
             "course": self.course.id,
             "assignment": self.assignment.id if self.assignment is not None else None,
+            "chat_room": self.chat_room.id if self.chat_room is not None else None,
         }
         for page, (who, path) in paths.items():
             # Memos that live a few seconds are refilled now, so none expires between
@@ -208,6 +233,10 @@ class Platform:
         """The rows again, in the new session."""
         self.teacher, self.student = db.session.get(User, ids["teacher"]), db.session.get(User, ids["student"])
         self.course = db.session.get(Course, ids["course"])
+        if self.chat_room is not None:
+            from lms_chat.models import ChatRoom
+
+            self.chat_room = db.session.get(ChatRoom, ids["chat_room"])
         if ids["assignment"] is not None:
             from lms_assignments.models import Assignment
 

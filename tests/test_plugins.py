@@ -690,6 +690,55 @@ def test_hook_lms_dashboard_fragments(app, client, factory, login):
     assert '<p id="streak">Zoë &lt;Z&gt; has a 3-day streak</p>' in page
 
 
+def test_hook_lms_dashboard_upcoming(app, client, factory, login):
+    """A field-trips plugin's trip and a plugin's broken item: the dashboard's "Coming up"
+    merges the trip with the core's quiz deadline in time order and leaves the broken one out."""
+    from datetime import datetime, timedelta, timezone
+
+    from lms_core import UpcomingItem
+
+    course = factory.course(title="Geology")
+    soon, later = (datetime.now(timezone.utc) + timedelta(days=d) for d in (2, 5))
+    factory.quiz(course, title="Rocks quiz", due_at=later)
+    student = factory.user()
+    factory.enrol(student, course)
+    seen = []
+
+    @hookimpl
+    def lms_dashboard_upcoming(user, course_ids):
+        seen.append((user.id, course_ids))
+        return [
+            UpcomingItem(
+                UpcomingItem.LIVE_SESSION,
+                "Quarry walk",
+                "/trips/1",
+                soon,
+                course_id=course_ids[0],
+                label="Trip",
+                note="Bring boots",
+                action_label="Sign up",
+                action_url="/trips/1/go",
+            ),
+            UpcomingItem("picnic", "Unknown kind", "/x", soon),
+            UpcomingItem(UpcomingItem.DEADLINE, "No time zone", "/y", soon.replace(tzinfo=None)),
+            "not an item",
+        ]
+
+    register_plugin(app, "trips", lms_dashboard_upcoming)
+    login(client, student)
+    page = text(client.get("/dashboard"))
+
+    assert seen == [(student.id, [course.id])]
+    coming = page[page.index('id="upcoming-deadlines"') :]
+    assert coming.index("Quarry walk") < coming.index("Rocks quiz")
+    assert 'data-kind="live_session"' in coming and "Bring boots" in coming and 'href="/trips/1/go"' in coming
+    assert "· Geology ·" in coming
+    assert "Unknown kind" not in page and "No time zone" not in page and "not an item" not in page
+    login(client, factory.user())  # nobody enrolled in anything: the hook is not asked
+    client.get("/dashboard")
+    assert len(seen) == 1
+
+
 def test_hook_lms_permission_allowed(app, client, factory, login):
     """An auditing plugin lets one teacher into the admin pages and keeps everybody out
     of a course that is closed; on everything else it has no opinion."""
@@ -973,6 +1022,26 @@ def test_hook_on_unenrolled(app, factory):
     enrolment.withdraw(pending_row.id)  # never had access: nothing lost
 
     assert received == [(held.id, course.slug, "held"), (withdrawn.id, course.slug, "withdrawn")]
+
+
+def test_hook_on_staff_removed(app, factory):
+    from lms_core.services import ServiceError, courses
+
+    received = []
+
+    @hookimpl
+    def on_staff_removed(user, course):
+        received.append((user.id, course.slug))
+
+    register_plugin(app, "roster", on_staff_removed)
+    owner, co_teacher = factory.user(role="teacher"), factory.user(role="teacher")
+    course = factory.course(teacher=owner)
+    courses.add_staff(course, co_teacher.email)
+    courses.remove_staff(course, co_teacher.id)
+    with pytest.raises(ServiceError):
+        courses.remove_staff(course, owner.id)  # the last teacher stays: no event
+
+    assert received == [(co_teacher.id, course.slug)]
 
 
 def test_event_hooks_are_not_called_for_work_that_was_rolled_back(app, factory):

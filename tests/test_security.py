@@ -1,7 +1,9 @@
 """Safety: CSRF, password storage, login rate limit, sanitised lesson Markdown."""
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from lms_core.config import Config
 from lms_core.extensions import db
 from lms_core.models import User
 from lms_core.services.markdown import render
@@ -51,6 +53,19 @@ def test_passwords_are_stored_as_salted_hashes(factory):
     hashes = db.session.execute(db.select(User.password_hash).where(User.id.in_([one.id, two.id]))).scalars().all()
     assert all(PASSWORD not in h and h.startswith(("scrypt:", "pbkdf2:")) for h in hashes)
     assert hashes[0] != hashes[1]
+
+
+@pytest.mark.lms_config(LMS_PASSWORD_HASH_METHOD=Config.LMS_PASSWORD_HASH_METHOD)
+def test_a_deployment_hashes_new_passwords_with_scrypt_and_still_checks_older_methods(factory, client):
+    """The fixtures hash with a fast method; a deployment, by default, with scrypt. A
+    password stored by another method keeps working."""
+    assert Config.LMS_PASSWORD_HASH_METHOD == "scrypt"
+    user = factory.user()
+    assert user.password_hash.startswith("scrypt:")
+    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and "/login" not in response.location
 
 
 def test_login_is_rate_limited_per_account_even_with_the_right_password(client, factory, app):

@@ -1,6 +1,6 @@
 """The core's own behaviour, wired through the same hooks third-party plugins use."""
 
-from lms_core.defaults import completion, events, gradebook, navigation, permissions, sessions
+from lms_core.defaults import completion, dashboard, events, gradebook, navigation, permissions, sessions
 
 CORE_PLUGINS = [
     ("lms_core.permissions", permissions),
@@ -9,4 +9,5 @@ CORE_PLUGINS = [
     ("lms_core.events", events),
     ("lms_core.sessions", sessions),
     ("lms_core.gradebook", gradebook),
+    ("lms_core.dashboard", dashboard),
 ]

@@ -4,7 +4,7 @@ columns to these."""
 from lms_core.models.base import utcnow
 from lms_core.models.people import ApiToken, User, ROLES
 from lms_core.models.accounts import AccountToken, RecoveryCode, UserSession
-from lms_core.models.courses import Course, CourseStaff, Lesson, Translation
+from lms_core.models.courses import Course, CourseImage, CourseStaff, Lesson, Translation
 from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
 from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
 from lms_core.models.notifications import Notification
@@ -20,6 +20,7 @@ __all__ = [
     "RecoveryCode",
     "UserSession",
     "Course",
+    "CourseImage",
     "CourseStaff",
     "Lesson",
     "Translation",

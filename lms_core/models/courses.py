@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from lms_core.extensions import db
 from lms_core.models.base import UTCDateTime, utcnow
@@ -35,6 +35,22 @@ class Course(db.Model):
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
+
+
+class CourseImage(db.Model):
+    """A course's picture in the catalogue: re-encoded on upload (only the pixels are
+    kept) and shrunk to ``IMAGE_BOX``. In the database, not on disk, so every web process
+    of a deployment serves it; ``sha256`` versions its address, so browsers cache it."""
+
+    __tablename__ = "course_images"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    content_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class CourseStaff(db.Model):

@@ -13,6 +13,16 @@ from lms_core.models.base import UTCDateTime, utcnow
 ROLES = ("student", "teacher", "admin")
 
 
+def hash_password(password: str) -> str:
+    """A salted hash by the application's ``LMS_PASSWORD_HASH_METHOD`` (Werkzeug's
+    method string; scrypt by default). A stored hash names its own method, so changing
+    the setting keeps every existing password working."""
+    from flask import current_app, has_app_context
+
+    method = current_app.config.get("LMS_PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
+
+
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (Index("ix_users_name", "name", "id"),)
@@ -32,7 +42,7 @@ class User(db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is never accepted twice
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

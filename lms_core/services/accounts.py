@@ -78,16 +78,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-_DUMMY_HASH: list[str] = []
+_DUMMY_HASHES: dict[str, str] = {}  # by hash method
 
 
 def spend_password_check(password: str | None) -> None:
     """Check ``password`` against a dummy hash: as slow as a real check, never true."""
-    from werkzeug.security import check_password_hash, generate_password_hash
+    from werkzeug.security import check_password_hash
 
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
-    check_password_hash(_DUMMY_HASH[0], password or "")
+    from lms_core.models.people import hash_password
+
+    method = current_app.config["LMS_PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_hex(16))
+    check_password_hash(_DUMMY_HASHES[method], password or "")
 
 
 def update_profile(user: User, **changes) -> User:
@@ -111,9 +114,14 @@ def update_profile(user: User, **changes) -> User:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
+    renamed = "name" in changes and changes["name"] != user.name
     for field, value in changes.items():
         setattr(user, field, value)
     db.session.commit()
+    if renamed and user.is_teacher:
+        from lms_core.services.courses.catalogue import course_changed
+
+        course_changed()  # the catalogue's cards name their teachers
     return user
 
 
@@ -135,9 +143,9 @@ def sign_up(email: str, name: str, password: str, locale: str | None = None) -> 
         raise ServiceError(refusal.code, refusal.reason, 403)
     existing = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
     if existing is not None:
-        from werkzeug.security import generate_password_hash
+        from lms_core.models.people import hash_password
 
-        generate_password_hash(password)  # the work a new account would cost
+        hash_password(password)  # the work a new account would cost
         from lms_core.services import account_mail
 
         account_mail.send(

@@ -40,6 +40,10 @@ from lms_core.services import ServiceError
 log = logging.getLogger(__name__)
 
 PER_PAGE = 50
+SCAN_CHUNK = 500  # learners computed at once when a filter needs every learner's total
+SEARCH_MAX_LENGTH = 200
+# "failing": a total under the pass mark; "missing": at least one item without a grade.
+SHOW_FILTERS = ("all", "failing", "missing")
 LEARNER_STATES = ("active", "completed")
 MAX_CATEGORIES = 50
 
@@ -94,6 +98,8 @@ class Book:
     total_learners: int
     page: int
     pages: int
+    search: str = ""  # the learners' name or e-mail contains it
+    show: str = "all"  # one of SHOW_FILTERS
 
 
 # ----------------------------------------------------------------------------- settings
@@ -347,20 +353,34 @@ def _current_overrides(course_id: int, user_ids: list[int]) -> dict[tuple[int, s
 # ----------------------------------------------------------------------------- the book
 
 
-def _learners_query(course: Course):
-    return (
+def _learner_matches(search: str):
+    """Learners whose name or e-mail contains ``search`` (literally: ``%`` and ``_``
+    match themselves; any case where the database folds it: every letter on
+    PostgreSQL, Latin ones on SQLite)."""
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return db.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+
+
+def clean_search(search: str | None) -> str:
+    return " ".join((search or "").split())[:SEARCH_MAX_LENGTH]
+
+
+def _learners_query(course: Course, search: str = ""):
+    query = (
         db.select(User)
         .join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES))
     )
+    return query.where(_learner_matches(search)) if search else query
 
 
-def count_learners(course: Course) -> int:
-    return db.session.execute(
-        db.select(db.func.count(Enrollment.id)).where(
-            Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES)
-        )
-    ).scalar_one()
+def count_learners(course: Course, search: str = "") -> int:
+    query = db.select(db.func.count(Enrollment.id)).where(
+        Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES)
+    )
+    if search:
+        query = query.join(User, User.id == Enrollment.user_id).where(_learner_matches(search))
+    return db.session.execute(query).scalar_one()
 
 
 def build(course: Course, users: list[User], total_learners: int = 0, page: int = 1, per_page: int = PER_PAGE) -> Book:
@@ -432,29 +452,59 @@ def _row(user, columns, scores, overrides, groups, settings) -> Row:
     return Row(user, cells, total, passed, letter, missing, per_group)
 
 
-def book_page(course: Course, page: int = 1, per_page: int = PER_PAGE) -> Book:
-    total = count_learners(course)
+def book_page(course: Course, page: int = 1, per_page: int = PER_PAGE, search: str = "", show: str = "all") -> Book:
+    """One page of the gradebook, learners by name; with ``search``, only those whose
+    name or e-mail contains it. ``show="failing"`` or ``"missing"`` keeps the learners
+    under the pass mark or with an item not graded yet: those depend on every item's
+    points (plugins' too), so the learners are computed ``SCAN_CHUNK`` at a time, each
+    chunk in the same few statements as a page. Out-of-range pages give the nearest."""
+    search = clean_search(search)
+    show = show if show in SHOW_FILTERS else "all"
+    if show != "all":
+        return _filtered_page(course, page, per_page, search, show)
+    total = count_learners(course, search)
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     users = list(
         db.session.execute(
-            _learners_query(course).order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+            _learners_query(course, search).order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
         ).scalars()
     )
-    return build(course, users, total, page, per_page)
+    book = build(course, users, total, page, per_page)
+    book.search, book.show = search, show
+    return book
+
+
+def _keep(row: Row, show: str) -> bool:
+    return row.passed is False if show == "failing" else bool(row.missing)
+
+
+def _filtered_page(course: Course, page: int, per_page: int, search: str, show: str) -> Book:
+    kept: list[Row] = []
+    first: Book | None = None
+    for chunk in all_pages(course, per_page=SCAN_CHUNK, search=search):
+        first = first or chunk
+        kept.extend(row for row in chunk.rows if _keep(row, show))
+    book = first or build(course, [], 0)
+    pages = max((len(kept) + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    book.rows = kept[(page - 1) * per_page : page * per_page]
+    book.total_learners, book.page, book.pages, book.search, book.show = len(kept), page, pages, search, show
+    return book
 
 
 def learner_book(course: Course, user: User) -> Book:
     return build(course, [user], 1)
 
 
-def all_pages(course: Course, per_page: int = 500) -> Iterator[Book]:
-    """The whole gradebook, in pages (keyset on name and id, for exports)."""
-    total = count_learners(course)
+def all_pages(course: Course, per_page: int = 500, search: str = "") -> Iterator[Book]:
+    """The whole gradebook (or the learners ``search`` finds), in pages (keyset on name
+    and id, for exports and filters)."""
+    total = count_learners(course, search)
     after = None
     page = 0
     while True:
-        query = _learners_query(course).order_by(User.name, User.id)
+        query = _learners_query(course, search).order_by(User.name, User.id)
         if after is not None:
             query = query.where(db.tuple_(User.name, User.id) > after)
         users = list(db.session.execute(query.limit(per_page)).scalars())
@@ -463,9 +513,6 @@ def all_pages(course: Course, per_page: int = 500) -> Iterator[Book]:
         page += 1
         yield build(course, users, total, page, per_page)
         after = (users[-1].name, users[-1].id)
-
-
-# ----------------------------------------------------------------------------- overrides
 
 
 def is_learner(course: Course, user_id: int) -> bool:

@@ -106,17 +106,9 @@ def plugin_problems() -> list:
 def migrations_pending(name: str, folder: str) -> bool:
     """Whether the plugin's database lags behind its migrations: some head revision of
     ``folder`` is missing from the plugin's own version table (``lms db upgrade`` fixes it)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     from lms_core import migrate
 
-    owner = migrate.MigrationOwner(name, folder, f"{name}_alembic_version", set())
-    heads = set(ScriptDirectory.from_config(migrate.alembic_config(owner, None)).get_heads())
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": owner.version_table})
-        current = set(context.get_current_heads())
-    return not heads <= current
+    return migrate.migrations_pending(name, folder)
 
 
 def recent_job_failures(limit: int = 100) -> list[JobFailure]:

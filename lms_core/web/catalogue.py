@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -27,13 +27,43 @@ def course_by_slug(slug: str) -> Course:
 
 @bp.route("/")
 def index():
-    cards = courses.catalogue_cards(str(get_locale()))
-    size = courses.CATALOGUE_PAGE_SIZE
-    pages = max(-(-len(cards) // size), 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    return render_template(
-        "catalogue/index.html", courses=cards[(page - 1) * size : page * size], page=page, pages=pages, total=len(cards)
+    """The catalogue: a search (``q``, words of the title or summary as the reader
+    reads them), a content language filter (``language``) and pages, all in the query
+    string, so the form works without JavaScript and a search can be linked to."""
+    found = courses.search_catalogue(
+        str(get_locale()),
+        request.args.get("q", ""),
+        request.args.get("language", ""),
+        request.args.get("page", 1, type=int) or 1,
     )
+    return render_template(
+        "catalogue/index.html",
+        found=found,
+        courses=found.cards,
+        image_box=courses.IMAGE_BOX,
+        search_max_length=courses.SEARCH_MAX_LENGTH,
+    )
+
+
+@bp.route("/courses/<slug>/image")
+def course_image(slug):
+    """A course's picture. Published courses' pictures may be cached by anyone (the
+    address carries the picture's hash, ``?v=``); a draft's only by whoever may see it."""
+    course = course_by_slug(slug)
+    require("course.view", course)
+    record = courses.course_image(course.id)
+    if record is None:
+        abort(404)
+    response = make_response(record.data)
+    response.mimetype = record.content_type
+    response.set_etag(record.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if course.published and request.args.get("v") == record.sha256:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
 
 
 # The course and the viewer's enrolment in it, in one statement (built once).

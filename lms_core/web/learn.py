@@ -9,7 +9,7 @@ from lms_core import i18n
 from lms_core.auth import login_required, require
 from lms_core.permissions import can
 from lms_core.extensions import db
-from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz, utcnow
+from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
 from lms_core.payloads import UserInfo
 from lms_core.services import ServiceError, activity, courses, progress, quizzes
 
@@ -37,25 +37,42 @@ def dashboard():
         "learn/dashboard.html",
         items=items,
         following=following,
-        deadlines=upcoming_quiz_deadlines(rows),
+        upcoming=upcoming_items(g.user, rows),
         user_info=UserInfo.of(g.user),
     )
 
 
-def upcoming_quiz_deadlines(rows, limit: int = 10) -> list:
-    """The next deadlines of published quizzes in the courses of these (enrolment,
-    course) rows, in one statement (the ids come from the enrolments: reading the
-    courses' own attributes here could reload them)."""
-    ids = sorted({enrollment.course_id for enrollment, _course in rows})
-    if not ids:
+def upcoming_items(user, rows) -> list:
+    """The dashboard's "Coming up": what the core (quiz deadlines) and every plugin
+    (``lms_dashboard_upcoming``: assignments, live sessions...) report for the
+    courses of these (enrolment, course) rows, in time order, the first
+    ``UPCOMING_LIMIT``. An item a plugin got wrong is left out (and logged), not shown
+    half-drawn. The ids come from the enrolments: reading the courses' own attributes
+    here could reload them."""
+    from datetime import datetime
+
+    from lms_core.contracts import UpcomingItem
+    from lms_core.defaults.dashboard import UPCOMING_LIMIT
+    from lms_core.plugins import get_plugin_manager
+
+    course_ids = sorted(
+        {enrollment.course_id for enrollment, _course in rows if enrollment.status in ("active", "completed")}
+    )
+    if not course_ids:
         return []
-    quizzes_due = db.session.execute(
-        db.select(Quiz)
-        .where(Quiz.course_id.in_(ids), Quiz.published.is_(True), Quiz.due_at > utcnow())
-        .order_by(Quiz.due_at)
-        .limit(limit)
-    ).scalars()
-    return [(quiz, quiz.course) for quiz in quizzes_due]
+    found = []
+    for item in get_plugin_manager().call_flat("lms_dashboard_upcoming", user=UserInfo.of(user), course_ids=course_ids):
+        if (
+            isinstance(item, UpcomingItem)
+            and item.kind in UpcomingItem.KINDS
+            and isinstance(item.at, datetime)
+            and item.at.tzinfo is not None
+        ):
+            found.append(item)
+        else:
+            current_app.logger.warning("lms_dashboard_upcoming returned an item the dashboard cannot use: %r", item)
+    found.sort(key=lambda item: (item.at, item.title))
+    return found[:UPCOMING_LIMIT]
 
 
 def neighbours(item):

@@ -76,7 +76,7 @@ def unique_slug(title: str, course_id: int | None = None) -> str:
     return slug
 
 
-def create_course(
+def add_course(
     owner: User,
     title: str,
     summary: str = "",
@@ -84,6 +84,11 @@ def create_course(
     slug: str | None = None,
     published: bool = False,
 ) -> Course:
+    """A new course taught by ``owner``, inside the caller's transaction: checked as
+    ``create_course`` checks it, flushed but not committed (a plugin that imports a
+    course commits it with its own rows, or rolls everything back). Raises
+    ``ServiceError`` (``invalid`` or ``slug_taken``); losing the address to another
+    course at the last moment rolls the transaction back."""
     language = default_language or current_app.config["LMS_DEFAULT_LANGUAGE"]
     slug = (slug or "").strip().lower() or None
     _check_course(title, slug, language)
@@ -96,6 +101,24 @@ def create_course(
     )
     course.staff.append(CourseStaff(user_id=owner.id))
     db.session.add(course)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another course took the address since we checked. No savepoint: on SQLite
+        # (pysqlite) releasing the first savepoint would commit the caller's work.
+        _slug_lost()
+    return course
+
+
+def create_course(
+    owner: User,
+    title: str,
+    summary: str = "",
+    default_language: str | None = None,
+    slug: str | None = None,
+    published: bool = False,
+) -> Course:
+    course = add_course(owner, title, summary, default_language, slug, published)
     _commit_course()
     course_changed()
     return course
@@ -162,6 +185,10 @@ def _commit_course() -> None:
     try:
         db.session.commit()
     except IntegrityError:  # another course took the address since we checked
-        db.session.rollback()
-        message = _("This address is already used by another course.")
-        raise ServiceError("slug_taken", message, 409, {"slug": message}) from None
+        _slug_lost()
+
+
+def _slug_lost() -> None:
+    db.session.rollback()
+    message = _("This address is already used by another course.")
+    raise ServiceError("slug_taken", message, 409, {"slug": message}) from None

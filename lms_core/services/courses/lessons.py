@@ -23,10 +23,14 @@ def _check_lesson(title: str, body: str, position) -> None:
     _raise_invalid(errors)
 
 
-def create_lesson(
-    course: Course, title: str, body: str = "", position: int | None = None, published: bool = True
+def add_lesson(
+    course: Course, title: str, body: str = "", *, published: bool = True, position: int | None = None
 ) -> Lesson:
-    """A new lesson; without ``position`` it goes to the end of the outline."""
+    """Add a lesson to a course inside the caller's transaction: checked as the
+    authoring pages check it, flushed (it has an id) but not committed, so a plugin
+    that builds course items with rows of its own (a SCORM import) commits them all
+    together or none. Without ``position`` it goes to the end of the outline.
+    Raises ``ServiceError`` (``invalid``, with the fields) on a bad title or body."""
     _check_lesson(title, body, position)
     lesson = Lesson(
         course=course,
@@ -36,6 +40,30 @@ def create_lesson(
         position=next_position(course) if position is None else position,
     )
     db.session.add(lesson)
+    db.session.flush()
+    return lesson
+
+
+def revise_lesson(
+    lesson: Lesson, *, title: str | None = None, body: str | None = None, published: bool | None = None
+) -> Lesson:
+    """Change what is given of a lesson inside the caller's transaction (not
+    committed), checked as ``add_lesson`` checks it."""
+    title = lesson.title if title is None else title
+    body = lesson.body if body is None else body
+    _check_lesson(title, body, None)
+    lesson.title = title.strip()
+    lesson.body = _text(body)
+    if published is not None:
+        lesson.published = bool(published)
+    return lesson
+
+
+def create_lesson(
+    course: Course, title: str, body: str = "", position: int | None = None, published: bool = True
+) -> Lesson:
+    """A new lesson, committed; without ``position`` it goes to the end of the outline."""
+    lesson = add_lesson(course, title, body, published=published, position=position)
     db.session.commit()
     return lesson
 

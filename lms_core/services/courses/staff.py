@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from lms_core import events
 from lms_core.extensions import db
+from lms_core.payloads import CourseInfo, UserInfo
 from lms_core.models import Course, CourseStaff, User
 from lms_core.services import ServiceError
+from lms_core.services.courses.catalogue import course_changed
 
 
 def add_staff(course: Course, email: str) -> CourseStaff:
@@ -35,6 +38,7 @@ def add_staff(course: Course, email: str) -> CourseStaff:
         db.session.rollback()
         message = _("%(name)s already teaches this course.", name=user.name)
         raise ServiceError("already_staff", message, 409, {"email": message}) from None
+    course_changed()  # the catalogue names the teachers
     return member
 
 
@@ -44,5 +48,8 @@ def remove_staff(course: Course, user_id: int) -> None:
         raise ServiceError("not_found", _("This person does not teach the course."), 404)
     if len(course.staff) == 1:
         raise ServiceError("last_teacher", _("A course needs at least one teacher: add another one first."), 409)
+    user, course_info = UserInfo.of(member.user), CourseInfo.of(course)
     course.staff.remove(member)
-    db.session.commit()
+    events.emit("on_staff_removed", user=user, course=course_info)
+    events.commit()
+    course_changed()

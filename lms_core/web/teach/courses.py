@@ -126,7 +126,9 @@ def _utc_start(local):
     return to_utc(local).replace(tzinfo=timezone.utc) if local else None
 
 
-def render_editor(course: Course, form=None, staff_form=None, status: int = 200, view: str = "content"):
+def render_editor(
+    course: Course, form=None, staff_form=None, status: int = 200, view: str = "content", image_error: str = ""
+):
     if form is None:
         form = CourseForm(obj=course, formdata=None)
         form.starts_at.data = _local_start(course)
@@ -144,7 +146,35 @@ def render_editor(course: Course, form=None, staff_form=None, status: int = 200,
         outline=courses.outline(course, include_unpublished=True),
         enrolled=enrolled,
         view=view,
+        image=courses.course_image(course.id) if view == "settings" else None,
+        image_error=image_error,
+        image_max_mb=courses.IMAGE_MAX_BYTES // (1024 * 1024),
+        image_box=courses.IMAGE_BOX,
     ), status
+
+
+@bp.route("/courses/<int:course_id>/image", methods=["POST"])
+def upload_image(course_id):
+    """The course's picture in the catalogue (a form of its own on the settings tab)."""
+    course = editable_course(course_id)
+    upload = request.files.get("image")
+    try:
+        # One byte past the limit is enough to refuse a file without reading it all.
+        courses.set_course_image(course, upload.read(courses.IMAGE_MAX_BYTES + 1) if upload else b"")
+    except ServiceError as exc:
+        return render_editor(
+            course, status=failed(exc), view="settings", image_error=exc.fields.get("image", exc.message)
+        )
+    flash(_("The course picture was saved."), "success")
+    return redirect(url_for("teach.settings", course_id=course.id, _anchor="course-image")), 303
+
+
+@bp.route("/courses/<int:course_id>/image/remove", methods=["POST"])
+def remove_image(course_id):
+    course = editable_course(course_id)
+    if courses.remove_course_image(course):
+        flash(_("The course picture was removed: the catalogue shows a placeholder."), "success")
+    return redirect(url_for("teach.settings", course_id=course.id, _anchor="course-image")), 303
 
 
 @bp.route("/courses/<int:course_id>/publish", methods=["POST"])

@@ -27,8 +27,13 @@ def gradebook_course(course_id: int) -> Course:
 @bp.route("/courses/<int:course_id>/gradebook")
 def gradebook(course_id):
     course = gradebook_course(course_id)
-    book = books.book_page(course, request.args.get("page", 1, type=int))
-    return render_template("teach/gradebook.html", course=course, book=book)
+    book = books.book_page(
+        course,
+        request.args.get("page", 1, type=int) or 1,
+        search=request.args.get("q", ""),
+        show=request.args.get("show", "all"),
+    )
+    return render_template("teach/gradebook.html", course=course, book=book, search_max_length=books.SEARCH_MAX_LENGTH)
 
 
 @bp.route("/courses/<int:course_id>/gradebook/setup", methods=["GET", "POST"])

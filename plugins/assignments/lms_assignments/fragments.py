@@ -1,15 +1,14 @@
 """What the plugin adds to the core's pages: the course page's list of assignments
-and the dashboard's upcoming deadlines."""
+and the dashboard's upcoming deadlines (``lms_dashboard_upcoming``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template
-from markupsafe import Markup
+from flask import url_for
 
 from lms_core import can, db, localized, render_fragment
-from lms_core.models import Course, Enrollment, User, utcnow
+from lms_core.models import Course, User, utcnow
 
 from lms_assignments import authoring, deadlines, submissions
 from lms_assignments.models import Assignment
@@ -44,19 +43,23 @@ def course_fragment(user, course) -> list:
     ]
 
 
-def dashboard_fragment(user) -> list:
-    """A student's assignments due in the next two weeks and not handed in yet."""
-    if user is None:
+def dashboard_upcoming(user, course_ids) -> list:
+    """A student's assignments due in the next two weeks (or past due but still
+    accepted) and not handed in yet, for the dashboard's "Coming up" list
+    (``lms_dashboard_upcoming``): three queries however many assignments."""
+    from lms_core import UpcomingItem, gettext as _
+
+    from lms_assignments.views import assignment_state_label
+
+    if user is None or not course_ids:
         return []
     now = utcnow()
     assignments = (
         db.session.execute(
             db.select(Assignment)
-            .join(Enrollment, Enrollment.course_id == Assignment.course_id)
             .join(Course, Course.id == Assignment.course_id)
             .where(
-                Enrollment.user_id == user.id,
-                Enrollment.status == "active",
+                Assignment.course_id.in_(course_ids),
                 Assignment.published.is_(True),
                 Course.published.is_(True),
                 Assignment.due_at < now + UPCOMING,
@@ -67,10 +70,18 @@ def dashboard_fragment(user) -> list:
         .scalars()
         .all()
     )
-    rows = []
+    items = []
     for assignment, (deadline, state) in zip(assignments, submissions.deadlines_and_states(assignments, user.id, now)):
         if state in ("not_started", "draft", "returned") and deadline.accepts(now):
-            rows.append((assignment, deadline, state))
-    if not rows:
-        return []
-    return [Markup(render_template("assignments/_dashboard_fragment.html", rows=rows))]
+            items.append(
+                UpcomingItem(
+                    UpcomingItem.DEADLINE,
+                    localized(assignment, "title", assignment.course),
+                    url_for("assignments.assignment", assignment_id=assignment.id),
+                    deadline.due_at,
+                    course_id=assignment.course_id,
+                    label=_("Assignment"),
+                    note="" if state == "not_started" else assignment_state_label(state),
+                )
+            )
+    return items

@@ -4,6 +4,7 @@ all: a refused or failed hand-in leaves no row and no file behind."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -149,6 +150,34 @@ def _refuse(code: str, assignment: Assignment) -> ServiceError:
     return ServiceError(code, messages[code](), 409)
 
 
+class _Problems:
+    """What is wrong with a hand-in, field by field, collected before refusing it."""
+
+    def __init__(self):
+        self.found: list[tuple[str, ServiceError]] = []
+
+    @contextmanager
+    def at(self, field: str):
+        try:
+            yield
+        except ServiceError as exc:
+            self.found.append((field, exc))
+
+    def raise_if_any(self) -> None:
+        """One ``ServiceError``: the first problem's code and status (a single problem
+        reads as before), every problem's message once, under its field."""
+        if not self.found:
+            return
+        fields: dict[str, list[str]] = {}
+        for field, exc in self.found:
+            message = exc.message
+            if message not in fields.setdefault(field, []):
+                fields[field].append(message)
+        first = self.found[0][1]
+        message = first.message if len(self.found) == 1 else _("Please correct the marked fields.")
+        raise ServiceError(first.code, message, first.status, {f: "\n".join(m) for f, m in fields.items()})
+
+
 def save(
     student: User,
     assignment: Assignment,
@@ -170,28 +199,36 @@ def save(
     uploads = [u for u in uploads if u is not None and (u.filename or "") != ""]
     draft = draft_of(assignment.id, student.id)
     kept_files = [f for f in (draft.files if draft else []) if f.id not in set(map(int, remove_file_ids))]
-    checked_links = _check_links(assignment, links) if links is not None else None
+    # Every field is checked before anything is refused, so the student sees all that
+    # is wrong at once, each at its field (``fields``: field -> its problems, one a line).
+    problems = _Problems()
+    checked_links = None
+    if links is not None:
+        with problems.at("links"):
+            checked_links = _check_links(assignment, links)
     if text is not None:
         text = text.replace("\r\n", "\n")
-        if text.strip() and not assignment.accepts_text:
-            raise ServiceError("text_not_accepted", _("This assignment does not accept text."), 400)
-        if len(text) > MAX_TEXT_LENGTH:
+        with problems.at("text"):
+            if text.strip() and not assignment.accepts_text:
+                raise ServiceError("text_not_accepted", _("This assignment does not accept text."), 400)
+            if len(text) > MAX_TEXT_LENGTH:
+                raise ServiceError(
+                    "text_too_long",
+                    _("The text is too long (%(max)d characters at most).", max=MAX_TEXT_LENGTH),
+                    400,
+                )
+    checked_files = []
+    with problems.at("files"):
+        if uploads and not assignment.accepts_files:
+            raise ServiceError("files_not_accepted", _("This assignment does not accept files."), 400)
+        if len(kept_files) + len(uploads) > assignment.max_files:
             raise ServiceError(
-                "text_too_long",
-                _("The text is too long (%(max)d characters at most).", max=MAX_TEXT_LENGTH),
-                400,
-                {"text": _("Shorten the text.")},
+                "too_many_files", _("You can hand in at most %(num)d files.", num=assignment.max_files), 400
             )
-    if uploads and not assignment.accepts_files:
-        raise ServiceError("files_not_accepted", _("This assignment does not accept files."), 400)
-    if len(kept_files) + len(uploads) > assignment.max_files:
-        raise ServiceError(
-            "too_many_files",
-            _("You can hand in at most %(num)d files.", num=assignment.max_files),
-            400,
-            {"files": _("Remove some files.")},
-        )
-    checked_files = [storage.check_upload(upload, assignment) for upload in uploads]
+        for upload in uploads:
+            with problems.at("files"):
+                checked_files.append(storage.check_upload(upload, assignment))
+    problems.raise_if_any()
 
     written: list[str] = []
     dropped: list[str] = []
@@ -252,8 +289,13 @@ def _check_links(assignment: Assignment, links: list[str]) -> list[dict]:
     if len(links) > MAX_LINKS:
         raise ServiceError("too_many_links", _("You can hand in at most %(num)d links.", num=MAX_LINKS), 400)
     rows = []
+    wrong = []
     for raw in links:
-        url = githost.check_url(raw)
+        try:
+            url = githost.check_url(raw)
+        except ServiceError as exc:  # every wrong link is named, not only the first
+            wrong.append(exc.message)
+            continue
         parsed = githost.parse(url)
         if parsed is None:
             rows.append({"url": url, "state": "plain"})
@@ -269,6 +311,9 @@ def _check_links(assignment: Assignment, links: list[str]) -> list[dict]:
                     "state": "pending",
                 }
             )
+    if wrong:
+        message = "\n".join(wrong)
+        raise ServiceError("invalid_url", message, 400, {"links": message})
     return rows
 
 

@@ -320,7 +320,15 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
         "preview": preview,
         "error": error,
         "posted": posted,
+        "featured": None,
     }
+    # Each field's problems (one a line in the error's fields) are shown at the field;
+    # those of a field the form does not have (links to an assignment without links)
+    # in the message at the top, so every problem is shown once.
+    on_form = {"files": assignment.accepts_files, "links": assignment.accepts_links, "text": assignment.accepts_text}
+    problems = {name: str(text).splitlines() for name, text in (error.fields if error else {}).items()}
+    context["field_errors"] = {name: lines for name, lines in problems.items() if on_form.get(name)}
+    context["other_errors"] = [line for name, lines in problems.items() if not on_form.get(name) for line in lines]
     if staff:
         counts = submission_service.queue_counts(assignment)
         enrolled = db.session.execute(
@@ -338,6 +346,8 @@ def _assignment_page(assignment, status=200, error=None, posted=None):
             attempts_left=submission_service.attempts_left(assignment, current_user.id),
             closed_reason=submission_service.can_hand_in(assignment, current_user.id),
         )
+        # Once graded, the newest released grade and its feedback come first on the page.
+        context["featured"] = next((a for a in context["history"] if a.grade and a.grade.released_at), None)
     return render_template("assignments/assignment.html", **context), status
 
 

@@ -164,8 +164,9 @@ def test_the_course_page_and_the_dashboard_list_assignments_with_their_state(cli
     assert "Hand in “Soon due” and get it graded" in course_page  # a completion requirement
 
     dashboard = page(client.get("/dashboard"))
-    assert 'id="upcoming-assignments"' in dashboard
-    assert "Soon due" in dashboard and "Handed in" not in dashboard
+    coming = dashboard[dashboard.index('id="upcoming-deadlines"') :]
+    assert f'href="/assignments/{soon.id}">Soon due</a>' in coming and "Assignment" in coming
+    assert "Handed in" not in coming
     assert client.get(f"/assignments/{soon.id}").status_code == 200
 
 

@@ -271,3 +271,68 @@ def test_the_repair_task_deletes_files_a_crash_left_without_a_row_and_keeps_the_
     assert jobs.repair()["orphan_files"] == 2
     # a file just written may belong to a hand-in still being committed: it stays
     assert stored_files() == sorted([kept, str(recent.relative_to(root))])
+
+
+# --------------------------------------------------------------------------- what the page shows first
+
+
+def test_every_problem_of_a_hand_in_is_shown_once_at_its_own_field(client, login, assignments, stored_files):
+    from lms_assignments.submissions import MAX_TEXT_LENGTH
+
+    course, teacher, student = assignments.course_with_student()
+    assignment = assignments.create(course, teacher, allowed_extensions=["pdf"], max_file_size=2048)
+    login(client, student)
+    refused = hand_in(
+        client,
+        assignment,
+        text="x" * (MAX_TEXT_LENGTH + 1),
+        links="not a url\nftp://example.org/x\nhttps://example.org/fine",
+        files=[("fake.pdf", b"MZ\x90 not a pdf"), ("program.exe", b"MZ\x90")],
+    )
+    html = page(refused)
+    assert refused.status_code == 400
+    top = html[html.index('id="hand-in-error"') :]
+    top = top[: top.index("</div>")]
+    assert "Please correct the marked fields." in top and "not a valid web address" not in top
+    for field, count in (("text", 1), ("links", 2), ("files", 2)):
+        box = html[html.index(f'<label for="{field}">') :]
+        box = box[: box.index("</div>")]
+        assert box.count('class="field-error"') == count, field
+        assert 'aria-invalid="true"' in box
+    assert html.count("The text is too long") == 1
+    assert html.count("“not a url” is not a valid web address") == 1
+    assert html.count("“ftp://example.org/x” is not a valid web address") == 1
+    assert html.count("“fake.pdf” is not a real .pdf file.") == 1
+    assert html.count("“program.exe”: only these file types are accepted") == 1
+    assert db.session.execute(db.select(Submission)).first() is None and stored_files() == []
+
+
+def test_a_single_problem_keeps_its_code_and_a_field_the_form_lacks_is_named_at_the_top(client, login, assignments):
+    course, teacher, student = assignments.course_with_student()
+    assignment = assignments.create(course, teacher, accepts_links=False)
+    login(client, student)
+    refused = page(hand_in(client, assignment, links="https://example.org", text="Hi"))
+    top = refused[refused.index('id="hand-in-error"') :]
+    assert 'data-code="links_not_accepted"' in top
+    assert refused.count("This assignment does not accept links.") == 1
+    assert "Please correct the marked fields." not in refused and 'class="field-error"' not in refused
+
+
+def test_once_graded_the_grade_and_feedback_come_first(client, login, assignments):
+    from lms_assignments import grading
+
+    course, teacher, student = assignments.course_with_student()
+    assignment = assignments.create(course, teacher)
+    first = assignments.hand_in(student, assignment, text="First try")
+    login(client, student)
+    before = page(client.get(f"/assignments/{assignment.id}"))
+    assert 'id="my-grade"' not in before and "Waiting for a grade." in before
+
+    grading.grade_submission(teacher, first, score="7.5", comment="Good **structure**.")
+    grading.release(first)
+    graded = page(client.get(f"/assignments/{assignment.id}"))
+    grade = graded.index('id="my-grade"')
+    assert grade < graded.index('id="assignment-facts"') < graded.index('id="my-work"')
+    assert '<span id="grade-points">7.5</span> / 10' in graded[grade:]
+    assert graded.count("<strong>structure</strong>") == 1  # the feedback once, at the top
+    assert "Its grade and feedback are at the top of the page." in graded

@@ -15,11 +15,14 @@ def course_fragment(user, course) -> list:
     viewer, row = db.session.get(User, user.id), db.session.get(Course, course.id)
     if viewer is None or row is None or rooms.role(viewer, row) is None:
         return []
-    room = db.session.execute(db.select(ChatRoom).where(ChatRoom.key == f"course:{row.id}")).scalar_one_or_none()
+    # the room and the viewer's read mark in one query
+    found = db.session.execute(
+        db.select(ChatRoom, ChatRead.last_read_seq)
+        .outerjoin(ChatRead, (ChatRead.room_id == ChatRoom.id) & (ChatRead.user_id == viewer.id))
+        .where(ChatRoom.key == f"course:{row.id}")
+    ).first()
+    room, seen = found if found is not None else (None, 0)
     if room is not None and not rooms.may_read(viewer, room):
         return []
-    unread = 0
-    if room is not None:
-        read = db.session.get(ChatRead, (room.id, viewer.id))
-        unread = max(0, room.last_seq - (read.last_read_seq if read else 0))
+    unread = max(0, room.last_seq - (seen or 0)) if room is not None else 0
     return [render_fragment("chat/_course_fragment.html", course=row, unread=unread)]

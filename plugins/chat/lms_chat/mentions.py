@@ -69,5 +69,26 @@ def scenarios() -> list[dict]:
                 "excerpt": "@Bob see lesson 3",
                 "url": "/chat/1",
             },
-        }
+        },
+        {
+            "name": "chat.report",
+            "label": _l("A chat message was reported"),
+            "description": _l("Sent to a course's teachers when a member reports a message in its chat."),
+            "audience": "teacher",
+            "channels": ["push", "email"],
+            "frequency": "immediately",
+            "urgent": False,
+            "templates": {
+                "subject": _l("{{ reporter }} reported a message in the chat of “{{ course }}”"),
+                "text": _l("{{ author }} wrote: {{ excerpt }}\n\nReason: {{ reason }}"),
+                "short": _l("{{ reporter }} reported: {{ excerpt }}"),
+            },
+            "sample": {
+                "reporter": "Bob Stone",
+                "author": "Ann Lee",
+                "course": "Python basics",
+                "excerpt": "rude words",
+                "reason": "insulting",
+            },
+        },
     ]

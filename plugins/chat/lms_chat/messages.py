@@ -1,5 +1,11 @@
 """Messages: stored first (numbered under the room's lock), then broadcast to the
-room's sockets through the core's message queue, so every web process delivers them."""
+room's sockets through the core's message queue, so every web process delivers them.
+
+Every change of a message (new, edited, deleted, reacted to, pinned) also takes the
+room's next change number (``ChatMessage.change_seq``), so a reconnecting client asks
+for the changes above the last one it has and receives each changed message once, in
+its state now. A message may carry one file, checked and stored by the core's
+``lms_core.uploads`` with the chat's types and size limit."""
 
 from __future__ import annotations
 
@@ -8,15 +14,17 @@ import time
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from lms_core import ServiceError, db, gettext as _, render_markdown
+from lms_core import ServiceError, db, gettext as _, path_for, render_markdown
 from lms_core.cache import increment
 from lms_core.events import commit
 from lms_core.models import User, utcnow
 from lms_core.realtime import push
+from lms_core.uploads import FileStore, check_upload
 
 from lms_chat import rooms
-from lms_chat.models import ChatMessage, ChatRead, ChatReaction, ChatRoom
+from lms_chat.models import SHARED, ChatAttachment, ChatMessage, ChatRead, ChatReaction, ChatRoom
 from lms_chat.settings import settings
 
 NAMESPACE = "/chat"
@@ -25,10 +33,13 @@ REACTIONS = ("👍", "❤️", "😂", "🎉", "🤔", "👀")
 
 
 def post(
-    user: User, room: ChatRoom, body: str, client_id: str, reply_to: int | None = None
+    user: User, room: ChatRoom, body: str, client_id: str, reply_to: int | None = None, upload=None
 ) -> tuple[ChatMessage, bool]:
     """Store ``body`` as ``user``'s message, once per ``client_id`` (a resend returns the
-    stored message and ``False``), then broadcast it. Raises ``ServiceError``."""
+    stored message and ``False``), then broadcast it. ``upload`` (a werkzeug
+    ``FileStorage``) is the message's file: checked first, written, and deleted again if
+    the message is not stored, so there is never a message without its file or a file
+    without its message. Raises ``ServiceError``."""
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ServiceError("invalid_client_id", _("The message has no valid id; reload the page."), 400)
     existing = _by_client_id(user, client_id)
@@ -36,7 +47,11 @@ def post(
         if existing.room_id != room.id:
             raise ServiceError("invalid_client_id", _("The message has no valid id; reload the page."), 409)
         return existing, False
-    body = _checked_body(body)
+    has_file = upload is not None and bool(getattr(upload, "filename", ""))
+    body = _checked_body(body, required=not has_file)
+    checked = None
+    if has_file:
+        checked = check_upload(upload, file_types(), int(settings.get("CHAT_MAX_FILE_SIZE")))
     refusal = rooms.post_refusal(user, room)
     if refusal is not None:
         raise refusal
@@ -47,30 +62,55 @@ def post(
         if parent is None or parent.deleted_at is not None:
             raise ServiceError("reply_not_found", _("The message you answer is gone."), 404)
         parent = parent.reply_to or parent  # threads are one level deep: answer the thread's first message
-    # The room row's lock is held until the commit: numbers are committed in order.
-    table = ChatRoom.__table__
-    seq = db.session.execute(
-        db.update(table).where(table.c.id == room.id).values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq)
-    ).scalar_one()
-    message = ChatMessage(
-        room_id=room.id, seq=seq, author_id=user.id, client_id=client_id, body=body, reply_to_id=parent and parent.id
-    )
+    written = store().write(checked) if checked is not None else None
     try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # the same message, sent twice at once: the other one won
-        db.session.rollback()
-        stored = _by_client_id(user, client_id)
-        if stored is None:
-            raise
-        return stored, False
-    _mark_read(user.id, room.id, seq)
-    from lms_chat.mentions import mentioned
+        # The room row's lock is held until the commit: numbers are committed in order.
+        seq, change = _next_numbers(room, message=True)
+        message = ChatMessage(
+            room_id=room.id,
+            seq=seq,
+            change_seq=change,
+            author_id=user.id,
+            client_id=client_id,
+            body=body,
+            reply_to_id=parent and parent.id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:  # the same message, sent twice at once: the other one won
+            db.session.rollback()
+            if written:
+                store().delete([written])
+                written = None
+            stored = _by_client_id(user, client_id)
+            if stored is None:
+                raise
+            return stored, False
+        attachment = None
+        if checked is not None and written is not None:
+            attachment = ChatAttachment(
+                message_id=message.id,
+                stored_name=written,
+                original_name=checked.original_name,
+                content_type=checked.file_type.content_type,
+                size=checked.size,
+                image=checked.image,
+            )
+            db.session.add(attachment)
+        _mark_read(user.id, room.id, seq)
+        from lms_chat.mentions import mentioned
 
-    mentioned(room, message, user)
-    message.author, message.reply_to, message.reaction_counts = user, parent, {}
-    payload = serialize(message)  # before the commit expires the row: no query to read it again
-    commit()  # the message, its read mark and the mentions' notifications together
+        mentioned(room, message, user)
+        message.author, message.reply_to, message.reaction_counts = user, parent, {}
+        set_committed_value(message, "attachment", attachment)  # known: no query to read it
+        payload = serialize(message)  # before the commit expires the row: no query to read it again
+        commit()  # the message, its file's row, its read mark and the mentions' notifications together
+    except BaseException:
+        db.session.rollback()
+        if written:
+            store().delete([written])  # no file without its message
+        raise
     broadcast(room, "chat:message", payload)
     message.reaction_counts = {}
     return message, True
@@ -82,9 +122,9 @@ def _by_client_id(user: User, client_id: str) -> ChatMessage | None:
     ).scalar_one_or_none()
 
 
-def _checked_body(body) -> str:
+def _checked_body(body, required: bool = True) -> str:
     body = (body or "").strip() if isinstance(body, str) else ""
-    if not body:
+    if not body and required:
         raise ServiceError("empty", _("Write a message first."), 400)
     limit = int(settings.get("CHAT_MAX_LENGTH"))
     if len(body) > limit:
@@ -94,6 +134,36 @@ def _checked_body(body) -> str:
             400,
         )
     return body
+
+
+def file_types() -> list[str]:
+    """The file types members may attach (``CHAT_FILE_TYPES``, only types the core checks by content)."""
+    from lms_core.uploads import parse_extensions
+
+    return parse_extensions(settings.get("CHAT_FILE_TYPES"))[0]
+
+
+def store() -> FileStore:
+    folder = settings.get("CHAT_UPLOAD_FOLDER")
+    return FileStore(folder) if folder else FileStore.in_instance("chat-files")
+
+
+def _next_numbers(room: ChatRoom, message: bool = False) -> tuple[int, int]:
+    """The room's next message number (when ``message``) and next change number, taken
+    under the room row's lock (held until the commit: numbers are committed in order)."""
+    table = ChatRoom.__table__
+    values = {"last_change": table.c.last_change + 1}
+    if message:
+        values["last_seq"] = table.c.last_seq + 1
+    seq, change = db.session.execute(
+        db.update(table).where(table.c.id == room.id).values(**values).returning(table.c.last_seq, table.c.last_change)
+    ).one()
+    return seq, change
+
+
+def touch(room: ChatRoom, message: ChatMessage) -> None:
+    """``message`` changed: it takes the room's next change number (before the commit)."""
+    message.change_seq = _next_numbers(room)[1]
 
 
 def _rate_limit(user: User, room: ChatRoom) -> None:
@@ -136,6 +206,7 @@ def edit(user: User, room: ChatRoom, seq, body: str) -> ChatMessage:
         raise refusal
     if body != message.body:
         message.body, message.edited_at = body, utcnow()
+        touch(room, message)
         db.session.commit()
         broadcast(room, "chat:edited", serialize(message))
     return message
@@ -154,7 +225,14 @@ def delete(user: User, room: ChatRoom, seq) -> ChatMessage:
     message.deleted_at, message.deleted_by_id, message.pinned_at = utcnow(), user.id, None
     if message.author_id != user.id:
         log(room, user, "delete", message=message, target_user_id=message.author_id, detail=message.body[:500])
+    touch(room, message)
+    attachment = db.session.execute(
+        db.select(ChatAttachment).where(ChatAttachment.message_id == message.id)
+    ).scalar_one_or_none()
+    stored_name = attachment.stored_name if attachment is not None else None
     db.session.commit()
+    if stored_name:
+        store().delete([stored_name])  # a deleted message's file is no longer served, nor kept
     broadcast(room, "chat:deleted", serialize(message))
     return message
 
@@ -183,6 +261,7 @@ def react(user: User, room: ChatRoom, seq, emoji: str) -> ChatMessage:
                 db.session.add(ChatReaction(message_id=message.id, user_id=user.id, emoji=emoji))
         except IntegrityError:
             pass  # a double click: already there
+    touch(room, message)
     db.session.commit()
     broadcast(room, "chat:edited", serialize(message))
     return message
@@ -210,6 +289,24 @@ def since(room: ChatRoom, after: int) -> tuple[list[ChatMessage], bool]:
             db.select(ChatMessage)
             .where(ChatMessage.room_id == room.id, ChatMessage.seq > after)
             .order_by(ChatMessage.seq)
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    return _loaded(rows[:limit]), len(rows) > limit
+
+
+def changes(room: ChatRoom, after: int) -> tuple[list[ChatMessage], bool]:
+    """What a reconnecting client missed: every message changed after change number
+    ``after`` (new, edited, deleted, reacted to, pinned), once each, in its state now,
+    in the order of the changes; at most ``CHAT_REPLAY_LIMIT`` (``True``: there are more)."""
+    limit = int(settings.get("CHAT_REPLAY_LIMIT"))
+    rows = (
+        db.session.execute(
+            db.select(ChatMessage)
+            .where(ChatMessage.room_id == room.id, ChatMessage.change_seq > after)
+            .order_by(ChatMessage.change_seq)
             .limit(limit + 1)
         )
         .scalars()
@@ -263,7 +360,11 @@ def _loaded(rows: list[ChatMessage]) -> list[ChatMessage]:
     db.session.execute(
         db.select(ChatMessage)
         .where(ChatMessage.id.in_(ids))
-        .options(selectinload(ChatMessage.author), selectinload(ChatMessage.reply_to).selectinload(ChatMessage.author))
+        .options(
+            selectinload(ChatMessage.author),
+            selectinload(ChatMessage.reply_to).selectinload(ChatMessage.author),
+            selectinload(ChatMessage.attachment),
+        )
     ).scalars().all()
     counts: dict[int, dict[str, int]] = {}
     for message_id, emoji, count in db.session.execute(
@@ -282,6 +383,7 @@ def serialize(message: ChatMessage) -> dict:
         _loaded([message])
     gone = message.deleted_at is not None
     parent = message.reply_to
+    attachment = None if gone else message.attachment
     return {
         "id": message.id,
         "room": message.room_id,
@@ -302,6 +404,15 @@ def serialize(message: ChatMessage) -> dict:
             "excerpt": "" if parent.deleted_at else parent.body[:80],
         },
         "reactions": message.reaction_counts,
+        "change": message.change_seq,
+        "file": None
+        if attachment is None
+        else {
+            "name": attachment.original_name,
+            "size": attachment.size,  # bytes: each page writes it in its reader's language
+            "url": path_for("chat.file", room_id=message.room_id, seq=message.seq),
+            "image": attachment.image,
+        },
     }
 
 
@@ -344,8 +455,8 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
         .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
         .where(
             db.or_(
-                (ChatRoom.kind == "course") & ChatRoom.course_id.in_(courses) & (ChatRoom.mode != "off"),
-                (ChatRoom.kind == "course") & ChatRoom.course_id.in_(staffed),
+                ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(courses) & (ChatRoom.mode != "off"),
+                ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
                 (ChatRoom.kind == "direct")
                 & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))
                 & (ChatRoom.course_id.in_(courses) | ChatRoom.course_id.in_(staffed)),
@@ -354,7 +465,8 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
         .order_by(ChatRoom.kind, ChatRoom.id)
         .limit(500)
     ).all()
-    return [(room, max(0, room.last_seq - seen)) for room, seen in rows]
+    # an archived channel is read, not followed: it counts no unread messages
+    return [(room, 0 if room.archived_at else max(0, room.last_seq - seen)) for room, seen in rows]
 
 
 def unread_total(user: User) -> int:

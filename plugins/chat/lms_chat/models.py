@@ -14,7 +14,9 @@ from lms_core.models import User, utcnow
 from lms_core.models.base import UTCDateTime
 
 COURSE = "course"
+TOPIC = "topic"  # a channel the teacher opens beside the course room: same members, same rules
 DIRECT = "direct"
+SHARED = (COURSE, TOPIC)  # rooms every member of the course may read
 
 # What a course room lets people do (the teacher chooses).
 OPEN = "open"  # every member posts
@@ -34,13 +36,20 @@ class ChatRoom(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
-    # "course:<course id>" or "direct:<course id>:<smaller user id>:<larger user id>"
+    # "course:<course id>", "topic:<course id>:<token>" or
+    # "direct:<course id>:<smaller user id>:<larger user id>"
     key: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     mode: Mapped[str] = mapped_column(String(20), nullable=False, default=OPEN)
     learner_direct: Mapped[bool] = mapped_column(default=False, nullable=False)  # learners may write to each other
     user_a_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     user_b_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     last_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Every change of a message (new, edited, deleted, reacted to, pinned) takes the next
+    # number under the room row's lock, as ``last_seq`` does: a client that saw change n
+    # missed exactly the messages whose ``change_seq`` is above n.
+    last_change: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    title: Mapped[str | None] = mapped_column(String(120))  # a topic channel's name
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a topic channel closed for posting
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     course = relationship("Course")
@@ -72,15 +81,35 @@ class ChatMessage(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     room = relationship(ChatRoom)
     author = relationship(User, foreign_keys=[author_id])
     reply_to = relationship("ChatMessage", remote_side=[id])
+    attachment = relationship("ChatAttachment", uselist=False, viewonly=True)
 
     __table_args__ = (
         UniqueConstraint("room_id", "seq"),
         UniqueConstraint("author_id", "client_id"),
+        Index("ix_chat_messages_room_change", "room_id", "change_seq"),
     )
+
+
+class ChatAttachment(db.Model):
+    """A message's file, checked by ``lms_core.uploads`` and stored under a generated
+    name; ``image`` only when its content is a raster image (then shown inline)."""
+
+    __tablename__ = "chat_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_messages.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    original_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    image: Mapped[bool] = mapped_column(default=False, nullable=False)
 
 
 class ChatRead(db.Model):

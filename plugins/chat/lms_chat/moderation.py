@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import ServiceError, db, gettext as _
+from lms_core import ServiceError, db, gettext as _, notify, path_for
+from lms_core.events import commit
 from lms_core.models import User, utcnow
 
 from lms_chat import messages, rooms
@@ -73,6 +74,7 @@ def pin(actor: User, room: ChatRoom, seq, pinned: bool = True):
     if message.deleted_at is not None or (message.pinned_at is not None) == pinned:
         return message
     message.pinned_at = utcnow() if pinned else None
+    messages.touch(room, message)
     log(room, actor, "pin" if pinned else "unpin", message=message, target_user_id=message.author_id)
     db.session.commit()
     messages.broadcast(room, "chat:edited", messages.serialize(message))
@@ -92,8 +94,50 @@ def report(user: User, room: ChatRoom, seq, reason: str) -> bool:
     except IntegrityError:
         return False
     log(room, user, "report", message=message, target_user_id=message.author_id, detail=reason)
-    db.session.commit()
+    _tell_staff(room, message, user, reason)
+    commit()  # the report, its log entry and the staff's notifications together
     return True
+
+
+REPORTED = "chat.report"
+
+
+def _tell_staff(room: ChatRoom, message, reporter: User, reason: str) -> None:
+    """Every teacher of the course gets a notification (kind ``chat.report``), shown in
+    the language each of them reads (``lms_notification_texts``)."""
+    from lms_core.models import CourseStaff
+
+    staff_ids = db.session.execute(
+        db.select(CourseStaff.user_id)
+        .join(User, User.id == CourseStaff.user_id)
+        .where(CourseStaff.course_id == room.course_id, User.active.is_(True), CourseStaff.user_id != reporter.id)
+    ).scalars()
+    params = {
+        "course": room.course.title,
+        "reporter": reporter.name,
+        "author": message.author.name,
+        "excerpt": message.body[:300],
+        "reason": reason,
+    }
+    url = path_for("chat.moderation_log", room_id=room.id)
+    for staff_id in staff_ids:
+        notify(staff_id, REPORTED, lambda: report_title(params), lambda: report_body(params), url=url, params=params)
+
+
+def report_title(params: dict) -> str:
+    """The title of a ``chat.report`` notification, in the current language."""
+    return _(
+        "%(name)s reported a message in the chat of “%(course)s”",
+        name=params.get("reporter", ""),
+        course=params.get("course", ""),
+    )
+
+
+def report_body(params: dict) -> str:
+    excerpt = _("%(author)s wrote: %(excerpt)s", author=params.get("author", ""), excerpt=params.get("excerpt", ""))
+    if params.get("reason"):
+        return excerpt + "\n" + _("Reason: %(reason)s", reason=params["reason"])
+    return excerpt
 
 
 def journal(actor: User, room: ChatRoom, limit: int = 100) -> list[ChatModerationEntry]:

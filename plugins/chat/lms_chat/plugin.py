@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from lms_core import NavLink, gettext as _, hookimpl
+from lms_core import NavLink, PeriodicTask, gettext as _, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -76,3 +76,29 @@ def lms_notification_scenarios():
     from lms_chat.mentions import scenarios
 
     return scenarios()
+
+
+@hookimpl
+def lms_notification_texts():
+    from lms_chat.moderation import REPORTED, report_body, report_title
+
+    return {REPORTED: lambda params: (report_title(params), report_body(params))}
+
+
+@hookimpl
+def on_staff_removed(user, course, event):
+    """A teacher removed from a course's staff loses its staff-only rooms (and, when not
+    enrolled, all of them) at once: their chat sockets close and join again only what
+    they may still read."""
+    from lms_chat.rooms import forget_roles
+    from lms_chat.sockets import close_access
+
+    forget_roles()
+    close_access(user.id)
+
+
+@hookimpl
+def lms_periodic_tasks():
+    from lms_chat import jobs
+
+    return [PeriodicTask("chat.orphan_files", jobs.remove_orphan_files, 3600)]

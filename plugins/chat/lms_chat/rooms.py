@@ -8,7 +8,21 @@ from sqlalchemy.exc import IntegrityError
 from lms_core import ServiceError, db, gettext as _, is_enrolled, is_staff
 from lms_core.models import Course, User, utcnow
 
-from lms_chat.models import ANNOUNCEMENTS, COURSE, DIRECT, MODES, OFF, OPEN, READ_ONLY, ChatMute, ChatRoom
+from lms_chat.models import (
+    ANNOUNCEMENTS,
+    COURSE,
+    DIRECT,
+    MODES,
+    OFF,
+    OPEN,
+    READ_ONLY,
+    SHARED,
+    TOPIC,
+    ChatMute,
+    ChatRoom,
+)
+
+MAX_TITLE_LENGTH = 120
 
 STAFF = "staff"
 MEMBER = "member"
@@ -75,7 +89,9 @@ def post_refusal(user: User, room: ChatRoom) -> ServiceError | None:
     if not may_read(user, room):
         return ServiceError("not_found", _("There is no such chat room."), 404)
     who = role(user, room.course)
-    if room.kind == COURSE:
+    if room.kind in SHARED:
+        if room.archived_at is not None:
+            return ServiceError("archived", _("This channel is archived: it can be read, not written in."), 403)
         if room.mode == READ_ONLY:
             return ServiceError("read_only", _("This chat room is read-only."), 403)
         if room.mode == ANNOUNCEMENTS and who != STAFF:
@@ -124,39 +140,119 @@ def direct_room(user: User, other: User, course: Course) -> ChatRoom:
 def set_mode(user: User, room: ChatRoom, mode: str, learner_direct: bool) -> None:
     from lms_chat.moderation import log
 
-    if room.kind != COURSE or role(user, room.course) != STAFF:
+    if room.kind not in SHARED or role(user, room.course) != STAFF:
         raise ServiceError("forbidden", _("Only the course's staff change its chat room."), 403)
     if mode not in MODES:
         raise ServiceError("invalid", _("Choose one of the room's modes."), 400)
+    if room.kind == TOPIC:
+        learner_direct = room.learner_direct  # direct messages are the course room's setting
     if (room.mode, room.learner_direct) == (mode, learner_direct):
         return
+    closing = mode == OFF and room.mode != OFF
     room.mode, room.learner_direct = mode, bool(learner_direct)
     log(room, user, "mode", detail=f"{mode} learner_direct={int(bool(learner_direct))}")
     db.session.commit()
+    if closing:
+        close_sockets(room)
+
+
+def close_sockets(room: ChatRoom) -> None:
+    """Every socket leaves ``room`` at once, in every process (the room was turned off,
+    or someone's rights changed); each page is told (``chat:closed``) and joins again,
+    which only those who may still read it can."""
+    from lms_chat.messages import broadcast
+
+    broadcast(room, "chat:closed", {"room": room.id})
+    from lms_core.realtime import close_socket_room
+
+    close_socket_room(room.socket_room, "/chat")
+
+
+def _clean_title(title) -> str:
+    title = " ".join(str(title or "").split())
+    if not title:
+        raise ServiceError("invalid", _("Give the channel a name."), 400)
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ServiceError(
+            "too_long", _("A channel's name may be %(limit)d characters long.", limit=MAX_TITLE_LENGTH), 400
+        )
+    return title
+
+
+def create_topic(user: User, course: Course, title: str) -> ChatRoom:
+    """A topic channel beside the course room, made by the course's staff: the same
+    members, the same rules (it has its own mode)."""
+    import secrets
+
+    from lms_chat.moderation import log
+
+    if role(user, course) != STAFF:
+        raise ServiceError("forbidden", _("Only the course's staff open channels."), 403)
+    title = _clean_title(title)
+    room = ChatRoom(course_id=course.id, kind=TOPIC, key=f"topic:{course.id}:{secrets.token_hex(8)}", title=title)
+    db.session.add(room)
+    db.session.flush()
+    log(room, user, "topic", detail=title)
+    db.session.commit()
+    return room
+
+
+def change_topic(user: User, room: ChatRoom, title: str | None = None, archived: bool | None = None) -> None:
+    """Rename a topic channel, or archive it (read-only, out of the unread counts) or bring it back."""
+    from lms_chat.moderation import log
+
+    if room.kind != TOPIC or role(user, room.course) != STAFF:
+        raise ServiceError("forbidden", _("Only the course's staff change its channels."), 403)
+    if title is not None:
+        title = _clean_title(title)
+        if title != room.title:
+            log(room, user, "topic", detail=title)
+            room.title = title
+    if archived is not None and archived != (room.archived_at is not None):
+        room.archived_at = utcnow() if archived else None
+        log(room, user, "archive" if archived else "unarchive")
+    db.session.commit()
+
+
+def topics(course: Course) -> list[ChatRoom]:
+    return list(
+        db.session.execute(
+            db.select(ChatRoom)
+            .where(ChatRoom.course_id == course.id, ChatRoom.kind == TOPIC)
+            .order_by(ChatRoom.archived_at.is_not(None), ChatRoom.title)
+            .limit(100)
+        ).scalars()
+    )
 
 
 def title(room: ChatRoom, viewer: User) -> str:
     if room.kind == COURSE:
         return room.course.title
+    if room.kind == TOPIC:
+        return f"#{room.title}"
     other = room.user_b if room.user_a_id == viewer.id else room.user_a
     return other.name
 
 
 def members(course: Course):
     """The course's staff and active learners, for direct messages (ordered by name)."""
+    return [user for user, _staff in members_with_roles(course)]
+
+
+def members_with_roles(course: Course) -> list[tuple[User, bool]]:
+    """The course's members and whether each is its staff, in one query (ordered by name)."""
     from lms_core.models import CourseStaff, Enrollment
 
     staff = db.select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
     learners = db.select(Enrollment.user_id).where(
         Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed"))
     )
-    return (
-        db.session.execute(
-            db.select(User)
-            .where(User.active.is_(True), User.id.in_(staff.union(learners)))
-            .order_by(User.name)
-            .limit(500)
-        )
-        .scalars()
-        .all()
-    )
+    # as the core's is_staff: an administrator, or a teacher among the course's staff
+    is_staff_ = (User.role == "admin") | (User.role.in_(("teacher", "admin")) & User.id.in_(staff))
+    rows = db.session.execute(
+        db.select(User, is_staff_)
+        .where(User.active.is_(True), User.id.in_(staff.union(learners)))
+        .order_by(User.name)
+        .limit(500)
+    ).all()
+    return [(user, bool(flag)) for user, flag in rows]

@@ -13,5 +13,9 @@ settings = PluginSettings(
         "CHAT_EDIT_MINUTES": 15,  # authors edit and delete their messages this long
         "CHAT_PAGE_SIZE": 50,  # messages per page of history
         "CHAT_REPLAY_LIMIT": 500,  # messages a reconnecting client receives at most (then it pages)
+        "CHAT_MAX_FILE_SIZE": 10 * 1024 * 1024,  # bytes of a message's file
+        # types a message's file may have (checked by content: lms_core.uploads.FILE_TYPES)
+        "CHAT_FILE_TYPES": "png jpg jpeg gif webp pdf txt md csv zip docx xlsx pptx odt ods",
+        "CHAT_UPLOAD_FOLDER": "",  # where the files are stored (default: chat-files in the instance folder)
     }
 )

@@ -3,11 +3,14 @@
 do, so a guessed room id gets nothing and an ended enrolment ends the access at once.
 
 Client events (each answered through the acknowledgement, ``{"ok": false, "code": ...,
-"error": ...}`` when refused): ``join`` ``{room, after}`` (``after``: the last number the
-client saw; the answer holds what it missed), ``leave``, ``send`` ``{room, client_id,
+"error": ...}`` when refused): ``join`` ``{room, since}`` (``since``: the last change
+number the client has; the answer holds every message changed after it: new, edited,
+deleted, reacted to; ``after``, the last message number, still replays new messages
+only), ``changes`` ``{room, since}`` (the next part of a long replay), ``leave``, ``send`` ``{room, client_id,
 body, reply_to}``, ``edit``, ``delete``, ``react``, ``read``, ``typing``, ``history``
 ``{room, before}``. Server events: ``chat:message``, ``chat:edited``, ``chat:deleted``,
-``chat:typing``, ``chat:presence``, ``chat:muted``."""
+``chat:typing``, ``chat:presence``, ``chat:muted``, ``chat:closed`` (the room was turned
+off: every socket left it; join again)."""
 
 from __future__ import annotations
 
@@ -115,8 +118,11 @@ def on_join(user, room, data):
     # Join first, then read: a message committed in between arrives twice at most (the
     # client keeps one per number), never not at all.
     join_room(room.socket_room)
-    after = _number(data.get("after"))
-    if after:
+    last_change = room.last_change  # read before the messages: a later change is replayed, never lost
+    since, after = _number(data.get("since")), _number(data.get("after"))
+    if since:
+        found, more = messages.changes(room, since)
+    elif after:
         found, more = messages.since(room, after)
     else:
         found = messages.page(room)
@@ -127,9 +133,30 @@ def on_join(user, room, data):
         "ok": True,
         "room": room.id,
         "last_seq": room.last_seq,
+        # after a page or a replay of new messages, the page has every change up to now
+        "last_change": _replayed_up_to(found, more and bool(since), last_change),
         "messages": [messages.serialize(m) for m in found],
         "more": more,
         "online": online,
+    }
+
+
+def _replayed_up_to(found, more, last_change) -> int:
+    """The change number the client has everything up to after this answer."""
+    if more and found:
+        return max(m.change_seq for m in found)
+    return last_change
+
+
+@handler
+def on_changes(user, room, data):
+    last_change = room.last_change
+    found, more = messages.changes(room, _number(data.get("since")))
+    return {
+        "ok": True,
+        "last_change": _replayed_up_to(found, more, last_change),
+        "messages": [messages.serialize(m) for m in found],
+        "more": more,
     }
 
 
@@ -203,6 +230,7 @@ HANDLERS = {
     "read": on_read,
     "typing": on_typing,
     "history": on_history,
+    "changes": on_changes,
 }
 
 

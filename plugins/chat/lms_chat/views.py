@@ -9,11 +9,12 @@ import uuid
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
-from lms_core import ServiceError, current_user, db, gettext as _, login_required, refused_status
+from lms_core import ServiceError, current_user, db, gettext as _, login_required, refused_status, send_upload
 from lms_core.models import Course, User
+from lms_core.uploads import human_size
 
 from lms_chat import messages, moderation, rooms
-from lms_chat.models import ANNOUNCEMENTS, COURSE, DIRECT, MODES, OFF, OPEN, READ_ONLY
+from lms_chat.models import ANNOUNCEMENTS, COURSE, DIRECT, MODES, OFF, OPEN, READ_ONLY, SHARED, TOPIC, ChatAttachment
 from lms_chat.settings import settings
 
 bp = Blueprint(
@@ -42,13 +43,22 @@ def chat_mode_label(mode: str) -> str:
     }[mode]
 
 
+@bp.app_template_global()
+def chat_file_size(size: int) -> str:
+    return human_size(size)
+
+
 @bp.route("/")
 @login_required
 def index():
     found = messages.readable_rooms(_user())
+    shared = sorted(
+        ((r, n) for r, n in found if r.kind in SHARED),
+        key=lambda item: (item[0].course_id, item[0].kind == TOPIC, item[0].archived_at is not None, item[0].id),
+    )
     return render_template(
         "chat/index.html",
-        course_rooms=[(r, n) for r, n in found if r.kind == COURSE],
+        course_rooms=shared,
         direct_rooms=[(r, n) for r, n in found if r.kind == DIRECT],
         title_of=lambda room: rooms.title(room, _user()),
     )
@@ -74,11 +84,12 @@ def room(room_id):
 
 def _render_room(room, error: str | None = None, body: str = "", reply_to: str = "", status: int = 200):
     user = _user()
+    known_change = room.last_change  # before the messages are read: the page replays what comes later
     words = request.args.get("q", "").strip()
     before = request.args.get("before", type=int)
-    found = messages.search(room, words) if words else messages.page(room, before=before)
     if not words and not before:
-        messages.mark_read(user, room)
+        messages.mark_read(user, room)  # first: its commit would expire the page's rows (one query each)
+    found = messages.search(room, words) if words else messages.page(room, before=before)
     staff = rooms.role(user, room.course) == rooms.STAFF
     refusal = rooms.post_refusal(user, room)
     learners_may_write = room.kind == COURSE and room.learner_direct
@@ -86,10 +97,9 @@ def _render_room(room, error: str | None = None, body: str = "", reply_to: str =
     if room.kind == COURSE:
         mine = rooms.role(user, room.course)
         people = [
-            m
-            for m in rooms.members(room.course)
-            if m.id != user.id
-            and (mine == rooms.STAFF or learners_may_write or rooms.role(m, room.course) == rooms.STAFF)
+            member
+            for member, member_is_staff in rooms.members_with_roles(room.course)
+            if member.id != user.id and (mine == rooms.STAFF or learners_may_write or member_is_staff)
         ]
     return (
         render_template(
@@ -101,6 +111,10 @@ def _render_room(room, error: str | None = None, body: str = "", reply_to: str =
             before=before,
             older=found[0].seq if found and found[0].seq > 1 and not words else None,
             pinned=messages.pinned(room),
+            known_change=known_change,
+            channels=rooms.topics(room.course) if room.kind in SHARED else [],
+            file_types=messages.file_types(),
+            max_file_size=human_size(int(settings.get("CHAT_MAX_FILE_SIZE"))),
             staff=staff,
             refusal=refusal,
             error=error,
@@ -126,13 +140,63 @@ def post(room_id):
     body, reply_to = request.form.get("body", ""), request.form.get("reply_to", "")
     try:
         message, _created = messages.post(
-            _user(), room, body, request.form.get("client_id", ""), reply_to=reply_to or None
+            _user(),
+            room,
+            body,
+            request.form.get("client_id", ""),
+            reply_to=reply_to or None,
+            upload=request.files.get("file"),
         )
     except ServiceError as error:
         db.session.rollback()
-        status = 429 if error.code == "rate_limited" else (403 if error.status == 403 else refused_status(error))
+        status = error.status if error.status in (403, 413, 429) else refused_status(error)
         return _render_room(room, error=error.message, body=body, reply_to=reply_to, status=status)
     return redirect(url_for("chat.room", room_id=room.id, _anchor=f"m{message.seq}"), 303)
+
+
+@bp.route("/<int:room_id>/messages/<int:seq>/file")
+@login_required
+def file(room_id, seq):
+    """A message's file, for the room's members only: always a download (``nosniff``);
+    ``?inline=1`` shows an image whose type was verified by its content."""
+    room = _room(room_id)
+    try:
+        message = messages.message_in(_user(), room, seq)
+    except ServiceError:
+        abort(404)
+    attachment = db.session.execute(
+        db.select(ChatAttachment).where(ChatAttachment.message_id == message.id)
+    ).scalar_one_or_none()
+    if attachment is None or message.deleted_at is not None:
+        abort(404)
+    path = messages.store().path_of(attachment.stored_name)
+    if not path.is_file():
+        abort(404)
+    inline = attachment.image and request.args.get("inline") == "1"
+    return send_upload(path, attachment.original_name, attachment.content_type, inline_image=inline)
+
+
+@bp.route("/course/<int:course_id>/topics", methods=["POST"])
+@login_required
+def new_topic(course_id):
+    course = db.session.get(Course, course_id)
+    if course is None or rooms.role(_user(), course) is None:
+        abort(404)
+    room = rooms.course_room(course)
+    try:
+        topic = rooms.create_topic(_user(), course, request.form.get("title", ""))
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_room(room, error=error.message, status=error.status if error.status in (400, 403) else 400)
+    return redirect(url_for("chat.room", room_id=topic.id), 303)
+
+
+@bp.route("/<int:room_id>/topic", methods=["POST"])
+@login_required
+def change_topic(room_id):
+    archived = {"1": True, "0": False}.get(request.form.get("archived", ""))
+    title = request.form.get("title")
+    return _act(room_id, lambda room: rooms.change_topic(_user(), room, title=title, archived=archived))
 
 
 @bp.route("/<int:room_id>/history")

@@ -59,7 +59,15 @@ def log_in_over_http(base_url, user, password=PASSWORD):
 class ChatClient:
     """A python-socketio client on ``/chat`` that records every chat event it hears."""
 
-    EVENTS = ("chat:message", "chat:edited", "chat:deleted", "chat:typing", "chat:presence", "chat:muted")
+    EVENTS = (
+        "chat:message",
+        "chat:edited",
+        "chat:deleted",
+        "chat:typing",
+        "chat:presence",
+        "chat:muted",
+        "chat:closed",
+    )
 
     def __init__(self, base_url, browser):
         import socketio

@@ -74,3 +74,51 @@ def test_a_message_typed_in_one_browser_appears_live_in_another(course, servers,
         shoot(bob_page, "index-ru")
     finally:
         bob_context.close()
+
+
+def tiny_png(path: Path) -> Path:
+    """A real 8x8 PNG (the browser must be able to draw it)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * 8 for _ in range(8))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.mark.browser
+def test_a_picture_attached_in_one_browser_shows_in_another(course, servers, browser_page, tmp_path):
+    ann, bob, _cleo = course.learners
+    one, two = servers
+    bob_context = browser_page.context.browser.new_context(locale="ru-RU", timezone_id="UTC")
+    try:
+        bob_page = bob_context.new_page()
+        browser_login(bob_page, two, bob)
+        bob_page.goto(f"{two}/chat/{course.room.id}")
+        bob_page.locator("#chat-online", has_text="Bob Stone").wait_for()
+
+        ann_page = browser_page
+        browser_login(ann_page, one, ann)
+        ann_page.goto(f"{one}/chat/{course.room.id}")
+        ann_page.fill("#chat-body", "My diagram")
+        ann_page.set_input_files("#chat-file", str(tiny_png(tmp_path / "diagram.png")))
+        ann_page.click("#chat-post button[type=submit]")  # with a file: the plain form post
+        ann_page.locator("#chat-messages img[alt='diagram.png']").wait_for()
+        live = bob_page.locator("#chat-messages img[alt='diagram.png']")
+        live.wait_for()
+        bob_page.wait_for_function(
+            "document.querySelector(\"#chat-messages img[alt='diagram.png']\").naturalWidth === 8"
+        )
+        assert bob_page.locator("#chat-messages a[download]", has_text="diagram.png").count() == 1
+        assert bob_page.locator("#chat-messages .chat-file", has_text="байт").count() == 1  # in Bob's language
+        shoot(bob_page, "room-file-ru")
+    finally:
+        bob_context.close()

@@ -157,3 +157,76 @@ def test_edits_deletes_and_refusals_travel_with_clear_messages(
     assert closed["code"] == "announcements_only"
     assert ann_socket.call("join", {"room": "1; DROP TABLE"})["code"] == "not_found"
     assert ann_socket.call("send", "not an object")["code"] == "invalid"
+
+
+def test_a_reconnecting_client_receives_the_edits_deletes_and_reactions_it_missed(
+    course, live_server, second_live_server, chat_clients
+):
+    ann, bob, _cleo = course.learners
+    bob_socket = chat_clients(second_live_server, bob)
+    ann_socket = chat_clients(live_server, ann)
+    for member in (ann_socket, bob_socket):
+        assert member.call("join", {"room": course.room.id})["ok"]
+    kept = send(bob_socket, course.room, "typo hree")
+    gone = send(bob_socket, course.room, "delete me")
+    liked = send(bob_socket, course.room, "like me")
+    ann_socket.wait_for(3)
+    seen = max(m["change"] for m in ann_socket.messages())
+    ann_socket.close()
+
+    room = course.room.id
+    assert bob_socket.call("edit", {"room": room, "seq": kept["seq"], "body": "typo here"})["ok"]
+    assert bob_socket.call("delete", {"room": room, "seq": gone["seq"]})["ok"]
+    assert bob_socket.call("react", {"room": room, "seq": liked["seq"], "emoji": "🎉"})["ok"]
+    assert bob_socket.call("edit", {"room": room, "seq": kept["seq"], "body": "typo here!"})["ok"]  # twice
+    fresh = send(bob_socket, course.room, "and a new one")
+
+    again = chat_clients(second_live_server, ann_socket.browser)
+    answer = again.call("join", {"room": room, "since": seen})
+    assert answer["ok"] and answer["more"] is False
+    by_seq = {m["seq"]: m for m in answer["messages"]}
+    assert sorted(by_seq) == [kept["seq"], gone["seq"], liked["seq"], fresh["seq"]]  # each once
+    assert len(answer["messages"]) == 4
+    assert by_seq[kept["seq"]]["body"] == "typo here!" and by_seq[kept["seq"]]["edited"]
+    assert by_seq[gone["seq"]]["deleted"] and by_seq[liked["seq"]]["reactions"] == {"🎉": 1}
+    assert answer["last_change"] == max(m["change"] for m in answer["messages"])
+    assert again.call("join", {"room": room, "since": answer["last_change"]})["messages"] == []
+
+
+def test_a_room_turned_off_or_a_teacher_removed_drops_their_sockets_at_once(
+    course, factory, live_server, second_live_server, chat_clients, client, login
+):
+    from lms_core import db
+    from lms_core.models import CourseStaff
+
+    from lms_chat import rooms
+
+    ann, _bob, _cleo = course.learners
+    ann_socket = chat_clients(live_server, ann)
+    teacher_socket = chat_clients(second_live_server, course.teacher)
+    for member in (ann_socket, teacher_socket):
+        assert member.call("join", {"room": course.room.id})["ok"]
+
+    rooms.set_mode(course.teacher, course.room, "off", False)  # in this process: through Redis to both
+    assert ann_socket.wait_for(1, event="chat:closed")
+    teacher_socket.wait_for(1, event="chat:closed")
+    send(teacher_socket, course.room, "only staff now")  # staff may still write; nobody has rejoined
+    time.sleep(0.5)
+    assert ann_socket.messages() == [] and teacher_socket.messages() == []
+    assert ann_socket.call("join", {"room": course.room.id})["code"] == "not_found"
+    assert teacher_socket.call("join", {"room": course.room.id})["ok"]  # staff join again
+    send(teacher_socket, course.room, "back")
+    assert teacher_socket.wait_for(1)[0]["body"] == "back"
+    time.sleep(0.3)
+    assert ann_socket.messages() == []
+
+    helper = factory.user(role="teacher", name="Hal Helper")
+    db.session.add(CourseStaff(course_id=course.course.id, user_id=helper.id))
+    db.session.commit()
+    helper_socket = chat_clients(live_server, helper)
+    assert helper_socket.call("join", {"room": course.room.id})["ok"]  # staff read a room that is off
+    login(client, course.teacher)  # the course's "Teachers" page, in this process: through Redis to the socket
+    assert client.post(f"/teach/courses/{course.course.id}/staff/{helper.id}/remove").status_code in (302, 303)
+    assert helper_socket.ended.wait(timeout=10), "the former teacher's chat socket is still open"
+    back = chat_clients(live_server, helper_socket.browser)
+    assert back.call("join", {"room": course.room.id})["code"] == "not_found"

@@ -14,4 +14,4 @@ def test_the_plugin_keeps_its_own_version_table_and_table_names(app):
     tables = set(inspect(db.engine).get_table_names())
     assert "chat_alembic_version" in tables
     ours = {t for t in db.metadata.tables if t.startswith("chat_")}
-    assert len(ours) == 7 and ours <= tables
+    assert len(ours) == 8 and ours <= tables

@@ -25,7 +25,7 @@ def course_fragment(user_info, course_info) -> list[Markup]:
 
 
 def dashboard_fragment(user_info) -> list[Markup]:
-    return [render_fragment("gamification/_dashboard_fragment.html", **dashboard_summary(user_info))]
+    return [render_fragment("gamification/_dashboard_fragment.html", with_script=True, **dashboard_summary(user_info))]
 
 
 def course_summary(user_info, course_info) -> dict:

@@ -101,6 +101,24 @@ def profile():
     )
 
 
+@bp.get("/me/summary")
+@login_required
+def dashboard_summary():
+    """The dashboard's points-and-badges panel alone: its script fetches it again when
+    the learner's points change (the push says only that they changed)."""
+    from lms_core import render_fragment
+    from lms_core.payloads import UserInfo
+
+    from lms_gamification import fragments
+
+    html = render_fragment(
+        "gamification/_dashboard_fragment.html", **fragments.dashboard_summary(UserInfo.of(current_user))
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.post("/me/privacy")
 @login_required
 def set_privacy():

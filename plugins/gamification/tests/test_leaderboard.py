@@ -199,3 +199,28 @@ def test_the_periodic_repair_resends_what_redis_missed(app, factory):
     assert [(e.user_id, e.points) for e in RedisStandings().standing(board_key(None), None).top] == [(ann.id, 30)]
     assert repair() >= 1  # sending again changes nothing
     assert RedisStandings().standing(board_key(None), None).total == 1
+
+
+def test_the_course_leaderboard_api_reads_the_course_with_the_viewers_enrolment_in_one_statement(
+    app, client, factory, login
+):
+    from lms_core.testing import count_sql
+
+    teacher = factory.user("teacher")
+    course = factory.course(teacher)
+    student = factory.user()
+    factory.enrol(student, course)
+    give(student, 10, course)
+    login(client, student)
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+    assert client.get(path).status_code == 200
+    with count_sql(db.engine) as sql:
+        response = client.get(path)
+    assert response.status_code == 200 and response.get_json()["me"]["points"] == 10
+    reads = [s for s in sql.statements if "FROM courses" in s or "FROM enrollments" in s]
+    assert len(reads) == 1 and "enrollments" in reads[0], reads
+    # Someone else's course: the same one statement, and a refusal.
+    other = factory.course(teacher)
+    response = client.get(f"/api/v1/gamification/leaderboards/courses/{other.id}")
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+    assert client.get("/api/v1/gamification/leaderboards/courses/999999").get_json()["error"]["code"] == "not_found"

@@ -74,3 +74,29 @@ def test_a_classmates_new_points_reach_an_open_course_leaderboard_without_saying
         assert received(watching, "gamification.points", timeout=0.3) == []
     finally:
         close(watching, achieving)
+
+
+@in_process
+def test_the_dashboards_points_panel_hears_new_points_and_fetches_itself_again(
+    without_message_queue, app, client, factory, login, pass_quiz
+):
+    course = factory.course()
+    student = factory.user()
+    factory.enrol(student, course)
+    login(client, student)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-url="/gamification/me/summary"' in dashboard
+    assert "/gamification/static/dashboard.js" in dashboard and "0 points" in dashboard
+    socket = open_socket(app, factory, login, student)
+    try:
+        pass_quiz(student, factory.quiz(course))
+        pushed = received(socket, "gamification.points")
+        assert pushed and pushed[0]["args"][0] == {"points": 20}  # then the completed course's
+        total = pushed[-1]["args"][0]["points"]
+    finally:
+        close(socket)
+    panel = client.get("/gamification/me/summary")
+    html = panel.get_data(as_text=True)
+    assert panel.status_code == 200 and panel.headers["Cache-Control"] == "private, no-store"
+    assert f"{total} points" in html and 'id="gamification-dashboard"' in html and "<script" not in html
+    assert app.test_client().get("/gamification/me/summary").status_code in (302, 401)

@@ -63,6 +63,17 @@ SCO_SCRIPT = r"""
     set("cmi.core.lesson_location", "cmi.location", "page-3");
     return commit();
   };
+  if (v === "2004") {
+    document.body.dataset.canContinue = api.GetValue("adl.nav.request_valid.continue");
+    document.body.dataset.canPrevious = api.GetValue("adl.nav.request_valid.previous");
+  }
+  // SCORM 2004 navigation: the SCO asks to go somewhere, then terminates.
+  window.scoNavigate = function (request) {
+    api.SetValue("adl.nav.request", request);
+    api.SetValue("cmi.completion_status", "completed");
+    api.SetValue("cmi.exit", "normal");
+    return api.Terminate("");
+  };
   window.scoQuiet = function (size) {
     var data = "";
     while (data.length < size) { data += "q"; }
@@ -114,6 +125,7 @@ class Sco:
     href: str
     parameters: str = ""
     mastery: float | None = None
+    hide: tuple[str, ...] = ()  # 2004: adlnav:hideLMSUI
 
 
 @dataclass
@@ -125,6 +137,7 @@ class PackageSpec:
     extra_files: dict[str, bytes] = field(default_factory=dict)
     skip_files: tuple[str, ...] = ()
     manifest: str | None = None  # replaces the generated manifest
+    control_mode: dict[str, bool] | None = None  # 2004: the organization's imsss:controlMode
 
 
 def manifest_xml(spec: PackageSpec) -> str:
@@ -135,8 +148,12 @@ def manifest_xml(spec: PackageSpec) -> str:
         mastery = ""
         if sco.mastery is not None and not is_2004:
             mastery = f"<adlcp:masteryscore>{sco.mastery:g}</adlcp:masteryscore>"
+        presentation = ""
+        if sco.hide and is_2004:
+            hidden = "".join(f"<adlnav:hideLMSUI>{h}</adlnav:hideLMSUI>" for h in sco.hide)
+            presentation = f"<adlnav:presentation><adlnav:navigationInterface>{hidden}</adlnav:navigationInterface></adlnav:presentation>"
         items.append(
-            f'<item identifier="{sco.identifier}" identifierref="res_{index}"{params}><title>{sco.title}</title>{mastery}</item>'
+            f'<item identifier="{sco.identifier}" identifierref="res_{index}"{params}><title>{sco.title}</title>{mastery}{presentation}</item>'
         )
         type_attr = 'adlcp:scormType="sco"' if is_2004 else 'adlcp:scormtype="sco"'
         resources.append(
@@ -150,10 +167,19 @@ def manifest_xml(spec: PackageSpec) -> str:
         f"<metadata><schema>ADL SCORM</schema><schemaversion>{schemaversion}</schemaversion></metadata>"
         f'<organizations default="org"><organization identifier="org"><title>{spec.title}</title>'
         + "".join(items)
+        + _sequencing(spec)
         + "</organization></organizations><resources>"
         + "".join(resources)
         + "</resources></manifest>"
     )
+
+
+def _sequencing(spec: PackageSpec) -> str:
+    if not spec.control_mode or spec.version != "2004":
+        return ""
+    names = {"choice": "choice", "flow": "flow", "forward_only": "forwardOnly"}
+    attrs = " ".join(f'{names[k]}="{str(v).lower()}"' for k, v in spec.control_mode.items())
+    return f"<imsss:sequencing><imsss:controlMode {attrs}/></imsss:sequencing>"
 
 
 def build(spec: PackageSpec | None = None, **kwargs) -> bytes:

@@ -197,3 +197,36 @@ def test_round_trip_an_exported_quiz_is_played_and_its_completion_recorded(
     attempt = db.session.execute(db.select(ScormAttempt).where(ScormAttempt.sco_id == quiz_sco.id)).scalar_one()
     assert (attempt.success_status, attempt.score_percent, attempt.finished) == ("passed", 100.0, True)
     assert attempt.data["cmi.interactions.0.result"] == "correct"
+
+
+def test_a_multi_sco_2004_package_moves_by_the_scos_requests_and_the_contents(
+    app, scorm_course, scorm_server, browser_page, tmp_path
+):
+    from scorm_builders import Sco
+
+    teacher, course, learner = scorm_course
+    scos = [Sco("a", "One", "a/index.html"), Sco("b", "Two", "b/index.html"), Sco("c", "Three", "c/index.html")]
+    spec = PackageSpec(version="2004", scos=scos, control_mode={"choice": True, "flow": True})
+    one, two, three = import_as(app, teacher, course, build(spec)).scos
+    page = browser_page
+    browser_login(page, scorm_server, learner)
+    page.goto(f"{scorm_server}/scorm/scos/{one.id}")
+    frame = sco_frame(page)
+    assert frame.evaluate("() => document.body.dataset.canContinue") == "true"
+    # The SCO asks to continue and terminates: its attempt is stored, the player moves on.
+    frame.evaluate("() => window.scoNavigate('continue')")
+    page.wait_for_url(f"{scorm_server}/scorm/scos/{two.id}", timeout=10000)
+    assert sco_frame(page).locator("h1").inner_text() == "Two"
+    first = wait_for(lambda: db.session.execute(db.select(ScormAttempt).where(ScormAttempt.sco_id == one.id)).scalar())
+    assert (first.completion_status, first.finished) == ("completed", True)
+    # The player's own controls: previous, next and the table of contents, at 390 px too.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("#scorm-previous").is_visible() and page.locator("#scorm-next").is_visible()
+    page.locator("#scorm-toc summary").click()
+    page.screenshot(path=shots_folder(tmp_path) / "navigation-en-390.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator("#scorm-toc").get_by_role("link", name="Three").click()
+    page.wait_for_url(f"{scorm_server}/scorm/scos/{three.id}", timeout=10000)
+    # A choice request from the SCO itself.
+    sco_frame(page).evaluate("() => window.scoNavigate('{target=a}choice')")
+    page.wait_for_url(f"{scorm_server}/scorm/scos/{one.id}", timeout=10000)

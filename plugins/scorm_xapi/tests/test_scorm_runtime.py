@@ -28,7 +28,8 @@ def import_package(client, login, course, teacher, **spec):
 
 
 def launch(client, sco, method="get"):
-    page = getattr(client, method)(f"/scorm/scos/{sco.id}")
+    """Open the player (GET), or start a new attempt (POST, then the player it redirects to)."""
+    page = getattr(client, method)(f"/scorm/scos/{sco.id}", follow_redirects=True)
     assert page.status_code == 200, page.get_data(as_text=True)
     frame = re.search(r'id="scorm-frame" src="([^"]+)"', page.get_data(as_text=True)).group(1)
     token = re.search(r"/scorm/run/([^/]+)/", frame).group(1)
@@ -210,7 +211,11 @@ def test_viewed_completes_on_launch(client, login, scorm_course):
     package.completion_rule = "viewed"
     db.session.commit()
     login(client, learner)
-    launch(client, package.scos[0])
+    token = launch(client, package.scos[0])
+    assert db.session.execute(db.select(LessonCompletion)).first() is None  # a GET changes nothing
+    # Its runtime page starts the attempt once the content loads (it may never call the API).
+    assert 'data-start-on-load="1"' in client.get(f"/scorm/run/{token}/").get_data(as_text=True)
+    assert client.post(f"/scorm/runtime/{token}/initialize").get_json()["recorded"] is True
     assert db.session.execute(db.select(LessonCompletion)).scalar_one().user_id == learner.id
 
 
@@ -287,3 +292,189 @@ def test_a_scos_score_is_a_column_of_the_course_gradebook(client, login, played)
     assert (
         get_plugin_manager().pm.hook.lms_gradebook_items(course=course, user_ids=[learner.id + 999])[0][0].scores == {}
     )
+
+
+def test_opening_the_player_stores_nothing_until_the_sco_initializes(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    launch(client, sco)
+    assert "Attempt 1" in client.get(f"/scorm/scos/{sco.id}").get_data(as_text=True)
+    state = client.get(f"/scorm/runtime/{token}/state").get_json()
+    assert state["recorded"] is True and state["data"]["cmi.core.lesson_mode"] == "normal"
+    assert db.session.execute(db.select(ScormAttempt)).first() is None
+    assert client.post(f"/scorm/runtime/{token}/initialize").status_code == 200
+    assert client.post(f"/scorm/runtime/{token}/initialize").status_code == 200  # once only
+    attempt = db.session.execute(db.select(ScormAttempt)).scalar_one()
+    assert (attempt.number, attempt.commits) == (1, 0)
+    # The next GET continues that attempt; a commit of the first launch lands in it.
+    again = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "p1"}, seq=1).status_code == 200
+    assert commit(client, again, {"cmi.core.lesson_location": "p2"}, seq=1).status_code == 200
+    db.session.expire_all()
+    assert db.session.execute(db.select(ScormAttempt)).scalar_one().data["cmi.core.lesson_location"] == "p2"
+
+
+def test_commits_to_an_attempt_that_is_over_are_refused(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    done = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"}
+    assert commit(client, token, done, seq=1, terminate=True).status_code == 200
+    assert commit(client, token, done, seq=1, terminate=True).status_code == 200  # a retried request: ignored
+    for later in (
+        commit(client, token, {"cmi.core.lesson_status": "failed"}, seq=2),
+        client.post(f"/scorm/runtime/{token}/initialize"),
+    ):
+        assert later.status_code == 409
+        assert later.get_json()["error"]["code"] == "attempt_finished"
+    attempt = db.session.execute(db.select(ScormAttempt)).scalar_one()
+    assert (attempt.completion_status, attempt.commits) == ("passed", 1)
+    # Opening the player again starts attempt 2 (when the SCO initializes).
+    fresh = launch(client, sco)
+    assert commit(client, fresh, {"cmi.core.lesson_status": "incomplete"}, seq=1).status_code == 200
+    assert [a.number for a in runtime.attempts_of(attempt.user_id, sco.id)] == [1, 2]
+
+
+def test_a_suspended_attempt_takes_commits_again_from_its_next_launch_only(client, played):
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    suspend = {"cmi.core.lesson_status": "incomplete", "cmi.core.exit": "suspend"}
+    assert commit(client, token, suspend, seq=1, terminate=True).status_code == 200
+    assert commit(client, token, {"cmi.core.lesson_location": "x"}, seq=2).status_code == 409  # after its Terminate
+    resumed = launch(client, sco)
+    assert commit(client, resumed, {"cmi.core.lesson_location": "y"}, seq=1).status_code == 200
+    assert db.session.execute(db.select(db.func.count()).select_from(ScormAttempt)).scalar() == 1
+
+
+@pytest.mark.parametrize("change", ["hold", "withdraw"])
+def test_a_learner_no_longer_enrolled_cannot_commit_with_a_live_token(client, played, change):
+    from lms_core.services import enrolment
+
+    _package, sco, learner, course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "a"}, seq=1).status_code == 200
+    fresh = launch(client, sco)
+    enrollment = db.session.execute(db.select(Enrollment).where(Enrollment.user_id == learner.id)).scalar_one()
+    enrolment.hold(enrollment.id, "refund") if change == "hold" else enrolment.withdraw(enrollment.id)
+    for answer in (
+        commit(client, token, {"cmi.core.lesson_location": "b"}, seq=2),
+        client.post(f"/scorm/runtime/{fresh}/initialize"),
+    ):
+        assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "not_enrolled"
+    db.session.expire_all()
+    attempts = db.session.execute(db.select(ScormAttempt)).scalars().all()
+    assert [a.data.get("cmi.core.lesson_location") for a in attempts] == ["a"]
+
+
+def run_at_once(app, calls, prepare=None):
+    """Each call in its own thread (its own test client, session and connection), all
+    released together by a barrier once ``prepare(client)`` has run; returns their results."""
+    import threading
+
+    barrier, results, errors = threading.Barrier(len(calls)), [None] * len(calls), []
+
+    def work(index, call):
+        with app.app_context():
+            try:
+                other = app.test_client()
+                if prepare is not None:
+                    prepare(other)
+                barrier.wait(timeout=10)
+                results[index] = call(other)
+            except Exception as error:  # reported by the test
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(n, c)) for n, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors and not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_two_first_commits_at_once_make_one_attempt(app, client, played):
+    """Two tabs opened together, both SCOs committing first at the same moment."""
+    _package, sco, learner, _course = played
+    tokens = [launch(client, sco) for _ in range(4)]
+
+    def first_commit(token):
+        return lambda other: commit(other, token, {"cmi.core.lesson_location": "x"}, seq=1).status_code
+
+    def initialize(token):
+        return lambda other: other.post(f"/scorm/runtime/{token}/initialize").status_code
+
+    answers = run_at_once(app, [(first_commit if n % 2 else initialize)(t) for n, t in enumerate(tokens)])
+    assert answers == [200, 200, 200, 200]
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert (attempt.number, attempt.commits) == (1, 2)
+
+
+def test_two_new_attempt_requests_at_once_start_one(app, client, login, played):
+    _package, sco, learner, _course = played
+    token = launch(client, sco)
+    commit(client, token, {"cmi.core.lesson_status": "completed"}, seq=1)
+
+    def new_attempt(other):
+        return other.post(f"/scorm/scos/{sco.id}", data={"after": "1"}).status_code
+
+    assert run_at_once(app, [new_attempt, new_attempt], prepare=lambda other: login(other, learner)) == [303, 303]
+    db.session.expire_all()
+    assert [a.number for a in runtime.attempts_of(learner.id, sco.id)] == [1, 2]
+    # The same form sent again later (a double click, a reload) starts nothing more.
+    assert client.post(f"/scorm/scos/{sco.id}", data={"after": "1"}).status_code == 303
+    assert len(runtime.attempts_of(learner.id, sco.id)) == 2
+
+
+def test_the_report_is_paginated_and_its_statements_do_not_grow_with_learners(
+    client, login, factory, played, monkeypatch
+):
+    from lms_core.testing import count_sql
+    from lms_scorm_xapi.scorm import reports
+
+    package, sco, learner, course = played
+    teacher = db.session.get(type(learner), package.created_by)
+
+    def play_as(user):
+        login(client, user)
+        commit(client, launch(client, sco), {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "70"}, seq=1)
+
+    def report_statements(url):
+        login(client, teacher)
+        with count_sql(db.engine) as sql:
+            assert client.get(url).status_code == 200
+        return sql.count
+
+    play_as(learner)
+    few = report_statements(f"/scorm/packages/{package.id}")
+    for n in range(4):
+        other = factory.user(name=f"Zed {n}")
+        factory.enrol(other, course)
+        play_as(other)
+    assert report_statements(f"/scorm/packages/{package.id}") == few
+    page = reports.package_report(package, page=2, per_page=2)
+    assert (page.pages, page.learners, [r.user.name for r in page.rows]) == (3, 5, ["Zed 1", "Zed 2"])
+    monkeypatch.setattr(reports, "PER_PAGE", 2)
+    login(client, teacher)
+    body = client.get(f"/scorm/packages/{package.id}?page=3").get_data(as_text=True)
+    assert "Zed 3" in body and "Lena Learner" not in body and "Page 3 of 3" in body
+
+
+def test_a_commit_that_only_saves_progress_is_two_statements(app, client, played):
+    """The hottest path of the plugin (bench/scorm.py): the token's one SELECT (SCO,
+    package, version, attempt, enrolment) and the attempt's UPDATE."""
+    from lms_core.testing import count_sql
+
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    fresh = app.test_client()
+    body = {"cmi.core.lesson_status": "incomplete", "cmi.core.exit": "suspend", "cmi.suspend_data": "x" * 2000}
+    assert commit(fresh, token, body, seq=1).status_code == 200
+    for seq in (2, 3):
+        body["cmi.core.lesson_location"] = f"page-{seq}"
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            assert commit(fresh, token, body, seq=seq, content_type="text/plain").status_code == 200
+        assert sql.count == 2, sql.statements

@@ -1,5 +1,5 @@
 """What the plugin adds to the core's pages: the course page's upcoming live sessions
-and recordings, and the dashboard's sessions of the coming week. Times are shown in the
+and recordings, and the dashboard's sessions of the coming week (``lms_dashboard_upcoming``). Times are shown in the
 viewer's time zone (the ``datetime`` filter)."""
 
 from __future__ import annotations
@@ -53,23 +53,35 @@ def course_fragment(user, course) -> list:
     ]
 
 
-def dashboard_fragment(user) -> list:
-    if user is None:
+def dashboard_upcoming(user, course_ids) -> list:
+    """Live lectures of the coming week in the learner's courses (the one running now
+    too, with its "Join" button), for the dashboard's "Coming up" list
+    (``lms_dashboard_upcoming``): one query."""
+    from flask import url_for
+
+    from lms_core import UpcomingItem, gettext as _
+
+    from lms_zoom.views import zoom_join_url
+
+    if user is None or not course_ids:
         return []
     now = utcnow()
-    upcoming = [
-        o for o in sessions.upcoming(None, user_id=user.id, limit=10, now=now) if o.starts_at < now + DASHBOARD_WINDOW
-    ]
-    if not upcoming:
-        return []
-    courses = {
-        c.id: c
-        for c in db.session.execute(
-            db.select(Course).where(Course.id.in_({o.session.course_id for o in upcoming}))
-        ).scalars()
-    }
-    return [
-        render_fragment(
-            "zoom/_dashboard_fragment.html", upcoming=upcoming, courses=courses, can_join_now=sessions.can_join_now
+    items = []
+    for occurrence in sessions.upcoming(course_ids, limit=10, now=now):
+        if occurrence.starts_at >= now + DASHBOARD_WINDOW:
+            break
+        joinable = sessions.can_join_now(occurrence, now)
+        items.append(
+            UpcomingItem(
+                UpcomingItem.LIVE_SESSION,
+                occurrence.session.title,
+                url_for("zoom.session", session_id=occurrence.session_id),
+                occurrence.starts_at,
+                course_id=occurrence.session.course_id,
+                label=_("Live lecture"),
+                ends_at=occurrence.ends_at,
+                action_label=_("Join") if joinable else "",
+                action_url=zoom_join_url(occurrence) if joinable else "",
+            )
         )
-    ]
+    return items

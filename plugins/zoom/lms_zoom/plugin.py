@@ -81,8 +81,8 @@ def lms_course_page_fragments(user, course):
 
 
 @hookimpl
-def lms_dashboard_fragments(user):
-    return fragments.dashboard_fragment(user)
+def lms_dashboard_upcoming(user, course_ids):
+    return fragments.dashboard_upcoming(user, course_ids)
 
 
 @hookimpl

@@ -168,7 +168,9 @@ def test_the_course_page_and_dashboard_show_upcoming_lectures_in_the_viewers_tim
     tokyo = session.starts_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%-I:%M")
     assert tokyo in page
     dashboard = client.get("/dashboard").get_data(as_text=True)
-    assert "dashboard-live-sessions" in dashboard and session.title in dashboard
+    coming = dashboard[dashboard.index('id="upcoming-deadlines"') :]
+    assert 'data-kind="live_session"' in coming and session.title in coming and tokyo in coming
+    assert f'href="/zoom/sessions/{session.id}"' in coming
 
 
 def test_calendar_feeds_for_a_user_and_for_a_course(live, client, at):

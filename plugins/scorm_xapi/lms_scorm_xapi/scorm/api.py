@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 
 from lms_core import ServiceError, api_blueprint
 
-from lms_scorm_xapi.scorm import content, runtime
+from lms_scorm_xapi.scorm import content, navigation, runtime
 
 MAX_COMMIT_BYTES = 16 * 1024 * 1024
 
-bp = api_blueprint("scorm_xapi_runtime", __name__, "/scorm/runtime", public=("state", "commit"))
+bp = api_blueprint("scorm_xapi_runtime", __name__, "/scorm/runtime", public=("state", "initialize", "commit"))
 
 
 def _error(error: ServiceError):
@@ -37,7 +37,24 @@ def state(token):
         launch = runtime.read_token(token)
     except ServiceError as error:
         return _error(error)
-    return jsonify({"data": runtime.initial_state(launch), "recorded": launch.attempt is not None})
+    return jsonify(
+        {
+            "data": runtime.initial_state(launch),
+            "recorded": launch.recorded,
+            "navigation": navigation.request_valid(launch.sco, launch.sco.package.scos),
+        }
+    )
+
+
+@bp.post("/<token>/initialize")
+def initialize(token):
+    """The SCO called Initialize: its attempt starts now (opening the player stores nothing)."""
+    content.only_on_content_origin()
+    try:
+        attempt = runtime.initialize(runtime.read_token(token))
+    except ServiceError as error:
+        return _error(error)
+    return jsonify({"result": True, "errorCode": 0, "recorded": attempt is not None})
 
 
 @bp.post("/<token>/commit")

@@ -51,6 +51,7 @@ CONTENT_ENDPOINTS = frozenset(
         "scorm_xapi.package_file",
         "scorm_xapi.static",
         "scorm_xapi_runtime.state",
+        "scorm_xapi_runtime.initialize",
         "scorm_xapi_runtime.commit",
     }
 )

@@ -26,6 +26,9 @@ class ManifestItem:
     is_sco: bool
     mastery_score: float | None = None
     launch_data: str = ""
+    # How the learner may move from and to it (see navigation.py): its parent's
+    # controlMode and the LMS controls the item hides.
+    navigation: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -141,7 +144,10 @@ def parse(data: bytes) -> Manifest:
     organization = next((o for o in orgs if _attr(o, "identifier") == default_id), orgs[0])
     manifest = Manifest(version=version, title=_text(_child(organization, "title")) or _("Untitled package"))
 
+    is_2004 = version.startswith("2004")
+
     def walk(parent):
+        controls = _control_mode(parent) if is_2004 else dict(NAVIGATION_12)
         for item in _children(parent, "item"):
             if (_attr(item, "isvisible") or "true").lower() == "false":
                 continue
@@ -174,6 +180,7 @@ def parse(data: bytes) -> Manifest:
                             is_sco=scorm_type == "sco",
                             mastery_score=mastery,
                             launch_data=_text(data_from_lms),
+                            navigation={**controls, "hide": _hidden_controls(item) if is_2004 else []},
                         )
                     )
             walk(item)
@@ -193,3 +200,38 @@ def _minimum_measure(item) -> float | None:
     if primary is None or (_attr(primary, "satisfiedByMeasure") or "false").lower() != "true":
         return None
     return _number(_text(_child(primary, "minNormalizedMeasure")) or "1.0")
+
+
+# SCORM 1.2 has no sequencing: the learner moves freely between SCOs (as LMSs do).
+NAVIGATION_12 = {"choice": True, "flow": True, "forward_only": False}
+HIDEABLE = ("previous", "continue", "exit", "exitAll", "abandon", "abandonAll", "suspendAll")
+
+
+def _flag(element, name: str, default: bool) -> bool:
+    value = _attr(element, name) if element is not None else None
+    return default if value is None else value.strip().lower() == "true"
+
+
+def _control_mode(parent) -> dict:
+    """SCORM 2004: the ``imsss:controlMode`` of a cluster (the organization or a parent
+    item) rules how its children are reached; the defaults are the spec's (choice
+    yes, flow no). A ``sequencing`` that only refers to a shared collection (``IDRef``)
+    is read as the defaults."""
+    sequencing = _child(parent, "sequencing")
+    mode = _child(sequencing, "controlMode") if sequencing is not None else None
+    return {
+        "choice": _flag(mode, "choice", True),
+        "flow": _flag(mode, "flow", False),
+        "forward_only": _flag(mode, "forwardOnly", False),
+    }
+
+
+def _hidden_controls(item) -> list[str]:
+    """``adlnav:presentation/navigationInterface/hideLMSUI``: the LMS controls the
+    item asks the player not to show."""
+    presentation = _child(item, "presentation")
+    interface = _child(presentation, "navigationInterface") if presentation is not None else None
+    if interface is None:
+        return []
+    hidden = [_text(h) for h in _children(interface, "hideLMSUI")]
+    return [h for h in HIDEABLE if h in hidden]

@@ -98,6 +98,9 @@ class ScormSco(db.Model):
     launch_data: Mapped[str] = mapped_column(Text, nullable=False, default="")
     mastery_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # 1.2: 0-100; 2004: scaled
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # in the current version
+    # SCORM 2004 navigation to and from it, from the current version's manifest:
+    # {"choice", "flow", "forward_only": its parent's controlMode, "hide": [LMS controls]}
+    navigation: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
 
     package: Mapped[ScormPackage] = relationship(back_populates="scos")
 

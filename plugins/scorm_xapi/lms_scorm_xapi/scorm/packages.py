@@ -20,8 +20,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms_core import db
-from lms_core.models import Course, CourseStaff, Lesson, Quiz
+from lms_core import add_course, add_lesson, db, revise_lesson
+from lms_core.models import Course, Lesson
 
 from lms_scorm_xapi.scorm import manifest as manifests
 from lms_scorm_xapi.scorm.manifest import refuse
@@ -236,24 +236,10 @@ def _store_blobs(checked: CheckedZip, created: list[Path]) -> dict[str, tuple[st
     return stored
 
 
-def _next_position(course: Course) -> int:
-    lessons = db.session.execute(db.select(db.func.max(Lesson.position)).where(Lesson.course_id == course.id)).scalar()
-    quizzes = db.session.execute(db.select(db.func.max(Quiz.position)).where(Quiz.course_id == course.id)).scalar()
-    return max(lessons or 0, quizzes or 0) + 1
-
-
-def _slug(title: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "scorm"
-    return f"{base}-{secrets.token_hex(3)}"
-
-
 def new_course(title: str, teacher) -> Course:
-    """A new unpublished course for an imported package, taught by ``teacher``."""
-    course = Course(slug=_slug(title), title=title[:200], summary="", default_language=teacher.locale or "en")
-    db.session.add(course)
-    db.session.flush()
-    db.session.add(CourseStaff(course_id=course.id, user_id=teacher.id))
-    return course
+    """A new unpublished course for an imported package, taught by ``teacher`` (the
+    core's ``add_course``: committed with the package's rows, or not at all)."""
+    return add_course(teacher, title[:200], default_language=teacher.locale or None)
 
 
 def lesson_body(sco_id: int) -> str:
@@ -330,30 +316,26 @@ def _sync_scos(package: ScormPackage, course: Course, manifest: manifests.Manife
     new version dropped is hidden (its lesson unpublished), not deleted."""
     existing = {sco.identifier: sco for sco in package.scos}
     seen = set()
-    position = _next_position(course)
     for index, item in enumerate(manifest.items):
         launch = item.launch + (f"?{item.parameters}" if item.parameters else "")
         sco = existing.get(item.identifier)
         if sco is None:
-            lesson = Lesson(course_id=course.id, position=position, title=item.title, body="", published=True)
-            position += 1
-            db.session.add(lesson)
-            db.session.flush()
+            lesson = add_lesson(course, item.title)  # at the end of the outline, in this transaction
             sco = ScormSco(
                 package_id=package.id, identifier=item.identifier, lesson_id=lesson.id, launch=launch, title=item.title
             )
             db.session.add(sco)
             db.session.flush()
-            lesson.body = lesson_body(sco.id)
+            revise_lesson(lesson, body=lesson_body(sco.id))
         else:
             lesson = db.session.get(Lesson, sco.lesson_id)
-            lesson.title = item.title
-            lesson.published = True
+            revise_lesson(lesson, title=item.title, published=True)
         sco.title = item.title
         sco.launch = launch
         sco.position = index
         sco.launch_data = item.launch_data
         sco.mastery_score = item.mastery_score
+        sco.navigation = item.navigation
         sco.active = True
         seen.add(item.identifier)
     for identifier, sco in existing.items():
@@ -361,7 +343,7 @@ def _sync_scos(package: ScormPackage, course: Course, manifest: manifests.Manife
             sco.active = False
             lesson = db.session.get(Lesson, sco.lesson_id)
             if lesson is not None:
-                lesson.published = False
+                revise_lesson(lesson, published=False)
 
 
 def human_size(size: int) -> str:

@@ -26,15 +26,45 @@ class LearnerRow:
         return sum(a.total_seconds or 0 for a in self.attempts)
 
 
-def package_report(package: ScormPackage) -> list[LearnerRow]:
-    """Every learner who launched one of the package's SCOs: three statements whatever
-    the number of learners."""
+PER_PAGE = 50
+
+
+@dataclass
+class ReportPage:
+    rows: list[LearnerRow]
+    page: int
+    pages: int
+    learners: int
+
+
+def package_report(package: ScormPackage, page: int = 1, per_page: int | None = None) -> ReportPage:
+    """One page of the learners who launched one of the package's SCOs (by name), each
+    with their attempts per SCO: four statements whatever the number of learners."""
+    per_page = per_page or PER_PAGE
     scos = {sco.id: sco for sco in package.scos}
     if not scos:
-        return []
+        return ReportPage([], 1, 1, 0)
+    launched = db.select(ScormAttempt.user_id).where(ScormAttempt.sco_id.in_(list(scos))).distinct().subquery()
+    learners = db.session.execute(db.select(db.func.count()).select_from(launched)).scalar() or 0
+    pages = max(1, -(-learners // per_page))
+    page = min(max(page, 1), pages)
+    users = {
+        u.id: u
+        for u in db.session.execute(
+            db.select(User)
+            .where(User.id.in_(db.select(launched.c.user_id)))
+            .order_by(db.func.lower(User.name), User.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).scalars()
+    }
+    if not users:
+        return ReportPage([], page, pages, learners)
     attempts = (
         db.session.execute(
-            db.select(ScormAttempt).where(ScormAttempt.sco_id.in_(list(scos))).order_by(ScormAttempt.number)
+            db.select(ScormAttempt)
+            .where(ScormAttempt.sco_id.in_(list(scos)), ScormAttempt.user_id.in_(list(users)))
+            .order_by(ScormAttempt.number)
         )
         .scalars()
         .all()
@@ -42,11 +72,7 @@ def package_report(package: ScormPackage) -> list[LearnerRow]:
     grouped: dict[tuple[int, int], list[ScormAttempt]] = {}
     for attempt in attempts:
         grouped.setdefault((attempt.sco_id, attempt.user_id), []).append(attempt)
-    users = (
-        {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_({k[1] for k in grouped}))).scalars()}
-        if grouped
-        else {}
-    )
+    order = {user_id: index for index, user_id in enumerate(users)}
     rows = []
     for (sco_id, user_id), items in grouped.items():
         sco = scos[sco_id]
@@ -59,8 +85,8 @@ def package_report(package: ScormPackage) -> list[LearnerRow]:
                 done=runtime.sco_done(user_id, sco, items),
             )
         )
-    rows.sort(key=lambda r: (r.sco.position, r.user.name.lower()))
-    return rows
+    rows.sort(key=lambda r: (order[r.user.id], r.sco.position))
+    return ReportPage(rows, page, pages, learners)
 
 
 INTERACTION = re.compile(r"^cmi\.interactions\.(\d+)\.(.+)$")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms_core import ServiceError, db
@@ -30,6 +32,7 @@ SALT = "lms-scorm-runtime"
 MAX_ELEMENTS = 20000
 MAX_VALUE_CHARS = 4 * 1024 * 1024
 CLOSED_12 = ("completed", "passed", "failed")
+LEARNING = ("active", "completed")  # enrolments whose attempts are recorded
 # Elements the LMS sets on every launch; a SCO's own copy is never replayed.
 PER_LAUNCH = (
     "cmi.core.session_time",
@@ -59,16 +62,38 @@ def _serializer() -> URLSafeTimedSerializer:
 
 @dataclass
 class Launch:
-    attempt: ScormAttempt | None  # None: a preview by the course's staff (nothing stored)
+    attempt: ScormAttempt | None  # the attempt, once it exists
     sco: ScormSco
     version: ScormPackageVersion
     user_id: int
     nonce: str
+    # The attempt number this launch records into: an existing attempt's, or the one
+    # it starts on its first Initialize or commit. None: a preview (nothing stored).
+    number: int | None = None
+    enrolled: bool = False  # the learner's enrolment is active (read with the token)
+
+    @property
+    def recorded(self) -> bool:
+        return self.number is not None
 
 
-def token_for(attempt: ScormAttempt | None, sco: ScormSco, version: ScormPackageVersion, user: User) -> str:
+def token_for(
+    attempt: ScormAttempt | None, sco: ScormSco, version: ScormPackageVersion, user: User, number: int | None = None
+) -> str:
+    """The runtime's credential for one launch: an existing attempt (``attempt``), the
+    attempt ``number`` the launch will start (created on first use, so opening the
+    player stores nothing), or neither (a preview)."""
+    if attempt is not None:
+        number = attempt.number
     return _serializer().dumps(
-        {"a": attempt.id if attempt else None, "s": sco.id, "v": version.id, "u": user.id, "n": secrets.token_hex(8)}
+        {
+            "a": attempt.id if attempt else None,
+            "k": number,
+            "s": sco.id,
+            "v": version.id,
+            "u": user.id,
+            "n": secrets.token_hex(8),
+        }
     )
 
 
@@ -79,24 +104,50 @@ def read_token(token: str) -> Launch:
         raise ServiceError("token_expired", _("This activity was opened too long ago: open it again."), 401) from None
     except BadSignature:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401) from None
+    number = payload.get("k")
+    recorded = bool(payload["a"]) or number is not None
     # One statement: a commit is the hottest path of the plugin (see bench/scorm.py).
-    entities = [ScormSco, ScormPackageVersion, ScormPackage]
-    query = (db.select(*entities, ScormAttempt) if payload["a"] else db.select(*entities)).join(
-        ScormPackage, ScormPackage.id == ScormSco.package_id
-    )
-    query = query.where(
-        ScormSco.id == payload["s"],
-        ScormPackageVersion.id == payload["v"],
-        ScormPackageVersion.package_id == ScormPackage.id,
-    )
+    # The attempt (by id, or by its number for a launch that starts it) and the
+    # learner's live enrolment come with the SCO, its package and version.
     if payload["a"]:
-        query = query.where(ScormAttempt.id == payload["a"], ScormAttempt.sco_id == ScormSco.id)
+        attempt_on = db.and_(ScormAttempt.id == payload["a"], ScormAttempt.sco_id == ScormSco.id)
+    elif number is not None:
+        attempt_on = db.and_(
+            ScormAttempt.sco_id == ScormSco.id, ScormAttempt.user_id == payload["u"], ScormAttempt.number == number
+        )
+    else:
+        attempt_on = db.false()
+    enrolled_on = db.and_(
+        Enrollment.user_id == payload["u"],
+        Enrollment.course_id == ScormPackage.course_id,
+        Enrollment.status.in_(LEARNING),
+    )
+    query = (
+        db.select(ScormSco, ScormPackageVersion, ScormPackage, ScormAttempt, Enrollment.id)
+        .join(ScormPackage, ScormPackage.id == ScormSco.package_id)
+        .join(ScormPackageVersion, ScormPackageVersion.package_id == ScormPackage.id)
+        .outerjoin(ScormAttempt, attempt_on)
+        .outerjoin(Enrollment, enrolled_on if recorded else db.false())
+        .where(ScormSco.id == payload["s"], ScormPackageVersion.id == payload["v"])
+    )
     row = db.session.execute(query).first()
-    if row is None:
+    if row is None or (payload["a"] and row[3] is None):
         raise ServiceError("not_found", _("This activity no longer exists."), 404)
-    sco, version = row[0], row[1]
-    attempt = row[3] if payload["a"] else None
-    return Launch(attempt, sco, version, payload["u"], payload["n"])
+    sco, version, package, attempt, enrolment_id = row
+    # The package came with the row: make it the SCO's (the identity map holds it only
+    # weakly, so ``sco.package`` would otherwise be one more SELECT per commit).
+    set_committed_value(sco, "package", package)
+    if attempt is not None and attempt.user_id != payload["u"]:
+        raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
+    return Launch(
+        attempt,
+        sco,
+        version,
+        payload["u"],
+        payload["n"],
+        number=(attempt.number if attempt is not None else number) if recorded else None,
+        enrolled=enrolment_id is not None,
+    )
 
 
 def is_2004(version: ScormPackageVersion) -> bool:
@@ -129,45 +180,129 @@ def learning(user: User, lesson: Lesson) -> bool:
             db.select(Enrollment.id).where(
                 Enrollment.user_id == user.id,
                 Enrollment.course_id == lesson.course_id,
-                Enrollment.status.in_(("active", "completed")),
+                Enrollment.status.in_(LEARNING),
             )
         ).first()
         is not None
     )
 
 
-def launch(user: User, sco: ScormSco, *, new_attempt: bool = False) -> tuple[ScormAttempt | None, str]:
-    """The attempt a learner continues (or a new one when the last is over and the
-    package allows another); returns it and the runtime token. Staff who are not
-    enrolled preview: nothing is stored."""
+@dataclass
+class Opened:
+    """What the player shows: the attempt continued (``None`` when the launch starts
+    one, or for a preview), the number it records into, and the runtime token."""
+
+    attempt: ScormAttempt | None
+    number: int | None
+    token: str
+
+
+def open_player(user: User, sco: ScormSco) -> Opened:
+    """The launch a GET of the player gives: the learner's last attempt while it is not
+    over, else the next one, started only when the SCO first calls Initialize or
+    commits (a GET stores nothing). Staff who are not enrolled preview."""
     package = sco.package
     version = package.current_version
     lesson = db.session.get(Lesson, sco.lesson_id)
     if not learning(user, lesson):
-        return None, token_for(None, sco, version, user)
+        return Opened(None, None, token_for(None, sco, version, user))
     attempts = attempts_of(user.id, sco.id)
     last = attempts[-1] if attempts else None
-    allowed = package.attempts_allowed
-    if last is not None and not (new_attempt or _closed(last, is_2004(version))):
-        attempt = last
-    else:
-        if last is not None and allowed and len(attempts) >= allowed:
-            raise ServiceError(
-                "no_attempts_left",
-                _("You have used all %(count)d attempts of this activity.", count=allowed),
-                409,
-            )
-        attempt = ScormAttempt(
-            sco_id=sco.id, user_id=user.id, number=(last.number + 1) if last else 1, version_id=version.id, data={}
+    if last is not None and not _closed(last, is_2004(version)):
+        return Opened(last, last.number, token_for(last, sco, version, user))
+    number = (last.number + 1) if last else 1
+    _check_allowed(package, number)
+    return Opened(None, number, token_for(None, sco, version, user, number=number))
+
+
+def start_new_attempt(user: User, sco: ScormSco, after: int | None = None) -> ScormAttempt:
+    """The learner asked for a new attempt (a POST): the one after attempt ``after``
+    (the one their page showed), or after their last. The same request twice (a double
+    click, a reload, two tabs at once) starts one attempt, not two nor an error."""
+    lesson = db.session.get(Lesson, sco.lesson_id)
+    if not learning(user, lesson):
+        raise ServiceError("not_enrolled", _("You are not enrolled in this course: nothing is recorded."), 403)
+    if after is None:
+        after = (
+            db.session.execute(
+                db.select(db.func.max(ScormAttempt.number)).where(
+                    ScormAttempt.user_id == user.id, ScormAttempt.sco_id == sco.id
+                )
+            ).scalar()
+            or 0
         )
-        db.session.add(attempt)
-        db.session.flush()
-    attempt.version_id = version.id
-    token = token_for(attempt, sco, version, user)
+    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, after + 1)
     db.session.commit()
-    if package.completion_rule == "viewed":
-        _complete(user, lesson)
-    return attempt, token
+    return attempt
+
+
+def _check_allowed(package: ScormPackage, number: int) -> None:
+    allowed = package.attempts_allowed
+    if allowed and number > allowed:
+        raise ServiceError(
+            "no_attempts_left",
+            _("You have used all %(count)d attempts of this activity.", count=allowed),
+            409,
+        )
+
+
+def _ensure_attempt(user_id: int, sco: ScormSco, version: ScormPackageVersion, number: int) -> ScormAttempt:
+    """Attempt ``number`` of the learner at the SCO, created unless another request
+    created it first: the insert runs in a savepoint, and losing the race on the unique
+    (sco, learner, number) reads the winner's row instead of failing. (On SQLite the
+    savepoint, being the connection's first statement of the transaction, commits the
+    new row on its own when released: harmless, the attempt is all it holds.)"""
+    _check_allowed(sco.package, number)
+    attempt = ScormAttempt(sco_id=sco.id, user_id=user_id, number=number, version_id=version.id, data={})
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        attempt = db.session.execute(
+            db.select(ScormAttempt).where(
+                ScormAttempt.sco_id == sco.id, ScormAttempt.user_id == user_id, ScormAttempt.number == number
+            )
+        ).scalar_one()
+    return attempt
+
+
+def _attempt_for(launch: Launch) -> ScormAttempt:
+    """The launch's attempt, started now if this is its first Initialize or commit.
+    Refused for a learner no longer enrolled (withdrawn, on hold) and for an attempt
+    that is over, whatever the token's lifetime left."""
+    if not launch.enrolled:
+        raise ServiceError(
+            "not_enrolled", _("You are no longer enrolled in this course: nothing more is recorded."), 403
+        )
+    attempt = launch.attempt
+    if attempt is None:
+        attempt = _ensure_attempt(launch.user_id, launch.sco, launch.version, launch.number)
+        launch.attempt = attempt
+    return attempt
+
+
+def _over(attempt: ScormAttempt, launch: Launch) -> bool:
+    """No more commits: the attempt is over, or this launch already terminated it."""
+    return _closed(attempt, is_2004(launch.version)) or (attempt.finished and attempt.launch == launch.nonce)
+
+
+def _refuse_over() -> ServiceError:
+    return ServiceError("attempt_finished", _("This attempt is over: open the activity again to go on."), 409)
+
+
+def initialize(launch: Launch) -> ScormAttempt | None:
+    """The SCO called Initialize / LMSInitialize: the attempt exists from now on (and a
+    package graded as "viewed" is done). ``None`` for a preview."""
+    if not launch.recorded:
+        return None
+    attempt = _attempt_for(launch)
+    if _over(attempt, launch):
+        raise _refuse_over()
+    db.session.commit()
+    if launch.sco.package.completion_rule == "viewed":
+        user = db.session.get(User, launch.user_id)
+        _complete(user, db.session.get(Lesson, launch.sco.lesson_id))
+    return attempt
 
 
 def attempts_left(user_id: int, sco: ScormSco) -> int | None:
@@ -186,14 +321,14 @@ def initial_state(launch: Launch) -> dict:
     stored = dict(attempt.data) if attempt is not None else {}
     data = {key: value for key, value in stored.items() if key not in PER_LAUNCH and not key.endswith("._count")}
     resumed = attempt is not None and attempt.suspended
-    mode = "normal" if attempt is not None else "browse"
+    mode = "normal" if launch.recorded else "browse"
     if is_2004(launch.version):
         data.update(
             {
                 "cmi.learner_id": str(user.id),
                 "cmi.learner_name": _name_for_scorm(user.name),
                 "cmi.mode": mode,
-                "cmi.credit": "credit" if attempt is not None else "no-credit",
+                "cmi.credit": "credit" if launch.recorded else "no-credit",
                 "cmi.entry": "resume" if resumed else ("ab-initio" if not stored else ""),
                 "cmi.launch_data": sco.launch_data,
             }
@@ -206,7 +341,7 @@ def initial_state(launch: Launch) -> dict:
                 "cmi.core.student_id": str(user.id),
                 "cmi.core.student_name": _name_for_scorm(user.name),
                 "cmi.core.lesson_mode": mode,
-                "cmi.core.credit": "credit" if attempt is not None else "no-credit",
+                "cmi.core.credit": "credit" if launch.recorded else "no-credit",
                 "cmi.core.entry": "resume" if resumed else ("ab-initio" if not stored else ""),
                 "cmi.launch_data": sco.launch_data,
             }
@@ -310,15 +445,19 @@ def score_percent(data: dict, version_2004: bool) -> float | None:
 
 def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = None) -> ScormAttempt | None:
     """Store a commit: every element, and the status, score and times copied out.
-    Returns the attempt (``None`` for a preview, where nothing is stored)."""
+    Returns the attempt (``None`` for a preview, where nothing is stored); the first
+    commit of a launch that starts an attempt creates it."""
     data = check_commit(body)
-    attempt = launch.attempt
-    if attempt is None:
+    if not launch.recorded:
         return None
+    attempt = _attempt_for(launch)
     if attempt.user_id != launch.user_id or attempt.sco_id != launch.sco.id:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
     if seq is not None and attempt.launch == launch.nonce and seq <= attempt.launch_seq:
         return attempt  # an older commit of this launch arriving late (a beacon): already have newer
+    if _over(attempt, launch):
+        raise _refuse_over()
+    attempt.version_id = launch.version.id
     version_2004 = is_2004(launch.version)
     before = (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     merged = dict(attempt.data or {})
@@ -348,7 +487,9 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
         attempt.suspended = exit_value == "suspend"
     elif exit_value:
         attempt.suspended = exit_value == "suspend"
-    attempt.commits = (attempt.commits or 0) + 1
+    first_commit = not attempt.commits
+    # Counted in SQL: two tabs committing to one attempt at once both count.
+    attempt.commits = db.func.coalesce(ScormAttempt.commits, 0) + 1
     if seq is not None:
         attempt.launch = launch.nonce
         attempt.launch_seq = seq
@@ -356,14 +497,16 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     package = launch.sco.package  # loaded with the token's statement
     could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
-    _learning_records(attempt, launch.sco, package, before)
+    _learning_records(attempt, launch.sco, package, before, first_commit)
     db.session.commit()
     if changed and could_meet:  # most commits only save progress: no completion to check
         _apply_rule(attempt, launch.sco)
     return attempt
 
 
-def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple) -> None:
+def _learning_records(
+    attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple, first_commit: bool
+) -> None:
     """xAPI statements of the attempt, in the transaction that stores it: "attempted"
     on its first commit, then "completed", "passed" or "failed" when the SCO first
     reports it (each once per attempt: recording a verb again for the key changes
@@ -372,7 +515,7 @@ def _learning_records(attempt: ScormAttempt, sco: ScormSco, package: ScormPackag
 
     was_completed = before[0] in ("completed", "passed")
     verbs = []
-    if attempt.commits == 1:
+    if first_commit:
         verbs.append("attempted")
     if attempt.completion_status in ("completed", "passed") and not was_completed:
         verbs.append("completed")

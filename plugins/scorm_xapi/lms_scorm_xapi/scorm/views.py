@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from lms_core import ServiceError, current_user, db, login_required, mark_form_errors, refused_status, require
 from lms_core.models import Course, Lesson, LessonCompletion
 
-from lms_scorm_xapi.scorm import content, export, packages, reports, runtime
+from lms_scorm_xapi.scorm import content, export, navigation, packages, reports, runtime
 from lms_scorm_xapi.scorm.forms import RulesForm, UploadForm
 from lms_scorm_xapi.scorm.models import ScormPackage, ScormSco
 
@@ -112,7 +112,7 @@ def package(package_id):
             course=course,
             rules=rules,
             upload=upload,
-            report=reports.package_report(package),
+            report=reports.package_report(package, request.args.get("page", 1, type=int)),
             duration=reports.duration,
             status=reports.status_label,
         ),
@@ -140,15 +140,22 @@ def attempt(package_id, attempt_id):
 @bp.route("/scos/<int:sco_id>", methods=["GET", "POST"])
 @login_required
 def play(sco_id):
+    """GET shows the player and stores nothing (the attempt starts when the SCO first
+    calls Initialize); POST starts a new attempt, then shows it (post/redirect/get)."""
     sco = db.get_or_404(ScormSco, sco_id)
     lesson = db.get_or_404(Lesson, sco.lesson_id)
     require("lesson.view", lesson)
     course = db.session.get(Course, lesson.course_id)
     error = None
+    opened = None
     try:
-        attempt, token = runtime.launch(current_user, sco, new_attempt=request.method == "POST")
+        if request.method == "POST":
+            after = request.form.get("after", type=int)
+            runtime.start_new_attempt(current_user, sco, after if after is not None and after >= 0 else None)
+            return redirect(url_for("scorm_xapi.play", sco_id=sco.id)), 303
+        opened = runtime.open_player(current_user, sco)
     except ServiceError as refused:
-        attempt, token, error = None, None, refused.message
+        error = refused
     done = (
         db.session.execute(
             db.select(LessonCompletion.id).where(
@@ -157,18 +164,49 @@ def play(sco_id):
         ).first()
         is not None
     )
-    frame = content.content_url(url_for("scorm_xapi.runtime_page", token=token)) if token else None
+    frame = content.content_url(url_for("scorm_xapi.runtime_page", token=opened.token)) if opened else None
     return render_template(
         "scorm_xapi/player.html",
         sco=sco,
         lesson=lesson,
         course=course,
-        attempt=attempt,
+        opened=opened,
+        moves=navigation.available(sco, sco.package.scos),
         frame=frame,
-        error=error,
+        error=error.message if error else None,
         done=done,
         attempts_left=runtime.attempts_left(current_user.id, sco),
-    ), (409 if error else 200)
+    ), (error.status if error else 200)
+
+
+@bp.get("/scos/<int:sco_id>/navigate")
+@login_required
+def navigate(sco_id):
+    """A navigation request from the SCO (``adl.nav.request``, passed on by the
+    player) or the player's controls: on to the SCO it leads to, or back to the course
+    when it leaves the package. Only a redirect: the attempts move on their own."""
+    sco = db.get_or_404(ScormSco, sco_id)
+    lesson = db.get_or_404(Lesson, sco.lesson_id)
+    require("lesson.view", lesson)
+    move = navigation.resolve(sco, sco.package.scos, request.args.get("request", ""))
+    if move.target is not None:
+        return redirect(url_for("scorm_xapi.play", sco_id=move.target.id)), 303
+    if move.leave:
+        course = db.session.get(Course, lesson.course_id)
+        return redirect(url_for("catalogue.course", slug=course.slug)), 303
+    if move.refused:
+        flash(NAVIGATION_REFUSED.get(move.refused, NAVIGATION_REFUSED["invalid_request"])(), "error")
+    return redirect(url_for("scorm_xapi.play", sco_id=sco.id)), 303
+
+
+NAVIGATION_REFUSED = {
+    "invalid_request": lambda: _("The activity asked to go somewhere the player does not know."),
+    "flow_disabled": lambda: _("This package does not let you go to the next or previous activity from here."),
+    "forward_only": lambda: _("This package only lets you go forward."),
+    "no_previous": lambda: _("This is the first activity of the package."),
+    "unknown_target": lambda: _("The activity asked for is not part of this package."),
+    "choice_disabled": lambda: _("This package does not let you choose that activity."),
+}
 
 
 @bp.route("/courses/<int:course_id>/export/<version>")
@@ -202,6 +240,7 @@ def runtime_page(token):
         launch=launch,
         version="2004" if runtime.is_2004(launch.version) else "1.2",
         launch_path=_quoted(launch.sco.launch),
+        site_origin=content.site_origin(),
     )
     from flask import make_response
 

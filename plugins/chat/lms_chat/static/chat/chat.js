@@ -1,7 +1,9 @@
 // A room page made live: joins the room over the /chat Socket.IO namespace, draws new
 // messages, edits and deletions as they happen, sends through the socket (the form
-// still works without JavaScript), and on every (re)connection asks for what it missed
-// after the last message number it has, keeping one copy of each number.
+// still works without JavaScript, and a message with a file is always posted by it),
+// and on every (re)connection asks for every change (new, edited, deleted, reacted to)
+// after the last change number it has seen without a gap, keeping one copy of each
+// message number.
 (function () {
   "use strict";
   var box = document.getElementById("chat");
@@ -19,6 +21,16 @@
   var older = document.getElementById("chat-older");
   var t = box.dataset;
   var lastSeq = 0;
+  // Changes are numbered per room; they may arrive out of order from several processes,
+  // so the number advances only over changes seen without a gap (a reconnect asks for
+  // what is above it: some arrive twice, none are lost).
+  var lastChange = Number(box.dataset.lastChange) || 0;
+  var aheadChanges = {};
+  function sawChange(n) {
+    if (!n || n <= lastChange) return;
+    aheadChanges[n] = true;
+    while (aheadChanges[lastChange + 1]) { delete aheadChanges[lastChange + 1]; lastChange += 1; }
+  }
 
   function known(seq) { return list.querySelector('li[data-seq="' + seq + '"]'); }
   Array.prototype.forEach.call(list.querySelectorAll("li[data-seq]"), function (li) {
@@ -36,6 +48,14 @@
     if (className) node.className = className;
     if (textContent !== undefined) node.textContent = textContent;
     return node;
+  }
+
+  // A file's size in the page's language (the templates come from the server's translations).
+  function sizeText(bytes) {
+    var number = function (n) { return n.toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }); };
+    if (bytes >= 1048576) return t.tMb.replace("{n}", number(Math.round(bytes / 104857.6) / 10));
+    if (bytes >= 1024) return t.tKb.replace("{n}", number(Math.round(bytes / 102.4) / 10));
+    return t.tBytes.replace("{n}", String(bytes));
   }
 
   function draw(m) {
@@ -70,6 +90,27 @@
     var body = el("div", "chat-body");
     body.innerHTML = m.html; // sanitised on the server, exactly as lesson content is
     li.appendChild(body);
+    if (m.file) {
+      var file = el("p", "chat-file");
+      if (m.file.image) { // only a type verified by its content is shown inline
+        var big = el("a");
+        big.href = m.file.url;
+        var img = el("img");
+        img.src = m.file.url + "?inline=1";
+        img.alt = m.file.name;
+        img.loading = "lazy";
+        big.appendChild(img);
+        file.appendChild(big);
+        file.appendChild(el("br"));
+      }
+      var download = el("a", "", m.file.name);
+      download.href = m.file.url;
+      download.setAttribute("download", "");
+      file.appendChild(download);
+      file.appendChild(document.createTextNode(" "));
+      file.appendChild(el("span", "muted", sizeText(m.file.size)));
+      li.appendChild(file);
+    }
     var reactions = Object.keys(m.reactions || {});
     if (reactions.length) {
       var line = el("p", "chat-reactions");
@@ -88,6 +129,7 @@
 
   function put(m, where) {
     if (m.room !== roomId) return;
+    sawChange(m.change);
     var empty = list.querySelector(".chat-empty");
     if (empty) empty.remove();
     var old = known(m.seq);
@@ -122,14 +164,29 @@
 
   socket.on("connect", function () {
     box.classList.remove("chat-offline");
-    socket.emit("join", { room: roomId, after: lastSeq }, function (answer) {
+    socket.emit("join", { room: roomId, since: lastChange }, function (answer) {
       if (!answer || !answer.ok) { showError(answer && answer.error); return; }
       var follow = atBottom();
-      answer.messages.forEach(function (m) { put(m); });
+      replay(answer);
       showOnline(answer.online || []);
       if (follow) window.scrollTo(0, document.body.scrollHeight);
       socket.emit("read", { room: roomId });
       if (pending) send(pending);
+    });
+  });
+  // A replayed change: a new message is added, a message on the page is redrawn, an
+  // older one not on the page is left to the history.
+  function replay(answer) {
+    answer.messages.forEach(function (m) { if (m.seq > lastSeq || known(m.seq)) put(m); else sawChange(m.change); });
+    sawChange(answer.last_change);
+    if (answer.last_change > lastChange) lastChange = answer.last_change;
+    if (answer.more) socket.emit("changes", { room: roomId, since: lastChange }, function (next) { if (next && next.ok) replay(next); });
+  }
+  socket.on("chat:closed", function (d) {
+    if (d.room !== roomId) return;
+    socket.emit("join", { room: roomId, since: lastChange }, function (answer) {
+      if (!answer || !answer.ok) { box.classList.add("chat-offline"); typingLine.textContent = t.tClosed; if (form) form.hidden = true; return; }
+      replay(answer);
     });
   });
   socket.on("disconnect", function () { box.classList.add("chat-offline"); typingLine.textContent = t.tOffline; });
@@ -139,8 +196,8 @@
     if (follow) window.scrollTo(0, document.body.scrollHeight);
     if (document.visibilityState === "visible") socket.emit("read", { room: roomId });
   });
-  socket.on("chat:edited", function (m) { if (known(m.seq)) put(m); });
-  socket.on("chat:deleted", function (m) { if (known(m.seq)) put(m); });
+  socket.on("chat:edited", function (m) { if (known(m.seq)) put(m); else sawChange(m.change); });
+  socket.on("chat:deleted", function (m) { if (known(m.seq)) put(m); else sawChange(m.change); });
   socket.on("chat:presence", function (d) { if (d.room === roomId) showOnline(d.online); });
   var typingTimer = null;
   socket.on("chat:typing", function (d) {
@@ -167,6 +224,8 @@
     var clientId = form.querySelector('input[name="client_id"]');
     form.addEventListener("submit", function (event) {
       if (!socket.connected) return; // the plain form post still works
+      var chosen = form.querySelector('input[type="file"]');
+      if (chosen && chosen.files && chosen.files.length) return; // a file goes with the plain form post
       event.preventDefault();
       var body = text.value.trim();
       if (!body) return;
