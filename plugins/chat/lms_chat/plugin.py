@@ -32,9 +32,14 @@ def lms_translations_folder():
 
 @hookimpl
 def lms_notification_texts():
+    """Mentions and reports, in the language of whoever reads them."""
     from lms_chat import mentions
+    from lms_chat.moderation import REPORTED, report_body, report_title
 
-    return {mentions.MENTION: mentions.mention_texts}
+    return {
+        mentions.MENTION: mentions.mention_texts,
+        REPORTED: lambda params: (report_title(params), report_body(params)),
+    }
 
 
 @hookimpl
@@ -76,13 +81,6 @@ def lms_notification_scenarios():
     from lms_chat.mentions import scenarios
 
     return scenarios()
-
-
-@hookimpl
-def lms_notification_texts():
-    from lms_chat.moderation import REPORTED, report_body, report_title
-
-    return {REPORTED: lambda params: (report_title(params), report_body(params))}
 
 
 @hookimpl
