@@ -21,11 +21,11 @@ class Config:
     LMS_LANGUAGES = ("en", "ru")
     LMS_DEFAULT_TIMEZONE = "UTC"
     LMS_BASE_URL = "http://127.0.0.1:5000"
-    # Guessing (passwords, two-factor codes) per (account, address): this many failures
-    # are free, then each one doubles the wait, from the base up to the ceiling.
     # Werkzeug's method for new password hashes. The test fixtures use a fast one
     # ("pbkdf2:sha256:1000", as Django advises for tests); never lower it in production.
     LMS_PASSWORD_HASH_METHOD = "scrypt"
+    # Guessing (passwords, two-factor codes) per (account, address): this many failures
+    # are free, then each one doubles the wait, from the base up to the ceiling.
     LMS_THROTTLE_FREE_ATTEMPTS = 3
     LMS_THROTTLE_BASE_SECONDS = 2
     LMS_THROTTLE_MAX_SECONDS = 300

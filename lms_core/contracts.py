@@ -39,7 +39,8 @@ class Requirement:
 @dataclass(frozen=True)
 class NavLink:
     """A link in the main menu. ``area`` is ``"main"`` or ``"admin"``; ``"account"``
-    links are listed on the user's account page instead of the menu."""
+    links are listed on the user's account page instead of the menu. Any other area is
+    shown as a main link."""
 
     label: str
     url: str

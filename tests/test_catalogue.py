@@ -180,6 +180,10 @@ def test_a_transparent_picture_stays_a_png_and_a_drafts_picture_is_private(app, 
     login(client, teacher)
     own = client.get(f"/courses/{course.slug}/image?v={record.sha256}")
     assert own.status_code == 200 and own.headers["Cache-Control"] == "private, no-cache"
+    first_sha = record.sha256
+    replaced = courses.set_course_image(course, picture(size=(200, 120)))  # the same row, rewritten
+    assert replaced.sha256 != first_sha and replaced.content_type != "image/png"
+    assert db.session.query(CourseImage).filter_by(course_id=course.id).count() == 1
     with pytest.raises(ServiceError) as refused:
         courses.set_course_image(course, b"not a picture")
     assert refused.value.code == "invalid_image" and "image" in refused.value.fields

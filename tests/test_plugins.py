@@ -313,7 +313,7 @@ def test_hook_lms_notification_texts(app, factory, client, login):
 
 
 def test_notify_without_a_title_draws_it_with_the_kinds_renderer_and_dates_follow_the_reader(
-    app, factory, client, login
+    app, factory, client, login, monkeypatch
 ):
     from datetime import datetime, timezone
 
@@ -346,6 +346,19 @@ def test_notify_without_a_title_draws_it_with_the_kinds_renderer_and_dates_follo
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "4 мар. 2031\u202fг., 18:30 (Asia/Tokyo)" in inbox and "Stored long ago" in inbox
     assert notification_when("not a date", "as stored") == "as stored" and notification_when("", "kept") == "kept"
+    # A moment written without its zone (a plugin's own naive isoformat()) is read as UTC,
+    # whatever the server's own zone.
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with app.test_request_context():
+            naive, aware = notification_when("2031-03-04T09:30:00"), notification_when(moment_param(moment))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert naive == aware
 
 
 def test_hook_lms_notification_channels(app, factory, run_jobs):
@@ -549,7 +562,12 @@ def test_hook_lms_navigation_links(app, client, factory, login):
     def lms_navigation_links(user):
         if user is None:
             return []
-        return [NavLink("Library", "/library"), NavLink("Reports", "/reports", area="admin")]
+        return [
+            NavLink("Library", "/library"),
+            NavLink("Reports", "/reports", area="admin"),
+            NavLink("Shelf", "/shelf", area="reading"),  # an area the core does not know: a main link
+            NavLink("My shelf settings", "/shelf/settings", area="account"),
+        ]
 
     register_plugin(app, "library", lms_navigation_links)
 
@@ -558,6 +576,8 @@ def test_hook_lms_navigation_links(app, client, factory, login):
     page = text(client.get("/"))
     assert '<a href="/library" class="nav-main">Library</a>' in page
     assert '<a href="/reports" class="nav-admin">Reports</a>' in page
+    assert '<a href="/shelf" class="nav-main">Shelf</a>' in page
+    assert "/shelf/settings" not in page  # account links are listed on the account page
     assert page.index("My learning") < page.index("Library")  # the core's links come first
 
 

@@ -98,6 +98,10 @@ def notification_when(value, fallback: str = "", with_date: bool = True) -> str:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return fallback or str(value)
+    if moment.tzinfo is None:  # written without its zone: UTC, as moment_param writes it
+        from datetime import timezone
+
+        moment = moment.replace(tzinfo=timezone.utc)
     recipient = _RECIPIENT.get()
     zone_name = (recipient.timezone if recipient is not None else None) or (
         select_timezone() if recipient is None else current_app.config["LMS_DEFAULT_TIMEZONE"]

@@ -75,14 +75,24 @@ def course_image(course_id: int) -> CourseImage | None:
 
 def set_course_image(course: Course, data: bytes) -> CourseImage:
     """Check, shrink and store the course's picture (replacing the old one)."""
+    from lms_core.models import utcnow
+    from lms_core.sql import upsert
+
     picture, content_type, width, height = normalise_course_image(data)
-    record = course_image(course.id) or CourseImage(course_id=course.id)
-    record.data, record.content_type, record.width, record.height = picture, content_type, width, height
-    record.sha256 = hashlib.sha256(picture).hexdigest()
-    db.session.add(record)
+    values = {
+        "data": picture,
+        "content_type": content_type,
+        "width": width,
+        "height": height,
+        "sha256": hashlib.sha256(picture).hexdigest(),
+        "updated_at": utcnow(),
+    }
+    # One statement whoever else uploads at the same moment (two inserts would collide).
+    statement = upsert(CourseImage).values(course_id=course.id, **values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["course_id"], set_=values))
     db.session.commit()
     course_changed()
-    return record
+    return course_image(course.id)
 
 
 def remove_course_image(course: Course) -> bool:
