@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services.notifications import moment_param, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
-    from lms_core.sql import upsert
+    from lms_core.sql import contains, upsert
     from lms_core.urls import path_for, public_url
     from lms_core.web.form_errors import mark_form_errors, refused_status
     from lms_core.web.templating import render_fragment
@@ -85,6 +85,7 @@ __all__ = [
     "moment_param",
     "PluginSettings",
     "upsert",
+    "contains",
     "score_question",
     "add_course",
     "add_lesson",
@@ -160,6 +161,7 @@ _LAZY = {
     "moment_param": ("lms_core.services.notifications", "moment_param"),
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
+    "contains": ("lms_core.sql", "contains"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
     "add_course": ("lms_core.services.courses", "add_course"),
     "add_lesson": ("lms_core.services.courses", "add_lesson"),

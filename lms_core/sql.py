@@ -14,3 +14,11 @@ def upsert(model):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
+
+
+def contains(column, text: str):
+    """``column`` contains ``text`` literally, in any case the database folds (every
+    letter on PostgreSQL, Latin ones on SQLite): ``%`` and ``_`` typed by a person match
+    themselves. For search boxes."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -357,8 +357,9 @@ def _learner_matches(search: str):
     """Learners whose name or e-mail contains ``search`` (literally: ``%`` and ``_``
     match themselves; any case where the database folds it: every letter on
     PostgreSQL, Latin ones on SQLite)."""
-    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return db.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+    from lms_core.sql import contains
+
+    return db.or_(contains(User.name, search), contains(User.email, search))
 
 
 def clean_search(search: str | None) -> str:

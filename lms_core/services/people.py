@@ -43,9 +43,9 @@ def search_users(query: str = "", role: str | None = None, page: int = 1, per_pa
     conditions = []
     query = (query or "").strip()
     if query:
-        # The search text is literal: % and _ typed by the admin match themselves.
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(db.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+        from lms_core.sql import contains  # the search text is literal: % and _ match themselves
+
+        conditions.append(db.or_(contains(User.name, query), contains(User.email, query)))
     if role is not None:
         conditions.append(User.role == role)
     total = db.session.execute(db.select(db.func.count(User.id)).where(*conditions)).scalar_one()
