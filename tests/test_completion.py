@@ -110,3 +110,41 @@ def test_time_spent_on_a_deleted_lesson_stays_in_the_course_total(factory, app):
     db.session.expire_all()
     assert activity.seconds_on_course(student.id, course.id) == 30
     assert db.session.execute(db.select(ActivityFact.lesson_id)).scalar_one() is None
+
+
+def test_the_step_that_completes_a_course_is_committed_with_the_completion(factory):
+    """A process killed between two commits must not leave a learner with every lesson
+    done and every quiz passed and the course not completed (the fault-injected
+    deployment test found one): every commit that stores the last step stores the
+    completion too."""
+    from sqlalchemy import event, func, select
+
+    from lms_core.models import Attempt, LessonCompletion
+
+    course = factory.course()
+    lesson, quiz = factory.lesson(course), factory.quiz(course)
+    student = factory.user()
+    factory.enrol(student, course)
+    seen = []
+
+    def after_commit(_session):
+        with db.engine.connect() as other:  # what another process would read now
+            seen.append(
+                (
+                    other.execute(select(func.count()).select_from(LessonCompletion)).scalar_one(),
+                    other.execute(
+                        select(func.count()).select_from(Attempt).where(Attempt.passed.is_(True))
+                    ).scalar_one(),
+                    other.execute(select(Enrollment.status)).scalar_one(),
+                )
+            )
+
+    session = db.session()
+    event.listen(session, "after_commit", after_commit)
+    try:
+        factory.attempt(student, quiz, correct=True)
+        progress.complete_lesson(student, lesson)
+    finally:
+        event.remove(session, "after_commit", after_commit)
+    assert (1, 1, "active") not in seen, seen
+    assert seen[-1] == (1, 1, "completed")

@@ -164,20 +164,33 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
         db.session.rollback()
         return False
     events.emit("on_lesson_completed", user=UserInfo.of(user), lesson=LessonInfo.of(lesson))
+    complete_if_met(user.id, lesson.course_id)  # in the same transaction: never done without it
     events.commit()
-    check_completion(user.id, lesson.course_id)
     return True
 
 
 def check_completion(user_id: int, course_id: int) -> bool:
     """Complete the enrolment when every requirement is met; fires
     ``on_course_completed`` exactly once. Plugins call this when one of their own
-    requirements becomes met (for example an assignment graded)."""
+    requirements becomes met (for example an assignment graded). Commits."""
+    completed = complete_if_met(user_id, course_id)
+    events.commit()
+    return completed
+
+
+def complete_if_met(user_id: int, course_id: int) -> bool:
+    """``check_completion`` inside the caller's transaction, which commits it: the change
+    that met the last requirement (a lesson done, a quiz passed) and the course's
+    completion are written together, so a process that dies after the commit cannot
+    leave a learner with everything done and the course not completed."""
     user = db.session.get(User, user_id)
     course = db.session.get(Course, course_id)
     enrollment = enrolment.find(user_id, course_id)
     if user is None or course is None or enrollment is None or enrollment.status != "active":
         return False
+    if has_app_context():  # what this transaction read of the learner's progress before the change
+        g.get("lms_done_and_passed", {}).pop((user_id, course_id), None)
+        g.get(PROGRESS_MEMO, {}).pop((course_id, user_id), None)
     reqs = requirements(user, course)
     if not reqs or not all(r.met for r in reqs):
         return False
@@ -189,7 +202,6 @@ def check_completion(user_id: int, course_id: int) -> bool:
         .values(status="completed", completed_at=now)
     ).rowcount
     if not flipped:
-        db.session.rollback()
         return False
     db.session.refresh(enrollment)
     events.emit(
@@ -198,7 +210,6 @@ def check_completion(user_id: int, course_id: int) -> bool:
         course=CourseInfo.of(course),
         enrollment=EnrollmentInfo.of(enrollment),
     )
-    events.commit()
     return True
 
 

@@ -340,9 +340,8 @@ def _completed(user: User, attempt: Attempt, newly_passed: bool, first: bool) ->
         events.emit("on_quiz_submitted", **payload)
     if newly_passed:
         events.emit("on_quiz_passed", **payload)
+        progress.complete_if_met(user.id, quiz.course_id)  # in the same transaction as the pass
     events.commit()
-    if newly_passed:
-        progress.check_completion(user.id, quiz.course_id)
 
 
 def attempts_to_grade(quiz_ids) -> list[Attempt]:
