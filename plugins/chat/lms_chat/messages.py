@@ -99,19 +99,20 @@ def post(
             )
             db.session.add(attachment)
         _mark_read(user.id, room.id, seq)
-        from lms_chat.mentions import mentioned
+        from lms_chat.mentions import mentioned, notify_mentioned
 
-        mentioned(room, message, user)
+        found = mentioned(room, message, user)  # told after the commit: notify() commits
         message.author, message.reply_to, message.reaction_counts = user, parent, {}
         set_committed_value(message, "attachment", attachment)  # known: no query to read it
         payload = serialize(message)  # before the commit expires the row: no query to read it again
-        commit()  # the message, its file's row, its read mark and the mentions' notifications together
+        commit()  # the message, its file's row and its read mark together
     except BaseException:
         db.session.rollback()
         if written:
             store().delete([written])  # no file without its message
         raise
     broadcast(room, "chat:message", payload)
+    notify_mentioned(room, payload["seq"], payload["body"], user, found)
     message.reaction_counts = {}
     return message, True
 

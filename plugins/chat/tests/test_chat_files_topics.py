@@ -106,6 +106,53 @@ def test_a_failed_database_write_leaves_no_file_behind(app, course, monkeypatch)
     assert db.session.execute(db.select(db.func.count(ChatMessage.id))).scalar_one() == 0
 
 
+def test_a_failure_after_a_mention_leaves_neither_message_nor_file_nor_notification(app, course, monkeypatch):
+    """notify() commits: were the mention sent inside the message's transaction, a
+    failure after it would leave a committed message whose file is deleted."""
+    from werkzeug.datastructures import FileStorage
+
+    from lms_chat import messages
+    from lms_chat.models import ChatAttachment, ChatMessage
+
+    def broken(message):
+        raise RuntimeError("the serializer failed")
+
+    monkeypatch.setattr(messages, "serialize", broken)  # runs after the mentions were found
+    upload = FileStorage(stream=io.BytesIO(PNG), filename="cat.png")
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        post(course.learners[0], course.room, "@Bob Stone look", upload=upload)
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count(ChatMessage.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(ChatAttachment.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 0
+    assert stored_files(app) == []
+    monkeypatch.undo()
+    with app.test_request_context():
+        sent = post(course.learners[0], course.room, "@Bob Stone look", upload=FileStorage(io.BytesIO(PNG), "cat.png"))
+    [note] = db.session.execute(db.select(Notification)).scalars().all()
+    assert note.user_id == course.learners[1].id and note.url.endswith(f"#m{sent.seq}")
+    assert len(stored_files(app)) == 1
+
+
+def test_a_failed_report_commit_leaves_neither_report_nor_staff_notification(app, course, monkeypatch):
+    from lms_chat import moderation
+    from lms_chat.models import ChatReport
+
+    ann, bob = course.learners[:2]
+    with app.test_request_context():
+        rude = post(ann, course.room, "rude words")
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(moderation, "commit", broken)
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        moderation.report(bob, course.room, rude.seq, "insulting")
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count(ChatReport.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 0
+
+
 def test_the_periodic_sweep_deletes_files_a_crash_left_without_a_message(app, client, login, course):
     import os
     import time
