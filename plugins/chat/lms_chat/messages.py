@@ -450,13 +450,18 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
         Enrollment.user_id == user.id, Enrollment.status.in_(("active", "completed"))
     )
     staffed = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
+    # a topic channel is off for learners while its course room is off
+    off = db.select(ChatRoom.course_id).where(ChatRoom.kind == "course", ChatRoom.mode == "off")
     read = db.aliased(ChatRead)
     rows = db.session.execute(
         db.select(ChatRoom, db.func.coalesce(read.last_read_seq, 0))
         .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
         .where(
             db.or_(
-                ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(courses) & (ChatRoom.mode != "off"),
+                ChatRoom.kind.in_(SHARED)
+                & ChatRoom.course_id.in_(courses)
+                & (ChatRoom.mode != "off")
+                & ChatRoom.course_id.not_in(off),
                 ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
                 (ChatRoom.kind == "direct")
                 & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))

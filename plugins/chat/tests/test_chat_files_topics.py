@@ -289,3 +289,34 @@ def test_the_room_page_asks_every_members_role_in_one_query(app, client, login, 
 
     cost(0)  # the first visit marks the room read (an insert)
     assert cost(1) == cost(10)
+
+
+def test_turning_the_course_chat_off_closes_its_topic_channels_to_learners(app, client, login, course):
+    from lms_chat import messages, rooms
+
+    ann = course.learners[0]
+    topic = rooms.create_topic(course.teacher, course.course, "Homework help")
+    post(course.learners[1], topic, "who did exercise 2?")
+    login(client, course.teacher)
+    off = client.post(f"/chat/{course.room.id}/settings", data={"mode": "off"})
+    assert off.status_code in (302, 303)
+    db.session.expire_all()
+    rooms.forget_roles()
+    assert not rooms.may_read(ann, topic) and rooms.may_read(course.teacher, topic)
+    assert rooms.post_refusal(ann, topic).code == "not_found"
+    with pytest.raises(ServiceError) as refused:
+        post(ann, topic, "still here?")
+    assert refused.value.code == "not_found"
+    assert [room.id for room, _count in messages.readable_rooms(ann)] == []  # the menu counts nothing
+    assert topic.id in [room.id for room, _count in messages.readable_rooms(course.teacher)]
+    assert "who did exercise 2?" in client.get(f"/chat/{topic.id}").get_data(as_text=True)  # staff still read
+
+    login(client, ann)
+    assert client.get(f"/chat/{topic.id}").status_code == 404
+    assert client.post(f"/chat/{topic.id}", data=form("still here?")).status_code == 404
+    assert "#Homework help" not in client.get("/chat/").get_data(as_text=True)
+
+    login(client, course.teacher)
+    client.post(f"/chat/{course.room.id}/settings", data={"mode": "open"})
+    login(client, ann)
+    assert "who did exercise 2?" in client.get(f"/chat/{topic.id}").get_data(as_text=True)
