@@ -1,5 +1,6 @@
 """@mentions: ``@Full Name`` of a member who may read the room notifies them (the
-notification scenario ``chat.mention``), in the same transaction as the message."""
+notification scenario ``chat.mention``) once the message is committed: ``notify``
+commits, so it must not run inside the message's transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ MENTION = "chat.mention"
 
 
 def mentioned(room, message, author) -> list:
-    """The members named with ``@`` in ``message``, notified when it is committed."""
+    """The members named with ``@`` in ``message`` who may read the room (found before
+    the message's commit; ``notify_mentioned`` tells them after it)."""
     if "@" not in message.body:
         return []
     text = message.body.casefold()
@@ -26,16 +28,23 @@ def mentioned(room, message, author) -> list:
         if member.id != author.id and needle in taken and rooms.may_read(member, room):
             found.append(member)
             taken = taken.replace(needle, " ")
-    url = path_for("chat.room", room_id=room.id) + f"#m{message.seq}"
+    return found
+
+
+def notify_mentioned(room, seq: int, body: str, author, found: list) -> None:
+    """Tell each of ``found`` they were mentioned in message ``seq`` (after its commit:
+    each ``notify`` commits)."""
+    if not found:
+        return
+    url = path_for("chat.room", room_id=room.id) + f"#m{seq}"
     course = room.course.title
     for member in found:
         notify(
             member,
             MENTION,
             url=url,
-            params={"author": author.name, "course": course, "excerpt": message.body[:300], "url": url},
+            params={"author": author.name, "course": course, "excerpt": body[:300], "url": url},
         )
-    return found
 
 
 def mention_texts(params: dict) -> tuple[str, str]:

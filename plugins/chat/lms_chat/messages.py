@@ -99,19 +99,20 @@ def post(
             )
             db.session.add(attachment)
         _mark_read(user.id, room.id, seq)
-        from lms_chat.mentions import mentioned
+        from lms_chat.mentions import mentioned, notify_mentioned
 
-        mentioned(room, message, user)
+        found = mentioned(room, message, user)  # told after the commit: notify() commits
         message.author, message.reply_to, message.reaction_counts = user, parent, {}
         set_committed_value(message, "attachment", attachment)  # known: no query to read it
         payload = serialize(message)  # before the commit expires the row: no query to read it again
-        commit()  # the message, its file's row, its read mark and the mentions' notifications together
+        commit()  # the message, its file's row and its read mark together
     except BaseException:
         db.session.rollback()
         if written:
             store().delete([written])  # no file without its message
         raise
     broadcast(room, "chat:message", payload)
+    notify_mentioned(room, payload["seq"], payload["body"], user, found)
     message.reaction_counts = {}
     return message, True
 
@@ -449,13 +450,18 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
         Enrollment.user_id == user.id, Enrollment.status.in_(("active", "completed"))
     )
     staffed = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
+    # a topic channel is off for learners while its course room is off
+    off = db.select(ChatRoom.course_id).where(ChatRoom.kind == "course", ChatRoom.mode == "off")
     read = db.aliased(ChatRead)
     rows = db.session.execute(
         db.select(ChatRoom, db.func.coalesce(read.last_read_seq, 0))
         .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
         .where(
             db.or_(
-                ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(courses) & (ChatRoom.mode != "off"),
+                ChatRoom.kind.in_(SHARED)
+                & ChatRoom.course_id.in_(courses)
+                & (ChatRoom.mode != "off")
+                & ChatRoom.course_id.not_in(off),
                 ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
                 (ChatRoom.kind == "direct")
                 & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))

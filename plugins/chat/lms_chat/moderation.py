@@ -87,31 +87,40 @@ def report(user: User, room: ChatRoom, seq, reason: str) -> bool:
     reason = (reason or "").strip()[:500]
     if message.author_id == user.id:
         raise ServiceError("invalid", _("You cannot report your own message."), 400)
+    # Not a savepoint: on SQLite one opened before any write is released as a commit,
+    # and the report would be stored before its log entry. Nothing is written yet here.
     try:
-        with db.session.begin_nested():
-            db.session.add(ChatReport(message_id=message.id, reporter_id=user.id, reason=reason))
-            db.session.flush()
+        db.session.add(ChatReport(message_id=message.id, reporter_id=user.id, reason=reason))
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return False
     log(room, user, "report", message=message, target_user_id=message.author_id, detail=reason)
-    _tell_staff(room, message, user, reason)
-    commit()  # the report, its log entry and the staff's notifications together
+    tell = _staff_notices(room, message, user, reason)
+    commit()  # the report and its log entry together
+    tell()  # then the staff's notifications: each notify() commits
     return True
 
 
 REPORTED = "chat.report"
 
 
-def _tell_staff(room: ChatRoom, message, reporter: User, reason: str) -> None:
-    """Every teacher of the course gets a notification (kind ``chat.report``), shown in
-    the language each of them reads (``lms_notification_texts``)."""
+def _staff_notices(room: ChatRoom, message, reporter: User, reason: str):
+    """A function that gives every teacher of the course a notification (kind
+    ``chat.report``), shown in the language each of them reads
+    (``lms_notification_texts``); called after the report's commit, as ``notify``
+    commits. Whom and what are read now, before the commit expires the rows."""
     from lms_core.models import CourseStaff
 
-    staff_ids = db.session.execute(
-        db.select(CourseStaff.user_id)
-        .join(User, User.id == CourseStaff.user_id)
-        .where(CourseStaff.course_id == room.course_id, User.active.is_(True), CourseStaff.user_id != reporter.id)
-    ).scalars()
+    staff_ids = (
+        db.session.execute(
+            db.select(CourseStaff.user_id)
+            .join(User, User.id == CourseStaff.user_id)
+            .where(CourseStaff.course_id == room.course_id, User.active.is_(True), CourseStaff.user_id != reporter.id)
+        )
+        .scalars()
+        .all()
+    )
     params = {
         "course": room.course.title,
         "reporter": reporter.name,
@@ -120,8 +129,14 @@ def _tell_staff(room: ChatRoom, message, reporter: User, reason: str) -> None:
         "reason": reason,
     }
     url = path_for("chat.moderation_log", room_id=room.id)
-    for staff_id in staff_ids:
-        notify(staff_id, REPORTED, lambda: report_title(params), lambda: report_body(params), url=url, params=params)
+
+    def tell() -> None:
+        for staff_id in staff_ids:
+            notify(
+                staff_id, REPORTED, lambda: report_title(params), lambda: report_body(params), url=url, params=params
+            )
+
+    return tell
 
 
 def report_title(params: dict) -> str:

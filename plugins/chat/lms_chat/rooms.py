@@ -81,7 +81,20 @@ def may_read(user: User | None, room: ChatRoom | None) -> bool:
         return False
     if room.kind == DIRECT:
         return user.id in (room.user_a_id, room.user_b_id)
-    return who == STAFF or room.mode != OFF
+    return who == STAFF or not is_off(room)
+
+
+def is_off(room: ChatRoom) -> bool:
+    """``room`` is off for learners: its own mode, or, for a topic channel, its course
+    room's (turning the course chat off closes its channels too)."""
+    if room.mode == OFF:
+        return True
+    if room.kind != TOPIC:
+        return False
+    course_mode = db.session.execute(
+        db.select(ChatRoom.mode).where(ChatRoom.key == f"course:{room.course_id}")
+    ).scalar_one_or_none()
+    return course_mode == OFF
 
 
 def post_refusal(user: User, room: ChatRoom) -> ServiceError | None:
@@ -154,6 +167,9 @@ def set_mode(user: User, room: ChatRoom, mode: str, learner_direct: bool) -> Non
     db.session.commit()
     if closing:
         close_sockets(room)
+        if room.kind == COURSE:  # its topic channels are off for learners with it
+            for topic in topics(room.course):
+                close_sockets(topic)
 
 
 def close_sockets(room: ChatRoom) -> None:

@@ -106,6 +106,53 @@ def test_a_failed_database_write_leaves_no_file_behind(app, course, monkeypatch)
     assert db.session.execute(db.select(db.func.count(ChatMessage.id))).scalar_one() == 0
 
 
+def test_a_failure_after_a_mention_leaves_neither_message_nor_file_nor_notification(app, course, monkeypatch):
+    """notify() commits: were the mention sent inside the message's transaction, a
+    failure after it would leave a committed message whose file is deleted."""
+    from werkzeug.datastructures import FileStorage
+
+    from lms_chat import messages
+    from lms_chat.models import ChatAttachment, ChatMessage
+
+    def broken(message):
+        raise RuntimeError("the serializer failed")
+
+    monkeypatch.setattr(messages, "serialize", broken)  # runs after the mentions were found
+    upload = FileStorage(stream=io.BytesIO(PNG), filename="cat.png")
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        post(course.learners[0], course.room, "@Bob Stone look", upload=upload)
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count(ChatMessage.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(ChatAttachment.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 0
+    assert stored_files(app) == []
+    monkeypatch.undo()
+    with app.test_request_context():
+        sent = post(course.learners[0], course.room, "@Bob Stone look", upload=FileStorage(io.BytesIO(PNG), "cat.png"))
+    [note] = db.session.execute(db.select(Notification)).scalars().all()
+    assert note.user_id == course.learners[1].id and note.url.endswith(f"#m{sent.seq}")
+    assert len(stored_files(app)) == 1
+
+
+def test_a_failed_report_commit_leaves_neither_report_nor_staff_notification(app, course, monkeypatch):
+    from lms_chat import moderation
+    from lms_chat.models import ChatReport
+
+    ann, bob = course.learners[:2]
+    with app.test_request_context():
+        rude = post(ann, course.room, "rude words")
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(moderation, "commit", broken)
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        moderation.report(bob, course.room, rude.seq, "insulting")
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count(ChatReport.id))).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 0
+
+
 def test_the_periodic_sweep_deletes_files_a_crash_left_without_a_message(app, client, login, course):
     import os
     import time
@@ -242,3 +289,34 @@ def test_the_room_page_asks_every_members_role_in_one_query(app, client, login, 
 
     cost(0)  # the first visit marks the room read (an insert)
     assert cost(1) == cost(10)
+
+
+def test_turning_the_course_chat_off_closes_its_topic_channels_to_learners(app, client, login, course):
+    from lms_chat import messages, rooms
+
+    ann = course.learners[0]
+    topic = rooms.create_topic(course.teacher, course.course, "Homework help")
+    post(course.learners[1], topic, "who did exercise 2?")
+    login(client, course.teacher)
+    off = client.post(f"/chat/{course.room.id}/settings", data={"mode": "off"})
+    assert off.status_code in (302, 303)
+    db.session.expire_all()
+    rooms.forget_roles()
+    assert not rooms.may_read(ann, topic) and rooms.may_read(course.teacher, topic)
+    assert rooms.post_refusal(ann, topic).code == "not_found"
+    with pytest.raises(ServiceError) as refused:
+        post(ann, topic, "still here?")
+    assert refused.value.code == "not_found"
+    assert [room.id for room, _count in messages.readable_rooms(ann)] == []  # the menu counts nothing
+    assert topic.id in [room.id for room, _count in messages.readable_rooms(course.teacher)]
+    assert "who did exercise 2?" in client.get(f"/chat/{topic.id}").get_data(as_text=True)  # staff still read
+
+    login(client, ann)
+    assert client.get(f"/chat/{topic.id}").status_code == 404
+    assert client.post(f"/chat/{topic.id}", data=form("still here?")).status_code == 404
+    assert "#Homework help" not in client.get("/chat/").get_data(as_text=True)
+
+    login(client, course.teacher)
+    client.post(f"/chat/{course.room.id}/settings", data={"mode": "open"})
+    login(client, ann)
+    assert "who did exercise 2?" in client.get(f"/chat/{topic.id}").get_data(as_text=True)

@@ -204,11 +204,17 @@ def test_a_room_turned_off_or_a_teacher_removed_drops_their_sockets_at_once(
     ann, _bob, _cleo = course.learners
     ann_socket = chat_clients(live_server, ann)
     teacher_socket = chat_clients(second_live_server, course.teacher)
+    topic = rooms.create_topic(course.teacher, course.course, "Homework")
     for member in (ann_socket, teacher_socket):
         assert member.call("join", {"room": course.room.id})["ok"]
+    assert ann_socket.call("join", {"room": topic.id})["ok"]
 
     rooms.set_mode(course.teacher, course.room, "off", False)  # in this process: through Redis to both
-    assert ann_socket.wait_for(1, event="chat:closed")
+    closed = ann_socket.wait_for(2, event="chat:closed")  # the course room and its topic channel
+    assert sorted(event["room"] for event in closed) == sorted((course.room.id, topic.id))
+    assert ann_socket.call("join", {"room": topic.id})["code"] == "not_found"
+    refused = ann_socket.call("send", {"room": topic.id, "body": "hi", "client_id": new_id()})
+    assert refused["code"] == "not_found"
     teacher_socket.wait_for(1, event="chat:closed")
     send(teacher_socket, course.room, "only staff now")  # staff may still write; nobody has rejoined
     time.sleep(0.5)
