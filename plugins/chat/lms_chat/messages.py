@@ -320,14 +320,15 @@ def search(room: ChatRoom, words: str, limit: int = 50) -> list[ChatMessage]:
     words = (words or "").strip()[:100]
     if not words:
         return []
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    from lms_core import contains  # the words literally: % and _ match themselves
+
     rows = (
         db.session.execute(
             db.select(ChatMessage)
             .where(
                 ChatMessage.room_id == room.id,
                 ChatMessage.deleted_at.is_(None),
-                ChatMessage.body.ilike(f"%{escaped}%", escape="\\"),
+                contains(ChatMessage.body, words),
             )
             .order_by(ChatMessage.seq.desc())
             .limit(limit)
