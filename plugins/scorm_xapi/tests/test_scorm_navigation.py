@@ -89,6 +89,10 @@ def test_the_manifest_gives_each_sco_its_clusters_control_mode_and_hidden_contro
     parsed = {item.identifier: item.navigation for item in manifest.parse(xml.encode()).items}
     assert parsed["a"] == {"choice": False, "flow": True, "forward_only": False, "hide": []}
     assert parsed["d"] == {"choice": True, "flow": True, "forward_only": True, "hide": ["previous"]}
+    # xs:boolean: "1" and "0" are true and false as well.
+    numeric = xml.replace('choice="true" flow="true" forwardOnly="true"', 'choice="0" flow="1" forwardOnly="1"')
+    parsed = {item.identifier: item.navigation for item in manifest.parse(numeric.encode()).items}
+    assert parsed["d"] == {"choice": False, "flow": True, "forward_only": True, "hide": ["previous"]}
     plain = manifest.parse(manifest_xml(PackageSpec(version="2004", scos=THREE)).encode()).items[0]
     assert plain.navigation == {"choice": True, "flow": False, "forward_only": False, "hide": []}  # the spec's defaults
     old = manifest.parse(manifest_xml(PackageSpec(version="1.2", scos=THREE)).encode()).items[0]
