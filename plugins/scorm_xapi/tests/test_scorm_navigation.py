@@ -55,8 +55,13 @@ def test_without_flow_only_choice_moves_and_without_choice_only_jump():
     assert navigation.resolve(a, items, "{target=zz}choice").refused == "unknown_target"
     a, b, c = items = scos(choice=False, flow=True, forward_only=True)
     assert navigation.resolve(a, items, "{target=c}choice").refused == "choice_disabled"
-    assert navigation.resolve(a, items, "{target=c}jump").target is c
+    assert navigation.resolve(a, items, "{target=c}jump").refused == "choice_disabled"  # not a way around it
     assert navigation.resolve(b, items, "previous").refused == "forward_only"
+    a, b, c = items = scos(choice=True, flow=True, forward_only=True)
+    for kind in ("choice", "jump"):
+        assert navigation.resolve(b, items, f"{{target=a}}{kind}").refused == "forward_only"
+        assert navigation.resolve(b, items, f"{{target=c}}{kind}").target is c
+    assert navigation.available(b, items).toc == [b, c]  # no way back offered either
     for leaving in ("exit", "exitAll", "abandon", "abandonAll", "suspendAll"):
         assert navigation.resolve(b, items, leaving).leave
 
@@ -84,6 +89,10 @@ def test_the_manifest_gives_each_sco_its_clusters_control_mode_and_hidden_contro
     parsed = {item.identifier: item.navigation for item in manifest.parse(xml.encode()).items}
     assert parsed["a"] == {"choice": False, "flow": True, "forward_only": False, "hide": []}
     assert parsed["d"] == {"choice": True, "flow": True, "forward_only": True, "hide": ["previous"]}
+    # xs:boolean: "1" and "0" are true and false as well.
+    numeric = xml.replace('choice="true" flow="true" forwardOnly="true"', 'choice="0" flow="1" forwardOnly="1"')
+    parsed = {item.identifier: item.navigation for item in manifest.parse(numeric.encode()).items}
+    assert parsed["d"] == {"choice": False, "flow": True, "forward_only": True, "hide": ["previous"]}
     plain = manifest.parse(manifest_xml(PackageSpec(version="2004", scos=THREE)).encode()).items[0]
     assert plain.navigation == {"choice": True, "flow": False, "forward_only": False, "hide": []}  # the spec's defaults
     old = manifest.parse(manifest_xml(PackageSpec(version="1.2", scos=THREE)).encode()).items[0]
@@ -113,6 +122,9 @@ def test_a_learner_moves_on_by_the_scos_requests_and_the_players_next(client, fl
     assert client.get(f"/scorm/scos/{two.id}/navigate?request=previous").location == f"/scorm/scos/{one.id}"
     refused = client.get(f"/scorm/scos/{one.id}/navigate?request={{target=c}}choice", follow_redirects=True)
     assert refused.status_code == 200 and "does not let you choose that activity" in refused.get_data(as_text=True)
+    jumped = client.get(f"/scorm/scos/{one.id}/navigate?request={{target=c}}jump")
+    assert (jumped.status_code, jumped.location) == (303, f"/scorm/scos/{one.id}")
+    assert "does not let you choose that activity" in client.get(jumped.location).get_data(as_text=True)
     assert client.get(f"/scorm/scos/{three.id}/navigate?request=continue").location == f"/courses/{course.slug}"
     assert client.get(f"/scorm/scos/{two.id}/navigate?request=exitAll").location == f"/courses/{course.slug}"
     bad = client.get(f"/scorm/scos/{two.id}/navigate?request=%3Cscript%3E", follow_redirects=True)

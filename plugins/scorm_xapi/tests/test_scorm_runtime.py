@@ -428,6 +428,27 @@ def test_two_new_attempt_requests_at_once_start_one(app, client, login, played):
     assert len(runtime.attempts_of(learner.id, sco.id)) == 2
 
 
+@pytest.mark.parametrize("after", ["5", str(2**31), "9" * 5000, "x", None])
+def test_a_new_attempt_follows_the_highest_whatever_the_form_says(client, played, after):
+    """``after`` is the learner's own form field: above their highest attempt, not a
+    number, or missing, the new attempt is still the next one; attempts left count
+    attempt numbers, the rule that refuses them."""
+    package, sco, learner, _course = played
+    package.attempts_allowed = 3
+    db.session.commit()
+    token = launch(client, sco)
+    commit(client, token, {"cmi.core.lesson_status": "completed"}, seq=1)
+    response = client.post(f"/scorm/scos/{sco.id}", data={} if after is None else {"after": after})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert [a.number for a in runtime.attempts_of(learner.id, sco.id)] == [1, 2]
+    assert runtime.attempts_left(learner.id, sco) == 1
+    # An earlier attempt's form (another tab, a reload) gives the attempt after it.
+    assert runtime.start_new_attempt(learner, sco, 0).number == 1
+    assert runtime.start_new_attempt(learner, sco, -7).number == 1
+    assert len(runtime.attempts_of(learner.id, sco.id)) == 2
+
+
 def test_the_report_is_paginated_and_its_statements_do_not_grow_with_learners(
     client, login, factory, played, monkeypatch
 ):

@@ -208,8 +208,15 @@ HIDEABLE = ("previous", "continue", "exit", "exitAll", "abandon", "abandonAll", 
 
 
 def _flag(element, name: str, default: bool) -> bool:
+    """An ``xs:boolean`` attribute: "true" or "1", "false" or "0"; missing or anything
+    else, the default."""
     value = _attr(element, name) if element is not None else None
-    return default if value is None else value.strip().lower() == "true"
+    value = (value or "").strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    return default
 
 
 def _control_mode(parent) -> dict:

@@ -6,7 +6,8 @@ learner may pick it from the table of contents; ``flow``: continue and previous 
 through the SCOs in the manifest's order; ``forwardOnly``: no previous), the LMS
 controls an item hides (``adlnav:hideLMSUI``), and the navigation request a SCO sets in
 ``adl.nav.request`` before it terminates (``continue``, ``previous``,
-``{target=ID}choice``, ``{target=ID}jump``, ``exit``, ``exitAll``, ``abandon``,
+``{target=ID}choice``, ``{target=ID}jump`` (held to the same controls as a choice),
+``exit``, ``exitAll``, ``abandon``,
 ``abandonAll``, ``suspendAll``). Sequencing rules, rollup, preconditions, limit
 conditions and objectives across SCOs are not evaluated (the README says so).
 
@@ -113,9 +114,13 @@ def resolve(current, scos, request: str) -> Move:
     chosen = next((s for s in ordered(scos) if s.identifier == target), None)
     if chosen is None:
         return Move(refused="unknown_target")
-    if kind == "choice" and not controls(chosen).choice:
+    # A jump is held to the same controls as a choice: the learner's page could ask for
+    # either, and the manifest's choice="false" / forwardOnly="true" must hold for both.
+    if not controls(chosen).choice:
         return Move(refused="choice_disabled")
-    return Move(target=chosen)  # a jump ignores the controls, as the spec says
+    if here.forward_only and chosen.position < current.position:
+        return Move(refused="forward_only")
+    return Move(target=chosen)
 
 
 def available(current, scos) -> Available:
@@ -125,7 +130,9 @@ def available(current, scos) -> Available:
     if len(items) < 2:
         return Available()
     here = controls(current)
-    found = Available(toc=[s for s in items if controls(s).choice])
+    found = Available(
+        toc=[s for s in items if controls(s).choice and not (here.forward_only and s.position < current.position)]
+    )
     if len(found.toc) < 2 and all(s.identifier == current.identifier for s in found.toc):
         found.toc = []
     if here.flow and "continue" not in here.hide:

@@ -215,23 +215,38 @@ def open_player(user: User, sco: ScormSco) -> Opened:
     return Opened(None, number, token_for(None, sco, version, user, number=number))
 
 
+def highest_number(user_id: int, sco_id: int) -> int:
+    """The learner's highest attempt number at the SCO (0 before the first)."""
+    return (
+        db.session.execute(
+            db.select(db.func.max(ScormAttempt.number)).where(
+                ScormAttempt.user_id == user_id, ScormAttempt.sco_id == sco_id
+            )
+        ).scalar()
+        or 0
+    )
+
+
 def start_new_attempt(user: User, sco: ScormSco, after: int | None = None) -> ScormAttempt:
     """The learner asked for a new attempt (a POST): the one after attempt ``after``
-    (the one their page showed), or after their last. The same request twice (a double
-    click, a reload, two tabs at once) starts one attempt, not two nor an error."""
+    (the one their page showed), or after their last. ``after`` comes from the form, so
+    it is only trusted below the learner's highest attempt: missing or above it, the new
+    attempt follows the highest; below it, the attempt already started after it is
+    returned. The same request twice (a double click, a reload, two tabs at once)
+    starts one attempt, not two nor an error."""
     lesson = db.session.get(Lesson, sco.lesson_id)
     if not learning(user, lesson):
         raise ServiceError("not_enrolled", _("You are not enrolled in this course: nothing is recorded."), 403)
-    if after is None:
-        after = (
-            db.session.execute(
-                db.select(db.func.max(ScormAttempt.number)).where(
-                    ScormAttempt.user_id == user.id, ScormAttempt.sco_id == sco.id
-                )
-            ).scalar()
-            or 0
-        )
-    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, after + 1)
+    highest = highest_number(user.id, sco.id)
+    if after is not None and after < highest:
+        existing = db.session.execute(
+            db.select(ScormAttempt)
+            .where(ScormAttempt.user_id == user.id, ScormAttempt.sco_id == sco.id, ScormAttempt.number > after)
+            .order_by(ScormAttempt.number)
+            .limit(1)
+        ).scalar_one()
+        return existing
+    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, highest + 1)
     db.session.commit()
     return attempt
 
@@ -309,7 +324,7 @@ def attempts_left(user_id: int, sco: ScormSco) -> int | None:
     allowed = sco.package.attempts_allowed
     if not allowed:
         return None
-    return max(0, allowed - len(attempts_of(user_id, sco.id)))
+    return max(0, allowed - highest_number(user_id, sco.id))  # numbers, as _check_allowed
 
 
 def initial_state(launch: Launch) -> dict:

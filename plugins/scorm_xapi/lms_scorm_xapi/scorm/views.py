@@ -150,8 +150,8 @@ def play(sco_id):
     opened = None
     try:
         if request.method == "POST":
-            after = request.form.get("after", type=int)
-            runtime.start_new_attempt(current_user, sco, after if after is not None and after >= 0 else None)
+            # Not an integer (or too long to be one): after the highest attempt.
+            runtime.start_new_attempt(current_user, sco, request.form.get("after", type=int))
             return redirect(url_for("scorm_xapi.play", sco_id=sco.id)), 303
         opened = runtime.open_player(current_user, sco)
     except ServiceError as refused:
