@@ -443,8 +443,8 @@ def mark_read(user: User, room: ChatRoom) -> None:
     db.session.commit()
 
 
-def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
-    """The rooms ``user`` may read, made so far, with their unread counts (one query)."""
+def _readable(user: User):
+    """The condition for the rooms ``user`` may read, made so far."""
     from lms_core.models import CourseStaff, Enrollment
 
     courses = db.select(Enrollment.course_id).where(
@@ -453,22 +453,25 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
     staffed = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user.id)
     # a topic channel is off for learners while its course room is off
     off = db.select(ChatRoom.course_id).where(ChatRoom.kind == "course", ChatRoom.mode == "off")
+    return db.or_(
+        ChatRoom.kind.in_(SHARED)
+        & ChatRoom.course_id.in_(courses)
+        & (ChatRoom.mode != "off")
+        & ChatRoom.course_id.not_in(off),
+        ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
+        (ChatRoom.kind == "direct")
+        & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))
+        & (ChatRoom.course_id.in_(courses) | ChatRoom.course_id.in_(staffed)),
+    )
+
+
+def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
+    """The rooms ``user`` may read, made so far, with their unread counts (one query)."""
     read = db.aliased(ChatRead)
     rows = db.session.execute(
         db.select(ChatRoom, db.func.coalesce(read.last_read_seq, 0))
         .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
-        .where(
-            db.or_(
-                ChatRoom.kind.in_(SHARED)
-                & ChatRoom.course_id.in_(courses)
-                & (ChatRoom.mode != "off")
-                & ChatRoom.course_id.not_in(off),
-                ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
-                (ChatRoom.kind == "direct")
-                & ((ChatRoom.user_a_id == user.id) | (ChatRoom.user_b_id == user.id))
-                & (ChatRoom.course_id.in_(courses) | ChatRoom.course_id.in_(staffed)),
-            )
-        )
+        .where(_readable(user))
         .order_by(ChatRoom.kind, ChatRoom.id)
         .limit(500)
     ).all()
@@ -477,4 +480,14 @@ def readable_rooms(user: User) -> list[tuple[ChatRoom, int]]:
 
 
 def unread_total(user: User) -> int:
-    return sum(count for _room, count in readable_rooms(user))
+    """The unread messages of every room ``user`` reads, counted by the database (the
+    menu shows it on every page: no room is loaded for it)."""
+    read = db.aliased(ChatRead)
+    unread = ChatRoom.last_seq - db.func.coalesce(read.last_read_seq, 0)
+    total = db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(db.case((unread > 0, unread), else_=0)), 0))
+        .select_from(ChatRoom)
+        .outerjoin(read, (read.room_id == ChatRoom.id) & (read.user_id == user.id))
+        .where(_readable(user), ChatRoom.archived_at.is_(None))
+    ).scalar_one()
+    return int(total)
