@@ -75,14 +75,6 @@ def find(model, object_id: int):
     return obj
 
 
-# A course and the current user's enrolment in it, in one statement (built once).
-_COURSE_AND_ENROLMENT = (
-    db.select(Course, Enrollment)
-    .outerjoin(Enrollment, (Enrollment.course_id == Course.id) & (Enrollment.user_id == db.bindparam("user_id")))
-    .where(Course.id == db.bindparam("course_id"))
-)
-
-
 def find_course(course_id: int) -> Course:
     """The course, or a 404 ``not_found`` error, read together with the current user's
     enrolment in it, which this request's permission checks then use without a query of
@@ -92,13 +84,10 @@ def find_course(course_id: int) -> Course:
     user = g.get("user")
     if user is None:
         return find(Course, course_id)
-    row = db.session.execute(_COURSE_AND_ENROLMENT, {"course_id": course_id, "user_id": user.id}).first()
-    if row is None:
+    found = enrolment.course_with_enrolment(user.id, course_id=course_id)
+    if found is None:
         raise not_found(Course)
-    course, enrollment = row
-    if enrollment is not None:
-        enrolment.remember(enrollment)
-    return course
+    return found[0]
 
 
 def allowed(action: str, target=None) -> bool:

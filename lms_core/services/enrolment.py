@@ -33,6 +33,26 @@ def remember(enrollment: Enrollment) -> None:
     g.setdefault(_MEMO, {})[(enrollment.user_id, enrollment.course_id)] = enrollment
 
 
+# A course and one user's enrolment in it, in one statement; built once per way of
+# naming the course.
+_WITH_ENROLMENT = db.select(Course, Enrollment).outerjoin(
+    Enrollment, (Enrollment.course_id == Course.id) & (Enrollment.user_id == db.bindparam("user_id"))
+)
+_BY_ID = _WITH_ENROLMENT.where(Course.id == db.bindparam("key"))
+_BY_SLUG = _WITH_ENROLMENT.where(Course.slug == db.bindparam("key"))
+
+
+def course_with_enrolment(user_id: int, *, course_id: int | None = None, slug: str | None = None):
+    """``(course, enrolment or None)`` for the course with this id or address, or
+    ``None`` when there is no such course; a found enrolment is remembered for the
+    request's permission checks (``remember``)."""
+    statement, key = (_BY_ID, course_id) if slug is None else (_BY_SLUG, slug)
+    row = db.session.execute(statement, {"key": key, "user_id": user_id}).first()
+    if row is not None and row[1] is not None:
+        remember(row[1])
+    return None if row is None else (row[0], row[1])
+
+
 def remembered(user_id: int, course_id: int) -> Enrollment | None:
     """The enrolment found earlier in this request, if it is still a live row."""
     from sqlalchemy import inspect

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from lms_core.auth import login_required, require
 from lms_core.extensions import db
-from lms_core.models import Course, Enrollment
+from lms_core.models import Course
 from lms_core.payloads import CourseInfo
 from lms_core.services import ServiceError, courses, enrolment, progress
 
@@ -66,26 +66,16 @@ def course_image(slug):
     return response.make_conditional(request)
 
 
-# The course and the viewer's enrolment in it, in one statement (built once).
-_COURSE_AND_ENROLMENT = (
-    db.select(Course, Enrollment)
-    .outerjoin(Enrollment, db.and_(Enrollment.course_id == Course.id, Enrollment.user_id == db.bindparam("user_id")))
-    .where(Course.slug == db.bindparam("slug"))
-)
-
-
 @bp.route("/courses/<slug>")
 def course(slug):
     user = g.user
     if user is None:
         course, enrollment = course_by_slug(slug), None
     else:
-        row = db.session.execute(_COURSE_AND_ENROLMENT, {"slug": slug, "user_id": user.id}).first()
-        if row is None:
+        found = enrolment.course_with_enrolment(user.id, slug=slug)  # one statement for both
+        if found is None:
             abort(404)
-        course, enrollment = row
-        if enrollment is not None:
-            enrolment.remember(enrollment)
+        course, enrollment = found
     require("course.view", course)
     course_progress = progress.course_progress(user, course, enrollment) if enrollment else None
     done = progress.completed_lesson_ids(user.id, course.id) if enrollment else set()
