@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.plugin_calls import call_first_hook, call_hook, check_hook
     from lms_core.services import ServiceError
     from lms_core.services.markdown import render as render_markdown
-    from lms_core.services.courses import add_course, add_lesson, revise_lesson, set_translation
+    from lms_core.services.courses import add_course, add_lesson, courses_by_id, revise_lesson, set_translation
     from lms_core.services.notifications import moment_param, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
@@ -90,6 +90,7 @@ __all__ = [
     "add_course",
     "add_lesson",
     "revise_lesson",
+    "courses_by_id",
     # who is asking and what they may do
     "current_user",
     "login_required",
@@ -166,6 +167,7 @@ _LAZY = {
     "add_course": ("lms_core.services.courses", "add_course"),
     "add_lesson": ("lms_core.services.courses", "add_lesson"),
     "revise_lesson": ("lms_core.services.courses", "revise_lesson"),
+    "courses_by_id": ("lms_core.services.courses", "courses_by_id"),
     "current_user": ("lms_core.auth", "current_user"),
     "login_required": ("lms_core.auth", "login_required"),
     "require": ("lms_core.auth", "require"),

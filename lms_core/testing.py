@@ -10,7 +10,8 @@
   fixture's database (``second_live_server``: another web process beside it, sharing
   Redis; ``running_server(app, folder)``: one more, as a context manager);
   ``browser_page``: a Playwright page in Debian's Chromium;
-  ``browser_login(page, base_url, user)`` logs in through the form.
+  ``browser_login(page, base_url, user)`` logs in through the form;
+  ``screenshots``: the folder a test's screenshots are kept in after the run.
 * ``smtp_server``: a real SMTP server (aiosmtpd) that keeps what it receives.
 
 A plugin's ``conftest.py`` sets the settings every one of its tests starts from by
@@ -698,6 +699,28 @@ def browser_page(_lms_browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+ARTIFACTS_ENV = "LMS_TEST_ARTIFACTS"
+
+
+@pytest.fixture
+def screenshots(request, _lms_database) -> Path:
+    """The folder for this test's screenshots, kept after the run as its artefacts:
+    ``$LMS_TEST_ARTIFACTS`` (default ``test-artifacts/`` in the directory pytest runs
+    from) ``/screenshots/<database>/<test file>/<test>/``, one tree per pass of the suite
+    (sqlite, postgresql). Emptied when the test starts, so it shows this run only."""
+    base = Path(os.environ.get(ARTIFACTS_ENV) or Path(request.config.invocation_params.dir) / "test-artifacts")
+    test_file = Path(str(request.node.path)).with_suffix("")
+    try:
+        test_file = test_file.relative_to(request.config.rootpath)
+    except ValueError:  # a test outside the checkout (a plugin installed elsewhere)
+        test_file = Path(test_file.name)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)[:120]
+    folder = base / "screenshots" / _lms_database["kind"] / test_file / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def choose_language(page, code: str) -> None:

@@ -14,6 +14,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&
   fi
 fi
 
+echo "== screenshots of the browser tests are kept in ${LMS_TEST_ARTIFACTS:-test-artifacts}/screenshots/"
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@")
 
 echo "== suite on SQLite, jobs inline (no Redis)"

@@ -126,7 +126,7 @@ def test_a_notification_from_another_process_reaches_the_open_page(app, live_ser
     assert page.evaluate("window.stillTheSamePage") is True
 
 
-def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_server, browser_page, factory, tmp_path):
+def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_server, browser_page, factory, screenshots):
     from lms_core.models import EventDelivery
 
     course = factory.course(title="Tides")
@@ -149,18 +149,18 @@ def test_an_admin_sees_an_event_a_plugin_gave_up_on_and_tries_it_again(live_serv
     assert "1 given up" in row.inner_text() and "table is locked" in row.inner_text()
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(tmp_path / f"admin-plugins-events-en-{width}.png"), full_page=True)
+        page.screenshot(path=str(screenshots / f"admin-plugins-events-en-{width}.png"), full_page=True)
     choose_language(page, "ru")
     page.wait_for_selector("#plugin-hello .events-given-up:has-text('Доставка прекращена')")
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(tmp_path / f"admin-plugins-events-ru-{width}.png"), full_page=True)
+        page.screenshot(path=str(screenshots / f"admin-plugins-events-ru-{width}.png"), full_page=True)
 
     page.click("#plugin-hello .plugin-events button")
 
     page.wait_for_selector(".flash-success")
     assert "hello" in page.inner_text(".flash-success")
-    page.screenshot(path=str(tmp_path / "admin-plugins-events-retried-ru-390.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "admin-plugins-events-retried-ru-390.png"), full_page=True)
     db.session.expire_all()
     assert (
         db.session.execute(db.select(EventDelivery.delivered_at).where(EventDelivery.target == "hello")).scalar_one()

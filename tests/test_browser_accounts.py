@@ -1,11 +1,9 @@
 """In the browser: a teacher turns on two-factor log-in (QR code, recovery codes) and
 then logs in with a code; the pages in English and Russian, on a desktop and a phone.
-Screenshots go to LMS_SCREENSHOTS (or the test's temporary folder)."""
+Screenshots are kept as the run's artefacts (the ``screenshots`` fixture)."""
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -18,9 +16,8 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 @pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("LMS_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
+def shots(screenshots):
+    folder = screenshots
 
     def take(page, name):
         for label, width in WIDTHS.items():

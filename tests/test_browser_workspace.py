@@ -1,7 +1,7 @@
 """A teacher walks the course workspace and the gradebook in Chromium (issue 11), in
 English and Russian, at 1280 and 390 px: every tab opens its page with the same tabs,
 nothing scrolls sideways, the gradebook's wide table scrolls inside its card, and an
-override is made through the form. Screenshots are kept in the test's folder."""
+override is made through the form. Screenshots are kept as the run's artefacts (the ``screenshots`` fixture)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
 
 
-def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, browser_page, factory, tmp_path):
+def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, browser_page, factory, screenshots):
     teacher = factory.user(role="teacher", name="Tess Teacher")
     course = factory.course(teacher=teacher, title="Geology for everyone")
     quizzes = [factory.quiz(course, title=f"Minerals and rocks, part {n}") for n in range(1, 9)]
@@ -59,7 +59,7 @@ def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, brows
             if key in ("content", "assignments", "gradebook"):
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": 900})
-                    page.screenshot(path=str(tmp_path / f"workspace-{key}-{language}-{width}.png"), full_page=True)
+                    page.screenshot(path=str(screenshots / f"workspace-{key}-{language}-{width}.png"), full_page=True)
             page.set_viewport_size({"width": 1280, "height": 900})
         heading = "Журнал оценок" if language == "ru" else "Gradebook"
         page.click("#workspace-tabs a[data-tab='gradebook']")
@@ -81,4 +81,4 @@ def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, brows
     page.wait_for_selector(".flash-success")
     assert "Сдал устно" in page.inner_text("#history")
     assert no_sideways_scroll(page)
-    page.screenshot(path=str(tmp_path / "gradebook-learner-ru-390.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "gradebook-learner-ru-390.png"), full_page=True)

@@ -1,6 +1,6 @@
 """A Russian learner on a phone (390 px) searches the catalogue without sideways
 scrolling, filters it by language, and sees what is coming up on the dashboard;
-screenshots under the test's folder."""
+screenshots kept as the run's artefacts (the ``screenshots`` fixture)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -18,7 +18,7 @@ def no_sideways_scroll(page) -> bool:
 
 
 def test_a_russian_learner_on_a_phone_searches_the_catalogue_and_sees_what_is_due(
-    live_server, _lms_browser, factory, tmp_path
+    live_server, _lms_browser, factory, screenshots
 ):
     teacher = factory.user(role="teacher", name="Мария Кюри")
     rocks = factory.course(teacher=teacher, title="Rocks and minerals", summary="Granite and a very long summary " * 6)
@@ -33,8 +33,7 @@ def test_a_russian_learner_on_a_phone_searches_the_catalogue_and_sees_what_is_du
     student = factory.user(name="Саша", locale="ru", timezone="Europe/Moscow")
     factory.enrol(student, rocks)
 
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = screenshots
     context = _lms_browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844})
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -47,3 +47,17 @@ def test_every_url_of_the_app_is_built_as_werkzeug_builds_it_without_reuse(app):
             assert reused(**values, **extra) == fresh(**values, **extra), rule.rule
             checked += 1
     assert checked > 400  # the core's and every plugin's rules
+
+
+def test_screenshots_are_kept_per_pass_file_and_test_and_start_empty(request, tmp_path, monkeypatch):
+    """The ``screenshots`` fixture: under LMS_TEST_ARTIFACTS, one folder per database
+    pass, test file and test; what an earlier run left there is gone when a test starts."""
+    from lms_core import testing
+
+    monkeypatch.setenv(testing.ARTIFACTS_ENV, str(tmp_path / "artefacts"))
+    for kind in ("sqlite", "postgresql"):
+        folder = testing.screenshots.__wrapped__(request, {"kind": kind})
+        assert folder == tmp_path / "artefacts" / "screenshots" / kind / "tests" / "test_fixtures" / request.node.name
+        (folder / "old.png").write_bytes(b"png")
+        again = testing.screenshots.__wrapped__(request, {"kind": kind})
+        assert again == folder and list(folder.iterdir()) == []

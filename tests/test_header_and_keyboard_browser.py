@@ -26,7 +26,9 @@ HEADER_LAYOUT = """() => {
 }"""
 
 
-def test_the_russian_admin_header_with_every_plugin_fits_one_line_at_1280(live_server, _lms_browser, factory, tmp_path):
+def test_the_russian_admin_header_with_every_plugin_fits_one_line_at_1280(
+    live_server, _lms_browser, factory, screenshots
+):
     admin = factory.user(role="admin", name="Ада Администраторова", locale="ru")
     context = _lms_browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
@@ -36,7 +38,7 @@ def test_the_russian_admin_header_with_every_plugin_fits_one_line_at_1280(live_s
         for path in ("/dashboard", "/admin/"):
             page.goto(live_server + path)
             layout = page.evaluate(HEADER_LAYOUT)
-            page.screenshot(path=str(tmp_path / f"header-ru-admin{path.replace('/', '-')}.png"))
+            page.screenshot(path=str(screenshots / f"header-ru-admin{path.replace('/', '-')}.png"))
             assert layout["links"] >= 8, layout  # every plugin's menu entry is there to measure
             assert not layout["folded"], f"the header folds at 1280 px on {path}"
             assert layout["overflow"] <= 0, f"the header overflows by {layout['overflow']} px on {path}"
@@ -47,7 +49,7 @@ def test_the_russian_admin_header_with_every_plugin_fits_one_line_at_1280(live_s
         page.keyboard.press("Enter")
         assert page.locator(".nav-admin-menu .menu-items a").count() >= 5
         assert page.is_visible(".nav-admin-menu a[href='/admin/']")
-        page.screenshot(path=str(tmp_path / "header-ru-admin-menu-open.png"))
+        page.screenshot(path=str(screenshots / "header-ru-admin-menu-open.png"))
         page.keyboard.press("Escape")
         assert not page.is_visible(".nav-admin-menu a[href='/admin/']")
     finally:

@@ -1,5 +1,5 @@
 """The learner's quiz story in a real Chromium, at 1280 and 390 px, in English and
-Russian, with screenshots under the test's folder; the main pages of every role at
+Russian, with screenshots kept as the run's artefacts; the main pages of every role at
 390 px without sideways scrolling (every plugin enabled); axe-core on them, failing on
 any serious or critical violation."""
 
@@ -50,7 +50,7 @@ def no_sideways_scroll(page) -> bool:
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_learner_takes_a_quiz_is_warned_of_an_unanswered_question_and_reviews_it(
-    live_server, _lms_browser, factory, tmp_path, language
+    live_server, _lms_browser, factory, screenshots, language
 ):
     words = RUSSIAN if language == "ru" else ENGLISH
     course = factory.course(title="Python")
@@ -61,8 +61,7 @@ def test_a_learner_takes_a_quiz_is_warned_of_an_unanswered_question_and_reviews_
     single, multiple, matching, ordering, numeric = quiz.questions
     from lms_core.services.quizzes import option_code
 
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = screenshots
     for label, width in WIDTHS.items():
         context = _lms_browser.new_context(
             locale="ru-RU" if language == "ru" else "en-US", viewport={"width": width, "height": 900}
@@ -147,7 +146,7 @@ def check_pages(browser, base_url: str, user, paths, problems: list, shots: Path
         context.close()
 
 
-def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_browser, factory, tmp_path):
+def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_browser, factory, screenshots):
     assert AXE_JS.exists(), "run scripts/setup.sh: it copies axe-core from the npm registry"
     teacher = factory.user(role="teacher", name="Tess Teacher")
     admin = factory.user(role="admin", name="Ada Admin")
@@ -157,8 +156,7 @@ def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_brows
     quiz = factory.quiz(course, title="Types", questions=[*QUESTIONS, {"kind": "essay", "text": "Why?", "points": 2}])
     factory.enrol(student, course)
     attempt = factory.attempt(student, quiz)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = screenshots
     problems: list[str] = []
     check_pages(
         _lms_browser,

@@ -57,12 +57,9 @@ def _outline(user_id: int, course_id: int):
 
 def _courses(course_ids) -> list[Course]:
     """The courses, from the session when the page has them already (a dashboard has)."""
-    found = [db.session.identity_map.get(db.session.identity_key(Course, c)) for c in course_ids]
-    courses = [c for c in found if c is not None]
-    missing = [c for c in course_ids if c not in {course.id for course in courses}]
-    if missing:
-        courses += db.session.execute(db.select(Course).where(Course.id.in_(missing))).scalars().all()
-    return courses
+    from lms_core.services.courses import courses_by_id
+
+    return list(courses_by_id(course_ids).values())
 
 
 def _translations(courses) -> dict:

@@ -62,6 +62,21 @@ CYRILLIC_TO_LATIN = str.maketrans(
 )
 
 
+def courses_by_id(course_ids) -> dict[int, Course]:
+    """``{id: Course}`` for these ids (unknown ids are left out): the courses the request
+    has read already come from the session, the rest in one query."""
+    wanted = {int(c) for c in course_ids}
+    found = {}
+    for course_id in wanted:
+        course = db.session.identity_map.get(db.session.identity_key(Course, course_id))
+        if course is not None:
+            found[course_id] = course
+    missing = sorted(wanted - found.keys())
+    if missing:
+        found.update({c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(missing))).scalars()})
+    return found
+
+
 def slugify(text: str) -> str:
     text = (text or "").lower().translate(CYRILLIC_TO_LATIN)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -3,20 +3,18 @@ attributes, the tables beside them, at desktop and phone widths, in English and 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from lms_core.testing import browser_login
 from lms_core.testing import choose_language
 
-SHOTS = Path(os.environ.get("LMS_SCREENSHOTS", "/tmp/lms-screenshots/analytics"))
-
 
 @pytest.mark.browser
-def test_a_teacher_reads_the_course_overview_in_a_browser(live_server, browser_page, factory, add_facts, settle):
+def test_a_teacher_reads_the_course_overview_in_a_browser(
+    live_server, browser_page, factory, add_facts, settle, screenshots
+):
     from lms_core.models import utcnow
     from lms_core.services import progress
 
@@ -35,7 +33,6 @@ def test_a_teacher_reads_the_course_overview_in_a_browser(live_server, browser_p
         add_facts([(learner, lessons[d % 3], 60 * (n + d + 1), now - timedelta(days=d, hours=n)) for d in range(6)])
     settle()
     jobs.fold()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
     browser_login(page, live_server, teacher)
     for language in ("en", "ru"):
@@ -55,7 +52,7 @@ def test_a_teacher_reads_the_course_overview_in_a_browser(live_server, browser_p
             # the page never scrolls sideways (the workspace's tabs and wide tables scroll
             # inside their own boxes)
             assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.screenshot(path=str(SHOTS / f"course-overview-{language}-{width}.png"), full_page=True)
+            page.screenshot(path=str(screenshots / f"course-overview-{language}-{width}.png"), full_page=True)
     # the table holds the chart's data
     page.locator("#chart-funnel summary").click()
     assert page.locator("#chart-funnel tbody tr").count() == 1 + 3 + 1  # enrolled, three lessons, the quiz

@@ -63,19 +63,11 @@ def shown_titles(certificates) -> dict[int, str]:
     default language as the fallback, for pages that list certificates (the document
     itself keeps the language it was issued in). Every course's translations in one
     query; a deleted course's certificate keeps the title it was issued with."""
-    from lms_core import localized, preload_content_translations
+    from lms_core import courses_by_id, localized, preload_content_translations
 
     certificates = list(certificates)
-    wanted = sorted({c.course_id for c in certificates if c.course_id})
     # the page has usually read these courses already (a dashboard has): no query for them then
-    courses = {
-        course.id: course
-        for course in (db.session.identity_map.get(db.session.identity_key(Course, c)) for c in wanted)
-        if course is not None
-    }
-    missing = [c for c in wanted if c not in courses]
-    if missing:
-        courses.update({c.id: c for c in db.session.execute(db.select(Course).where(Course.id.in_(missing))).scalars()})
+    courses = courses_by_id({c.course_id for c in certificates if c.course_id})
     if courses:
         preload_content_translations(list(courses.values()))
     return {

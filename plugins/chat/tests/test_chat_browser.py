@@ -1,6 +1,6 @@
 """The chat in Debian's Chromium: a message typed in one browser appears live in another
 (each on its own web process when Redis is there), in English and in Russian, at 1280
-and 390 pixels wide without sideways scrolling. Screenshots land in CHAT_SCREENSHOTS."""
+and 390 pixels wide without sideways scrolling. Screenshots are kept as the run's artefacts (the ``screenshots`` fixture)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ import pytest
 from lms_core import db
 from lms_core.testing import browser_login
 
-SHOTS = Path(os.environ.get("CHAT_SCREENSHOTS", "/tmp/chat-screenshots"))
-
 
 @pytest.fixture
 def servers(request, live_server):
@@ -23,17 +21,16 @@ def servers(request, live_server):
     return live_server, live_server
 
 
-def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(page, folder, name):
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(150)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways at {width}px"
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.mark.browser
-def test_a_message_typed_in_one_browser_appears_live_in_another(course, servers, browser_page):
+def test_a_message_typed_in_one_browser_appears_live_in_another(course, servers, browser_page, screenshots):
     from lms_chat import messages
 
     ann, bob, _cleo = course.learners
@@ -68,10 +65,10 @@ def test_a_message_typed_in_one_browser_appears_live_in_another(course, servers,
         bob_page.fill("#chat-body", "x" * 10 + "!")
         bob_page.click("#chat-post button[type=submit]")
         ann_page.locator("#chat-messages li", has_text="xxxxxxxxxx!").wait_for()
-        shoot(ann_page, "room-en")
-        shoot(bob_page, "room-ru")
+        shoot(ann_page, screenshots, "room-en")
+        shoot(bob_page, screenshots, "room-ru")
         bob_page.goto(f"{two}/chat/")
-        shoot(bob_page, "index-ru")
+        shoot(bob_page, screenshots, "index-ru")
     finally:
         bob_context.close()
 
@@ -95,7 +92,7 @@ def tiny_png(path: Path) -> Path:
 
 
 @pytest.mark.browser
-def test_a_picture_attached_in_one_browser_shows_in_another(course, servers, browser_page, tmp_path):
+def test_a_picture_attached_in_one_browser_shows_in_another(course, servers, browser_page, tmp_path, screenshots):
     ann, bob, _cleo = course.learners
     one, two = servers
     bob_context = browser_page.context.browser.new_context(locale="ru-RU", timezone_id="UTC")
@@ -119,6 +116,6 @@ def test_a_picture_attached_in_one_browser_shows_in_another(course, servers, bro
         )
         assert bob_page.locator("#chat-messages a[download]", has_text="diagram.png").count() == 1
         assert bob_page.locator("#chat-messages .chat-file", has_text="байт").count() == 1  # in Bob's language
-        shoot(bob_page, "room-file-ru")
+        shoot(bob_page, screenshots, "room-file-ru")
     finally:
         bob_context.close()

@@ -1,9 +1,6 @@
 """The notification settings page in headless Chromium against the real server, in
-English and Russian, wide and narrow (screenshots go to ``$LMS_SCREENSHOTS`` or the
-test's folder)."""
-
-import os
-from pathlib import Path
+English and Russian, wide and narrow (screenshots kept as the
+run's artefacts)."""
 
 import pytest
 
@@ -16,13 +13,7 @@ pytestmark = pytest.mark.browser
 TOMORROW = "notifications.course_starts_tomorrow"
 
 
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("LMS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, browser_page, factory, tmp_path):
+def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, browser_page, factory, screenshots):
     from lms_notifications import preferences
 
     learner = factory.user(name="Ann Lee")
@@ -47,7 +38,7 @@ def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, 
     page.wait_for_selector("#push-toggle:not([hidden])")
     assert page.inner_text("#push-toggle") == "Turn on in this browser"
 
-    folder = shots(tmp_path)
+    folder = screenshots
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(folder / "notifications-preferences-en-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -63,14 +54,14 @@ def test_a_learner_chooses_a_digest_and_quiet_hours_in_the_browser(live_server, 
 
 
 def test_the_admin_previews_a_template_and_follows_an_announcement(
-    live_server, browser_page, factory, tmp_path, run_jobs
+    live_server, browser_page, factory, screenshots, run_jobs
 ):
     admin = factory.user(role="admin", name="Grace Admin")
     for _ in range(3):
         factory.user()
     page = browser_page
     browser_login(page, live_server, admin)
-    folder = shots(tmp_path)
+    folder = screenshots
     page.goto(f"{live_server}/notifications/admin/scenarios/{TOMORROW}")
     page.fill("#tpl-subject", "Soon: {{ course|upper }}")
     page.click("button[value=preview]")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
@@ -31,18 +29,12 @@ def shop_server(request, monkeypatch, lms_config, fake_stripe):
     return base_url
 
 
-def shots_folder(tmp_path) -> Path:
-    folder = Path(os.environ.get("LMS_SCREENSHOTS", tmp_path)) / "payments"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def test_a_learner_buys_a_course_through_stripe_in_the_browser(
-    shop, factory, shop_server, browser_page, tmp_path, fake_stripe
+    shop, factory, shop_server, browser_page, screenshots, fake_stripe
 ):
     course = shop.course(amount=249000, title="Data analysis")
     student = factory.user(name="Anna Petrova")
-    page, shots = browser_page, shots_folder(tmp_path)
+    page, shots = browser_page, screenshots
 
     browser_login(page, shop_server, student)
     page.goto(f"{shop_server}/courses/{course.slug}")
@@ -69,11 +61,11 @@ def test_a_learner_buys_a_course_through_stripe_in_the_browser(
 
 
 def test_the_checkout_speaks_russian_with_roubles_formatted_the_russian_way(
-    shop, factory, shop_server, browser_page, tmp_path
+    shop, factory, shop_server, browser_page, screenshots
 ):
     course = shop.course(amount=249000, title="Анализ данных")
     student = factory.user(name="Анна Петрова", locale="ru")
-    page, shots = browser_page, shots_folder(tmp_path)
+    page, shots = browser_page, screenshots
 
     browser_login(page, shop_server, student)
     page.goto(f"{shop_server}/payments/courses/{course.id}/checkout")

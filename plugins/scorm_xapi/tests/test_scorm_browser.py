@@ -7,9 +7,7 @@ is done."""
 from __future__ import annotations
 
 import io
-import os
 import time
-from pathlib import Path
 
 import pytest
 from scorm_builders import PackageSpec, build
@@ -31,12 +29,6 @@ def scorm_server(monkeypatch, request):
     monkeypatch.setattr(testing, "_free_port", lambda: port)
     monkeypatch.setenv("SCORM_CONTENT_ORIGIN", f"http://localhost:{port}")
     return request.getfixturevalue("live_server")
-
-
-def shots_folder(tmp_path) -> Path:
-    folder = Path(os.environ.get("LMS_SCREENSHOTS", tmp_path)) / "scorm"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def wait_for(check, timeout=10.0):
@@ -83,12 +75,12 @@ def sco_frame(page):
 
 
 def test_a_learner_plays_a_scorm_12_sco_closes_the_tab_resumes_and_finishes(
-    app, scorm_course, scorm_server, browser_page, tmp_path
+    app, scorm_course, scorm_server, browser_page, screenshots
 ):
     teacher, course, learner = scorm_course
     package = import_as(app, teacher, course, build(PackageSpec(version="1.2")))
     sco = package.scos[0]
-    page, shots = browser_page, shots_folder(tmp_path)
+    page, shots = browser_page, screenshots
     browser_login(page, scorm_server, learner)
     page.goto(f"{scorm_server}/scorm/scos/{sco.id}")
     frame = sco_frame(page)
@@ -126,13 +118,13 @@ def test_a_learner_plays_a_scorm_12_sco_closes_the_tab_resumes_and_finishes(
     assert page.locator("#scorm-done").is_visible()
 
 
-def test_a_scorm_2004_sco_reports_to_api_1484_11_in_russian(app, scorm_course, scorm_server, browser_page, tmp_path):
+def test_a_scorm_2004_sco_reports_to_api_1484_11_in_russian(app, scorm_course, scorm_server, browser_page, screenshots):
     teacher, course, learner = scorm_course
     learner.locale = "ru"
     db.session.commit()
     package = import_as(app, teacher, course, build(PackageSpec(version="2004")))
     sco = package.scos[0]
-    page, shots = browser_page, shots_folder(tmp_path)
+    page, shots = browser_page, screenshots
     browser_login(page, scorm_server, learner)
     page.goto(f"{scorm_server}/scorm/scos/{sco.id}")
     frame = sco_frame(page)
@@ -200,7 +192,7 @@ def test_round_trip_an_exported_quiz_is_played_and_its_completion_recorded(
 
 
 def test_a_multi_sco_2004_package_moves_by_the_scos_requests_and_the_contents(
-    app, scorm_course, scorm_server, browser_page, tmp_path
+    app, scorm_course, scorm_server, browser_page, screenshots
 ):
     from scorm_builders import Sco
 
@@ -223,7 +215,7 @@ def test_a_multi_sco_2004_package_moves_by_the_scos_requests_and_the_contents(
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.locator("#scorm-previous").is_visible() and page.locator("#scorm-next").is_visible()
     page.locator("#scorm-toc summary").click()
-    page.screenshot(path=shots_folder(tmp_path) / "navigation-en-390.png", full_page=True)
+    page.screenshot(path=screenshots / "navigation-en-390.png", full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     page.locator("#scorm-toc").get_by_role("link", name="Three").click()
     page.wait_for_url(f"{scorm_server}/scorm/scos/{three.id}", timeout=10000)

@@ -1,9 +1,8 @@
 """The admin's xAPI pages in headless Chromium against the real server, in English and
-Russian, wide and narrow (screenshots go to ``$LMS_SCREENSHOTS`` or the test's folder)."""
+Russian, wide and narrow (screenshots kept as the run's artefacts)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -23,13 +22,12 @@ def _no_sideways_scroll(page) -> bool:
 
 
 def test_an_admin_reads_the_statement_log_and_fixes_the_lrs_settings_in_the_browser(
-    live_server, browser_page, factory, tmp_path, run_jobs
+    live_server, browser_page, factory, screenshots, run_jobs
 ):
     from lms_scorm_xapi.xapi import settings
     from lms_scorm_xapi.xapi.models import Statement
 
-    folder = Path(os.environ.get("LMS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshots
     admin = factory.user(role="admin", name="Ada Admin")
     dead = f"http://127.0.0.1:{free_port()}/xAPI/"
     settings.save({"endpoint": dead, "key": "k", "secret": "s", "version": "1.0.3", "actor": "account"})

@@ -6,7 +6,6 @@ the learner's LMS id, and the page's heartbeats record the attendance. Nothing l
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +17,6 @@ from lms_core.testing import browser_login
 
 pytestmark = pytest.mark.browser
 JITSI_SECRET = "jitsi-app-secret-" + "x" * 40
-SHOTS = Path(os.environ.get("ZOOM_SCREENSHOTS", "/tmp/zoom-screenshots"))
 
 
 def _jitsi_server():
@@ -51,15 +49,14 @@ def _offline(page, allowed: list[str]):
     page.route("**/*", route)
 
 
-def _shoot(page, name: str):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def _shoot(page, folder, name: str):
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_a_learner_joins_a_jitsi_lecture_through_the_lms_link(server, browser_page, live, at):
+def test_a_learner_joins_a_jitsi_lecture_through_the_lms_link(server, browser_page, live, at, screenshots):
     from lms_zoom.models import AttendanceInterval
 
     base, jitsi = server
@@ -103,25 +100,27 @@ def test_a_learner_joins_a_jitsi_lecture_through_the_lms_link(server, browser_pa
             break
         page.wait_for_timeout(100)
     assert attended(), "the page's heartbeat reached the LMS"
-    _shoot(page, "room-en")
+    _shoot(page, screenshots, "room-en")
     page.goto(f"{base}/zoom/sessions/{session.id}")
-    _shoot(page, "session-learner-en")
+    _shoot(page, screenshots, "session-learner-en")
 
     anna.locale = "ru"  # the same pages in Russian
     db.session.commit()
     page.goto(f"{base}/courses/{course.slug}")
     assert "Онлайн-лекции" in page.inner_text("#course-live-sessions")
-    _shoot(page, "course-learner-ru")
+    _shoot(page, screenshots, "course-learner-ru")
     page.goto(f"{base}/zoom/sessions/{session.id}")
-    _shoot(page, "session-learner-ru")
+    _shoot(page, screenshots, "session-learner-ru")
     page.click("a.zoom-join")
     page.wait_for_selector("iframe#jitsi-frame")
     assert "config.defaultLanguage=%22ru%22" in page.get_attribute("iframe#jitsi-frame", "src")
     assert "Пока эта страница открыта" in page.inner_text("main")
-    _shoot(page, "room-ru")
+    _shoot(page, screenshots, "room-ru")
 
 
-def test_screenshots_of_the_teachers_pages_in_english_and_russian(server, browser_page, live, at, zoom_server):
+def test_screenshots_of_the_teachers_pages_in_english_and_russian(
+    server, browser_page, live, at, zoom_server, screenshots
+):
     base, _jitsi = server
     course, teacher, learners = live.course(learners=3, title="Python 101")
     session = live.schedule(course, teacher, at(minutes=5), title="Loops and lists")
@@ -143,14 +142,14 @@ def test_screenshots_of_the_teachers_pages_in_english_and_russian(server, browse
         browser_login(page, base, teacher)
         page.goto(f"{base}/zoom/courses/{course.id}/")
         assert page.locator("table.zoom-sessions tr[data-session]").count() == 2
-        _shoot(page, f"course-teacher-{language}")
+        _shoot(page, screenshots, f"course-teacher-{language}")
         page.goto(f"{base}/zoom/courses/{course.id}/new")
         page.check("input[name=repeat][value=weekly]")
-        _shoot(page, f"form-{language}")
+        _shoot(page, screenshots, f"form-{language}")
         page.click("#save-session")  # empty title: the form says what is wrong
         page.wait_for_selector("#zoom-error")
-        _shoot(page, f"form-errors-{language}")
+        _shoot(page, screenshots, f"form-errors-{language}")
         page.goto(f"{base}/zoom/occurrences/{session.occurrences[0].id}/attendance")
-        _shoot(page, f"attendance-{language}")
+        _shoot(page, screenshots, f"attendance-{language}")
         page.click("form[action='/logout'] button")
         page.wait_for_selector("a[href='/login']")
