@@ -28,6 +28,21 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
 
 
+# The gradebook headings whose longest word is wider than the heading's cell: such a word
+# is broken inside (the words are measured in a nowrap probe with the heading's font).
+WORDS_FIT_THEIR_HEADINGS = """() => [...document.querySelectorAll('#gradebook thead th a')].filter(link => {
+  const cell = link.closest('th'), style = getComputedStyle(cell);
+  const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position: absolute; visibility: hidden; white-space: nowrap';
+  probe.textContent = link.textContent.split(/\\s+/).sort((a, b) => b.length - a.length)[0];
+  link.appendChild(probe);  // inside the link: its font, out of the layout
+  const wide = probe.getBoundingClientRect().width > room + 0.5;
+  probe.remove();
+  return wide;
+}).map(link => link.textContent)"""
+
+
 def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, browser_page, factory, screenshots):
     teacher = factory.user(role="teacher", name="Tess Teacher")
     course = factory.course(teacher=teacher, title="Geology for everyone")
@@ -65,6 +80,10 @@ def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, brows
         page.click("#workspace-tabs a[data-tab='gradebook']")
         assert page.inner_text("h1") == heading
         assert page.locator("#gradebook tbody tr").count() == len(learners)
+        for width in WIDTHS:  # item headings wrap between words, never inside one
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate(WORDS_FIT_THEIR_HEADINGS) == [], (language, width)
+        page.set_viewport_size({"width": 1280, "height": 900})
 
     # An override through the form, at phone width, in Russian: the reason is required.
     page.set_viewport_size({"width": 390, "height": 900})
