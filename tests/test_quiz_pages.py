@@ -201,3 +201,22 @@ def test_the_dashboard_says_where_to_continue_how_far_and_what_is_due(client, fa
     assert f'href="/quizzes/{quiz.id}"' in deadlines and "Past quiz" not in deadlines
     assert "Mar 4, 2031, 8:30" in deadlines and "(Europe/Moscow)" in deadlines  # the reader's zone, no seconds
     assert "8:30:00" not in deadlines
+
+
+def test_a_numeric_questions_correct_answer_is_written_the_readers_way(client, factory, login):
+    course = factory.course()
+    quiz = factory.quiz(
+        course,
+        questions=[
+            {"kind": "numeric", "text": "g?", "points": 1, "accepted_answers": ["9.81", "10"], "tolerance": 0.05}
+        ],
+        review_policy="after_attempt",
+    )
+    student = factory.user(locale="ru")
+    factory.enrol(student, course)
+    login(client, student)
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.execute(db.select(Attempt).where(Attempt.user_id == student.id)).scalar_one()
+    assert client.post(f"/attempts/{attempt.id}/submit", data={str(quiz.questions[0].id): "3"}).status_code == 303
+    review = page(client, f"/attempts/{attempt.id}")
+    assert "9,81; 10 ± 0,05" in review  # one decimal sign in Russian, answers apart by ";"

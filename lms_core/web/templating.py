@@ -138,6 +138,7 @@ def init_templating(app):
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    app.jinja_env.filters["number_text"] = _number_text
     app.jinja_env.filters["percent"] = lambda v: format_percent(v / 100, "#,##0.#%") if v is not None else ""
 
     @app.context_processor
@@ -152,3 +153,15 @@ def init_templating(app):
     from lms_core.web.errors import register_error_pages
 
     register_error_pages(app)
+
+
+def _number_text(text) -> str:
+    """A number kept as text (a numeric question's accepted answers) in the reader's
+    locale ("1.5" reads "1,5" in Russian); other text as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        return str(text)
+    return format_decimal(value, format="#,##0.##########") if value.is_finite() else str(text)
