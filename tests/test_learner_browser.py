@@ -118,10 +118,16 @@ def header_links(page, base_url: str) -> list[str]:
     return [h for h in hrefs if h.startswith("/") and not h.startswith("//")]
 
 
-def check_pages(browser, base_url: str, user, paths, problems: list, shots: Path, role: str) -> None:
+BROWSER_LOCALES = {"en": "en-US", "ru": "ru-RU"}
+
+
+def check_pages(browser, base_url: str, user, paths, problems: list, shots: Path, role: str, language: str) -> None:
     """Each page at 390 px (no sideways scroll) and at 1280 px (axe-core: no serious or
-    critical violation), in a context that lets the test inject axe-core past the CSP."""
-    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844}, bypass_csp=True)
+    critical violation), in a context that lets the test inject axe-core past the CSP;
+    in ``language``, the browser's (the users have no language of their own)."""
+    context = browser.new_context(
+        locale=BROWSER_LOCALES[language], viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
     context.set_default_timeout(30_000)
     page = context.new_page()
     try:
@@ -132,16 +138,18 @@ def check_pages(browser, base_url: str, user, paths, problems: list, shots: Path
             page.set_viewport_size({"width": 390, "height": 844})
             response = page.goto(base_url + path)
             if response is None or response.status >= 400:
-                problems.append(f"{role} {path}: status {response.status if response else '-'}")
+                problems.append(f"{role} {language} {path}: status {response.status if response else '-'}")
                 continue
-            shoot(page, shots, f"{role}-{number}-phone")
+            assert page.locator("html").get_attribute("lang") == language, (role, path)
+            slug = "".join(c if c.isalnum() else "-" for c in path).strip("-") or "home"
+            shoot(page, shots, f"{role}-{language}-{number:02d}-{slug}-phone")
             if not no_sideways_scroll(page):
                 width = page.evaluate("document.documentElement.scrollWidth")
-                problems.append(f"{role} {path}: scrolls sideways at 390 px (content {width} px wide)")
+                problems.append(f"{role} {language} {path}: scrolls sideways at 390 px (content {width} px wide)")
             page.set_viewport_size({"width": 1280, "height": 900})
             page.add_script_tag(path=str(AXE_JS))
             for violation in page.evaluate(AXE_RUN):
-                problems.append(f"{role} {path}: {violation}")
+                problems.append(f"{role} {language} {path}: {violation}")
     finally:
         context.close()
 
@@ -158,49 +166,60 @@ def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_brows
     attempt = factory.attempt(student, quiz)
     shots = screenshots
     problems: list[str] = []
-    check_pages(
-        _lms_browser,
-        live_server,
-        None,
-        ["/", f"/courses/{course.slug}", "/login", "/register"],
-        problems,
-        shots,
-        "visitor",
-    )
-    check_pages(
-        _lms_browser,
-        live_server,
-        student,
-        [
-            "/dashboard",
-            f"/courses/{course.slug}",
-            f"/lessons/{lesson.id}",
-            f"/quizzes/{quiz.id}",
-            f"/attempts/{attempt.id}",
-        ],
-        problems,
-        shots,
-        "student",
-    )
-    check_pages(
-        _lms_browser,
-        live_server,
-        teacher,
-        [
-            "/teach/",
-            f"/teach/courses/{course.id}",
-            f"/teach/quizzes/{quiz.id}",
-            f"/teach/questions/{quiz.questions[2].id}",
-            f"/teach/quizzes/{quiz.id}/grading",
-            f"/teach/attempts/{attempt.id}/grade",
-            f"/teach/courses/{course.id}/students",
-            f"/teach/courses/{course.id}/translations",
-        ],
-        problems,
-        shots,
-        "teacher",
-    )
-    check_pages(
-        _lms_browser, live_server, admin, ["/admin/", "/admin/users", "/admin/plugins"], problems, shots, "admin"
-    )
+    for language in BROWSER_LOCALES:  # every role's pages in English and in Russian
+        check_pages(
+            _lms_browser,
+            live_server,
+            None,
+            ["/", f"/courses/{course.slug}", "/login", "/register"],
+            problems,
+            shots,
+            "visitor",
+            language,
+        )
+        check_pages(
+            _lms_browser,
+            live_server,
+            student,
+            [
+                "/dashboard",
+                f"/courses/{course.slug}",
+                f"/lessons/{lesson.id}",
+                f"/quizzes/{quiz.id}",
+                f"/attempts/{attempt.id}",
+            ],
+            problems,
+            shots,
+            "student",
+            language,
+        )
+        check_pages(
+            _lms_browser,
+            live_server,
+            teacher,
+            [
+                "/teach/",
+                f"/teach/courses/{course.id}",
+                f"/teach/quizzes/{quiz.id}",
+                f"/teach/questions/{quiz.questions[2].id}",
+                f"/teach/quizzes/{quiz.id}/grading",
+                f"/teach/attempts/{attempt.id}/grade",
+                f"/teach/courses/{course.id}/students",
+                f"/teach/courses/{course.id}/translations",
+            ],
+            problems,
+            shots,
+            "teacher",
+            language,
+        )
+        check_pages(
+            _lms_browser,
+            live_server,
+            admin,
+            ["/admin/", "/admin/users", "/admin/plugins"],
+            problems,
+            shots,
+            "admin",
+            language,
+        )
     assert not problems, "\n".join(problems)
