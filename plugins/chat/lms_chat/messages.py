@@ -116,6 +116,7 @@ def post(
     broadcast(room, "chat:message", payload)
     notify_mentioned(room, payload["seq"], payload["body"], user, found)
     message.reaction_counts = {}
+    message.payload = payload  # what was broadcast, for the sender's answer: no second query or rendering
     return message, True
 
 
@@ -428,20 +429,31 @@ def broadcast(room: ChatRoom, event: str, payload: dict) -> None:
 
 
 def _mark_read(user_id: int, room_id: int, seq: int) -> None:
-    read = db.session.get(ChatRead, (room_id, user_id))
-    if read is None:
-        db.session.add(ChatRead(room_id=room_id, user_id=user_id, last_read_seq=seq))
-    elif read.last_read_seq < seq:
-        read.last_read_seq = seq
+    """``user_id`` has read ``room_id`` up to ``seq`` (never back): one statement."""
+    statement = _mark_read_statement(db.session.get_bind().dialect.name)
+    db.session.execute(statement, {"room_id": room_id, "user_id": user_id, "last_read_seq": seq})
+
+
+@functools.cache
+def _mark_read_statement(dialect: str):
+    """The read mark's upsert, built once per database kind (building it on every
+    message cost more than running it)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = ChatRead.__table__
+    statement = insert(table)
+    newer = statement.excluded.last_read_seq
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.room_id, table.c.user_id],
+        set_={"last_read_seq": db.case((newer > table.c.last_read_seq, newer), else_=table.c.last_read_seq)},
+    )
 
 
 def mark_read(user: User, room: ChatRoom) -> None:
     db.session.refresh(room)
-    try:
-        with db.session.begin_nested():
-            _mark_read(user.id, room.id, room.last_seq)
-    except IntegrityError:
-        pass  # another tab marked it at the same moment
+    _mark_read(user.id, room.id, room.last_seq)  # an upsert: another tab marking it at once is no error
     db.session.commit()
 
 
