@@ -45,6 +45,7 @@ import uuid
 from pathlib import Path
 
 GOAL_P99_MS = 150.0
+IDLE_SECONDS = 3.0
 NAMESPACE = "/chat"
 BODY = "Does anyone have the **slides** of lesson 3? I missed the start of the lecture."
 
@@ -317,6 +318,9 @@ def run_load(label, receivers, sender, room_id, rate, seconds, client_processes,
             opened += answer
         print(f"{label}: {opened} clients connected over WebSocket and joined")  # noqa: T201
         time.sleep(2)  # the joins' presence broadcasts drain
+        idle_from = sum(_cpu_seconds(pid) for pid in server_pids)
+        time.sleep(IDLE_SECONDS)  # what the open connections cost without messages
+        server_idle = (sum(_cpu_seconds(pid) for pid in server_pids) - idle_from) / IDLE_SECONDS
         server_cpu = [_cpu_seconds(pid) for pid in server_pids]
         start.set()
         sent_at, acked, failed = asyncio.run(_send_load(sender, room_id, rate, seconds))
@@ -356,6 +360,7 @@ def run_load(label, receivers, sender, room_id, rate, seconds, client_processes,
         "max_ms": latencies[-1] if latencies else float("nan"),
         "ack_p50_ms": statistics.median(acked) * 1000 if acked else float("nan"),
         "server_cpu_s": [round(c, 2) for c in server_cpu],
+        "server_idle_cores": round(server_idle, 3),
         "server_cpu_ms_per_message": sum(server_cpu) * 1000 / messages,
         "server_cpu_us_per_receipt": sum(server_cpu) * 1e6 / (messages * len(receivers)),
         "client_cpu_s": round(client_cpu, 2),
@@ -508,7 +513,8 @@ def main(argv=None) -> int:
         print(  # noqa: T201
             f"{name:5} CPU over the load: web processes {sum(r['server_cpu_s']):.1f} s "
             f"({r['server_cpu_ms_per_message']:.2f} ms per message, {r['server_cpu_us_per_receipt']:.1f} µs per "
-            f"receipt), clients {r['client_cpu_s']:.1f} s ({r['client_cpu_us_per_receipt']:.1f} µs per receipt)"
+            f"receipt; idle before the load {r['server_idle_cores']:.2f} of a core), "
+            f"clients {r['client_cpu_s']:.1f} s ({r['client_cpu_us_per_receipt']:.1f} µs per receipt)"
         )
     print(f"ratio lms/bare: p50 {lms['p50_ms'] / base['p50_ms']:.2f}, p99 {lms['p99_ms'] / base['p99_ms']:.2f}")  # noqa: T201
     met = lms["p99_ms"] < GOAL_P99_MS and lms["incomplete"] == 0 and lms["refused"] == 0

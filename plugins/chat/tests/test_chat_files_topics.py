@@ -114,7 +114,7 @@ def test_a_failure_after_a_mention_leaves_neither_message_nor_file_nor_notificat
     from lms_chat import messages
     from lms_chat.models import ChatAttachment, ChatMessage
 
-    def broken(message):
+    def broken(message, html=None):
         raise RuntimeError("the serializer failed")
 
     monkeypatch.setattr(messages, "serialize", broken)  # runs after the mentions were found
