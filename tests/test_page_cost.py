@@ -54,7 +54,7 @@ PINNED = {
     "leaderboard": {"sql": 10, "redis": 3},
     "gradebook": 19,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
     "chats": 5,  # the chat's room list with unread counts
-    "chat_room": 22,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
+    "chat_room": 20,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 
 import re
+import threading
 import time
 from datetime import timedelta
 
@@ -64,50 +65,21 @@ def post(
         if parent is None or parent.deleted_at is not None:
             raise ServiceError("reply_not_found", _("The message you answer is gone."), 404)
         parent = parent.reply_to or parent  # threads are one level deep: answer the thread's first message
+    from lms_chat.mentions import mentioned, notify_mentioned
+
+    message = ChatMessage(
+        room_id=room.id, author_id=user.id, client_id=client_id, body=body, reply_to_id=parent and parent.id
+    )
+    # Before the room's lock: what does not need the message's number (who is mentioned,
+    # the Markdown) is not done while other messages of the room wait.
+    found = mentioned(room, message, user)  # told after the commit: notify() commits
+    html = str(render_markdown(body))
     written = store().write(checked) if checked is not None else None
     try:
-        # The room row's lock is held until the commit: numbers are committed in order.
-        seq, change = _next_numbers(room, message=True)
-        message = ChatMessage(
-            room_id=room.id,
-            seq=seq,
-            change_seq=change,
-            author_id=user.id,
-            client_id=client_id,
-            body=body,
-            reply_to_id=parent and parent.id,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(message)
-        except IntegrityError:  # the same message, sent twice at once: the other one won
-            db.session.rollback()
-            if written:
-                store().delete([written])
-                written = None
-            stored = _by_client_id(user, client_id)
-            if stored is None:
-                raise
-            return stored, False
-        attachment = None
-        if checked is not None and written is not None:
-            attachment = ChatAttachment(
-                message_id=message.id,
-                stored_name=written,
-                original_name=checked.original_name,
-                content_type=checked.file_type.content_type,
-                size=checked.size,
-                image=checked.image,
-            )
-            db.session.add(attachment)
-        _mark_read(user.id, room.id, seq)
-        from lms_chat.mentions import mentioned, notify_mentioned
-
-        found = mentioned(room, message, user)  # told after the commit: notify() commits
-        message.author, message.reply_to, message.reaction_counts = user, parent, {}
-        set_committed_value(message, "attachment", attachment)  # known: no query to read it
-        payload = serialize(message)  # before the commit expires the row: no query to read it again
-        commit()  # the message, its file's row and its read mark together
+        with _room_lock(room.id):
+            payload = _store(user, room, message, parent, checked, written, html)
+    except _Duplicate as duplicate:
+        return duplicate.stored, False
     except BaseException:
         db.session.rollback()
         if written:
@@ -116,7 +88,68 @@ def post(
     broadcast(room, "chat:message", payload)
     notify_mentioned(room, payload["seq"], payload["body"], user, found)
     message.reaction_counts = {}
+    message.payload = payload  # what was broadcast, for the sender's answer: no second query or rendering
     return message, True
+
+
+class _Duplicate(Exception):
+    def __init__(self, stored: ChatMessage):
+        self.stored = stored
+
+
+_room_locks: dict[int, threading.Lock] = {}
+_room_locks_guard = threading.Lock()
+
+
+def _room_lock(room_id: int) -> threading.Lock:
+    """This process's lock of a room, held from taking the message's number to its
+    commit. The database's lock on the room's row serialises the same section across
+    processes; inside one, Socket.IO runs each event in its own thread, and on SQLite
+    threads that wait for the database's write lock poll for it with growing sleeps
+    (and give up after its busy timeout): waiting here instead, each starts as soon as
+    the one before commits."""
+    lock = _room_locks.get(room_id)
+    if lock is None:
+        with _room_locks_guard:
+            lock = _room_locks.setdefault(room_id, threading.Lock())
+    return lock
+
+
+def _store(user, room, message, parent, checked, written, html) -> dict:
+    """Number, store and commit ``message`` (with its file's row and the author's read
+    mark); returns its payload. Raises ``_Duplicate`` when the same message was sent
+    twice at once and the other one won."""
+    # The room row's lock is held until the commit: numbers are committed in order.
+    message.seq, message.change_seq = _next_numbers(room, message=True)
+    seq = message.seq
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same message, sent twice at once: the other one won
+        db.session.rollback()
+        if written:
+            store().delete([written])
+        stored = _by_client_id(user, message.client_id)
+        if stored is None:
+            raise
+        raise _Duplicate(stored) from None
+    attachment = None
+    if checked is not None and written is not None:
+        attachment = ChatAttachment(
+            message_id=message.id,
+            stored_name=written,
+            original_name=checked.original_name,
+            content_type=checked.file_type.content_type,
+            size=checked.size,
+            image=checked.image,
+        )
+        db.session.add(attachment)
+    _mark_read(user.id, room.id, seq)
+    message.author, message.reply_to, message.reaction_counts = user, parent, {}
+    set_committed_value(message, "attachment", attachment)  # known: no query to read it
+    payload = serialize(message, html=html)  # before the commit expires the row: no query to read it again
+    commit()  # the message, its file's row and its read mark together
+    return payload
 
 
 def _by_client_id(user: User, client_id: str) -> ChatMessage | None:
@@ -382,7 +415,8 @@ def _loaded(rows: list[ChatMessage]) -> list[ChatMessage]:
     return rows
 
 
-def serialize(message: ChatMessage) -> dict:
+def serialize(message: ChatMessage, html: str | None = None) -> dict:
+    """A message as pages and sockets receive it (``html``: its body already rendered)."""
     if not hasattr(message, "reaction_counts"):
         _loaded([message])
     gone = message.deleted_at is not None
@@ -394,7 +428,7 @@ def serialize(message: ChatMessage) -> dict:
         "seq": message.seq,
         "client_id": message.client_id,
         "author": {"id": message.author_id, "name": message.author.name},
-        "html": "" if gone else str(render_markdown(message.body)),
+        "html": "" if gone else html if html is not None else str(render_markdown(message.body)),
         "body": "" if gone else message.body,
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
@@ -428,20 +462,31 @@ def broadcast(room: ChatRoom, event: str, payload: dict) -> None:
 
 
 def _mark_read(user_id: int, room_id: int, seq: int) -> None:
-    read = db.session.get(ChatRead, (room_id, user_id))
-    if read is None:
-        db.session.add(ChatRead(room_id=room_id, user_id=user_id, last_read_seq=seq))
-    elif read.last_read_seq < seq:
-        read.last_read_seq = seq
+    """``user_id`` has read ``room_id`` up to ``seq`` (never back): one statement."""
+    statement = _mark_read_statement(db.session.get_bind().dialect.name)
+    db.session.execute(statement, {"room_id": room_id, "user_id": user_id, "last_read_seq": seq})
+
+
+@functools.cache
+def _mark_read_statement(dialect: str):
+    """The read mark's upsert, built once per database kind (building it on every
+    message cost more than running it)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = ChatRead.__table__
+    statement = insert(table)
+    newer = statement.excluded.last_read_seq
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.room_id, table.c.user_id],
+        set_={"last_read_seq": db.case((newer > table.c.last_read_seq, newer), else_=table.c.last_read_seq)},
+    )
 
 
 def mark_read(user: User, room: ChatRoom) -> None:
     db.session.refresh(room)
-    try:
-        with db.session.begin_nested():
-            _mark_read(user.id, room.id, room.last_seq)
-    except IntegrityError:
-        pass  # another tab marked it at the same moment
+    _mark_read(user.id, room.id, room.last_seq)  # an upsert: another tab marking it at once is no error
     db.session.commit()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core import db
@@ -63,7 +63,10 @@ class ChatRoom(db.Model):
 
     @property
     def socket_room(self) -> str:
-        return f"chat:{self.id}"
+        # the key a commit left behind, not ``self.id``: reading that after the commit
+        # expired the row asked the database again before every broadcast
+        identity = inspect(self).identity
+        return f"chat:{identity[0] if identity else self.id}"
 
 
 class ChatMessage(db.Model):

@@ -91,10 +91,29 @@ def is_off(room: ChatRoom) -> bool:
         return True
     if room.kind != TOPIC:
         return False
-    course_mode = db.session.execute(
+    return _course_mode(room) == OFF
+
+
+# from the most open to the most closed: a topic channel is, for learners, the more closed
+# of its own mode and its course room's
+STRICTNESS = {OPEN: 0, ANNOUNCEMENTS: 1, READ_ONLY: 2, OFF: 3}
+
+
+def _course_mode(room: ChatRoom) -> str | None:
+    return db.session.execute(
         db.select(ChatRoom.mode).where(ChatRoom.key == f"course:{room.course_id}")
     ).scalar_one_or_none()
-    return course_mode == OFF
+
+
+def mode_for(user: User | None, room: ChatRoom) -> str:
+    """The mode ``room`` has for ``user``: its own, except that a topic channel follows
+    its course room for learners when that is more closed. A course room made read-only
+    or announcements-only (or turned off) holds its channels the same way; the staff
+    keep each channel's own mode there (and still post where the channel lets them)."""
+    if room.kind != TOPIC or role(user, room.course) == STAFF:
+        return room.mode
+    course_mode = _course_mode(room) or OPEN
+    return max(room.mode, course_mode, key=lambda mode: STRICTNESS.get(mode, 0))
 
 
 def post_refusal(user: User, room: ChatRoom) -> ServiceError | None:
@@ -105,9 +124,10 @@ def post_refusal(user: User, room: ChatRoom) -> ServiceError | None:
     if room.kind in SHARED:
         if room.archived_at is not None:
             return ServiceError("archived", _("This channel is archived: it can be read, not written in."), 403)
-        if room.mode == READ_ONLY:
+        mode = mode_for(user, room)
+        if mode == READ_ONLY:
             return ServiceError("read_only", _("This chat room is read-only."), 403)
-        if room.mode == ANNOUNCEMENTS and who != STAFF:
+        if mode == ANNOUNCEMENTS and who != STAFF:
             return ServiceError("announcements_only", _("Only the course's staff post in this room."), 403)
     else:
         other = room.user_b if room.user_a_id == user.id else room.user_a

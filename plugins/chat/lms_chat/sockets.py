@@ -170,10 +170,12 @@ def on_leave(user, room, data):
 
 @handler
 def on_send(user, room, data):
-    message, _created = messages.post(
+    message, created = messages.post(
         user, room, data.get("body"), data.get("client_id"), reply_to=data.get("reply_to") or None
     )
-    return {"ok": True, "message": messages.serialize(message)}
+    # a new message: what was broadcast (the commit expired the row; serialising it
+    # again read it back and rendered it twice); a resend: the stored one
+    return {"ok": True, "message": message.payload if created else messages.serialize(message)}
 
 
 @handler

@@ -117,6 +117,7 @@ def _render_room(room, error: str | None = None, body: str = "", reply_to: str =
             max_file_size=human_size(int(settings.get("CHAT_MAX_FILE_SIZE"))),
             staff=staff,
             refusal=refusal,
+            mode=rooms.mode_for(user, room) if room.kind in SHARED else room.mode,
             error=error,
             body=body,
             reply_to=reply_to,

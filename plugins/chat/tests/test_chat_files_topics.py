@@ -114,7 +114,7 @@ def test_a_failure_after_a_mention_leaves_neither_message_nor_file_nor_notificat
     from lms_chat import messages
     from lms_chat.models import ChatAttachment, ChatMessage
 
-    def broken(message):
+    def broken(message, html=None):
         raise RuntimeError("the serializer failed")
 
     monkeypatch.setattr(messages, "serialize", broken)  # runs after the mentions were found
@@ -320,3 +320,43 @@ def test_turning_the_course_chat_off_closes_its_topic_channels_to_learners(app, 
     client.post(f"/chat/{course.room.id}/settings", data={"mode": "open"})
     login(client, ann)
     assert "who did exercise 2?" in client.get(f"/chat/{topic.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("mode", "code"), [("read_only", "read_only"), ("announcements", "announcements_only")])
+def test_topic_channels_follow_a_read_only_or_announcements_course_room_for_learners(
+    app, client, login, course, mode, code
+):
+    from lms_chat import rooms
+
+    ann = course.learners[0]
+    topic = rooms.create_topic(course.teacher, course.course, "Homework help")
+    strict = rooms.create_topic(course.teacher, course.course, "Staff notes")
+    rooms.set_mode(course.teacher, strict, "read_only", False)
+    post(ann, topic, "before")  # an open channel in an open course room
+    login(client, course.teacher)
+    changed = client.post(f"/chat/{course.room.id}/settings", data={"mode": mode})
+    assert changed.status_code in (302, 303)
+    db.session.expire_all()
+    rooms.forget_roles()
+
+    with pytest.raises(ServiceError) as refused:
+        post(ann, topic, "still open?")
+    assert refused.value.code == code
+    assert rooms.post_refusal(ann, strict).code == "read_only"  # a channel's own stricter mode still holds
+    assert rooms.may_read(ann, topic)  # learners still read it
+    post(course.teacher, topic, "staff keep the channel's own mode")
+    assert rooms.mode_for(course.teacher, topic) == "open" and rooms.mode_for(ann, topic) == mode
+
+    login(client, ann)
+    page = client.get(f"/chat/{topic.id}").get_data(as_text=True)
+    assert 'id="chat-mode"' in page and 'id="chat-closed"' in page and "staff keep the channel" in page
+    assert 'name="body"' not in page  # no post form
+    assert client.post(f"/chat/{topic.id}", data=form("plain form")).status_code == 403
+    with force_locale("ru"):
+        assert str(rooms.post_refusal(ann, topic).message) != str(refused.value.message)  # in the reader's language
+
+    login(client, course.teacher)
+    client.post(f"/chat/{course.room.id}/settings", data={"mode": "open"})
+    db.session.expire_all()
+    rooms.forget_roles()
+    assert post(ann, topic, "open again").body == "open again"

@@ -152,9 +152,13 @@ def test_edits_deletes_and_refusals_travel_with_clear_messages(
 
     too_long = ann_socket.call("send", {"room": course.room.id, "body": "x" * 2001, "client_id": new_id()})
     assert too_long["code"] == "too_long" and "2000" in too_long["error"]
+    topic = rooms.create_topic(course.teacher, course.course, "Homework")
     rooms.set_mode(course.teacher, course.room, "announcements", False)
     closed = ann_socket.call("send", {"room": course.room.id, "body": "hi", "client_id": new_id()})
     assert closed["code"] == "announcements_only"
+    assert ann_socket.call("join", {"room": topic.id})["ok"]  # still read, as the course room
+    in_topic = bob_socket.call("send", {"room": topic.id, "body": "hi", "client_id": new_id()})
+    assert in_topic["code"] == "announcements_only"  # its channels follow the course room for learners
     assert ann_socket.call("join", {"room": "1; DROP TABLE"})["code"] == "not_found"
     assert ann_socket.call("send", "not an object")["code"] == "invalid"
 

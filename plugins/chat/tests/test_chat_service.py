@@ -293,3 +293,44 @@ def test_the_course_page_links_to_its_chat_for_members_only(app, client, login, 
     assert f"/chat/course/{course.course.id}" in client.get(f"/courses/{course.course.slug}").get_data(as_text=True)
     login(client, factory.user())
     assert f"/chat/course/{course.course.id}" not in client.get(f"/courses/{course.course.slug}").get_data(as_text=True)
+
+
+def test_messages_posted_at_once_from_many_threads_are_each_stored_once_numbered_without_gaps(app, course):
+    """Socket.IO runs every event in its own thread: posts of one room at the same moment
+    must neither fail on the database's lock nor share or skip a number."""
+    import threading
+
+    from lms_chat import messages, rooms
+    from lms_chat.models import ChatMessage, ChatRead
+
+    members = [course.teacher, *course.learners]
+    ids = {member.id: [new_id() for _ in range(6)] for member in members}
+    errors: list = []
+    start = threading.Barrier(len(members))
+
+    def send_all(user_id):
+        from lms_core.models import User
+
+        with app.app_context(), app.test_request_context():
+            start.wait(timeout=10)
+            try:
+                for client_id in ids[user_id]:
+                    user, room = db.session.get(User, user_id), rooms.find(course.room.id)
+                    messages.post(user, room, f"from {user_id}", client_id)
+                    db.session.remove()
+            except Exception as error:  # the assertion below names it
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=send_all, args=(member.id,)) for member in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    stored = db.session.execute(db.select(ChatMessage.seq, ChatMessage.change_seq, ChatMessage.client_id)).all()
+    assert sorted(seq for seq, _change, _id in stored) == list(range(1, 6 * len(members) + 1))
+    assert sorted(change for _seq, change, _id in stored) == list(range(1, 6 * len(members) + 1))
+    assert sorted(client_id for _seq, _change, client_id in stored) == sorted(sum(ids.values(), []))
+    reads = db.session.execute(db.select(ChatRead.last_read_seq)).scalars().all()
+    assert len(reads) == len(members) and max(reads) == 6 * len(members)
