@@ -135,6 +135,7 @@ def lms_gradebook_items(course, user_ids):
             float(item["max_points"]),
             {uid: float(p) for uid, p in item["scores"].items()},
             date=item["date"],
+            settles_at=item["settles_at"],
         )
         for item in attendance.gradebook_items(course.id, user_ids)
     ]
