@@ -48,6 +48,8 @@ PINNED = {
     # (live, so not cached); and on the course page its room link (role, room + read mark).
     "course": 21,
     "dashboard": 21,  # + the upcoming quiz deadlines
+    # a teacher's: + the courses they teach, the hand-ins waiting on their assignments
+    "dashboard_teacher": 13,
     "catalogue": 3,
     "students": 20,
     "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
@@ -190,6 +192,7 @@ class Platform:
         paths = {
             "course": ("student", f"/courses/{self.course.slug}"),
             "dashboard": ("student", "/dashboard"),
+            "dashboard_teacher": ("teacher", "/dashboard"),
             "catalogue": ("student", "/"),
             "students": ("teacher", f"/teach/courses/{self.course.id}/students"),
             "gradebook": ("teacher", f"/teach/courses/{self.course.id}/gradebook"),

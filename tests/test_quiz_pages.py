@@ -201,3 +201,23 @@ def test_the_dashboard_says_where_to_continue_how_far_and_what_is_due(client, fa
     assert f'href="/quizzes/{quiz.id}"' in deadlines and "Past quiz" not in deadlines
     assert "Mar 4, 2031, 8:30" in deadlines and "(Europe/Moscow)" in deadlines  # the reader's zone, no seconds
     assert "8:30:00" not in deadlines
+
+
+def test_a_teachers_dashboard_lists_their_learners_quiz_deadlines_in_russian_too(client, factory, login):
+    from datetime import datetime, timezone
+
+    teacher = factory.user(role="teacher", name="Tess")
+    course = factory.course(teacher=teacher, title="Rivers")
+    quiz = factory.quiz(course, title="Rivers quiz", due_at=datetime(2031, 3, 4, 17, 30, tzinfo=timezone.utc))
+    factory.quiz(factory.course(title="Lakes"), title="Lakes quiz", due_at=datetime(2031, 3, 5, tzinfo=timezone.utc))
+    login(client, teacher)
+
+    html = page(client, "/dashboard")
+
+    coming = html[html.index('id="upcoming-deadlines"') :]
+    coming = coming[: coming.index("</section>")]
+    assert f'href="/teach/quizzes/{quiz.id}"' in coming and "Deadline of your learners" in coming
+    assert "· Rivers ·" in coming and "Lakes quiz" not in coming  # not a course they teach
+    client.post("/language", data={"language": "ru"})
+    russian = page(client, "/dashboard")
+    assert "Срок для ваших учащихся" in russian
