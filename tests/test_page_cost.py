@@ -54,10 +54,10 @@ PINNED = {
     "students": 20,
     "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     "leaderboard": {"sql": 10, "redis": 3},
-    "gradebook": 19,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    "gradebook": 18,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
     # the learners under the pass mark, from the per-learner summary: + the plugins' items of an
     # empty page (for the layout) and the learners whose summary is due (none)
-    "gradebook_failing": 23,
+    "gradebook_failing": 21,
     "chats": 5,  # the chat's room list with unread counts
     "chat_room": 22,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
 }

@@ -287,7 +287,7 @@ def correct(
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = _("Say why the attendance is corrected.")
-    if user_id not in {u.id for u in sessions.learners(occurrence.session.course_id)}:
+    if not sessions.learners(occurrence.session.course_id, [user_id]):
         errors["user"] = _("This person is not a learner of the course.")
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
@@ -483,30 +483,32 @@ def gradebook_items(course_id: int, user_ids: list[int] | None = None) -> list[d
     from lms_zoom import sessions
 
     now = utcnow()
-    users = sessions.learners(course_id)
-    if user_ids is not None:
-        wanted = set(user_ids)
-        users = [u for u in users if u.id in wanted]
+    graded = [
+        (session, occurrence)
+        for session in _counted_sessions(course_id)
+        if session.in_gradebook
+        for occurrence in session.occurrences
+        if not occurrence.cancelled and occurrence.starts_at <= now
+    ]
+    if not graded:
+        return []
+    # Only the learners asked for: a page of the gradebook, or none (its items alone).
+    users = sessions.learners(course_id, user_ids)
     items = []
-    for session in _counted_sessions(course_id):
-        if not session.in_gradebook:
-            continue
-        for occurrence in session.occurrences:
-            if occurrence.cancelled or occurrence.starts_at > now:
-                continue
-            rows = occurrence_rows(occurrence, users, now)
-            settles = occurrence.ended_at or occurrence.ends_at + timedelta(hours=2)  # occurrence_rows' cap
-            title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
-            items.append(
-                {
-                    "key": f"zoom:occurrence:{occurrence.id}",
-                    "title": title,
-                    "date": occurrence.starts_at,
-                    "max_points": 100,
-                    "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows},
-                    # open intervals run on to now until then; the duration and the
-                    # meeting's end change it, so the gradebook sees those too
-                    "settles_at": settles,
-                }
-            )
+    for session, occurrence in graded:
+        rows = occurrence_rows(occurrence, users, now)
+        settles = occurrence.ended_at or occurrence.ends_at + timedelta(hours=2)  # occurrence_rows' cap
+        title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
+        items.append(
+            {
+                "key": f"zoom:occurrence:{occurrence.id}",
+                "title": title,
+                "date": occurrence.starts_at,
+                "max_points": 100,
+                "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows},
+                # open intervals run on to now until then; the duration and the
+                # meeting's end change it, so the gradebook sees those too
+                "settles_at": settles,
+            }
+        )
     return items
