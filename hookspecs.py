@@ -205,12 +205,15 @@ def lms_dashboard_fragments(user: UserInfo) -> list[str] | str | None:
 
 
 @hookspec
-def lms_dashboard_upcoming(user: UserInfo, course_ids: list[int]) -> list[UpcomingItem]:
-    """Called when a learner's dashboard is rendered. Returns a list of
+def lms_dashboard_upcoming(user: UserInfo, course_ids: list[int], taught_course_ids: list[int]) -> list[UpcomingItem]:
+    """Called when a user's dashboard is rendered. Returns a list of
     ``lms_core.UpcomingItem``: the plugin's deadlines and live sessions still to come
-    in ``course_ids`` (the courses ``user`` is enrolled in, active or completed), at
-    most ``UPCOMING_LIMIT`` (10), read in a constant number of queries. The dashboard
-    merges every plugin's items (and the core's quiz deadlines) in time order."""
+    in ``course_ids`` (the courses ``user`` is enrolled in, active or completed) and,
+    as their teacher sees them, in ``taught_course_ids`` (the courses ``user`` teaches:
+    their learners' deadlines, hand-ins to grade, the sessions they run; empty for a
+    learner), at most ``UPCOMING_LIMIT`` (10), read in a constant number of queries.
+    The dashboard merges every plugin's items (and the core's quiz deadlines) in time
+    order."""
 
 
 @hookspec

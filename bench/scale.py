@@ -1,4 +1,4 @@
-"""Does a page's cost grow with the platform? Seven pages served by gunicorn (2 sync
+"""Does a page's cost grow with the platform? Nine pages served by gunicorn (2 sync
 workers, every installed plugin) on the demo data (``lms demo``) and on the large
 platform (``lms demo --size large``: 20,000 users, 200 courses, 1,000,000 activity
 facts, 200,000 attempts, 500,000 point awards, 5,000 certificates), in the same run.
@@ -9,7 +9,7 @@ request of each page are counted too (an event listener on the engine, in this
 process), so an N+1 query shows as a number that grows with the data.
 
     python -m bench.scale [--requests 1000] [--rounds 2] [--clients 4]
-        [--database-url postgresql://postgres@127.0.0.1:5432/lms_bench_scale]
+        [--database-url postgresql://postgres@127.0.0.1:5432/lms_bench_scale] [--share 1]
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ PAGES = [
     Page("queue", "grading queue", "teacher", 'id="queue"'),
     Page("leaderboard", "leaderboard", "student", 'id="leaderboard"'),
     Page("gradebook", "teacher's gradebook (a page)", "teacher", 'id="gradebook"'),
+    Page("gradebook_failing", "gradebook: failing", "teacher", 'id="gradebook"'),
+    Page("gradebook_missing", "gradebook: work missing", "teacher", 'id="gradebook"'),
 ]
 
 
@@ -74,7 +76,25 @@ def build_app(database_url: str, secret_key: str, instance: Path):
     )
 
 
-def prepare_database(size: str, database_url: str, secret_key: str, instance: Path) -> dict:
+def large_volumes(share: float):
+    """The large platform, or a share of it (``--share 0.02``: a quick check that the
+    script works, not a measurement); the big course keeps its 100 items."""
+    import dataclasses
+
+    from lms_core.demo_large import LARGE
+
+    if share >= 1:
+        return LARGE
+    scaled = {
+        f.name: max(1, int(getattr(LARGE, f.name) * share))
+        for f in dataclasses.fields(LARGE)
+        if isinstance(getattr(LARGE, f.name), int) and f.name not in ("big_course_items", "lessons_per_course")
+    }
+    scaled["courses_per_learner"] = min(LARGE.courses_per_learner, scaled["courses"])
+    return dataclasses.replace(LARGE, **scaled)
+
+
+def prepare_database(size: str, database_url: str, secret_key: str, instance: Path, share: float = 1.0) -> dict:
     """Migrate, load the data, then what the measured people need: the student enrolled
     in the Python course with one lesson done (points on the leaderboard), and on the
     demo data an assignment with the student's hand-in (the large data has its own)."""
@@ -90,7 +110,10 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
     started = time.perf_counter()
     with app.app_context():
         migrate.upgrade()
-        (load_large_demo if size == "large" else load_demo)()
+        if size == "large":
+            load_large_demo(large_volumes(share))
+        else:
+            load_demo()
         loaded = time.perf_counter() - started
         student = db.session.execute(db.select(User).where(User.email == STUDENT_EMAIL)).scalar_one()
         teacher = db.session.execute(db.select(User).where(User.email == TEACHER_EMAIL)).scalar_one()
@@ -131,6 +154,9 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
             "queue": f"/assignments/{queue_id}/queue" if queue_id else None,
             "leaderboard": "/gamification/leaderboard" if plugins.is_enabled("gamification") else None,
             "gradebook": f"/teach/courses/{taught.id}/gradebook",
+            # the filters read the learners' summaries, filled by the first request here
+            "gradebook_failing": f"/teach/courses/{taught.id}/gradebook?show=failing",
+            "gradebook_missing": f"/teach/courses/{taught.id}/gradebook?show=missing",
         }
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = {}
@@ -139,11 +165,28 @@ def prepare_database(size: str, database_url: str, secret_key: str, instance: Pa
             db.session.add(record)
             db.session.commit()
             cookies[who] = f"{app.config['SESSION_COOKIE_NAME']}=" + serializer.dumps({"sid": key, "_permanent": True})
+        taught_id = taught.id
         counts = count_statements(app, paths, cookies)
+        gradebook = gradebook_shape(db.session.get(Course, taught_id))  # in the session again
         installed = {name: info.version for name, info in plugins.installed.items() if info.module is not None}
         db.session.remove()
         db.engine.dispose()
-    return {"paths": paths, "cookies": cookies, "statements": counts, "plugins": installed, "load_seconds": loaded}
+    return {
+        "paths": paths,
+        "cookies": cookies,
+        "statements": counts,
+        "plugins": installed,
+        "load_seconds": loaded,
+        "gradebook": gradebook,
+    }
+
+
+def gradebook_shape(course) -> dict:
+    """How big the measured gradebook is: its learners and graded items (every plugin's)."""
+    from lms_core.services import gradebook as books
+
+    book = books.build(course, [], 0)
+    return {"learners": books.count_learners(course), "items": len(book.columns)}
 
 
 def count_statements(app, paths: dict, cookies: dict) -> dict:
@@ -190,17 +233,18 @@ def database_urls(base: str | None, work: Path) -> dict[str, str]:
     return urls
 
 
-def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str | None) -> dict:
+def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str | None, share: float = 1.0) -> dict:
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as folder:
         work = Path(folder)
         secret_key = secrets.token_hex(16)
         urls = database_urls(database_url, work)
         prepared = {}
         for size in SIZES:
-            prepared[size] = prepare_database(size, urls[size], secret_key, work / f"instance-{size}")
+            prepared[size] = prepare_database(size, urls[size], secret_key, work / f"instance-{size}", share)
             print(
                 f"  {size} data ready in {prepared[size]['load_seconds']:.0f}s; SQL statements per page: "
-                f"{prepared[size]['statements']}",
+                f"{prepared[size]['statements']}; gradebook: {prepared[size]['gradebook']['learners']} learners x "
+                f"{prepared[size]['gradebook']['items']} items",
                 flush=True,
             )
         rates: dict[str, dict[str, list[float]]] = {size: {} for size in SIZES}
@@ -246,9 +290,11 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
         "server": "gunicorn, 2 sync workers, every installed plugin",
         "database": next(iter(urls.values())).split(":", 1)[0],
         "load": {"requests": requests, "rounds": rounds, "clients": clients, "warmup": warmup},
+        "large_share": share,
         "plugins": prepared["demo"]["plugins"],
         "load_seconds": {size: prepared[size]["load_seconds"] for size in SIZES},
         "statements": {size: prepared[size]["statements"] for size in SIZES},
+        "gradebook": {size: prepared[size]["gradebook"] for size in SIZES},
         "rates": rates,
         "median": medians,
         "ratios": {key: medians["large"][key] / medians["demo"][key] for key in medians["large"]},
@@ -262,6 +308,11 @@ def report(result: dict) -> str:
         f"(load average {result['machine']['load']:.1f}); {load['requests']} requests from {load['clients']} "
         f"client processes, {load['rounds']} rounds (median)",
         f"data loaded in: demo {result['load_seconds']['demo']:.0f}s, large {result['load_seconds']['large']:.0f}s",
+        "gradebook measured: "
+        + ", ".join(
+            f"{size} {shape['learners']:,} learners x {shape['items']} items"
+            for size, shape in result.get("gradebook", {}).items()
+        ),
         "",
         f"  {'page':<26} {'demo req/s':>10} {'large req/s':>11} {'large/demo':>10} {'SQL demo':>9} {'SQL large':>9}",
     ]
@@ -303,8 +354,14 @@ def main(argv=None) -> int:
         "--database-url",
         help="PostgreSQL base URL: <url>_demo and <url>_large are recreated (default: SQLite in a temporary folder)",
     )
+    parser.add_argument(
+        "--share",
+        type=float,
+        default=1.0,
+        help="load this share of the large platform (e.g. 0.02 to check the script quickly; 1 to measure)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.requests, args.rounds, args.clients, args.warmup, args.database_url)
+    result = run(args.requests, args.rounds, args.clients, args.warmup, args.database_url, args.share)
     print(report(result))
     print(f"\nsaved: {save(result).relative_to(REPOSITORY)}")
     return 0 if min(result["ratios"].values()) >= GOAL_RATIO else 1

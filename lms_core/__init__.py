@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services.notifications import moment_param, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
+    from lms_core.services.gradebook import gradebook_changed
     from lms_core.sql import contains, upsert
     from lms_core.urls import path_for, public_url
     from lms_core.web.form_errors import mark_form_errors, refused_status
@@ -86,6 +87,7 @@ __all__ = [
     "PluginSettings",
     "upsert",
     "contains",
+    "gradebook_changed",
     "score_question",
     "add_course",
     "add_lesson",
@@ -163,6 +165,7 @@ _LAZY = {
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "contains": ("lms_core.sql", "contains"),
+    "gradebook_changed": ("lms_core.services.gradebook", "gradebook_changed"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
     "add_course": ("lms_core.services.courses", "add_course"),
     "add_lesson": ("lms_core.services.courses", "add_lesson"),

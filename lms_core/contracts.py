@@ -103,7 +103,10 @@ class GradebookItem:
     and categories are stored against it. ``scores`` maps a learner's user id to the
     points they have (learners without a grade yet are left out: "missing");
     ``max_points`` is the item's maximum (greater than 0). ``url`` opens the item for
-    the teacher.
+    the teacher. ``settles_at`` (an aware UTC ``datetime``): until then the points change
+    with time alone (an attendance still being measured); leave it ``None`` when they
+    change only when something is recorded, and then call ``lms_core.gradebook_changed``
+    in the transaction that records it.
     """
 
     key: str
@@ -112,6 +115,7 @@ class GradebookItem:
     scores: dict[int, float]
     url: str | None = None
     date: Any = None
+    settles_at: Any = None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """In a real Chromium: the header of the widest case (an admin, every plugin, Russian)
-fits one line at 1280 px, and a learner reaches a quiz from the course page, answers it
-and submits it with the keyboard alone."""
+fits one line at 1280 px, a learner reaches a quiz from the course page, answers it
+and submits it with the keyboard alone, and a teacher goes through the workspace's tabs,
+filters the gradebook and changes a grade with the keyboard alone."""
 
 import pytest
 
 from lms_core.extensions import db
-from lms_core.models import Attempt
+from lms_core.models import Attempt, GradeOverride
 from lms_core.testing import browser_login
 
 pytestmark = pytest.mark.browser
@@ -97,3 +98,53 @@ def test_a_learner_goes_from_the_course_page_through_a_quiz_with_the_keyboard_al
     db.session.expire_all()
     [attempt] = db.session.execute(db.select(Attempt).where(Attempt.user_id == student.id)).scalars().all()
     assert attempt.score == 1.0 and attempt.passed
+
+
+def test_a_teacher_filters_the_gradebook_and_changes_a_grade_with_the_keyboard_alone(
+    live_server, browser_page, factory, tmp_path
+):
+    teacher = factory.user(role="teacher", name="Tess Keys")
+    course = factory.course(teacher=teacher, title="Rocks")
+    quiz = factory.quiz(
+        course,
+        title="Minerals",
+        questions=[{"kind": "single", "text": "Quartz?", "points": 2, "choices": [("yes", True), ("no", False)]}],
+    )
+    ann, bob = factory.user(name="Ann Passed"), factory.user(name="Bob Missing")
+    for learner in (ann, bob):
+        factory.enrol(learner, course)
+    factory.attempt(ann, quiz, correct=True)
+    page = browser_page
+    browser_login(page, live_server, teacher)
+    page.goto(f"{live_server}/teach/courses/{course.id}")
+
+    # every tab of the workspace takes the focus; Enter opens the gradebook's
+    for tab in ("content", "settings", "translations", "students"):
+        focus_by_tab(page, f"#workspace-tabs a[data-tab='{tab}']")
+    focus_by_tab(page, "#workspace-tabs a[data-tab='gradebook']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/teach/courses/{course.id}/gradebook")
+    # the filter: the arrow keys choose in the focused list, Enter on the button applies it
+    focus_by_tab(page, "#gradebook-show")
+    while page.evaluate("() => document.activeElement.value") != "failing":
+        page.keyboard.press("ArrowDown")
+    focus_by_tab(page, "#gradebook-search button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**show=failing**")
+    assert page.locator("#gradebook tbody tr").count() == 1
+    assert page.locator(f"#gradebook tr[data-user='{bob.id}']").count() == 1
+    page.screenshot(path=str(tmp_path / "gradebook-failing-keyboard.png"))
+    # the learner's grades, and a grade changed with a reason
+    focus_by_tab(page, f"#gradebook a[href$='/gradebook/learners/{bob.id}']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#override-form")
+    focus_by_tab(page, "#points")
+    page.keyboard.type("1.5")
+    focus_by_tab(page, "#reason")
+    page.keyboard.type("Oral exam")
+    focus_by_tab(page, "#save-override")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#history li")
+    db.session.expire_all()
+    [change] = db.session.execute(db.select(GradeOverride).where(GradeOverride.user_id == bob.id)).scalars().all()
+    assert (change.points, change.reason, change.item_key) == (1.5, "Oral exam", f"quiz:{quiz.id}")

@@ -48,11 +48,16 @@ PINNED = {
     # (live, so not cached); and on the course page its room link (role, room + read mark).
     "course": 21,
     "dashboard": 21,  # + the upcoming quiz deadlines
+    # a teacher's: + the courses they teach, the hand-ins waiting on their assignments
+    "dashboard_teacher": 13,
     "catalogue": 3,
     "students": 20,
     "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     "leaderboard": {"sql": 10, "redis": 3},
-    "gradebook": 19,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    "gradebook": 18,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    # the learners under the pass mark, from the per-learner summary: + the plugins' items of an
+    # empty page (for the layout) and the learners whose summary is due (none)
+    "gradebook_failing": 21,
     "chats": 5,  # the chat's room list with unread counts
     "chat_room": 20,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
 }
@@ -187,9 +192,11 @@ class Platform:
         paths = {
             "course": ("student", f"/courses/{self.course.slug}"),
             "dashboard": ("student", "/dashboard"),
+            "dashboard_teacher": ("teacher", "/dashboard"),
             "catalogue": ("student", "/"),
             "students": ("teacher", f"/teach/courses/{self.course.id}/students"),
             "gradebook": ("teacher", f"/teach/courses/{self.course.id}/gradebook"),
+            "gradebook_failing": ("teacher", f"/teach/courses/{self.course.id}/gradebook?show=failing"),
         }
         if self.assignment is not None:
             paths["queue"] = ("teacher", f"/assignments/{self.assignment.id}/queue")

@@ -725,8 +725,8 @@ def test_hook_lms_dashboard_upcoming(app, client, factory, login):
     seen = []
 
     @hookimpl
-    def lms_dashboard_upcoming(user, course_ids):
-        seen.append((user.id, course_ids))
+    def lms_dashboard_upcoming(user, course_ids, taught_course_ids):
+        seen.append((user.id, course_ids, taught_course_ids))
         return [
             UpcomingItem(
                 UpcomingItem.LIVE_SESSION,
@@ -748,7 +748,7 @@ def test_hook_lms_dashboard_upcoming(app, client, factory, login):
     login(client, student)
     page = text(client.get("/dashboard"))
 
-    assert seen == [(student.id, [course.id])]
+    assert seen == [(student.id, [course.id], [])]
     coming = page[page.index('id="upcoming-deadlines"') :]
     assert coming.index("Quarry walk") < coming.index("Rocks quiz")
     assert 'data-kind="live_session"' in coming and "Bring boots" in coming and 'href="/trips/1/go"' in coming
@@ -757,6 +757,12 @@ def test_hook_lms_dashboard_upcoming(app, client, factory, login):
     login(client, factory.user())  # nobody enrolled in anything: the hook is not asked
     client.get("/dashboard")
     assert len(seen) == 1
+    teacher = factory.user(role="teacher")
+    taught = factory.course(teacher=teacher, title="Minerals")
+    factory.enrol(teacher, course)  # a teacher may learn in another course too
+    login(client, teacher)
+    client.get("/dashboard")
+    assert seen[-1] == (teacher.id, [course.id], [taught.id])
 
 
 def test_hook_lms_permission_allowed(app, client, factory, login):

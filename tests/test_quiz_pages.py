@@ -220,3 +220,23 @@ def test_a_numeric_questions_correct_answer_is_written_the_readers_way(client, f
     assert client.post(f"/attempts/{attempt.id}/submit", data={str(quiz.questions[0].id): "3"}).status_code == 303
     review = page(client, f"/attempts/{attempt.id}")
     assert "9,81; 10 ± 0,05" in review  # one decimal sign in Russian, answers apart by ";"
+
+
+def test_a_teachers_dashboard_lists_their_learners_quiz_deadlines_in_russian_too(client, factory, login):
+    from datetime import datetime, timezone
+
+    teacher = factory.user(role="teacher", name="Tess")
+    course = factory.course(teacher=teacher, title="Rivers")
+    quiz = factory.quiz(course, title="Rivers quiz", due_at=datetime(2031, 3, 4, 17, 30, tzinfo=timezone.utc))
+    factory.quiz(factory.course(title="Lakes"), title="Lakes quiz", due_at=datetime(2031, 3, 5, tzinfo=timezone.utc))
+    login(client, teacher)
+
+    html = page(client, "/dashboard")
+
+    coming = html[html.index('id="upcoming-deadlines"') :]
+    coming = coming[: coming.index("</section>")]
+    assert f'href="/teach/quizzes/{quiz.id}"' in coming and "Deadline of your learners" in coming
+    assert "· Rivers ·" in coming and "Lakes quiz" not in coming  # not a course they teach
+    client.post("/language", data={"language": "ru"})
+    russian = page(client, "/dashboard")
+    assert "Срок для ваших учащихся" in russian

@@ -8,7 +8,13 @@ from lms_core.models.courses import Course, CourseImage, CourseStaff, Lesson, Tr
 from lms_core.models.quizzes import Attempt, Choice, Question, Quiz
 from lms_core.models.progress import ActivityFact, Enrollment, LessonCompletion
 from lms_core.models.notifications import Notification
-from lms_core.models.gradebook import GradebookCategory, GradebookPlacement, GradebookSettings, GradeOverride
+from lms_core.models.gradebook import (
+    GradebookCategory,
+    GradebookPlacement,
+    GradebookSettings,
+    GradebookSummary,
+    GradeOverride,
+)
 from lms_core.models.platform import Event, EventDelivery, JobFailure, PeriodicRun, PluginError, PluginState
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "GradebookCategory",
     "GradebookPlacement",
     "GradebookSettings",
+    "GradebookSummary",
     "GradeOverride",
     "Event",
     "EventDelivery",

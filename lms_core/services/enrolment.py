@@ -10,6 +10,7 @@ from lms_core.models import Course, Enrollment, User
 from lms_core.payloads import CourseInfo, EnrollmentInfo, UserInfo
 from lms_core.extensions import get_plugin_manager
 from lms_core.services import ServiceError
+from lms_core.services.gradebook import gradebook_changed
 
 
 _FIND = db.select(Enrollment).where(
@@ -105,6 +106,7 @@ def enroll(user: User, course: Course) -> Enrollment:
     # Where the learner goes next when a plugin holds the enrolment (not stored).
     enrollment.continue_url = refusal.url if refusal else None
     if enrollment.status == "active":
+        gradebook_changed(course.id, [user.id])  # a learner again: a summary from before is out of date
         events.emit(
             "on_enrolled",
             user=UserInfo.of(user),
@@ -125,6 +127,7 @@ def activate(enrollment_id: int) -> Enrollment:
     enrollment.status = "active"
     enrollment.hold_reason = None
     db.session.flush()
+    gradebook_changed(enrollment.course_id, [enrollment.user_id])
     events.emit(
         "on_enrolled",
         user=UserInfo.of(enrollment.user),
@@ -171,6 +174,7 @@ def withdraw(enrollment_id: int) -> None:
         db.delete(LessonCompletion).where(LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lessons))
     )
     db.session.execute(db.delete(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)))
+    gradebook_changed(course_id, [user_id])
     db.session.delete(enrollment)
     forget_remembered()
     if was_active:

@@ -10,13 +10,27 @@ The total: in each category the points of its items (a missing grade counts 0) o
 their maximum, after dropping the ``drop_lowest`` lowest items by percentage (at least
 one item stays); categories are weighted by their weights (items without a category are
 "Other", with the course's ``other_weight``), over the categories that have items.
+
+The "failing" and "missing" filters read ``GradebookSummary``: each learner's total,
+pass and missing count as last computed here, one query per page. A row is used while
+it is not stale and was computed for the course's current *layout* (a fingerprint of
+the items, their maximum points, categories, weights and pass mark, read on every
+filtered view in the same few statements as an empty page), so a change of the
+course's structure, a plugin switched on or off, or an attendance item that passed
+into the past needs no call: the rows no longer match and are recomputed. A change of
+one learner's points (an attempt, an override, a plugin's grade) marks that learner's
+row stale in the same transaction (``gradebook_changed``). Rows missing or stale are
+recomputed, ``SCAN_CHUNK`` learners at a time, when the gradebook is next filtered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
-from typing import Iterator
+from datetime import datetime
+from typing import Iterable, Iterator
 
 from flask_babel import gettext as _
 
@@ -29,6 +43,7 @@ from lms_core.models import (
     GradebookCategory,
     GradebookPlacement,
     GradebookSettings,
+    GradebookSummary,
     GradeOverride,
     Question,
     Quiz,
@@ -40,7 +55,8 @@ from lms_core.services import ServiceError
 log = logging.getLogger(__name__)
 
 PER_PAGE = 50
-SCAN_CHUNK = 500  # learners computed at once when a filter needs every learner's total
+SCAN_CHUNK = 500  # learners whose summary is recomputed at once
+LIVE_LAYOUT_SECONDS = 60  # how often the summary follows points that change with time alone
 SEARCH_MAX_LENGTH = 200
 # "failing": a total under the pass mark; "missing": at least one item without a grade.
 SHOW_FILTERS = ("all", "failing", "missing")
@@ -56,6 +72,7 @@ class Column:
     url: str | None
     category_id: int | None
     source: str  # "quiz" or the plugin's item
+    settles_at: datetime | None = None  # the points change with time alone until then
 
 
 @dataclass
@@ -384,10 +401,17 @@ def count_learners(course: Course, search: str = "") -> int:
     return db.session.execute(query).scalar_one()
 
 
-def build(course: Course, users: list[User], total_learners: int = 0, page: int = 1, per_page: int = PER_PAGE) -> Book:
-    """The gradebook of ``users`` (one page of the course's learners, or one learner)."""
-    settings = settings_of(course)
-    categories = categories_of(course)
+@dataclass
+class Frame:
+    """What every page of a course's gradebook reads before its learners' grades."""
+
+    settings: GradebookSettings
+    categories: list[GradebookCategory]
+    placements: dict[str, int]
+    quiz_columns: list[tuple[int, Column]]
+
+
+def frame_of(course: Course) -> Frame:
     placements = dict(
         db.session.execute(
             db.select(GradebookPlacement.item_key, GradebookPlacement.category_id).where(
@@ -395,8 +419,27 @@ def build(course: Course, users: list[User], total_learners: int = 0, page: int 
             )
         ).all()
     )
+    return Frame(settings_of(course), categories_of(course), placements, _quiz_columns(course))
+
+
+def build(
+    course: Course,
+    users: list[User],
+    total_learners: int = 0,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    frame: Frame | None = None,
+) -> Book:
+    """The gradebook of ``users`` (one page of the course's learners, or one learner);
+    ``frame``: the course's settings, categories and quizzes when already read."""
+    frame = frame or frame_of(course)
+    settings, categories, placements, quiz_columns = (
+        frame.settings,
+        frame.categories,
+        frame.placements,
+        frame.quiz_columns,
+    )
     user_ids = [user.id for user in users]
-    quiz_columns = _quiz_columns(course)
     best = _best_quiz_percents([quiz_id for quiz_id, _c in quiz_columns], user_ids)
     columns = [column for _id, column in quiz_columns]
     scores: dict[str, dict[int, float]] = {}
@@ -407,7 +450,9 @@ def build(course: Course, users: list[User], total_learners: int = 0, page: int 
             if (user_id, quiz_id) in best
         }
     for item in _plugin_items(course, user_ids):
-        columns.append(Column(item.key, str(item.title), float(item.max_points), item.url, None, "plugin"))
+        columns.append(
+            Column(item.key, str(item.title), float(item.max_points), item.url, None, "plugin", item.settles_at)
+        )
         scores[item.key] = {int(k): float(v) for k, v in (item.scores or {}).items() if v is not None}
     for column in columns:
         column.category_id = placements.get(column.key)
@@ -456,9 +501,8 @@ def _row(user, columns, scores, overrides, groups, settings) -> Row:
 def book_page(course: Course, page: int = 1, per_page: int = PER_PAGE, search: str = "", show: str = "all") -> Book:
     """One page of the gradebook, learners by name; with ``search``, only those whose
     name or e-mail contains it. ``show="failing"`` or ``"missing"`` keeps the learners
-    under the pass mark or with an item not graded yet: those depend on every item's
-    points (plugins' too), so the learners are computed ``SCAN_CHUNK`` at a time, each
-    chunk in the same few statements as a page. Out-of-range pages give the nearest."""
+    under the pass mark or with an item not graded yet, read from the summary rows
+    (recomputed first where out of date). Out-of-range pages give the nearest."""
     search = clean_search(search)
     show = show if show in SHOW_FILTERS else "all"
     if show != "all":
@@ -476,22 +520,182 @@ def book_page(course: Course, page: int = 1, per_page: int = PER_PAGE, search: s
     return book
 
 
-def _keep(row: Row, show: str) -> bool:
-    return row.passed is False if show == "failing" else bool(row.missing)
-
-
 def _filtered_page(course: Course, page: int, per_page: int, search: str, show: str) -> Book:
-    kept: list[Row] = []
-    first: Book | None = None
-    for chunk in all_pages(course, per_page=SCAN_CHUNK, search=search):
-        first = first or chunk
-        kept.extend(row for row in chunk.rows if _keep(row, show))
-    book = first or build(course, [], 0)
-    pages = max((len(kept) + per_page - 1) // per_page, 1)
+    """The learners the filter keeps, by name, from the summary rows (brought up to
+    date first): a bounded number of statements once the rows are fresh."""
+    frame = frame_of(course)
+    if refresh_summaries(course, frame=frame):
+        frame = frame_of(course)  # read again after the summaries' commit
+    kept = (
+        _learners_query(course, search)
+        .join(GradebookSummary, db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id))
+        .where(GradebookSummary.passed.is_(False) if show == "failing" else GradebookSummary.missing_count > 0)
+    )
+    total = db.session.execute(db.select(db.func.count()).select_from(kept.subquery())).scalar_one()
+    pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    book.rows = kept[(page - 1) * per_page : page * per_page]
-    book.total_learners, book.page, book.pages, book.search, book.show = len(kept), page, pages, search, show
+    users = list(
+        db.session.execute(kept.order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)).scalars()
+    )
+    book = build(course, users, total, page, per_page, frame)
+    book.search, book.show = search, show
     return book
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> None:
+    """Say that the points of learners (``user_ids``, or ``None`` for every learner of
+    the course) changed in course ``course_id``: call it in the transaction of the
+    change (it writes, never commits). Their summary rows are recomputed when the
+    gradebook is next filtered. Changes of the course's structure (items added or
+    removed, maximum points, categories, weights, the pass mark) need no call."""
+    table = GradebookSummary.__table__
+    if user_ids is None:
+        db.session.execute(
+            table.update().where(table.c.course_id == course_id).values(stale=True, version=table.c.version + 1)
+        )
+        return
+    ids = sorted({int(user_id) for user_id in user_ids})
+    for start in range(0, len(ids), SCAN_CHUNK):
+        from lms_core.sql import upsert
+
+        # A row is written even for a learner who has none yet: a computation running
+        # at the same moment then finds it (and its version) and cannot mark it fresh.
+        statement = upsert(GradebookSummary).values(
+            [
+                dict(course_id=course_id, user_id=user_id, layout="", stale=True, version=1, missing_count=0)
+                for user_id in ids[start : start + SCAN_CHUNK]
+            ]
+        )
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["course_id", "user_id"], set_={"stale": True, "version": table.c.version + 1}
+            )
+        )
+
+
+def layout_of(book: Book, now: datetime | None = None) -> str:
+    """The fingerprint of what a learner's total depends on besides their own points.
+    An item whose points still change with time alone (``settles_at`` ahead) adds the
+    current minute, so summaries follow it at most ``LIVE_LAYOUT_SECONDS`` behind; its
+    ``settles_at`` itself counts too (a lecture made longer, or ended)."""
+    now = now or utcnow()
+    live = int(now.timestamp() // LIVE_LAYOUT_SECONDS)
+    shape = [
+        book.settings.pass_percent,
+        [(g.id, g.weight, g.drop_lowest) for g in book.groups[:-1]],
+        book.settings.other_weight,
+        [
+            (
+                c.key,
+                c.max_points,
+                c.category_id,
+                c.settles_at,
+                live if c.settles_at is not None and c.settles_at > now else None,
+            )
+            for c in book.columns
+        ],
+    ]
+    return hashlib.sha1(json.dumps(shape, default=str).encode()).hexdigest()
+
+
+def refresh_summaries(course: Course, chunk: int = SCAN_CHUNK, frame: Frame | None = None) -> int:
+    """Recompute the summary rows of the course's learners that are missing, stale or
+    of another layout; returns how many. Once they are fresh this is one query that
+    finds nothing to do, after the layout: the course's ``frame`` (unless given) and
+    what the plugins read for an empty page."""
+    from lms_core.sql import upsert
+
+    frame = frame or frame_of(course)
+    layout = layout_of(build(course, [], 0, frame=frame))
+    summary = GradebookSummary.__table__
+    done, after = 0, 0
+    while True:
+        # Keyset on the learner's id: one pass, so a row another request marks stale
+        # meanwhile waits for the next view instead of keeping this one going.
+        due = db.session.execute(
+            db.select(User, GradebookSummary.version)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .outerjoin(
+                GradebookSummary,
+                db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id),
+            )
+            .where(
+                Enrollment.course_id == course.id,
+                Enrollment.status.in_(LEARNER_STATES),
+                User.id > after,
+                db.or_(
+                    GradebookSummary.user_id.is_(None),
+                    GradebookSummary.stale.is_(True),
+                    GradebookSummary.layout != layout,
+                ),
+            )
+            .order_by(User.id)
+            .limit(chunk)
+        ).all()
+        if not due:
+            return done
+        course_id = course.id
+        after = due[-1][0].id
+        book = build(course, [user for user, _v in due], 0, frame=frame)
+        versions = {user.id: version for user, version in due}
+        values = [
+            dict(
+                c_course=course_id,
+                c_user=row.user.id,
+                c_version=versions[row.user.id],
+                c_layout=layout,
+                c_total=row.total,
+                c_passed=row.passed,
+                c_missing=len(row.missing),
+            )
+            for row in book.rows
+        ]
+        new = [v for v in values if v["c_version"] is None]
+        old = [v for v in values if v["c_version"] is not None]
+        if new:
+            db.session.execute(
+                upsert(GradebookSummary)
+                .values(
+                    [
+                        dict(
+                            course_id=v["c_course"],
+                            user_id=v["c_user"],
+                            layout=layout,
+                            stale=False,
+                            version=0,
+                            total=v["c_total"],
+                            passed=v["c_passed"],
+                            missing_count=v["c_missing"],
+                        )
+                        for v in new
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["course_id", "user_id"])
+            )
+        if old:
+            # Only where the version is still the one read: a grade changed since
+            # keeps its row stale.
+            db.session.execute(
+                summary.update()
+                .where(
+                    summary.c.course_id == db.bindparam("c_course"),
+                    summary.c.user_id == db.bindparam("c_user"),
+                    summary.c.version == db.bindparam("c_version"),
+                )
+                .values(
+                    layout=db.bindparam("c_layout"),
+                    stale=False,
+                    total=db.bindparam("c_total"),
+                    passed=db.bindparam("c_passed"),
+                    missing_count=db.bindparam("c_missing"),
+                ),
+                old,
+            )
+        db.session.commit()
+        done += len(values)
 
 
 def learner_book(course: Course, user: User) -> Book:
@@ -563,6 +767,7 @@ def override(course: Course, learner_id: int, item_key: str, points, reason: str
         changed_at=utcnow(),
     )
     db.session.add(row)
+    gradebook_changed(course.id, [learner_id])
     db.session.commit()
     return row
 

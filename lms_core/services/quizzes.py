@@ -334,7 +334,10 @@ def submit_attempt(user: User, attempt: Attempt, raw_answers: dict) -> Attempt:
 
 
 def _completed(user: User, attempt: Attempt, newly_passed: bool, first: bool) -> None:
+    from lms_core.services.gradebook import gradebook_changed
+
     quiz = attempt.quiz
+    gradebook_changed(quiz.course_id, [user.id])  # a result to count: the filters' summary follows
     payload = dict(user=UserInfo.of(user), quiz=QuizInfo.of(quiz), attempt=AttemptInfo.of(attempt))
     if first:
         events.emit("on_quiz_submitted", **payload)

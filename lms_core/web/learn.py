@@ -9,7 +9,7 @@ from lms_core import i18n
 from lms_core.auth import login_required, require
 from lms_core.permissions import can
 from lms_core.extensions import db
-from lms_core.models import Attempt, Course, Enrollment, Lesson, Quiz
+from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Lesson, Quiz
 from lms_core.payloads import UserInfo
 from lms_core.services import ServiceError, activity, courses, progress, quizzes
 
@@ -25,8 +25,9 @@ def dashboard():
         .where(Enrollment.user_id == g.user.id)
         .order_by(Enrollment.enrolled_at.desc())
     ).all()
+    taught = taught_courses(g.user)
     # Every course's progress and title together: a few statements however many courses.
-    i18n.preload_content_translations([course for _enrollment, course in rows])
+    i18n.preload_content_translations([course for _enrollment, course in rows] + taught)
     found = progress.progress_of_many([(g.user, course, enrollment) for enrollment, course in rows])
     items = [(enrollment, course, item) for (enrollment, course), item in zip(rows, found)]
     # "Continue where you left off": each course's first requirement not met yet.
@@ -37,31 +38,52 @@ def dashboard():
         "learn/dashboard.html",
         items=items,
         following=following,
-        upcoming=upcoming_items(g.user, rows),
+        upcoming=upcoming_items(g.user, rows, [course.id for course in taught]),
+        taught=taught,
         user_info=UserInfo.of(g.user),
     )
 
 
-def upcoming_items(user, rows) -> list:
+def taught_courses(user) -> list[Course]:
+    """The courses ``user`` is a teacher of (staff), for the "Coming up" list: one
+    query, none for a learner."""
+    if not (user.is_teacher or user.is_admin):
+        return []
+    return list(
+        db.session.execute(
+            db.select(Course)
+            .join(CourseStaff, CourseStaff.course_id == Course.id)
+            .where(CourseStaff.user_id == user.id)
+            .order_by(Course.id)
+        ).scalars()
+    )
+
+
+def upcoming_items(user, rows, taught_ids=()) -> list:
     """The dashboard's "Coming up": what the core (quiz deadlines) and every plugin
     (``lms_dashboard_upcoming``: assignments, live sessions...) report for the
-    courses of these (enrolment, course) rows, in time order, the first
-    ``UPCOMING_LIMIT``. An item a plugin got wrong is left out (and logged), not shown
-    half-drawn. The ids come from the enrolments: reading the courses' own attributes
-    here could reload them."""
+    courses of these (enrolment, course) rows and, as their teacher sees them, the
+    courses ``taught_ids``, in time order, the first ``UPCOMING_LIMIT``. An item a
+    plugin got wrong is left out (and logged), not shown half-drawn. The ids come from
+    the enrolments: reading the courses' own attributes here could reload them."""
     from datetime import datetime
 
     from lms_core.contracts import UpcomingItem
     from lms_core.defaults.dashboard import UPCOMING_LIMIT
     from lms_core.plugins import get_plugin_manager
 
+    taught_course_ids = sorted(set(taught_ids))
+    # A teacher enrolled in a course they teach sees it as its teacher.
     course_ids = sorted(
         {enrollment.course_id for enrollment, _course in rows if enrollment.status in ("active", "completed")}
+        - set(taught_course_ids)
     )
-    if not course_ids:
+    if not course_ids and not taught_course_ids:
         return []
     found = []
-    for item in get_plugin_manager().call_flat("lms_dashboard_upcoming", user=UserInfo.of(user), course_ids=course_ids):
+    for item in get_plugin_manager().call_flat(
+        "lms_dashboard_upcoming", user=UserInfo.of(user), course_ids=course_ids, taught_course_ids=taught_course_ids
+    ):
         if (
             isinstance(item, UpcomingItem)
             and item.kind in UpcomingItem.KINDS

@@ -43,16 +43,68 @@ def course_fragment(user, course) -> list:
     ]
 
 
-def dashboard_upcoming(user, course_ids) -> list:
+def dashboard_upcoming(user, course_ids, taught_course_ids=()) -> list:
     """A student's assignments due in the next two weeks (or past due but still
     accepted) and not handed in yet, for the dashboard's "Coming up" list
-    (``lms_dashboard_upcoming``): three queries however many assignments."""
+    (``lms_dashboard_upcoming``): three queries however many assignments. In the
+    courses the user teaches: the deadlines of the next two weeks and the past ones
+    with hand-ins to grade, opening the grading queue (two queries)."""
+    if user is None:
+        return []
+    items = taught_upcoming(taught_course_ids) if taught_course_ids else []
+    return items + learner_upcoming(user, course_ids) if course_ids else items
+
+
+def taught_upcoming(course_ids) -> list:
+    from lms_core import UpcomingItem, gettext as _
+
+    from lms_assignments.models import Submission
+    from lms_assignments.workspace import _waiting
+
+    now = utcnow()
+    assignments = (
+        db.session.execute(
+            db.select(Assignment)
+            .where(
+                Assignment.course_id.in_(list(course_ids)),
+                Assignment.published.is_(True),
+                Assignment.due_at < now + UPCOMING,
+                Assignment.due_at > now - RECENT,
+            )
+            .order_by(Assignment.due_at)
+        )
+        .scalars()
+        .all()
+    )
+    if not assignments:
+        return []
+    waiting = dict(
+        db.session.execute(
+            _waiting(Submission.assignment_id, db.func.count(Submission.id))
+            .where(Submission.assignment_id.in_([a.id for a in assignments]))
+            .group_by(Submission.assignment_id)
+        ).all()
+    )
+    return [
+        UpcomingItem(
+            UpcomingItem.DEADLINE,
+            localized(assignment, "title", assignment.course),
+            url_for("assignments.grading_queue", assignment_id=assignment.id),
+            assignment.due_at,
+            course_id=assignment.course_id,
+            label=_("Assignment"),
+            note=_("To grade: %(num)d", num=waiting[assignment.id]) if waiting.get(assignment.id) else "",
+        )
+        for assignment in assignments
+        if assignment.due_at > now or waiting.get(assignment.id)
+    ]
+
+
+def learner_upcoming(user, course_ids) -> list:
     from lms_core import UpcomingItem, gettext as _
 
     from lms_assignments.views import assignment_state_label
 
-    if user is None or not course_ids:
-        return []
     now = utcnow()
     assignments = (
         db.session.execute(

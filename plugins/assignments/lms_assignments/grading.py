@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, db, events
+from lms_core import ServiceError, db, events, gradebook_changed
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
 
@@ -128,6 +128,7 @@ def grade_submission(
             setattr(grade, key, value)
     db.session.flush()
     if grade.released_at is not None:
+        gradebook_changed(assignment.course_id, [submission.user_id])
         _emit_released(submission, grade)
     events.commit()
     if grade.released_at is not None:
@@ -152,6 +153,7 @@ def release(submission: Submission) -> SubmissionGrade:
         db.session.rollback()
         return grade
     db.session.refresh(grade)
+    gradebook_changed(submission.assignment.course_id, [submission.user_id])
     _emit_released(submission, grade)
     events.commit()
     _after_release([grade.id])
@@ -172,6 +174,8 @@ def release_all(assignment: Assignment) -> int:
     for grade in grades:
         grade.released_at = now
     db.session.flush()
+    if grades:
+        gradebook_changed(assignment.course_id, [grade.submission.user_id for grade in grades])
     for grade in grades:
         _emit_released(grade.submission, grade)
     events.commit()

@@ -72,8 +72,8 @@ def lms_course_page_fragments(user, course):
 
 
 @hookimpl
-def lms_dashboard_upcoming(user, course_ids):
-    return fragments.dashboard_upcoming(user, course_ids)
+def lms_dashboard_upcoming(user, course_ids, taught_course_ids):
+    return fragments.dashboard_upcoming(user, course_ids, taught_course_ids)
 
 
 @hookimpl

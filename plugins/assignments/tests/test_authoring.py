@@ -170,6 +170,34 @@ def test_the_course_page_and_the_dashboard_list_assignments_with_their_state(cli
     assert client.get(f"/assignments/{soon.id}").status_code == 200
 
 
+def test_the_teachers_dashboard_lists_the_deadlines_of_the_courses_they_teach_with_hand_ins_to_grade(
+    client, login, assignments, factory
+):
+    course, teacher, student = assignments.course_with_student(title="Rocks")
+    soon = assignments.create(course, teacher, title="Soon due", due_at=utcnow() + timedelta(days=2))
+    past = assignments.create(course, teacher, title="Past due", due_at=utcnow() + timedelta(hours=1))
+    quiet = assignments.create(course, teacher, title="Past, all graded", due_at=utcnow() + timedelta(hours=1))
+    assignments.hand_in(student, past)
+    for late in (past, quiet):  # their deadlines went by
+        late.due_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    other_course = factory.course(title="Not mine")
+    assignments.create(other_course, None, title="Someone else's", due_at=utcnow() + timedelta(days=2))
+    login(client, teacher)
+
+    dashboard = page(client.get("/dashboard"))
+
+    coming = dashboard[dashboard.index('id="upcoming-deadlines"') :]
+    coming = coming[: coming.index("</section>")]
+    assert f'href="/assignments/{soon.id}/queue">Soon due</a>' in coming and "· Rocks ·" in coming
+    assert f'href="/assignments/{past.id}/queue">Past due</a>' in coming and "To grade: 1" in coming
+    assert "Past, all graded" not in coming  # nothing waits: a deadline gone by is not shown
+    assert "Someone else" not in coming
+    login(client, student)  # the learner sees the assignment to hand in, not the queue
+    mine = page(client.get("/dashboard"))
+    assert f'href="/assignments/{soon.id}">Soon due</a>' in mine and "/queue" not in mine
+
+
 def test_the_interface_and_the_assignment_read_in_russian(client, login, assignments, factory):
     course, teacher, student = assignments.course_with_student()
     student.locale = "ru"

@@ -58,6 +58,33 @@ def test_released_grades_are_columns_of_the_gradebook(client, login, assignments
     assert re.search(r'<td class="num"\s*>8</td>', row[: row.index("</tr>")])
 
 
+def test_the_gradebook_filters_follow_a_released_grade_and_release_all(client, login, assignments, factory):
+    from lms_assignments import grading
+
+    course, teacher, student = assignments.course_with_student()
+    other = factory.user(name="Olga")
+    factory.enrol(other, course)
+    essay = assignments.create(course, teacher, title="Essay", max_points=10)
+    mine, theirs = assignments.hand_in(student, essay), assignments.hand_in(other, essay)
+    login(client, teacher)
+    url = f"/teach/courses/{course.id}/gradebook?show="
+
+    def kept(show):
+        return sorted(int(n) for n in re.findall(r'<tr data-user="(\d+)"', text(client.get(url + show))))
+
+    both = sorted([student.id, other.id])
+    assert kept("missing") == both and kept("failing") == both  # the summaries are computed now
+    grading.grade_submission(teacher, mine, score="8")
+    assert kept("missing") == both  # graded, not released: still missing
+    grading.release(mine)
+    assert kept("missing") == [other.id] and kept("failing") == [other.id]
+    grading.grade_submission(teacher, mine, score="2")  # a released grade changed: released again
+    grading.grade_submission(teacher, theirs, score="9")
+    assert kept("failing") == both
+    grading.release_all(essay)
+    assert kept("missing") == [] and kept("failing") == [student.id]
+
+
 def test_the_teachers_to_do_lists_hand_ins_to_grade_and_learners_past_the_deadline(client, login, assignments, factory):
     course, teacher, student = assignments.course_with_student(title="Rocks")
     essay = assignments.create(course, teacher, title="Essay")

@@ -294,6 +294,26 @@ def test_a_scos_score_is_a_column_of_the_course_gradebook(client, login, played)
     )
 
 
+def test_the_gradebook_filters_follow_a_scos_score(app, client, login, played, scorm_course):
+    """A commit that changes the score marks the learner's gradebook summary stale in its
+    own transaction: the teacher's "missing" and "failing" filters follow at once."""
+    _package, sco, learner, course = played
+    teacher = scorm_course[0]
+    staff = app.test_client()
+    login(staff, teacher)
+
+    def kept(show):
+        page = staff.get(f"/teach/courses/{course.id}/gradebook?show={show}").get_data(as_text=True)
+        return [int(n) for n in re.findall(r'<tr data-user="(\d+)"', page)]
+
+    assert kept("missing") == [learner.id] and kept("failing") == [learner.id]
+    token = launch(client, sco)
+    commit(client, token, {"cmi.core.lesson_status": "failed", "cmi.core.score.raw": "30"}, seq=1)
+    assert kept("missing") == [] and kept("failing") == [learner.id]
+    commit(client, token, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85"}, seq=2, terminate=True)
+    assert kept("failing") == []
+
+
 def test_opening_the_player_stores_nothing_until_the_sco_initializes(client, played):
     _package, sco, _learner, _course = played
     token = launch(client, sco)

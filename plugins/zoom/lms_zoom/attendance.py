@@ -20,7 +20,7 @@ from lms_core import Requirement, ServiceError, db
 from lms_core.models import User, utcnow
 
 from lms_zoom.models import READY, AttendanceCorrection, AttendanceInterval, CourseRule, LiveSession, Occurrence
-from lms_core import path_for
+from lms_core import gradebook_changed, path_for
 from lms_core.services.progress import courses_in_view, learners_in_view, view_memo
 
 HEARTBEAT_GAP = timedelta(minutes=3)  # a join page that stopped beating for longer has left
@@ -40,6 +40,7 @@ def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetim
     if row is not None:
         if left_at is not None and row.left_at != left_at and (row.left_at is None or left_at > row.left_at):
             row.left_at = left_at
+            points_changed(occurrence_id, [user_id])
             return True
         return False
     with db.session.begin_nested():
@@ -56,7 +57,20 @@ def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetim
             db.session.flush()
         except IntegrityError:  # the same report, handled at the same moment elsewhere
             raise _Duplicate() from None
+    points_changed(occurrence_id, [user_id])
     return True
+
+
+def points_changed(occurrence_id: int, user_ids) -> None:
+    """Learners' attendance of an occurrence changed: the gradebook's summary follows
+    (in the caller's transaction)."""
+    course_id = db.session.execute(
+        db.select(LiveSession.course_id)
+        .join(Occurrence, Occurrence.session_id == LiveSession.id)
+        .where(Occurrence.id == occurrence_id)
+    ).scalar()
+    if course_id is not None:
+        gradebook_changed(course_id, user_ids)
 
 
 class _Duplicate(Exception):
@@ -90,6 +104,7 @@ def close_open(occurrence_id: int, user_id: int, left_at: datetime, source_prefi
     if row is None:
         return False
     row.left_at = left_at
+    points_changed(occurrence_id, [user_id])
     return True
 
 
@@ -106,6 +121,8 @@ def close_all(occurrence: Occurrence, ended_at: datetime) -> int:
     )
     for row in rows:
         row.left_at = max(ended_at, row.joined_at)
+    if rows:
+        points_changed(occurrence.id, [row.user_id for row in rows])
     return len(rows)
 
 
@@ -129,6 +146,7 @@ def heartbeat(occurrence: Occurrence, user_id: int, visit: str, now: datetime | 
     )
     if row is not None and row.left_at is not None and now - row.left_at <= HEARTBEAT_GAP:
         row.left_at = max(row.left_at, now)
+        points_changed(occurrence.id, [user_id])
     else:
         record_once(occurrence.id, user_id, f"{key}:{int(now.timestamp())}", now, now)
     db.session.commit()
@@ -269,7 +287,7 @@ def correct(
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = _("Say why the attendance is corrected.")
-    if user_id not in {u.id for u in sessions.learners(occurrence.session.course_id)}:
+    if not sessions.learners(occurrence.session.course_id, [user_id]):
         errors["user"] = _("This person is not a learner of the course.")
     if errors:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
@@ -277,6 +295,7 @@ def correct(
         occurrence_id=occurrence.id, user_id=user_id, minutes=minutes, reason=reason[:2000], corrected_by=teacher.id
     )
     db.session.add(row)
+    gradebook_changed(occurrence.session.course_id, [user_id])
     db.session.commit()
     recheck_completion(occurrence.session.course_id, [user_id])
     return row
@@ -458,31 +477,38 @@ def gradebook_items(course_id: int, user_ids: list[int] | None = None) -> list[d
     occurrence, corrections applied. Past occurrences only.
 
     ``[{"key": "zoom:occurrence:<id>", "title": ..., "date": datetime, "max_points": 100,
-    "scores": {user_id: percent}}]``; ``user_ids``: only these learners (a gradebook page).
+    "scores": {user_id: percent}, "settles_at": datetime}]``; ``user_ids``: only these
+    learners (a gradebook page).
     """
     from lms_zoom import sessions
 
     now = utcnow()
-    users = sessions.learners(course_id)
-    if user_ids is not None:
-        wanted = set(user_ids)
-        users = [u for u in users if u.id in wanted]
+    graded = [
+        (session, occurrence)
+        for session in _counted_sessions(course_id)
+        if session.in_gradebook
+        for occurrence in session.occurrences
+        if not occurrence.cancelled and occurrence.starts_at <= now
+    ]
+    if not graded:
+        return []
+    # Only the learners asked for: a page of the gradebook, or none (its items alone).
+    users = sessions.learners(course_id, user_ids)
     items = []
-    for session in _counted_sessions(course_id):
-        if not session.in_gradebook:
-            continue
-        for occurrence in session.occurrences:
-            if occurrence.cancelled or occurrence.starts_at > now:
-                continue
-            rows = occurrence_rows(occurrence, users, now)
-            title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
-            items.append(
-                {
-                    "key": f"zoom:occurrence:{occurrence.id}",
-                    "title": title,
-                    "date": occurrence.starts_at,
-                    "max_points": 100,
-                    "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows},
-                }
-            )
+    for session, occurrence in graded:
+        rows = occurrence_rows(occurrence, users, now)
+        settles = occurrence.ended_at or occurrence.ends_at + timedelta(hours=2)  # occurrence_rows' cap
+        title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
+        items.append(
+            {
+                "key": f"zoom:occurrence:{occurrence.id}",
+                "title": title,
+                "date": occurrence.starts_at,
+                "max_points": 100,
+                "scores": {r.user.id: percent(r.minutes, occurrence) for r in rows},
+                # open intervals run on to now until then; the duration and the
+                # meeting's end change it, so the gradebook sees those too
+                "settles_at": settles,
+            }
+        )
     return items

@@ -53,21 +53,24 @@ def course_fragment(user, course) -> list:
     ]
 
 
-def dashboard_upcoming(user, course_ids) -> list:
-    """Live lectures of the coming week in the learner's courses (the one running now
-    too, with its "Join" button), for the dashboard's "Coming up" list
-    (``lms_dashboard_upcoming``): one query."""
+def dashboard_upcoming(user, course_ids, taught_course_ids=()) -> list:
+    """Live lectures of the coming week in the learner's courses and in the courses
+    the user teaches (the one running now too, with its "Join" button: a teacher joins
+    as the host), for the dashboard's "Coming up" list (``lms_dashboard_upcoming``):
+    one query."""
     from flask import url_for
 
     from lms_core import UpcomingItem, gettext as _
 
     from lms_zoom.views import zoom_join_url
 
-    if user is None or not course_ids:
+    taught = set(taught_course_ids or ())
+    wanted = [*course_ids, *taught]
+    if user is None or not wanted:
         return []
     now = utcnow()
     items = []
-    for occurrence in sessions.upcoming(course_ids, limit=10, now=now):
+    for occurrence in sessions.upcoming(wanted, limit=10, now=now):
         if occurrence.starts_at >= now + DASHBOARD_WINDOW:
             break
         joinable = sessions.can_join_now(occurrence, now)
@@ -80,6 +83,7 @@ def dashboard_upcoming(user, course_ids) -> list:
                 course_id=occurrence.session.course_id,
                 label=_("Live lecture"),
                 ends_at=occurrence.ends_at,
+                note=_("You teach") if occurrence.session.course_id in taught else "",
                 action_label=_("Join") if joinable else "",
                 action_url=zoom_join_url(occurrence) if joinable else "",
             )

@@ -81,8 +81,8 @@ def lms_course_page_fragments(user, course):
 
 
 @hookimpl
-def lms_dashboard_upcoming(user, course_ids):
-    return fragments.dashboard_upcoming(user, course_ids)
+def lms_dashboard_upcoming(user, course_ids, taught_course_ids):
+    return fragments.dashboard_upcoming(user, course_ids, taught_course_ids)
 
 
 @hookimpl
@@ -135,6 +135,7 @@ def lms_gradebook_items(course, user_ids):
             float(item["max_points"]),
             {uid: float(p) for uid, p in item["scores"].items()},
             date=item["date"],
+            settles_at=item["settles_at"],
         )
         for item in attendance.gradebook_items(course.id, user_ids)
     ]

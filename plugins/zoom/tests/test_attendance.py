@@ -134,6 +134,31 @@ def test_the_gradebook_reads_attendance_percentages(live, at):
     assert item["scores"] == {anna.id: 50, boris.id: 0}
 
 
+def test_the_gradebook_failing_filter_follows_recorded_and_corrected_attendance(live, client, at):
+    import re
+
+    from lms_zoom import attendance
+
+    course, teacher, (anna, boris) = live.course(learners=2)
+    graded = live.schedule(course, teacher, at(minutes=2), in_gradebook="1", title="Graded")
+    occurrence = graded.occurrences[0]
+    occurrence.starts_at = at(minutes=-150)
+    occurrence.ended_at = occurrence.starts_at + timedelta(minutes=60)  # over: its minutes settled
+    db.session.commit()
+    _intervals(occurrence, anna, (0, 30))
+    login(client, teacher)
+
+    def failing():
+        page = client.get(f"/teach/courses/{course.id}/gradebook?show=failing").get_data(as_text=True)
+        return [int(n) for n in re.findall(r'<tr data-user="(\d+)"', page)]
+
+    assert failing() == [boris.id]  # Anna's 50 % is the pass mark; the summaries are computed now
+    _intervals(live.fresh(graded).occurrences[0], boris, (0, 45))
+    assert failing() == []
+    attendance.correct(teacher, live.fresh(graded).occurrences[0], anna.id, "10", "Left after ten minutes")
+    assert failing() == [anna.id]
+
+
 def test_the_jitsi_page_heartbeat_records_the_learner_while_the_page_is_open(live, client, at):
     from lms_zoom import attendance
 

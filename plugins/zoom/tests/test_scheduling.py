@@ -173,6 +173,22 @@ def test_the_course_page_and_dashboard_show_upcoming_lectures_in_the_viewers_tim
     assert f'href="/zoom/sessions/{session.id}"' in coming
 
 
+def test_a_teachers_dashboard_lists_the_lectures_they_teach(live, client, at):
+    course, teacher, (anna,) = live.course()
+    session = live.schedule(course, teacher, at(days=1), title="Rock cycle")
+    login(client, teacher)
+
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+
+    coming = dashboard[dashboard.index('id="upcoming-deadlines"') :]
+    coming = coming[: coming.index("</section>")]
+    assert 'data-kind="live_session"' in coming and "Rock cycle" in coming and "You teach" in coming
+    assert f'href="/zoom/sessions/{session.id}"' in coming
+    login(client, anna)
+    mine = client.get("/dashboard").get_data(as_text=True)
+    assert "Rock cycle" in mine and "You teach" not in mine
+
+
 def test_calendar_feeds_for_a_user_and_for_a_course(live, client, at):
     from icalendar import Calendar
 

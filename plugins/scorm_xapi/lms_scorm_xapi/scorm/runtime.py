@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from lms_core import ServiceError, db
+from lms_core import ServiceError, db, gradebook_changed
 from lms_core.models import Enrollment, Lesson, LessonCompletion, User, utcnow
 from lms_core.services import progress
 
@@ -513,6 +513,8 @@ def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = N
     package = launch.sco.package  # loaded with the token's statement
     could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
     _learning_records(attempt, launch.sco, package, before, first_commit)
+    if changed:
+        gradebook_changed(package.course_id, [attempt.user_id])
     db.session.commit()
     if changed and could_meet:  # most commits only save progress: no completion to check
         _apply_rule(attempt, launch.sco)

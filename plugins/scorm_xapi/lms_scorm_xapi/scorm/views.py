@@ -10,7 +10,16 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, current_user, db, login_required, mark_form_errors, refused_status, require
+from lms_core import (
+    ServiceError,
+    current_user,
+    db,
+    gradebook_changed,
+    login_required,
+    mark_form_errors,
+    refused_status,
+    require,
+)
 from lms_core.models import Course, Lesson, LessonCompletion
 
 from lms_scorm_xapi.scorm import content, export, navigation, packages, reports, runtime
@@ -90,6 +99,7 @@ def package(package_id):
                 status = 400
             else:
                 rules.populate_obj(package)
+                gradebook_changed(package.course_id)  # the grading rule decides every learner's score
                 db.session.commit()
                 runtime.recheck_package(package)
                 flash(_("The rules were saved."), "success")
