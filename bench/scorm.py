@@ -19,6 +19,7 @@ import http.client
 import io
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -177,6 +178,7 @@ def _process(
         return "POST", f"/scorm/runtime/{tokens[n]}/commit?seq={tick + 1}", commit_body(n, tick)
 
     out, errors = [], []
+    cpu_before = time.process_time()
     threads = [
         threading.Thread(target=_learner, args=(base, path_of, n, start, seconds, out, errors), daemon=True)
         for n in range(first, first + count)
@@ -185,10 +187,49 @@ def _process(
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 30)
-    queue.put((out, errors))
+    queue.put((out, errors, time.process_time() - cpu_before))
 
 
-def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float, processes: int = 4) -> dict:
+def _cpu_seconds(marks: tuple[str, ...]) -> dict[int, float]:
+    """CPU seconds (user + system) so far of this machine's processes whose command line
+    holds one of ``marks``: a gunicorn's workers (its bind address), a database's
+    PostgreSQL backends (``postgres: <user> <database> ...``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not any(mark in command for mark in marks):
+                continue
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return found
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def drive(
+    base: str,
+    kind: str,
+    tokens: list[str],
+    learners: int,
+    seconds: float,
+    processes: int = 4,
+    database: str | None = None,
+) -> dict:
+    """Run the load; besides the latencies, the CPU it cost per request: the load
+    generator's own (it shares the machine's cores with what it measures), the server's
+    (gunicorn's processes) and PostgreSQL's backends for ``database``."""
+    parts = urlsplit(base)
+    server_marks = (f"{parts.hostname}:{parts.port}",)
+    database_marks = (f"postgres {database} ",) if database else ()
+    server_before, database_before = _cpu_seconds(server_marks), _cpu_seconds(database_marks) if database else {}
     queue = multiprocessing.Queue()
     start = time.monotonic() + 1.0
     share = -(-learners // processes)
@@ -203,10 +244,15 @@ def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float
             proc.start()
             workers.append(proc)
     latencies, errors = [], []
+    generator_cpu = 0.0
     for _ in workers:
-        out, errs = queue.get(timeout=seconds + 120)
+        out, errs, cpu = queue.get(timeout=seconds + 120)
         latencies += out
         errors += errs
+        generator_cpu += cpu
+    server_cpu = _cpu_used(server_before, _cpu_seconds(server_marks))
+    database_cpu = _cpu_used(database_before, _cpu_seconds(database_marks)) if database else None
+    sent = max(1, len(latencies))
     for proc in workers:
         proc.join(timeout=10)
 
@@ -229,6 +275,11 @@ def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float
         "per_second": len(latencies) / (seconds - WARMUP_SECONDS),
         "warming_p99_ms": p99(warming),
         "first_p99_ms": p99(first),
+        # CPU per request over the whole run (warm-up included), in ms.
+        "generator_cpu_ms": 1000 * generator_cpu / sent,
+        "server_cpu_ms": 1000 * server_cpu / sent,
+        "database_cpu_ms": 1000 * database_cpu / sent if database_cpu is not None else None,
+        "generator_core_share": generator_cpu / seconds,
     }
 
 
@@ -250,7 +301,8 @@ def run(learners: int, seconds: float, workers: int, database_url: str) -> dict:
         with gunicorn(
             "lms_core.app:create_app()", env, Path(folder) / "lms.log", workers=workers, probe_path="/login"
         ) as base:
-            commits = drive(base, "commit", tokens, learners, seconds)
+            database = urlsplit(database_url).path.lstrip("/") if database_url.startswith("postgresql") else None
+            commits = drive(base, "commit", tokens, learners, seconds, database=database)
         from sqlalchemy import create_engine, text
 
         from lms_core.config import normalise_database_url
@@ -284,6 +336,11 @@ def report(result: dict) -> str:
         f"hello {hello['warming_p99_ms']:.1f} ms)",
         f"  SQL statements per commit (in process): first {result['statements_per_commit']['first']}, "
         f"then {result['statements_per_commit']['steady']}",
+        f"  CPU per commit (whole run, /proc): server {commit['server_cpu_ms']:.2f} ms"
+        + (f", PostgreSQL {commit['database_cpu_ms']:.2f} ms" if commit["database_cpu_ms"] is not None else "")
+        + f"; the load generator's own {commit['generator_cpu_ms']:.2f} ms per request "
+        f"({100 * commit['generator_core_share']:.0f}% of a core; hello: {hello['generator_cpu_ms']:.2f} ms, "
+        f"server {hello['server_cpu_ms']:.2f} ms)",
         f"  ratio commit p99 / hello p99: {commit['p99_ms'] / hello['p99_ms']:.2f}",
         f"  goal p99 < {GOAL_P99_MS:.0f} ms: {'MET' if met else 'NOT MET'}",
     ]
