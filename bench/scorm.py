@@ -4,7 +4,9 @@ a timer), against the commit endpoint of the SCORM plugin, for ``--seconds``.
 
 The goal (issue 14): the commit endpoint's p99 stays under 100 ms on this machine. The
 baseline, measured in the same run with the same schedule and server: the bare Flask
-app of ``bench/hello.py``. Both are served by gunicorn with ``--workers`` sync workers;
+app of ``bench/hello.py``. The load generator shares the cores with the server: its CPU
+per request is printed, with the server's and PostgreSQL's per commit (from /proc).
+Both are served by gunicorn with ``--workers`` sync workers;
 the LMS on PostgreSQL (``--database-url``, recreated) or SQLite. The first two seconds
 (the workers' first requests, each learner's first commit that starts its attempt) are
 reported on their own line; the goal is judged on the rest.
@@ -269,9 +271,10 @@ def drive(
     return {
         "requests": len(latencies),
         "errors": len(errors),
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "max_ms": 1000 * latencies[-1],
+        "first_errors": [str(e) for e in errors[:5]],
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": p99(latencies),
+        "max_ms": 1000 * latencies[-1] if latencies else float("nan"),
         "per_second": len(latencies) / (seconds - WARMUP_SECONDS),
         "warming_p99_ms": p99(warming),
         "first_p99_ms": p99(first),

@@ -481,7 +481,12 @@ def score_percent(data: dict, version_2004: bool) -> float | None:
 # A commit is the plugin's hottest path (bench/scorm.py: every learner commits about
 # once a second), so it reads and writes in Core, each statement built once per process
 # (its compiled form and cache key are reused): one SELECT of the columns it needs and
-# one UPDATE, no ORM objects loaded, flushed or expired.
+# one UPDATE, no ORM objects loaded, flushed or expired. A commit that only saves
+# progress (most of them) runs both on one connection in autocommit: its one write is
+# a single UPDATE, atomic on its own, so it needs no BEGIN and COMMIT round trips nor
+# the ORM session. A commit that starts the attempt or records an xAPI statement writes
+# in the session's transaction instead, so the attempt, its data and the statement
+# commit together.
 
 _SCO, _PACKAGE, _VERSION, _ATTEMPT, _ENROLMENT = (
     model.__table__ for model in (ScormSco, ScormPackage, ScormPackageVersion, ScormAttempt, Enrollment)
@@ -588,6 +593,24 @@ def _commit_write():
     return statement
 
 
+def commit_connection():
+    """A connection of the app's pool in autocommit mode, for ``read_commit`` and
+    ``commit`` (use it as a context manager: it goes back to the pool at the end)."""
+    return _autocommit().connect()
+
+
+def _autocommit():
+    """The app's engine in autocommit mode (the same pool and connections)."""
+    engine = db.engine
+    made = current_app.extensions.get("scorm_xapi_autocommit")
+    if made is None or made[0] is not engine:
+        made = current_app.extensions["scorm_xapi_autocommit"] = (
+            engine,
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+        )
+    return made[1]
+
+
 @dataclass
 class CommitLaunch:
     """What a commit knows of its launch (``read_commit``): plain values, no ORM objects."""
@@ -611,8 +634,9 @@ class CommitLaunch:
         return self.number is not None
 
 
-def read_commit(token: str) -> CommitLaunch:
-    """``read_token`` for a commit, in one prepared SELECT of plain columns."""
+def read_commit(token: str, connection) -> CommitLaunch:
+    """``read_token`` for a commit, in one prepared SELECT of plain columns on
+    ``connection`` (``commit_connection()``)."""
     payload = _payload(token)
     number = payload.get("k")
     kind = "id" if payload["a"] else ("number" if number is not None else "preview")
@@ -623,7 +647,7 @@ def read_commit(token: str) -> CommitLaunch:
         params["a"] = payload["a"]
     elif kind == "number":
         params["k"] = number
-    row = db.session.connection().execute(_commit_read(kind), params).first()
+    row = connection.execute(_commit_read(kind), params).first()
     if row is None or (kind == "id" and row.attempt_id is None):
         raise ServiceError("not_found", _("This activity no longer exists."), 404)
     attempt = None
@@ -652,10 +676,11 @@ def _columns_of(attempt: ScormAttempt) -> SimpleNamespace:
     return SimpleNamespace(**{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS})
 
 
-def commit(launch: CommitLaunch, body, *, terminate: bool = False, seq: int | None = None) -> bool:
+def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, seq: int | None = None) -> bool:
     """Store a commit: every element, and the status, score and times copied out.
     Returns whether it was recorded (not for a preview, where nothing is stored); the
-    first commit of a launch that starts an attempt creates it."""
+    first commit of a launch that starts an attempt creates it. ``connection``: the
+    autocommit one ``read_commit`` read on."""
     data = check_commit(body)
     if not launch.recorded:
         return False
@@ -664,7 +689,8 @@ def commit(launch: CommitLaunch, body, *, terminate: bool = False, seq: int | No
             "not_enrolled", _("You are no longer enrolled in this course: nothing more is recorded."), 403
         )
     attempt = launch.attempt
-    if attempt is None:  # the launch's first commit starts its attempt
+    started = attempt is None
+    if started:  # the launch's first commit starts its attempt
         attempt = _columns_of(
             _ensure_attempt(launch.user_id, launch.sco_id, launch.version_id, launch.number, launch.attempts_allowed)
         )
@@ -707,38 +733,39 @@ def commit(launch: CommitLaunch, body, *, terminate: bool = False, seq: int | No
     attempt.score_percent = score_percent(merged, version_2004)
     attempt.total_seconds = total_seconds
     attempt.finished = attempt.finished or terminate
-    db.session.connection().execute(
-        _commit_write(),
-        {
-            "p_id": attempt.id,
-            "p_version_id": launch.version_id,
-            "p_data": merged,
-            "p_completion_status": completion_status,
-            "p_success_status": success_status,
-            "p_score_percent": attempt.score_percent,
-            "p_session_seconds": session_seconds,
-            "p_total_seconds": total_seconds,
-            "p_suspended": suspended,
-            "p_finished": bool(terminate),
-            "p_launch": launch.nonce if seq is not None else None,
-            "p_launch_seq": seq,
-            "p_updated_at": utcnow(),
-        },
-    )
+    write = {
+        "p_id": attempt.id,
+        "p_version_id": launch.version_id,
+        "p_data": merged,
+        "p_completion_status": completion_status,
+        "p_success_status": success_status,
+        "p_score_percent": attempt.score_percent,
+        "p_session_seconds": session_seconds,
+        "p_total_seconds": total_seconds,
+        "p_suspended": suspended,
+        "p_finished": bool(terminate),
+        "p_launch": launch.nonce if seq is not None else None,
+        "p_launch_seq": seq,
+        "p_updated_at": utcnow(),
+    }
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     could_meet = launch.completion_rule == "score" or _meets(attempt, launch.completion_rule, version_2004)
-    _learning_records(attempt, launch, before, first_commit)
-    db.session.commit()
+    verbs = _verbs(attempt, before, first_commit)
+    if started or verbs:
+        db.session.connection().execute(_commit_write(), write)
+        _learning_records(attempt, launch, verbs)
+        db.session.commit()
+    else:
+        connection.execute(_commit_write(), write)  # autocommitted
     if changed and could_meet:  # most commits only save progress: no completion to check
         _apply_rule(attempt, db.session.get(ScormSco, launch.sco_id))
     return True
 
 
-def _learning_records(attempt, launch: CommitLaunch, before: tuple, first_commit: bool) -> None:
-    """xAPI statements of the attempt, in the transaction that stores it: "attempted"
-    on its first commit, then "completed", "passed" or "failed" when the SCO first
-    reports it (each once per attempt: recording a verb again for the key changes
-    nothing)."""
+def _verbs(attempt, before: tuple, first_commit: bool) -> list[str]:
+    """The xAPI verbs a commit records: "attempted" on the attempt's first commit, then
+    "completed", "passed" or "failed" when the SCO first reports it (each once per
+    attempt: recording a verb again for the key changes nothing)."""
     was_completed = before[0] in ("completed", "passed")
     verbs = []
     if first_commit:
@@ -747,8 +774,11 @@ def _learning_records(attempt, launch: CommitLaunch, before: tuple, first_commit
         verbs.append("completed")
     if attempt.success_status in ("passed", "failed") and attempt.success_status != before[1]:
         verbs.append(attempt.success_status)
-    if not verbs:
-        return
+    return verbs
+
+
+def _learning_records(attempt, launch: CommitLaunch, verbs: list[str]) -> None:
+    """The xAPI statements of ``verbs``, added to the transaction that stores the attempt."""
     from lms_scorm_xapi.xapi import record_sco_attempt
 
     for verb in verbs:
