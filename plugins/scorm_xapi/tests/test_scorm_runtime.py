@@ -523,3 +523,22 @@ def test_a_commit_read_before_another_tab_finished_the_attempt_does_not_reopen_i
     assert attempt.finished is True
     assert attempt.commits == 3
     assert attempt.data["cmi.core.lesson_location"] == "page-9"
+
+
+def test_an_older_commit_of_a_launch_never_lands_over_a_newer_one(app, client, played):
+    """The runtime sends Commit and then Terminate without waiting: when both read the
+    attempt before either writes, the older one (seq 2) must not undo the newer (seq 3)."""
+    _package, sco, learner, _course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "page-1"}, seq=1).status_code == 200
+    with app.test_request_context(), runtime.commit_connection() as connection:
+        older = runtime.read_commit(token, connection)
+        newer = {"cmi.core.lesson_location": "page-3", "cmi.core.lesson_status": "passed", "cmi.core.exit": ""}
+        assert commit(client, token, newer, seq=3, terminate=True).status_code == 200
+        runtime.commit(
+            older, {"cmi.core.lesson_location": "page-2", "cmi.core.lesson_status": "incomplete"}, connection, seq=2
+        )
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert (attempt.data["cmi.core.lesson_location"], attempt.completion_status) == ("page-3", "passed")
+    assert (attempt.finished, attempt.launch_seq, attempt.commits) == (True, 3, 2)

@@ -561,8 +561,9 @@ def _commit_read(kind: str):
 
 def _commit_write():
     """The UPDATE of a commit. Two tabs (or a beacon and a commit) may write one attempt
-    at once: the commit count adds up in SQL, and a column the commit leaves alone
-    (``None`` given) keeps what the other wrote; a finished attempt stays finished."""
+    at once: the commit count adds up in SQL, a column the commit leaves alone (``None``
+    given) keeps what the other wrote, a finished attempt stays finished, and an older
+    commit of a launch never lands over a newer one of the same launch."""
     statement = _COMMIT_READS.get("write")
     if statement is None:
         c = _ATTEMPT.c
@@ -572,7 +573,16 @@ def _commit_write():
 
         statement = (
             db.update(_ATTEMPT)
-            .where(c.id == db.bindparam("p_id"))
+            .where(
+                c.id == db.bindparam("p_id"),
+                # Not over a later commit of the same launch that landed since the read
+                # (a commit and the Terminate right after it, sent without waiting).
+                db.or_(
+                    given("launch_seq").is_(None),
+                    c.launch != given("launch"),
+                    c.launch_seq < given("launch_seq"),
+                ),
+            )
             .values(
                 version_id=given("version_id"),
                 data=given("data"),
