@@ -4,7 +4,9 @@ a timer), against the commit endpoint of the SCORM plugin, for ``--seconds``.
 
 The goal (issue 14): the commit endpoint's p99 stays under 100 ms on this machine. The
 baseline, measured in the same run with the same schedule and server: the bare Flask
-app of ``bench/hello.py``. Both are served by gunicorn with ``--workers`` sync workers;
+app of ``bench/hello.py``. The load generator shares the cores with the server: its CPU
+per request is printed, with the server's and PostgreSQL's per commit (from /proc).
+Both are served by gunicorn with ``--workers`` sync workers;
 the LMS on PostgreSQL (``--database-url``, recreated) or SQLite. The first two seconds
 (the workers' first requests, each learner's first commit that starts its attempt) are
 reported on their own line; the goal is judged on the rest.
@@ -19,6 +21,7 @@ import http.client
 import io
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -177,6 +180,7 @@ def _process(
         return "POST", f"/scorm/runtime/{tokens[n]}/commit?seq={tick + 1}", commit_body(n, tick)
 
     out, errors = [], []
+    cpu_before = time.process_time()
     threads = [
         threading.Thread(target=_learner, args=(base, path_of, n, start, seconds, out, errors), daemon=True)
         for n in range(first, first + count)
@@ -185,12 +189,62 @@ def _process(
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 30)
-    queue.put((out, errors))
+    queue.put((out, errors, time.process_time() - cpu_before))
 
 
-def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float, processes: int = 4) -> dict:
+def _cpu_seconds(marks: tuple[str, ...]) -> dict[int, float]:
+    """CPU seconds (user + system) so far of this machine's processes whose command line
+    holds one of ``marks``: a gunicorn's workers (its bind address), a database's
+    PostgreSQL backends (``postgres: <user> <database> ...``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not any(mark in command for mark in marks):
+                continue
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return found
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def drive(
+    base: str,
+    kind: str,
+    tokens: list[str],
+    learners: int,
+    seconds: float,
+    processes: int = 4,
+    database: str | None = None,
+) -> dict:
+    """Run the load; besides the latencies, the CPU it cost per request: the load
+    generator's own (it shares the machine's cores with what it measures), the server's
+    (gunicorn's processes) and PostgreSQL's backends for ``database``."""
+    parts = urlsplit(base)
+    server_marks = (f"{parts.hostname}:{parts.port}",)
+    database_marks = (f"postgres {database} ",) if database else ()
+    server_before, database_before = _cpu_seconds(server_marks), _cpu_seconds(database_marks) if database else {}
     queue = multiprocessing.Queue()
     start = time.monotonic() + 1.0
+    # The CPU counters again once the warm-up is over (workers' first requests, the
+    # attempts' first commits): the steady commits' CPU is what follows.
+    steady_marks: dict[str, dict[int, float]] = {}
+
+    def mark_steady():
+        time.sleep(max(0.0, start + WARMUP_SECONDS - time.monotonic()))
+        steady_marks["server"] = _cpu_seconds(server_marks)
+        steady_marks["database"] = _cpu_seconds(database_marks) if database else {}
+
+    marker = threading.Thread(target=mark_steady, daemon=True)
+    marker.start()
     share = -(-learners // processes)
     workers = []
     for p in range(processes):
@@ -203,10 +257,21 @@ def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float
             proc.start()
             workers.append(proc)
     latencies, errors = [], []
+    generator_cpu = 0.0
     for _ in workers:
-        out, errs = queue.get(timeout=seconds + 120)
+        out, errs, cpu = queue.get(timeout=seconds + 120)
         latencies += out
         errors += errs
+        generator_cpu += cpu
+    marker.join(timeout=WARMUP_SECONDS + 5)
+    server_after = _cpu_seconds(server_marks)
+    database_after = _cpu_seconds(database_marks) if database else {}
+    server_cpu = _cpu_used(server_before, server_after)
+    database_cpu = _cpu_used(database_before, database_after) if database else None
+    sent = max(1, len(latencies))
+    steady_sent = max(1, sum(1 for tick, _t in latencies if tick >= WARMUP_SECONDS))
+    steady_server = _cpu_used(steady_marks.get("server", server_before), server_after)
+    steady_database = _cpu_used(steady_marks.get("database", database_before), database_after) if database else None
     for proc in workers:
         proc.join(timeout=10)
 
@@ -223,12 +288,21 @@ def drive(base: str, kind: str, tokens: list[str], learners: int, seconds: float
     return {
         "requests": len(latencies),
         "errors": len(errors),
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "max_ms": 1000 * latencies[-1],
+        "first_errors": [str(e) for e in errors[:5]],
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": p99(latencies),
+        "max_ms": 1000 * latencies[-1] if latencies else float("nan"),
         "per_second": len(latencies) / (seconds - WARMUP_SECONDS),
         "warming_p99_ms": p99(warming),
         "first_p99_ms": p99(first),
+        # CPU per request over the whole run (warm-up included), in ms.
+        "generator_cpu_ms": 1000 * generator_cpu / sent,
+        "server_cpu_ms": 1000 * server_cpu / sent,
+        "database_cpu_ms": 1000 * database_cpu / sent if database_cpu is not None else None,
+        # The same after the warm-up, per request sent then.
+        "steady_server_cpu_ms": 1000 * steady_server / steady_sent,
+        "steady_database_cpu_ms": 1000 * steady_database / steady_sent if steady_database is not None else None,
+        "generator_core_share": generator_cpu / seconds,
     }
 
 
@@ -250,7 +324,8 @@ def run(learners: int, seconds: float, workers: int, database_url: str) -> dict:
         with gunicorn(
             "lms_core.app:create_app()", env, Path(folder) / "lms.log", workers=workers, probe_path="/login"
         ) as base:
-            commits = drive(base, "commit", tokens, learners, seconds)
+            database = urlsplit(database_url).path.lstrip("/") if database_url.startswith("postgresql") else None
+            commits = drive(base, "commit", tokens, learners, seconds, database=database)
         from sqlalchemy import create_engine, text
 
         from lms_core.config import normalise_database_url
@@ -284,6 +359,17 @@ def report(result: dict) -> str:
         f"hello {hello['warming_p99_ms']:.1f} ms)",
         f"  SQL statements per commit (in process): first {result['statements_per_commit']['first']}, "
         f"then {result['statements_per_commit']['steady']}",
+        f"  CPU per commit (whole run, /proc): server {commit['server_cpu_ms']:.2f} ms"
+        + (f", PostgreSQL {commit['database_cpu_ms']:.2f} ms" if commit["database_cpu_ms"] is not None else "")
+        + f"; the load generator's own {commit['generator_cpu_ms']:.2f} ms per request "
+        f"({100 * commit['generator_core_share']:.0f}% of a core; hello: {hello['generator_cpu_ms']:.2f} ms, "
+        f"server {hello['server_cpu_ms']:.2f} ms)",
+        f"  CPU per commit after the warm-up (while the server keeps up): server {commit['steady_server_cpu_ms']:.2f} ms"
+        + (
+            f", PostgreSQL {commit['steady_database_cpu_ms']:.2f} ms"
+            if commit["steady_database_cpu_ms"] is not None
+            else ""
+        ),
         f"  ratio commit p99 / hello p99: {commit['p99_ms'] / hello['p99_ms']:.2f}",
         f"  goal p99 < {GOAL_P99_MS:.0f} ms: {'MET' if met else 'NOT MET'}",
     ]

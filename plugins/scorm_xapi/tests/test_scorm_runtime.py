@@ -486,15 +486,16 @@ def test_the_report_is_paginated_and_its_statements_do_not_grow_with_learners(
         login(client, teacher)
         with count_sql(db.engine) as sql:
             assert client.get(url).status_code == 200
-        return sql.count
+        return sql.count, sql.statements
 
     play_as(learner)
-    few = report_statements(f"/scorm/packages/{package.id}")
+    few, first_statements = report_statements(f"/scorm/packages/{package.id}")
     for n in range(4):
         other = factory.user(name=f"Zed {n}")
         factory.enrol(other, course)
         play_as(other)
-    assert report_statements(f"/scorm/packages/{package.id}") == few
+    count, statements = report_statements(f"/scorm/packages/{package.id}")
+    assert count == few, (first_statements, statements)
     page = reports.package_report(package, page=2, per_page=2)
     assert (page.pages, page.learners, [r.user.name for r in page.rows]) == (3, 5, ["Zed 1", "Zed 2"])
     monkeypatch.setattr(reports, "PER_PAGE", 2)
@@ -519,3 +520,45 @@ def test_a_commit_that_only_saves_progress_is_two_statements(app, client, played
         with count_sql(db.engine) as sql:
             assert commit(fresh, token, body, seq=seq, content_type="text/plain").status_code == 200
         assert sql.count == 2, sql.statements
+
+
+def test_a_commit_read_before_another_tab_finished_the_attempt_does_not_reopen_it(app, client, played):
+    """Two tabs on one attempt: tab B reads the attempt, tab A terminates it, then B's
+    write lands. The commit count adds up and the attempt stays finished (B's write
+    only sets what it changed on top of A's)."""
+    _package, sco, learner, _course = played
+    tab_a = launch(client, sco)
+    assert (
+        commit(client, tab_a, {"cmi.core.lesson_status": "incomplete", "cmi.core.exit": "suspend"}, seq=1).status_code
+        == 200
+    )
+    tab_b = launch(client, sco)  # the suspended attempt, continued in another tab
+    with app.test_request_context(), runtime.commit_connection() as connection:
+        stale = runtime.read_commit(tab_b, connection)
+        finished = {"cmi.core.lesson_status": "completed", "cmi.core.exit": ""}
+        assert commit(client, tab_a, finished, seq=2, terminate=True).status_code == 200
+        assert runtime.commit(stale, {"cmi.core.lesson_location": "page-9"}, connection, seq=1) is True
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert attempt.finished is True
+    assert attempt.commits == 3
+    assert attempt.data["cmi.core.lesson_location"] == "page-9"
+
+
+def test_an_older_commit_of_a_launch_never_lands_over_a_newer_one(app, client, played):
+    """The runtime sends Commit and then Terminate without waiting: when both read the
+    attempt before either writes, the older one (seq 2) must not undo the newer (seq 3)."""
+    _package, sco, learner, _course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "page-1"}, seq=1).status_code == 200
+    with app.test_request_context(), runtime.commit_connection() as connection:
+        older = runtime.read_commit(token, connection)
+        newer = {"cmi.core.lesson_location": "page-3", "cmi.core.lesson_status": "passed", "cmi.core.exit": ""}
+        assert commit(client, token, newer, seq=3, terminate=True).status_code == 200
+        runtime.commit(
+            older, {"cmi.core.lesson_location": "page-2", "cmi.core.lesson_status": "incomplete"}, connection, seq=2
+        )
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert (attempt.data["cmi.core.lesson_location"], attempt.completion_status) == ("page-3", "passed")
+    assert (attempt.finished, attempt.launch_seq, attempt.commits) == (True, 3, 2)

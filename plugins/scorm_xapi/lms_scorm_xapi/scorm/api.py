@@ -64,14 +64,17 @@ def commit(token):
     # more than SCORM's 4,096 (1.2) or 64,000 (2004) characters.
     request.max_content_length = MAX_COMMIT_BYTES
     try:
-        launch = runtime.read_token(token)
-        try:
-            body = json.loads(request.get_data(cache=False, as_text=True) or "{}")
-        except ValueError:
-            raise ServiceError("invalid_commit", _("A commit is a JSON object of data model elements."), 400) from None
-        seq = request.args.get("seq", type=int)
-        terminate = request.args.get("terminate") in ("1", "true")
-        attempt = runtime.commit(launch, body, terminate=terminate, seq=seq)
+        with runtime.commit_connection() as connection:
+            launch = runtime.read_commit(token, connection)
+            try:
+                body = json.loads(request.get_data(cache=False, as_text=True) or "{}")
+            except ValueError:
+                raise ServiceError(
+                    "invalid_commit", _("A commit is a JSON object of data model elements."), 400
+                ) from None
+            seq = request.args.get("seq", type=int)
+            terminate = request.args.get("terminate") in ("1", "true")
+            recorded = runtime.commit(launch, body, connection, terminate=terminate, seq=seq)
     except ServiceError as error:
         return _error(error)
-    return jsonify({"result": True, "errorCode": 0, "recorded": attempt is not None})
+    return jsonify({"result": True, "errorCode": 0, "recorded": recorded})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -31,6 +32,7 @@ from lms_scorm_xapi.scorm.settings import settings
 SALT = "lms-scorm-runtime"
 MAX_ELEMENTS = 20000
 MAX_VALUE_CHARS = 4 * 1024 * 1024
+ELEMENT = re.compile(r"(cmi|adl)(\.[A-Za-z0-9_]+)+")  # a data model element's name
 CLOSED_12 = ("completed", "passed", "failed")
 LEARNING = ("active", "completed")  # enrolments whose attempts are recorded
 # Elements the LMS sets on every launch; a SCO's own copy is never replayed.
@@ -57,7 +59,12 @@ PER_LAUNCH = (
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    """The app's token serializer, made once per secret (every commit reads a token)."""
+    secret = current_app.config["SECRET_KEY"]
+    made = current_app.extensions.get("scorm_xapi_serializer")
+    if made is None or made[0] != secret:
+        made = current_app.extensions["scorm_xapi_serializer"] = (secret, URLSafeTimedSerializer(secret, salt=SALT))
+    return made[1]
 
 
 @dataclass
@@ -97,18 +104,24 @@ def token_for(
     )
 
 
-def read_token(token: str) -> Launch:
+def _payload(token: str) -> dict:
     try:
-        payload = _serializer().loads(token, max_age=int(settings.get("SCORM_TOKEN_SECONDS")))
+        return _serializer().loads(token, max_age=int(settings.get("SCORM_TOKEN_SECONDS")))
     except SignatureExpired:
         raise ServiceError("token_expired", _("This activity was opened too long ago: open it again."), 401) from None
     except BadSignature:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401) from None
+
+
+def read_token(token: str) -> Launch:
+    """The launch a token names, with the SCO, package, version and attempt as ORM
+    objects (the runtime page, its state and Initialize; a commit reads less, see
+    ``read_commit``)."""
+    payload = _payload(token)
     number = payload.get("k")
     recorded = bool(payload["a"]) or number is not None
-    # One statement: a commit is the hottest path of the plugin (see bench/scorm.py).
-    # The attempt (by id, or by its number for a launch that starts it) and the
-    # learner's live enrolment come with the SCO, its package and version.
+    # One statement: the attempt (by id, or by its number for a launch that starts it)
+    # and the learner's live enrolment come with the SCO, its package and version.
     if payload["a"]:
         attempt_on = db.and_(ScormAttempt.id == payload["a"], ScormAttempt.sco_id == ScormSco.id)
     elif number is not None:
@@ -211,7 +224,7 @@ def open_player(user: User, sco: ScormSco) -> Opened:
     if last is not None and not _closed(last, is_2004(version)):
         return Opened(last, last.number, token_for(last, sco, version, user))
     number = (last.number + 1) if last else 1
-    _check_allowed(package, number)
+    _check_allowed(package.attempts_allowed, number)
     return Opened(None, number, token_for(None, sco, version, user, number=number))
 
 
@@ -246,13 +259,14 @@ def start_new_attempt(user: User, sco: ScormSco, after: int | None = None) -> Sc
             .limit(1)
         ).scalar_one()
         return existing
-    attempt = _ensure_attempt(user.id, sco, sco.package.current_version, highest + 1)
+    package = sco.package
+    attempt = _ensure_attempt(user.id, sco.id, package.current_version.id, highest + 1, package.attempts_allowed)
     db.session.commit()
     return attempt
 
 
-def _check_allowed(package: ScormPackage, number: int) -> None:
-    allowed = package.attempts_allowed
+def _check_allowed(allowed: int, number: int) -> None:
+    """Refused when attempt ``number`` is beyond the package's ``allowed`` (0: no limit)."""
     if allowed and number > allowed:
         raise ServiceError(
             "no_attempts_left",
@@ -261,21 +275,21 @@ def _check_allowed(package: ScormPackage, number: int) -> None:
         )
 
 
-def _ensure_attempt(user_id: int, sco: ScormSco, version: ScormPackageVersion, number: int) -> ScormAttempt:
+def _ensure_attempt(user_id: int, sco_id: int, version_id: int, number: int, allowed: int) -> ScormAttempt:
     """Attempt ``number`` of the learner at the SCO, created unless another request
     created it first: the insert runs in a savepoint, and losing the race on the unique
     (sco, learner, number) reads the winner's row instead of failing. (On SQLite the
     savepoint, being the connection's first statement of the transaction, commits the
     new row on its own when released: harmless, the attempt is all it holds.)"""
-    _check_allowed(sco.package, number)
-    attempt = ScormAttempt(sco_id=sco.id, user_id=user_id, number=number, version_id=version.id, data={})
+    _check_allowed(allowed, number)
+    attempt = ScormAttempt(sco_id=sco_id, user_id=user_id, number=number, version_id=version_id, data={})
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
         attempt = db.session.execute(
             db.select(ScormAttempt).where(
-                ScormAttempt.sco_id == sco.id, ScormAttempt.user_id == user_id, ScormAttempt.number == number
+                ScormAttempt.sco_id == sco_id, ScormAttempt.user_id == user_id, ScormAttempt.number == number
             )
         ).scalar_one()
     return attempt
@@ -291,14 +305,18 @@ def _attempt_for(launch: Launch) -> ScormAttempt:
         )
     attempt = launch.attempt
     if attempt is None:
-        attempt = _ensure_attempt(launch.user_id, launch.sco, launch.version, launch.number)
+        sco = launch.sco
+        attempt = _ensure_attempt(
+            launch.user_id, sco.id, launch.version.id, launch.number, sco.package.attempts_allowed
+        )
         launch.attempt = attempt
     return attempt
 
 
-def _over(attempt: ScormAttempt, launch: Launch) -> bool:
-    """No more commits: the attempt is over, or this launch already terminated it."""
-    return _closed(attempt, is_2004(launch.version)) or (attempt.finished and attempt.launch == launch.nonce)
+def _over(attempt, version_2004: bool, nonce: str) -> bool:
+    """No more commits: the attempt is over, or this launch (``nonce``) already
+    terminated it. ``attempt``: a ``ScormAttempt`` or the row ``read_commit`` reads."""
+    return _closed(attempt, version_2004) or (attempt.finished and attempt.launch == nonce)
 
 
 def _refuse_over() -> ServiceError:
@@ -311,7 +329,7 @@ def initialize(launch: Launch) -> ScormAttempt | None:
     if not launch.recorded:
         return None
     attempt = _attempt_for(launch)
-    if _over(attempt, launch):
+    if _over(attempt, is_2004(launch.version), launch.nonce):
         raise _refuse_over()
     db.session.commit()
     if launch.sco.package.completion_rule == "viewed":
@@ -387,7 +405,7 @@ def check_commit(body) -> dict[str, str]:
         raise ServiceError("invalid_commit", _("A commit has too many elements."), 400)
     data = {}
     for key, value in body.items():
-        if not isinstance(key, str) or not re.fullmatch(r"(cmi|adl)(\.[A-Za-z0-9_]+)+", key):
+        if not isinstance(key, str) or not ELEMENT.fullmatch(key):
             raise ServiceError("invalid_commit", _("“%(key)s” is not a data model element.", key=str(key)[:80]), 400)
         if value is None:
             continue
@@ -458,78 +476,310 @@ def score_percent(data: dict, version_2004: bool) -> float | None:
     return max(0.0, min(100.0, raw))
 
 
-def commit(launch: Launch, body, *, terminate: bool = False, seq: int | None = None) -> ScormAttempt | None:
+# ------------------------------------------------------------------ commits
+#
+# A commit is the plugin's hottest path (bench/scorm.py: every learner commits about
+# once a second), so it reads and writes in Core, each statement built once per process
+# (its compiled form and cache key are reused): one SELECT of the columns it needs and
+# one UPDATE, no ORM objects loaded, flushed or expired. A commit that only saves
+# progress (most of them) runs both on one connection in autocommit: its one write is
+# a single UPDATE, atomic on its own, so it needs no BEGIN and COMMIT round trips nor
+# the ORM session. A commit that starts the attempt or records an xAPI statement writes
+# in the session's transaction instead, so the attempt, its data and the statement
+# commit together.
+
+_SCO, _PACKAGE, _VERSION, _ATTEMPT, _ENROLMENT = (
+    model.__table__ for model in (ScormSco, ScormPackage, ScormPackageVersion, ScormAttempt, Enrollment)
+)
+# The attempt's columns a commit reads (under these names, the attributes of a
+# ``ScormAttempt``, so the rules below take either).
+_ATTEMPT_COLUMNS = (
+    "id",
+    "user_id",
+    "number",
+    "data",
+    "completion_status",
+    "success_status",
+    "score_percent",
+    "session_seconds",
+    "total_seconds",
+    "suspended",
+    "finished",
+    "commits",
+    "launch",
+    "launch_seq",
+)
+_COMMIT_READS: dict[str, object] = {}
+
+
+def _commit_read(kind: str):
+    """The SELECT of a commit's launch: ``kind`` "id" (the token names the attempt),
+    "number" (the launch starts attempt ``k`` on first use) or "preview"."""
+    statement = _COMMIT_READS.get(kind)
+    if statement is None:
+        if kind == "id":
+            attempt_on = db.and_(_ATTEMPT.c.id == db.bindparam("a"), _ATTEMPT.c.sco_id == _SCO.c.id)
+        elif kind == "number":
+            attempt_on = db.and_(
+                _ATTEMPT.c.sco_id == _SCO.c.id,
+                _ATTEMPT.c.user_id == db.bindparam("u"),
+                _ATTEMPT.c.number == db.bindparam("k"),
+            )
+        else:
+            attempt_on = db.false()
+        enrolled_on = (
+            db.and_(
+                _ENROLMENT.c.user_id == db.bindparam("u"),
+                _ENROLMENT.c.course_id == _PACKAGE.c.course_id,
+                _ENROLMENT.c.status.in_(LEARNING),
+            )
+            if kind != "preview"
+            else db.false()
+        )
+        statement = (
+            db.select(
+                _SCO.c.title.label("sco_title"),
+                _SCO.c.lesson_id,
+                _PACKAGE.c.course_id,
+                _PACKAGE.c.completion_rule,
+                _PACKAGE.c.attempts_allowed,
+                _VERSION.c.scorm_version,
+                _ENROLMENT.c.id.label("enrolment_id"),
+                *(_ATTEMPT.c[name].label(f"attempt_{name}") for name in _ATTEMPT_COLUMNS),
+            )
+            .select_from(
+                _SCO.join(_PACKAGE, _PACKAGE.c.id == _SCO.c.package_id)
+                .join(_VERSION, _VERSION.c.package_id == _PACKAGE.c.id)
+                .outerjoin(_ATTEMPT, attempt_on)
+                .outerjoin(_ENROLMENT, enrolled_on)
+            )
+            .where(_SCO.c.id == db.bindparam("s"), _VERSION.c.id == db.bindparam("v"))
+        )
+        _COMMIT_READS[kind] = statement
+    return statement
+
+
+def _commit_write():
+    """The UPDATE of a commit. Two tabs (or a beacon and a commit) may write one attempt
+    at once: the commit count adds up in SQL, a column the commit leaves alone (``None``
+    given) keeps what the other wrote, a finished attempt stays finished, and an older
+    commit of a launch never lands over a newer one of the same launch."""
+    statement = _COMMIT_READS.get("write")
+    if statement is None:
+        c = _ATTEMPT.c
+
+        def given(name: str):
+            return db.bindparam(f"p_{name}", type_=c[name].type)
+
+        statement = (
+            db.update(_ATTEMPT)
+            .where(
+                c.id == db.bindparam("p_id"),
+                # Not over a later commit of the same launch that landed since the read
+                # (a commit and the Terminate right after it, sent without waiting).
+                db.or_(
+                    given("launch_seq").is_(None),
+                    c.launch != given("launch"),
+                    c.launch_seq < given("launch_seq"),
+                ),
+            )
+            .values(
+                version_id=given("version_id"),
+                data=given("data"),
+                completion_status=given("completion_status"),
+                success_status=given("success_status"),
+                score_percent=given("score_percent"),
+                session_seconds=db.func.coalesce(given("session_seconds"), c.session_seconds),
+                total_seconds=given("total_seconds"),
+                suspended=db.func.coalesce(given("suspended"), c.suspended),
+                finished=db.or_(c.finished, given("finished")),
+                commits=db.func.coalesce(c.commits, 0) + 1,
+                launch=db.func.coalesce(given("launch"), c.launch),
+                launch_seq=db.func.coalesce(given("launch_seq"), c.launch_seq),
+                updated_at=given("updated_at"),
+            )
+        )
+        _COMMIT_READS["write"] = statement
+    return statement
+
+
+def commit_connection():
+    """A connection of the app's pool in autocommit mode, for ``read_commit`` and
+    ``commit`` (use it as a context manager: it goes back to the pool at the end)."""
+    return _autocommit().connect()
+
+
+def _autocommit():
+    """The app's engine in autocommit mode (the same pool and connections)."""
+    engine = db.engine
+    made = current_app.extensions.get("scorm_xapi_autocommit")
+    if made is None or made[0] is not engine:
+        made = current_app.extensions["scorm_xapi_autocommit"] = (
+            engine,
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+        )
+    return made[1]
+
+
+@dataclass
+class CommitLaunch:
+    """What a commit knows of its launch (``read_commit``): plain values, no ORM objects."""
+
+    user_id: int
+    nonce: str
+    sco_id: int
+    sco_title: str
+    lesson_id: int
+    course_id: int
+    completion_rule: str
+    attempts_allowed: int
+    version_id: int
+    version_2004: bool
+    number: int | None  # None: a preview (nothing stored)
+    enrolled: bool
+    attempt: SimpleNamespace | None  # the attempt's columns (``_ATTEMPT_COLUMNS``), once it exists
+
+    @property
+    def recorded(self) -> bool:
+        return self.number is not None
+
+
+def read_commit(token: str, connection) -> CommitLaunch:
+    """``read_token`` for a commit, in one prepared SELECT of plain columns on
+    ``connection`` (``commit_connection()``)."""
+    payload = _payload(token)
+    number = payload.get("k")
+    kind = "id" if payload["a"] else ("number" if number is not None else "preview")
+    params = {"s": payload["s"], "v": payload["v"]}
+    if kind != "preview":
+        params["u"] = payload["u"]
+    if kind == "id":
+        params["a"] = payload["a"]
+    elif kind == "number":
+        params["k"] = number
+    row = connection.execute(_commit_read(kind), params).first()
+    if row is None or (kind == "id" and row.attempt_id is None):
+        raise ServiceError("not_found", _("This activity no longer exists."), 404)
+    attempt = None
+    if row.attempt_id is not None:
+        attempt = SimpleNamespace(**{name: getattr(row, f"attempt_{name}") for name in _ATTEMPT_COLUMNS})
+        if attempt.user_id != payload["u"]:
+            raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
+    return CommitLaunch(
+        user_id=payload["u"],
+        nonce=payload["n"],
+        sco_id=payload["s"],
+        sco_title=row.sco_title,
+        lesson_id=row.lesson_id,
+        course_id=row.course_id,
+        completion_rule=row.completion_rule,
+        attempts_allowed=row.attempts_allowed,
+        version_id=payload["v"],
+        version_2004=row.scorm_version.startswith("2004"),
+        number=(attempt.number if attempt is not None else number) if kind != "preview" else None,
+        enrolled=row.enrolment_id is not None,
+        attempt=attempt,
+    )
+
+
+def _columns_of(attempt: ScormAttempt) -> SimpleNamespace:
+    return SimpleNamespace(**{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS})
+
+
+def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, seq: int | None = None) -> bool:
     """Store a commit: every element, and the status, score and times copied out.
-    Returns the attempt (``None`` for a preview, where nothing is stored); the first
-    commit of a launch that starts an attempt creates it."""
+    Returns whether it was recorded (not for a preview, where nothing is stored); the
+    first commit of a launch that starts an attempt creates it. ``connection``: the
+    autocommit one ``read_commit`` read on."""
     data = check_commit(body)
     if not launch.recorded:
-        return None
-    attempt = _attempt_for(launch)
-    if attempt.user_id != launch.user_id or attempt.sco_id != launch.sco.id:
+        return False
+    if not launch.enrolled:
+        raise ServiceError(
+            "not_enrolled", _("You are no longer enrolled in this course: nothing more is recorded."), 403
+        )
+    attempt = launch.attempt
+    started = attempt is None
+    if started:  # the launch's first commit starts its attempt
+        attempt = _columns_of(
+            _ensure_attempt(launch.user_id, launch.sco_id, launch.version_id, launch.number, launch.attempts_allowed)
+        )
+        launch.attempt = attempt
+    if attempt.user_id != launch.user_id:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
-    if seq is not None and attempt.launch == launch.nonce and seq <= attempt.launch_seq:
-        return attempt  # an older commit of this launch arriving late (a beacon): already have newer
-    if _over(attempt, launch):
+    if seq is not None and attempt.launch == launch.nonce and seq <= (attempt.launch_seq or 0):
+        return True  # an older commit of this launch arriving late (a beacon): already have newer
+    version_2004 = launch.version_2004
+    if _over(attempt, version_2004, launch.nonce):
         raise _refuse_over()
-    attempt.version_id = launch.version.id
-    version_2004 = is_2004(launch.version)
     before = (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
     merged = dict(attempt.data or {})
     merged.update(data)
-    attempt.data = merged
     if version_2004:
-        attempt.completion_status = merged.get("cmi.completion_status") or "unknown"
-        attempt.success_status = merged.get("cmi.success_status") or "unknown"
+        completion_status = merged.get("cmi.completion_status") or "unknown"
+        success_status = merged.get("cmi.success_status") or "unknown"
         exit_value = data.get("cmi.exit", "")
         session = data.get("cmi.session_time")
     else:
-        status = merged.get("cmi.core.lesson_status") or "not attempted"
-        attempt.completion_status = status
-        attempt.success_status = status if status in ("passed", "failed") else "unknown"
+        completion_status = merged.get("cmi.core.lesson_status") or "not attempted"
+        success_status = completion_status if completion_status in ("passed", "failed") else "unknown"
         exit_value = data.get("cmi.core.exit", "")
         session = data.get("cmi.core.session_time")
-    attempt.score_percent = score_percent(merged, version_2004)
-    if session:
-        attempt.session_seconds = seconds_of(session)
+    session_seconds = seconds_of(session) if session else None
+    total_seconds = attempt.total_seconds or 0
     total = merged.get("cmi.total_time" if version_2004 else "cmi.core.total_time")
     if total:
-        attempt.total_seconds = max(attempt.total_seconds or 0, seconds_of(total))
+        total_seconds = max(total_seconds, seconds_of(total))
     elif session:
-        attempt.total_seconds = max(attempt.total_seconds or 0, attempt.session_seconds)
-    if terminate:
-        attempt.finished = True
-        attempt.suspended = exit_value == "suspend"
-    elif exit_value:
-        attempt.suspended = exit_value == "suspend"
+        total_seconds = max(total_seconds, session_seconds or 0)
+    suspended = None  # unchanged
+    if terminate or exit_value:
+        suspended = exit_value == "suspend"
     first_commit = not attempt.commits
-    # Counted in SQL: two tabs committing to one attempt at once both count.
-    attempt.commits = db.func.coalesce(ScormAttempt.commits, 0) + 1
-    if seq is not None:
-        attempt.launch = launch.nonce
-        attempt.launch_seq = seq
-    attempt.updated_at = utcnow()
+    # The values after this commit, for the rules and the records below.
+    attempt.data = merged
+    attempt.completion_status = completion_status
+    attempt.success_status = success_status
+    attempt.score_percent = score_percent(merged, version_2004)
+    attempt.total_seconds = total_seconds
+    attempt.finished = attempt.finished or terminate
+    write = {
+        "p_id": attempt.id,
+        "p_version_id": launch.version_id,
+        "p_data": merged,
+        "p_completion_status": completion_status,
+        "p_success_status": success_status,
+        "p_score_percent": attempt.score_percent,
+        "p_session_seconds": session_seconds,
+        "p_total_seconds": total_seconds,
+        "p_suspended": suspended,
+        "p_finished": bool(terminate),
+        "p_launch": launch.nonce if seq is not None else None,
+        "p_launch_seq": seq,
+        "p_updated_at": utcnow(),
+    }
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
-    package = launch.sco.package  # loaded with the token's statement
-    could_meet = package.completion_rule == "score" or attempt_meets(attempt, package, version_2004)
-    _learning_records(attempt, launch.sco, package, before, first_commit)
-    if changed:
-        gradebook_changed(package.course_id, [attempt.user_id])
-    db.session.commit()
+    could_meet = launch.completion_rule == "score" or _meets(attempt, launch.completion_rule, version_2004)
+    verbs = _verbs(attempt, before, first_commit)
+    if started or verbs or changed:
+        # In the session's transaction: the attempt, its xAPI statements and the
+        # gradebook's mark that this learner's points changed commit together.
+        db.session.connection().execute(_commit_write(), write)
+        _learning_records(attempt, launch, verbs)
+        if changed:
+            gradebook_changed(launch.course_id, [attempt.user_id])
+        db.session.commit()
+    else:
+        connection.execute(_commit_write(), write)  # progress only: one autocommitted UPDATE
     if changed and could_meet:  # most commits only save progress: no completion to check
-        _apply_rule(attempt, launch.sco)
-    return attempt
+        _apply_rule(attempt, db.session.get(ScormSco, launch.sco_id))
+    return True
 
 
-def _learning_records(
-    attempt: ScormAttempt, sco: ScormSco, package: ScormPackage, before: tuple, first_commit: bool
-) -> None:
-    """xAPI statements of the attempt, in the transaction that stores it: "attempted"
-    on its first commit, then "completed", "passed" or "failed" when the SCO first
-    reports it (each once per attempt: recording a verb again for the key changes
-    nothing)."""
-    from lms_scorm_xapi.xapi import record_sco_attempt
-
+def _verbs(attempt, before: tuple, first_commit: bool) -> list[str]:
+    """The xAPI verbs a commit records: "attempted" on the attempt's first commit, then
+    "completed", "passed" or "failed" when the SCO first reports it (each once per
+    attempt: recording a verb again for the key changes nothing)."""
     was_completed = before[0] in ("completed", "passed")
     verbs = []
     if first_commit:
@@ -538,12 +788,19 @@ def _learning_records(
         verbs.append("completed")
     if attempt.success_status in ("passed", "failed") and attempt.success_status != before[1]:
         verbs.append(attempt.success_status)
+    return verbs
+
+
+def _learning_records(attempt, launch: CommitLaunch, verbs: list[str]) -> None:
+    """The xAPI statements of ``verbs``, added to the transaction that stores the attempt."""
+    from lms_scorm_xapi.xapi import record_sco_attempt
+
     for verb in verbs:
         record_sco_attempt(
             user_id=attempt.user_id,
-            sco_id=sco.id,
-            sco_title=sco.title,
-            course_id=package.course_id,
+            sco_id=launch.sco_id,
+            sco_title=launch.sco_title,
+            course_id=launch.course_id,
             attempt_key=f"sco-attempt:{attempt.id}",
             verb=verb,
             score=attempt.score_percent if verb in ("passed", "failed", "completed") else None,
@@ -558,7 +815,10 @@ def _learning_records(
 
 
 def attempt_meets(attempt: ScormAttempt, package: ScormPackage, version_2004: bool) -> bool:
-    rule = package.completion_rule
+    return _meets(attempt, package.completion_rule, version_2004)
+
+
+def _meets(attempt, rule: str, version_2004: bool) -> bool:
     if rule == "viewed":
         return True
     if rule == "passed":

@@ -27,6 +27,19 @@ log = logging.getLogger("lms.scorm_xapi.xapi")
 
 SKIPPED = "skipped"  # recorded while no LRS was configured: sent only by a replay
 _KICK_KEY = "scorm_xapi_xapi_kick"
+_LRS_KEY = "scorm_xapi_xapi_lrs"
+
+
+def _lrs() -> dict:
+    """The LRS in force, read once per transaction (a SCO's first commit records its
+    statement in the commit's transaction; a second statement or the check whether to
+    start the sender reads no settings row again). Forgotten at commit and rollback, so
+    an admin's change counts from the next transaction on."""
+    info = db.session.info
+    lrs = info.get(_LRS_KEY)
+    if lrs is None:
+        lrs = info[_LRS_KEY] = settings.lrs()
+    return lrs
 
 
 def _course(course_id: int, title: str | None = None) -> Thing:
@@ -48,7 +61,7 @@ def add(
     **result,
 ) -> str:
     """Add the statement to the current transaction (nothing when it exists); returns its id."""
-    lrs = settings.lrs()
+    lrs = _lrs()
     body = build(cause=cause, verb=verb, thing=thing, timestamp=at, parent=parent, version=lrs["version"], **result)
     row = {
         "id": statement_id(cause, verb),
@@ -84,8 +97,9 @@ def record_event(event, user_id: int, verb: str, thing: Thing, parent: Thing | N
         parent=parent,
         **result,
     )
+    enabled = bool(_lrs()["endpoint"])
     db.session.commit()
-    if settings.enabled():
+    if enabled:
         from lms_scorm_xapi.xapi import jobs
 
         enqueue(jobs.send_learner, user_id)
@@ -219,13 +233,14 @@ def record_sco_attempt(
         completion=completion,
         duration_seconds=duration_seconds,
     )
-    if settings.enabled():  # asked now: no SQL may run on this session after its commit
+    if _lrs()["endpoint"]:  # asked now: no SQL may run on this session after its commit
         db.session.info.setdefault(_KICK_KEY, set()).add(user_id)
     return statement
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _kick_after_commit(session):
+    session.info.pop(_LRS_KEY, None)
     users = session.info.pop(_KICK_KEY, None)
     if not users:
         return
@@ -241,3 +256,4 @@ def _kick_after_commit(session):
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _forget_kick(session, previous_transaction):
     session.info.pop(_KICK_KEY, None)
+    session.info.pop(_LRS_KEY, None)
