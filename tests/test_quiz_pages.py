@@ -208,7 +208,13 @@ def test_a_numeric_questions_correct_answer_is_written_the_readers_way(client, f
     quiz = factory.quiz(
         course,
         questions=[
-            {"kind": "numeric", "text": "g?", "points": 1, "accepted_answers": ["9.81", "10"], "tolerance": 0.05}
+            {
+                "kind": "numeric",
+                "text": "g?",
+                "points": 1,
+                "accepted_answers": ["9.81", "10", "0.0000001"],
+                "tolerance": 0.05,
+            }
         ],
         review_policy="after_attempt",
     )
@@ -219,7 +225,7 @@ def test_a_numeric_questions_correct_answer_is_written_the_readers_way(client, f
     attempt = db.session.execute(db.select(Attempt).where(Attempt.user_id == student.id)).scalar_one()
     assert client.post(f"/attempts/{attempt.id}/submit", data={str(quiz.questions[0].id): "3"}).status_code == 303
     review = page(client, f"/attempts/{attempt.id}")
-    assert "9,81; 10 ± 0,05" in review  # one decimal sign in Russian, answers apart by ";"
+    assert "9,81; 10; 0,0000001 ± 0,05" in review  # one decimal sign in Russian, answers apart by ";"
 
 
 def test_a_teachers_dashboard_lists_their_learners_quiz_deadlines_in_russian_too(client, factory, login):

@@ -164,4 +164,9 @@ def _number_text(text) -> str:
         value = Decimal(str(text).strip())
     except InvalidOperation:
         return str(text)
-    return format_decimal(value, format="#,##0.##########") if value.is_finite() else str(text)
+    if not value.is_finite():
+        return str(text)
+    from babel.numbers import format_decimal as babel_decimal
+
+    # every decimal the teacher wrote ("0.000001" stays itself), in the reader's signs
+    return babel_decimal(value, locale=get_locale(), decimal_quantization=False)

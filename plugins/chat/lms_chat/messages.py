@@ -97,8 +97,9 @@ class _Duplicate(Exception):
         self.stored = stored
 
 
-_room_locks: dict[int, threading.Lock] = {}
-_room_locks_guard = threading.Lock()
+# A fixed set of locks, a room taking one by its id: bounded however many rooms (and
+# direct-message pairs) a process sees; two rooms sharing a lock only wait a moment.
+_ROOM_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 def _room_lock(room_id: int) -> threading.Lock:
@@ -108,11 +109,7 @@ def _room_lock(room_id: int) -> threading.Lock:
     threads that wait for the database's write lock poll for it with growing sleeps
     (and give up after its busy timeout): waiting here instead, each starts as soon as
     the one before commits."""
-    lock = _room_locks.get(room_id)
-    if lock is None:
-        with _room_locks_guard:
-            lock = _room_locks.setdefault(room_id, threading.Lock())
-    return lock
+    return _ROOM_LOCKS[room_id % len(_ROOM_LOCKS)]
 
 
 def _store(user, room, message, parent, checked, written, html) -> dict:
@@ -471,12 +468,10 @@ def _mark_read(user_id: int, room_id: int, seq: int) -> None:
 def _mark_read_statement(dialect: str):
     """The read mark's upsert, built once per database kind (building it on every
     message cost more than running it)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from lms_core import upsert
+
     table = ChatRead.__table__
-    statement = insert(table)
+    statement = upsert(table)  # the dialect ``dialect`` names: the cache's key
     newer = statement.excluded.last_read_seq
     return statement.on_conflict_do_update(
         index_elements=[table.c.room_id, table.c.user_id],
