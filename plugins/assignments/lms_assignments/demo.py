@@ -1,4 +1,4 @@
-"""The plugin's part of ``lms demo --size large``: three assignments in the big course
+"""The plugin's part of ``lms demo --size large``: eighty assignments in the big course
 and its learners' hand-ins, some graded and released, many still in the grading queue."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from lms_core import db
 
 from lms_assignments.models import Assignment, Submission, SubmissionGrade
 
-ASSIGNMENTS = 3
+# With the big course's 20 quizzes, a gradebook of 100 graded items for its 5,000 learners:
+# the size the gradebook must stay fast at (issue 11, bench/scale.py).
+ASSIGNMENTS = 80
 
 
 def load_demo_submissions(platform) -> list[str]:
@@ -33,10 +35,11 @@ def load_demo_submissions(platform) -> list[str]:
     db.session.flush()
     learners = sorted({u for _e, u, c in platform.enrollments if c == course_id and u != platform.student_id})
     completed = {u for _e, u, c, _w in platform.completed if c == course_id}
-    per_assignment = min(platform.volumes.submissions // ASSIGNMENTS, len(learners))
+    wanted = platform.volumes.submissions  # spread over the assignments, the first ones one more
     submissions = []
-    for assignment in assignments:
-        for user_id in generator.sample(learners, per_assignment):
+    for n, assignment in enumerate(assignments):
+        count = min(wanted // ASSIGNMENTS + (1 if n < wanted % ASSIGNMENTS else 0), len(learners))
+        for user_id in generator.sample(learners, count):
             handed_in = platform.moment(30)
             submissions.append(
                 {
