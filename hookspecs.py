@@ -230,7 +230,10 @@ def lms_gradebook_items(course: CourseInfo, user_ids: list[int] | None) -> list[
     an export). Returns a list of ``lms_core.GradebookItem``: the plugin's graded items
     of ``course`` with the points of the learners in ``user_ids`` (the learners being
     shown; ``None`` means every learner of the course). Read them in a constant number
-    of queries, not one per learner."""
+    of queries, not one per learner. An item's points are taken as live (the
+    gradebook's filters recompute them every minute) unless it is returned with
+    ``tracked=True``, which promises ``lms_core.gradebook_changed`` in every transaction
+    that changes them. ``settles_at`` must be an aware ``datetime`` (else ignored)."""
 
 
 @hookspec

@@ -105,8 +105,12 @@ class GradebookItem:
     ``max_points`` is the item's maximum (greater than 0). ``url`` opens the item for
     the teacher. ``settles_at`` (an aware UTC ``datetime``): until then the points change
     with time alone (an attendance still being measured); leave it ``None`` when they
-    change only when something is recorded, and then call ``lms_core.gradebook_changed``
-    in the transaction that records it.
+    change only when something is recorded. ``tracked``: ``True`` when the plugin calls
+    ``lms_core.gradebook_changed`` in every transaction that changes a learner's points
+    of this item; the gradebook's filters then trust their stored summaries. Left
+    ``False`` (the default), the points are taken as live: the filters' summaries follow
+    them at most ``LIVE_LAYOUT_SECONDS`` (a minute) behind, at the cost of recomputing
+    the course's summaries each minute a filter is used.
     """
 
     key: str
@@ -116,6 +120,7 @@ class GradebookItem:
     url: str | None = None
     date: Any = None
     settles_at: Any = None
+    tracked: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Visits:
                     f"Visit {key}",
                     maximum,
                     {u: p for u, p in visits.scores.get(key, {}).items() if wanted is None or u in wanted},
+                    tracked=True,
                 )
                 for key, maximum in visits.items.items()
             ]
@@ -305,3 +306,93 @@ def test_a_filtered_page_costs_the_same_statements_for_four_times_the_learners(a
     finally:
         books.SCAN_CHUNK = books_scan
     assert small["?show=failing"] == statements("") + 1  # + the learners whose summary is due (none)
+
+
+def test_an_untracked_plugin_item_is_followed_live_without_gradebook_changed(app, factory):
+    """A plugin that never calls gradebook_changed (``tracked`` left False) still gets
+    filters that follow its points: at most a minute behind."""
+    scores: dict[int, float] = {}
+
+    @hookimpl
+    def lms_gradebook_items(course, user_ids):
+        return [GradebookItem("quiet:item:1", "Quiet", 10, {u: p for u, p in scores.items()})]
+
+    register_plugin(app, "quiet", lms_gradebook_items)
+    course = factory.course(teacher=factory.user(role="teacher"))
+    ann = factory.user(name="Ann")
+    factory.enrol(ann, course)
+    course_id, ann_id = course.id, ann.id
+    assert [r.user.id for r in books.book_page(course, show="failing").rows] == [ann_id]
+    scores[ann_id] = 10.0  # no gradebook_changed
+    real_now = books.utcnow
+    books.utcnow = lambda: real_now() + timedelta(seconds=books.LIVE_LAYOUT_SECONDS)
+    try:
+        assert books.book_page(db.session.get(Course, course_id), show="failing").rows == []
+    finally:
+        books.utcnow = real_now
+
+
+def test_a_row_the_version_guard_left_stale_is_computed_in_the_filtered_view(app, factory):
+    visits = Visits()
+    register_plugin(app, "visits", visits.plugin())
+    course = factory.course(teacher=factory.user(role="teacher"))
+    ann = factory.user(name="Ann")
+    factory.enrol(ann, course)
+    course_id, ann_id = course.id, ann.id
+    visits.grade(course_id, "visits:visit:1", ann_id, 0.0)
+    assert [r.user.id for r in books.book_page(course, show="failing").rows] == [ann_id]
+    gradebook_changed(course_id, [ann_id])
+    db.session.commit()
+    real_build = books.build
+    calls = []
+
+    def build_while_a_grade_changes(course, users, *args, **kwargs):
+        book = real_build(course, users, *args, **kwargs)
+        if users and not calls:  # the refresh read Ann's row: another request grades her
+            calls.append(1)
+            with app.app_context():
+                visits.grade(course_id, "visits:visit:1", ann_id, 10.0)
+        return book
+
+    books.build = build_while_a_grade_changes
+    try:
+        page = books.book_page(db.session.get(Course, course_id), show="failing")
+    finally:
+        books.build = real_build
+    assert calls and page.rows == [] and page.total_learners == 0  # not Ann's old failing row
+    assert db.session.get(GradebookSummary, (course_id, ann_id)).stale  # the next view recomputes it
+
+
+def test_a_plugin_s_bad_settles_at_is_dropped_with_a_warning(app, factory, caplog):
+    from datetime import datetime
+
+    @hookimpl
+    def lms_gradebook_items(course, user_ids):
+        return [
+            GradebookItem("bad:naive", "Naive", 10, {}, settles_at=datetime(2030, 1, 1), tracked=True),
+            GradebookItem("bad:text", "Text", 10, {}, settles_at="tomorrow", tracked=True),
+        ]
+
+    register_plugin(app, "bad", lms_gradebook_items)
+    course = factory.course(teacher=factory.user(role="teacher"))
+    factory.enrol(factory.user(name="Ann"), course)
+    book = books.book_page(course, show="missing")
+    assert [r.user.name for r in book.rows] == ["Ann"]
+    assert [c.settles_at for c in book.columns] == [None, None]
+    assert "settles_at that is not an aware datetime" in caplog.text
+
+
+def test_deactivating_a_learner_marks_their_summaries_stale(app, factory):
+    from lms_core.services import people
+
+    admin = factory.user(role="admin")
+    course = factory.course(teacher=factory.user(role="teacher"))
+    quiz_of(factory, course, "Quiz")
+    ann = factory.user(name="Ann")
+    factory.enrol(ann, course)
+    course_id, ann_id = course.id, ann.id
+    books.book_page(course, show="failing")
+    assert not db.session.get(GradebookSummary, (course_id, ann_id)).stale
+    people.update_user(admin, db.session.get(User, ann_id), "student", False)
+    db.session.expire_all()
+    assert db.session.get(GradebookSummary, (course_id, ann_id)).stale

@@ -19,12 +19,16 @@ filtered view in the same few statements as an empty page), so a change of the
 course's structure, a plugin switched on or off, or an attendance item that passed
 into the past needs no call: the rows no longer match and are recomputed. A change of
 one learner's points (an attempt, an override, a plugin's grade) marks that learner's
-row stale in the same transaction (``gradebook_changed``). Rows missing or stale are
-recomputed, ``SCAN_CHUNK`` learners at a time, when the gradebook is next filtered.
+row stale in the same transaction (``gradebook_changed``); a plugin item not
+``tracked`` (its plugin makes no such call) puts the current minute in the layout, as
+one whose points change with time alone does. Rows missing or stale are recomputed,
+``SCAN_CHUNK`` learners at a time, when the gradebook is next filtered; a row a change
+left stale during that (the version guard) is computed in the view itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -73,6 +77,7 @@ class Column:
     category_id: int | None
     source: str  # "quiz" or the plugin's item
     settles_at: datetime | None = None  # the points change with time alone until then
+    tracked: bool = True  # every change of its points is marked (gradebook_changed)
 
 
 @dataclass
@@ -327,6 +332,10 @@ def _plugin_items(course: Course, user_ids: list[int] | None) -> list[GradebookI
             log.warning("lms_gradebook_items returned an item the gradebook cannot use: %r", item)
             continue
         seen.add(item.key)
+        settles_at = item.settles_at
+        if settles_at is not None and (not isinstance(settles_at, datetime) or settles_at.utcoffset() is None):
+            log.warning("lms_gradebook_items: %r has a settles_at that is not an aware datetime; ignored", item.key)
+            item = dataclasses.replace(item, settles_at=None)
         items.append(item)
     return items
 
@@ -451,7 +460,16 @@ def build(
         }
     for item in _plugin_items(course, user_ids):
         columns.append(
-            Column(item.key, str(item.title), float(item.max_points), item.url, None, "plugin", item.settles_at)
+            Column(
+                item.key,
+                str(item.title),
+                float(item.max_points),
+                item.url,
+                None,
+                "plugin",
+                item.settles_at,
+                item.tracked is True,
+            )
         )
         scores[item.key] = {int(k): float(v) for k, v in (item.scores or {}).items() if v is not None}
     for column in columns:
@@ -524,12 +542,27 @@ def _filtered_page(course: Course, page: int, per_page: int, search: str, show: 
     """The learners the filter keeps, by name, from the summary rows (brought up to
     date first): a bounded number of statements once the rows are fresh."""
     frame = frame_of(course)
-    if refresh_summaries(course, frame=frame):
+    layout = summary_layout(course, frame)
+    condition = GradebookSummary.passed.is_(False) if show == "failing" else GradebookSummary.missing_count > 0
+    if refresh_summaries(course, frame=frame, layout=layout):
         frame = frame_of(course)  # read again after the summaries' commit
+        # Rows still out of date (a grade changed while the refresh computed them: the
+        # version guard kept them stale) are computed here, not served with old values.
+        # (When the refresh found nothing due, its one query showed there are none.)
+        late = list(db.session.execute(_due_query(course, layout).order_by(User.id)).scalars())
+        if late:
+            late_kept = [
+                row.user.id
+                for row in build(course, late, 0, frame=frame).rows
+                if (row.passed is False if show == "failing" else bool(row.missing))
+            ]
+            condition = db.or_(db.and_(User.id.not_in([user.id for user in late]), condition), User.id.in_(late_kept))
     kept = (
         _learners_query(course, search)
-        .join(GradebookSummary, db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id))
-        .where(GradebookSummary.passed.is_(False) if show == "failing" else GradebookSummary.missing_count > 0)
+        .outerjoin(
+            GradebookSummary, db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id)
+        )
+        .where(condition)
     )
     total = db.session.execute(db.select(db.func.count()).select_from(kept.subquery())).scalar_one()
     pages = max((total + per_page - 1) // per_page, 1)
@@ -576,11 +609,22 @@ def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> 
         )
 
 
+def gradebook_learner_changed(user_id: int) -> None:
+    """The points of learner ``user_id`` may have changed in every course (their account
+    switched off or on: plugins may leave inactive people out); in the caller's
+    transaction."""
+    table = GradebookSummary.__table__
+    db.session.execute(
+        table.update().where(table.c.user_id == int(user_id)).values(stale=True, version=table.c.version + 1)
+    )
+
+
 def layout_of(book: Book, now: datetime | None = None) -> str:
     """The fingerprint of what a learner's total depends on besides their own points.
-    An item whose points still change with time alone (``settles_at`` ahead) adds the
-    current minute, so summaries follow it at most ``LIVE_LAYOUT_SECONDS`` behind; its
-    ``settles_at`` itself counts too (a lecture made longer, or ended)."""
+    An item whose points still change with time alone (``settles_at`` ahead), or whose
+    plugin does not mark its changes (``tracked`` false), adds the current minute, so
+    summaries follow it at most ``LIVE_LAYOUT_SECONDS`` behind; its ``settles_at``
+    itself counts too (a lecture made longer, or ended)."""
     now = now or utcnow()
     live = int(now.timestamp() // LIVE_LAYOUT_SECONDS)
     shape = [
@@ -593,7 +637,7 @@ def layout_of(book: Book, now: datetime | None = None) -> str:
                 c.max_points,
                 c.category_id,
                 c.settles_at,
-                live if c.settles_at is not None and c.settles_at > now else None,
+                live if not c.tracked or (c.settles_at is not None and c.settles_at > now) else None,
             )
             for c in book.columns
         ],
@@ -601,101 +645,97 @@ def layout_of(book: Book, now: datetime | None = None) -> str:
     return hashlib.sha1(json.dumps(shape, default=str).encode()).hexdigest()
 
 
-def refresh_summaries(course: Course, chunk: int = SCAN_CHUNK, frame: Frame | None = None) -> int:
+def summary_layout(course: Course, frame: Frame | None = None) -> str:
+    """The layout the course's summary rows must have to be used (``layout_of`` of an
+    empty page: the frame and what the plugins read for no learner)."""
+    return layout_of(build(course, [], 0, frame=frame or frame_of(course)))
+
+
+def _due_query(course: Course, layout: str):
+    """The course's learners whose summary row is missing, stale or of another layout."""
+    return (
+        db.select(User)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .outerjoin(
+            GradebookSummary,
+            db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id),
+        )
+        .where(
+            Enrollment.course_id == course.id,
+            Enrollment.status.in_(LEARNER_STATES),
+            db.or_(
+                GradebookSummary.user_id.is_(None),
+                GradebookSummary.stale.is_(True),
+                GradebookSummary.layout != layout,
+            ),
+        )
+    )
+
+
+def refresh_summaries(
+    course: Course, chunk: int = SCAN_CHUNK, frame: Frame | None = None, layout: str | None = None
+) -> int:
     """Recompute the summary rows of the course's learners that are missing, stale or
     of another layout; returns how many. Once they are fresh this is one query that
     finds nothing to do, after the layout: the course's ``frame`` (unless given) and
-    what the plugins read for an empty page."""
+    what the plugins read for an empty page (unless ``layout`` is given)."""
     from lms_core.sql import upsert
 
     frame = frame or frame_of(course)
-    layout = layout_of(build(course, [], 0, frame=frame))
+    layout = layout or summary_layout(course, frame)
     summary = GradebookSummary.__table__
     done, after = 0, 0
     while True:
         # Keyset on the learner's id: one pass, so a row another request marks stale
         # meanwhile waits for the next view instead of keeping this one going.
         due = db.session.execute(
-            db.select(User, GradebookSummary.version)
-            .join(Enrollment, Enrollment.user_id == User.id)
-            .outerjoin(
-                GradebookSummary,
-                db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id),
-            )
-            .where(
-                Enrollment.course_id == course.id,
-                Enrollment.status.in_(LEARNER_STATES),
-                User.id > after,
-                db.or_(
-                    GradebookSummary.user_id.is_(None),
-                    GradebookSummary.stale.is_(True),
-                    GradebookSummary.layout != layout,
-                ),
-            )
+            _due_query(course, layout)
+            .add_columns(GradebookSummary.version)
+            .where(User.id > after)
             .order_by(User.id)
             .limit(chunk)
         ).all()
         if not due:
             return done
-        course_id = course.id
         after = due[-1][0].id
         book = build(course, [user for user, _v in due], 0, frame=frame)
         versions = {user.id: version for user, version in due}
-        values = [
-            dict(
-                c_course=course_id,
-                c_user=row.user.id,
-                c_version=versions[row.user.id],
-                c_layout=layout,
-                c_total=row.total,
-                c_passed=row.passed,
-                c_missing=len(row.missing),
-            )
-            for row in book.rows
-        ]
-        new = [v for v in values if v["c_version"] is None]
-        old = [v for v in values if v["c_version"] is not None]
-        if new:
-            db.session.execute(
-                upsert(GradebookSummary)
-                .values(
-                    [
-                        dict(
-                            course_id=v["c_course"],
-                            user_id=v["c_user"],
-                            layout=layout,
-                            stale=False,
-                            version=0,
-                            total=v["c_total"],
-                            passed=v["c_passed"],
-                            missing_count=v["c_missing"],
-                        )
-                        for v in new
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["course_id", "user_id"])
-            )
-        if old:
-            # Only where the version is still the one read: a grade changed since
-            # keeps its row stale.
-            db.session.execute(
-                summary.update()
-                .where(
-                    summary.c.course_id == db.bindparam("c_course"),
-                    summary.c.user_id == db.bindparam("c_user"),
-                    summary.c.version == db.bindparam("c_version"),
-                )
-                .values(
-                    layout=db.bindparam("c_layout"),
+        # One upsert in the learners' id order, the order gradebook_changed locks
+        # rows in (no deadlock between the two on PostgreSQL). A row is written only
+        # where its version is still the one read (0 for a row this inserts): a grade
+        # changed since keeps it stale, and a row another request inserted meanwhile
+        # (version 1 or more) is left alone.
+        statement = upsert(GradebookSummary).values(
+            [
+                dict(
+                    course_id=course.id,
+                    user_id=row.user.id,
+                    layout=layout,
                     stale=False,
-                    total=db.bindparam("c_total"),
-                    passed=db.bindparam("c_passed"),
-                    missing_count=db.bindparam("c_missing"),
-                ),
-                old,
+                    version=versions[row.user.id] or 0,
+                    total=row.total,
+                    passed=row.passed,
+                    missing_count=len(row.missing),
+                )
+                for row in book.rows
+            ]
+        )
+        excluded = statement.excluded
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["course_id", "user_id"],
+                set_={
+                    "layout": excluded.layout,
+                    "stale": False,
+                    "total": excluded.total,
+                    "passed": excluded.passed,
+                    "missing_count": excluded.missing_count,
+                },
+                where=summary.c.version == excluded.version,
             )
+        )
         db.session.commit()
-        done += len(values)
+        done += len(book.rows)
 
 
 def learner_book(course: Course, user: User) -> Book:

@@ -79,6 +79,11 @@ def update_user(actor: User, user: User, role: str, active: bool) -> User:
         raise ServiceError("invalid", _("Please correct the marked fields."), 400, errors)
     user.role = role
     was_active, user.active = user.active, bool(active)
+    if was_active != user.active:
+        from lms_core.services.gradebook import gradebook_learner_changed
+
+        # Plugins may leave inactive people out of their items (zoom's attendance).
+        gradebook_learner_changed(user.id)
     db.session.commit()
     if was_active and not user.active:
         from lms_core.services import sessions

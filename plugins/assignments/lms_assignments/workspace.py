@@ -87,6 +87,7 @@ def gradebook_items(course, user_ids) -> list[GradebookItem]:
             scores[a.id],
             url=path_for("assignments.grading_queue", assignment_id=a.id),
             date=a.due_at,
+            tracked=True,  # grading marks every released grade (gradebook_changed)
         )
         for a in assignments
         if a.max_points and a.max_points > 0

@@ -61,16 +61,20 @@ def record(occurrence_id: int, user_id: int, source_key: str, joined_at: datetim
     return True
 
 
+def settles_at(occurrence: Occurrence) -> datetime:
+    """Until then the occurrence's attendance changes with time alone (open intervals
+    run on to now, up to ``occurrence_rows``' cap): the gradebook item's ``settles_at``."""
+    return occurrence.ended_at or occurrence.ends_at + timedelta(hours=2)
+
+
 def points_changed(occurrence_id: int, user_ids) -> None:
     """Learners' attendance of an occurrence changed: the gradebook's summary follows
-    (in the caller's transaction)."""
-    course_id = db.session.execute(
-        db.select(LiveSession.course_id)
-        .join(Occurrence, Occurrence.session_id == LiveSession.id)
-        .where(Occurrence.id == occurrence_id)
-    ).scalar()
-    if course_id is not None:
-        gradebook_changed(course_id, user_ids)
+    (in the caller's transaction). Not while the occurrence is still unsettled (every
+    heartbeat): its item's ``settles_at`` already makes the summaries follow it live."""
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None or settles_at(occurrence) > utcnow():
+        return
+    gradebook_changed(occurrence.session.course_id, user_ids)
 
 
 class _Duplicate(Exception):
@@ -497,7 +501,7 @@ def gradebook_items(course_id: int, user_ids: list[int] | None = None) -> list[d
     items = []
     for session, occurrence in graded:
         rows = occurrence_rows(occurrence, users, now)
-        settles = occurrence.ended_at or occurrence.ends_at + timedelta(hours=2)  # occurrence_rows' cap
+        settles = settles_at(occurrence)
         title = session.title if len(session.occurrences) == 1 else f"{session.title} #{occurrence.number}"
         items.append(
             {

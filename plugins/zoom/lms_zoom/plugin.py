@@ -136,6 +136,7 @@ def lms_gradebook_items(course, user_ids):
             {uid: float(p) for uid, p in item["scores"].items()},
             date=item["date"],
             settles_at=item["settles_at"],
+            tracked=True,  # attendance.points_changed and the corrections mark every change
         )
         for item in attendance.gradebook_items(course.id, user_ids)
     ]

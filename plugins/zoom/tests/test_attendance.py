@@ -256,3 +256,32 @@ def test_hook_on_live_session_attended(live, app, at):
     [(user_id, title, course_id, occurrence_id, minutes, event_id)] = heard
     assert (user_id, title, course_id, occurrence_id, minutes) == (anna.id, "Week 1", course.id, occurrence.id, 45)
     assert event_id
+
+
+def test_heartbeats_of_a_lecture_still_being_measured_do_not_mark_the_gradebook(live, client, at):
+    """While the occurrence has not settled its item's settles_at keeps the gradebook's
+    summaries following it; once over, a recorded change marks the learner's row."""
+    from lms_core.models import GradebookSummary
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+    graded = live.schedule(course, teacher, at(minutes=2), in_gradebook="1", title="Graded")
+    graded.occurrences[0].starts_at = at(minutes=-10)  # in progress
+    db.session.commit()
+    course_id, anna_id = course.id, anna.id
+    login(client, teacher)
+    assert client.get(f"/teach/courses/{course_id}/gradebook?show=failing").status_code == 200  # summaries made
+    version = db.session.get(GradebookSummary, (course_id, anna_id)).version
+    attendance.heartbeat(live.fresh(graded).occurrences[0], anna_id, "visit1")
+    attendance.heartbeat(live.fresh(graded).occurrences[0], anna_id, "visit1")
+    db.session.expire_all()
+    row = db.session.get(GradebookSummary, (course_id, anna_id))
+    assert (row.version, row.stale) == (version, False)
+
+    occurrence = live.fresh(graded).occurrences[0]
+    occurrence.ended_at = at(minutes=-1)  # over: settled
+    db.session.commit()
+    attendance.record_once(occurrence.id, anna_id, "test:late", at(minutes=-9), at(minutes=-2))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(GradebookSummary, (course_id, anna_id)).stale
