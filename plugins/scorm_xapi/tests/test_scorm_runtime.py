@@ -11,7 +11,7 @@ import pytest
 from conftest import upload
 from scorm_builders import PackageSpec, Sco, build
 
-from lms_core import db
+from lms_core import ServiceError, db
 from lms_core.models import Enrollment, Event, LessonCompletion
 from lms_scorm_xapi.scorm import runtime
 from lms_scorm_xapi.scorm.models import ScormAttempt, ScormPackage
@@ -523,9 +523,10 @@ def test_a_commit_that_only_saves_progress_is_two_statements(app, client, played
 
 
 def test_a_commit_read_before_another_tab_finished_the_attempt_does_not_reopen_it(app, client, played):
-    """Two tabs on one attempt: tab B reads the attempt, tab A terminates it, then B's
-    write lands. The commit count adds up and the attempt stays finished (B's write
-    only sets what it changed on top of A's)."""
+    """Two tabs on one attempt: tab B reads the attempt, tab A completes and terminates
+    it, then B's write comes. B's write finds the row changed since its read, reads it
+    again and is then judged on it: the attempt is over, so B is refused, and A's status
+    and score stay (B's stale copy of them is never written back)."""
     _package, sco, learner, _course = played
     tab_a = launch(client, sco)
     assert (
@@ -535,14 +536,127 @@ def test_a_commit_read_before_another_tab_finished_the_attempt_does_not_reopen_i
     tab_b = launch(client, sco)  # the suspended attempt, continued in another tab
     with app.test_request_context(), runtime.commit_connection() as connection:
         stale = runtime.read_commit(tab_b, connection)
-        finished = {"cmi.core.lesson_status": "completed", "cmi.core.exit": ""}
+        finished = {"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "80", "cmi.core.exit": ""}
         assert commit(client, tab_a, finished, seq=2, terminate=True).status_code == 200
-        assert runtime.commit(stale, {"cmi.core.lesson_location": "page-9"}, connection, seq=1) is True
+        with pytest.raises(ServiceError) as refused:
+            runtime.commit(stale, {"cmi.core.lesson_location": "page-9"}, connection, seq=1)
+        assert refused.value.code == "attempt_finished"
     db.session.expire_all()
     [attempt] = runtime.attempts_of(learner.id, sco.id)
-    assert attempt.finished is True
-    assert attempt.commits == 3
-    assert attempt.data["cmi.core.lesson_location"] == "page-9"
+    assert (attempt.finished, attempt.completion_status, attempt.score_percent) == (True, "completed", 80.0)
+    assert attempt.commits == 2
+    assert "cmi.core.lesson_location" not in attempt.data
+
+
+def test_a_progress_commit_read_before_another_tabs_score_keeps_it_and_merges(app, client, played):
+    """Tab B reads, tab A reports "passed" with a score (which marks the gradebook),
+    then B's progress-only commit lands: on A's row, B's elements merged into A's, the
+    status and score from the merged data, the gradebook's mark not undone."""
+    from lms_core.models import GradebookSummary
+
+    _package, sco, learner, course = played
+    tab_a = launch(client, sco)
+    assert commit(client, tab_a, {"cmi.core.lesson_status": "incomplete"}, seq=1).status_code == 200
+    tab_b = launch(client, sco)
+    with app.test_request_context(), runtime.commit_connection() as connection:
+        stale = runtime.read_commit(tab_b, connection)
+        passed = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "80", "cmi.suspend_data": "from-a"}
+        assert commit(client, tab_a, passed, seq=2).status_code == 200
+        progress = {"cmi.core.lesson_location": "page-9", "cmi.suspend_data": "from-b"}
+        assert runtime.commit(stale, progress, connection, seq=1) is True
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert (attempt.completion_status, attempt.success_status, attempt.score_percent) == ("passed", "passed", 80.0)
+    assert (attempt.data["cmi.core.lesson_location"], attempt.data["cmi.suspend_data"]) == ("page-9", "from-b")
+    assert attempt.data["cmi.core.score.raw"] == "80" and attempt.commits == 3
+    summary = db.session.execute(
+        db.select(GradebookSummary).where(
+            GradebookSummary.course_id == course.id, GradebookSummary.user_id == learner.id
+        )
+    ).scalar_one()
+    assert summary.stale is True
+
+
+def test_a_dropped_older_commit_has_no_side_effects(app, client, played):
+    """The launch's older commit (seq 2, reporting "failed" with 10) read before the
+    newer (seq 3) landed: dropped whole, its xAPI "failed" statement and the gradebook's
+    mark with it (the newer one already marked the gradebook: the mark is read after)."""
+    from lms_core.models import GradebookSummary
+    from lms_scorm_xapi.xapi.models import Statement as XapiStatement
+
+    _package, sco, learner, course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "page-1"}, seq=1).status_code == 200
+    with app.test_request_context(), runtime.commit_connection() as connection:
+        older = runtime.read_commit(token, connection)
+        assert commit(client, token, {"cmi.core.lesson_location": "page-3"}, seq=3).status_code == 200
+        table = GradebookSummary.__table__
+        db.session.execute(table.update().values(stale=False))
+        db.session.commit()
+        statements = db.session.execute(db.select(db.func.count(XapiStatement.id))).scalar()
+        dropped = {"cmi.core.lesson_status": "failed", "cmi.core.score.raw": "10"}
+        assert runtime.commit(older, dropped, connection, seq=2) is True
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert (attempt.data["cmi.core.lesson_location"], attempt.completion_status, attempt.score_percent) == (
+        "page-3",
+        "not attempted",
+        None,
+    )
+    assert db.session.execute(db.select(db.func.count(XapiStatement.id))).scalar() == statements
+    assert not db.session.execute(
+        db.select(GradebookSummary.user_id).where(GradebookSummary.course_id == course.id, GradebookSummary.stale)
+    ).first()
+
+
+def test_a_commit_holds_one_pool_connection_at_a_time(app, client, played):
+    """A first commit, one that changes the status and a progress-only one: each uses
+    one connection of the pool at a time (threads of a small pool never wait on each
+    other holding one)."""
+    from sqlalchemy import event
+
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    fresh = app.test_client()
+    pool = db.engine.pool
+    out, most = [0], [0]
+
+    def checkout(*_args):
+        out[0] += 1
+        most[0] = max(most[0], out[0])
+
+    def checkin(*_args):
+        out[0] -= 1
+
+    for seq, body in enumerate(
+        ({"cmi.core.lesson_location": "a"}, {"cmi.core.lesson_status": "passed"}, {"cmi.core.lesson_location": "b"}),
+        start=1,
+    ):
+        db.session.remove()
+        out[0] = most[0] = 0
+        event.listen(pool, "checkout", checkout)
+        event.listen(pool, "checkin", checkin)
+        try:
+            assert commit(fresh, token, body, seq=seq).status_code == 200
+        finally:
+            event.remove(pool, "checkout", checkout)
+            event.remove(pool, "checkin", checkin)
+        assert most[0] == 1, (seq, most[0])
+
+
+@pytest.mark.parametrize("seq", [str(2**31), "99999999999", "-1", "x", "", "1.5", "٣"])
+def test_a_commit_with_a_sequence_number_out_of_range_is_refused(client, played, seq):
+    _package, sco, learner, _course = played
+    token = launch(client, sco)
+    response = client.post(
+        f"/scorm/runtime/{token}/commit?seq={seq}", data=json.dumps({"cmi.core.lesson_location": "a"})
+    )
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_commit"
+    assert runtime.attempts_of(learner.id, sco.id) == []
+    assert commit(client, token, {"cmi.core.lesson_location": "a"}, seq=2**31 - 1).status_code == 200
+    db.session.expire_all()
+    [attempt] = runtime.attempts_of(learner.id, sco.id)
+    assert attempt.launch_seq == 2**31 - 1
 
 
 def test_an_older_commit_of_a_launch_never_lands_over_a_newer_one(app, client, played):

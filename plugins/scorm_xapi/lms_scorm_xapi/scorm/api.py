@@ -72,7 +72,7 @@ def commit(token):
                 raise ServiceError(
                     "invalid_commit", _("A commit is a JSON object of data model elements."), 400
                 ) from None
-            seq = request.args.get("seq", type=int)
+            seq = runtime.check_seq(request.args.get("seq"))
             terminate = request.args.get("terminate") in ("1", "true")
             recorded = runtime.commit(launch, body, connection, terminate=terminate, seq=seq)
     except ServiceError as error:

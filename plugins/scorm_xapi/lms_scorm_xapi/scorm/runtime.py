@@ -485,8 +485,10 @@ def score_percent(data: dict, version_2004: bool) -> float | None:
 # progress (most of them) runs both on one connection in autocommit: its one write is
 # a single UPDATE, atomic on its own, so it needs no BEGIN and COMMIT round trips nor
 # the ORM session. A commit that starts the attempt or records an xAPI statement writes
-# in the session's transaction instead, so the attempt, its data and the statement
-# commit together.
+# in the session's transaction instead (after giving the autocommit connection back),
+# so the attempt, its data, the statement and the gradebook's mark commit together.
+# Either write lands only on the row as read (its commit count): two tabs committing at
+# once merge, the later one redone on the other's row.
 
 _SCO, _PACKAGE, _VERSION, _ATTEMPT, _ENROLMENT = (
     model.__table__ for model in (ScormSco, ScormPackage, ScormPackageVersion, ScormAttempt, Enrollment)
@@ -560,10 +562,10 @@ def _commit_read(kind: str):
 
 
 def _commit_write():
-    """The UPDATE of a commit. Two tabs (or a beacon and a commit) may write one attempt
-    at once: the commit count adds up in SQL, a column the commit leaves alone (``None``
-    given) keeps what the other wrote, a finished attempt stays finished, and an older
-    commit of a launch never lands over a newer one of the same launch."""
+    """The UPDATE of a commit, guarded by the row's version (its commit count as read:
+    0 rows when another commit landed since, see ``commit``). A column the commit leaves
+    alone (``None`` given) keeps what is stored, a finished attempt stays finished, and
+    an older commit of a launch never lands over a newer one of the same launch."""
     statement = _COMMIT_READS.get("write")
     if statement is None:
         c = _ATTEMPT.c
@@ -575,6 +577,8 @@ def _commit_write():
             db.update(_ATTEMPT)
             .where(
                 c.id == db.bindparam("p_id"),
+                # The row as read: no other commit landed since (else read again, redo).
+                db.func.coalesce(c.commits, 0) == db.bindparam("p_commits"),
                 # Not over a later commit of the same launch that landed since the read
                 # (a commit and the Terminate right after it, sent without waiting).
                 db.or_(
@@ -686,11 +690,34 @@ def _columns_of(attempt: ScormAttempt) -> SimpleNamespace:
     return SimpleNamespace(**{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS})
 
 
+COMMIT_TRIES = 5  # a commit redone on a fresh read this many times at most (another tab writing)
+MAX_SEQ = 2**31 - 1  # launch_seq is an integer column
+
+
+def check_seq(value: str | None) -> int | None:
+    """A commit's sequence number (the runtime's ``?seq=``): ``None`` when not given."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,10}", value) or int(value) > MAX_SEQ:
+        raise ServiceError(
+            "invalid_commit", _("A commit's sequence number is a whole number from 0 to %(max)d.", max=MAX_SEQ), 400
+        )
+    return int(value)
+
+
 def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, seq: int | None = None) -> bool:
     """Store a commit: every element, and the status, score and times copied out.
     Returns whether it was recorded (not for a preview, where nothing is stored); the
     first commit of a launch that starts an attempt creates it. ``connection``: the
-    autocommit one ``read_commit`` read on."""
+    autocommit one ``read_commit`` read on; a commit that writes in the session's
+    transaction gives it back to the pool first (one connection per request at a time).
+
+    Each write is guarded by the row's version (its commit count, read with the
+    attempt): when another tab's commit landed since the read, nothing is written, the
+    attempt is read again and the commit redone on it, so its elements are merged into
+    the other tab's (element by element, this commit's newer) and the status and score
+    come from the merged data, and a status change is never written without the
+    gradebook's mark. A commit that an attempt over by then refuses is refused."""
     data = check_commit(body)
     if not launch.recorded:
         return False
@@ -698,17 +725,55 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
         raise ServiceError(
             "not_enrolled", _("You are no longer enrolled in this course: nothing more is recorded."), 403
         )
-    attempt = launch.attempt
-    started = attempt is None
-    if started:  # the launch's first commit starts its attempt
-        attempt = _columns_of(
+    in_session = False
+    if launch.attempt is None:  # the launch's first commit starts its attempt
+        connection.close()
+        in_session = True
+        launch.attempt = _columns_of(
             _ensure_attempt(launch.user_id, launch.sco_id, launch.version_id, launch.number, launch.attempts_allowed)
         )
-        launch.attempt = attempt
+    for _try in range(COMMIT_TRIES):
+        attempt = launch.attempt
+        plan = _commit_plan(launch, attempt, data, terminate, seq)
+        if plan is None:
+            return True  # an older commit of this launch arriving late (a beacon): already have newer
+        write, before, verbs, changed = plan
+        if not in_session and not (verbs or changed):
+            # Progress only: one autocommitted UPDATE.
+            if connection.execute(_commit_write(), write).rowcount:
+                return True
+            launch.attempt = _read_attempt(connection, attempt.id)
+            continue
+        if not in_session:
+            connection.close()
+            in_session = True
+        # In the session's transaction: the attempt, its xAPI statements and the
+        # gradebook's mark that this learner's points changed commit together.
+        if not db.session.connection().execute(_commit_write(), write).rowcount:
+            db.session.rollback()
+            launch.attempt = _read_attempt(db.session.connection(), attempt.id)
+            continue
+        _learning_records(attempt, launch, verbs)
+        if changed:
+            gradebook_changed(launch.course_id, [attempt.user_id])
+        db.session.commit()
+        # Most commits only save progress: no completion to check.
+        if changed and (
+            launch.completion_rule == "score" or _meets(attempt, launch.completion_rule, launch.version_2004)
+        ):
+            _apply_rule(attempt, db.session.get(ScormSco, launch.sco_id))
+        return True
+    raise ServiceError("commit_conflict", _("The activity is saving from another window: try again."), 409)
+
+
+def _commit_plan(launch: CommitLaunch, attempt, data: dict, terminate: bool, seq: int | None):
+    """What a commit writes on the attempt as read (``attempt``, updated to the values
+    after it): ``(write, before, verbs, changed)``, or ``None`` for an older commit of
+    the launch than the attempt has. Refused when the attempt is over."""
     if attempt.user_id != launch.user_id:
         raise ServiceError("token_invalid", _("This link to the activity is not valid."), 401)
     if seq is not None and attempt.launch == launch.nonce and seq <= (attempt.launch_seq or 0):
-        return True  # an older commit of this launch arriving late (a beacon): already have newer
+        return None
     version_2004 = launch.version_2004
     if _over(attempt, version_2004, launch.nonce):
         raise _refuse_over()
@@ -736,6 +801,7 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
     if terminate or exit_value:
         suspended = exit_value == "suspend"
     first_commit = not attempt.commits
+    read_commits = attempt.commits or 0
     # The values after this commit, for the rules and the records below.
     attempt.data = merged
     attempt.completion_status = completion_status
@@ -745,6 +811,7 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
     attempt.finished = attempt.finished or terminate
     write = {
         "p_id": attempt.id,
+        "p_commits": read_commits,
         "p_version_id": launch.version_id,
         "p_data": merged,
         "p_completion_status": completion_status,
@@ -759,21 +826,20 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
         "p_updated_at": utcnow(),
     }
     changed = before != (attempt.completion_status, attempt.success_status, attempt.score_percent, attempt.finished)
-    could_meet = launch.completion_rule == "score" or _meets(attempt, launch.completion_rule, version_2004)
-    verbs = _verbs(attempt, before, first_commit)
-    if started or verbs or changed:
-        # In the session's transaction: the attempt, its xAPI statements and the
-        # gradebook's mark that this learner's points changed commit together.
-        db.session.connection().execute(_commit_write(), write)
-        _learning_records(attempt, launch, verbs)
-        if changed:
-            gradebook_changed(launch.course_id, [attempt.user_id])
-        db.session.commit()
-    else:
-        connection.execute(_commit_write(), write)  # progress only: one autocommitted UPDATE
-    if changed and could_meet:  # most commits only save progress: no completion to check
-        _apply_rule(attempt, db.session.get(ScormSco, launch.sco_id))
-    return True
+    return write, before, _verbs(attempt, before, first_commit), changed
+
+
+def _read_attempt(connection, attempt_id: int) -> SimpleNamespace:
+    """The attempt's columns (``_ATTEMPT_COLUMNS``) read again, after another commit landed."""
+    statement = _COMMIT_READS.get("attempt")
+    if statement is None:
+        statement = _COMMIT_READS["attempt"] = db.select(*(_ATTEMPT.c[name] for name in _ATTEMPT_COLUMNS)).where(
+            _ATTEMPT.c.id == db.bindparam("a")
+        )
+    row = connection.execute(statement, {"a": attempt_id}).first()
+    if row is None:
+        raise ServiceError("not_found", _("This activity no longer exists."), 404)
+    return SimpleNamespace(**row._asdict())
 
 
 def _verbs(attempt, before: tuple, first_commit: bool) -> list[str]:
