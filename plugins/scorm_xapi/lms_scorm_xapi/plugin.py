@@ -72,6 +72,7 @@ def lms_gradebook_items(course, user_ids):
             {uid: float(p) for uid, p in item["scores"].items()},
             url=path_for("scorm_xapi.package", package_id=item["package_id"]) if item.get("package_id") else None,
             date=item["date"],
+            tracked=True,  # every score change calls gradebook_changed (a grading rule's change too)
         )
         for item in runtime.gradebook_items(course.id, user_ids)
     ]

@@ -754,7 +754,7 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
             launch.attempt = _read_attempt(db.session.connection(), attempt.id)
             continue
         _learning_records(attempt, launch, verbs)
-        if changed:
+        if changed:  # the status or score: an attempt counts for the grade only once scored
             gradebook_changed(launch.course_id, [attempt.user_id])
         db.session.commit()
         # Most commits only save progress: no completion to check.
