@@ -28,6 +28,8 @@ left stale during that (the version guard) is computed in the view itself.
 
 from __future__ import annotations
 
+import functools
+
 import dataclasses
 import hashlib
 import json
@@ -591,6 +593,10 @@ def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> 
         )
         return
     ids = sorted({int(user_id) for user_id in user_ids})
+    if len(ids) == 1:  # the common case (one learner's grade): a statement built once
+        statement = _one_learner_changed(db.session.get_bind().dialect.name)
+        db.session.execute(statement, {"course_id": course_id, "user_id": ids[0]})
+        return
     for start in range(0, len(ids), SCAN_CHUNK):
         from lms_core.sql import upsert
 
@@ -607,6 +613,26 @@ def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> 
                 index_elements=["course_id", "user_id"], set_={"stale": True, "version": table.c.version + 1}
             )
         )
+
+
+@functools.cache
+def _one_learner_changed(dialect: str):
+    """``gradebook_changed``'s upsert for one learner with bound ids, built once per
+    database kind (``dialect``: the cache's key; building it cost more than running it)."""
+    from lms_core.sql import upsert
+
+    table = GradebookSummary.__table__
+    statement = upsert(GradebookSummary).values(
+        course_id=db.bindparam("course_id"),
+        user_id=db.bindparam("user_id"),
+        layout="",
+        stale=True,
+        version=1,
+        missing_count=0,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["course_id", "user_id"], set_={"stale": True, "version": table.c.version + 1}
+    )
 
 
 def gradebook_learner_changed(user_id: int) -> None:
