@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services import ServiceError
     from lms_core.services.markdown import render as render_markdown
     from lms_core.services.courses import add_course, add_lesson, courses_by_id, revise_lesson, set_translation
-    from lms_core.services.notifications import moment_param, notification_when, notify
+    from lms_core.services.notifications import moment_param, name_params, notification_name, notification_when, notify
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
     from lms_core.services.gradebook import gradebook_changed
@@ -84,6 +84,8 @@ __all__ = [
     "notify_many",
     "notification_when",
     "moment_param",
+    "name_params",
+    "notification_name",
     "PluginSettings",
     "upsert",
     "contains",
@@ -162,6 +164,8 @@ _LAZY = {
     "notify_many": ("lms_core.services.notifications", "notify_many"),
     "notification_when": ("lms_core.services.notifications", "notification_when"),
     "moment_param": ("lms_core.services.notifications", "moment_param"),
+    "name_params": ("lms_core.services.notifications", "name_params"),
+    "notification_name": ("lms_core.services.notifications", "notification_name"),
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "contains": ("lms_core.sql", "contains"),

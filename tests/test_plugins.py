@@ -361,6 +361,50 @@ def test_notify_without_a_title_draws_it_with_the_kinds_renderer_and_dates_follo
     assert naive == aware
 
 
+def test_names_of_course_content_in_notifications_are_shown_in_the_readers_language(app, client, factory, login):
+    from flask_babel import force_locale
+
+    from lms_core import name_params, notification_name, set_translation
+
+    def starts(params):
+        return f"Course: {notification_name(params, 'course')}", ""
+
+    @hookimpl
+    def lms_notification_texts():
+        return {"clock.course": starts}
+
+    register_plugin(app, "clock", lms_notification_texts)
+    course = factory.course(title="Astronomy")
+    set_translation(course, course, "title", "ru", "Астрономия")
+    untranslated = factory.course(title="Geology")
+    db.session.commit()
+    reader = factory.user(locale="ru")
+    kept = name_params("course", course, reader)
+    assert kept["course"] == "Астрономия"  # the recipient's text, for channels' templates
+    assert kept["course_names"] == {"language": "en", "text": "Astronomy", "translations": {"ru": "Астрономия"}}
+    assert name_params("course", course)["course"] == "Astronomy"  # no recipient: the course's language
+    with app.test_request_context():
+        for language, shown in (
+            ("ru", "Астрономия"),
+            ("en", "Astronomy"),
+            ("de", "Astronomy"),
+            ("ru_RU", "Астрономия"),
+        ):
+            with force_locale(language):
+                assert notification_name(kept, "course") == shown, language
+        with force_locale("ru"):
+            assert notification_name(name_params("course", untranslated), "course") == "Geology"
+            assert notification_name({"course": "As written"}, "course") == "As written"  # an older row
+            assert notification_name({}, "course") == ""
+    english = factory.user(locale="en")
+    written = notify(english, "clock.course", params=name_params("course", course, english))
+    assert written.title == "Course: Astronomy"
+    login(client, english)
+    client.post("/language", data={"language": "ru", "next": "/inbox"})
+    [item] = client.get("/api/v1/notifications").get_json()["items"]
+    assert item["title"] == "Course: Астрономия"
+
+
 def test_hook_lms_notification_channels(app, factory, run_jobs):
     delivered = []
 

@@ -81,6 +81,66 @@ def moment_param(moment: datetime | None) -> str:
     return moment.isoformat()
 
 
+def name_params(key: str, obj, recipient=None, field: str = "title", course=None) -> dict:
+    """The name of a course's content (the course itself, a lesson, a quiz, a plugin's
+    assignment...) as a notification's params keep it: ``{key: text, key + "_names":
+    names}``, where ``names`` holds its text in the course's default language and in
+    every language it is translated to, so that ``notification_name(params, key)``
+    shows it in the language of whoever reads it, and ``text`` is what ``recipient``
+    (a ``User`` or snapshot; ``None``: the course's language) reads now, for the
+    channels' templates and for code that reads the plain key. ``course`` is found from
+    ``obj`` (itself, or its ``course``) unless given. One query.
+    """
+    from lms_core.i18n import object_type
+    from lms_core.models import Course, Translation
+
+    if course is None:
+        course = obj if isinstance(obj, Course) else getattr(obj, "course", None)
+    translations = {
+        language: text
+        for language, text in db.session.execute(
+            db.select(Translation.language, Translation.text).where(
+                Translation.object_type == object_type(obj),
+                Translation.object_id == obj.id,
+                Translation.field == field,
+            )
+        )
+        if text
+    }
+    names = {
+        "language": course.default_language if course is not None else "",
+        "text": str(getattr(obj, field) or ""),
+        "translations": translations,
+    }
+    language = getattr(recipient, "locale", None) or (
+        current_app.config["LMS_DEFAULT_LANGUAGE"] if recipient is not None else names["language"]
+    )
+    return {key: _name_in(names, language), f"{key}_names": names}
+
+
+def _name_in(names: dict, language: str) -> str:
+    text = names.get("text")
+    if language != names.get("language"):
+        translations = names.get("translations") or {}
+        text = translations.get(language) or translations.get(language.split("_")[0]) or text
+    return str(text or "")
+
+
+def notification_name(params: dict, key: str) -> str:
+    """``params[key]`` in the reader's current language: from what ``name_params``
+    kept, its translation, else its text in the course's language; else the text kept
+    under ``key`` itself (a row written before names were kept, or a name that is not
+    course content)."""
+    from flask_babel import get_locale
+
+    names = params.get(f"{key}_names")
+    if isinstance(names, dict):
+        text = _name_in(names, str(get_locale() or ""))
+        if text:
+            return text
+    return str(params.get(key) or "")
+
+
 def notification_when(value, fallback: str = "", with_date: bool = True) -> str:
     """A moment kept in a notification's params (``moment_param``) written in the current
     language and the reader's time zone, without seconds and with the zone named. While

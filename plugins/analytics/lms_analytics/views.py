@@ -11,7 +11,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, current_user, db, login_required, notify, require
+from lms_core import ServiceError, current_user, db, login_required, name_params, notify, require
 from lms_core.models import Course, Quiz, User
 from lms_core.payloads import CourseInfo
 
@@ -150,7 +150,7 @@ def message(course_id, user_id):
                 "course_id": course.id,
                 "sender_id": current_user.id,
                 "sender": current_user.name,
-                "course": course.title,
+                **name_params("course", course, user),
             }
             notify(
                 user,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lms_core import path_for, db
+from lms_core import db, name_params, path_for
 from lms_core.models import utcnow
 
 from lms_assignments import githost, messages, reminders, storage
@@ -65,7 +65,7 @@ def grades_released(grade_ids: list[int], updated: bool = False) -> int:
             messages.GRADE_RELEASED,
             path_for("assignments.submission", submission_id=submission.id),
             params={
-                "assignment": messages.title_for(student, assignment),
+                **name_params("assignment", assignment, student),
                 "points": grade.points,
                 "max_points": assignment.max_points,
                 "updated": updated,
@@ -87,7 +87,7 @@ def submission_returned(submission_id: int) -> bool:
         messages.RETURNED,
         path_for("assignments.assignment", assignment_id=submission.assignment_id),
         params={
-            "assignment": messages.title_for(submission.user, submission.assignment),
+            **name_params("assignment", submission.assignment, submission.user),
             "comment": submission.return_comment or "",
         },
     )
@@ -117,7 +117,6 @@ def tell_teachers(submission_id: int) -> int:
     for teacher in teachers:
         if teacher.id in daily:
             continue
-        title = messages.title_for(teacher, assignment)
         told += reminders.notify_once(
             teacher,
             assignment,
@@ -125,7 +124,11 @@ def tell_teachers(submission_id: int) -> int:
             submission.submitted_at or utcnow(),
             messages.RECEIVED,
             path_for("assignments.submission", submission_id=submission.id),
-            params={"student": student.name, "assignment": title, "number": submission.number},
+            params={
+                "student": student.name,
+                **name_params("assignment", assignment, teacher),
+                "number": submission.number,
+            },
         )
     return told
 

@@ -2,7 +2,8 @@
 params and is drawn from them in the language (and time zone) of whoever reads it
 (``lms_notification_texts``); ``notify`` draws it the same way, in the recipient's
 language, when it is written. The assignment's title is kept as the recipient reads
-the course (its translation in their language)."""
+the course (its translation in their language, for the scenarios' templates) and in
+every language of the course (``name_params``), so each reader sees it in theirs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 from flask_babel import gettext as _, ngettext
 
-from lms_core import ContentTranslations, moment_param, notification_when
+from lms_core import moment_param, name_params, notification_name, notification_when
 
 from lms_assignments import deadlines
 
@@ -28,11 +29,6 @@ def when_for(user, moment) -> str:
     locale = user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
     tz = deadlines.zone(user.timezone or current_app.config["LMS_DEFAULT_TIMEZONE"])
     return babel_format_datetime(moment, "medium", tzinfo=tz, locale=locale)
-
-
-def title_for(user, assignment) -> str:
-    language = user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]
-    return ContentTranslations(assignment.course, language).get(assignment, "title")
 
 
 def number(value: float) -> str:
@@ -56,7 +52,7 @@ def reminder_params(user, assignment, due_at, hours: int) -> dict:
 
     with force_locale(user.locale or current_app.config["LMS_DEFAULT_LANGUAGE"]):
         return {
-            "assignment": title_for(user, assignment),
+            **name_params("assignment", assignment, user),
             "due_at": when_for(user, due_at),  # for the scenario's templates
             "due_at_utc": moment_param(due_at),
             "hours": _hours(hours),
@@ -67,7 +63,7 @@ def reminder_params(user, assignment, due_at, hours: int) -> dict:
 def missing_params(teacher, assignment, missing: list[tuple[str, object]]) -> dict:
     """``missing``: (student name, extended deadline or ``None``) pairs."""
     return {
-        "assignment": title_for(teacher, assignment),
+        **name_params("assignment", assignment, teacher),
         "count": len(missing),
         "students": "\n".join(name for name, _extended in missing),
         "missing": [{"name": name, "extended_utc": moment_param(extended)} for name, extended in missing],
@@ -81,7 +77,7 @@ def reminder_texts(params: dict) -> tuple[str, str]:
     when = notification_when(params.get("due_at_utc"), params.get("due_at", ""))
     hours = params.get("hours_before")
     return (
-        _("Reminder: “%(title)s” is due on %(when)s", title=params.get("assignment", ""), when=when),
+        _("Reminder: “%(title)s” is due on %(when)s", title=notification_name(params, "assignment"), when=when),
         _(
             "You have not handed it in yet. The deadline is in %(hours)s.",
             hours=_hours(hours) if isinstance(hours, int) and hours > 0 else params.get("hours", ""),
@@ -95,7 +91,7 @@ def missing_texts(params: dict) -> tuple[str, str]:
         "“%(title)s”: %(num)d student has not handed in",
         "“%(title)s”: %(num)d students have not handed in",
         count,
-        title=params.get("assignment", ""),
+        title=notification_name(params, "assignment"),
     )
     if "missing" not in params:  # an older row: the names as they were kept
         return heading, params.get("students", "")
@@ -110,7 +106,7 @@ def missing_texts(params: dict) -> tuple[str, str]:
 
 
 def grade_released_texts(params: dict) -> tuple[str, str]:
-    title = params.get("assignment", "")
+    title = notification_name(params, "assignment")
     if params.get("updated"):
         heading = _("Your grade for “%(title)s” was changed", title=title)
     else:
@@ -123,14 +119,18 @@ def grade_released_texts(params: dict) -> tuple[str, str]:
 
 def returned_texts(params: dict) -> tuple[str, str]:
     return (
-        _("“%(title)s” was returned to you for resubmission", title=params.get("assignment", "")),
+        _("“%(title)s” was returned to you for resubmission", title=notification_name(params, "assignment")),
         params.get("comment") or _("Read the comments and hand in a new attempt."),
     )
 
 
 def received_texts(params: dict) -> tuple[str, str]:
     return (
-        _("%(name)s handed in “%(title)s”", name=params.get("student", ""), title=params.get("assignment", "")),
+        _(
+            "%(name)s handed in “%(title)s”",
+            name=params.get("student", ""),
+            title=notification_name(params, "assignment"),
+        ),
         _("Attempt %(number)d.", number=int(params.get("number") or 1)),
     )
 
@@ -140,7 +140,10 @@ def digest_texts(params: dict) -> tuple[str, str]:
     lines = params.get("assignments") or []
     return (
         ngettext("%(num)d new hand-in today", "%(num)d new hand-ins today", total),
-        "\n".join(_("“%(title)s”: %(num)d", title=line.get("title", ""), num=line.get("count", 0)) for line in lines),
+        "\n".join(
+            _("“%(title)s”: %(num)d", title=notification_name(line, "title"), num=line.get("count", 0))
+            for line in lines
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 
-from lms_core import db, gettext as _, notify, path_for
+from lms_core import db, gettext as _, name_params, notify, path_for
 from lms_core.models import CourseStaff, User, utcnow
 
 from lms_assignments import messages
@@ -76,7 +76,7 @@ def send_digests(now=None) -> int:
             db.session.rollback()
             continue
         counts = db.session.execute(
-            db.select(Assignment.title, db.func.count(Submission.id))
+            db.select(Assignment, db.func.count(Submission.id))
             .join(Assignment, Assignment.id == Submission.assignment_id)
             .join(CourseStaff, CourseStaff.course_id == Assignment.course_id)
             .where(
@@ -85,14 +85,14 @@ def send_digests(now=None) -> int:
                 Submission.submitted_at > since,
                 Submission.submitted_at <= now,
             )
-            .group_by(Assignment.id, Assignment.title)
+            .group_by(Assignment.id)
             .order_by(Assignment.title)
         ).all()
-        total = sum(count for _title, count in counts)
+        total = sum(count for _assignment, count in counts)
         if not total:
             db.session.commit()
             continue
-        lines = [{"title": title, "count": count} for title, count in counts]
+        lines = [{**name_params("title", assignment), "count": count} for assignment, count in counts]
         notify(
             row.user_id,
             messages.DIGEST,

@@ -272,7 +272,13 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
     if not claimed:
         db.session.rollback()
         return False
+    from lms_core import name_params
+    from lms_core.models import Course
+
+    course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
     params = {"course": certificate.course_title, "number": certificate.number, "reissued": bool(reissued)}
+    if course is not None:  # the title as the certificate states it, and in each reader's language
+        params["course_names"] = name_params("course", course)["course_names"]
     # notify() commits the claim together with the notification, or neither.
     notify(
         certificate.user_id,
@@ -287,9 +293,11 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
 def issued_title(params: dict) -> str:
     """The notification's title, in the current language (``lms_notification_texts``:
     each reader sees it in the language they read now)."""
+    from lms_core import notification_name
+
     if params.get("reissued"):
-        return _("Your certificate for “%(course)s” was re-issued", course=params.get("course", ""))
-    return _("Your certificate for “%(course)s” is ready", course=params.get("course", ""))
+        return _("Your certificate for “%(course)s” was re-issued", course=notification_name(params, "course"))
+    return _("Your certificate for “%(course)s” is ready", course=notification_name(params, "course"))
 
 
 def issue_and_deliver(enrollment_id: int) -> Certificate | None:

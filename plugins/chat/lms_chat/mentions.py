@@ -4,7 +4,7 @@ commits, so it must not run inside the message's transaction."""
 
 from __future__ import annotations
 
-from lms_core import gettext as _, lazy_gettext as _l, notify, path_for
+from lms_core import gettext as _, lazy_gettext as _l, name_params, notification_name, notify, path_for
 
 from lms_chat import rooms
 
@@ -37,13 +37,17 @@ def notify_mentioned(room, seq: int, body: str, author, found: list) -> None:
     if not found:
         return
     url = path_for("chat.room", room_id=room.id) + f"#m{seq}"
-    course = room.course.title
     for member in found:
         notify(
             member,
             MENTION,
             url=url,
-            params={"author": author.name, "course": course, "excerpt": body[:300], "url": url},
+            params={
+                "author": author.name,
+                **name_params("course", room.course, member),
+                "excerpt": body[:300],
+                "url": url,
+            },
         )
 
 
@@ -52,7 +56,7 @@ def mention_texts(params: dict) -> tuple[str, str]:
     title = _(
         "%(name)s mentioned you in the chat of “%(course)s”",
         name=params.get("author", ""),
-        course=params.get("course", ""),
+        course=notification_name(params, "course"),
     )
     return title, params.get("excerpt", "")
 

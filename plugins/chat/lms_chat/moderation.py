@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import ServiceError, db, gettext as _, notify, path_for
+from lms_core import ServiceError, db, gettext as _, name_params, notification_name, notify, path_for
 from lms_core.events import commit
 from lms_core.models import User, utcnow
 
@@ -122,7 +122,7 @@ def _staff_notices(room: ChatRoom, message, reporter: User, reason: str):
         .all()
     )
     params = {
-        "course": room.course.title,
+        **name_params("course", room.course),
         "reporter": reporter.name,
         "author": message.author.name,
         "excerpt": message.body[:300],
@@ -144,7 +144,7 @@ def report_title(params: dict) -> str:
     return _(
         "%(name)s reported a message in the chat of “%(course)s”",
         name=params.get("reporter", ""),
-        course=params.get("course", ""),
+        course=notification_name(params, "course"),
     )
 
 

@@ -219,11 +219,17 @@ def test_a_mention_notifies_the_member_named(course):
 def test_a_mention_written_in_english_is_read_in_russian(course, client):
     from lms_core.testing import inbox_read_in
 
+    from lms_core import set_translation
+
     ann, bob, _cleo = course.learners
     bob.locale = "en"
+    set_translation(course.course, course.course, "title", "ru", "Основы Python")
+    db.session.commit()
     post(ann, course.room, "@Bob Stone see lesson 3")
     title, body = inbox_read_in(client, bob, "ru")["chat.mention"]
-    assert title.startswith("Ann Lee упомянул") and "«" in title and body == "@Bob Stone see lesson 3"
+    assert title.startswith("Ann Lee упомянул") and "«Основы Python»" in title and body == "@Bob Stone see lesson 3"
+    stored = db.session.execute(db.select(Notification).where(Notification.kind == "chat.mention")).scalar_one()
+    assert f"“{course.course.title}”" in stored.title  # written in Bob's English, the course's own title
 
 
 def test_direct_messages_between_learner_and_staff_and_between_learners_when_allowed(course, factory):

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms_core import ServiceError, db, notify
-from lms_core.models import Course
+from lms_core.models import Course, User
 
 from lms_gamification.models import Level, LevelUp, Score
 from lms_gamification.upsert import insert
@@ -156,8 +156,11 @@ def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
 
     from lms_gamification import notices
 
-    course_title = db.session.get(Course, course_id).title if course_id else None
-    params = {"level": str(level.name), "course": course_title or ""}
+    from lms_core import name_params
+
+    params = {"level": str(level.name), "course": ""}
+    if course_id:
+        params.update(name_params("course", db.session.get(Course, course_id), db.session.get(User, user_id)))
     if not isinstance(level.name, str):  # a built-in level: its name is translated when shown
         params["builtin_level"] = level.position
     notify(user_id, notices.LEVEL, url=path_for("gamification.profile"), params=params)

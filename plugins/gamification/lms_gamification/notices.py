@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 from flask_babel import gettext as _
 
+from lms_core import notification_name
+
 LEVEL = "gamification.level"
 BADGE = "gamification.badge"
 
@@ -20,8 +22,9 @@ def level_title(params: dict) -> str:
     builtin = params.get("builtin_level")
     if isinstance(builtin, int) and 1 <= builtin <= len(DEFAULT_LEVELS):
         name = DEFAULT_LEVELS[builtin - 1][1]
-    if params.get("course"):
-        return _("You reached the level “%(level)s” in “%(course)s”", level=str(name), course=params["course"])
+    course = notification_name(params, "course")
+    if course:
+        return _("You reached the level “%(level)s” in “%(course)s”", level=str(name), course=course)
     return _("You reached the level “%(level)s”", level=str(name))
 
 

@@ -75,11 +75,11 @@ def _when(learner, moment, occurrence) -> str:
 
 
 def _tell(course, learner, occurrence) -> None:
-    from lms_core import moment_param
+    from lms_core import moment_param, name_params
 
     kind = COURSE_TODAY if occurrence == "today" else COURSE_TOMORROW
     params = {
-        "course": course.title,
+        **name_params("course", course, learner),
         "starts_at": _when(learner, course.starts_at, occurrence),  # for the scenario's templates
         "starts_at_utc": moment_param(course.starts_at),
     }
@@ -89,14 +89,14 @@ def _tell(course, learner, occurrence) -> None:
 
 def starts_today(params: dict) -> str:
     """The notification, in the language of whoever reads it (``lms_notification_texts``)."""
-    from lms_core import notification_when
+    from lms_core import notification_name, notification_when
 
     when = notification_when(params.get("starts_at_utc"), params.get("starts_at", ""), with_date=False)
-    return _("“%(course)s” starts today at %(when)s", course=params.get("course", ""), when=when)
+    return _("“%(course)s” starts today at %(when)s", course=notification_name(params, "course"), when=when)
 
 
 def starts_tomorrow(params: dict) -> str:
-    from lms_core import notification_when
+    from lms_core import notification_name, notification_when
 
     when = notification_when(params.get("starts_at_utc"), params.get("starts_at", ""))
-    return _("“%(course)s” starts tomorrow, %(when)s", course=params.get("course", ""), when=when)
+    return _("“%(course)s” starts tomorrow, %(when)s", course=notification_name(params, "course"), when=when)

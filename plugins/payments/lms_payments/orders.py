@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
-from lms_core import ServiceError, db, enqueue, notify, path_for, public_url
+from lms_core import ServiceError, db, enqueue, name_params, notification_name, notify, path_for, public_url
 from lms_core.models import Course, User, utcnow
 from lms_core.services import enrolment
 from lms_payments import coupons, pricing, providers
@@ -229,8 +229,10 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
         return True
     grant_access(order)
     if order.user_id:
+        course = db.session.get(Course, order.course_id) if order.course_id else None
         params = {
-            "course": order.course_title,
+            "course": order.course_title,  # as bought; in the reader's language while the course exists
+            **(name_params("course", course, db.session.get(User, order.user_id)) if course is not None else {}),
             "amount": format_money(order.total, order.currency),  # for the scenario's templates
             "total": order.total,  # in minor units
             "currency": order.currency,
@@ -312,7 +314,7 @@ def payment_texts(params: dict) -> tuple[str, str]:
     if isinstance(params.get("total"), int) and params.get("currency"):  # older rows: as written
         amount = format_money(params["total"], params["currency"])
     return (
-        _("Payment received for “%(course)s”", course=params.get("course", "")),
+        _("Payment received for “%(course)s”", course=notification_name(params, "course")),
         _(
             "We received %(amount)s (order %(number)s). Your receipt is on your orders page.",
             amount=amount,

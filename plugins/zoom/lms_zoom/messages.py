@@ -10,7 +10,7 @@ from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from lms_core import db, notify
+from lms_core import db, notification_name, notify
 from lms_core.models import Course, User
 
 from lms_core import path_for
@@ -31,12 +31,12 @@ def when(user: User, value) -> str:
 
 def send(user: User, kind: str, session, occurrence) -> None:
     """One notification (``kind``: scheduled, moved, cancelled, starting)."""
-    from lms_core import moment_param
+    from lms_core import moment_param, name_params
 
     course = db.session.get(Course, session.course_id)
     params = {
         "title": session.title,
-        "course": course.title,
+        **name_params("course", course, user),
         "starts_at": when(user, occurrence.starts_at) if occurrence is not None else "",  # the scenario's templates
         "starts_at_utc": moment_param(occurrence.starts_at) if occurrence is not None else "",
         "duration": session.duration_minutes,
@@ -57,7 +57,7 @@ def scheduled_texts(params: dict) -> tuple[str, str]:
         _("Live lecture scheduled: “%(title)s”", title=params.get("title", "")),
         _(
             "A live lecture of “%(course)s” is scheduled for %(when)s. Join it from the course page when it starts.",
-            course=params.get("course", ""),
+            course=notification_name(params, "course"),
             when=_when_shown(params),
         ),
     )
@@ -69,7 +69,7 @@ def moved_texts(params: dict) -> tuple[str, str]:
         _(
             "The live lecture “%(title)s” of “%(course)s” now starts %(when)s.",
             title=params.get("title", ""),
-            course=params.get("course", ""),
+            course=notification_name(params, "course"),
             when=_when_shown(params),
         ),
     )
@@ -81,7 +81,7 @@ def cancelled_texts(params: dict) -> tuple[str, str]:
         _(
             "The live lecture “%(title)s” of “%(course)s” is cancelled.",
             title=params.get("title", ""),
-            course=params.get("course", ""),
+            course=notification_name(params, "course"),
         ),
     )
 
@@ -92,7 +92,7 @@ def starting_texts(params: dict) -> tuple[str, str]:
         _(
             "The live lecture “%(title)s” of “%(course)s” starts at %(when)s. Join it from the session page.",
             title=params.get("title", ""),
-            course=params.get("course", ""),
+            course=notification_name(params, "course"),
             when=_when_shown(params),
         ),
     )

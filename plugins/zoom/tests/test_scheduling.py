@@ -217,8 +217,11 @@ def test_a_lecture_announced_in_english_is_read_in_russian_in_the_readers_time_z
 
     from lms_core.testing import inbox_read_in
 
+    from lms_core import set_translation
+
     course, teacher, (anna,) = live.course(learners=1)
     anna.locale, anna.timezone = "en", "Europe/Moscow"
+    set_translation(course, course, "title", "ru", "Питон для всех")
     db.session.commit()
     live.schedule(course, teacher, datetime(2031, 3, 4, 9, 30, tzinfo=timezone.utc), title="Loops")
     [stored] = notifications("zoom.session_scheduled", anna)
@@ -230,3 +233,4 @@ def test_a_lecture_announced_in_english_is_read_in_russian_in_the_readers_time_z
     title, body = inbox_read_in(client, anna, "ru")["zoom.session_scheduled"]
     assert title == "Назначена онлайн-лекция «Loops»"
     assert "назначена на 4 мар. 2031\u202fг., 12:30 (Europe/Moscow)" in body
+    assert "«Питон для всех»" in body and f"“{course.title}”" in stored.body  # the course as each reads it
