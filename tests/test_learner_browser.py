@@ -154,7 +154,16 @@ def check_pages(browser, base_url: str, user, paths, problems: list, shots: Path
         context.close()
 
 
-def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_browser, factory, screenshots):
+ROLES = ("visitor", "student", "teacher", "admin")
+
+
+@pytest.mark.parametrize("language", list(BROWSER_LOCALES))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_roles_main_pages_fit_a_phone_and_pass_axe(
+    live_server, _lms_browser, factory, screenshots, role, language
+):
+    """Every role's pages in English and in Russian, one role and language a test (so the
+    test run spreads them over its workers)."""
     assert AXE_JS.exists(), "run scripts/setup.sh: it copies axe-core from the npm registry"
     teacher = factory.user(role="teacher", name="Tess Teacher")
     admin = factory.user(role="admin", name="Ada Admin")
@@ -164,22 +173,9 @@ def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_brows
     quiz = factory.quiz(course, title="Types", questions=[*QUESTIONS, {"kind": "essay", "text": "Why?", "points": 2}])
     factory.enrol(student, course)
     attempt = factory.attempt(student, quiz)
-    shots = screenshots
-    problems: list[str] = []
-    for language in BROWSER_LOCALES:  # every role's pages in English and in Russian
-        check_pages(
-            _lms_browser,
-            live_server,
-            None,
-            ["/", f"/courses/{course.slug}", "/login", "/register"],
-            problems,
-            shots,
-            "visitor",
-            language,
-        )
-        check_pages(
-            _lms_browser,
-            live_server,
+    pages = {
+        "visitor": (None, ["/", f"/courses/{course.slug}", "/login", "/register"]),
+        "student": (
             student,
             [
                 "/dashboard",
@@ -188,14 +184,8 @@ def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_brows
                 f"/quizzes/{quiz.id}",
                 f"/attempts/{attempt.id}",
             ],
-            problems,
-            shots,
-            "student",
-            language,
-        )
-        check_pages(
-            _lms_browser,
-            live_server,
+        ),
+        "teacher": (
             teacher,
             [
                 "/teach/",
@@ -207,19 +197,10 @@ def test_every_roles_main_pages_fit_a_phone_and_pass_axe(live_server, _lms_brows
                 f"/teach/courses/{course.id}/students",
                 f"/teach/courses/{course.id}/translations",
             ],
-            problems,
-            shots,
-            "teacher",
-            language,
-        )
-        check_pages(
-            _lms_browser,
-            live_server,
-            admin,
-            ["/admin/", "/admin/users", "/admin/plugins"],
-            problems,
-            shots,
-            "admin",
-            language,
-        )
+        ),
+        "admin": (admin, ["/admin/", "/admin/users", "/admin/plugins"]),
+    }
+    user, paths = pages[role]
+    problems: list[str] = []
+    check_pages(_lms_browser, live_server, user, paths, problems, screenshots, role, language)
     assert not problems, "\n".join(problems)
