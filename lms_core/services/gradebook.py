@@ -602,7 +602,7 @@ def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> 
 
         # A row is written even for a learner who has none yet: a computation running
         # at the same moment then finds it (and its version) and cannot mark it fresh.
-        statement = upsert(GradebookSummary).values(
+        statement = upsert(table).values(
             [
                 dict(course_id=course_id, user_id=user_id, layout="", stale=True, version=1, missing_count=0)
                 for user_id in ids[start : start + SCAN_CHUNK]
@@ -618,11 +618,13 @@ def gradebook_changed(course_id: int, user_ids: Iterable[int] | None = None) -> 
 @functools.cache
 def _one_learner_changed(dialect: str):
     """``gradebook_changed``'s upsert for one learner with bound ids, built once per
-    database kind (``dialect``: the cache's key; building it cost more than running it)."""
+    database kind (``dialect``: the cache's key; building it cost more than running it),
+    on the table, not the model: an insert of a model takes the ORM's bulk-insert path,
+    which cost as much again."""
     from lms_core.sql import upsert
 
     table = GradebookSummary.__table__
-    statement = upsert(GradebookSummary).values(
+    statement = upsert(table).values(
         course_id=db.bindparam("course_id"),
         user_id=db.bindparam("user_id"),
         layout="",
