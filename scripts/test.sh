@@ -15,7 +15,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&
 fi
 
 echo "== screenshots of the browser tests are kept in ${LMS_TEST_ARTIFACTS:-test-artifacts}/screenshots/"
-PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@")
+# --durations: each pass ends with its slowest tests, to keep the whole command within
+# its time budget (about 30 minutes on 2 cores).
+PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --durations=15 "$@")
 
 echo "== suite on SQLite, jobs inline (no Redis)"
 env -u LMS_TEST_DATABASE_URL -u LMS_TEST_REDIS_URL "${PYTEST[@]}"
