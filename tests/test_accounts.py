@@ -96,6 +96,18 @@ def test_a_mailbox_cannot_be_flooded_with_reset_links(client, factory, mailbox, 
     assert len(smtp_server.messages) == app.config["LMS_THROTTLE_FREE_ATTEMPTS"]
 
 
+def test_an_account_keeps_the_language_its_sign_up_page_was_read_in(client, mailbox):
+    form = {"name": "Борис", "email": "boris@example.ru", "password": PASSWORD, "confirm": PASSWORD}
+    page = client.post("/register", data=form, headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert page.status_code == 200
+    boris = db.session.execute(db.select(User).where(User.email == "boris@example.ru")).scalar_one()
+    assert boris.locale == "ru"  # the browser's language, never chosen with the switcher
+    [message] = mailbox(1)
+    assert message["Subject"].strip() == "Подтвердите адрес электронной почты"
+    client.post("/register", data={**form, "email": "anna@example.org"}, headers={"Accept-Language": "en-GB"})
+    assert db.session.execute(db.select(User.locale).where(User.email == "anna@example.org")).scalar_one() == "en"
+
+
 def test_sign_up_sends_a_confirmation_link_and_unconfirmed_accounts_may_be_kept_from_enrolling(
     app, client, factory, mailbox
 ):

@@ -101,12 +101,21 @@ def login_code():
     return render_template("auth/login_code.html", form=form), status
 
 
+def _reading_language() -> str | None:
+    from flask_babel import get_locale
+
+    language = str(get_locale() or "")
+    return language if language in current_app.config["LMS_LANGUAGES"] else None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            accounts.sign_up(form.email.data, form.name.data, form.password.data, locale=session.get("locale"))
+            # The account keeps the language the page was read in (chosen, or the
+            # browser's): its e-mails, SMS and live notifications are written in it.
+            accounts.sign_up(form.email.data, form.name.data, form.password.data, locale=_reading_language())
         except ServiceError as exc:
             show_errors(form, exc)
             return render_template("auth/register.html", form=form), exc.status
@@ -125,7 +134,7 @@ def forgot_password():
         # Every request counts, known address or not: a mailbox cannot be flooded, and
         # the answer stays the same (nothing is sent while the wait lasts).
         if not throttle.wait_seconds("reset-request", email):
-            accounts.request_password_reset(email, session.get("locale"))
+            accounts.request_password_reset(email, _reading_language())
         throttle.failed("reset-request", email)
         return render_template("auth/check_mail.html", email=email, reason="reset")
     return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
