@@ -83,11 +83,12 @@ class SqlStandings:
         better = Score.points > points
         ahead = better if hidden else better | ((Score.points == points) & (Score.user_id > user_id))
         behind = ~ahead if hidden else (Score.points < points) | ((Score.points == points) & (Score.user_id < user_id))
-        position, above_me = db.session.execute(
-            db.select(db.func.count(), db.func.coalesce(db.func.sum(db.case((better, 1), else_=0)), 0))
-            .select_from(Score)
-            .where(visible & ahead)
-        ).one()
+        # Counting is a scan of the index over everyone ahead: done once, for those with
+        # more points; the rest are counts over the few rows beside the viewer.
+        above_me = _count(visible & better)
+        position = (
+            above_me if hidden else above_me + _count(visible & (Score.points == points) & (Score.user_id > user_id))
+        )
         before = db.session.execute(
             db.select(Score.user_id, Score.points)
             .where(visible & ahead)
@@ -99,12 +100,10 @@ class SqlStandings:
         ).all()
         window = [tuple(r) for r in reversed(before)]
         start = position - len(window)
-        first_above = (
+        first_above = (  # more points than the window's first: all but those between it and the viewer
             above_me
-            if not window
-            else db.session.execute(
-                db.select(db.func.count()).select_from(Score).where(visible & (Score.points > window[0][1]))
-            ).scalar_one()
+            if not window or window[0][1] == points
+            else above_me - _count(visible & better & (Score.points <= window[0][1]))
         )
         if not hidden:
             window.append((user_id, points))
@@ -114,6 +113,10 @@ class SqlStandings:
         result.me_hidden = hidden
         result.window = [e for e in entries if e.user_id != user_id]
         return result
+
+
+def _count(condition) -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(Score).where(condition)).scalar_one()
 
 
 class RedisStandings:

@@ -139,6 +139,47 @@ def test_an_unknown_period_is_refused(factory, client, login):
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_period"
 
 
+def test_the_sql_standing_of_every_viewer_matches_a_ranking_counted_by_hand(factory):
+    """Ties on both sides of the viewer and at the window's edges, hidden viewers: the
+    SQL standing (counts over the index) against the order written out in Python."""
+    from lms_gamification.leaderboard import RADIUS, Entry
+
+    generator = random.Random(8)
+    people = [factory.user() for _ in range(36)]
+    for person in people:
+        give(person, generator.choice([0, 5, 10, 10, 10, 20, 20, 35]))
+    for hidden in (people[3], people[11], people[30]):
+        privacy.set_hidden(hidden.id, True)
+    board = board_key(None)
+    scores = {
+        s.user_id: (s.points, bool(s.hidden))
+        for s in db.session.execute(db.select(Score).where(Score.board == board)).scalars()
+    }
+    shown = sorted(((points, user_id) for user_id, (points, hidden) in scores.items() if not hidden), reverse=True)
+
+    def entry(index):
+        points, user_id = shown[index]
+        return Entry(index, 1 + sum(1 for p, _u in shown if p > points), user_id, points)
+
+    for person in people:
+        standing = SqlStandings().standing(board, person.id)
+        if person.id not in scores:  # no points yet: not on the board
+            assert standing.me is None and standing.window == []
+            continue
+        points, hidden = scores[person.id]
+        if hidden:
+            place = sum(1 for p, _u in shown if p > points)
+            assert standing.me == Entry(place, place + 1, person.id, points)
+            around = range(max(place - RADIUS, 0), min(place + RADIUS, len(shown)))
+        else:
+            place = shown.index((points, person.id))
+            assert standing.me == entry(place)
+            around = [i for i in range(max(place - RADIUS, 0), min(place + RADIUS + 1, len(shown))) if i != place]
+        assert standing.me_hidden == hidden and standing.total == len(shown)
+        assert standing.window == [entry(i) for i in around], person.id
+        assert standing.top == [entry(i) for i in range(min(10, len(shown)))]
+
+
 def test_redis_and_sql_give_the_same_ranking(app, factory):
     if mirror.connection() is None:
         pytest.skip("needs Redis (LMS_TEST_REDIS_URL)")
