@@ -144,6 +144,8 @@ def _register_request_hooks(app) -> None:
     from lms_core.inputs import refuse_nul_characters
     from lms_core.plugins import get_plugin_manager
 
+    sessionless = app.extensions.setdefault("lms_sessionless", set())
+
     @app.before_request
     def before_request():
         # An app context may outlive one request (tests, inline jobs): start clean.
@@ -152,13 +154,17 @@ def _register_request_hooks(app) -> None:
         g.pop("lms_template_context", None)
         g.pop("lms_enrollments", None)
         refuse_nul_characters()
-        load_current_user()
-        flask_babel.refresh()  # the locale depends on the user just loaded
-        from lms_core.web.auth import enforce_two_factor
+        if request.endpoint in sessionless:  # a token of its own says who calls (api_blueprint)
+            g.user, g.via_token, g.user_session = None, False, None
+            flask_babel.refresh()
+        else:
+            load_current_user()
+            flask_babel.refresh()  # the locale depends on the user just loaded
+            from lms_core.web.auth import enforce_two_factor
 
-        detour = enforce_two_factor()
-        if detour is not None:
-            return detour
+            detour = enforce_two_factor()
+            if detour is not None:
+                return detour
         owner = app.extensions["lms_blueprint_owners"].get(request.blueprint or "")
         if owner and not get_plugin_manager().is_enabled(owner):
             abort(404)  # a disabled plugin's pages are gone until it is enabled again

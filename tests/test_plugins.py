@@ -153,6 +153,49 @@ def test_hook_lms_blueprints(distributions, request):
     assert app.extensions["lms_blueprint_owners"]["kiosk"] == "kiosk"
 
 
+TICKETS = '''
+from flask import jsonify
+
+from lms_core import api_blueprint, current_user, hookimpl
+
+
+@hookimpl
+def lms_blueprints(app):
+    bp = api_blueprint("tickets_api", __name__, "/api/v1/tickets", public=("punch", "open_door"), sessionless=("punch",))
+
+    @bp.post("/<token>/punch")
+    def punch(token):
+        return jsonify(token=token, user=current_user.email if current_user else None)
+
+    @bp.get("/door")
+    def open_door():
+        return jsonify(user=current_user.email if current_user else None)
+
+    return [bp]
+'''
+
+
+@pytest.mark.lms_config(LMS_PLUGINS="tickets")
+def test_a_sessionless_api_view_loads_no_session(distributions, request):
+    from lms_core.testing import count_sql, login
+
+    distributions.install("tickets", TICKETS)
+    app = request.getfixturevalue("app")
+    factory = request.getfixturevalue("factory")
+    client = app.test_client()
+    login(client, factory.user(email="pat@example.org"))
+    with count_sql(db.engine) as sql:
+        punched = client.post("/api/v1/tickets/t0k3n/punch")
+    assert punched.status_code == 200 and punched.get_json() == {"token": "t0k3n", "user": None}
+    assert sql.count == 0  # the signed-in browser's session was not read
+    assert client.get("/api/v1/tickets/door").get_json() == {"user": "pat@example.org"}  # a public view: it is
+
+    from lms_core import api_blueprint
+
+    with pytest.raises(ValueError, match="must be public"):
+        api_blueprint("bad_api", __name__, sessionless=("punch",))
+
+
 def test_hook_lms_cli_commands(app, factory):
     import click
 

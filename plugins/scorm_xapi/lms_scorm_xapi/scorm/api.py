@@ -21,7 +21,9 @@ from lms_scorm_xapi.scorm import content, navigation, runtime
 
 MAX_COMMIT_BYTES = 16 * 1024 * 1024
 
-bp = api_blueprint("scorm_xapi_runtime", __name__, "/scorm/runtime", public=("state", "initialize", "commit"))
+# The learner is the token's, not the browser's session: the core loads no session for these.
+RUNTIME_VIEWS = ("state", "initialize", "commit")
+bp = api_blueprint("scorm_xapi_runtime", __name__, "/scorm/runtime", public=RUNTIME_VIEWS, sessionless=RUNTIME_VIEWS)
 
 
 def _error(error: ServiceError):
