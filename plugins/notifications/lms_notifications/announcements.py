@@ -17,7 +17,7 @@ import logging
 import math
 from datetime import datetime, timedelta
 
-from lms_core import ServiceError, db, enqueue, gettext as _, notify_many
+from lms_core import ServiceError, db, enqueue, gettext as _, name_params, notify_many
 from lms_core.models import Course, Enrollment, User
 from lms_core.models.base import utcnow
 from lms_core.payloads import UserInfo
@@ -142,7 +142,8 @@ def send_batch(announcement_id: int, user_ids: list[int], number: int = 0) -> di
         "subject": announcement.subject,
         "body": announcement.body,
         "author": author.name if author else "",
-        "course": course.title if course else "",
+        # the course's title in each recipient's language (inbox and messages alike)
+        **(name_params("course", course) if course else {"course": ""}),
     }
     url = f"/courses/{course.slug}" if course else None
 

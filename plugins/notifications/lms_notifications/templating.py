@@ -100,6 +100,7 @@ def render(
     broken: list[str] = []
     out = {}
     with force_locale(language):
+        params = in_language(params)
         for part in ("subject", "text", "short"):
             out[part] = _render_part(part, custom.get(part), defaults.get(part, ""), params, broken)
         html_source = custom.get("html") or defaults.get("html")
@@ -113,6 +114,17 @@ def render(
     return Message(
         subject=subject, text=out["text"].strip(), html=html, short=short, url=params.get("url"), scenario=scenario.name
     ), broken
+
+
+def in_language(params: dict) -> dict:
+    """``params`` with each name of course content kept in every language
+    (``name_params``: ``course`` beside ``course_names``) in the current one."""
+    from lms_core import notification_name
+
+    named = [
+        key[: -len("_names")] for key, value in params.items() if key.endswith("_names") and isinstance(value, dict)
+    ]
+    return {**params, **{key: notification_name(params, key) for key in named}} if named else params
 
 
 def _render_part(part, custom, default, params, broken, autoescape=False) -> str:

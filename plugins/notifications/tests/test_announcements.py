@@ -71,7 +71,12 @@ def test_a_course_announcement_goes_out_in_batches_with_a_report(
 
     from lms_core import redis_connection
 
+    from lms_core import set_translation
+
     teacher, course, people = course_of(factory, 7)
+    set_translation(course, course, "title", "ru", "Питон 101")
+    people[2].locale = "ru"  # reads the course in Russian
+    db.session.commit()
     addresses.choose(people[0], ANNOUNCEMENT, "email", "off")
     smtp_server.refuse(people[1].email, "550 5.1.1 No such mailbox")
     sessions = count_sessions(smtp_server)
@@ -93,7 +98,9 @@ def test_a_course_announcement_goes_out_in_batches_with_a_report(
     messages = smtp_server.wait_for(5)
     assert sorted(m["To"] for m in messages) == sorted(p.email for p in people[2:])
     assert len(set(sessions)) == 3  # one SMTP connection per batch
-    first = messages[0]
+    russian = next(m for m in messages if m["To"] == people[2].email)
+    assert "— Ada Lovelace, Питон 101" in russian.get_body(("plain",)).get_content()
+    first = next(m for m in messages if m["To"] != people[2].email)
     assert first["Subject"].strip() == "Room change"
     assert "Tomorrow's lecture is in room 101.\n\n— Ada Lovelace, Python 101" in first.get_body(
         ("plain",)
