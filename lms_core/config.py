@@ -56,6 +56,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True behind HTTPS (docs/deployment.md, Security)
     PERMANENT_SESSION_LIFETIME = 14 * 86400  # an idle session ends after this many seconds
+    # The cookie is signed again only when the session's last_seen_at is written (at most
+    # once a minute, lms_core.services.sessions): its expiry slides as the session's does,
+    # without the cost of signing a cookie on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     # Security headers (lms_core/security_headers.py, docs/deployment.md "Security").
     LMS_HSTS_SECONDS = 0  # Strict-Transport-Security max-age; set it only when served over HTTPS

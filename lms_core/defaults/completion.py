@@ -16,7 +16,7 @@ from lms_core.services.progress import OUTLINE_MEMO, PROGRESS_MEMO, courses_in_v
 def lms_completion_requirements(user, course):
     from lms_core.contracts import Requirement
 
-    lessons, quizzes = _outline(user.id, course.id)
+    lessons, quizzes = _outline(user.id, course.id)  # (id, label, url) each
     done, passed = _learner_progress(user.id, course.id)
     return [Requirement(label=label, met=lesson_id in done, url=url) for lesson_id, label, url in lessons] + [
         Requirement(label=label, met=quiz_id in passed, url=url) for quiz_id, label, url in quizzes
@@ -30,8 +30,10 @@ def _outline(user_id: int, course_id: int):
     course in view read in one query per table."""
     course_ids = courses_in_view(user_id)
     if course_id not in course_ids:
+        from lms_core.services.courses.content_cache import kept
+
         course = db.session.get(Course, course_id)
-        return _worded(course.lessons, course.quizzes, _translations([course]).get(course.id))
+        return kept(course, "completion.requirements", lambda: _worded_outline(course))
     memo = g.setdefault(OUTLINE_MEMO, {})
     if course_id not in memo:
         wanted = [c for c in course_ids if c not in memo]
@@ -93,6 +95,19 @@ def _worded(lessons, quizzes, translations=None):
             for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)
         ],
     )
+
+
+def _worded_outline(course):
+    """The labelled requirements of one course, from its outline (kept between requests)."""
+    from lms_core.services.courses.outline import published_outline
+
+    lessons, quizzes = [], []
+    for entry in published_outline(course):
+        if entry.kind == "lesson":
+            lessons.append((entry.id, _("Read the lesson “%(title)s”", title=entry.title), entry.url))
+        else:
+            quizzes.append((entry.id, _("Pass the quiz “%(title)s”", title=entry.title), entry.url))
+    return tuple(lessons), tuple(quizzes)
 
 
 def _learner_progress(user_id: int, course_id: int) -> tuple[set[int], set[int]]:

@@ -50,3 +50,4 @@ __all__ = [
     "PluginError",
     "PluginState",
 ]
+from lms_core import content_version as _content_version  # noqa: E402,F401  (its listeners, with the models)

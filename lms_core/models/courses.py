@@ -22,6 +22,10 @@ class Course(db.Model):
     starts_at = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Bumped in the same transaction as every change of the course, its lessons, quizzes
+    # or translations (lms_core.content_version), never set by hand: what is kept of the
+    # course between requests (its outline) is kept under this number.
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     staff: Mapped[list["CourseStaff"]] = relationship(back_populates="course", cascade="all, delete-orphan")
     lessons: Mapped[list["Lesson"]] = relationship(

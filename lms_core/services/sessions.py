@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request, session
 from sqlalchemy.orm import joinedload
 
 from lms_core import events
@@ -26,13 +26,18 @@ def start(user: User) -> tuple[UserSession, str]:
     return record, key
 
 
+# Built once: every request of a logged-in browser runs it.
+_BY_KEY_HASH = (
+    db.select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == db.bindparam("key_hash"))
+)
+
+
 def find(key: str | None) -> UserSession | None:
     """The live session with this key; expired ones are deleted on sight."""
     if not key or not isinstance(key, str) or len(key) > 100:
         return None
-    record = db.session.execute(
-        db.select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == secret_hash(key))
-    ).scalar_one_or_none()  # one statement for the session and its user, on every request
+    # one statement for the session and its user, on every request
+    record = db.session.execute(_BY_KEY_HASH, {"key_hash": secret_hash(key)}).scalar_one_or_none()
     if record is None:
         return None
     now = utcnow()
@@ -42,6 +47,8 @@ def find(key: str | None) -> UserSession | None:
     if record.last_seen_at < now - SEEN_PRECISION:
         record.last_seen_at = now
         db.session.commit()
+        if has_request_context():
+            session.modified = True  # the cookie's expiry slides with it (SESSION_REFRESH_EACH_REQUEST off)
     return record
 
 

@@ -86,7 +86,7 @@ def course(slug):
         progress=course_progress,
         done=done,
         course_info=CourseInfo.of(course),
-        outline=courses.outline(course, include_unpublished=False),
+        outline=courses.published_outline(course),
     )
 
 

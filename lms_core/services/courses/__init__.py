@@ -43,7 +43,14 @@ from lms_core.services.courses.lessons import (
     revise_lesson,
     update_lesson,
 )
-from lms_core.services.courses.outline import move_in_outline, next_position, outline, recheck_completion_later
+from lms_core.services.courses.outline import (
+    OutlineEntry,
+    move_in_outline,
+    next_position,
+    outline,
+    published_outline,
+    recheck_completion_later,
+)
 from lms_core.services.courses.questions import add_question, delete_question, update_question
 from lms_core.services.courses.quizzes import attempt_count, create_quiz, delete_quiz, update_quiz
 from lms_core.services.courses.staff import add_staff, remove_staff
@@ -92,6 +99,8 @@ __all__ = [
     "next_position",
     "revise_lesson",
     "outline",
+    "OutlineEntry",
+    "published_outline",
     "published_courses",
     "recheck_completion_later",
     "remove_staff",

@@ -9,6 +9,14 @@ from lms_payments.models import Price
 
 
 def course_page(user, course) -> list:
+    if user is not None and user.role not in ("teacher", "admin"):
+        from lms_core import is_enrolled
+        from lms_core.models import Course, User
+
+        # A learner of the course has nothing to buy: no query (the page's own enrolment).
+        viewer, row = db.session.get(User, user.id), db.session.get(Course, course.id)
+        if viewer is not None and row is not None and is_enrolled(viewer, row):
+            return []
     prices = (
         db.session.execute(db.select(Price).where(Price.course_id == course.id).order_by(Price.currency))
         .scalars()

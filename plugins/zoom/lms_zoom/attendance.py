@@ -362,6 +362,12 @@ def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], Cour
     """The course's counted sessions and its rule: read once while a page works out many
     learners' progress (a teacher's list of learners asks per learner), for every
     course in view at once (a learner's dashboard asks per course)."""
+    if course_id not in courses_in_view(user_id):
+        # One course (its page): the sessions the page's fragment reads too.
+        from lms_zoom.sessions import of_course_for_page
+
+        ready = [s for s in of_course_for_page(course_id) if s.state == READY]
+        return ready, _course_rule(course_id)
     memo = view_memo("zoom.course_rules")
     if course_id not in memo:
         from sqlalchemy.orm import selectinload
@@ -379,6 +385,14 @@ def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], Cour
             found[rule.course_id] = (found[rule.course_id][0], rule)
         memo.update(found)
     return memo[course_id]
+
+
+# Built once: every course page asks it.
+_RULE = db.select(CourseRule).where(CourseRule.course_id == db.bindparam("course_id"))
+
+
+def _course_rule(course_id: int) -> CourseRule | None:
+    return db.session.execute(_RULE, {"course_id": course_id}).scalar_one_or_none()
 
 
 def _minutes_in_view(occurrence_ids: list[int], user_id: int, course_id: int) -> dict[int, int]:

@@ -26,9 +26,14 @@ def course_fragment(user, course) -> list:
     staff = can(viewer, "zoom.manage", course_row)
     if not staff and not can(viewer, "zoom.view", course_row):
         return []
-    upcoming = sessions.upcoming([course.id], limit=COURSE_LIMIT)
-    recordings = list(
-        db.session.execute(
+    live_sessions = sessions.of_course_for_page(course.id)  # shared with the requirements
+    upcoming = sessions.upcoming_of(live_sessions, COURSE_LIMIT)
+    # Recordings belong to occurrences: none to look for in a course without any.
+    has_occurrences = any(s.occurrences for s in live_sessions)
+    recordings = (
+        []
+        if not has_occurrences
+        else db.session.execute(
             db.select(Recording)
             .join(Occurrence, Occurrence.id == Recording.occurrence_id)
             .join(LiveSession, LiveSession.id == Occurrence.session_id)
@@ -36,7 +41,9 @@ def course_fragment(user, course) -> list:
             .options(contains_eager(Recording.occurrence).contains_eager(Occurrence.session))
             .order_by(Occurrence.starts_at.desc())
             .limit(COURSE_LIMIT)
-        ).scalars()
+        )
+        .scalars()
+        .all()
     )
     if not upcoming and not recordings and not staff:
         return []

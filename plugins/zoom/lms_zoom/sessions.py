@@ -284,6 +284,54 @@ def course_sessions(course_id: int, staff: bool) -> list[LiveSession]:
     )
 
 
+def _course_sessions_statement():
+    from sqlalchemy.orm import selectinload
+
+    return (
+        db.select(LiveSession)
+        .where(LiveSession.course_id == db.bindparam("course_id"))
+        .options(selectinload(LiveSession.occurrences))
+        .order_by(LiveSession.starts_at, LiveSession.id)
+    )
+
+
+_COURSE_SESSIONS = _course_sessions_statement()  # built once: every course page runs it
+
+
+def of_course_for_page(course_id: int) -> list[LiveSession]:
+    """Every session of one course (whatever its state) with its occurrences, read once
+    per database transaction and shared by what the course page asks of this plugin
+    (the completion requirements, the upcoming sessions, whether to look for
+    recordings): one statement when the course has no session, two when it has. A
+    commit starts a new transaction, so a change committed in between is read afresh."""
+    from flask import g, has_app_context
+
+    session = db.session()
+    memo = g.setdefault("lms_zoom_course_sessions", {}) if has_app_context() else {}
+    hit = memo.get(course_id)
+    transaction = session.get_transaction()
+    if hit is not None and transaction is not None and hit[0] is transaction:
+        return hit[1]
+    found = list(session.execute(_COURSE_SESSIONS, {"course_id": course_id}).scalars())
+    memo[course_id] = (session.get_transaction(), found)
+    return found
+
+
+def upcoming_of(live_sessions: list[LiveSession], limit: int, now: datetime | None = None) -> list[Occurrence]:
+    """``upcoming`` answered from sessions already read (``of_course_for_page``)."""
+    now = now or utcnow()
+    since = now - timedelta(minutes=MAX_DURATION)
+    found = [
+        o
+        for s in live_sessions
+        if s.state == READY
+        for o in s.occurrences
+        if not o.cancelled and o.starts_at > since and o.ends_at > now
+    ]
+    found.sort(key=lambda o: (o.starts_at, o.id))
+    return found[:limit]
+
+
 def upcoming(
     course_ids: list[int] | None, *, user_id: int | None = None, limit: int = 10, now: datetime | None = None
 ) -> list[Occurrence]:

@@ -1,0 +1,72 @@
+"""What a process keeps of a course's content between requests (its published outline,
+the labels of its completion requirements), under the course's content version
+(``lms_core.content_version``): every change of the course, its lessons, quizzes or
+translations raises that number in the same transaction, so the next request of every
+process reads a new key and the old entry is never seen again. Entries are per reader's
+language and URL root, since they hold worded titles and links."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+
+from lms_core.content_version import wrote_content
+from lms_core.extensions import db
+
+ENTRIES = 1024  # per process: a few kilobytes each; the least recently used go first
+
+
+class ContentCache:
+    def __init__(self, size: int = ENTRIES):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def _cache() -> ContentCache:
+    cache = current_app.extensions.get("lms_content_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("lms_content_cache", ContentCache())
+    return cache
+
+
+def kept(course, name: str, compute):
+    """``compute()`` for ``course`` in the reader's language, kept until the course's
+    content changes. The value must not be changed by its readers (tuples, frozen
+    dataclasses). Inside a transaction that has written course content nothing is kept
+    or read: what it sees is not committed yet."""
+    session = db.session()
+    if wrote_content(session):
+        return compute()
+    language = str(get_locale() or course.default_language)
+    root = request.script_root if has_request_context() else None
+    # created_at as well: SQLite may give a deleted course's id to a new one.
+    key = (name, course.id, course.created_at, course.content_version, language, root)
+    cache = _cache()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if not wrote_content(session):
+            cache.put(key, value)
+    return value
