@@ -106,6 +106,8 @@ def test_an_account_keeps_the_language_its_sign_up_page_was_read_in(client, mail
     assert message["Subject"].strip() == "Подтвердите адрес электронной почты"
     client.post("/register", data={**form, "email": "anna@example.org"}, headers={"Accept-Language": "en-GB"})
     assert db.session.execute(db.select(User.locale).where(User.email == "anna@example.org")).scalar_one() == "en"
+    client.post("/register", data={**form, "email": "kim@example.org"}, headers={"Accept-Language": "ko-KR"})
+    assert db.session.execute(db.select(User.locale).where(User.email == "kim@example.org")).scalar_one() is None
 
 
 def test_sign_up_sends_a_confirmation_link_and_unconfirmed_accounts_may_be_kept_from_enrolling(

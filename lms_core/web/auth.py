@@ -102,10 +102,12 @@ def login_code():
 
 
 def _reading_language() -> str | None:
-    from flask_babel import get_locale
-
-    language = str(get_locale() or "")
-    return language if language in current_app.config["LMS_LANGUAGES"] else None
+    """The language the visitor chose or their browser asks for; ``None`` when neither
+    names one of ours (the account then follows the deployment's default)."""
+    languages = current_app.config["LMS_LANGUAGES"]
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages)
 
 
 @bp.route("/register", methods=["GET", "POST"])

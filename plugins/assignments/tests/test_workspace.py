@@ -122,6 +122,9 @@ def test_a_teacher_on_a_daily_summary_gets_one_summary_instead_of_a_notice_each(
 
     course, teacher, student = assignments.course_with_student()
     essay = assignments.create(course, teacher, title="Essay")
+    from lms_assignments import authoring
+
+    authoring.set_translations(essay, "ru", "Эссе", "")
     login(client, teacher)
     assert client.post("/assignments/notices", data={"mode": "weekly"}).status_code == 400
     assert client.post("/assignments/notices", data={"mode": "daily"}).status_code == 303
@@ -147,6 +150,12 @@ def test_a_teacher_on_a_daily_summary_gets_one_summary_instead_of_a_notice_each(
     ).scalars()
     assert digest.title == "1 new hand-in today" and "“Essay”: 1" in digest.body
     assert digest.params["count"] == 1
+    from flask_babel import force_locale
+
+    from lms_assignments import messages
+
+    with force_locale("ru"):  # a Russian reader: the titles as the course translates them
+        assert messages.digest_texts(digest.params)[1] == "«Эссе»: 1"
 
     # Back to "each": the next hand-in is told at once.
     client.post("/assignments/notices", data={"mode": "each"})

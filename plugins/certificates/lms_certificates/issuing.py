@@ -277,8 +277,13 @@ def notify_once(certificate: Certificate, reissued: bool = False) -> bool:
 
     course = db.session.get(Course, certificate.course_id) if certificate.course_id else None
     params = {"course": certificate.course_title, "number": certificate.number, "reissued": bool(reissued)}
-    if course is not None:  # the title as the certificate states it, and in each reader's language
-        params["course_names"] = name_params("course", course)["course_names"]
+    if course is not None:  # in each reader's language; in the certificate's, as the certificate states it
+        names = name_params("course", course)["course_names"]
+        if certificate.language == names["language"]:
+            names["text"] = certificate.course_title
+        else:
+            names["translations"][certificate.language] = certificate.course_title
+        params["course_names"] = names
     # notify() commits the claim together with the notification, or neither.
     notify(
         certificate.user_id,

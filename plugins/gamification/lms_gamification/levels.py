@@ -159,8 +159,9 @@ def _announce(user_id: int, course_id: int | None, level: LevelInfo) -> None:
     from lms_core import name_params
 
     params = {"level": str(level.name), "course": ""}
-    if course_id:
-        params.update(name_params("course", db.session.get(Course, course_id), db.session.get(User, user_id)))
+    course = db.session.get(Course, course_id) if course_id else None
+    if course is not None:
+        params.update(name_params("course", course, db.session.get(User, user_id)))
     if not isinstance(level.name, str):  # a built-in level: its name is translated when shown
         params["builtin_level"] = level.position
     notify(user_id, notices.LEVEL, url=path_for("gamification.profile"), params=params)

@@ -5,7 +5,11 @@ from lms_core.testing import inbox_read_in
 
 
 def test_a_badge_and_a_level_announced_in_english_are_read_in_russian(client, factory, pass_quiz):
-    course = factory.course()
+    from lms_core import db, set_translation
+
+    course = factory.course(title="Astronomy")
+    set_translation(course, course, "title", "ru", "Астрономия")
+    db.session.commit()
     factory.lesson(course)
     student = factory.user(locale="en")
     factory.enrol(student, course)
@@ -16,4 +20,5 @@ def test_a_badge_and_a_level_announced_in_english_are_read_in_russian(client, fa
     title, body = shown["gamification.badge"]
     assert title.startswith("Вы получили значок «") and "“" not in title
     assert body and not body.isascii()  # its description in Russian too
-    assert shown["gamification.level"][0].startswith("Вы достигли уровня «Исследователь»")
+    # the course too as the Russian reader reads it (it had been named as written)
+    assert shown["gamification.level"][0] == "Вы достигли уровня «Исследователь» в курсе «Астрономия»"

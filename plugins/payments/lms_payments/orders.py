@@ -231,7 +231,8 @@ def confirm_paid(order: Order, state: providers.PaymentState, source: str) -> bo
     if order.user_id:
         course = db.session.get(Course, order.course_id) if order.course_id else None
         params = {
-            "course": order.course_title,  # as bought; in the reader's language while the course exists
+            # the course in the recipient's (and each reader's) language while it exists, else as bought
+            "course": order.course_title,
             **(name_params("course", course, db.session.get(User, order.user_id)) if course is not None else {}),
             "amount": format_money(order.total, order.currency),  # for the scenario's templates
             "total": order.total,  # in minor units
