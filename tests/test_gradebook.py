@@ -153,6 +153,16 @@ def test_an_override_needs_a_reason_and_is_kept_in_the_history(client, login, fa
     assert row.total == round(100 * 4.5 / 6, 2)
     page = text(client.get(url))
     assert "Doctor&#39;s note" in page and "Tess" in page and "back to the computed grade" in page
+    # In the table: the changed grade marked, in its column; the removed override shows the best attempt again.
+    cells = re.findall(
+        r'<td class="(num[^"]*)"([^>]*)>([^<]*)</td>',
+        row_of(text(client.get(f"/teach/courses/{course.id}/gradebook")), ann),
+    )
+    assert cells[:3] == [
+        ("num", "", "2"),
+        ("num", "", "1"),
+        ("num overridden", ' title="Changed by a teacher"', "1.5*"),
+    ]
     assert client.post(url, data={"item_key": "quiz:999", "points": "1", "reason": "x"}).status_code == 404
     # A learner cannot change grades; a learner of another course is not in this book.
     login(client, ann)

@@ -149,3 +149,25 @@ def test_dates_are_formatted_for_the_locale(client, factory, login):
     import re
 
     assert re.search(r"\d{1,2} [а-я]{3,}\.? \d{4}", page), "a Russian date such as '27 нояб. 2026'"
+
+
+def test_numbers_dates_and_deadlines_formatted_once_per_request_follow_the_language(app):
+    """The filters keep what they formatted for the request (a page of 50 learners shows
+    the same few values again and again), but never across a change of language within
+    the request (a mail rendered in its reader's language)."""
+    from datetime import datetime, timezone
+
+    from flask import g, render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ n|number }} {{ p|percent }} {{ d|date }} {{ d|deadline }}"
+    moment = datetime(2026, 3, 5, 22, 30, tzinfo=timezone.utc)
+    with app.test_request_context("/"):
+        english = render_template_string(page, n=1234.5, p=50, d=moment)
+        with force_locale("ru"):
+            russian = render_template_string(page, n=1234.5, p=50, d=moment)
+        assert english == "1,234.5 50% Mar 5, 2026 Mar 5, 2026, 10:30\u202fPM (UTC)"
+        assert russian == "1\xa0234,5 50% 5 мар. 2026\u202fг. 5 мар. 2026\u202fг., 22:30 (UTC)"
+        assert g.lms_formatted  # kept for the request...
+        assert render_template_string(page, n=1234.5, p=50, d=moment) == english  # ...and used again
+        assert render_template_string("{{ n|number }} {{ d|date }}", n=2, d=moment.replace(day=6)) == "2 Mar 6, 2026"

@@ -63,7 +63,7 @@ def progress_of_many(items: list[tuple[User, Course, Enrollment | None]]) -> lis
     ``courses_in_view(user_id)`` name the others while this runs (the core's own
     requirements do so), so a page costs a few statements whatever its length."""
     previous = g.get(_IN_VIEW)
-    setattr(g, _IN_VIEW, {(user.id, course.id) for user, course, _e in items})
+    setattr(g, _IN_VIEW, _View({(user.id, course.id) for user, course, _e in items}))
     try:
         return [CourseProgress(requirements(user, course), enrollment) for user, course, enrollment in items]
     finally:
@@ -81,17 +81,43 @@ def learners_progress(
     return {user.id: item for user, item in zip(users, found)}
 
 
-def _pairs_in_view() -> set[tuple[int, int]]:
+class _View:
+    """The (learner, course) pairs of one ``progress_of_many`` call, with each course's
+    learners and each learner's courses sorted once: every requirement hook asks for
+    them once per pair, so a page of 50 learners asks 150 times or more."""
+
+    def __init__(self, pairs: set[tuple[int, int]]):
+        self.pairs = pairs
+        self._learners: dict[int, list[int]] | None = None
+        self._courses: dict[int, list[int]] | None = None
+
+    def learners(self, course_id: int) -> list[int]:
+        if self._learners is None:
+            self._learners = {}
+            for user_id, other in sorted(self.pairs):
+                self._learners.setdefault(other, []).append(user_id)
+        return list(self._learners.get(course_id, ()))
+
+    def courses(self, user_id: int) -> list[int]:
+        if self._courses is None:
+            self._courses = {}
+            for other, course_id in sorted(self.pairs, key=lambda pair: (pair[1], pair[0])):
+                self._courses.setdefault(other, []).append(course_id)
+        return list(self._courses.get(user_id, ()))
+
+
+def _view() -> _View | None:
     if not has_app_context():
-        return set()
-    return g.get(_IN_VIEW) or set()
+        return None
+    return g.get(_IN_VIEW)
 
 
 def learners_in_view(course_id: int) -> list[int]:
     """The learners whose progress in ``course_id`` is being worked out together
     (``progress_of_many``), or an empty list. A requirement hook may load their data
     in one query and answer each of them from a memo kept for the request."""
-    return sorted(user_id for user_id, other in _pairs_in_view() if other == course_id)
+    view = _view()
+    return view.learners(course_id) if view is not None else []
 
 
 def view_memo(name: str) -> dict:
@@ -99,7 +125,8 @@ def view_memo(name: str) -> dict:
     every learner or course in view on the first call), dropped when it ends; outside
     such a call a new empty dict each time, so nothing outlives the page that read it.
     Name it after the plugin: ``view_memo("zoom.course_rules")``."""
-    if not _pairs_in_view():
+    view = _view()
+    if view is None or not view.pairs:
         return {}
     return g.setdefault(_VIEW_MEMOS, {}).setdefault(name, {})
 
@@ -107,7 +134,8 @@ def view_memo(name: str) -> dict:
 def courses_in_view(user_id: int) -> list[int]:
     """The courses in which ``user_id``'s progress is being worked out together (a
     dashboard), or an empty list; see ``learners_in_view``."""
-    return sorted(course_id for other, course_id in _pairs_in_view() if other == user_id)
+    view = _view()
+    return view.courses(user_id) if view is not None else []
 
 
 def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:

@@ -8,7 +8,9 @@ import csv
 import io
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from lms_core.auth import require
 from lms_core.extensions import db
@@ -33,7 +35,42 @@ def gradebook(course_id):
         search=request.args.get("q", ""),
         show=request.args.get("show", "all"),
     )
-    return render_template("teach/gradebook.html", course=course, book=book, search_max_length=books.SEARCH_MAX_LENGTH)
+    return render_template(
+        "teach/gradebook.html",
+        course=course,
+        book=book,
+        cells=row_cells(book),
+        search_max_length=books.SEARCH_MAX_LENGTH,
+    )
+
+
+def row_cells(book: books.Book) -> dict[int, Markup]:
+    """Each row's grade cells as HTML, by learner id. A page has 50 learners x 100
+    items: written here, a cell costs a dict lookup and a format, where a Jinja loop
+    with the ``|number`` filter cost about 5 us a cell (25 ms a page). Each distinct
+    number is formatted in the reader's locale once per page."""
+    changed = Markup(' title="%s"') % _("Changed by a teacher")
+    formatted: dict[float, str] = {}
+    keys = [column.key for column in book.columns]
+    out = {}
+    for row in book.rows:
+        parts = []
+        cells = row.cells
+        for key in keys:
+            cell = cells[key]
+            if cell.points is None:
+                parts.append('<td class="num missing">–</td>')
+                continue
+            value = round(cell.points, 2)
+            text = formatted.get(value)
+            if text is None:
+                text = formatted[value] = str(Markup.escape(format_decimal(value)))
+            if cell.overridden:
+                parts.append(f'<td class="num overridden"{changed}>{text}*</td>')
+            else:
+                parts.append(f'<td class="num">{text}</td>')
+        out[row.user.id] = Markup("".join(parts))
+    return out
 
 
 @bp.route("/courses/<int:course_id>/gradebook/setup", methods=["GET", "POST"])

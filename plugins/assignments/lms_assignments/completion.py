@@ -20,38 +20,52 @@ def requirements(user, course) -> list[Requirement]:
     in_view = courses_in_view(user.id)
     if course.id in in_view:  # a dashboard: every course's assignments in one query
         authoring.course_assignments_in_transaction(course.id, also=in_view)
-    assignments = [a for a in authoring.course_assignments_in_transaction(course.id) if a.published and a.required]
-    if not assignments:
+    worded = _worded(course.id)
+    if not worded:
         return []
-    best = _best_points(user.id, course.id, [a.id for a in assignments])
+    best = _best_points(user.id, course.id, [assignment_id for assignment_id, _p, _l, _u in worded])
     result = []
-    for assignment, label, url in _worded(course.id, assignments):
-        score = best.get(assignment.id)
-        result.append(Requirement(label=label, met=score is not None and score >= assignment.pass_points, url=url))
+    for assignment_id, pass_points, label, url in worded:
+        score = best.get(assignment_id)
+        result.append(Requirement(label=label, met=score is not None and score >= pass_points, url=url))
     return result
 
 
-def _worded(course_id: int, assignments) -> list[tuple]:
-    """(assignment, label, url) per required assignment, worded once while a page works
-    out many learners' progress: fifty learners ask for the same labels fifty times."""
+def _worded(course_id: int) -> list[tuple]:
+    """(assignment id, pass points, label, url) per required, published assignment,
+    worded once while a page works out many learners' progress: fifty learners ask for
+    the same labels fifty times (and reading the rows' attributes again for each of them
+    cost more than their grades)."""
+    assignments = authoring.course_assignments_in_transaction(course_id)
     memo = view_memo("assignments.requirement_labels")
-    key = (course_id, str(get_locale()), tuple(a.id for a in assignments))
-    if key not in memo:
-        course_row = db.session.get(Course, course_id)  # in the identity map: no query
-        worded = []
-        for assignment in assignments:
-            title = localized(assignment, "title", course_row)
-            if assignment.pass_points > 0:
-                label = _(
-                    "Get at least %(points)s points for “%(title)s”",
-                    points=messages.number(assignment.pass_points),
-                    title=title,
-                )
-            else:
-                label = _("Hand in “%(title)s” and get it graded", title=title)
-            worded.append((assignment, label, path_for("assignments.assignment", assignment_id=assignment.id)))
-        memo[key] = worded
-    return memo[key]
+    key = (course_id, str(get_locale()))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is assignments:  # the same rows (one transaction)
+        return hit[1]
+    course_row = db.session.get(Course, course_id)  # in the identity map: no query
+    worded = []
+    for assignment in assignments:
+        if not (assignment.published and assignment.required):
+            continue
+        title = localized(assignment, "title", course_row)
+        if assignment.pass_points > 0:
+            label = _(
+                "Get at least %(points)s points for “%(title)s”",
+                points=messages.number(assignment.pass_points),
+                title=title,
+            )
+        else:
+            label = _("Hand in “%(title)s” and get it graded", title=title)
+        worded.append(
+            (
+                assignment.id,
+                assignment.pass_points,
+                label,
+                path_for("assignments.assignment", assignment_id=assignment.id),
+            )
+        )
+    memo[key] = (assignments, worded)
+    return worded
 
 
 def _best_points(user_id: int, course_id: int, assignment_ids: list[int]) -> dict[int, float]:

@@ -15,6 +15,7 @@ from lms_core import ServiceError, db, events, gradebook_changed
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
 
+from lms_assignments import workspace
 from lms_assignments.models import Assignment, SubmissionGrade, Submission
 from lms_assignments.payloads import AssignmentInfo, GradeInfo, SubmissionInfo
 
@@ -131,6 +132,7 @@ def grade_submission(
         gradebook_changed(assignment.course_id, [submission.user_id])
         _emit_released(submission, grade)
     events.commit()
+    workspace.waiting_changed()
     if grade.released_at is not None:
         _after_release([grade.id], updated=True)
     return grade
@@ -220,5 +222,6 @@ def return_for_resubmission(teacher: User, submission: Submission, comment: str 
     if new_due is not None:
         authoring.set_extension(teacher, submission.assignment, submission.user, new_due, commit=False)
     events.commit()
+    workspace.waiting_changed()
     enqueue(jobs.submission_returned, submission.id)
     return submission

@@ -14,7 +14,7 @@ from lms_core import check_hook, ServiceError, db, events
 from lms_core.models import User, utcnow
 from lms_core.payloads import UserInfo
 
-from lms_assignments import deadlines, githost, storage
+from lms_assignments import deadlines, githost, storage, workspace
 from lms_assignments.models import Assignment, SubmissionGrade, Submission, SubmissionFile, SubmissionLink
 from lms_assignments.payloads import AssignmentInfo, SubmissionInfo
 
@@ -278,6 +278,7 @@ def save(
         raise
     storage.delete(dropped)
     if submit:
+        workspace.waiting_changed()
         _check_links_later(draft)
     return draft
 

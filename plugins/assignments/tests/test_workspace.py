@@ -34,6 +34,48 @@ def test_the_assignments_tab_counts_hand_ins_waiting_and_opens_the_list(client, 
     assert 'data-tab="assignments" aria-current="page"' in listing and 'data-tab="gradebook"' in listing
 
 
+def test_the_tabs_count_is_kept_but_follows_every_hand_in_grade_and_return_at_once(
+    client, login, assignments, factory, app
+):
+    from flask import g
+
+    from lms_core.testing import count_sql
+
+    from lms_core.models import User
+
+    from lms_assignments import grading
+    from lms_assignments.models import Assignment, Submission
+
+    course, teacher, student = assignments.course_with_student()
+    essay = assignments.create(course, teacher)
+    first_id, essay_id = assignments.hand_in(student, essay).id, essay.id
+    login(client, teacher)
+
+    def waiting() -> str | None:
+        g.pop("lms_workspace_tabs", None)  # the tests' requests share one app context: a new request's
+        page = text(client.get(f"/teach/courses/{course.id}/students"))
+        found = re.search(
+            r'data-tab="assignments"[^>]*>Assignments and grading(?: <span class="count">(\d+)</span>)?', page
+        )
+        assert found, "the Assignments tab is on the page"
+        return found.group(1)
+
+    assert waiting() == "1"
+    db.session.remove()
+    with count_sql(db.engine) as sql:
+        assert waiting() == "1"
+    # kept: the count (which walks every hand-in of the course) is not asked again
+    assert not [s for s in sql.statements if "count(assignments_submissions.id)" in s]
+    other = factory.user()
+    factory.enrol(other, course)
+    second = assignments.hand_in(other, db.session.get(Assignment, essay_id))
+    assert waiting() == "2"  # a hand-in: at once, not a minute later
+    grading.grade_submission(db.session.get(User, teacher.id), db.session.get(Submission, first_id), score="5")
+    assert waiting() == "1"  # a grade
+    grading.return_for_resubmission(teacher, db.session.get(Submission, second.id), "Try again")
+    assert waiting() is None  # a return: nothing waits, no count shown
+
+
 def test_released_grades_are_columns_of_the_gradebook(client, login, assignments, factory, run_jobs):
     from lms_assignments import grading
 
