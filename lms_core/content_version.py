@@ -97,9 +97,12 @@ def _statement(state):
     tables = {m.__table__: m for m in (course_model, *content_models)}
     if table not in tables:
         return
+    # ``update(Model)`` carries the table annotated by the ORM: equal to it, not the same object
+    model = tables[table]
+    table = model.__table__
     session = state.session
     if state.is_insert:
-        if table is course_model.__table__:
+        if model is course_model:
             return  # a new course: its first version is new too
         rows = state.parameters
         rows = rows if isinstance(rows, list) else [rows or {}]
@@ -108,7 +111,7 @@ def _statement(state):
         result = state.invoke_statement()
         bump(session, ids)
         return result
-    key = table.c.id if table is course_model.__table__ else table.c.course_id
+    key = table.c.id if model is course_model else table.c.course_id
     found = select(key).distinct()
     if statement.whereclause is not None:
         found = found.where(statement.whereclause)
