@@ -78,6 +78,8 @@ def test_a_teacher_walks_the_workspace_tabs_and_the_gradebook(live_server, brows
             page.set_viewport_size({"width": 1280, "height": 900})
         heading = "Журнал оценок" if language == "ru" else "Gradebook"
         page.click("#workspace-tabs a[data-tab='gradebook']")
+        page.wait_for_selector("#workspace-tabs a[data-tab='gradebook'][aria-current='page']")
+        page.wait_for_load_state("load")  # the widths below need the style sheets applied
         assert page.inner_text("h1") == heading
         assert page.locator("#gradebook tbody tr").count() == len(learners)
         for width in WIDTHS:  # item headings wrap between words, never inside one
