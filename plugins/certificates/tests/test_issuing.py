@@ -223,6 +223,9 @@ def test_titles_follow_the_learners_language_with_the_courses_fallback(graduatio
 
     shown = inbox_read_in(client, student, "en")  # the learner switches to English: the pages follow
     assert shown["certificates.issued"][0].startswith("Your certificate for “")
+    # the course named as the English reader reads it (the certificate states it in Russian)
+    titles = {item["title"] for item in client.get("/api/v1/notifications?per_page=100").get_json()["items"]}
+    assert "Your certificate for “Astronomy” is ready" in titles
     page = client.get("/certificates/").get_data(as_text=True)
     assert "Astronomy" in page and "Астрономия" not in page and "Geology" in page
     show = client.get(f"/certificates/{issued[translated.id].id}").get_data(as_text=True)

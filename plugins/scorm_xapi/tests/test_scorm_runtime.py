@@ -125,6 +125,21 @@ def test_commits_need_a_valid_token_not_a_cookie(app, client, played):
     assert bad.status_code == 400
 
 
+def test_a_signed_in_browsers_commit_reads_no_session(app, client, played):
+    """The runtime's endpoints are sessionless: the learner's cookie, sent along from the
+    player's page, costs the commit no statement (the token says who commits)."""
+    from lms_core.testing import count_sql
+
+    _package, sco, _learner, _course = played
+    token = launch(client, sco)
+    assert commit(client, token, {"cmi.core.lesson_location": "a"}, seq=1).status_code == 200
+    with count_sql(db.engine) as signed_in:
+        assert commit(client, token, {"cmi.core.lesson_location": "b"}, seq=2).status_code == 200
+    with count_sql(db.engine) as cookieless:
+        assert commit(app.test_client(), token, {"cmi.core.lesson_location": "c"}, seq=3).status_code == 200
+    assert signed_in.count == cookieless.count
+
+
 def test_passing_completes_the_lesson_and_the_course(client, played):
     package, sco, learner, course = played
     token = launch(client, sco)
