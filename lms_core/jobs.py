@@ -133,7 +133,9 @@ def recover_abandoned_jobs(app=None) -> int:
     """Periodic (``core.jobs.recover``): jobs whose worker died mid-job (SIGKILL, a lost
     machine) stay "started" for ever unless somebody looks. rq's own cleanup retries each
     one that has retries left and fails the others; workers run it only every ten
-    minutes, this runs it at the redelivery interval. Returns how many were abandoned."""
+    minutes, this runs it at the redelivery interval. Jobs a worker took off the queue
+    and died before starting are queued again (``requeue_stranded_jobs``). Returns how
+    many were abandoned."""
     from rq.registry import StartedJobRegistry
 
     registry = StartedJobRegistry(queue=queue(app))
@@ -141,8 +143,54 @@ def recover_abandoned_jobs(app=None) -> int:
     if abandoned:
         log.warning("recovering %s abandoned job(s)", abandoned)
         registry.cleanup()
+    requeue_stranded_jobs(app)
     promote_overdue_retries(app)
     return abandoned
+
+
+# A live worker moves the job it took into the started registry within milliseconds.
+STRANDED_SECONDS = 30
+
+
+def requeue_stranded_jobs(app=None, after: float = STRANDED_SECONDS) -> int:
+    """A worker takes a job by moving it from the queue to rq's intermediate list, then
+    registers it as started; killed between the two, it leaves the job in that list,
+    which rq's workers look at only at their maintenance (every ten minutes, and a job
+    must be seen there twice a minute apart). A job still "queued" in the list and not
+    started, seen there on an earlier run at least ``after`` seconds ago, never ran: it
+    goes back to the front of the queue. Returns how many were queued again."""
+    import time
+
+    from rq.job import JobStatus
+
+    q = queue(app)
+    connection = q.connection
+    intermediate = q.intermediate_queue
+    taken = intermediate.get_job_ids()
+    if not taken:
+        return 0
+    started = set(q.started_job_registry.get_job_ids(cleanup=False))
+    now = time.time()
+    requeued = 0
+    for job_id in taken:
+        if job_id in started:
+            continue
+        seen_key = f"{intermediate.key}:lms_seen:{job_id}"
+        if connection.set(seen_key, now, nx=True, ex=24 * 3600):
+            continue  # first seen now: a live worker may be about to start it
+        if now - float(connection.get(seen_key) or now) < after:
+            continue
+        job = q.fetch_job(job_id)
+        with connection.pipeline() as pipeline:
+            pipeline.lrem(intermediate.key, 1, job_id)
+            pipeline.delete(seen_key, intermediate.get_first_seen_key(job_id))
+            if job is not None and job.get_status(refresh=False) == JobStatus.QUEUED:
+                q._enqueue_job(job, pipeline=pipeline, at_front=True)
+                requeued += 1
+            pipeline.execute()
+    if requeued:
+        log.warning("queued again %s job(s) taken by a worker that died before starting them", requeued)
+    return requeued
 
 
 OVERDUE_SECONDS = 15  # a live worker's scheduler moves due retries within a second or two

@@ -725,10 +725,15 @@ def screenshots(request, _lms_database) -> Path:
 
 def choose_language(page, code: str) -> None:
     """Switch the interface language with the header's switcher, as a reader would: on a
-    narrow screen the header's menus fold behind the Menu button, opened first."""
+    narrow screen the header's menus fold behind the Menu button, opened first. Returns
+    once the page the switcher leads back to is shown in that language."""
     if not page.is_visible("#language") and page.is_visible("#menu-toggle"):
         page.click("#menu-toggle")
-    page.select_option("#language", code)
+    # the menu submits its form: wait for the page it leads to, in the new language, so
+    # that a navigation right after cannot cut the submission off
+    with page.expect_navigation():
+        page.select_option("#language", code)
+    page.wait_for_selector(f"html[lang='{code}']", state="attached")
 
 
 def browser_login(page, base_url: str, user, password: str = PASSWORD) -> None:

@@ -42,3 +42,40 @@ def test_with_redis_a_failing_job_is_retried_with_back_off(app, run_jobs):
     assert job.id in ScheduledJobRegistry(queue=jobs.queue(app))  # waiting for its back-off
     failure = db.session.execute(db.select(JobFailure)).scalar_one()
     assert failure.attempt == 1 and failure.final is False
+
+
+def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(app, factory, run_jobs):
+    if not app.config.get("REDIS_URL"):
+        pytest.skip("needs rq (REDIS_URL)")
+    from rq.executions import Execution
+
+    from lms_core import jobs
+
+    student = factory.user()
+    run_jobs()  # whatever the sign-up's events queued
+    stranded = enqueue(jobs_fixtures.write_note, student.id, "stranded")
+    running = enqueue(jobs_fixtures.write_note, student.id, "running")
+    q = jobs.queue(app)
+    # what a worker does to take a job (rq's BLMOVE), then dies for the first one; the
+    # second one it registered as started before dying
+    for _ in range(2):
+        q.connection.lmove(q.key, q.intermediate_queue.key, "LEFT", "RIGHT")
+    assert q.get_job_ids() == [] and q.intermediate_queue.get_job_ids() == [stranded.id, running.id]
+    with q.connection.pipeline() as pipeline:
+        execution = Execution.create(running, ttl=60, pipeline=pipeline)
+        pipeline.execute()
+
+    assert jobs.requeue_stranded_jobs(app, after=0) == 0  # first seen: a live worker may be about to start it
+    assert jobs.requeue_stranded_jobs(app, after=3600) == 0  # not long enough ago
+    assert jobs.requeue_stranded_jobs(app, after=0) == 1
+    assert q.get_job_ids() == [stranded.id]
+    assert q.intermediate_queue.get_job_ids() == [running.id]  # the started one is left to rq's own cleanup
+
+    q.connection.lrem(q.intermediate_queue.key, 1, running.id)
+    with q.connection.pipeline() as pipeline:
+        execution.delete(running, pipeline=pipeline)
+        pipeline.execute()
+    q.remove(running)
+    run_jobs()
+    titles = db.session.execute(db.select(Notification.title).where(Notification.kind == "test")).scalars().all()
+    assert titles == ["stranded"]  # ran once; the one dropped was never queued again

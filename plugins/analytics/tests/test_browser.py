@@ -39,7 +39,6 @@ def test_a_teacher_reads_the_course_overview_in_a_browser(
         if language == "ru":
             page.goto(live_server + "/dashboard")
             choose_language(page, "ru")
-            page.wait_for_load_state()
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}/analytics/courses/{course.id}")
