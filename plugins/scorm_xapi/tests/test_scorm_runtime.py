@@ -537,6 +537,32 @@ def test_a_commit_that_only_saves_progress_is_two_statements(app, client, played
         assert sql.count == 2, sql.statements
 
 
+def test_a_first_commit_starts_its_attempt_and_records_its_statement_in_seven_statements(app, client, played):
+    """The burst when a class opens a SCO together (bench/scorm.py's first second): the
+    launch's SELECT (the course's title with it), one INSERT of the attempt that does
+    nothing if another tab made it first (no savepoint), its UPDATE, the LRS settings,
+    the xAPI statement and its sending slot, the gradebook's mark."""
+    from lms_core.testing import count_sql
+    from lms_scorm_xapi.xapi.models import Statement
+
+    _package, sco, _learner, course = played
+    token = launch(client, sco)
+    fresh = app.test_client()
+    db.session.remove()
+    with count_sql(db.engine) as sql:
+        assert (
+            commit(
+                fresh, token, {"cmi.core.lesson_status": "incomplete", "cmi.core.score.raw": "10"}, seq=1
+            ).status_code
+            == 200
+        )
+    text = "\n".join(str(s) for s in sql.statements)
+    assert "SAVEPOINT" not in text and "FROM courses \nWHERE" not in text, text
+    assert sql.count == 7, text
+    [statement] = db.session.execute(db.select(Statement).where(Statement.object_kind == "sco")).scalars().all()
+    assert statement.verb == "attempted" and course.title in json.dumps(statement.body)
+
+
 def test_a_commit_read_before_another_tab_finished_the_attempt_does_not_reopen_it(app, client, played):
     """Two tabs on one attempt: tab B reads the attempt, tab A completes and terminates
     it, then B's write comes. B's write finds the row changed since its read, reads it

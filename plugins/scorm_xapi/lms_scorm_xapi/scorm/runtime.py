@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms_core import ServiceError, db, gradebook_changed
-from lms_core.models import Enrollment, Lesson, LessonCompletion, User, utcnow
+from lms_core.models import Course, Enrollment, Lesson, LessonCompletion, User, utcnow
 from lms_core.services import progress
 
 from lms_scorm_xapi.scorm.models import ScormAttempt, ScormPackage, ScormPackageVersion, ScormSco
@@ -295,6 +295,40 @@ def _ensure_attempt(user_id: int, sco_id: int, version_id: int, number: int, all
     return attempt
 
 
+def _start_attempt(user_id: int, sco_id: int, version_id: int, number: int, allowed: int) -> SimpleNamespace:
+    """``_ensure_attempt`` for a commit, in the session's transaction, in Core: one
+    INSERT that does nothing when another request created the attempt first (the unique
+    sco, learner, number) and returns the new row's columns, else the winner's row read.
+    No savepoint and no ORM object; the columns as ``read_commit`` gives them."""
+    _check_allowed(allowed, number)
+    connection = db.session.connection()
+    key = {"sco_id": sco_id, "user_id": user_id, "number": number}
+    row = connection.execute(_attempt_insert(connection.dialect.name), {**key, "version_id": version_id}).first()
+    if row is None:
+        row = connection.execute(
+            db.select(*(_ATTEMPT.c[name] for name in _ATTEMPT_COLUMNS)).where(
+                *(_ATTEMPT.c[name] == value for name, value in key.items())
+            )
+        ).one()
+    return SimpleNamespace(**row._mapping)
+
+
+def _attempt_insert(dialect: str):
+    statement = _COMMIT_READS.get(f"insert-{dialect}")
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = _COMMIT_READS[f"insert-{dialect}"] = (
+            insert(_ATTEMPT)
+            .values(data={})
+            .on_conflict_do_nothing(index_elements=["sco_id", "user_id", "number"])
+            .returning(*(_ATTEMPT.c[name] for name in _ATTEMPT_COLUMNS))
+        )
+    return statement
+
+
 def _attempt_for(launch: Launch) -> ScormAttempt:
     """The launch's attempt, started now if this is its first Initialize or commit.
     Refused for a learner no longer enrolled (withdrawn, on hold) and for an attempt
@@ -490,8 +524,8 @@ def score_percent(data: dict, version_2004: bool) -> float | None:
 # Either write lands only on the row as read (its commit count): two tabs committing at
 # once merge, the later one redone on the other's row.
 
-_SCO, _PACKAGE, _VERSION, _ATTEMPT, _ENROLMENT = (
-    model.__table__ for model in (ScormSco, ScormPackage, ScormPackageVersion, ScormAttempt, Enrollment)
+_SCO, _PACKAGE, _VERSION, _ATTEMPT, _ENROLMENT, _COURSE = (
+    model.__table__ for model in (ScormSco, ScormPackage, ScormPackageVersion, ScormAttempt, Enrollment, Course)
 )
 # The attempt's columns a commit reads (under these names, the attributes of a
 # ``ScormAttempt``, so the rules below take either).
@@ -543,6 +577,7 @@ def _commit_read(kind: str):
                 _SCO.c.title.label("sco_title"),
                 _SCO.c.lesson_id,
                 _PACKAGE.c.course_id,
+                _COURSE.c.title.label("course_title"),
                 _PACKAGE.c.completion_rule,
                 _PACKAGE.c.attempts_allowed,
                 _VERSION.c.scorm_version,
@@ -551,6 +586,7 @@ def _commit_read(kind: str):
             )
             .select_from(
                 _SCO.join(_PACKAGE, _PACKAGE.c.id == _SCO.c.package_id)
+                .join(_COURSE, _COURSE.c.id == _PACKAGE.c.course_id)
                 .join(_VERSION, _VERSION.c.package_id == _PACKAGE.c.id)
                 .outerjoin(_ATTEMPT, attempt_on)
                 .outerjoin(_ENROLMENT, enrolled_on)
@@ -635,6 +671,7 @@ class CommitLaunch:
     sco_title: str
     lesson_id: int
     course_id: int
+    course_title: str
     completion_rule: str
     attempts_allowed: int
     version_id: int
@@ -676,6 +713,7 @@ def read_commit(token: str, connection) -> CommitLaunch:
         sco_title=row.sco_title,
         lesson_id=row.lesson_id,
         course_id=row.course_id,
+        course_title=row.course_title,
         completion_rule=row.completion_rule,
         attempts_allowed=row.attempts_allowed,
         version_id=payload["v"],
@@ -684,10 +722,6 @@ def read_commit(token: str, connection) -> CommitLaunch:
         enrolled=row.enrolment_id is not None,
         attempt=attempt,
     )
-
-
-def _columns_of(attempt: ScormAttempt) -> SimpleNamespace:
-    return SimpleNamespace(**{name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS})
 
 
 COMMIT_TRIES = 5  # a commit redone on a fresh read this many times at most (another tab writing)
@@ -729,8 +763,8 @@ def commit(launch: CommitLaunch, body, connection, *, terminate: bool = False, s
     if launch.attempt is None:  # the launch's first commit starts its attempt
         connection.close()
         in_session = True
-        launch.attempt = _columns_of(
-            _ensure_attempt(launch.user_id, launch.sco_id, launch.version_id, launch.number, launch.attempts_allowed)
+        launch.attempt = _start_attempt(
+            launch.user_id, launch.sco_id, launch.version_id, launch.number, launch.attempts_allowed
         )
     for _try in range(COMMIT_TRIES):
         attempt = launch.attempt
@@ -867,6 +901,7 @@ def _learning_records(attempt, launch: CommitLaunch, verbs: list[str]) -> None:
             sco_id=launch.sco_id,
             sco_title=launch.sco_title,
             course_id=launch.course_id,
+            course_title=launch.course_title,
             attempt_key=f"sco-attempt:{attempt.id}",
             verb=verb,
             score=attempt.score_percent if verb in ("passed", "failed", "completed") else None,

@@ -79,9 +79,27 @@ def add(
         "next_try_at": utcnow(),
         "created_at": at,
     }
-    db.session.execute(upsert(Statement).values(**row).on_conflict_do_nothing(index_elements=["id"]))
-    db.session.execute(upsert(Learner).values(user_id=user_id).on_conflict_do_nothing(index_elements=["user_id"]))
+    statement, learner = _inserts()
+    db.session.execute(statement, row)
+    db.session.execute(learner, {"user_id": user_id})
     return row["id"]
+
+
+_INSERTS: dict[str, tuple] = {}
+
+
+def _inserts() -> tuple:
+    """The two idempotent INSERTs of ``add``, built once per database kind (their values
+    given as parameters: building ``.values(...)`` anew cost more than running them)."""
+    dialect = db.session.get_bind().dialect.name
+    made = _INSERTS.get(dialect)
+    if made is None:
+        made = _INSERTS[dialect] = (
+            # on the tables, not the models: the ORM's bulk path is the costlier one
+            upsert(Statement.__table__).on_conflict_do_nothing(index_elements=["id"]),
+            upsert(Learner.__table__).on_conflict_do_nothing(index_elements=["user_id"]),
+        )
+    return made
 
 
 def record_event(event, user_id: int, verb: str, thing: Thing, parent: Thing | None = None, **result) -> None:
@@ -200,6 +218,7 @@ def record_sco_attempt(
     sco_title: str,
     course_id: int | None,
     attempt_key: str,
+    course_title: str | None = None,
     verb: str = "attempted",
     score: float | None = None,
     max_score: float | None = None,
@@ -214,7 +233,8 @@ def record_sco_attempt(
     statement to the session); the statement is committed with that data and sent after
     the commit (or by the sweep within ``SCORM_XAPI_SEND_INTERVAL`` seconds). Key it on
     what makes the record unique (``attempt_key``, e.g. ``"sco-attempt:42"``): recording
-    the same verb for the same key again changes nothing. Returns the statement id."""
+    the same verb for the same key again changes nothing. ``course_title``: the course's
+    title when the caller has it (else it is read). Returns the statement id."""
     from lms_core.events import new_event_id
 
     if verb not in ("attempted", "completed", "passed", "failed"):
@@ -227,7 +247,7 @@ def record_sco_attempt(
         verb=verb,
         thing=thing,
         at=at or utcnow(),
-        parent=_course(course_id) if course_id else None,
+        parent=_course(course_id, course_title) if course_id else None,
         score=(score, max_score) if score is not None else None,
         success=success,
         completion=completion,
