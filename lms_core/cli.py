@@ -144,14 +144,18 @@ def db_revision(message, owner):
 
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked one.")
+@click.option("--fork", is_flag=True, help="Run each job in a process forked for it (rq's Worker).")
+@click.option("--simple", is_flag=True, help="Run jobs in this process (the default; kept for old scripts).")
 @with_appcontext
-def worker_command(burst, simple):
-    """Run an rq worker with the app context (needs REDIS_URL)."""
+def worker_command(burst, fork, simple):
+    """Run an rq worker with the app context (needs REDIS_URL). Jobs run in the
+    worker's own process unless --fork."""
     from flask import current_app
-    from rq import SimpleWorker, Worker
 
     from lms_core import jobs
+
+    if fork and simple:
+        raise click.UsageError("--fork and --simple contradict each other: choose one.")
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
@@ -160,7 +164,7 @@ def worker_command(burst, simple):
     from redis.exceptions import ConnectionError, TimeoutError
 
     jobs._worker_app = current_app._get_current_object()
-    worker_class = SimpleWorker if simple else Worker
+    worker_class = jobs.worker_class(fork=fork)
     while True:
         try:
             worker = worker_class(

@@ -21,3 +21,19 @@ def tick_note() -> None:
 
     user = db.session.execute(db.select(User).order_by(User.id)).scalars().first()
     write_note(user.id, "tick")
+
+
+def heartbeat_probe(user_id: int, seconds: float) -> None:
+    """Runs ``seconds``, then notes how long its worker's started registry still gives
+    it before it counts as abandoned (the score of its execution, minus now)."""
+    import time
+
+    from rq import get_current_job
+
+    time.sleep(seconds)
+    job = get_current_job()
+    registry = job.started_job_registry
+    [score] = [
+        s for key, s in job.connection.zrange(registry.key, 0, -1, withscores=True) if key.decode().startswith(job.id)
+    ]
+    write_note(user_id, f"{score - time.time():.1f}")

@@ -1,12 +1,14 @@
 """The production shape, with faults: nothing a learner did is lost or done twice.
 
 Two web processes (gunicorn, the worker class docs/deployment.md recommends), two
-``lms worker``, one ``lms scheduler``, PostgreSQL (the test database) and a Redis
-server this test starts itself on a free port (so it can restart it). Fifty students,
-each in a thread with a cookie session, sign in, enrol, read the lessons, pass the
-quizzes (a third of them fail once first) and complete the course over HTTP. During the
-run the test SIGKILLs a worker (and its work horse) in the middle of a job, SIGKILLs one
-web process (a load balancer then sends everybody to the other one) and restarts Redis.
+``lms worker`` (the default one, running jobs in its own process, and one with
+``--fork``), one ``lms scheduler``, PostgreSQL (the test database) and a Redis server
+this test starts itself on a free port (so it can restart it). Fifty students, each in
+a thread with a cookie session, sign in, enrol, read the lessons, pass the quizzes (a
+third of them fail once first) and complete the course over HTTP. During the run the
+test SIGKILLs a worker (a forking one with its work horse) in the middle of a job,
+SIGKILLs one web process (a load balancer then sends everybody to the other one) and
+restarts Redis.
 
 At the end, once the event log and the queues have drained: every passed quiz has its
 points exactly once, every completed course exactly one certificate, every greeting and
@@ -302,7 +304,11 @@ def horse_of(pid: int) -> int | None:
 
 
 def kill_a_worker_mid_job(fleet, redis_url, report) -> None:
+    """SIGKILL a worker in the middle of a job of the students' events: a forking one
+    (``--fork``) with its work horse, killed first; one running jobs in process is
+    stopped (SIGSTOP) while the job is seen running, then killed."""
     from redis import Redis as RedisClient
+    from rq.job import Job, JobStatus
 
     connection = RedisClient.from_url(redis_url)
     # Jobs last milliseconds: on a loaded machine catching one in flight can take a while.
@@ -310,19 +316,32 @@ def kill_a_worker_mid_job(fleet, redis_url, report) -> None:
     while time.monotonic() < deadline:
         for name in ("worker-1", "worker-2"):
             pid = fleet.processes[name].pid
+            job_id = current_job_of(connection, pid)
+            if not job_id or _periodic_job(redis_url, job_id):
+                continue
             horse = horse_of(pid)
-            job_id = current_job_of(connection, pid) if horse else None
-            if horse and job_id and not _periodic_job(redis_url, job_id):  # a job of the students' events
+            if horse:
                 try:
                     os.kill(horse, signal.SIGKILL)  # the horse first: the job dies in flight
                 except ProcessLookupError:
                     continue  # the job ended between the look and the kill: catch another
                 fleet.kill(name)
                 report.append(
-                    f"SIGKILL `lms worker` {name} (pid {pid}) and its work horse (pid {horse}) "
+                    f"SIGKILL `lms worker --fork` {name} (pid {pid}) and its work horse (pid {horse}) "
                     f"in the middle of job {job_id}"
                 )
                 return job_id
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                running = Job.fetch(job_id, connection=connection).get_status() == JobStatus.STARTED
+            except Exception:  # noqa: BLE001 - gone already
+                running = False
+            if not running or current_job_of(connection, pid) != job_id:
+                os.kill(pid, signal.SIGCONT)  # it ended between the look and the stop: catch another
+                continue
+            fleet.kill(name)
+            report.append(f"SIGKILL `lms worker` {name} (pid {pid}, jobs in process) in the middle of job {job_id}")
+            return job_id
         time.sleep(0.002)
     raise AssertionError("no worker was ever caught in the middle of a job")
 
@@ -390,8 +409,9 @@ def test_fifty_students_lose_nothing_while_a_worker_a_web_process_and_redis_fail
                     "lms_core.wsgi:app",
                 ],
             )
-        for name in ("worker-1", "worker-2"):
-            fleet.start(name, [sys.executable, "-m", "lms_core.cli", "worker"])
+        # the default worker (jobs in its own process) and a forking one (`--fork`)
+        fleet.start("worker-1", [sys.executable, "-m", "lms_core.cli", "worker"])
+        fleet.start("worker-2", [sys.executable, "-m", "lms_core.cli", "worker", "--fork"])
         fleet.start("scheduler", [sys.executable, "-m", "lms_core.cli", "scheduler"])
         for name, url in urls.items():
             wait_until_serving(fleet, name, url)

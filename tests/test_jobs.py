@@ -79,3 +79,21 @@ def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(ap
     run_jobs()
     titles = db.session.execute(db.select(Notification.title).where(Notification.kind == "test")).scalars().all()
     assert titles == ["stranded"]  # ran once; the one dropped was never queued again
+
+
+def test_the_in_process_worker_renews_a_running_jobs_heartbeat(app, factory, run_jobs):
+    """`lms worker` runs jobs in its own process; a thread renews the job's heartbeat
+    meanwhile, so a worker killed mid-job leaves it abandoned within interval + 60 s
+    (rq's SimpleWorker alone gives it its whole timeout + 60 s, renewed never)."""
+    if not app.config.get("REDIS_URL"):
+        pytest.skip("needs rq (REDIS_URL)")
+    from lms_core import jobs
+
+    student = factory.user()
+    run_jobs()
+    enqueue(jobs_fixtures.heartbeat_probe, student.id, 2.5)
+    worker = jobs.worker_class()([jobs.queue(app)], connection=jobs.redis_connection(app), job_monitoring_interval=1)
+    worker.work(burst=True)
+    [left] = db.session.execute(db.select(Notification.title).where(Notification.kind == "test")).scalars().all()
+    # renewed at 2 s for 1 + 60 s: about 60.5 s left at 2.5 s (not renewed: 58.5; rq's own: 237.5)
+    assert 59.5 < float(left) <= 61.5, left
