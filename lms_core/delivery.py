@@ -79,7 +79,8 @@ def _deliver_to_channel(manager, target, payload):
 def deliver_committed(events: list) -> None:
     """Dispatch events this process just committed, oldest first, one target at a time."""
     durable = current_app.config["LMS_EVENT_LOG"]
-    blocked = _blocked_by_earlier(events) if durable else set()
+    # read with each event's write, in its transaction (blocked_by_earlier)
+    blocked = {(target, p.user_key) for p in events for target in p.blocked}
     delivered, failed = [], []
     for pending in events:
         for target in pending.targets:
@@ -105,32 +106,39 @@ def _forget_uncommitted_changes() -> None:
         db.session.rollback()
 
 
-def _blocked_by_earlier(events: list) -> set:
-    """(target, user) pairs with an undelivered event older than these: one query."""
+_DELIVERIES = EventDelivery.__table__
+
+
+def blocked_by_earlier(session, events: list) -> set:
+    """(target, user) pairs with an undelivered event older than ``events``: one query,
+    run by the event log's write in the transaction that writes ``events`` (no
+    transaction of its own after the commit). An earlier delivery made meanwhile by
+    another process only delays this one to the next redelivery; order is kept."""
     users = {p.user_key for p in events if p.user_key is not None and p.targets}
-    targets = {t for p in events for t in p.targets}
     if not users:
         return set()
+    targets = {t for p in events for t in p.targets}
     oldest = min(p.info.id for p in events)
-    # On the session, never a second connection: a thread holding one and waiting for
-    # another is how a busy pool deadlocks.
-    rows = db.session.execute(
-        db.select(EventDelivery.target, EventDelivery.user_key)
+    c = _DELIVERIES.c
+    rows = session.execute(
+        db.select(c.target, c.user_key)
         .distinct()
         .where(
-            UNDELIVERED,
-            EventDelivery.target.in_(targets),
-            EventDelivery.user_key.in_(users),
-            EventDelivery.event_id < oldest,
+            c.delivered_at.is_(None),
+            c.target.in_(targets),
+            c.user_key.in_(users),
+            c.event_id < oldest,
         )
     ).all()
-    db.session.rollback()
     return {(r[0], r[1]) for r in rows}
 
 
 def _record(delivered: list, failed: list) -> None:
-    """Mark outcomes, in a transaction of their own on the session (handlers committed
-    their work; what they left uncommitted was rolled back).
+    """Mark outcomes, in a transaction of their own (handlers committed their work;
+    what they left uncommitted is rolled back first, which also gives the session's
+    connection back: the marks take one connection at a time). On a bare connection,
+    not the session: its commit would run the session's listeners and expire its
+    objects for nothing.
 
     On PostgreSQL without waiting for the disk: a "delivered" mark lost in a crash only
     means one more delivery, which handlers must tolerate anyway (at least once)."""
@@ -139,37 +147,31 @@ def _record(delivered: list, failed: list) -> None:
     now = utcnow()
     intervals = list(current_app.config["LMS_EVENT_RETRY_INTERVALS"])
     db.session.rollback()
-    conn = db.session
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
             conn.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
         if delivered:
+            c = _DELIVERIES.c  # on the table: the ORM's bulk UPDATE path costs more
             conn.execute(
-                db.update(EventDelivery)
-                .where(tuple_(EventDelivery.event_id, EventDelivery.target).in_(delivered))
-                .values(delivered_at=now, attempts=EventDelivery.attempts + 1, given_up=False)
-                .execution_options(synchronize_session=False)
+                db.update(_DELIVERIES)
+                .where(tuple_(c.event_id, c.target).in_(delivered))
+                .values(delivered_at=now, attempts=c.attempts + 1, given_up=False)
             )
         for event_id, target, attempts_before, exc in failed:
             attempts = attempts_before + 1
             given_up = attempts > len(intervals)
             conn.execute(
-                db.update(EventDelivery)
-                .where(EventDelivery.event_id == event_id, EventDelivery.target == target)
+                db.update(_DELIVERIES)
+                .where(_DELIVERIES.c.event_id == event_id, _DELIVERIES.c.target == target)
                 .values(
                     attempts=attempts,
                     given_up=given_up,
                     last_error=f"{type(exc).__name__}: {exc}"[:2000],
                     next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1]),
                 )
-                .execution_options(synchronize_session=False)
             )
             if given_up:
                 log.error("event %s was not delivered to %s after %s attempts: given up", event_id, target, attempts)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # ---------------------------------------------------------------- later: the periodic task
