@@ -79,8 +79,7 @@ def _deliver_to_channel(manager, target, payload):
 def deliver_committed(events: list) -> None:
     """Dispatch events this process just committed, oldest first, one target at a time."""
     durable = current_app.config["LMS_EVENT_LOG"]
-    # read with each event's write, in its transaction (blocked_by_earlier)
-    blocked = {(target, p.user_key) for p in events for target in p.blocked}
+    blocked = _blocked_by_earlier(events) if durable else set()
     delivered, failed = [], []
     for pending in events:
         for target in pending.targets:
@@ -109,27 +108,30 @@ def _forget_uncommitted_changes() -> None:
 _DELIVERIES = EventDelivery.__table__
 
 
-def blocked_by_earlier(session, events: list) -> set:
-    """(target, user) pairs with an undelivered event older than ``events``: one query,
-    run by the event log's write in the transaction that writes ``events`` (no
-    transaction of its own after the commit). An earlier delivery made meanwhile by
-    another process only delays this one to the next redelivery; order is kept."""
+def _blocked_by_earlier(events: list) -> set:
+    """(target, user) pairs with an undelivered event older than these: one query, after
+    their commit (it sees every earlier commit). On a connection of its own when the
+    session holds none (right after a commit, or after the marks of the last round):
+    no transaction on the session to roll back, which would expire every object it
+    loaded. Never a second connection while the session holds one: a thread holding
+    one and waiting for another is how a busy pool deadlocks."""
     users = {p.user_key for p in events if p.user_key is not None and p.targets}
     if not users:
         return set()
     targets = {t for p in events for t in p.targets}
     oldest = min(p.info.id for p in events)
     c = _DELIVERIES.c
-    rows = session.execute(
+    query = (
         db.select(c.target, c.user_key)
         .distinct()
-        .where(
-            c.delivered_at.is_(None),
-            c.target.in_(targets),
-            c.user_key.in_(users),
-            c.event_id < oldest,
-        )
-    ).all()
+        .where(c.delivered_at.is_(None), c.target.in_(targets), c.user_key.in_(users), c.event_id < oldest)
+    )
+    if db.session().in_transaction():
+        rows = db.session.execute(query).all()
+        db.session.rollback()
+    else:
+        with db.engine.connect() as conn:
+            rows = conn.execute(query).all()
     return {(r[0], r[1]) for r in rows}
 
 

@@ -41,9 +41,6 @@ class PendingEvent:
     targets: list[str]
     state: str = "emitted"  # -> "staged" (inserted, commit under way) -> "committed"
     delivered: list[str] = field(default_factory=list)
-    # targets for which an earlier event of the same user was still undelivered when
-    # this one was written (read in its transaction): delivered later, in order
-    blocked: set = field(default_factory=set)
 
 
 def emit(hook_name: str, **payload) -> None:
@@ -157,11 +154,6 @@ def _write_events_with_the_transaction(session):
         for target in p.targets
     ]
     if deliveries:
-        from lms_core.delivery import blocked_by_earlier
-
-        blocked = blocked_by_earlier(session, new)
-        for p in new:
-            p.blocked = {target for target in p.targets if (target, p.user_key) in blocked}
         session.execute(db.insert(EventDelivery.__table__), deliveries)
     for p in new:
         p.state = "staged"

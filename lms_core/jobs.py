@@ -140,6 +140,9 @@ def worker_class(fork: bool = False):
 
 
 _IN_PROCESS_WORKER = None
+# A job's registry entry lapses 60 s after its timeout (rq gives the last beats less and
+# less time); an in-process job still running this long after it is ended with its worker.
+OVERRUN_SECONDS = 30
 
 
 def _in_process_worker():
@@ -147,7 +150,10 @@ def _in_process_worker():
     global _IN_PROCESS_WORKER
     if _IN_PROCESS_WORKER is not None:
         return _IN_PROCESS_WORKER
+    import os
+    import signal
     import threading
+    import time
 
     from rq import SimpleWorker
     from rq.worker import BaseWorker, WorkerStatus
@@ -177,7 +183,16 @@ def _in_process_worker():
             done = threading.Event()
 
             def beat():
+                started = time.monotonic()
                 while not done.wait(self.job_monitoring_interval):
+                    if job.timeout not in (None, -1) and time.monotonic() - started > job.timeout + OVERRUN_SECONDS:
+                        # SIGALRM did not end it (caught by the job, or stuck outside
+                        # Python): end the process before its registry entry lapses and
+                        # the job is retried elsewhere while it still runs, as rq's
+                        # forking worker kills its horse. The supervisor starts the
+                        # worker again; the job is recovered as abandoned.
+                        log.error("job %s ran %s s past its timeout: killing this worker", job.id, OVERRUN_SECONDS)
+                        os.kill(os.getpid(), signal.SIGKILL)
                     try:
                         self.maintain_heartbeats(job, execution)
                     except Exception:  # noqa: BLE001 - Redis away: the next beat tries again
@@ -223,41 +238,55 @@ def requeue_stranded_jobs(app=None, after: float = STRANDED_SECONDS) -> int:
     """A worker takes a job by moving it from the queue to rq's intermediate list, then
     registers it as started; killed between the two, it leaves the job in that list,
     which rq's workers look at only at their maintenance (every ten minutes, and a job
-    must be seen there twice a minute apart). A job still "queued" in the list and not
-    started, seen there on an earlier run at least ``after`` seconds ago, never ran: it
-    goes back to the front of the queue. Returns how many were queued again."""
+    must be seen there twice a minute apart). A job seen in the list on an earlier run
+    at least ``after`` seconds ago, not started and still "queued", never ran: it goes
+    back to the front of the queue, in one atomic step (``_REQUEUE``), so two runs of
+    this at once queue it once. Returns how many were queued again."""
     import time
-
-    from rq.job import JobStatus
 
     q = queue(app)
     connection = q.connection
     intermediate = q.intermediate_queue
+    seen_key = f"{intermediate.key}:lms_seen"  # job id -> when this first saw it there
     taken = intermediate.get_job_ids()
+    seen = {key.decode(): float(value) for key, value in connection.hgetall(seen_key).items()}
+    gone = [job_id for job_id in seen if job_id not in taken]
+    if gone:
+        connection.hdel(seen_key, *gone)
     if not taken:
         return 0
     started = set(q.started_job_registry.get_job_ids(cleanup=False))
     now = time.time()
+    requeue = connection.register_script(_REQUEUE)
     requeued = 0
     for job_id in taken:
         if job_id in started:
             continue
-        seen_key = f"{intermediate.key}:lms_seen:{job_id}"
-        if connection.set(seen_key, now, nx=True, ex=24 * 3600):
-            continue  # first seen now: a live worker may be about to start it
-        if now - float(connection.get(seen_key) or now) < after:
+        first = seen.get(job_id)
+        if first is None:
+            connection.hsetnx(seen_key, job_id, now)  # a live worker may be about to start it
             continue
-        job = q.fetch_job(job_id)
-        with connection.pipeline() as pipeline:
-            pipeline.lrem(intermediate.key, 1, job_id)
-            pipeline.delete(seen_key, intermediate.get_first_seen_key(job_id))
-            if job is not None and job.get_status(refresh=False) == JobStatus.QUEUED:
-                q._enqueue_job(job, pipeline=pipeline, at_front=True)
-                requeued += 1
-            pipeline.execute()
+        if now - first < after:
+            continue
+        requeued += requeue(keys=[intermediate.key, q.key, q.job_class.key_for(job_id)], args=[job_id])
+        connection.hdel(seen_key, job_id)
+        connection.delete(intermediate.get_first_seen_key(job_id))
     if requeued:
         log.warning("queued again %s job(s) taken by a worker that died before starting them", requeued)
     return requeued
+
+
+# KEYS: the intermediate list, the queue, the job's hash; ARGV: the job id. Out of the
+# list; back at the queue's front (where workers take from) only if this took it out,
+# it is still "queued" (a worker starting it changes that in the same step as it takes
+# it out of the list) and not in the queue already (rq's own cleanup may have put it).
+_REQUEUE = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[3], 'status') ~= 'queued' then return 0 end
+if redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[1])
+return 1
+"""
 
 
 OVERDUE_SECONDS = 15  # a live worker's scheduler moves due retries within a second or two

@@ -727,6 +727,8 @@ def choose_language(page, code: str) -> None:
     """Switch the interface language with the header's switcher, as a reader would: on a
     narrow screen the header's menus fold behind the Menu button, opened first. Returns
     once the page the switcher leads back to is shown in that language."""
+    if page.input_value("#language") == code:
+        return  # already shown in it: choosing it again changes (and submits) nothing
     if not page.is_visible("#language") and page.is_visible("#menu-toggle"):
         page.click("#menu-toggle")
     # the menu submits its form: wait for the page it leads to, in the new language, so

@@ -6,9 +6,9 @@ Two web processes (gunicorn, the worker class docs/deployment.md recommends), tw
 this test starts itself on a free port (so it can restart it). Fifty students, each in
 a thread with a cookie session, sign in, enrol, read the lessons, pass the quizzes (a
 third of them fail once first) and complete the course over HTTP. During the run the
-test SIGKILLs a worker (a forking one with its work horse) in the middle of a job,
-SIGKILLs one web process (a load balancer then sends everybody to the other one) and
-restarts Redis.
+test SIGKILLs whichever worker it first catches in the middle of a job (a forking one
+together with its work horse), SIGKILLs one web process (a load balancer then sends
+everybody to the other one) and restarts Redis.
 
 At the end, once the event log and the queues have drained: every passed quiz has its
 points exactly once, every completed course exactly one certificate, every greeting and
