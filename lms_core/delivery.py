@@ -124,7 +124,7 @@ def _blocked_by_earlier(events: list) -> set:
     query = (
         db.select(c.target, c.user_key)
         .distinct()
-        .where(c.delivered_at.is_(None), c.target.in_(targets), c.user_key.in_(users), c.event_id < oldest)
+        .where(UNDELIVERED, c.target.in_(targets), c.user_key.in_(users), c.event_id < oldest)
     )
     if db.session().in_transaction():
         rows = db.session.execute(query).all()

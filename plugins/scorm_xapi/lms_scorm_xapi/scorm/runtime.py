@@ -18,11 +18,10 @@ from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from lms_core import ServiceError, db, gradebook_changed
+from lms_core import ServiceError, db, gradebook_changed, upsert
 from lms_core.models import Course, Enrollment, Lesson, LessonCompletion, User, utcnow
 from lms_core.services import progress
 
@@ -276,30 +275,17 @@ def _check_allowed(allowed: int, number: int) -> None:
 
 
 def _ensure_attempt(user_id: int, sco_id: int, version_id: int, number: int, allowed: int) -> ScormAttempt:
-    """Attempt ``number`` of the learner at the SCO, created unless another request
-    created it first: the insert runs in a savepoint, and losing the race on the unique
-    (sco, learner, number) reads the winner's row instead of failing. (On SQLite the
-    savepoint, being the connection's first statement of the transaction, commits the
-    new row on its own when released: harmless, the attempt is all it holds.)"""
-    _check_allowed(allowed, number)
-    attempt = ScormAttempt(sco_id=sco_id, user_id=user_id, number=number, version_id=version_id, data={})
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
-        attempt = db.session.execute(
-            db.select(ScormAttempt).where(
-                ScormAttempt.sco_id == sco_id, ScormAttempt.user_id == user_id, ScormAttempt.number == number
-            )
-        ).scalar_one()
-    return attempt
+    """``_start_attempt``, as the ``ScormAttempt`` the pages and Initialize work on."""
+    row = _start_attempt(user_id, sco_id, version_id, number, allowed)
+    return db.session.get(ScormAttempt, row.id)
 
 
 def _start_attempt(user_id: int, sco_id: int, version_id: int, number: int, allowed: int) -> SimpleNamespace:
-    """``_ensure_attempt`` for a commit, in the session's transaction, in Core: one
-    INSERT that does nothing when another request created the attempt first (the unique
-    sco, learner, number) and returns the new row's columns, else the winner's row read.
-    No savepoint and no ORM object; the columns as ``read_commit`` gives them."""
+    """Attempt ``number`` of the learner at the SCO, created unless another request
+    created it first, in the session's transaction, in Core: one INSERT that does
+    nothing when the unique (sco, learner, number) is taken and returns the new row's
+    columns, else the winner's row read. No savepoint and no ORM object; the columns
+    as ``read_commit`` gives them (a commit's hot path works on those)."""
     _check_allowed(allowed, number)
     connection = db.session.connection()
     key = {"sco_id": sco_id, "user_id": user_id, "number": number}
@@ -316,12 +302,8 @@ def _start_attempt(user_id: int, sco_id: int, version_id: int, number: int, allo
 def _attempt_insert(dialect: str):
     statement = _COMMIT_READS.get(f"insert-{dialect}")
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         statement = _COMMIT_READS[f"insert-{dialect}"] = (
-            insert(_ATTEMPT)
+            upsert(_ATTEMPT)
             .values(data={})
             .on_conflict_do_nothing(index_elements=["sco_id", "user_id", "number"])
             .returning(*(_ATTEMPT.c[name] for name in _ATTEMPT_COLUMNS))
