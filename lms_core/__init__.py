@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from lms_core.services.quizzes import score_question
     from lms_core.settings import PluginSettings
     from lms_core.services.gradebook import gradebook_changed
-    from lms_core.sql import contains, upsert
+    from lms_core.sql import contains, one_of, read, upsert
     from lms_core.urls import path_for, public_url
     from lms_core.web.form_errors import mark_form_errors, refused_status
     from lms_core.web.templating import render_fragment
@@ -89,6 +89,8 @@ __all__ = [
     "PluginSettings",
     "upsert",
     "contains",
+    "read",
+    "one_of",
     "gradebook_changed",
     "score_question",
     "add_course",
@@ -169,6 +171,8 @@ _LAZY = {
     "PluginSettings": ("lms_core.settings", "PluginSettings"),
     "upsert": ("lms_core.sql", "upsert"),
     "contains": ("lms_core.sql", "contains"),
+    "read": ("lms_core.sql", "read"),
+    "one_of": ("lms_core.sql", "one_of"),
     "gradebook_changed": ("lms_core.services.gradebook", "gradebook_changed"),
     "score_question": ("lms_core.services.quizzes", "score_question"),
     "add_course": ("lms_core.services.courses", "add_course"),

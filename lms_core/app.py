@@ -9,7 +9,6 @@ import flask_babel
 from flask import Flask, g, request
 
 from lms_core import cache, i18n
-from flask_babel import Babel
 
 from lms_core.extensions import csrf, db
 from lms_core.plugins import PluginConfigurationError, PluginManager
@@ -39,9 +38,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     folders = [f for _name, f in plugins.call_each_with_names("lms_translations_folder", include_disabled=True)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(app, folders)
-    # One Babel per app: Flask-Babel caches catalogues on the instance, and each app may
-    # have other plugins (and so other catalogues) than the last one built in this process.
-    Babel(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_babel(app)
     csrf.init_app(app)
     cache.init_cache(app)
 

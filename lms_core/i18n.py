@@ -8,7 +8,9 @@ Course content falls back to the course's default language field by field.
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_datetime
+from flask_babel import Babel, Domain, format_datetime, get_locale
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from lms_core.extensions import db
 
@@ -36,6 +38,85 @@ def select_timezone():
     return current_app.config["LMS_DEFAULT_TIMEZONE"]
 
 
+class CataloguesByLocale(Domain):
+    """Flask-Babel's message domain, with the catalogue of a locale found by the locale
+    itself. Flask-Babel keys its cache by the locale's identifier, which Babel builds anew
+    on every lookup: with the context lookups around it, 10 us for each ``_()``, and a
+    course page with every plugin translates dozens of texts. Here a lookup is one
+    attribute read and one dictionary read; the catalogues are Flask-Babel's, loaded once."""
+
+    def __init__(self, domain: str):
+        super().__init__(domain=domain)
+        self._by_locale: dict = {}
+
+    def get_translations(self):
+        try:
+            # Where Flask-Babel keeps the locale it chose for this context (or forced,
+            # ``force_locale``); ``get_locale()`` itself is three more context lookups.
+            locale = g._flask_babel.babel_locale
+        except (AttributeError, RuntimeError):  # not chosen yet; outside an app context
+            locale = None
+        if locale is None:
+            locale = get_locale()
+        if locale is None:  # outside an app context: no catalogue
+            return super().get_translations()
+        found = self._by_locale.get(locale)
+        if found is None:
+            found = self._by_locale[locale] = super().get_translations()
+        return found
+
+
+def init_babel(app) -> None:
+    """One Babel per app: Flask-Babel caches catalogues on the instance, and each app may
+    have other plugins (and so other catalogues) than the last one built in this process."""
+    babel = Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # a cached property of the instance, set once here
+    babel.domain_instance = CataloguesByLocale(app.extensions["babel"].default_domain)
+
+    def translate(text):
+        return babel.domain_instance.get_translations().ugettext(text)
+
+    def translate_plural(singular, plural, number):
+        return babel.domain_instance.get_translations().ungettext(singular, plural, number)
+
+    def translate_in_context(context, text):
+        return babel.domain_instance.get_translations().upgettext(context, text)
+
+    def translate_plural_in_context(context, singular, plural, number):
+        return babel.domain_instance.get_translations().unpgettext(context, singular, plural, number)
+
+    # The templates' translation functions, as Flask-Babel installs them ("new style":
+    # ``_('%(n)d points', n=3)`` formats, autoescaped), through the domain above.
+    app.jinja_env.install_gettext_callables(
+        gettext=translate,
+        ngettext=translate_plural,
+        newstyle=True,
+        pgettext=translate_in_context,
+        npgettext=translate_plural_in_context,
+    )
+
+    # ``_``, ``gettext`` and ``ngettext`` as one call each: Jinja's own are three nested
+    # template calls (the ``_`` alias, the formatting wrapper, the lookup), 2 us apiece.
+    @pass_context
+    def template_gettext(context, message, /, **variables):  # any name may be a variable
+        translated = translate(message)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        if not variables and "%" not in translated:
+            return translated  # what formatting would give, without its cost (Markup's % escapes)
+        return translated % variables  # always a format string, as Jinja's own ("%%" is "%")
+
+    @pass_context
+    def template_ngettext(context, singular, plural, number, /, **variables):
+        variables.setdefault("num", number)
+        translated = translate_plural(singular, plural, number)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+
+
 def translation_directories(app, plugin_folders) -> str:
     import os
 
@@ -50,7 +131,6 @@ def language_names(reader: bool = False):
     ``reader=True`` in the reader's current language ("Английский" for a Russian
     reader), for every other place that names a language."""
     from babel import Locale
-    from flask_babel import get_locale
 
     shown_in = str(get_locale() or current_app.config["LMS_DEFAULT_LANGUAGE"]) if reader else None
     return {
@@ -92,7 +172,6 @@ def object_type(obj) -> str:
 
 def content_translations(course) -> ContentTranslations:
     """Per request and course, the translations in the interface language."""
-    from flask_babel import get_locale
 
     cache = g.setdefault("lms_content_translations", {})
     language = str(get_locale() or course.default_language)
@@ -105,7 +184,6 @@ def content_translations(course) -> ContentTranslations:
 def preload_content_translations(courses) -> None:
     """Load the translations of many courses in the interface language in one query
     (a page listing courses), so ``localized`` answers each from the request's cache."""
-    from flask_babel import get_locale
 
     from lms_core.models import Translation
 

@@ -171,3 +171,33 @@ def test_numbers_dates_and_deadlines_formatted_once_per_request_follow_the_langu
         assert g.lms_formatted  # kept for the request...
         assert render_template_string(page, n=1234.5, p=50, d=moment) == english  # ...and used again
         assert render_template_string("{{ n|number }} {{ d|date }}", n=2, d=moment.replace(day=6)) == "2 Mar 6, 2026"
+
+
+def test_the_templates_translations_follow_every_change_of_language_within_a_request(app):
+    """``_`` and ``ngettext`` in templates find the catalogue by the locale chosen for the
+    request (a lookup of its own, cheaper than Flask-Babel's); a forced locale (a mail in
+    its reader's language), the language restored after it and a new choice of language
+    in the same request (``refresh``) each give their own language's text."""
+    import flask_babel
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext
+
+    page = (
+        "{{ _('Log in') }}|{{ _('Pass mark of the course total (%%)') }}|{{ ngettext('%(num)d point', "
+        "'%(num)d points', 5) }}|{{ _('Your enrolment is on hold: %(reason)s', reason='<b>') }}|"
+        "{{ _('Log in', message='any name may be a variable') }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = render_template_string(page)
+        assert (
+            english == "Log in|Pass mark of the course total (%)|5 points|Your enrolment is on hold: &lt;b&gt;|Log in"
+        )
+        with force_locale("ru"):
+            assert render_template_string(page) == (
+                "Войти|Проходной балл итога курса (%)|5 баллов|Ваша запись приостановлена: &lt;b&gt;|Войти"
+            )
+            assert gettext("Log in") == "Войти"  # Python code asks the same catalogues
+        assert render_template_string(page) == english and gettext("Log in") == "Log in"
+        session["locale"] = "ru"
+        flask_babel.refresh()
+        assert render_template_string("{{ _('Log in') }}") == "Войти"

@@ -48,10 +48,11 @@ PINNED = {
     # (live, so not cached); and on the course page its room link (role, room + read mark).
     # The course page's outline and requirement labels are kept between requests under
     # the course's content version (no lessons, quizzes); the live-lectures plugin reads
-    # the course's sessions once for its requirements and its fragment, and looks for
-    # recordings only when the course has occurrences; the payments plugin reads no price
-    # for a learner already enrolled (21 -> 16).
-    "course": 16,
+    # its rule and whether the course has sessions in one statement, the sessions (once,
+    # for its requirements and its fragment) only when it has, and looks for recordings
+    # only when the course has occurrences; the payments plugin reads no price for a
+    # learner already enrolled (21 -> 15).
+    "course": 15,
     "dashboard": 21,  # + the upcoming quiz deadlines
     # a teacher's: + the courses they teach, the hand-ins waiting on their assignments
     "dashboard_teacher": 13,

@@ -10,6 +10,7 @@ from lms_core import events
 from lms_core.extensions import db
 from lms_core.models import Notification, User, utcnow
 from lms_core.payloads import NotificationInfo, UserInfo
+from lms_core.sql import read
 
 # The person a notification is being written for while notify() renders it: its dates
 # are then in the recipient's time zone, not that of whoever caused it.
@@ -274,7 +275,7 @@ _UNREAD = db.select(db.func.count(Notification.id)).where(
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.execute(_UNREAD, {"user_id": user_id}).scalar_one()
+    return read(_UNREAD, {"user_id": user_id}).scalar_one()
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:

@@ -12,6 +12,7 @@ from lms_core.models import Attempt, Course, Enrollment, Lesson, LessonCompletio
 from lms_core.payloads import CourseInfo, EnrollmentInfo, LessonInfo, UserInfo
 from lms_core.extensions import get_plugin_manager
 from lms_core.services import enrolment
+from lms_core.sql import read
 
 
 @dataclass
@@ -170,7 +171,7 @@ def done_and_passed(user_id: int, course_id: int) -> tuple[frozenset[int], froze
     if transaction is not None and hit is not None and hit[0] is transaction:
         return hit[1]
     done, passed = set(), set()
-    for kind, item_id in session.execute(_DONE_AND_PASSED, {"user_id": user_id, "course_id": course_id}):
+    for kind, item_id in read(_DONE_AND_PASSED, {"user_id": user_id, "course_id": course_id}):
         (done if kind == "lesson" else passed).add(item_id)
     value = (frozenset(done), frozenset(passed))
     memo[(user_id, course_id)] = (session.get_transaction(), value)

@@ -7,7 +7,7 @@ from functools import cache
 from flask import render_template
 from markupsafe import Markup
 
-from lms_core import can, db, render_fragment
+from lms_core import can, db, read, render_fragment
 from lms_core.models import Course, Enrollment, User
 from lms_certificates.models import Certificate
 
@@ -19,13 +19,7 @@ def course_page(user, course) -> list[Markup]:
         return []
     viewer = db.session.get(User, user.id)
     row = db.session.get(Course, course.id)
-    # On the session's connection, past the ORM (no autoflush): certificates are only
-    # written by the issuing jobs and services, which commit before any page shows them.
-    found = (
-        db.session.connection()
-        .execute(_certificate_and_enrolment(), {"user_id": user.id, "course_id": course.id})
-        .first()
-    )
+    found = read(_certificate_and_enrolment(), {"user_id": user.id, "course_id": course.id}).first()
     certificate = found if found is not None and found.id is not None else None
     completed = found is not None and found.enrolment_status == "completed"
     manage = row is not None and can(viewer, "certificate.manage", row)

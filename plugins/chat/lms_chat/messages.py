@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms_core import ServiceError, db, gettext as _, path_for, render_markdown
+from lms_core import ServiceError, db, gettext as _, one_of, path_for, read, render_markdown
 from lms_core.cache import increment
 from lms_core.events import commit
 from lms_core.models import User, utcnow
@@ -491,17 +491,17 @@ def _readable(user_id):
     from lms_core.models import CourseStaff, Enrollment
 
     courses = db.select(Enrollment.course_id).where(
-        Enrollment.user_id == user_id, Enrollment.status.in_(("active", "completed"))
+        Enrollment.user_id == user_id, one_of(Enrollment.status, ("active", "completed"))
     )
     staffed = db.select(CourseStaff.course_id).where(CourseStaff.user_id == user_id)
     # a topic channel is off for learners while its course room is off
     off = db.select(ChatRoom.course_id).where(ChatRoom.kind == "course", ChatRoom.mode == "off")
     return db.or_(
-        ChatRoom.kind.in_(SHARED)
+        one_of(ChatRoom.kind, SHARED)
         & ChatRoom.course_id.in_(courses)
         & (ChatRoom.mode != "off")
         & ChatRoom.course_id.not_in(off),
-        ChatRoom.kind.in_(SHARED) & ChatRoom.course_id.in_(staffed),
+        one_of(ChatRoom.kind, SHARED) & ChatRoom.course_id.in_(staffed),
         (ChatRoom.kind == "direct")
         & ((ChatRoom.user_a_id == user_id) | (ChatRoom.user_b_id == user_id))
         & (ChatRoom.course_id.in_(courses) | ChatRoom.course_id.in_(staffed)),
@@ -540,4 +540,4 @@ def _unread_total_statement():
 def unread_total(user: User) -> int:
     """The unread messages of every room ``user`` reads, counted by the database (the
     menu shows it on every page: no room is loaded for it)."""
-    return int(db.session.execute(_unread_total_statement(), {"user_id": user.id}).scalar_one())
+    return int(read(_unread_total_statement(), {"user_id": user.id}).scalar_one())

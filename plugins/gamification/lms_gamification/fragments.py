@@ -9,7 +9,7 @@ from functools import cache
 
 from markupsafe import Markup
 
-from lms_core import can, db, render_fragment
+from lms_core import can, db, read, render_fragment
 from lms_core.models import Course, User
 
 from lms_gamification import badges, ledger, levels, mirror
@@ -55,13 +55,7 @@ def course_summary(user_info, course_info) -> dict:
 def _points_mode_rank(board: str, user_id: int, course_id: int, with_rank: bool) -> tuple[int, str, int | None]:
     """The viewer's points on ``board``, the course's leaderboard mode and, when asked,
     the viewer's rank, in one round trip."""
-    # On the session's connection, past the ORM: both tables are only ever written by
-    # statements (upserts), never by pending ORM objects, so there is nothing to flush.
-    row = (
-        db.session.connection()
-        .execute(_summary_statement(with_rank), {"board": board, "user_id": user_id, "course_id": course_id})
-        .one()
-    )
+    row = read(_summary_statement(with_rank), {"board": board, "user_id": user_id, "course_id": course_id}).one()
     points, mode = row[0] or 0, row[1] or "full"
     return points, mode, (row[2] + 1 if with_rank else None)
 

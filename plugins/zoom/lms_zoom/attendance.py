@@ -12,11 +12,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms_core import Requirement, ServiceError, db
+from lms_core import Requirement, ServiceError, db, read
 from lms_core.models import User, utcnow
 
 from lms_zoom.models import READY, AttendanceCorrection, AttendanceInterval, CourseRule, LiveSession, Occurrence
@@ -358,16 +359,19 @@ def _counted_sessions(course_id: int) -> list[LiveSession]:
     )
 
 
-def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], CourseRule | None]:
+def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], CourseRule | _Rule | None]:
     """The course's counted sessions and its rule: read once while a page works out many
     learners' progress (a teacher's list of learners asks per learner), for every
     course in view at once (a learner's dashboard asks per course)."""
     if course_id not in courses_in_view(user_id):
-        # One course (its page): the sessions the page's fragment reads too.
+        # One course (its page): its rule and whether it has any session in one
+        # statement, then the sessions (shared with the page's fragment) if it has.
         from lms_zoom.sessions import of_course_for_page
 
-        ready = [s for s in of_course_for_page(course_id) if s.state == READY]
-        return ready, _course_rule(course_id)
+        probe = read(_RULE_AND_ANY_SESSION, {"course_id": course_id}).one()
+        rule = _Rule(course_id, probe.sessions, probe.percent) if probe.sessions is not None else None
+        ready = [s for s in of_course_for_page(course_id, known_empty=not probe.has_sessions) if s.state == READY]
+        return ready, rule
     memo = view_memo("zoom.course_rules")
     if course_id not in memo:
         from sqlalchemy.orm import selectinload
@@ -387,12 +391,29 @@ def _course_rules(course_id: int, user_id: int) -> tuple[list[LiveSession], Cour
     return memo[course_id]
 
 
-# Built once: every course page asks it.
-_RULE = db.select(CourseRule).where(CourseRule.course_id == db.bindparam("course_id"))
+class _Rule(NamedTuple):
+    """A course's rule as read for its page (what ``requirements`` reads of a ``CourseRule``)."""
+
+    course_id: int
+    sessions: int
+    percent: int
 
 
-def _course_rule(course_id: int) -> CourseRule | None:
-    return db.session.execute(_RULE, {"course_id": course_id}).scalar_one_or_none()
+def _rule_and_any_session():
+    course_id = db.bindparam("course_id")
+
+    def of_rule(column):
+        return db.select(column).where(CourseRule.course_id == course_id).scalar_subquery()
+
+    return db.select(
+        db.exists().where(LiveSession.course_id == course_id).label("has_sessions"),
+        of_rule(CourseRule.sessions).label("sessions"),
+        of_rule(CourseRule.percent).label("percent"),
+    )
+
+
+# Built once: every course page asks it (a course without live lectures: one statement).
+_RULE_AND_ANY_SESSION = _rule_and_any_session()
 
 
 def _minutes_in_view(occurrence_ids: list[int], user_id: int, course_id: int) -> dict[int, int]:

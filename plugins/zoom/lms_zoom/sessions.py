@@ -298,12 +298,14 @@ def _course_sessions_statement():
 _COURSE_SESSIONS = _course_sessions_statement()  # built once: every course page runs it
 
 
-def of_course_for_page(course_id: int) -> list[LiveSession]:
+def of_course_for_page(course_id: int, known_empty: bool = False) -> list[LiveSession]:
     """Every session of one course (whatever its state) with its occurrences, read once
     per database transaction and shared by what the course page asks of this plugin
     (the completion requirements, the upcoming sessions, whether to look for
     recordings): one statement when the course has no session, two when it has. A
-    commit starts a new transaction, so a change committed in between is read afresh."""
+    commit starts a new transaction, so a change committed in between is read afresh.
+    ``known_empty``: the caller has just read, in this transaction, that the course has
+    no session (nothing to read then)."""
     from flask import g, has_app_context
 
     session = db.session()
@@ -312,7 +314,7 @@ def of_course_for_page(course_id: int) -> list[LiveSession]:
     transaction = session.get_transaction()
     if hit is not None and transaction is not None and hit[0] is transaction:
         return hit[1]
-    found = list(session.execute(_COURSE_SESSIONS, {"course_id": course_id}).scalars())
+    found = [] if known_empty else list(session.execute(_COURSE_SESSIONS, {"course_id": course_id}).scalars())
     memo[course_id] = (session.get_transaction(), found)
     return found
 

@@ -285,3 +285,30 @@ def test_heartbeats_of_a_lecture_still_being_measured_do_not_mark_the_gradebook(
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(GradebookSummary, (course_id, anna_id)).stale
+
+
+def test_a_course_without_live_lectures_costs_its_page_one_statement_of_this_plugin(live, client, at):
+    """The rule and whether the course has any session come in one statement; the
+    sessions themselves (shared with the page's fragment) only when there are some."""
+    from lms_core.payloads import CourseInfo, UserInfo
+    from lms_core.testing import count_sql
+
+    from lms_zoom import attendance
+
+    course, teacher, (anna,) = live.course()
+
+    def requirements():
+        db.session.commit()  # a new transaction: nothing read before is reused
+        learner, of_course = UserInfo.of(anna), CourseInfo.of(course)
+        with count_sql(db.engine) as sql:
+            found = attendance.requirements(learner, of_course)
+        return found, sql.count
+
+    assert requirements() == ([], 1)
+    login(client, teacher)
+    client.post(f"/zoom/courses/{course.id}/rule", data={"sessions": "2", "percent": "50"})
+    [rule], count = requirements()
+    assert count == 1 and not rule.met and "0/2" in rule.label  # a rule stands with no lecture yet
+    live.schedule(course, teacher, at(minutes=2), counts_for_completion="1", completion_percent="70")
+    found, count = requirements()
+    assert len(found) == 2 and count > 1
