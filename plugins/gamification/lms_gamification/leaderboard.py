@@ -61,6 +61,20 @@ def ranked(pairs, start: int, above_first: int) -> list[Entry]:
     return entries
 
 
+# Built once (statements of the leaderboard pages and API).
+_MINE = db.select(Score.points, Score.hidden).where(
+    Score.board == db.bindparam("board"), Score.user_id == db.bindparam("user_id")
+)
+_POINTS_OF = db.select(Score.user_id, Score.points).where(
+    Score.board == db.bindparam("board"), Score.user_id.in_(db.bindparam("user_ids", expanding=True))
+)
+_DETAILS = (
+    db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
+    .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
+    .where(User.id.in_(db.bindparam("user_ids", expanding=True)))
+)
+
+
 class SqlStandings:
     """From the summary table, with index range scans (no ``GROUP BY`` over the ledger)."""
 
@@ -74,13 +88,7 @@ class SqlStandings:
         ).all()
         total = db.session.execute(db.select(db.func.count()).select_from(Score).where(visible)).scalar_one()
         result = Standing(ranked([tuple(r) for r in top], 0, 0), total)
-        mine = (
-            db.session.execute(
-                db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
-            ).first()
-            if user_id
-            else None
-        )
+        mine = db.session.execute(_MINE, {"board": board, "user_id": user_id}).first() if user_id else None
         if mine is None:
             return result
         points, hidden = mine.points, bool(mine.hidden)
@@ -151,9 +159,7 @@ class RedisStandings:
             return result
         if not user_id:
             return result
-        mine = db.session.execute(
-            db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
-        ).first()
+        mine = db.session.execute(_MINE, {"board": board, "user_id": user_id}).first()
         if mine is None:
             return result
         # Not on the board (hidden): the place they would take, before everybody tied.
@@ -279,13 +285,7 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
     elif standing.other_points:
         points = standing.other_points
     else:  # levels follow all-time points, whatever the period shown
-        points = dict(
-            db.session.execute(
-                db.select(Score.user_id, Score.points).where(
-                    Score.board == board_key(course_id), Score.user_id.in_(ids)
-                )
-            ).all()
-        )
+        points = dict(db.session.execute(_POINTS_OF, {"board": board_key(course_id), "user_ids": ids}).all())
     levels = levels_for(course_id)
     thresholds = [level.threshold for level in levels]
     names = _level_names(levels)
@@ -324,11 +324,7 @@ def _level_names(levels: list[LevelInfo]) -> list[str]:
 def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
     """Each person's name and unrevoked badges as (course id or ``None``, expiry time
     stamp or ``None``), in one query."""
-    rows = db.session.execute(
-        db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
-        .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
-        .where(User.id.in_(user_ids))
-    ).all()
+    rows = db.session.execute(_DETAILS, {"user_ids": user_ids}).all()
     details: dict[int, dict] = {}
     for user_id, name, award_id, badge_course, expires_at in rows:
         person = details.setdefault(user_id, {"name": name, "badges": []})
