@@ -220,21 +220,22 @@ def view(
     mode = course_mode(course.id) if course else "full"
     if mode == "off" and not staff:
         raise ServiceError("leaderboard_off", _("The leaderboard of this course is turned off."), 403)
+    viewer_id = viewer.id  # once: the viewer is often ``current_user``, a proxy
     board = board_key(course.id if course else None, period)
     backend = standings_backend()
     if isinstance(backend, RedisStandings):
-        standing = backend.standing(*_redis_params(viewer.id, course.id if course else None, period), sent=sent)
+        standing = backend.standing(*_redis_params(viewer_id, course.id if course else None, period), sent=sent)
     else:
-        standing = backend.standing(board, viewer.id)
+        standing = backend.standing(board, viewer_id)
     show_top = mode == "full" or staff
     top = standing.top if show_top else []
     me = standing.me
     around = []
-    if me is not None and (standing.me_hidden or all(t.user_id != viewer.id for t in top)):
+    if me is not None and (standing.me_hidden or all(t.user_id != viewer_id for t in top)):
         shown = {t.user_id for t in top}
         around = sorted(
             [e for e in standing.window if e.user_id not in shown] + [me],
-            key=lambda e: (e.position, e.user_id != viewer.id),
+            key=lambda e: (e.position, e.user_id != viewer_id),
         )
     people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period, standing)
 
@@ -244,7 +245,7 @@ def view(
                 "rank": e.rank,
                 "user_id": e.user_id,
                 "points": e.points,
-                "me": e.user_id == viewer.id,
+                "me": e.user_id == viewer_id,
                 **people[e.user_id],
             }
             for e in entries
