@@ -264,6 +264,13 @@ def _connection_lost() -> tuple[type[BaseException], ...]:
     return (ConnectionError, TimeoutError, OSError)
 
 
+def _pooled(pool):
+    try:
+        return pool.get_connection()
+    except TypeError:  # redis-py before 5.3 wants the command's name
+        return pool.get_connection("EVALSHA")
+
+
 class StandingCall:
     """``standing(*params)`` sent at once and read when ``answer()`` is called, so the
     SQL a request runs meanwhile (the course, the permission checks) overlaps Redis's
@@ -278,12 +285,15 @@ class StandingCall:
         redis = connection()
         script = _script(redis, _STANDING)
         keys, args = _standing_call(*params)
+        self._pool = redis.connection_pool
         try:
-            self._pool = redis.connection_pool
-            self._connection = self._pool.get_connection()
+            self._connection = _pooled(self._pool)
             self._connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
         except _connection_lost():
             self._release(broken=True)
+        except BaseException:
+            self._release(broken=True)
+            raise
 
     def answer(self) -> RedisStanding:
         if self._connection is None:
@@ -307,12 +317,14 @@ class StandingCall:
     def close(self) -> None:
         if self._connection is None:
             return
+        clean = False
         try:
             self._connection.read_response()
-        except Exception:
-            self._release(broken=True)
-        else:
-            self._release()
+            clean = True
+        except Exception:  # nobody wanted the reply: an error in it, or a lost connection, is dropped with it
+            pass
+        finally:
+            self._release(broken=not clean)
 
     def _release(self, broken: bool = False) -> None:
         connection_, self._connection = self._connection, None

@@ -416,3 +416,31 @@ def test_built_in_level_names_follow_each_viewers_language(client, factory, logi
         client.post("/logout")
 
     assert seen == {"Ru": [["Исследователь", "Новичок"]] * 2, "En": [["Explorer", "Newcomer"]]}
+
+
+def test_a_course_board_still_answers_when_the_early_call_loses_its_connection(client, factory, login, monkeypatch):
+    if mirror.connection() is None:
+        pytest.skip("needs Redis (LMS_TEST_REDIS_URL)")
+    from redis.connection import Connection
+    from redis.exceptions import ConnectionError
+
+    course = factory.course()
+    student = factory.user(name="Me")
+    factory.enrol(student, course)
+    give(student, 10, course)
+    login(client, student)
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+    assert client.get(path).status_code == 200
+    read, failures = Connection.read_response, ["the connection drops while the SQL runs"]
+
+    def dropped_once(connection, *args, **kwargs):
+        if failures:
+            failures.pop()
+            connection.disconnect()
+            raise ConnectionError("Connection closed by server.")
+        return read(connection, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "read_response", dropped_once)
+    board = client.get(path).get_json()
+
+    assert not failures and board["me"]["name"] == "Me" and board["me"]["points"] == 10
