@@ -9,7 +9,9 @@ Server-side means the whole request inside the WSGI application (routing, sessio
 permission checks, the standings, names, levels, badge counts, JSON), measured with
 Flask's test client in this process, so no network or HTTP parsing is counted. The
 same endpoint is also timed with Redis switched off (the SQL summary table), and the
-``GROUP BY`` over the ledger that both replace is timed for scale.
+``GROUP BY`` over the ledger that both replace is timed for scale. Two pages of the same
+app show what every request pays before a leaderboard is read: a public JSON page (no
+session), and the core's ``/api/v1/me`` for the same viewer (the session lookup alone).
 
     python -m bench.leaderboard [--students 100000] [--awards 1000000] [--requests 2000]
         [--database-url postgresql://postgres@127.0.0.1:5432/lms_bench_leaderboard]
@@ -252,6 +254,17 @@ def endpoint_probes(app, viewer: int, course_id: int, prefix: str) -> tuple[dict
     return probes, ranks
 
 
+def signed_in_probe(app, viewer: int) -> dict:
+    """The core's ``/api/v1/me`` for the same viewer: the session lookup every signed-in
+    request pays (one statement) and nothing else, the floor under both endpoints."""
+    client = app.test_client()
+    log_in(app, client, viewer)
+    response = client.get("/api/v1/me")
+    if response.status_code != 200:
+        raise RuntimeError(f"/api/v1/me answered {response.status_code}")
+    return {"signed-in JSON page (/api/v1/me)": lambda: client.get("/api/v1/me")}
+
+
 def run(students: int, awards: int, requests: int, database_url: str, redis_url: str) -> dict:
     from redis import Redis
 
@@ -287,7 +300,11 @@ def run(students: int, awards: int, requests: int, database_url: str, redis_url:
         floor_probe = {"public JSON page of the same app": lambda: floor.get("/gamification/openbadges/issuer")}
         # Two phases, each interleaved: the SQL endpoints are a hundred times slower and
         # would otherwise load the machine while the Redis ones are timed.
-        probes = {"bare Redis ZREVRANGE 0 9": lambda: redis.zrevrange(key, 0, 9, withscores=True), **floor_probe}
+        probes = {
+            "bare Redis ZREVRANGE 0 9": lambda: redis.zrevrange(key, 0, 9, withscores=True),
+            **floor_probe,
+            **signed_in_probe(with_redis, viewer),
+        }
         redis_probes, ranks = endpoint_probes(with_redis, viewer, course_id, "redis")
         samples = time_interleaved({**probes, **redis_probes}, requests)
         without_redis = build_app(database_url, None, instance)

@@ -10,8 +10,12 @@ they would stand.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms_core import ServiceError, db
@@ -19,7 +23,7 @@ from lms_core.models import Course, User, utcnow
 
 from lms_gamification import mirror
 from lms_gamification.boards import PERIODS, board_key
-from lms_gamification.levels import level_of, levels_for
+from lms_gamification.levels import LevelInfo, levels_for
 from lms_gamification.models import BadgeAward, Score
 from lms_gamification.privacy import course_mode
 
@@ -42,7 +46,7 @@ class Standing:
     me: Entry | None = None  # the viewer, also when hidden (then not on the board)
     me_hidden: bool = False
     window: list[Entry] = field(default_factory=list)  # others around the viewer
-    people: dict[int, str | None] = field(default_factory=dict)  # cached details (Redis only)
+    people: dict[int, dict | None] = field(default_factory=dict)  # cached details (Redis only)
     other_points: dict[int, int] = field(default_factory=dict)  # points on another board (Redis only)
 
 
@@ -55,6 +59,20 @@ def ranked(pairs, start: int, above_first: int) -> list[Entry]:
             rank = start + offset + 1
         entries.append(Entry(start + offset, rank, user_id, points))
     return entries
+
+
+# Built once (statements of the leaderboard pages and API).
+_MINE = db.select(Score.points, Score.hidden).where(
+    Score.board == db.bindparam("board"), Score.user_id == db.bindparam("user_id")
+)
+_POINTS_OF = db.select(Score.user_id, Score.points).where(
+    Score.board == db.bindparam("board"), Score.user_id.in_(db.bindparam("user_ids", expanding=True))
+)
+_DETAILS = (
+    db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
+    .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
+    .where(User.id.in_(db.bindparam("user_ids", expanding=True)))
+)
 
 
 class SqlStandings:
@@ -70,13 +88,7 @@ class SqlStandings:
         ).all()
         total = db.session.execute(db.select(db.func.count()).select_from(Score).where(visible)).scalar_one()
         result = Standing(ranked([tuple(r) for r in top], 0, 0), total)
-        mine = (
-            db.session.execute(
-                db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
-            ).first()
-            if user_id
-            else None
-        )
+        mine = db.session.execute(_MINE, {"board": board, "user_id": user_id}).first() if user_id else None
         if mine is None:
             return result
         points, hidden = mine.points, bool(mine.hidden)
@@ -133,8 +145,11 @@ class RedisStandings:
         radius: int = RADIUS,
         other_board: str | None = None,
         with_people: bool = False,
+        sent: mirror.StandingCall | None = None,
     ) -> Standing:
-        found = mirror.standing(board, user_id, top_n, radius, other_board, with_people)
+        params = (board, user_id, top_n, radius, other_board, with_people)
+        # A call sent earlier in the request is used when it asked for just this.
+        found = sent.answer() if sent is not None and sent.params == params else mirror.standing(*params)
         result = Standing(ranked(found.top, 0, 0), found.total)
         result.people, result.other_points = found.people, found.other_points
         if found.position is not None:
@@ -144,9 +159,7 @@ class RedisStandings:
             return result
         if not user_id:
             return result
-        mine = db.session.execute(
-            db.select(Score.points, Score.hidden).where(Score.board == board, Score.user_id == user_id)
-        ).first()
+        mine = db.session.execute(_MINE, {"board": board, "user_id": user_id}).first()
         if mine is None:
             return result
         # Not on the board (hidden): the place they would take, before everybody tied.
@@ -165,10 +178,38 @@ def standings_backend():
 # ---------------------------------------------------------------- what a viewer sees
 
 
-def view(viewer: User, course: Course | None, period: str = "all", staff: bool = False) -> dict:
+def _redis_params(viewer_id: int, course_id: int | None, period: str) -> tuple:
+    """What ``view`` asks the Redis mirror for (``RedisStandings.standing``'s arguments)."""
+    # levels follow all-time points, whatever the period shown
+    all_time = board_key(course_id) if period != "all" else None
+    return (board_key(course_id, period), viewer_id, TOP_N, RADIUS, all_time, True)
+
+
+@contextmanager
+def sent_early(viewer: User, course_id: int | None, period: str = "all"):
+    """Send the Redis call ``view(viewer, course, period)`` will make now, and read it
+    when ``view`` is called inside the block: the request's SQL in between (the course,
+    the permission checks) then overlaps the Redis round trip. Only standings are read
+    early, never a decision: who may see the board is still judged, as always, before
+    ``view``, and a reply nobody used is dropped when the block ends. Yields ``None``
+    without Redis or for an unknown period."""
+    if period not in PERIODS or mirror.connection() is None:
+        yield None
+        return
+    with mirror.StandingCall(*_redis_params(viewer.id, course_id, period)) as call:
+        yield call
+
+
+def view(
+    viewer: User,
+    course: Course | None,
+    period: str = "all",
+    staff: bool = False,
+    sent: mirror.StandingCall | None = None,
+) -> dict:
     """The board as ``viewer`` may see it (``staff``: the course's teachers, who always
-    see the whole board). Raises ``ServiceError`` for an unknown period or a board the
-    teacher turned off."""
+    see the whole board; ``sent``: the call ``sent_early`` made). Raises
+    ``ServiceError`` for an unknown period or a board the teacher turned off."""
     if period not in PERIODS:
         raise ServiceError(
             "invalid_period",
@@ -179,22 +220,22 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
     mode = course_mode(course.id) if course else "full"
     if mode == "off" and not staff:
         raise ServiceError("leaderboard_off", _("The leaderboard of this course is turned off."), 403)
+    viewer_id = viewer.id  # once: the viewer is often ``current_user``, a proxy
     board = board_key(course.id if course else None, period)
     backend = standings_backend()
-    if isinstance(backend, RedisStandings):  # levels follow all-time points, whatever the period shown
-        all_time = board_key(course.id if course else None) if period != "all" else None
-        standing = backend.standing(board, viewer.id, other_board=all_time, with_people=True)
+    if isinstance(backend, RedisStandings):
+        standing = backend.standing(*_redis_params(viewer_id, course.id if course else None, period), sent=sent)
     else:
-        standing = backend.standing(board, viewer.id)
+        standing = backend.standing(board, viewer_id)
     show_top = mode == "full" or staff
     top = standing.top if show_top else []
     me = standing.me
     around = []
-    if me is not None and (standing.me_hidden or all(t.user_id != viewer.id for t in top)):
+    if me is not None and (standing.me_hidden or all(t.user_id != viewer_id for t in top)):
         shown = {t.user_id for t in top}
         around = sorted(
             [e for e in standing.window if e.user_id not in shown] + [me],
-            key=lambda e: (e.position, e.user_id != viewer.id),
+            key=lambda e: (e.position, e.user_id != viewer_id),
         )
     people = _people([*top, *around, *([me] if me else [])], course.id if course else None, period, standing)
 
@@ -204,7 +245,7 @@ def view(viewer: User, course: Course | None, period: str = "all", staff: bool =
                 "rank": e.rank,
                 "user_id": e.user_id,
                 "points": e.points,
-                "me": e.user_id == viewer.id,
+                "me": e.user_id == viewer_id,
                 **people[e.user_id],
             }
             for e in entries
@@ -233,11 +274,8 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
     if not ids:
         return {}
     now = utcnow().timestamp()
-    details = {}
-    for user_id in ids:
-        text = standing.people.get(user_id)
-        if text is not None:
-            details[user_id] = json.loads(text)
+    cached = standing.people
+    details = {user_id: cached[user_id] for user_id in ids if cached.get(user_id) is not None}
     missing = [user_id for user_id in ids if user_id not in details]
     if missing:
         found = _details_from_sql(missing)
@@ -248,21 +286,10 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
     elif standing.other_points:
         points = standing.other_points
     else:  # levels follow all-time points, whatever the period shown
-        points = dict(
-            db.session.execute(
-                db.select(Score.user_id, Score.points).where(
-                    Score.board == board_key(course_id), Score.user_id.in_(ids)
-                )
-            ).all()
-        )
+        points = dict(db.session.execute(_POINTS_OF, {"board": board_key(course_id), "user_ids": ids}).all())
     levels = levels_for(course_id)
-    level_names = {}  # each level's name translated once, not once per person shown
-
-    def level_name(user_points):
-        level = level_of(user_points, levels)
-        if level.position not in level_names:
-            level_names[level.position] = str(level.name)
-        return level_names[level.position]
+    thresholds = [level.threshold for level in levels]
+    names = _level_names(levels)
 
     scope = str(course_id) if course_id is not None else None
     return {
@@ -274,21 +301,31 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
                 for badge_course, expires in details[user_id]["badges"]
                 if (badge_course is None or badge_course == scope) and (expires is None or expires > now)
             ),
-            "level": level_name(points.get(user_id, 0)),
+            "level": names[max(bisect_right(thresholds, points.get(user_id, 0)) - 1, 0)],
         }
         for user_id in ids
         if user_id in details
     }
 
 
+def _level_names(levels: list[LevelInfo]) -> list[str]:
+    """The levels' names as shown. The built-in ones are translated once per process and
+    language (two gettext calls cost more than the rest of the rows); names a teacher or
+    an admin gave are shown as written."""
+    if all(isinstance(level.name, str) for level in levels):
+        return [level.name for level in levels]
+    memo = current_app.extensions.setdefault("lms_gamification_level_names", {})
+    key = (str(get_locale()), tuple((level.threshold, id(level.name)) for level in levels))
+    names = memo.get(key)
+    if names is None:
+        names = memo[key] = [str(level.name) for level in levels]
+    return names
+
+
 def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
     """Each person's name and unrevoked badges as (course id or ``None``, expiry time
     stamp or ``None``), in one query."""
-    rows = db.session.execute(
-        db.select(User.id, User.name, BadgeAward.id, BadgeAward.course_id, BadgeAward.expires_at)
-        .outerjoin(BadgeAward, (BadgeAward.user_id == User.id) & BadgeAward.revoked_at.is_(None))
-        .where(User.id.in_(user_ids))
-    ).all()
+    rows = db.session.execute(_DETAILS, {"user_ids": user_ids}).all()
     details: dict[int, dict] = {}
     for user_id, name, award_id, badge_course, expires_at in rows:
         person = details.setdefault(user_id, {"name": name, "badges": []})

@@ -9,6 +9,7 @@ sweep) and the mirror still ends equal to the table. Hidden people are not membe
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from lms_core import redis_connection
@@ -46,7 +47,9 @@ return applied
 # One round trip for a leaderboard page: the top, the size and the window around
 # ARGV[1] (when a member), with the count of members above the window's first entry;
 # then, for everyone shown, their cached details (ARGV[4] .. user id: name and badges,
-# nil when not cached) and, when ARGV[5] names another board, their points on it.
+# null when not cached) and, when ARGV[5] names another board, their points on it.
+# The answer is one JSON text (the cached details are JSON already and go in as they
+# are), so the client parses one string instead of seventy replies.
 _STANDING = """
 local key, member, top_n, radius = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local people_prefix, other_board = ARGV[4], ARGV[5]
@@ -78,7 +81,20 @@ end
 if other_board ~= '' then
   for i, id in ipairs(ids) do others[i] = redis.call('ZSCORE', other_board, id) or '0' end
 end
-return {top, total, position, start, above, window, ids, people, others}
+local function flat(list)
+  local out = {}
+  for i = 1, #list, 2 do out[#out + 1] = string.format('%d', tonumber(list[i])) .. ',' .. list[i + 1] end
+  return '[' .. table.concat(out, ',') .. ']'
+end
+local numbers, texts = {}, {}
+for i, id in ipairs(ids) do numbers[i] = string.format('%d', tonumber(id)) end
+for i = 1, #ids do texts[i] = people[i] or 'null' end
+return '[' .. table.concat({
+  flat(top), total, position and position or 'null', start, above, flat(window),
+  '[' .. table.concat(numbers, ',') .. ']',
+  people_prefix ~= '' and '[' .. table.concat(texts, ',') .. ']' or '[]',
+  '[' .. table.concat(others, ',') .. ']',
+}, ',') .. ']'
 """
 
 # The window around a score that is not a member (the viewer hides from the board).
@@ -196,8 +212,8 @@ PERSON_TTL = 120  # seconds a cached name may lag a renamed account
 class RedisStanding:
     """What one script call answers: pairs of (user id, points); ``position`` is
     ``None`` when ``user_id`` is not on the board. ``people`` holds the cached details
-    (JSON text or ``None``) and ``other_points`` the points on ``other_board``, of every
-    user shown (and of the viewer)."""
+    (``{"name", "badges"}``, or ``None`` when not cached) and ``other_points`` the
+    points on ``other_board``, of every user shown (and of the viewer)."""
 
     top: list
     total: int
@@ -205,7 +221,7 @@ class RedisStanding:
     start: int
     above: int
     window: list
-    people: dict[int, str | None]
+    people: dict[int, dict | None]
     other_points: dict[int, int]
 
 
@@ -213,28 +229,121 @@ def standing(
     board: str, user_id: int | None, top_n: int, radius: int, other_board: str | None = None, with_people: bool = True
 ) -> RedisStanding:
     """The top, the viewer's window and the people to show, in one round trip."""
-    raw = _script(connection(), _STANDING)(
-        keys=[board_key(board)],
-        args=[
-            member(user_id) if user_id else "",
-            top_n,
-            radius,
-            PERSON_PREFIX if with_people else "",
-            board_key(other_board) if other_board else "",
-        ],
-    )
-    top, total, position, start, above, window, ids, people, others = raw
-    ids = [user_id_of(i) for i in ids]
+    keys, args = _standing_call(board, user_id, top_n, radius, other_board, with_people)
+    return _standing_of(_script(connection(), _STANDING)(keys=keys, args=args))
+
+
+def _standing_call(board, user_id, top_n, radius, other_board, with_people) -> tuple[list, list]:
+    return [board_key(board)], [
+        member(user_id) if user_id else "",
+        top_n,
+        radius,
+        PERSON_PREFIX if with_people else "",
+        board_key(other_board) if other_board else "",
+    ]
+
+
+def _standing_of(raw) -> RedisStanding:
+    top, total, position, start, above, window, ids, people, others = json.loads(raw)
     return RedisStanding(
-        _pairs(top),
-        int(total),
-        int(position) if position is not None else None,
-        int(start),
-        int(above),
-        _pairs(window),
-        {i: (p.decode() if p is not None else None) for i, p in zip(ids, people or [None] * len(ids))},
-        {i: int(float(o)) for i, o in zip(ids, others or [])},
+        _number_pairs(top),
+        total,
+        position,
+        start,
+        above,
+        _number_pairs(window),
+        dict(zip(ids, people or [None] * len(ids))),
+        {i: int(o) for i, o in zip(ids, others)},
     )
+
+
+def _connection_lost() -> tuple[type[BaseException], ...]:
+    """The errors of a connection gone (redis is imported only where it is used)."""
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    return (ConnectionError, TimeoutError, OSError)
+
+
+def _pooled(pool):
+    try:
+        return pool.get_connection()
+    except TypeError:  # redis-py before 5.3 wants the command's name
+        return pool.get_connection("EVALSHA")
+
+
+class StandingCall:
+    """``standing(*params)`` sent at once and read when ``answer()`` is called, so the
+    SQL a request runs meanwhile (the course, the permission checks) overlaps Redis's
+    round trip instead of following it. Use it in a ``with`` block: leaving it reads
+    (and drops) a reply nobody asked for, so the connection goes back to the pool
+    clean. Whatever goes wrong on the way (no connection, Redis restarted and forgot
+    the script) ``answer()`` makes the call the usual way, with the client's retries."""
+
+    def __init__(self, *params):
+        self.params = params
+        self._pool = self._connection = None
+        redis = connection()
+        script = _script(redis, _STANDING)
+        keys, args = _standing_call(*params)
+        self._pool = redis.connection_pool
+        try:
+            self._connection = _pooled(self._pool)
+            self._connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except _connection_lost():
+            self._release(broken=True)
+        except BaseException:
+            self._release(broken=True)
+            raise
+
+    def answer(self) -> RedisStanding:
+        if self._connection is None:
+            return standing(*self.params)
+        from redis.exceptions import NoScriptError
+
+        try:
+            raw = self._connection.read_response()
+        except NoScriptError:  # the reply was read: the connection is clean
+            self._release()
+            return standing(*self.params)  # loads the script
+        except _connection_lost():
+            self._release(broken=True)
+            return standing(*self.params)
+        except BaseException:
+            self._release(broken=True)
+            raise
+        self._release()
+        return _standing_of(raw)
+
+    def close(self) -> None:
+        if self._connection is None:
+            return
+        clean = False
+        try:
+            self._connection.read_response()
+            clean = True
+        except Exception:  # nobody wanted the reply: an error in it, or a lost connection, is dropped with it
+            pass
+        finally:
+            self._release(broken=not clean)
+
+    def _release(self, broken: bool = False) -> None:
+        connection_, self._connection = self._connection, None
+        if connection_ is None:
+            return
+        if broken:
+            connection_.disconnect()
+        self._pool.release(connection_)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.close()
+        return False
+
+
+def _number_pairs(flat: list) -> list[tuple[int, int]]:
+    return [(flat[i], int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 def remember_people(details: dict[int, str]) -> None:

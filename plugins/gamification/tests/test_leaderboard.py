@@ -265,3 +265,182 @@ def test_the_course_leaderboard_api_reads_the_course_with_the_viewers_enrolment_
     response = client.get(f"/api/v1/gamification/leaderboards/courses/{other.id}")
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
     assert client.get("/api/v1/gamification/leaderboards/courses/999999").get_json()["error"]["code"] == "not_found"
+
+
+class Traffic:
+    """What a request sends, in order: each SQL statement, and each Redis command sent
+    and reply read (the socket-level calls of redis-py's connections, nothing mocked)."""
+
+    def __init__(self, monkeypatch, engine):
+        from redis.connection import Connection
+        from sqlalchemy import event
+
+        self.events: list[tuple[str, str]] = []
+        send, read = Connection.send_packed_command, Connection.read_response
+
+        def sent(connection, command, check_health=True):
+            first = command[0] if isinstance(command, (list, tuple)) else command
+            self.events.append(("redis send", bytes(first)[:40].decode(errors="replace")))
+            return send(connection, command, check_health)
+
+        def replied(connection, *args, **kwargs):
+            answer = read(connection, *args, **kwargs)
+            self.events.append(("redis reply", ""))
+            return answer
+
+        monkeypatch.setattr(Connection, "send_packed_command", sent)
+        monkeypatch.setattr(Connection, "read_response", replied)
+        event.listen(engine, "before_cursor_execute", self._statement)
+        self._engine = engine
+
+    def _statement(self, _conn, _cursor, statement, *_args):
+        self.events.append(("sql", statement))
+
+    def clear(self):
+        self.events.clear()
+
+    def stop(self):
+        from sqlalchemy import event
+
+        event.remove(self._engine, "before_cursor_execute", self._statement)
+
+    def kinds(self):
+        return [kind for kind, _text in self.events]
+
+
+@pytest.fixture
+def traffic(app, monkeypatch):
+    if mirror.connection() is None:
+        pytest.skip("needs Redis (LMS_TEST_REDIS_URL)")
+    seen = Traffic(monkeypatch, db.engine)
+    yield seen
+    seen.stop()
+
+
+def test_a_students_platform_board_costs_the_session_and_one_redis_round_trip(client, factory, login, traffic):
+    people = [factory.user(name=f"P{n:02d}") for n in range(14)]
+    for n, person in enumerate(people):
+        give(person, 100 - n * 5)
+    login(client, people[12])
+    path = "/api/v1/gamification/leaderboards/platform"
+    assert client.get(path).status_code == 200  # names and badges now cached
+
+    traffic.clear()
+    board = client.get(path).get_json()
+
+    assert traffic.kinds() == ["sql", "redis send", "redis reply"], traffic.events  # the session; the standings
+    assert "user_sessions" in traffic.events[0][1]
+    assert [e["name"] for e in board["around"]] == ["P10", "P11", "P12", "P13"]
+    assert board["me"] == {
+        "rank": 13,
+        "user_id": people[12].id,
+        "points": 40,
+        "me": True,
+        "name": "P12",
+        "badges": 0,
+        "level": "Newcomer",
+    }
+
+
+def test_a_course_board_reads_the_course_while_redis_works_on_the_standings(client, factory, login, traffic):
+    course = factory.course()
+    students = [factory.user(name=f"S{n}") for n in range(4)]
+    for n, student in enumerate(students):
+        factory.enrol(student, course)
+        give(student, 10 * (n + 1), course)
+    login(client, students[0])
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+    assert client.get(path).status_code == 200
+
+    traffic.clear()
+    board = client.get(path).get_json()
+
+    # The session; the standings sent; the course with the enrolment; then the reply read.
+    assert traffic.kinds() == ["sql", "redis send", "sql", "redis reply"], traffic.events
+    assert "EVALSHA" in traffic.events[1][1] and "FROM courses" in traffic.events[2][1]
+    assert [e["name"] for e in board["top"]] == ["S3", "S2", "S1", "S0"] and board["me"]["rank"] == 4
+
+
+def test_a_refused_course_board_leaves_redis_clean_for_the_next_request(app, client, factory, login, traffic):
+    teacher = factory.user("teacher")
+    mine, theirs = factory.course(teacher), factory.course(teacher)
+    student = factory.user(name="Me")
+    factory.enrol(student, mine)
+    give(student, 10, mine)
+    login(client, student)
+
+    traffic.clear()
+    refused = client.get(f"/api/v1/gamification/leaderboards/courses/{theirs.id}")
+    missing = client.get("/api/v1/gamification/leaderboards/courses/999999")
+    wrong_period = client.get(f"/api/v1/gamification/leaderboards/courses/{mine.id}?period=year")
+
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert missing.status_code == 404 and wrong_period.status_code == 400
+    assert traffic.kinds().count("redis send") == traffic.kinds().count("redis reply")  # sent early: read, dropped
+    redis = mirror.connection()
+    assert all(not c.can_read() for c in redis.connection_pool._available_connections)
+    board = client.get(f"/api/v1/gamification/leaderboards/courses/{mine.id}").get_json()
+    assert board["me"]["name"] == "Me" and board["me"]["points"] == 10
+
+
+def test_a_course_board_still_answers_when_redis_forgot_its_scripts(client, factory, login):
+    if mirror.connection() is None:
+        pytest.skip("needs Redis (LMS_TEST_REDIS_URL)")
+    course = factory.course()
+    student = factory.user(name="Me")
+    factory.enrol(student, course)
+    give(student, 10, course)
+    login(client, student)
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+    assert client.get(path).status_code == 200
+
+    mirror.connection().script_flush()  # as after a restart of Redis
+
+    board = client.get(path).get_json()
+    assert board["me"]["name"] == "Me" and board["me"]["points"] == 10
+
+
+def test_built_in_level_names_follow_each_viewers_language(client, factory, login):
+    course = factory.course()
+    russian, english = factory.user(name="Ru", locale="ru"), factory.user(name="En", locale="en")
+    for student in (russian, english):
+        factory.enrol(student, course)
+    give(russian, 60, course)  # Explorer, on the course and the platform
+    give(english, 10, course)
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+
+    seen = {}
+    for student in (russian, english, russian):
+        login(client, student)
+        seen.setdefault(student.name, []).append([e["level"] for e in client.get(path).get_json()["top"]])
+        client.post("/logout")
+
+    assert seen == {"Ru": [["Исследователь", "Новичок"]] * 2, "En": [["Explorer", "Newcomer"]]}
+
+
+def test_a_course_board_still_answers_when_the_early_call_loses_its_connection(client, factory, login, monkeypatch):
+    if mirror.connection() is None:
+        pytest.skip("needs Redis (LMS_TEST_REDIS_URL)")
+    from redis.connection import Connection
+    from redis.exceptions import ConnectionError
+
+    course = factory.course()
+    student = factory.user(name="Me")
+    factory.enrol(student, course)
+    give(student, 10, course)
+    login(client, student)
+    path = f"/api/v1/gamification/leaderboards/courses/{course.id}"
+    assert client.get(path).status_code == 200
+    read, failures = Connection.read_response, ["the connection drops while the SQL runs"]
+
+    def dropped_once(connection, *args, **kwargs):
+        if failures:
+            failures.pop()
+            connection.disconnect()
+            raise ConnectionError("Connection closed by server.")
+        return read(connection, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "read_response", dropped_once)
+    board = client.get(path).get_json()
+
+    assert not failures and board["me"]["name"] == "Me" and board["me"]["points"] == 10
