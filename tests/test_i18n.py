@@ -152,13 +152,15 @@ def test_dates_are_formatted_for_the_locale(client, factory, login):
 
 
 def test_numbers_dates_and_deadlines_formatted_once_per_request_follow_the_language(app):
-    """The filters keep what they formatted for the request (a page of 50 learners shows
-    the same few values again and again), but never across a change of language within
-    the request (a mail rendered in its reader's language)."""
+    """The filters keep what they formatted (a page of 50 learners shows the same few
+    values again and again, and the next page the same ones), per language: never across
+    a change of language within the request (a mail rendered in its reader's language),
+    nor across time zones (a moment is turned into the reader's zone first)."""
     from datetime import datetime, timezone
+    from types import SimpleNamespace
 
     from flask import g, render_template_string
-    from flask_babel import force_locale
+    from flask_babel import force_locale, refresh
 
     page = "{{ n|number }} {{ p|percent }} {{ d|date }} {{ d|deadline }}"
     moment = datetime(2026, 3, 5, 22, 30, tzinfo=timezone.utc)
@@ -168,9 +170,15 @@ def test_numbers_dates_and_deadlines_formatted_once_per_request_follow_the_langu
             russian = render_template_string(page, n=1234.5, p=50, d=moment)
         assert english == "1,234.5 50% Mar 5, 2026 Mar 5, 2026, 10:30\u202fPM (UTC)"
         assert russian == "1\xa0234,5 50% 5 мар. 2026\u202fг. 5 мар. 2026\u202fг., 22:30 (UTC)"
-        assert g.lms_formatted  # kept for the request...
+        assert app.extensions["lms_formatted"]  # kept...
         assert render_template_string(page, n=1234.5, p=50, d=moment) == english  # ...and used again
         assert render_template_string("{{ n|number }} {{ d|date }}", n=2, d=moment.replace(day=6)) == "2 Mar 6, 2026"
+    with app.test_request_context("/"):  # the next request, from Moscow: its own day and time
+        g.user = SimpleNamespace(timezone="Europe/Moscow", locale=None)
+        refresh()  # as the app does once it knows the user
+        assert render_template_string("{{ d|date }} {{ d|deadline }}", d=moment) == (
+            "Mar 6, 2026 Mar 6, 2026, 1:30\u202fAM (Europe/Moscow)"
+        )
 
 
 def test_the_templates_translations_follow_every_change_of_language_within_a_request(app):

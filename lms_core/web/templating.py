@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import g
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, to_user_timezone
 from markupsafe import Markup, escape
 
@@ -167,15 +167,24 @@ def _format_percent(value) -> str:
     return format_percent(value / 100, "#,##0.#%")
 
 
+_FORMATTED_KEPT = 10_000  # distinct (value, locale) texts an app keeps; past that it starts again
+
+
 def _once(kind: str, value, format_value) -> str:
     """``format_value(value)`` in the reader's locale, each distinct value formatted once
-    per request: a teacher's page of 50 learners formats the same few percentages,
-    points and dates hundreds of times, and Babel takes 20-50 us each."""
-    memo = g.setdefault("lms_formatted", {}) if has_request_context() else {}
+    per app and locale: a teacher's page of 50 learners formats the same few percentages,
+    points and dates hundreds of times, the same values come back from page to page, and
+    Babel takes 20-50 us each. ``format_value`` must depend on the value and the locale
+    alone (a moment is turned into the reader's zone before it gets here)."""
+    from flask import current_app
+
+    kept = current_app.extensions.setdefault("lms_formatted", {})
     key = (kind, type(value), value, str(get_locale()))
-    found = memo.get(key)
+    found = kept.get(key)
     if found is None:
-        found = memo[key] = format_value(value)
+        if len(kept) >= _FORMATTED_KEPT:
+            kept.clear()
+        found = kept[key] = format_value(value)
     return found
 
 
