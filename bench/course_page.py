@@ -115,12 +115,80 @@ def check_course_page(base_url: str, path: str, cookie: str) -> None:
             raise RuntimeError(f"{base_url + path} is not the enrolled student's course page")
 
 
-def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str | None) -> dict:
+def per_plugin(database_url: str, secret_key: str, instance: Path, cookie: str, plugins, requests: int) -> dict:
+    """Each plugin's share of the page, in this process (no HTTP, no other plugin): the
+    page with no plugin and with each plugin alone, ``requests`` times each in three
+    rounds (the fastest round counts: it has the least of anything else on the machine),
+    the collector off while timing. Returns {name: (ms per page, SQL statements per
+    page)}, ``""`` for no plugin."""
+    import gc
+
+    from sqlalchemy import event
+
+    from lms_core.app import create_app
+    from lms_core.config import normalise_database_url
+    from lms_core.extensions import db
+
+    name, value = cookie.split("=", 1)
+    clients, engines = {}, {}
+    for plugin in ["", *sorted(plugins)]:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+                "SECRET_KEY": secret_key,
+                "LMS_PLUGINS": plugin,
+                "LMS_PLUGINS_STRICT": True,
+                "REDIS_URL": None,
+            },
+            instance_path=str(instance),
+        )
+        clients[plugin] = app.test_client()
+        clients[plugin].set_cookie(name, value)
+        with app.app_context():
+            engines[plugin] = db.engine
+        for _ in range(100):  # warm: statements compiled, templates loaded
+            assert clients[plugin].get(f"/courses/{COURSE_SLUG}").status_code == 200
+
+    def timed(plugin: str) -> tuple[float, float]:
+        statements = []
+
+        def seen(*_args):
+            statements.append(1)
+
+        event.listen(engines[plugin], "before_cursor_execute", seen)
+        gc.collect()
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            for _ in range(requests):
+                clients[plugin].get(f"/courses/{COURSE_SLUG}")
+            elapsed = time.perf_counter() - started
+        finally:
+            gc.enable()
+            event.remove(engines[plugin], "before_cursor_execute", seen)
+        return elapsed / requests * 1000, len(statements) / requests
+
+    rounds = [{plugin: timed(plugin) for plugin in clients} for _ in range(3)]
+    for engine in engines.values():
+        engine.dispose()
+    return {plugin: min(r[plugin] for r in rounds) for plugin in clients}
+
+
+def run(
+    requests: int, rounds: int, clients: int, warmup: int, database_url: str | None, plugin_requests: int = 0
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as folder:
         work = Path(folder)
         secret_key = secrets.token_hex(16)
         database_url = database_url or f"sqlite:///{work / 'bench.sqlite3'}"
         prepared = prepare_database(database_url, secret_key, work / "instance")
+        shares = (
+            per_plugin(
+                database_url, secret_key, work / "instance", prepared["cookie"], prepared["plugins"], plugin_requests
+            )
+            if plugin_requests
+            else {}
+        )
         # The measured install: one machine, no Redis.
         env = {"DATABASE_URL": database_url, "SECRET_KEY": secret_key, "LMS_PLUGINS_STRICT": "1", "REDIS_URL": None}
         rates: dict[str, list[float]] = {t.key: [] for t in TARGETS}
@@ -152,6 +220,7 @@ def run(requests: int, rounds: int, clients: int, warmup: int, database_url: str
         "rates": rates,
         "median": medians,
         "ratios": {"plugins/none": medians["all"] / medians["none"], "none/hello": medians["none"] / medians["hello"]},
+        "per_plugin": {name or "(none)": {"ms": ms, "statements": n} for name, (ms, n) in shares.items()},
     }
 
 
@@ -178,6 +247,17 @@ def report(result: dict) -> str:
     ]
     if not result["plugins"]:
         lines.append("  note: no plugin is installed, so both course-page runs serve the same code")
+    shares = result.get("per_plugin") or {}
+    if shares:
+        base = shares["(none)"]
+        lines += ["", "  in process, each plugin alone (ms per page and SQL statements, over no plugin):"]
+        lines.append(f"    {'(none)':<16} {base['ms']:6.2f} ms  {base['statements']:4.1f} statements")
+        for name, share in sorted(shares.items(), key=lambda item: -item[1]["ms"]):
+            if name != "(none)":
+                lines.append(
+                    f"    {name:<16} {share['ms'] - base['ms']:+6.2f} ms  {share['statements'] - base['statements']:+4.1f}"
+                    f"   ({(share['ms'] / base['ms'] - 1) * 100:+.0f}%)"
+                )
     return "\n".join(lines)
 
 
@@ -196,8 +276,15 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="client processes sending requests")
     parser.add_argument("--warmup", type=int, default=200, help="requests before each measurement, not counted")
     parser.add_argument("--database-url", help="an EMPTY database to fill (default: SQLite in a temporary folder)")
+    parser.add_argument(
+        "--per-plugin",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the page in process N times with each plugin alone (its share)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.requests, args.rounds, args.clients, args.warmup, args.database_url)
+    result = run(args.requests, args.rounds, args.clients, args.warmup, args.database_url, args.per_plugin)
     print(report(result))
     print(f"\nsaved: {save(result).relative_to(REPOSITORY)}")
     return 0 if result["ratios"]["plugins/none"] >= GOAL_RATIO else 1
