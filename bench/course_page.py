@@ -117,10 +117,10 @@ def check_course_page(base_url: str, path: str, cookie: str) -> None:
 
 def per_plugin(database_url: str, secret_key: str, instance: Path, cookie: str, plugins, requests: int) -> dict:
     """Each plugin's share of the page, in this process (no HTTP, no other plugin): the
-    page with no plugin and with each plugin alone, ``requests`` times each in three
-    rounds (the fastest round counts: it has the least of anything else on the machine),
-    the collector off while timing. Returns {name: (ms per page, SQL statements per
-    page)}, ``""`` for no plugin."""
+    page with each plugin alone against the page with no plugin timed just before it,
+    ``requests`` times each, five rounds, the collector off while timing. Returns
+    {name: (median ms over no plugin, statements over no plugin, lowest and highest ms
+    over no plugin)}; for ``""`` (no plugin) its own median ms and statements."""
     import gc
 
     from sqlalchemy import event
@@ -168,10 +168,22 @@ def per_plugin(database_url: str, secret_key: str, instance: Path, cookie: str, 
             event.remove(engines[plugin], "before_cursor_execute", seen)
         return elapsed / requests * 1000, len(statements) / requests
 
-    rounds = [{plugin: timed(plugin) for plugin in clients} for _ in range(3)]
+    # Each plugin next to a page without plugins timed just before it, in five rounds: the
+    # machine's drift (another process, the CPU's clock) falls on both sides of a delta.
+    deltas: dict[str, list[tuple[float, float]]] = {plugin: [] for plugin in clients if plugin}
+    alone = []
+    for _round in range(5):
+        for plugin in deltas:
+            (base_ms, base_n), (ms, n) = timed(""), timed(plugin)
+            alone.append((base_ms, base_n))
+            deltas[plugin].append((ms - base_ms, n - base_n))
     for engine in engines.values():
         engine.dispose()
-    return {plugin: min(r[plugin] for r in rounds) for plugin in clients}
+    found = {"": (statistics.median(ms for ms, _n in alone), alone[0][1], 0.0, 0.0)}
+    for plugin, pairs in deltas.items():
+        ms = sorted(d for d, _n in pairs)
+        found[plugin] = (statistics.median(ms), pairs[0][1], ms[0], ms[-1])
+    return found
 
 
 def run(
@@ -220,7 +232,10 @@ def run(
         "rates": rates,
         "median": medians,
         "ratios": {"plugins/none": medians["all"] / medians["none"], "none/hello": medians["none"] / medians["hello"]},
-        "per_plugin": {name or "(none)": {"ms": ms, "statements": n} for name, (ms, n) in shares.items()},
+        "per_plugin": {
+            name or "(none)": {"ms": ms, "statements": n, "low": low, "high": high}
+            for name, (ms, n, low, high) in shares.items()
+        },
     }
 
 
@@ -250,13 +265,17 @@ def report(result: dict) -> str:
     shares = result.get("per_plugin") or {}
     if shares:
         base = shares["(none)"]
-        lines += ["", "  in process, each plugin alone (ms per page and SQL statements, over no plugin):"]
-        lines.append(f"    {'(none)':<16} {base['ms']:6.2f} ms  {base['statements']:4.1f} statements")
+        lines += [
+            "",
+            "  in process, each plugin alone over no plugin timed just before it (median of five rounds,",
+            "  lowest..highest; a delta inside its spread is noise):",
+            f"    {'(none)':<16} {base['ms']:6.2f} ms  {base['statements']:4.1f} statements",
+        ]
         for name, share in sorted(shares.items(), key=lambda item: -item[1]["ms"]):
             if name != "(none)":
                 lines.append(
-                    f"    {name:<16} {share['ms'] - base['ms']:+6.2f} ms  {share['statements'] - base['statements']:+4.1f}"
-                    f"   ({(share['ms'] / base['ms'] - 1) * 100:+.0f}%)"
+                    f"    {name:<16} {share['ms']:+6.2f} ms  {share['statements']:+4.1f}   "
+                    f"({share['ms'] / base['ms'] * 100:+.0f}%; {share['low']:+.2f}..{share['high']:+.2f})"
                 )
     return "\n".join(lines)
 

@@ -151,7 +151,7 @@ def test_dates_are_formatted_for_the_locale(client, factory, login):
     assert re.search(r"\d{1,2} [а-я]{3,}\.? \d{4}", page), "a Russian date such as '27 нояб. 2026'"
 
 
-def test_numbers_dates_and_deadlines_formatted_once_per_request_follow_the_language(app):
+def test_numbers_dates_and_deadlines_formatted_once_follow_the_language_and_the_zone(app):
     """The filters keep what they formatted (a page of 50 learners shows the same few
     values again and again, and the next page the same ones), per language: never across
     a change of language within the request (a mail rendered in its reader's language),

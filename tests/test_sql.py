@@ -1,5 +1,7 @@
 """The SQL helpers plugins share through the facade (lms_core.sql)."""
 
+import pytest
+
 from lms_core.extensions import db
 from lms_core.models import User
 
@@ -47,3 +49,6 @@ def test_one_of_finds_what_in_finds_and_is_not_expanded_on_every_run(app, factor
     )
     compiled = statement.compile(dialect=db.engine.dialect)
     assert "POSTCOMPILE" not in str(compiled)  # what an in_() list is: expanded on every execution
+    for wrong in ([], ("ann", None)):  # no condition at all would match every row; NULL is no value
+        with pytest.raises(ValueError):
+            one_of(User.name, wrong)

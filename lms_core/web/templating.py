@@ -189,8 +189,8 @@ def _once(kind: str, value, format_value) -> str:
 
 
 def format_date_once(value, style: str = "medium") -> str:
-    """The ``|date`` filter: the date in the reader's time zone and language; formatted
-    once per request and day (``_once``)."""
+    """The ``|date`` filter: the date in the reader's time zone and language; each day
+    formatted once per app and language (``_once``)."""
     if not value:
         return ""
     if isinstance(value, datetime):

@@ -301,6 +301,32 @@ def test_the_course_page_links_to_its_chat_for_members_only(app, client, login, 
     assert f"/chat/course/{course.course.id}" not in client.get(f"/courses/{course.course.slug}").get_data(as_text=True)
 
 
+def test_the_course_pages_chat_link_counts_the_unread_and_goes_when_the_room_is_off(app, client, login, course):
+    """The learner's unread messages of the course room by the link; a room turned off
+    takes the link away from learners (they may not read it) but not from the staff."""
+    import re
+
+    from lms_chat import rooms
+
+    ann, page = course.learners[0], f"/courses/{course.course.slug}"
+    post(course.teacher, course.room, "Welcome!")
+    post(course.learners[1], course.room, "Hello")
+
+    def link_and_unread(user):
+        login(client, user)
+        html = client.get(page).get_data(as_text=True)
+        section = re.search(r'<section class="card" id="chat-course">.*?</section>', html, re.S)
+        if section is None:
+            return None
+        badge = re.search(r'<span class="badge"[^>]*>(\d+)</span>', section.group(0))
+        return int(badge.group(1)) if badge else 0
+
+    assert link_and_unread(ann) == 2
+    rooms.set_mode(course.teacher, course.room, "off", False)
+    assert link_and_unread(ann) is None
+    assert link_and_unread(course.teacher) == 1  # their own message is read
+
+
 def test_messages_posted_at_once_from_many_threads_are_each_stored_once_numbered_without_gaps(app, course):
     """Socket.IO runs every event in its own thread: posts of one room at the same moment
     must neither fail on the database's lock nor share or skip a number."""
