@@ -75,6 +75,119 @@ def test_an_event_is_written_with_its_change_and_marked_delivered(app, factory):
     assert delivery.event_id == event.id and delivery.delivered_at is not None and delivery.attempts == 1
 
 
+def what_the_database_sees(action) -> dict:
+    """The statements on the log's tables, the connection checkouts and the rollbacks
+    while ``action`` runs."""
+    seen = {"log": [], "checkouts": 0, "rollbacks": 0}
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        words = text.split()
+        if any(word.startswith(("events", "event_deliveries")) for word in words[:6]):
+            seen["log"].append(" ".join(words[:3]))
+
+    def checkout(*_):
+        seen["checkouts"] += 1
+
+    def rollback(conn):
+        seen["rollbacks"] += 1
+
+    engine = db.engine
+    hooks = [
+        (engine, "before_cursor_execute", statement),
+        (engine.pool, "checkout", checkout),
+        (engine, "rollback", rollback),
+    ]
+    for target, name, function in hooks:
+        sa_event.listen(target, name, function)
+    try:
+        action()
+    finally:
+        for target, name, function in hooks:
+            sa_event.remove(target, name, function)
+    return seen
+
+
+def test_a_delivered_event_costs_four_statements_on_the_sessions_own_connection_and_no_rollback(app, factory):
+    """The event and its delivery written with the change, the check for the learner's
+    earlier events after the commit, one UPDATE for the marks: no connection of the log's
+    own and no ROLLBACK (psycopg drops a connection's prepared statements on each)."""
+    from lms_core.models import Course
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):
+        db.session.get(Course, course.id)  # handlers read, as most do
+
+    register_plugin(app, "roster", on_enrolled)
+    ann, bob, cid, course = factory.user(), factory.user(), factory.user(), factory.course()
+    enrolment.enroll(cid, course)  # whatever the first enrolment loads and keeps
+
+    app.config["LMS_EVENT_LOG"] = False
+    db.session.commit()  # each starts with the session holding no connection
+    without_the_log = what_the_database_sees(lambda: enrolment.enroll(bob, course))
+    app.config["LMS_EVENT_LOG"] = True
+    db.session.commit()
+    with_the_log = what_the_database_sees(lambda: enrolment.enroll(ann, course))
+
+    assert with_the_log["log"] == [
+        "INSERT INTO events",
+        "INSERT INTO event_deliveries",
+        "SELECT DISTINCT event_deliveries.target,",
+        "UPDATE event_deliveries SET",
+    ]
+    assert with_the_log["checkouts"] == without_the_log["checkouts"]
+    assert with_the_log["rollbacks"] == 0
+    assert deliveries("roster")[-1].delivered_at is not None
+
+
+def test_what_a_handler_loaded_is_not_expired_by_the_delivered_marks(app, factory):
+    """As without the log: the marks change nothing the session holds, so the objects a
+    handler loaded after its last commit stay loaded (no reload on the next access)."""
+    from sqlalchemy import inspect
+
+    from lms_core.models import Course
+
+    loaded = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):
+        loaded.append(db.session.get(Course, course.id))
+
+    register_plugin(app, "roster", on_enrolled)
+    student, course = factory.user(), factory.course(title="Algebra")
+
+    enrolment.enroll(student, course)
+
+    assert "title" in inspect(loaded[0]).dict  # before deliveries(), which expires everything
+    assert deliveries("roster")[0].delivered_at is not None
+
+
+@pytest.mark.parametrize("leftover", ["an UPDATE through the session", "a flushed row", "an event"])
+def test_what_a_handler_leaves_uncommitted_is_rolled_back_not_committed_with_the_marks(app, factory, leftover):
+    from lms_core.models import Course, Notification
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):
+        if leftover == "an UPDATE through the session":
+            db.session.execute(db.update(Course).where(Course.id == course.id).values(title="Renamed"))
+        elif leftover == "a flushed row":
+            db.session.add(Notification(user_id=user.id, kind="test", title="never committed"))
+            db.session.flush()
+        else:
+            events.emit("on_enrolled", user=user, course=course, enrollment=None)
+
+    register_plugin(app, "roster", on_enrolled)
+    student, course = factory.user(), factory.course(title="Algebra")
+
+    enrolment.enroll(student, course)
+
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).title == "Algebra"
+    assert db.session.execute(db.select(Notification).where(Notification.kind == "test")).first() is None
+    assert len(db.session.execute(db.select(Event.id).where(Event.hook == "on_enrolled")).all()) == 1
+    [delivery] = deliveries("roster")
+    assert delivery.delivered_at is not None
+
+
 def test_work_that_is_rolled_back_leaves_no_event(app, factory):
     from lms_core.models import Notification
 
