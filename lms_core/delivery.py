@@ -99,97 +99,72 @@ def deliver_committed(events: list) -> None:
 
 
 def _forget_uncommitted_changes() -> None:
-    from lms_core.events import has_uncommitted_work
-
-    if has_uncommitted_work(db.session):
+    if db.session.new or db.session.dirty or db.session.deleted:
         # a handler changed rows without committing: they must not leak into the next
-        # handler's transaction, the delivered marks' commit or the next request's
+        # handler's or the next request's transaction
         db.session.rollback()
 
 
 _DELIVERIES = EventDelivery.__table__
-_c = _DELIVERIES.c
-# Built once: only the lengths of the lists change from one dispatch to the next.
-_EARLIER_UNDELIVERED = (
-    db.select(_c.target, _c.user_key)
-    .distinct()
-    .where(
-        UNDELIVERED,
-        _c.target.in_(db.bindparam("targets", expanding=True)),
-        _c.user_key.in_(db.bindparam("users", expanding=True)),
-        _c.event_id < db.bindparam("oldest"),
-    )
-)
-# The marks of one dispatch, on the table: the ORM's bulk UPDATE path costs more.
-_MARK_DELIVERED = (
-    db.update(_DELIVERIES)
-    .where(tuple_(_c.event_id, _c.target).in_(db.bindparam("keys", expanding=True)))
-    .values(delivered_at=db.bindparam("now"), attempts=_c.attempts + 1, given_up=False)
-)
-# On PostgreSQL the marks' transaction commits without waiting for the disk: a
-# "delivered" mark lost in a crash only means one more delivery, which handlers must
-# tolerate anyway (at least once). set_config(..., true) is SET LOCAL without a round
-# trip of its own: it lasts until the end of the transaction.
-_NO_WAIT_FOR_DISK = db.select(db.func.set_config("synchronous_commit", "off", True)).scalar_subquery() == "off"
-_MARK_DELIVERED_LAZILY = _MARK_DELIVERED.where(_NO_WAIT_FOR_DISK)
 
 
 def _blocked_by_earlier(events: list) -> set:
     """(target, user) pairs with an undelivered event older than these: one query, after
-    their commit (it sees every earlier commit: PostgreSQL reads committed rows per
-    statement, and a SELECT begins no transaction on SQLite).
-
-    On the session, which the handlers use next anyway: no connection of its own (a
-    second checkout per dispatch, and one thread holding two connections is how a busy
-    pool deadlocks) and nothing to roll back afterwards (a rollback would expire every
-    object the session loaded): the handlers simply go on in the transaction this read
-    began, as they would have begun one with their own first read."""
+    their commit (it sees every earlier commit). On a connection of its own when the
+    session holds none (right after a commit, or after the marks of the last round):
+    no transaction on the session to roll back, which would expire every object it
+    loaded. Never a second connection while the session holds one: a thread holding
+    one and waiting for another is how a busy pool deadlocks."""
     users = {p.user_key for p in events if p.user_key is not None and p.targets}
     if not users:
         return set()
-    rows = (
-        db.session.connection()
-        .execute(  # Core on the session's transaction: not the ORM's execute path
-            _EARLIER_UNDELIVERED,
-            {
-                "targets": sorted({t for p in events for t in p.targets}),
-                "users": sorted(users),
-                "oldest": min(p.info.id for p in events),
-            },
-        )
-        .all()
+    targets = {t for p in events for t in p.targets}
+    oldest = min(p.info.id for p in events)
+    c = _DELIVERIES.c
+    query = (
+        db.select(c.target, c.user_key)
+        .distinct()
+        .where(UNDELIVERED, c.target.in_(targets), c.user_key.in_(users), c.event_id < oldest)
     )
+    if db.session().in_transaction():
+        rows = db.session.execute(query).all()
+        db.session.rollback()
+    else:
+        with db.engine.connect() as conn:
+            rows = conn.execute(query).all()
     return {(r[0], r[1]) for r in rows}
 
 
 def _record(delivered: list, failed: list) -> None:
-    """Mark outcomes, on the session's connection and in its transaction, committed.
+    """Mark outcomes, in a transaction of their own (handlers committed their work;
+    what they left uncommitted is rolled back first, which also gives the session's
+    connection back: the marks take one connection at a time). On a bare connection,
+    not the session: its commit would run the session's listeners and expire its
+    objects for nothing.
 
-    What a handler left uncommitted was rolled back right after it returned
-    (``_forget_uncommitted_changes``), so that transaction holds only reads (the
-    earlier-events check, the handlers' queries) and these marks: one UPDATE for all the
-    delivered ones and a COMMIT, no connection of its own (the marks never hold a second
-    one) and no rollback (psycopg drops a connection's prepared statements on every
-    rollback, so the next request would parse and plan each of its statements again).
-    The session's listeners find nothing to write, and its objects are not expired (the
-    marks change none of them)."""
+    On PostgreSQL without waiting for the disk: a "delivered" mark lost in a crash only
+    means one more delivery, which handlers must tolerate anyway (at least once)."""
     if not delivered and not failed:
         return
     now = utcnow()
     intervals = list(current_app.config["LMS_EVENT_RETRY_INTERVALS"])
-    _forget_uncommitted_changes()  # dispatched with work of the caller's still open: not the marks' to commit
-    session = db.session()
-    try:
-        connection = session.connection()  # Core on the session's transaction: not the ORM's execute path
-        lazy = connection.dialect.name == "postgresql"
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
         if delivered:
-            connection.execute(_MARK_DELIVERED_LAZILY if lazy else _MARK_DELIVERED, {"keys": delivered, "now": now})
+            c = _DELIVERIES.c  # on the table: the ORM's bulk UPDATE path costs more
+            conn.execute(
+                db.update(_DELIVERIES)
+                .where(tuple_(c.event_id, c.target).in_(delivered))
+                .values(delivered_at=now, attempts=c.attempts + 1, given_up=False)
+            )
         for event_id, target, attempts_before, exc in failed:
             attempts = attempts_before + 1
             given_up = attempts > len(intervals)
-            statement = (
+            conn.execute(
                 db.update(_DELIVERIES)
-                .where(_c.event_id == event_id, _c.target == target)
+                .where(_DELIVERIES.c.event_id == event_id, _DELIVERIES.c.target == target)
                 .values(
                     attempts=attempts,
                     given_up=given_up,
@@ -197,19 +172,8 @@ def _record(delivered: list, failed: list) -> None:
                     next_try_at=now if given_up else now + timedelta(seconds=intervals[attempts - 1]),
                 )
             )
-            connection.execute(statement.where(_NO_WAIT_FOR_DISK) if lazy else statement)
             if given_up:
                 log.error("event %s was not delivered to %s after %s attempts: given up", event_id, target, attempts)
-        # Nothing the session holds was changed by the marks: its objects stay as they
-        # are, as they would without the log.
-        expiring, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expiring
-    except Exception:
-        session.rollback()
-        raise
 
 
 # ---------------------------------------------------------------- later: the periodic task

@@ -28,7 +28,6 @@ from lms_core.extensions import db
 
 _QUEUE_KEY = "lms_pending_events"
 _DISPATCHING_KEY = "lms_dispatching_events"
-_WRITES_KEY = "lms_uncommitted_writes"
 
 
 @dataclass
@@ -129,8 +128,7 @@ def _write_events_with_the_transaction(session):
             p.state = "staged"
         return
     grace = timedelta(seconds=current_app.config["LMS_EVENT_DISPATCH_GRACE"])
-    connection = session.connection()  # Core on the transaction's connection: not the ORM's execute path
-    connection.execute(
+    session.execute(
         db.insert(Event.__table__),
         [
             {
@@ -156,7 +154,7 @@ def _write_events_with_the_transaction(session):
         for target in p.targets
     ]
     if deliveries:
-        connection.execute(db.insert(EventDelivery.__table__), deliveries)
+        session.execute(db.insert(EventDelivery.__table__), deliveries)
     for p in new:
         p.state = "staged"
 
@@ -177,38 +175,6 @@ def _drop_events_of_rolled_back_work(session, previous_transaction):
             session.info[_QUEUE_KEY] = kept
         else:
             session.info.pop(_QUEUE_KEY, None)
-
-
-# ---------------------------------------------------------------- uncommitted writes
-
-
-def has_uncommitted_work(session) -> bool:
-    """Whether the session's transaction holds anything a commit would write: objects
-    added, changed or deleted, a flush, an INSERT/UPDATE/DELETE run through the session,
-    or an event emitted since the last commit or rollback. A handler that leaves any of
-    these behind has it rolled back (``lms_core.delivery``); a transaction that only read
-    is left alone (on PostgreSQL a rollback also makes psycopg drop every prepared
-    statement of the connection)."""
-    if session.new or session.dirty or session.deleted or session.info.get(_WRITES_KEY):
-        return True
-    return any(p.state == "emitted" for p in session.info.get(_QUEUE_KEY) or ())
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flush(session, _flush_context):
-    session.info[_WRITES_KEY] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state):
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WRITES_KEY] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_writes(session, transaction):
-    if transaction.parent is None:  # the outermost one: committed or rolled back
-        session.info.pop(_WRITES_KEY, None)
 
 
 # ---------------------------------------------------------------- event ids
