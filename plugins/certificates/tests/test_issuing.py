@@ -230,3 +230,53 @@ def test_titles_follow_the_learners_language_with_the_courses_fallback(graduatio
     assert "Astronomy" in page and "Астрономия" not in page and "Geology" in page
     show = client.get(f"/certificates/{issued[translated.id].id}").get_data(as_text=True)
     assert "Astronomy" in show
+
+
+def test_the_course_page_says_where_the_learners_certificate_stands(client, graduation, login, factory):
+    """Nothing before completion; the certificate with its number once issued, "revoked"
+    once revoked, "being prepared" while a completion has none yet; the course's staff
+    see the links to its certificates and design. The fragment reads all it shows of the
+    learner in one statement."""
+    import re
+
+    from lms_core.testing import count_sql
+
+    from lms_certificates import fragments
+
+    teacher = factory.user(role="teacher")
+    course = graduation.course(title="Astronomy", teacher=teacher)
+    page = f"/courses/{course.slug}"
+
+    def fragment(user):
+        login(client, user)
+        html = client.get(page).get_data(as_text=True)
+        found = re.search(
+            r'<section class="card certificate-fragment" id="course-certificate">.*?</section>', html, re.S
+        )
+        return found.group(0) if found else None
+
+    learner = factory.user()
+    factory.enrol(learner, course)
+    assert fragment(learner) is None
+
+    student, _enrollment = graduation.complete(course)
+    [certificate] = graduation.certificates(student.id)
+    issued = fragment(student)
+    assert certificate.number in issued and f"/certificates/{certificate.id}.pdf" in issued
+
+    issuing.revoke(certificate, teacher, "issued by mistake")
+    revoked = fragment(student)
+    assert "was revoked" in revoked and ".pdf" not in revoked
+
+    db.session.delete(graduation.certificates(student.id)[0])  # as before the issuing job has run
+    db.session.commit()
+    assert 'id="certificate-pending"' in fragment(student)
+
+    staff = fragment(teacher)
+    assert f"/certificates/courses/{course.id}" in staff and "Your certificate" not in staff
+
+    with client.application.test_request_context(page):
+        learner_info, course_info = UserInfo.of(student), CourseInfo.of(course)
+        with count_sql(db.engine) as sql:
+            fragments.course_page(learner_info, course_info)
+    assert sql.count == 1, sql.statements

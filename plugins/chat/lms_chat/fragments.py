@@ -8,7 +8,7 @@ from lms_core import db, read, render_fragment
 from lms_core.models import Course, User
 
 from lms_chat import rooms
-from lms_chat.models import OFF, ChatRead, ChatRoom
+from lms_chat.models import ChatRead, ChatRoom
 
 
 def course_fragment(user, course) -> list:
@@ -22,8 +22,8 @@ def course_fragment(user, course) -> list:
     # The course room's mode and the viewer's unread count in one query of two values
     # (no room object: the page shows a link and a number).
     found = read(_course_room_statement(), {"key": f"course:{row.id}", "user_id": viewer.id}).first()
-    if found is not None and found.mode == OFF and who != rooms.STAFF:
-        return []  # rooms.may_read: a course room turned off is closed to learners
+    if found is not None and not rooms.reads_course_room(who, found.mode):
+        return []
     unread = max(0, found.unread) if found is not None else 0
     return [render_fragment("chat/_course_fragment.html", course=row, unread=unread)]
 

@@ -81,7 +81,16 @@ def may_read(user: User | None, room: ChatRoom | None) -> bool:
         return False
     if room.kind == DIRECT:
         return user.id in (room.user_a_id, room.user_b_id)
+    if room.kind == COURSE:
+        return reads_course_room(who, room.mode)
     return who == STAFF or not is_off(room)
+
+
+def reads_course_room(who: str | None, mode: str) -> bool:
+    """Whether someone of role ``who`` (``role()``) reads a course room in ``mode``: a
+    course room turned off is closed to learners, never to the staff. For a page that
+    knows the room by its mode alone (the course page's link)."""
+    return who is not None and (who == STAFF or mode != OFF)
 
 
 def is_off(room: ChatRoom) -> bool:

@@ -10,12 +10,9 @@ they would stand.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms_core import ServiceError, db
@@ -23,7 +20,7 @@ from lms_core.models import Course, User, utcnow
 
 from lms_gamification import mirror
 from lms_gamification.boards import PERIODS, board_key
-from lms_gamification.levels import LevelInfo, levels_for
+from lms_gamification.levels import level_of, levels_for
 from lms_gamification.models import BadgeAward, Score
 from lms_gamification.privacy import course_mode
 
@@ -288,8 +285,13 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
     else:  # levels follow all-time points, whatever the period shown
         points = dict(db.session.execute(_POINTS_OF, {"board": board_key(course_id), "user_ids": ids}).all())
     levels = levels_for(course_id)
-    thresholds = [level.threshold for level in levels]
-    names = _level_names(levels)
+    level_names = {}  # each level's name translated once, not once per person shown
+
+    def level_name(user_points):
+        level = level_of(user_points, levels)
+        if level.position not in level_names:
+            level_names[level.position] = str(level.name)
+        return level_names[level.position]
 
     scope = str(course_id) if course_id is not None else None
     return {
@@ -301,25 +303,11 @@ def _people(entries: list[Entry], course_id: int | None, period: str, standing: 
                 for badge_course, expires in details[user_id]["badges"]
                 if (badge_course is None or badge_course == scope) and (expires is None or expires > now)
             ),
-            "level": names[max(bisect_right(thresholds, points.get(user_id, 0)) - 1, 0)],
+            "level": level_name(points.get(user_id, 0)),
         }
         for user_id in ids
         if user_id in details
     }
-
-
-def _level_names(levels: list[LevelInfo]) -> list[str]:
-    """The levels' names as shown. The built-in ones are translated once per process and
-    language (two gettext calls cost more than the rest of the rows); names a teacher or
-    an admin gave are shown as written."""
-    if all(isinstance(level.name, str) for level in levels):
-        return [level.name for level in levels]
-    memo = current_app.extensions.setdefault("lms_gamification_level_names", {})
-    key = (str(get_locale()), tuple((level.threshold, id(level.name)) for level in levels))
-    names = memo.get(key)
-    if names is None:
-        names = memo[key] = [str(level.name) for level in levels]
-    return names
 
 
 def _details_from_sql(user_ids: list[int]) -> dict[int, dict]:
