@@ -59,21 +59,26 @@ def test_a_bad_credential_shows_on_the_admin_page_and_the_message_is_retried_unt
     admin, learner = factory.user(role="admin"), factory.user()
     addresses.phone(learner)
     sms_twilio.mode["twilio"] = "bad_credential"
+    before = utcnow()
     starts_today(learner)
     send_now(utcnow())
     [row] = deliveries()
     assert row.status == "retrying" and row.attempts == 1
     assert "Twilio 401: Authenticate (code 20003)" in row.error
+    # The first back-off (60 s) counts from the failure; the times below count from it, not from
+    # the clock, which a loaded machine moves on by any amount between two lines.
+    retry_at = row.due_at
+    assert before + timedelta(seconds=60) <= retry_at <= utcnow() + timedelta(seconds=60)
     login(client, admin)
     page = client.get("/notifications/admin").get_data(as_text=True)
     assert "A notification channel is failing" in page and "Twilio 401: Authenticate" in page
 
     # Nothing is sent before the back-off has passed; after it, with the credential fixed, exactly once.
-    send_now(utcnow() + timedelta(seconds=30))
+    send_now(retry_at - timedelta(seconds=30))
     assert len(sms_twilio.of("twilio")) == 1
     sms_twilio.mode.clear()
-    send_now(utcnow() + timedelta(seconds=61))
-    send_now(utcnow() + timedelta(hours=5))
+    send_now(retry_at + timedelta(seconds=1))
+    send_now(retry_at + timedelta(hours=5))
     [row] = deliveries()
     assert (row.status, row.attempts) == ("sent", 2)
     assert len(sms_twilio.of("twilio")) == 2  # the refused one and the one that went out
