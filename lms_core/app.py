@@ -9,6 +9,7 @@ import flask_babel
 from flask import Flask, g, request
 
 from lms_core import cache, i18n
+from lms_core.connections import tune_engine
 
 from lms_core.extensions import csrf, db
 from lms_core.plugins import PluginConfigurationError, PluginManager
@@ -28,8 +29,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     _harden_input(app)
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _tune_sqlite(app)
+    with app.app_context():
+        tune_engine(db.engine)
 
     plugins = PluginManager(app)
     app.extensions["lms_plugins"] = plugins
@@ -170,18 +171,3 @@ def _register_request_hooks(app) -> None:
     def forget_user(exc=None):
         g.pop("user", None)
         g.pop("user_session", None)
-
-
-def _tune_sqlite(app) -> None:
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
