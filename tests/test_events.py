@@ -101,6 +101,72 @@ def test_work_that_is_rolled_back_leaves_no_event(app, factory):
     assert received == []
 
 
+@pytest.mark.parametrize("how", ["orm", "text", "session-connection", "emitted-event"])
+def test_what_a_handler_leaves_uncommitted_is_never_committed_with_the_delivered_marks(app, factory, how):
+    """The delivered marks are written after the handlers: a handler's uncommitted change,
+    by any route, is rolled back, never committed with them (and on PostgreSQL the
+    rollback is a real one even though reads end with COMMIT, lms_core.connections)."""
+    from lms_core.models import Notification
+
+    calls = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):
+        calls.append(event)
+        if len(calls) > 1:
+            return
+        if how == "orm":
+            db.session.add(Notification(user_id=user.id, kind="test", title="left uncommitted"))
+        elif how == "text":
+            db.session.execute(
+                db.text(
+                    "INSERT INTO notifications (user_id, kind, title, body, params, created_at)"
+                    " VALUES (:u, 'test', :t, '', '{}', :at)"
+                ),
+                {"u": user.id, "t": "left uncommitted", "at": utcnow()},
+            )
+        elif how == "session-connection":
+            db.session.connection().execute(
+                db.insert(Notification.__table__).values(
+                    user_id=user.id, kind="test", title="left uncommitted", body="", params={}, created_at=utcnow()
+                )
+            )
+        else:
+            events.emit("on_enrolled", user=user, course=course, enrollment=None)
+
+    register_plugin(app, "roster", on_enrolled)
+    student, course = factory.user(), factory.course()
+    enrolment.enroll(student, course)
+
+    db.session.rollback()
+    assert db.session.execute(db.select(Notification.id).where(Notification.title == "left uncommitted")).all() == []
+    assert db.session.execute(db.select(Event.hook).where(Event.hook == "on_enrolled")).scalars().all() == [
+        "on_enrolled"
+    ]
+    [delivery] = deliveries("roster")
+    assert delivery.delivered_at is not None and len(calls) == 1
+
+
+def test_a_handler_that_caught_a_database_error_still_gets_its_event_marked(app, factory):
+    """On PostgreSQL an error leaves the transaction aborted: the marks must not be written
+    in it (they would fail, and the request with them)."""
+    from sqlalchemy.exc import DBAPIError
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):
+        try:
+            db.session.execute(db.text("SELECT no_such_column FROM users"))
+        except DBAPIError:
+            pass  # a plugin that goes on after a failed statement, without rolling back
+
+    register_plugin(app, "roster", on_enrolled)
+    student, course = factory.user(), factory.course()
+    enrolment.enroll(student, course)
+
+    [delivery] = deliveries("roster")
+    assert delivery.delivered_at is not None and delivery.last_error is None
+
+
 def test_a_plugin_that_raised_gets_the_same_event_again_with_back_off_until_it_succeeds(app, factory):
     received = []
     register_plugin(app, "roster", flaky(2, received))
