@@ -13,10 +13,15 @@ a plain ``SELECT``/``WITH`` read (DML, ``SELECT ... INTO``, ``SET``, savepoints,
 text statement of any other kind, anything sent with executemany) marks the
 connection until its transaction ends, and a marked transaction is rolled back as
 before. Mistakes can only go one way: a read taken for a write costs one rollback, a
-write is never taken for a read. (A function with side effects called from a
-``SELECT`` is the one thing this cannot see: the core and its plugins call none; a
-plugin that needs one runs it in a transaction it commits or rolls back after a
-statement that writes.) A transaction already in error is always rolled back."""
+write is never taken for a read. A connection taken with ``engine.raw_connection()`` is
+not watched, so it is always rolled back. Two things this cannot see: a database function
+with side effects called from a ``SELECT`` (the core and its plugins call none), and a
+DBAPI cursor taken from a SQLAlchemy connection (``conn.connection.cursor()``): run
+either in a transaction you commit yourself. A transaction already in error is always
+rolled back.
+
+``wrote(connection)`` tells whether a transaction under way may have written: the event
+log's delivery rolls back what a handler left uncommitted before the next handler."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import re
 from sqlalchemy import event
 
 _WROTE = "lms_wrote"
+_TRACKED = "lms_tracked"  # checked out by a SQLAlchemy Connection, whose statements are seen
 
 # A read: it begins with SELECT or WITH (after parentheses) and names nothing that writes.
 _READ_START = re.compile(r"\s*\(*\s*(?:SELECT|WITH)\b", re.IGNORECASE)
@@ -61,23 +67,41 @@ def _commit_read_only_transactions(engine) -> None:
     from psycopg.pq import TransactionStatus
 
     dialect = engine.dialect  # one per engine: its methods are this engine's alone
+    if getattr(dialect, "lms_tracks_writes", False):
+        return  # wrapped twice, the outer wrapper would take the mark from the inner one
+    dialect.lms_tracks_writes = True
     rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    @event.listens_for(engine, "engine_connect")
+    def _track(conn):
+        # Only a connection used through SQLAlchemy has its statements seen; one taken
+        # with engine.raw_connection() is never marked, so it is always rolled back.
+        info = _info(conn.connection)
+        if info is not None:
+            info[_TRACKED] = True
+
+    @event.listens_for(engine.pool, "checkin")
+    def _untrack(_dbapi_connection, record):
+        if record is not None:
+            record.info.pop(_TRACKED, None)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _mark_writes(conn, _cursor, statement, _parameters, context, executemany):
-        if executemany or not only_reads(statement) or (context is not None and context.is_crud):
+        if (context is not None and context.is_crud) or executemany or not only_reads(statement):
             info = _info(conn.connection)
             if info is not None:
                 info[_WROTE] = True
 
     def do_commit(connection) -> None:
-        _forget_mark(connection)
         commit(connection)
+        _forget_mark(connection)  # after: a refused commit leaves the writes and their mark
 
     def do_rollback(connection) -> None:
         # SQLAlchemy passes the pool's proxy: its .info lives as long as the DBAPI connection
         raw = getattr(connection, "dbapi_connection", None)
-        if raw is None or _forget_mark(connection) or raw.info.transaction_status != TransactionStatus.INTRANS:
+        info = _info(connection)
+        wrote = _forget_mark(connection) or info is None or not info.get(_TRACKED)
+        if raw is None or wrote or raw.info.transaction_status != TransactionStatus.INTRANS:
             rollback(connection)
             return
         try:
@@ -86,6 +110,29 @@ def _commit_read_only_transactions(engine) -> None:
             rollback(connection)
 
     dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+
+def wrote(connection) -> bool:
+    """Whether the transaction under way on ``connection`` (a SQLAlchemy ``Connection``)
+    may have changed something, so that it must be rolled back before anything else is
+    committed on it. ``False`` only when that is known: no transaction, or one that only
+    read (PostgreSQL: the marks above; SQLite: the driver begins a transaction only
+    before a write)."""
+    proxy = connection.connection
+    raw = getattr(proxy, "dbapi_connection", None)
+    if raw is None:
+        return True
+    if getattr(connection.dialect, "lms_tracks_writes", False):
+        from psycopg.pq import TransactionStatus
+
+        status = raw.info.transaction_status
+        if status == TransactionStatus.IDLE:
+            return False
+        info = _info(proxy)
+        return status != TransactionStatus.INTRANS or info is None or bool(info.get(_WROTE))
+    if connection.dialect.name == "sqlite":
+        return bool(getattr(raw, "in_transaction", True))
+    return True
 
 
 def _forget_mark(connection) -> bool:

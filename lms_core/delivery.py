@@ -99,10 +99,14 @@ def deliver_committed(events: list) -> None:
 
 
 def _forget_uncommitted_changes() -> None:
-    if db.session.new or db.session.dirty or db.session.deleted:
-        # a handler changed rows without committing: they must not leak into the next
-        # handler's or the next request's transaction
-        db.session.rollback()
+    """A handler changed rows without committing (through the ORM, ``text()`` or the
+    session's connection): they must not leak into the next handler's commit or the
+    next request's transaction, nor an aborted transaction into either."""
+    from lms_core.connections import wrote
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted or (session.in_transaction() and wrote(session.connection())):
+        session.rollback()
 
 
 _DELIVERIES = EventDelivery.__table__

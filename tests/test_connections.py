@@ -131,13 +131,51 @@ def test_set_and_select_into_are_undone_by_the_rollback(postgresql):
         conn.rollback()
 
 
-def test_a_transaction_in_error_is_rolled_back_and_the_connection_goes_on(postgresql):
+def _prepare_a_statement(conn) -> None:
+    for number in range(8):
+        conn.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": number}).all()
+        conn.rollback()
+    assert _prepared(conn) >= 1
+    conn.rollback()
+
+
+def test_a_transaction_in_error_gets_a_real_rollback_and_the_connection_goes_on(postgresql):
+    """A COMMIT of a failed transaction would also end it, but psycopg would not know: only
+    a ROLLBACK (which forgets the prepared statements) is right for it."""
     from sqlalchemy.exc import ProgrammingError
 
     with postgresql.connect() as conn:
-        conn.execute(text("SELECT 1")).all()
+        _prepare_a_statement(conn)
         with pytest.raises(ProgrammingError):
             conn.execute(text("SELECT no_such_column FROM users"))
         conn.rollback()
+        assert _prepared(conn) == 0
         assert conn.execute(text("SELECT 2")).scalar() == 2
         conn.rollback()
+
+
+def test_a_raw_connection_is_not_watched_and_always_rolled_back(postgresql, factory):
+    factory.user()
+    db.session.commit()
+    before = _users()
+    raw = postgresql.raw_connection()
+    try:
+        raw.cursor().execute(f"INSERT INTO users {_COLUMNS} SELECT 'raw@example.org', {_COPIED}")
+    finally:
+        raw.close()  # back to the pool, which resets it
+    assert _users() == before
+
+
+def test_wrote_tells_a_transaction_that_changed_something(app, factory):
+    from lms_core.connections import wrote
+
+    factory.user()
+    db.session.commit()
+    db.session.execute(db.select(User.id)).all()
+    assert not wrote(db.session.connection())
+    db.session.execute(text("UPDATE users SET name = name"))
+    assert wrote(db.session.connection())
+    db.session.rollback()
+    db.session.execute(db.select(User.id)).all()
+    assert not wrote(db.session.connection())
+    db.session.rollback()

@@ -147,6 +147,52 @@ def test_what_a_handler_leaves_uncommitted_is_never_committed_with_the_delivered
     assert delivery.delivered_at is not None and len(calls) == 1
 
 
+@pytest.mark.parametrize("how", ["text", "caught-error"])
+def test_what_one_handler_leaves_uncommitted_never_reaches_the_next_handlers_commit(app, factory, how):
+    from sqlalchemy.exc import DBAPIError
+
+    from lms_core.models import Notification
+
+    order = []
+
+    @hookimpl
+    def on_enrolled(user, course, enrollment, event):  # "careless": called first (pluggy: last registered)
+        order.append("careless")
+        if how == "text":
+            db.session.execute(
+                db.text(
+                    "INSERT INTO notifications (user_id, kind, title, body, params, created_at)"
+                    " VALUES (:u, 'test', 'left uncommitted', '', '{}', :at)"
+                ),
+                {"u": user.id, "at": utcnow()},
+            )
+        else:
+            try:
+                db.session.execute(db.text("SELECT no_such_column FROM users"))
+            except DBAPIError:
+                pass
+
+    def committing(user, course, enrollment, event):
+        order.append("committing")
+        db.session.add(Notification(user_id=user.id, kind="test", title="committed"))
+        db.session.commit()
+
+    committing.__name__ = "on_enrolled"
+    register_plugin(app, "committing", hookimpl(committing))
+    register_plugin(app, "careless", on_enrolled)
+    student, course = factory.user(), factory.course()
+    enrolment.enroll(student, course)
+
+    assert order == ["careless", "committing"]
+    db.session.rollback()
+    titles = db.session.execute(db.select(Notification.title).where(Notification.kind == "test")).scalars().all()
+    assert titles == ["committed"]
+    assert {d.target: d.delivered_at is not None for d in deliveries() if d.target in order} == {
+        "careless": True,
+        "committing": True,
+    }
+
+
 def test_a_handler_that_caught_a_database_error_still_gets_its_event_marked(app, factory):
     """On PostgreSQL an error leaves the transaction aborted: the marks must not be written
     in it (they would fail, and the request with them)."""
