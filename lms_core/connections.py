@@ -17,11 +17,12 @@ write is never taken for a read. A connection taken with ``engine.raw_connection
 not watched, so it is always rolled back. Two things this cannot see: a database function
 with side effects called from a ``SELECT`` (the core and its plugins call none), and a
 DBAPI cursor taken from a SQLAlchemy connection (``conn.connection.cursor()``): run
-either in a transaction you commit yourself. A transaction already in error is always
+either in a transaction you commit or roll back yourself. A transaction already in error is always
 rolled back.
 
 ``wrote(connection)`` tells whether a transaction under way may have written: the event
-log's delivery rolls back what a handler left uncommitted before the next handler."""
+log's delivery rolls back what a handler left uncommitted before the next handler (it
+cannot see those two either)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,8 @@ def wrote(connection) -> bool:
     committed on it. ``False`` only when that is known: no transaction, or one that only
     read (PostgreSQL: the marks above; SQLite: the driver begins a transaction only
     before a write)."""
+    if connection.invalidated or connection.closed:
+        return True
     proxy = connection.connection
     raw = getattr(proxy, "dbapi_connection", None)
     if raw is None:

@@ -105,7 +105,15 @@ def _forget_uncommitted_changes() -> None:
     from lms_core.connections import wrote
 
     session = db.session()
-    if session.new or session.dirty or session.deleted or (session.in_transaction() and wrote(session.connection())):
+    if not session.in_transaction():
+        return
+    try:
+        # a caught flush error leaves the transaction inactive, with nothing new or dirty
+        leak = bool(session.new or session.dirty or session.deleted) or not session.is_active
+        leak = leak or wrote(session.connection())
+    except Exception:  # noqa: BLE001 - a session in a state nothing but a rollback mends
+        leak = True
+    if leak:
         session.rollback()
 
 
