@@ -10,7 +10,6 @@ from flask import Flask, g, request
 
 from lms_core import cache, i18n
 from lms_core.connections import tune_engine
-
 from lms_core.extensions import csrf, db
 from lms_core.plugins import PluginConfigurationError, PluginManager
 

@@ -14,11 +14,11 @@ text statement of any other kind, anything sent with executemany) marks the
 connection until its transaction ends, and a marked transaction is rolled back as
 before. Mistakes can only go one way: a read taken for a write costs one rollback, a
 write is never taken for a read. A connection taken with ``engine.raw_connection()`` is
-not watched, so it is always rolled back. Two things this cannot see: a database function
-with side effects called from a ``SELECT`` (the core and its plugins call none), and a
-DBAPI cursor taken from a SQLAlchemy connection (``conn.connection.cursor()``): run
-either in a transaction you commit or roll back yourself. A transaction already in error is always
-rolled back.
+not watched, so it is always rolled back. Two things this cannot see: a database
+function with side effects called from a ``SELECT`` (the core and its plugins call
+none), and a DBAPI cursor taken from a SQLAlchemy connection
+(``conn.connection.cursor()``): run either in a transaction you commit or roll back
+yourself. A transaction already in error is always rolled back.
 
 ``wrote(connection)`` tells whether a transaction under way may have written: the event
 log's delivery rolls back what a handler left uncommitted before the next handler (it
@@ -65,7 +65,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _commit_read_only_transactions(engine) -> None:
     from psycopg import Error
-    from psycopg.pq import TransactionStatus
 
     dialect = engine.dialect  # one per engine: its methods are this engine's alone
     if getattr(dialect, "lms_tracks_writes", False):
@@ -99,14 +98,11 @@ def _commit_read_only_transactions(engine) -> None:
 
     def do_rollback(connection) -> None:
         # SQLAlchemy passes the pool's proxy: its .info lives as long as the DBAPI connection
-        raw = getattr(connection, "dbapi_connection", None)
-        info = _info(connection)
-        wrote = _forget_mark(connection) or info is None or not info.get(_TRACKED)
-        if raw is None or wrote or raw.info.transaction_status != TransactionStatus.INTRANS:
+        if _may_have_written(connection, forget=True):
             rollback(connection)
             return
         try:
-            raw.commit()
+            connection.dbapi_connection.commit()
         except Error:
             rollback(connection)
 
@@ -121,32 +117,40 @@ def wrote(connection) -> bool:
     before a write)."""
     if connection.invalidated or connection.closed:
         return True
-    proxy = connection.connection
-    raw = getattr(proxy, "dbapi_connection", None)
-    if raw is None:
-        return True
     if getattr(connection.dialect, "lms_tracks_writes", False):
-        from psycopg.pq import TransactionStatus
-
-        status = raw.info.transaction_status
-        if status == TransactionStatus.IDLE:
-            return False
-        info = _info(proxy)
-        return status != TransactionStatus.INTRANS or info is None or bool(info.get(_WROTE))
-    if connection.dialect.name == "sqlite":
+        return _may_have_written(connection.connection, forget=False, idle_is_clean=True)
+    raw = getattr(connection.connection, "dbapi_connection", None)
+    if connection.dialect.name == "sqlite" and raw is not None:
         return bool(getattr(raw, "in_transaction", True))
     return True
 
 
+def _may_have_written(proxy, forget: bool, idle_is_clean: bool = False) -> bool:
+    """On a watched PostgreSQL connection (the pool's proxy): whether its transaction
+    wrote, failed or cannot be told apart; ``forget`` ends the mark with the transaction.
+    Without a transaction (idle) there is nothing to undo, but a rollback does no harm."""
+    from psycopg.pq import TransactionStatus
+
+    info, raw = _info(proxy), getattr(proxy, "dbapi_connection", None)
+    marked = _forget_mark(proxy) if forget else bool(info and info.get(_WROTE))
+    if info is None or raw is None:
+        return True
+    status = raw.info.transaction_status
+    if status == TransactionStatus.IDLE and idle_is_clean:
+        return False
+    return marked or not info.get(_TRACKED) or status != TransactionStatus.INTRANS
+
+
 def _forget_mark(connection) -> bool:
-    """Whether the connection's transaction wrote (or cannot tell); the mark ends with it."""
+    """Whether the connection's transaction was marked as writing; the mark ends here."""
     info = _info(connection)
-    return bool(info.pop(_WROTE, False)) if info is not None else True
+    return bool(info.pop(_WROTE, False)) if info is not None else False
 
 
 def _info(connection) -> dict | None:
-    """The pool's dict of a DBAPI connection; ``None`` for the one SQLAlchemy opens to
-    learn the server's version, which has none."""
+    """The pool's dict of a DBAPI connection; ``None`` for the ad-hoc connection SQLAlchemy
+    opens on first connect to learn the server's version: its ``.info`` raises
+    NotImplementedError, and having no dict makes it count as written (rolled back)."""
     try:
         return connection.info
     except NotImplementedError:

@@ -62,16 +62,21 @@ def _prepared(conn) -> int:
     return conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
 
 
+def _prepare_a_statement(conn) -> None:
+    """Eight read-only rounds of one statement, each ended by a rollback: it is prepared."""
+    for number in range(8):
+        assert conn.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": number}).scalar() == number + 1
+        conn.rollback()
+    assert _prepared(conn) >= 1
+    conn.rollback()
+
+
 def test_a_read_only_transaction_keeps_its_prepared_statements(postgresql):
     """psycopg prepares a statement on its fifth use and forgets all of them on ROLLBACK;
     a read-only transaction now ends with COMMIT, so a request's statements stay prepared
     for the next one (with a ROLLBACK each round the count stays at zero)."""
     with postgresql.connect() as conn:
-        for number in range(8):
-            assert conn.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": number}).scalar() == number + 1
-            conn.rollback()
-        assert _prepared(conn) >= 1
-        conn.rollback()
+        _prepare_a_statement(conn)
 
 
 _COLUMNS = "(email, name, password_hash, role, active, created_at)"
@@ -129,14 +134,6 @@ def test_set_and_select_into_are_undone_by_the_rollback(postgresql):
         conn.rollback()
         assert conn.execute(text("SELECT to_regclass('made_by_select_into')")).scalar() is None
         conn.rollback()
-
-
-def _prepare_a_statement(conn) -> None:
-    for number in range(8):
-        conn.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": number}).all()
-        conn.rollback()
-    assert _prepared(conn) >= 1
-    conn.rollback()
 
 
 def test_a_transaction_in_error_gets_a_real_rollback_and_the_connection_goes_on(postgresql):

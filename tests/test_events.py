@@ -10,13 +10,14 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 
 from lms_core import NotificationChannel, events, hookimpl
 from lms_core.cli import main
 from lms_core.delivery import prune, redeliver_due, waiting_by_plugin
 from lms_core.event_codec import PayloadError, decode, encode
 from lms_core.extensions import db
-from lms_core.models import Event, EventDelivery, utcnow
+from lms_core.models import Event, EventDelivery, Notification, User, utcnow
 from lms_core.payloads import CourseInfo, EventInfo, NotificationInfo, UserInfo
 from lms_core.services import enrolment, platform
 from lms_core.services.notifications import notify
@@ -54,6 +55,26 @@ def dead_redis_url() -> str:
         return f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
 
 
+def insert_behind_the_orms_back(user_id: int, title: str) -> None:
+    """A write the ORM does not know of (nothing new or dirty in the session)."""
+    db.session.execute(
+        db.text(
+            "INSERT INTO notifications (user_id, kind, title, body, params, created_at)"
+            " VALUES (:u, 'test', :t, '', '{}', :at)"
+        ),
+        {"u": user_id, "t": title, "at": utcnow()},
+    )
+
+
+def fail_a_statement_and_go_on() -> None:
+    """A plugin that goes on after a failed statement, without rolling back (on
+    PostgreSQL its transaction is aborted)."""
+    try:
+        db.session.execute(db.text("SELECT no_such_column FROM users"))
+    except DBAPIError:
+        pass
+
+
 def test_an_event_is_written_with_its_change_and_marked_delivered(app, factory):
     received = []
 
@@ -76,8 +97,6 @@ def test_an_event_is_written_with_its_change_and_marked_delivered(app, factory):
 
 
 def test_work_that_is_rolled_back_leaves_no_event(app, factory):
-    from lms_core.models import Notification
-
     received = []
     register_plugin(app, "roster", flaky(0, received))
     student, course = factory.user(), factory.course()
@@ -106,8 +125,6 @@ def test_what_a_handler_leaves_uncommitted_is_never_committed_with_the_delivered
     """The delivered marks are written after the handlers: a handler's uncommitted change,
     by any route, is rolled back, never committed with them (and on PostgreSQL the
     rollback is a real one even though reads end with COMMIT, lms_core.connections)."""
-    from lms_core.models import Notification
-
     calls = []
 
     @hookimpl
@@ -118,13 +135,7 @@ def test_what_a_handler_leaves_uncommitted_is_never_committed_with_the_delivered
         if how == "orm":
             db.session.add(Notification(user_id=user.id, kind="test", title="left uncommitted"))
         elif how == "text":
-            db.session.execute(
-                db.text(
-                    "INSERT INTO notifications (user_id, kind, title, body, params, created_at)"
-                    " VALUES (:u, 'test', :t, '', '{}', :at)"
-                ),
-                {"u": user.id, "t": "left uncommitted", "at": utcnow()},
-            )
+            insert_behind_the_orms_back(user.id, "left uncommitted")
         elif how == "session-connection":
             db.session.connection().execute(
                 db.insert(Notification.__table__).values(
@@ -149,30 +160,15 @@ def test_what_a_handler_leaves_uncommitted_is_never_committed_with_the_delivered
 
 @pytest.mark.parametrize("how", ["text", "caught-error", "caught-flush-error"])
 def test_what_one_handler_leaves_uncommitted_never_reaches_the_next_handlers_commit(app, factory, how):
-    from sqlalchemy.exc import DBAPIError
-
-    from lms_core.models import User
-
-    from lms_core.models import Notification
-
     order = []
 
     @hookimpl
     def on_enrolled(user, course, enrollment, event):  # "careless": called first (pluggy: last registered)
         order.append("careless")
         if how == "text":
-            db.session.execute(
-                db.text(
-                    "INSERT INTO notifications (user_id, kind, title, body, params, created_at)"
-                    " VALUES (:u, 'test', 'left uncommitted', '', '{}', :at)"
-                ),
-                {"u": user.id, "at": utcnow()},
-            )
+            insert_behind_the_orms_back(user.id, "left uncommitted")
         elif how == "caught-error":
-            try:
-                db.session.execute(db.text("SELECT no_such_column FROM users"))
-            except DBAPIError:
-                pass
+            fail_a_statement_and_go_on()
         else:  # the ORM rolls back and leaves the transaction inactive, nothing new or dirty
             db.session.add(User(email=student.email, name="Twin", password_hash="x"))
             try:
@@ -204,14 +200,10 @@ def test_what_one_handler_leaves_uncommitted_never_reaches_the_next_handlers_com
 def test_a_handler_that_caught_a_database_error_still_gets_its_event_marked(app, factory):
     """On PostgreSQL an error leaves the transaction aborted: the marks must not be written
     in it (they would fail, and the request with them)."""
-    from sqlalchemy.exc import DBAPIError
 
     @hookimpl
     def on_enrolled(user, course, enrollment, event):
-        try:
-            db.session.execute(db.text("SELECT no_such_column FROM users"))
-        except DBAPIError:
-            pass  # a plugin that goes on after a failed statement, without rolling back
+        fail_a_statement_and_go_on()
 
     register_plugin(app, "roster", on_enrolled)
     student, course = factory.user(), factory.course()
