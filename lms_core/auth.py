@@ -6,12 +6,18 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 from werkzeug.local import LocalProxy
 
 from lms_core.extensions import db
 from lms_core.models import ApiToken, User, utcnow
 
 SESSION_KEY = "sid"
+
+# Built once: every API call with a personal token runs it (the token and its user).
+_TOKEN_BY_HASH = (
+    db.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == db.bindparam("token_hash"))
+)
 
 
 def load_current_user() -> None:
@@ -24,14 +30,17 @@ def load_current_user() -> None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         token = db.session.execute(
-            db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
+            _TOKEN_BY_HASH, {"token_hash": ApiToken.hash(header[7:].strip())}
         ).scalar_one_or_none()
         now = utcnow()
         if token is not None and token.user.active and (token.expires_at is None or token.expires_at > now):
             g.user = token.user
             g.via_token = True
-            token.last_used_at = now
-            db.session.commit()
+            # written at most once a minute, as a session's last_seen_at: an integration
+            # calling many times a second must not write (and wait for the disk) each time
+            if token.last_used_at is None or token.last_used_at < now - sessions.SEEN_PRECISION:
+                token.last_used_at = now
+                db.session.commit()
         return
     key = session.get(SESSION_KEY)
     if key is not None:

@@ -105,6 +105,34 @@ def test_api_tokens_expire_and_are_listed_with_their_last_use(app, client, facto
     assert "Expired" in client.get("/account").get_data(as_text=True)
 
 
+def test_a_token_called_often_is_one_statement_a_call_and_its_last_use_is_written_once_a_minute(app, factory):
+    from datetime import timedelta
+
+    from lms_core.models import ApiToken
+    from lms_core.services.sessions import SEEN_PRECISION
+    from lms_core.testing import count_sql
+
+    row, token = ApiToken.issue(factory.user(), "sync job")
+    db.session.add(row)
+    db.session.commit()
+    api, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/me", headers=headers).status_code == 200  # first use: written
+    first_use = db.session.execute(db.select(ApiToken.last_used_at)).scalar_one()
+    assert first_use is not None
+
+    db.session.remove()  # each call on a fresh session, as in production
+    with count_sql(db.engine) as sql:
+        assert api.get("/api/v1/me", headers=headers).status_code == 200
+    assert sql.count == 1, sql.statements  # the token with its user; no UPDATE, no COMMIT of one
+    assert db.session.execute(db.select(ApiToken.last_used_at)).scalar_one() == first_use
+
+    row = db.session.execute(db.select(ApiToken)).scalar_one()
+    row.last_used_at = first_use - SEEN_PRECISION - timedelta(seconds=1)  # a minute later
+    db.session.commit()
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
+    assert db.session.execute(db.select(ApiToken.last_used_at)).scalar_one() > first_use - timedelta(seconds=1)
+
+
 def test_a_deactivated_account_loses_its_sessions(app, client, factory, login):
     from lms_core.services import people
 
