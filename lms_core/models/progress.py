@@ -11,11 +11,17 @@ ENROLLMENT_STATES = ("pending", "active", "completed")
 
 class Enrollment(db.Model):
     __tablename__ = "enrollments"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        # A course's learners in a state ("active", "completed"), with their ids: counted
+        # and listed (the gradebook, the course list, chat, notifications) from the index
+        # alone, without reading 5,000 rows of a big course.
+        Index("ix_enrollments_course_id_status_user_id", "course_id", "status", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     hold_reason: Mapped[str | None] = mapped_column(String(500))
     enrolled_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

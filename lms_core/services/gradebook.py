@@ -572,22 +572,29 @@ def _filtered_page(course: Course, page: int, per_page: int, search: str, show: 
         # Rows still out of date (a grade changed while the refresh computed them: the
         # version guard kept them stale) are computed here, not served with old values.
         # (When the refresh found nothing due, its one query showed there are none.)
-        late = list(db.session.execute(_due_query(course, layout).order_by(User.id)).scalars())
+        late = _users_by_id([user_id for user_id, _v in db.session.execute(_due_query(course, layout))])
         if late:
             late_kept = [
                 row.user.id
                 for row in build(course, late, 0, frame=frame).rows
                 if (row.passed is False if show == "failing" else bool(row.missing))
             ]
-            condition = db.or_(db.and_(User.id.not_in([user.id for user in late]), condition), User.id.in_(late_kept))
-    kept = (
-        _learners_query(course, search)
-        .outerjoin(
-            GradebookSummary, db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id)
-        )
-        .where(condition)
+            condition = db.or_(
+                db.and_(Enrollment.user_id.not_in([user.id for user in late]), condition),
+                Enrollment.user_id.in_(late_kept),
+            )
+    summaries = db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == Enrollment.user_id)
+    kept = _learners_query(course, search).outerjoin(GradebookSummary, summaries).where(condition)
+    # Counted from the enrolments and summaries (no user row unless a search needs it).
+    counted = (
+        db.select(db.func.count())
+        .select_from(Enrollment)
+        .outerjoin(GradebookSummary, summaries)
+        .where(Enrollment.course_id == course.id, Enrollment.status.in_(LEARNER_STATES), condition)
     )
-    total = db.session.execute(db.select(db.func.count()).select_from(kept.subquery())).scalar_one()
+    if search:
+        counted = counted.join(User, User.id == Enrollment.user_id).where(_learner_matches(search))
+    total = db.session.execute(counted).scalar_one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     users = list(
@@ -701,13 +708,16 @@ def summary_layout(course: Course, frame: Frame | None = None) -> str:
 
 
 def _due_query(course: Course, layout: str):
-    """The course's learners whose summary row is missing, stale or of another layout."""
+    """(user id, summary version or None) of the course's learners whose summary row is
+    missing, stale or of another layout: from the enrolments and the summaries alone
+    (ix_enrollments_course_id_status_user_id covers the enrolments' part), so finding
+    nothing to do reads no user row however big the course."""
     return (
-        db.select(User)
-        .join(Enrollment, Enrollment.user_id == User.id)
+        db.select(Enrollment.user_id, GradebookSummary.version)
+        .select_from(Enrollment)
         .outerjoin(
             GradebookSummary,
-            db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == User.id),
+            db.and_(GradebookSummary.course_id == course.id, GradebookSummary.user_id == Enrollment.user_id),
         )
         .where(
             Enrollment.course_id == course.id,
@@ -719,6 +729,16 @@ def _due_query(course: Course, layout: str):
             ),
         )
     )
+
+
+def _users_by_id(user_ids: list[int]) -> list[User]:
+    """The users, in id order (by ``SCAN_CHUNK`` ids a statement: a bounded IN list)."""
+    ids = sorted(user_ids)
+    users: list[User] = []
+    for start in range(0, len(ids), SCAN_CHUNK):
+        chunk = ids[start : start + SCAN_CHUNK]
+        users += db.session.execute(db.select(User).where(User.id.in_(chunk)).order_by(User.id)).scalars()
+    return users
 
 
 def refresh_summaries(
@@ -738,17 +758,13 @@ def refresh_summaries(
         # Keyset on the learner's id: one pass, so a row another request marks stale
         # meanwhile waits for the next view instead of keeping this one going.
         due = db.session.execute(
-            _due_query(course, layout)
-            .add_columns(GradebookSummary.version)
-            .where(User.id > after)
-            .order_by(User.id)
-            .limit(chunk)
+            _due_query(course, layout).where(Enrollment.user_id > after).order_by(Enrollment.user_id).limit(chunk)
         ).all()
         if not due:
             return done
-        after = due[-1][0].id
-        book = build(course, [user for user, _v in due], 0, frame=frame)
-        versions = {user.id: version for user, version in due}
+        after = due[-1][0]
+        versions = {user_id: version for user_id, version in due}
+        book = build(course, _users_by_id(list(versions)), 0, frame=frame)
         # One upsert in the learners' id order, the order gradebook_changed locks
         # rows in (no deadlock between the two on PostgreSQL). A row is written only
         # where its version is still the one read (0 for a row this inserts): a grade

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from lms_core.auth import require
 from lms_core.extensions import db
@@ -93,7 +93,13 @@ def _latest_attempts(course_id: int, user_ids: list[int]) -> tuple[dict[int, lis
         db.select(Attempt)
         .join(newest, newest.c.id == Attempt.id)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .options(contains_eager(Attempt.quiz))
+        # what the page shows: not the answers, scores and comments (JSON, decoded per row)
+        .options(
+            load_only(
+                Attempt.user_id, Attempt.quiz_id, Attempt.number, Attempt.submitted_at, Attempt.percent, Attempt.passed
+            ),
+            contains_eager(Attempt.quiz).load_only(Quiz.title),
+        )
         .where(newest.c.nth <= ATTEMPTS_SHOWN)
         .order_by(Attempt.id.desc())
     ).scalars():

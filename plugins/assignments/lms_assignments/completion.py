@@ -23,19 +23,20 @@ def requirements(user, course) -> list[Requirement]:
     worded = _worded(course.id)
     if not worded:
         return []
-    best = _best_points(user.id, course.id, [assignment_id for assignment_id, _p, _l, _u in worded])
+    best = _best_points(user.id, course.id, [assignment_id for assignment_id, _p, _m, _n in worded])
     result = []
-    for assignment_id, pass_points, label, url in worded:
+    for assignment_id, pass_points, met, unmet in worded:
         score = best.get(assignment_id)
-        result.append(Requirement(label=label, met=score is not None and score >= pass_points, url=url))
+        result.append(met if score is not None and score >= pass_points else unmet)
     return result
 
 
 def _worded(course_id: int) -> list[tuple]:
-    """(assignment id, pass points, label, url) per required, published assignment,
-    worded once while a page works out many learners' progress: fifty learners ask for
-    the same labels fifty times (and reading the rows' attributes again for each of them
-    cost more than their grades)."""
+    """(assignment id, pass points, the requirement met, the same not met) per required,
+    published assignment, worded once while a page works out many learners' progress:
+    fifty learners ask for the same labels fifty times (and reading the rows' attributes
+    again for each of them cost more than their grades). A Requirement is frozen, so
+    every learner's list shares the same two."""
     assignments = authoring.course_assignments_in_transaction(course_id)
     memo = view_memo("assignments.requirement_labels")
     key = (course_id, str(get_locale()))
@@ -56,12 +57,13 @@ def _worded(course_id: int) -> list[tuple]:
             )
         else:
             label = _("Hand in “%(title)s” and get it graded", title=title)
+        url = path_for("assignments.assignment", assignment_id=assignment.id)
         worded.append(
             (
                 assignment.id,
                 assignment.pass_points,
-                label,
-                path_for("assignments.assignment", assignment_id=assignment.id),
+                Requirement(label=label, met=True, url=url),
+                Requirement(label=label, met=False, url=url),
             )
         )
     memo[key] = (assignments, worded)
