@@ -211,3 +211,29 @@ def test_a_change_of_another_table_keeps_the_version(app, course_page, factory):
     before = version(course)
     factory.enrol(factory.user(), course)  # an enrolment is not content
     assert version(course) == before
+
+
+def dashboard_progress(client) -> tuple[str, str]:
+    """The dashboard card's "n of m steps done" and its "Continue: ..." step."""
+    page = client.get("/dashboard").get_data(as_text=True)
+    steps = re.search(r'<p class="progress-numbers">(\d+ of \d+) steps done', page).group(1)
+    step = re.search(r'class="button" href="[^"]+">Continue: ([^<]+)</a>', page).group(1)
+    return steps, step
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_every_change_of_the_content_is_on_the_next_dashboard(app, client, course_page, change):
+    """The dashboard words many courses' requirements at once and keeps them under the
+    same content versions: a change is on its next view, the same as on the course page."""
+    assert dashboard_progress(client) == ("0 of 3", "Read the lesson “Rocks”")
+    with count_sql(db.engine) as sql:
+        assert dashboard_progress(client) == ("0 of 3", "Read the lesson “Rocks”")
+    # kept between requests (the "Coming up" quiz deadlines are read live)
+    read = [s for s in sql.statements if re.search(r"\bFROM (lessons|quizzes)\b", s) and "due_at >" not in s]
+    assert read == [], read
+
+    expected = change(course_page.course)
+
+    steps, step = dashboard_progress(client)
+    assert steps == f"0 of {len(expected)}"
+    assert step == requirements_of(course_page())[0]  # the course page's first requirement

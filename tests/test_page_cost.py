@@ -53,11 +53,13 @@ PINNED = {
     # only when the course has occurrences; the payments plugin reads no price for a
     # learner already enrolled (21 -> 15).
     "course": 15,
-    "dashboard": 21,  # + the upcoming quiz deadlines
+    # + the upcoming quiz deadlines; the courses' requirement labels are kept between
+    # requests under their content versions, as the course page's are (21 -> 19)
+    "dashboard": 19,
     # a teacher's: + the courses they teach, the hand-ins waiting on their assignments
     "dashboard_teacher": 13,
     "catalogue": 3,
-    "students": 20,
+    "students": 18,  # the same for the course's requirement labels (20 -> 18)
     "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     # without Redis the viewer's rank is one count over those with more points and small
     # counts beside them (11: one more statement than the CASE over everyone ahead, cheaper)

@@ -31,10 +31,10 @@ def _both(item_id: int, label: str, url: str | None) -> tuple:
 
 
 def _outline(user_id: int, course_id: int):
-    """Published lessons and quizzes as (id, met, not met) (see ``_both``). One course: from its own
-    lessons and quizzes (loaded once per session, shared with the course page's
-    outline). Many learners or many courses in view: worded once per request, every
-    course in view read in one query per table."""
+    """Published lessons and quizzes as (id, met, not met) (see ``_both``), kept between
+    requests under the course's content version. One course: from its outline (shared
+    with the course page). Many courses in view (a dashboard): those not kept yet read
+    together, one query per table."""
     course_ids = courses_in_view(user_id)
     if course_id not in course_ids:
         from lms_core.services.courses.content_cache import kept
@@ -43,25 +43,32 @@ def _outline(user_id: int, course_id: int):
         return kept(course, "completion.requirements", lambda: _worded_outline(course))
     memo = g.setdefault(OUTLINE_MEMO, {})
     if course_id not in memo:
+        from lms_core.services.courses.content_cache import kept_many
+
         wanted = [c for c in course_ids if c not in memo]
-        translations = _translations(_courses(wanted)) if has_request_context() else {}
-        lessons = {c: [] for c in wanted}
-        quizzes = {c: [] for c in wanted}
-        for row in db.session.execute(
-            db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position).where(
-                Lesson.course_id.in_(wanted), Lesson.published.is_(True)
-            )
-        ):
-            lessons[row.course_id].append(row)
-        for row in db.session.execute(
-            db.select(Quiz.course_id, Quiz.id, Quiz.title, Quiz.position).where(
-                Quiz.course_id.in_(wanted), Quiz.published.is_(True)
-            )
-        ):
-            quizzes[row.course_id].append(row)
-        for c in wanted:
-            memo[c] = _worded(lessons[c], quizzes[c], translations.get(c))
-    return memo[course_id]
+        memo.update(kept_many(_courses(wanted), "completion.requirements.many", _read_outlines))
+    return memo.get(course_id, ((), ()))  # a course deleted meanwhile has nothing to meet
+
+
+def _read_outlines(courses) -> dict:
+    """Each course's published lessons and quizzes, worded: one query per table for all."""
+    wanted = [course.id for course in courses]
+    translations = _translations(courses) if has_request_context() else {}
+    lessons: dict[int, list] = {c: [] for c in wanted}
+    quizzes: dict[int, list] = {c: [] for c in wanted}
+    for row in db.session.execute(
+        db.select(Lesson.course_id, Lesson.id, Lesson.title, Lesson.position).where(
+            Lesson.course_id.in_(wanted), Lesson.published.is_(True)
+        )
+    ):
+        lessons[row.course_id].append(row)
+    for row in db.session.execute(
+        db.select(Quiz.course_id, Quiz.id, Quiz.title, Quiz.position).where(
+            Quiz.course_id.in_(wanted), Quiz.published.is_(True)
+        )
+    ):
+        quizzes[row.course_id].append(row)
+    return {c: _worded(lessons[c], quizzes[c], translations.get(c)) for c in wanted}
 
 
 def _courses(course_ids) -> list[Course]:
@@ -89,22 +96,22 @@ def _worded(lessons, quizzes, translations=None):
         return translations.text(kind, item.id, "title", item.title) if translations is not None else item.title
 
     return (
-        [
+        tuple(
             _both(
                 lesson.id,
                 _("Read the lesson “%(title)s”", title=title("lessons", lesson)),
                 _url("learn.lesson", lesson_id=lesson.id),
             )
             for lesson in sorted((lesson for lesson in lessons if getattr(lesson, "published", True)), key=by_place)
-        ],
-        [
+        ),
+        tuple(
             _both(
                 quiz.id,
                 _("Pass the quiz “%(title)s”", title=title("quizzes", quiz)),
                 _url("learn.quiz", quiz_id=quiz.id),
             )
             for quiz in sorted((quiz for quiz in quizzes if getattr(quiz, "published", True)), key=by_place)
-        ],
+        ),
     )
 
 

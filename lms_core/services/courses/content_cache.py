@@ -56,17 +56,42 @@ def kept(course, name: str, compute):
     content changes. The value must not be changed by its readers (tuples, frozen
     dataclasses). Inside a transaction that has written course content nothing is kept
     or read: what it sees is not committed yet."""
+    return kept_many([course], name, lambda courses: {course.id: compute()})[course.id]
+
+
+def kept_many(courses, name: str, compute_many) -> dict:
+    """``kept`` for many courses at once: ``compute_many(courses)`` returns
+    ``{course id: value}`` for those not kept yet, all of them in one call (a page of
+    many courses reads their content in one query per table, not one per course)."""
     session = db.session()
     if wrote_content(session):
-        return compute()
-    language = str(get_locale() or course.default_language)
+        return compute_many(list(courses))
+    language = str(get_locale() or "")
     root = request.script_root if has_request_context() else None
-    # created_at as well: SQLite may give a deleted course's id to a new one.
-    key = (name, course.id, course.created_at, course.content_version, language, root)
     cache = _cache()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
+    # created_at as well: SQLite may give a deleted course's id to a new one.
+    keys = {
+        course.id: (
+            name,
+            course.id,
+            course.created_at,
+            course.content_version,
+            language or course.default_language,
+            root,
+        )
+        for course in courses
+    }
+    found, missing = {}, []
+    for course in courses:
+        value = cache.get(keys[course.id])
+        if value is None:
+            missing.append(course)
+        else:
+            found[course.id] = value
+    if missing:
+        computed = compute_many(missing)
         if not wrote_content(session):
-            cache.put(key, value)
-    return value
+            for course in missing:
+                cache.put(keys[course.id], computed[course.id])
+        found.update(computed)
+    return found
