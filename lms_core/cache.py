@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 
 from flask import current_app
 
@@ -47,6 +48,33 @@ class MemoryCache:
 
     def clear(self):
         self._data.clear()
+
+
+class LruCache:
+    """In this process: at most ``size`` values, the least recently used dropped first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
 
 class RedisCache:
@@ -126,6 +154,29 @@ def get_or_compute(namespace: str, key: str, compute, ttl: int | None = None):
         return json.loads(raw)
     value = compute()
     backend().set(full_key, json.dumps(value, default=str), ttl or current_app.config["LMS_CACHE_TTL"])
+    return value
+
+
+DECODED_ENTRIES = 64  # per process: the big values read on every page view (the catalogue)
+
+
+def get_or_compute_shared(namespace: str, key: str, compute, ttl: int | None = None):
+    """``get_or_compute`` for a big value read on every page view: decoded once per
+    process for each JSON text stored (while the stored text is the same, its readers
+    share one decoded value) instead of on every call. Readers must not change it."""
+    full_key = _namespace_key(namespace, key)
+    raw = backend().get(full_key)
+    if raw is None:
+        raw = json.dumps(compute(), default=str)
+        backend().set(full_key, raw, ttl or current_app.config["LMS_CACHE_TTL"])
+    decoded = current_app.extensions.get("lms_cache_decoded")
+    if decoded is None:
+        decoded = current_app.extensions.setdefault("lms_cache_decoded", LruCache(DECODED_ENTRIES))
+    hit = decoded.get(full_key)
+    if hit is not None and (hit[0] is raw or hit[0] == raw):
+        return hit[1]
+    value = json.loads(raw)
+    decoded.put(full_key, (raw, value))
     return value
 
 

@@ -40,3 +40,28 @@ def test_the_redis_cache_is_used_when_redis_is_configured(app):
     backend = cache.backend()
     expected = "RedisCache" if app.config.get("REDIS_URL") else "MemoryCache"
     assert type(backend).__name__ == expected
+
+
+def test_a_shared_value_is_decoded_once_while_its_stored_text_is_the_same(app):
+    """The catalogue is read on every view of its page: its readers share one decoded
+    value until the stored text changes (an invalidation, another process's recompute,
+    an expiry), on either backend."""
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return [{"title": f"Course {len(computed)}"}]
+
+    first = cache.get_or_compute_shared("probe", "cards", compute)
+    assert first == [{"title": "Course 1"}]
+    assert cache.get_or_compute_shared("probe", "cards", compute) is first  # not decoded again
+    assert len(computed) == 1
+
+    cache.invalidate("probe")
+    second = cache.get_or_compute_shared("probe", "cards", compute)
+    assert second == [{"title": "Course 2"}] and len(computed) == 2
+
+    # Another process stored a different text under the same key: it is read, not the old one.
+    cache.backend().set(cache._namespace_key("probe", "cards"), '[{"title": "Course 3"}]')
+    assert cache.get_or_compute_shared("probe", "cards", compute) == [{"title": "Course 3"}]
+    assert len(computed) == 2

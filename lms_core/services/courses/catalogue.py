@@ -106,7 +106,8 @@ def catalogue_cards(language: str) -> list[dict]:
             )
         return cards
 
-    return cache.get_or_compute(CATALOGUE_CACHE, f"cards:{language}", compute)
+    # the whole catalogue on every view of its page: decoded once per process (read-only)
+    return cache.get_or_compute_shared(CATALOGUE_CACHE, f"cards:{language}", compute)
 
 
 @dataclass(frozen=True)

@@ -7,47 +7,20 @@ language and URL root, since they hold worded titles and links."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
+from lms_core.cache import LruCache
 from lms_core.content_version import wrote_content
 from lms_core.extensions import db
 
 ENTRIES = 1024  # per process: a few kilobytes each; the least recently used go first
 
 
-class ContentCache:
-    def __init__(self, size: int = ENTRIES):
-        self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-def _cache() -> ContentCache:
+def _cache() -> LruCache:
     cache = current_app.extensions.get("lms_content_cache")
     if cache is None:
-        cache = current_app.extensions.setdefault("lms_content_cache", ContentCache())
+        cache = current_app.extensions.setdefault("lms_content_cache", LruCache(ENTRIES))
     return cache
 
 
