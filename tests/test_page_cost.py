@@ -59,15 +59,18 @@ PINNED = {
     # a teacher's: + the courses they teach, the hand-ins waiting on their assignments
     "dashboard_teacher": 13,
     "catalogue": 3,
-    "students": 18,  # the same for the course's requirement labels (20 -> 18)
-    "queue": 9,  # with the count on "Release all graded" and the workspace tabs (issue 11)
+    # The course's requirement labels kept as on the dashboard (20 -> 18), and a teacher's
+    # "do they teach this course?" asked once per transaction, not by each tab, menu and
+    # form of a workspace page (-2 on the students page and the gradebook, -1 on the queue)
+    "students": 16,
+    "queue": 8,  # with the count on "Release all graded" and the workspace tabs (issue 11)
     # without Redis the viewer's rank is one count over those with more points and small
     # counts beside them (11: one more statement than the CASE over everyone ahead, cheaper)
     "leaderboard": {"sql": 11, "redis": 3},
-    "gradebook": 18,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
+    "gradebook": 16,  # a page of the core's gradebook (50 learners), with the assignments' and attendance columns
     # the learners under the pass mark, from the per-learner summary: + the plugins' items of an
     # empty page (for the layout) and the learners whose summary is due (none)
-    "gradebook_failing": 21,
+    "gradebook_failing": 19,
     "chats": 5,  # the chat's room list with unread counts
     "chat_room": 20,  # a page of 50 messages: authors, answered messages, files and reactions in one query each
 }

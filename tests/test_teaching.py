@@ -512,3 +512,51 @@ def test_authoring_forms_need_the_page_s_csrf_token(client, factory):
     token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     path_of(client.post(f"/teach/courses/{course.id}/lessons/new", data={"title": "Real", "csrf_token": token}))
     assert [lesson.title for lesson in db.session.execute(db.select(Lesson)).scalars()] == ["Real"]
+
+
+def test_the_course_workspace_costs_the_same_statements_for_one_quiz_and_for_six(client, factory, login, app):
+    from lms_core.testing import count_sql
+
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    factory.quiz(course, title="Quiz one")
+    login(client, teacher)
+
+    course_id = course.id
+
+    def statements() -> tuple[int, str]:
+        client.get(f"/teach/courses/{course_id}")  # caches filled, as any earlier visit would
+        db.session.remove()  # a fresh session, as each request has in production
+        with count_sql(db.engine) as sql:
+            html = page(client, f"/teach/courses/{course_id}")
+        return sql.count, html
+
+    one, _html = statements()
+    course = db.session.get(Course, course.id)
+    for n in range(5):
+        choices = [("right", True), ("wrong", False)]
+        factory.quiz(course, questions=[{"kind": "single", "text": f"Q{i}", "choices": choices} for i in range(n + 2)])
+    six, html = statements()
+    assert six == one  # each quiz's questions counted in one query, not loaded quiz by quiz
+    assert "(1 question)" in html and "(6 questions)" in html
+
+
+def test_whether_a_teacher_teaches_a_course_is_asked_once_per_transaction(app, factory):
+    from lms_core.defaults.permissions import is_staff
+    from lms_core.testing import count_sql
+
+    teacher, other = factory.user(role="teacher"), factory.user(role="teacher")
+    course = factory.course(teacher=teacher)
+    db.session.commit()
+    assert (teacher.role, other.role, course.id) == ("teacher", "teacher", course.id)  # rows loaded again
+    with count_sql(db.engine) as sql:
+        assert is_staff(teacher, course) and is_staff(teacher, course) and not is_staff(other, course)
+    assert sql.count == 2  # one for each teacher
+    db.session.add(CourseStaff(course_id=course.id, user_id=other.id))
+    db.session.flush()  # a change of the staff in this transaction is seen at once
+    assert is_staff(other, course)
+    db.session.rollback()
+    assert not is_staff(other, course)  # and its rollback too
+    db.session.execute(db.delete(CourseStaff).where(CourseStaff.user_id == teacher.id))
+    db.session.commit()
+    assert not is_staff(teacher, course)  # a new transaction asks again

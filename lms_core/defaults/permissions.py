@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from hookspecs import hookimpl
 from lms_core.extensions import db
 from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Lesson, Quiz, User
@@ -27,14 +30,41 @@ _ENROLLED_QUERY = (
 )
 
 
+_STAFF_MEMO = "lms_staff_memo"
+
+
 def is_staff(user: User, course: Course) -> bool:
+    """Whether ``user`` teaches ``course``; asked once per transaction (a teacher's page
+    asks for its tabs, its menu and its forms), again after any flush (staff added or
+    removed in this transaction) and in every new transaction."""
     if user is None:
         return False
     if user.is_admin:
         return True
     if not user.is_teacher:
         return False
-    return db.session.execute(_STAFF_QUERY, {"course_id": course.id, "user_id": user.id}).first() is not None
+    session = db.session()
+    key = (user.id, course.id)
+    memo = session.info.get(_STAFF_MEMO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction and key in memo[1]:
+        return memo[1][key]
+    found = session.execute(_STAFF_QUERY, {"course_id": course.id, "user_id": user.id}).first() is not None
+    transaction = session.get_transaction()
+    if memo is None or memo[0] is not transaction:
+        memo = session.info[_STAFF_MEMO] = (transaction, {})
+    memo[1][key] = found
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_staff(session, _context) -> None:
+    session.info.pop(_STAFF_MEMO, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_staff_of_rolled_back_work(session, _previous_transaction) -> None:
+    session.info.pop(_STAFF_MEMO, None)  # a savepoint's rollback too
 
 
 def is_enrolled(user: User, course: Course, statuses=("active", "completed")) -> bool:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from lms_core.api.validation import id_value
 from lms_core.auth import require
 from lms_core.extensions import db
-from lms_core.models import Course, CourseStaff, Enrollment, Lesson, Quiz
+from lms_core.models import Course, CourseStaff, Enrollment, Lesson, Question, Quiz
 from lms_core.services import ServiceError, courses
 from lms_core.web.forms import CourseForm, StaffForm
 from lms_core.web.teach.blueprint import bp
@@ -138,12 +138,22 @@ def render_editor(
             Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed"))
         )
     ).scalar_one()
+    # every quiz's number of questions in one query (not a load of each quiz's questions)
+    questions = dict(
+        db.session.execute(
+            db.select(Question.quiz_id, db.func.count(Question.id))
+            .join(Quiz, Quiz.id == Question.quiz_id)
+            .where(Quiz.course_id == course.id)
+            .group_by(Question.quiz_id)
+        ).all()
+    )
     return render_template(
         "teach/course.html",
         course=course,
         form=form,
         staff_form=staff_form or StaffForm(formdata=None),
         outline=courses.outline(course, include_unpublished=True),
+        questions=questions,
         enrolled=enrolled,
         view=view,
         image=courses.course_image(course.id) if view == "settings" else None,
