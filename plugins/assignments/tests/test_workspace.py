@@ -157,6 +157,47 @@ def test_the_teachers_to_do_lists_hand_ins_to_grade_and_learners_past_the_deadli
     assert 'id="todo-empty"' in text(client.get("/teach/todo"))
 
 
+def test_learners_past_the_deadline_are_counted_whatever_else_they_did(login, assignments, factory, app):
+    """Counted: active learners with neither a hand-in nor a running extension (a draft
+    is not a hand-in, an expired extension does not count). Not counted: those who
+    handed in, those extended, a held or completed enrolment, a learner of another course."""
+    from lms_assignments.models import Assignment, DeadlineExtension
+    from lms_assignments.workspace import todo
+
+    course, teacher, nothing = assignments.course_with_student(title="Rocks")
+    now = datetime.now(timezone.utc)
+    essay = assignments.create(
+        course, teacher, title="Essay", opens_at=now - timedelta(days=9), due_at=now + timedelta(days=1)
+    )
+    other_course, _other_teacher, stranger = assignments.course_with_student(title="Seas")
+    learners = {
+        name: factory.user(name=name) for name in ("draft", "handed", "extended", "expired", "held", "done", "both")
+    }
+    for user in learners.values():
+        factory.enrol(user, course)
+    assignments.hand_in(learners["draft"], essay, submit=False)
+    assignments.hand_in(learners["handed"], essay)
+    assignments.hand_in(learners["both"], essay)
+    for name, due in (
+        ("extended", now + timedelta(days=2)),
+        ("expired", now - timedelta(hours=1)),
+        ("both", now + timedelta(days=2)),
+    ):
+        db.session.add(DeadlineExtension(assignment_id=essay.id, user_id=learners[name].id, due_at=due))
+    from lms_core.models import Enrollment
+
+    for name, status in (("held", "pending"), ("done", "completed")):
+        db.session.execute(db.update(Enrollment).where(Enrollment.user_id == learners[name].id).values(status=status))
+    db.session.execute(db.update(Assignment).where(Assignment.id == essay.id).values(due_at=now - timedelta(days=1)))
+    db.session.commit()
+
+    with app.test_request_context("/"):
+        items = [i for i in todo(teacher) if "past the deadline" in i.label]
+    # nothing, draft, expired: three of the course's active learners
+    assert [(i.count, i.course_id) for i in items] == [(3, course.id)]
+    assert stranger.id != nothing.id and other_course.id != course.id
+
+
 def test_a_teacher_on_a_daily_summary_gets_one_summary_instead_of_a_notice_each(
     client, login, assignments, factory, run_jobs
 ):
