@@ -230,20 +230,42 @@ def verify_json(number):
 def course(course_id):
     course = db.get_or_404(Course, course_id)
     require("certificate.manage", course)
+    total = db.session.execute(
+        db.select(db.func.count(Certificate.id)).where(Certificate.course_id == course.id)
+    ).scalar_one()
+    pages = max(-(-total // CERTIFICATES_PER_PAGE), 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     rows = (
         db.session.execute(
-            db.select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at.desc())
+            db.select(Certificate)
+            .where(Certificate.course_id == course.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+            .limit(CERTIFICATES_PER_PAGE)
+            .offset((page - 1) * CERTIFICATES_PER_PAGE)
         )
         .scalars()
         .all()
     )
     batch = jobs.latest_batch(course.id)
+    batch = jobs.batch_progress(batch) if batch else None
+    template = designs.template_of(course.id)
+    # The page's learners in one query (a learner may have been deleted: the certificate
+    # keeps their name), read last: what comes before may commit, which expires rows.
+    learner_ids = sorted({row.user_id for row in rows if row.user_id})
+    learners = (
+        {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_(learner_ids))).scalars()}
+        if learner_ids
+        else {}
+    )
     return render_template(
         "certificates/course.html",
         course=course,
         certificates=rows,
-        template=designs.template_of(course.id),
-        batch=jobs.batch_progress(batch) if batch else None,
+        learners=learners,
+        page=page,
+        pages=pages,
+        template=template,
+        batch=batch,
     )
 
 
@@ -474,8 +496,7 @@ def sample_certificate(
     )
 
 
-def learner_of(certificate: Certificate) -> User | None:
-    return db.session.get(User, certificate.user_id) if certificate.user_id else None
+CERTIFICATES_PER_PAGE = 100  # a course page lists them newest first, a hundred at a time
 
 
 @bp.app_template_filter("certificate_status")
@@ -487,8 +508,3 @@ def certificate_status(certificate: Certificate) -> str:
     if certificate.pdf_path is None:
         return _("Being prepared")
     return _("Valid")
-
-
-@bp.context_processor
-def certificate_helpers():
-    return {"certificate_learner": learner_of}

@@ -196,3 +196,36 @@ def test_a_regeneration_whose_jobs_all_died_is_closed_by_the_sweep(client, login
     db.session.refresh(batch)
     assert batch.finished_at is not None
     assert 'id="regenerate" disabled' not in client.get(f"/certificates/courses/{course.id}").get_data(as_text=True)
+
+
+def test_the_course_s_certificates_are_listed_a_page_at_a_time_with_their_learners_in_one_query(
+    client, login, teacher, course, graduation, monkeypatch
+):
+    import re
+
+    from lms_certificates import views
+    from lms_core.testing import count_sql
+
+    monkeypatch.setattr(views, "CERTIFICATES_PER_PAGE", 2)
+    for name in ("Anna", "Boris"):
+        graduation.complete(course, name=name)
+    login(client, teacher)
+
+    def listed(path) -> tuple[list[str], str, int]:
+        client.get(path)
+        db.session.remove()  # each request on a fresh session, as in production
+        with count_sql(db.engine) as sql:
+            html = client.get(path).get_data(as_text=True)
+        return re.findall(r"<tr><td>([^<]+)<br>", html), html, sql.count
+
+    names, html, _count = listed(f"/certificates/courses/{course.id}")
+    assert names == ["Boris", "Anna"] and 'id="certificate-pages"' not in html
+    graduation.complete(db.session.merge(course), name="Chen")
+    names, html, two_learners = listed(f"/certificates/courses/{course.id}")
+    assert names == ["Chen", "Boris"] and "Page 1 of 2" in html
+    names, html, one_learner = listed(f"/certificates/courses/{course.id}?page=2")
+    assert names == ["Anna"] and 'rel="prev"' in html
+    assert two_learners == one_learner  # the learners of a page: one query, however many
+    assert listed(f"/certificates/courses/{course.id}?page=9")[0] == ["Anna"]  # the last page
+    client.post("/language", data={"language": "ru"})
+    assert "Страница 2 из 2" in listed(f"/certificates/courses/{course.id}?page=2")[1]
