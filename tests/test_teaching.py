@@ -541,6 +541,33 @@ def test_the_course_workspace_costs_the_same_statements_for_one_quiz_and_for_six
     assert "(1 question)" in html and "(6 questions)" in html
 
 
+def test_the_translation_pages_cost_the_same_statements_for_one_quiz_and_for_six(client, factory, login):
+    from lms_core.testing import count_sql
+
+    teacher = factory.user(role="teacher")
+    course = factory.course(teacher=teacher, default_language="en")
+    factory.quiz(course, title="Quiz one")
+    course_id = course.id
+    login(client, teacher)
+
+    def statements(path) -> tuple[int, str]:
+        client.get(path)
+        db.session.remove()
+        with count_sql(db.engine) as sql:
+            html = page(client, path)
+        return sql.count, html
+
+    paths = [f"/teach/courses/{course_id}/translations", f"/teach/courses/{course_id}/translations/ru"]
+    before = [statements(path)[0] for path in paths]
+    course = db.session.get(Course, course_id)
+    for n in range(5):
+        choices = [("right", True), ("wrong", False), (f"other {n}", False)]
+        factory.quiz(course, questions=[{"kind": "single", "text": f"Q{i}", "choices": choices} for i in range(n + 2)])
+    after = [statements(path) for path in paths]
+    assert [count for count, _html in after] == before  # two queries for every question and choice
+    assert "other 4" in after[1][1]  # the last quiz's choices are on the form
+
+
 def test_whether_a_teacher_teaches_a_course_is_asked_once_per_transaction(app, factory):
     from lms_core.defaults.permissions import is_staff
     from lms_core.testing import count_sql

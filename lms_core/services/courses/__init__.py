@@ -56,6 +56,7 @@ from lms_core.services.courses.quizzes import attempt_count, create_quiz, delete
 from lms_core.services.courses.staff import add_staff, remove_staff
 from lms_core.services.courses.translations import (
     TRANSLATABLE,
+    load_translatable_content,
     save_translations,
     set_translation,
     translatable_objects,
@@ -108,6 +109,7 @@ __all__ = [
     "set_course_published",
     "set_translation",
     "slugify",
+    "load_translatable_content",
     "translatable_objects",
     "translation_key",
     "translation_report",

@@ -44,6 +44,7 @@ def describe(obj) -> str:
 def translation_groups(course: Course):
     """The course's translatable objects in the order a learner meets them, each with
     the fields that have a source text."""
+    courses.load_translatable_content(course)
     groups = [course]
     for item in courses.outline(course, include_unpublished=True):
         groups.append(item)
