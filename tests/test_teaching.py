@@ -587,3 +587,24 @@ def test_whether_a_teacher_teaches_a_course_is_asked_once_per_transaction(app, f
     db.session.execute(db.delete(CourseStaff).where(CourseStaff.user_id == teacher.id))
     db.session.commit()
     assert not is_staff(teacher, course)  # a new transaction asks again
+
+
+def test_the_teaching_list_shows_an_administrator_every_course_a_page_at_a_time(client, factory, login, monkeypatch):
+    from lms_core.web.teach import courses as course_pages
+
+    monkeypatch.setattr(course_pages, "COURSES_PER_PAGE", 2)
+    for title in ("Botany", "Algebra", "Chemistry"):
+        factory.course(title=title)
+    login(client, factory.user(role="admin"))
+
+    def titles(html: str) -> list[str]:
+        table = html.split('id="my-courses"', 1)[1].split("</table>", 1)[0]
+        return re.findall(r'<td><a href="/teach/courses/\d+">([^<]+)</a>', table)
+
+    first = page(client, "/teach/")
+    assert titles(first) == ["Algebra", "Botany"] and "Page 1 of 2" in first
+    last = page(client, "/teach/?page=2")
+    assert titles(last) == ["Chemistry"] and 'rel="prev"' in last and 'rel="next"' not in last
+    assert titles(page(client, "/teach/?page=7")) == ["Chemistry"]  # past the end: the last page
+    client.post("/language", data={"language": "ru"})
+    assert "Страница 1 из 2" in page(client, "/teach/")

@@ -23,11 +23,23 @@ def index():
     return render_index(form)
 
 
+COURSES_PER_PAGE = 50  # an administrator sees every course of the platform
+
+
 def render_index(form, status: int = 200):
-    query = db.select(Course).order_by(Course.title)
+    query = db.select(Course)
     if not g.user.is_admin:
         query = query.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == g.user.id)
-    my_courses = db.session.execute(query).scalars().all()
+    total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(-(-total // COURSES_PER_PAGE), 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    my_courses = (
+        db.session.execute(
+            query.order_by(Course.title, Course.id).limit(COURSES_PER_PAGE).offset((page - 1) * COURSES_PER_PAGE)
+        )
+        .scalars()
+        .all()
+    )
     ids = [c.id for c in my_courses]
     counts = {"lessons": {}, "quizzes": {}, "students": {}}
     if ids:
@@ -43,7 +55,10 @@ def render_index(form, status: int = 200):
                     .group_by(model.course_id)
                 ).all()
             )
-    return render_template("teach/index.html", courses=my_courses, counts=counts, form=form), status
+    return (
+        render_template("teach/index.html", courses=my_courses, counts=counts, form=form, page=page, pages=pages),
+        status,
+    )
 
 
 @bp.route("/courses", methods=["POST"])
