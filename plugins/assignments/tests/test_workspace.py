@@ -275,3 +275,31 @@ def test_release_all_says_how_many_grades_go_out(client, login, assignments, fac
     page = text(client.get(f"/assignments/{essay.id}/queue"))
     assert 'data-confirm="Release 1 graded hand-in? The learner sees the grade' in page
     assert "Release all graded (1)" in page
+
+
+def test_a_learner_s_list_of_assignments_costs_the_same_statements_for_one_and_for_five(
+    client, login, assignments, factory
+):
+    from lms_core.testing import count_sql
+
+    course, teacher, student = assignments.course_with_student(title="Rocks")
+    course_id = course.id
+    first = assignments.create(course, teacher, title="Essay 1")
+    assignments.hand_in(student, first)
+    login(client, student)
+
+    def listed() -> tuple[int, str]:
+        client.get(f"/assignments/course/{course_id}")
+        db.session.remove()  # a fresh session, as each request has in production
+        with count_sql(db.engine) as sql:
+            html = text(client.get(f"/assignments/course/{course_id}"))
+        return sql.count, html
+
+    one, html = listed()
+    assert "Handed in" in html
+    course = db.session.get(type(course), course_id)
+    for n in range(2, 6):
+        assignments.create(course, db.session.merge(teacher), title=f"Essay {n}")
+    five, html = listed()
+    assert five == one  # deadlines, states and the enrolment: a query each for all of them
+    assert html.count("Not started") == 4 and html.count("Handed in") == 1
