@@ -154,6 +154,15 @@ def total_points(user_id: int, board: str = "all") -> int:
     )
 
 
+def points_on_boards(user_id: int, boards: list[str]) -> dict[str, int]:
+    """The user's points on each of these boards (0 where they have none), one query."""
+    if not boards:
+        return {}
+    query = db.select(Score.board, Score.points).where(Score.user_id == user_id, Score.board.in_(boards))
+    found = dict(db.session.execute(query).all())
+    return {board: found.get(board) or 0 for board in boards}
+
+
 def history(user_id: int, limit: int = 200) -> list[PointAward]:
     return list(
         db.session.execute(

@@ -84,7 +84,8 @@ def profile():
         .scalars()
         .all()
     )
-    per_course = [(c, ledger.total_points(user.id, board_key(c.id))) for c in course_rows]
+    points = ledger.points_on_boards(user.id, [board_key(c.id) for c in course_rows])  # one query for all
+    per_course = [(c, points[board_key(c.id)]) for c in course_rows]
     history = ledger.history(user.id)
     return render_template(
         "gamification/profile.html",

@@ -31,6 +31,41 @@ def test_a_student_sees_points_on_the_course_page_dashboard_and_profile(client, 
     assert "Passed the quiz “Moons”" in profile and "First steps" in profile and 'id="total-points"' in profile
 
 
+def test_the_profile_s_points_per_course_cost_one_query_however_many_courses(client, factory, login, pass_quiz):
+    import re
+
+    from lms_core.testing import count_sql
+
+    student = factory.user()
+    student_id = student.id
+    login(client, student)
+
+    def profile() -> tuple[int, list[str]]:
+        client.get("/gamification/me")
+        db.session.remove()  # a fresh session, as each request has in production
+        with count_sql(db.engine) as sql:
+            html = client.get("/gamification/me").get_data(as_text=True)
+        block = html.split('<ul class="per-course">', 1)[1].split("</ul>", 1)[0]
+        return sql.count, re.findall(r">([^<]+)</a>: ([0-9]+)", block)
+
+    def course_with_points(title, points_passed=True):
+        course = factory.course(title=title)
+        me = db.session.get(type(student), student_id)
+        factory.enrol(me, course)
+        if points_passed:
+            pass_quiz(me, factory.quiz(course, title=f"{title} quiz"))
+
+    course_with_points("Astronomy")
+    one, shown = profile()
+    [(title, points)] = shown
+    assert title == "Astronomy" and int(points) > 0  # a passed quiz and a completed course
+    course_with_points("Botany")
+    course_with_points("Chemistry", points_passed=False)
+    three, shown = profile()
+    assert shown == [("Astronomy", points), ("Botany", points), ("Chemistry", "0")]
+    assert three == one
+
+
 def test_the_points_history_names_the_quiz_in_the_readers_language_with_the_courses_fallback(
     client, factory, login, pass_quiz
 ):
