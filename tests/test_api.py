@@ -619,3 +619,51 @@ def test_responses_match_the_schemas_the_document_promises(client, factory):
     check(client.post(f"{API}/courses", headers=staff, json={"title": "New"}), "Course")
     check(client.get(f"{API}/courses/999999", headers=headers), "Error")
     check(client.patch(f"{API}/me", headers=headers, json={"name": 1}), "Error")
+
+
+# ------------------------------------------------------------------ cost
+
+
+def test_course_lists_details_and_attempts_cost_the_same_statements_for_one_and_for_four(client, factory):
+    """No query per course, quiz or attempt: the list (translations, the caller's staff
+    rights), a course's detail (what the caller finished) and the staff's attempts (each
+    learner, quiz, question and choice)."""
+    from lms_core.testing import count_sql
+
+    teacher = factory.user(role="teacher")
+    headers = token_for(teacher)
+    taught = factory.course(teacher=teacher, title="Taught 0")
+    course_id = taught.id
+    factory.course(title="Other 0")
+
+    def cost(path: str):
+        client.get(path, headers=headers)
+        db.session.remove()  # a fresh session, as each request has in production
+        with count_sql(db.engine) as sql:
+            response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return sql.count, response.get_json()
+
+    paths = [f"{API}/courses?lang=ru", f"{API}/courses/{course_id}", f"{API}/courses/{course_id}/attempts"]
+    taught = db.session.get(Course, course_id)
+    quiz = factory.quiz(taught, title="Quiz 0")
+    factory.attempt(factory.user(), quiz)
+    before = [cost(path)[0] for path in paths]
+
+    taught = db.session.get(Course, course_id)
+    teacher = db.session.get(type(teacher), teacher.id)
+    for n in range(1, 4):
+        mine = factory.course(teacher=teacher, title=f"Taught {n}")
+        factory.translate(mine, mine, "title", "ru", f"Преподаю {n}")
+        factory.course(title=f"Other {n}")
+        quiz = factory.quiz(db.session.get(Course, course_id), title=f"Quiz {n}")
+        factory.attempt(factory.user(), quiz)
+    after = [cost(path) for path in paths]
+    assert [count for count, _body in after] == before
+
+    listed = {item["title"]: item["can_edit"] for item in after[0][1]["items"]}
+    assert listed["Преподаю 3"] is True and listed["Other 3"] is False and listed["Taught 0"] is True
+    assert len(after[1][1]["outline"]) == 4 and after[2][1]["total"] == 4
+    assert {a["user"]["name"] for a in after[2][1]["items"]} and all(
+        a["course_id"] == course_id for a in after[2][1]["items"]
+    )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import g, jsonify, url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms_core.api import api_blueprint as bp
 from lms_core.api import serializers, validation
 from lms_core.api.access import allow, allowed, find, not_found
+from lms_core.defaults.permissions import preload_staff
 from lms_core.extensions import db
 from lms_core.i18n import ContentTranslations
-from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Quiz, User
-from lms_core.services import courses, enrolment, progress, quizzes
+from lms_core.models import Attempt, Course, CourseStaff, Enrollment, Question, Quiz, User
+from lms_core.services import courses, enrolment, progress
 
 # Only the JSON types are checked here; ``services.courses`` checks the values.
 COURSE_FIELDS = {
@@ -22,19 +24,13 @@ COURSE_FIELDS = {
 }
 
 
-def course_summary(course: Course, language: str) -> dict:
-    return serializers.course(course, ContentTranslations(course, language), allowed("course.edit", course))
-
-
 def course_detail(course: Course, language: str) -> dict:
     texts = ContentTranslations(course, language)
     staff = allowed("course.edit", course)
-    done = progress.completed_lesson_ids(g.user.id, course.id)
+    done, passed = progress.done_and_passed(g.user.id, course.id)  # one query for every item
 
     def finished(item) -> bool:
-        if isinstance(item, Quiz):
-            return any(a.passed for a in quizzes.attempts_of(g.user.id, item.id))
-        return item.id in done
+        return item.id in (passed if isinstance(item, Quiz) else done)
 
     body = serializers.course(course, texts, staff)
     body["outline"] = [
@@ -58,8 +54,11 @@ def list_courses():
             visible = visible.where(Course.id.in_(published_ids) | Course.id.in_(taught))
         else:
             visible = visible.where(Course.id.in_(published_ids))
-    rows = db.session.execute(visible.order_by(Course.title, Course.id)).scalars()
-    return jsonify({"items": [course_summary(row, language) for row in rows]})
+    rows = db.session.execute(visible.order_by(Course.title, Course.id)).scalars().all()
+    # every course's translations and the caller's staff rights in one query each
+    texts = ContentTranslations.of_many(rows, language)
+    preload_staff(g.user, [row.id for row in rows])
+    return jsonify({"items": [serializers.course(row, texts[row.id], allowed("course.edit", row)) for row in rows]})
 
 
 @bp.post("/courses")
@@ -146,5 +145,8 @@ def course_attempts(course_id):
         query = query.where(Attempt.quiz_id == quiz_id)
     if user_id is not None:
         query = query.where(Attempt.user_id == user_id)
-    query = query.order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    # each attempt's learner, quiz, questions and choices: a query each for the page, not per attempt
+    query = query.order_by(Attempt.started_at.desc(), Attempt.id.desc()).options(
+        joinedload(Attempt.user), selectinload(Attempt.quiz).selectinload(Quiz.questions).selectinload(Question.choices)
+    )
     return jsonify(serializers.page_of(query, lambda row: serializers.attempt(row, staff=True), page, per_page))
