@@ -198,9 +198,12 @@ def object_type(obj) -> str:
 
 def content_translations(course) -> ContentTranslations:
     """Per request and course, the translations in the interface language."""
+    return translations_in(course, str(get_locale() or course.default_language))
 
+
+def translations_in(course, language: str) -> ContentTranslations:
+    """Per request, course and language, the course's translations (one query each)."""
     cache = g.setdefault("lms_content_translations", {})
-    language = str(get_locale() or course.default_language)
     key = (course.id, language)
     if key not in cache:
         cache[key] = ContentTranslations(course, language)

@@ -644,7 +644,7 @@ def test_course_lists_details_and_attempts_cost_the_same_statements_for_one_and_
         assert response.status_code == 200, response.get_data(as_text=True)
         return sql.count, response.get_json()
 
-    paths = [f"{API}/courses?lang=ru", f"{API}/courses/{course_id}", f"{API}/courses/{course_id}/attempts"]
+    paths = [f"{API}/courses?lang=ru", f"{API}/courses/{course_id}", f"{API}/courses/{course_id}/attempts?lang=ru"]
     taught = db.session.get(Course, course_id)
     quiz = factory.quiz(taught, title="Quiz 0")
     factory.attempt(factory.user(), quiz)

@@ -580,13 +580,20 @@ def test_whether_a_teacher_teaches_a_course_is_asked_once_per_transaction(app, f
         assert is_staff(teacher, course) and is_staff(teacher, course) and not is_staff(other, course)
     assert sql.count == 2  # one for each teacher
     db.session.add(CourseStaff(course_id=course.id, user_id=other.id))
-    db.session.flush()  # a change of the staff in this transaction is seen at once
-    assert is_staff(other, course)
+    assert is_staff(other, course)  # a change of the staff waiting in the session is seen at once
     db.session.rollback()
     assert not is_staff(other, course)  # and its rollback too
+    savepoint = db.session.begin_nested()
+    db.session.add(CourseStaff(course_id=course.id, user_id=other.id))
+    db.session.flush()
+    assert is_staff(other, course)
+    savepoint.rollback()
+    assert not is_staff(other, course)  # a savepoint's rollback as well
+    assert is_staff(teacher, course)
     db.session.execute(db.delete(CourseStaff).where(CourseStaff.user_id == teacher.id))
+    assert not is_staff(teacher, course)  # a DELETE statement through the session
     db.session.commit()
-    assert not is_staff(teacher, course)  # a new transaction asks again
+    assert not is_staff(teacher, course)
 
 
 def test_the_teaching_list_shows_an_administrator_every_course_a_page_at_a_time(client, factory, login, monkeypatch):

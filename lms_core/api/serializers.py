@@ -8,7 +8,7 @@ from flask import g
 
 from lms_core import i18n
 from lms_core.extensions import db
-from lms_core.i18n import ContentTranslations
+from lms_core.i18n import ContentTranslations, translations_in
 from lms_core.models import Lesson
 from lms_core.services import markdown, quizzes
 
@@ -167,7 +167,7 @@ def attempt(row, staff: bool = False) -> dict:
         # and feedback only as the quiz's review policy allows.
         entry["results"] = quizzes.question_scores(row)
         if quizzes.review_shown(row, staff=staff):
-            texts = ContentTranslations(row.quiz.course, content_language_or_default())
+            texts = translations_in(row.quiz.course, content_language_or_default())  # once per course and request
             entry["review"] = {
                 str(q.id): {"correct_answer": quizzes.correct_answer(q), "feedback": texts.get(q, "feedback") or ""}
                 for q in row.quiz.questions

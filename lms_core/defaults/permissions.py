@@ -36,7 +36,9 @@ _STAFF_MEMO = "lms_staff_memo"
 def is_staff(user: User, course: Course) -> bool:
     """Whether ``user`` teaches ``course``; asked once per transaction (a teacher's page
     asks for its tabs, its menu and its forms), again after any flush (staff added or
-    removed in this transaction) and in every new transaction."""
+    removed through the session in this transaction, flushed or waiting to be, or by an
+    ``db.insert``, ``db.update`` or ``db.delete`` statement run through the session) and in every new
+    transaction."""
     if user is None:
         return False
     if user.is_admin:
@@ -47,7 +49,16 @@ def is_staff(user: User, course: Course) -> bool:
     key = (user.id, course.id)
     memo = session.info.get(_STAFF_MEMO)
     transaction = session.get_transaction()
-    if memo is not None and transaction is not None and memo[0] is transaction and key in memo[1]:
+    # Not while changes wait in the session (staff added or removed, not flushed yet):
+    # the query sees them, as before the memo (its autoflush writes them, and a flush
+    # forgets the memo).
+    if (
+        memo is not None
+        and transaction is not None
+        and memo[0] is transaction
+        and key in memo[1]
+        and not (session.new or session.deleted or session.dirty)
+    ):
         return memo[1][key]
     found = session.execute(_STAFF_QUERY, {"course_id": course.id, "user_id": user.id}).first() is not None
     transaction = session.get_transaction()
@@ -81,6 +92,12 @@ def preload_staff(user: User, course_ids) -> None:
 @event.listens_for(Session, "after_flush")
 def _forget_staff(session, _context) -> None:
     session.info.pop(_STAFF_MEMO, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_staff_on_a_write_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(_STAFF_MEMO, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -73,7 +73,8 @@ def catalogue_cards(language: str) -> list[dict]:
     """The catalogue in one language: each published course's slug, title and summary
     (translated where a translation exists), its teachers' names, its picture (``image``:
     a hash for its address, or ``None``) and ``languages`` (those it has content in),
-    cached until a course changes."""
+    cached until a course changes. Shared by every request of the process
+    (``cache.get_or_compute_shared``): read the cards, never change them."""
 
     def compute():
         translated = {}
