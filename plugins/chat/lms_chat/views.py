@@ -52,6 +52,14 @@ def chat_file_size(size: int) -> str:
 @login_required
 def index():
     found = messages.readable_rooms(_user())
+    # the rooms' courses and the people of direct rooms, for their titles: a query each
+    # kind for the whole list, not one per room (kept referenced until the page is drawn)
+    course_ids = {r.course_id for r, _n in found if r.course_id is not None}
+    people_ids = {i for r, _n in found if r.kind == DIRECT for i in (r.user_a_id, r.user_b_id) if i is not None}
+    loaded = [
+        *(db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars() if course_ids else ()),
+        *(db.session.execute(db.select(User).where(User.id.in_(people_ids))).scalars() if people_ids else ()),
+    ]
     shared = sorted(
         ((r, n) for r, n in found if r.kind in SHARED),
         key=lambda item: (item[0].course_id, item[0].kind == TOPIC, item[0].archived_at is not None, item[0].id),
@@ -61,6 +69,7 @@ def index():
         course_rooms=shared,
         direct_rooms=[(r, n) for r, n in found if r.kind == DIRECT],
         title_of=lambda room: rooms.title(room, _user()),
+        loaded=loaded,
     )
 
 
