@@ -2,8 +2,9 @@
 product's plugins that a course or a quiz names (and every page without arguments) is
 asked as a learner, a teacher and an administrator on a small platform, then again after
 the platform grew with more of everything a page lists: lessons, quizzes with their
-questions and choices, assignments with hand-ins, learners with progress and attempts,
-courses taught, translations. The number of SQL statements of each page must not change:
+questions and choices (the quiz the quiz pages show too), assignments with hand-ins,
+learners with progress and attempts, courses taught, translations, the learner's other
+courses and conversations. The number of SQL statements of each page must not change:
 an N+1 query anywhere (a plugin's page too) fails here, without a page having to be
 pinned by hand as ``tests/test_page_cost.py`` does for the busiest ones.
 """
@@ -101,15 +102,30 @@ class Platform:
             self.enrol(learner)
 
     def elsewhere(self, n: int):
-        """More courses of the student's (another teacher's, with a lesson and a quiz)."""
+        """More courses of the student's (another teacher's, with a lesson and a quiz), and
+        a conversation with each of their teachers."""
         for _ in range(n):
-            other = self.factory.course(teacher=self.factory.user(role="teacher"))
+            teacher = self.factory.user(role="teacher")
+            other = self.factory.course(teacher=teacher)
             self.factory.lesson(other)
             self.factory.quiz(other)
             self.enrol(self.student, other.id)
+            if installed(self.app, "chat"):
+                from lms_chat import rooms
+
+                rooms.direct_room(db.session.get(User, self.student), teacher, db.session.get(Course, other.id))
+                db.session.commit()
+
+    def more_questions(self, n: int):
+        """More questions, with more choices, in the quiz the quiz pages show."""
+        quiz = db.session.get(Course, self.course).quizzes[0]
+        for i in range(n):
+            choices = [("right", True), ("wrong", False), (f"other {i}", False)]
+            courses.add_question(quiz, "single", f"More {i}", 1, choices, ())
 
     def grow(self):
         self.add_items(3)
+        self.more_questions(3)  # before the new learners, whose attempts answer them
         self.add_learners(3)
         self.taught(3)
         self.elsewhere(3)
@@ -130,6 +146,10 @@ class Platform:
         return sorted(found)
 
     def statements(self, login) -> dict[tuple[str, str], int]:
+        """Each page's statements, asked once to fill the caches and then counted. Caches
+        that live for some seconds (the enabled plugins, the menu's counts, a session's
+        last-seen mark) must not expire between the two: they are emptied before the
+        first and kept long enough (``steady_clock``)."""
         self.seen: dict[tuple[str, str], list[str]] = {}
         people = {"student": self.student, "teacher": self.teacher, "admin": self.admin}
         counts = {}
@@ -139,6 +159,7 @@ class Platform:
             for path in self.paths():
                 self.app.extensions["lms_plugins"].forget_enabled_state()
                 self.app.extensions.pop("lms_gamification_levels", None)
+                self.app.extensions["lms_cache"].clear()
                 if client.get(path).status_code != 200:  # fills the caches, as an earlier visit would
                     continue
                 db.session.remove()  # each request on a fresh session, as in production
@@ -151,7 +172,17 @@ class Platform:
         return counts
 
 
-def test_no_page_costs_more_statements_when_the_platform_grows(app, factory, run_jobs, login):
+@pytest.fixture
+def steady_clock(monkeypatch):
+    """What lives for seconds lives for the test (a slow machine must not change a count)."""
+    from lms_core import plugins
+    from lms_core.services import sessions
+
+    monkeypatch.setattr(plugins, "ENABLED_STATE_TTL", 3600.0)
+    monkeypatch.setattr(sessions, "SEEN_PRECISION", timedelta(days=1))
+
+
+def test_no_page_costs_more_statements_when_the_platform_grows(app, factory, run_jobs, login, steady_clock):
     platform = Platform(app, factory, run_jobs)
     small = platform.statements(login)
     assert len(small) > 60, sorted(small)  # the sweep reaches the pages (a login redirect would not count)

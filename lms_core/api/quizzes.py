@@ -11,7 +11,7 @@ from lms_core.api import serializers, validation
 from lms_core.api.access import allow, allowed, find
 from lms_core.i18n import ContentTranslations
 from lms_core.models import Attempt, Quiz
-from lms_core.services import ServiceError, quizzes
+from lms_core.services import ServiceError, courses, quizzes
 
 SUBMIT_RULES = {"answers": validation.answers}
 GRADE_RULES = {"scores": validation.question_grades, "comments": validation.question_comments}
@@ -29,6 +29,7 @@ def may_take_or_teach(quiz: Quiz) -> bool:
 def get_quiz(quiz_id):
     quiz = find(Quiz, quiz_id)
     staff = may_take_or_teach(quiz)
+    courses.load_questions([quiz])  # its questions and their choices: two queries
     texts = ContentTranslations(quiz.course, validation.content_language())
     current = quizzes.open_attempt(g.user.id, quiz.id)
     return jsonify(

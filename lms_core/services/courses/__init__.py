@@ -53,6 +53,7 @@ from lms_core.services.courses.outline import (
 )
 from lms_core.services.courses.questions import add_question, delete_question, update_question
 from lms_core.services.courses.quizzes import attempt_count, create_quiz, delete_quiz, update_quiz
+from lms_core.services.courses.loading import load_questions
 from lms_core.services.courses.staff import add_staff, remove_staff
 from lms_core.services.courses.translations import (
     TRANSLATABLE,
@@ -109,6 +110,7 @@ __all__ = [
     "set_course_published",
     "set_translation",
     "slugify",
+    "load_questions",
     "load_translatable_content",
     "translatable_objects",
     "translation_key",

@@ -9,6 +9,7 @@ from lms_core.extensions import db
 from lms_core.models import Choice, Course, Lesson, Question, Quiz, Translation
 from lms_core.services import ServiceError
 from lms_core.services.courses.catalogue import course_changed
+from lms_core.services.courses.loading import load_questions
 from lms_core.services.courses.checks import TITLE_MAX_LENGTH, _raise_invalid, _text
 
 
@@ -31,33 +32,7 @@ def load_translatable_content(course: Course) -> None:
     """Every quiz's questions and every question's choices, in two queries for the whole
     course, where not loaded yet: the translation pages walk all of them, and loading
     them quiz by quiz and question by question cost a query each (60 for 20 quizzes)."""
-    _load_children(course.quizzes, "questions", Question, Question.quiz_id, Question.position)
-    _load_children(
-        [question for quiz in course.quizzes for question in quiz.questions],
-        "choices",
-        Choice,
-        Choice.question_id,
-        Choice.position,
-    )
-
-
-def _load_children(parents, name: str, model, parent_key, position) -> None:
-    """``parent.<name>`` of every parent whose collection is not loaded yet, one query for
-    all, set as the relationship's loaded value (pending changes are kept: the query
-    autoflushes them first)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    wanted = [parent for parent in parents if name in inspect(parent).unloaded]
-    if not wanted:
-        return
-    found: dict[int, list] = {parent.id: [] for parent in wanted}
-    for child in db.session.execute(
-        db.select(model).where(parent_key.in_(list(found))).order_by(parent_key, position)
-    ).scalars():
-        found[getattr(child, parent_key.key)].append(child)
-    for parent in wanted:
-        set_committed_value(parent, name, found[parent.id])
+    load_questions(course.quizzes)
 
 
 def translatable_objects(course: Course):

@@ -9,7 +9,7 @@ from flask import render_template, request
 from lms_core.auth import current_user, require
 from lms_core.extensions import db
 from lms_core.models import Quiz
-from lms_core.services import ServiceError, quizzes
+from lms_core.services import ServiceError, courses, quizzes
 from lms_core.web.teach.blueprint import bp
 
 
@@ -17,6 +17,7 @@ from lms_core.web.teach.blueprint import bp
 def preview_quiz(quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     require("course.edit", quiz.course)
+    courses.load_questions([quiz])  # its questions and their choices: two queries
     result = None
     errors: dict[str, str] = {}
     answers: dict = {}

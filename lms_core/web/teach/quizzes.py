@@ -64,6 +64,7 @@ def new_quiz(course_id):
 def quiz(quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     require("course.edit", quiz.course)
+    courses.load_questions([quiz])  # its questions and their choices: two queries
     form = QuizForm(obj=quiz) if request.method == "GET" else QuizForm()
     if request.method == "GET":
         form.due_at.data = local_from_utc(quiz.due_at)  # obj would give the UTC value
