@@ -213,26 +213,13 @@ def translations_in(course, language: str) -> ContentTranslations:
 def preload_content_translations(courses) -> None:
     """Load the translations of many courses in the interface language in one query
     (a page listing courses), so ``localized`` answers each from the request's cache."""
-
-    from lms_core.models import Translation
-
     cache = g.setdefault("lms_content_translations", {})
     language = str(get_locale() or "")
-    wanted = {c.id: c for c in courses if c.default_language != language and (c.id, language) not in cache}
-    if not wanted:
-        return
-    texts = {course_id: {} for course_id in wanted}
-    for course_id, object_type, object_id, field, text in db.session.execute(
-        db.select(
-            Translation.course_id, Translation.object_type, Translation.object_id, Translation.field, Translation.text
-        ).where(Translation.course_id.in_(list(wanted)), Translation.language == language)
-    ):
-        if text:
-            texts[course_id][(object_type, object_id, field)] = text
-    for course_id, course in wanted.items():
-        translations = ContentTranslations.__new__(ContentTranslations)
-        translations.course, translations.language, translations._texts = course, language, texts[course_id]
-        cache[(course_id, language)] = translations
+    wanted = [c for c in courses if c.default_language != language and (c.id, language) not in cache]
+    if wanted:
+        cache.update(
+            {(course_id, language): texts for course_id, texts in ContentTranslations.of_many(wanted, language).items()}
+        )
 
 
 def localized(obj, field: str, course=None) -> str:

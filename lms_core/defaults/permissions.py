@@ -61,11 +61,17 @@ def is_staff(user: User, course: Course) -> bool:
     ):
         return memo[1][key]
     found = session.execute(_STAFF_QUERY, {"course_id": course.id, "user_id": user.id}).first() is not None
+    _staff_answers(session)[key] = found
+    return found
+
+
+def _staff_answers(session) -> dict:
+    """The answers kept for the session's current transaction (a new one starts empty)."""
     transaction = session.get_transaction()
+    memo = session.info.get(_STAFF_MEMO)
     if memo is None or memo[0] is not transaction:
         memo = session.info[_STAFF_MEMO] = (transaction, {})
-    memo[1][key] = found
-    return found
+    return memo[1]
 
 
 def preload_staff(user: User, course_ids) -> None:
@@ -82,11 +88,7 @@ def preload_staff(user: User, course_ids) -> None:
             db.select(CourseStaff.course_id).where(CourseStaff.user_id == user.id, CourseStaff.course_id.in_(ids))
         ).scalars()
     )
-    transaction = session.get_transaction()
-    memo = session.info.get(_STAFF_MEMO)
-    if memo is None or memo[0] is not transaction:
-        memo = session.info[_STAFF_MEMO] = (transaction, {})
-    memo[1].update({(user.id, course_id): course_id in taught for course_id in ids})
+    _staff_answers(session).update({(user.id, course_id): course_id in taught for course_id in ids})
 
 
 @event.listens_for(Session, "after_flush")

@@ -51,15 +51,17 @@ def chat_file_size(size: int) -> str:
 @bp.route("/")
 @login_required
 def index():
-    found = messages.readable_rooms(_user())
-    # the rooms' courses and the people of direct rooms, for their titles: a query each
-    # kind for the whole list, not one per room (kept referenced until the page is drawn)
+    user = _user()
+    found = messages.readable_rooms(user)
+    # The rooms' courses and the people of direct rooms in a query each for the list (not
+    # one per room), worded here while they are loaded: the page needs only their titles.
     course_ids = {r.course_id for r, _n in found if r.course_id is not None}
     people_ids = {i for r, _n in found if r.kind == DIRECT for i in (r.user_a_id, r.user_b_id) if i is not None}
-    loaded = [
-        *(db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars() if course_ids else ()),
-        *(db.session.execute(db.select(User).where(User.id.in_(people_ids))).scalars() if people_ids else ()),
-    ]
+    course_rows = db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars().all()
+    people = db.session.execute(db.select(User).where(User.id.in_(people_ids))).scalars().all()
+    titles = {room.id: rooms.title(room, user) for room, _n in found}
+    course_titles = {course.id: course.title for course in course_rows}
+    del people  # kept loaded until the titles were worded
     shared = sorted(
         ((r, n) for r, n in found if r.kind in SHARED),
         key=lambda item: (item[0].course_id, item[0].kind == TOPIC, item[0].archived_at is not None, item[0].id),
@@ -68,8 +70,8 @@ def index():
         "chat/index.html",
         course_rooms=shared,
         direct_rooms=[(r, n) for r, n in found if r.kind == DIRECT],
-        title_of=lambda room: rooms.title(room, _user()),
-        loaded=loaded,
+        titles=titles,
+        course_titles=course_titles,
     )
 
 

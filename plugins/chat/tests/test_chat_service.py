@@ -268,6 +268,46 @@ def test_unread_counts_per_room_in_the_menu_and_the_list(app, client, login, cou
     assert "Chats (" not in client.get("/dashboard").get_data(as_text=True)  # her own messages are read
 
 
+def test_the_room_list_names_every_room_and_costs_the_same_for_one_room_and_for_five(app, client, login, factory):
+    """Each room's course and each conversation's other person are read in one query for
+    the whole list, not one per room."""
+    import re
+
+    from lms_chat import rooms
+    from lms_core import db
+    from lms_core.models import User
+    from lms_core.testing import count_sql
+
+    learner = factory.user(name="Lena Learner")
+    learner_id = learner.id
+    login(client, learner)
+
+    def join(title: str, teacher_name: str):
+        teacher = factory.user(role="teacher", name=teacher_name)
+        course = factory.course(teacher=teacher, title=title)
+        me = db.session.get(User, learner_id)
+        factory.enrol(me, course)
+        rooms.course_room(course)
+        rooms.direct_room(me, teacher, course)
+        db.session.commit()
+
+    def listed() -> tuple[int, list[str]]:
+        client.get("/chat/")
+        db.session.remove()  # a fresh session, as each request has in production
+        with count_sql(db.engine) as sql:
+            html = client.get("/chat/").get_data(as_text=True)
+        return sql.count, re.findall(r'<a href="/chat/\d+">([^<]+)</a>', html)
+
+    join("Astronomy", "Tom Stars")
+    one, names = listed()
+    assert sorted(names) == ["Astronomy", "Tom Stars"]
+    for n, title in enumerate(("Botany", "Chemistry")):
+        join(title, f"Teacher {n}")
+    three, names = listed()
+    assert sorted(names) == ["Astronomy", "Botany", "Chemistry", "Teacher 0", "Teacher 1", "Tom Stars"]
+    assert three == one
+
+
 def test_search_finds_messages_in_the_rooms_history(app, client, login, course):
     ann = course.learners[0]
     post(ann, course.room, "The deadline is on Friday")
