@@ -57,8 +57,10 @@ def index():
     # one per room), worded here while they are loaded: the page needs only their titles.
     course_ids = {r.course_id for r, _n in found if r.course_id is not None}
     people_ids = {i for r, _n in found if r.kind == DIRECT for i in (r.user_a_id, r.user_b_id) if i is not None}
-    course_rows = db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars().all()
-    people = db.session.execute(db.select(User).where(User.id.in_(people_ids))).scalars().all()
+    course_rows = (
+        db.session.execute(db.select(Course).where(Course.id.in_(course_ids))).scalars().all() if course_ids else []
+    )
+    people = db.session.execute(db.select(User).where(User.id.in_(people_ids))).scalars().all() if people_ids else []
     titles = {room.id: rooms.title(room, user) for room, _n in found}
     course_titles = {course.id: course.title for course in course_rows}
     del people  # kept loaded until the titles were worded
